@@ -1,0 +1,183 @@
+//! Command-line arguments (clap) and dispatch to one module per subcommand.
+//!
+//! Arguments are checked for syntax here; [`config_from`] merges them with the TOML config
+//! (command line > config file > defaults) into one validated [`replenish::config::Config`].
+
+mod generate;
+mod validate;
+
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use replenish::{calendar::Freq, config::Config};
+
+/// Demand forecasting and replenishment planning: forecasts, safety stock, reorder points,
+/// backorder simulation and purchase recommendations, as a batch job.
+#[derive(Debug, Parser)]
+#[command(name = "replenish", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Examples:\n  replenish validate                      # check the bundled example in data/\n  replenish validate --config plan.toml   # check your own inputs\n  replenish generate --skus 500 --days 1095 --seed 7 --out data/demo")]
+pub struct Cli {
+    /// Options shared by every subcommand.
+    #[command(flatten)]
+    pub global: Global,
+    /// The stage to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every subcommand.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No output except errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Subcommands, one per pipeline stage.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline (not built yet: use `validate`).
+    #[command(after_help = "Example:\n  replenish run --config data/plan.toml --out reports/example")]
+    Run(NotBuilt),
+    /// Load and validate the inputs, write rejects.csv and a summary; change nothing else.
+    #[command(after_help = "Examples:\n  replenish validate                                  # the bundled example (data/plan.toml)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week")]
+    Validate(validate::ValidateArgs),
+    /// Forecast demand per SKU (not built yet).
+    #[command(after_help = "Example:\n  replenish forecast --sales data/sales.csv --freq week --horizon 12 --out forecast.csv")]
+    Forecast(NotBuilt),
+    /// Forecast, then compute policies and purchase recommendations (not built yet).
+    #[command(after_help = "Example:\n  replenish plan --config data/plan.toml --out reports/plan")]
+    Plan(NotBuilt),
+    /// Compare policies and scenarios by Monte Carlo simulation (not built yet).
+    #[command(after_help = "Example:\n  replenish simulate --config data/plan.toml --out reports/sim")]
+    Simulate(NotBuilt),
+    /// One-SKU safety stock and reorder point calculator (not built yet).
+    #[command(after_help = "Example:\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10")]
+    Policy(NotBuilt),
+    /// Re-render charts and report.html from an output folder (not built yet).
+    #[command(after_help = "Example:\n  replenish report --from reports/example")]
+    Report(NotBuilt),
+    /// Write a realistic synthetic data set (sales, purchase orders, inventory, items, plan.toml).
+    #[command(after_help = "Examples:\n  replenish generate --out data/demo\n  replenish generate --skus 30490 --days 1941 --dense --format parquet --out /tmp/m5")]
+    Generate(generate::GenerateArgs),
+}
+
+/// Arguments of a stage that is not built yet: accepted so `--help` works, then refused.
+#[derive(Debug, Args)]
+pub struct NotBuilt {
+    /// Arguments for the future stage (ignored).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs the chosen subcommand; returns the process exit code.
+///
+/// # Errors
+/// Whatever the stage reports, with context.
+pub fn run(cli: &Cli) -> Result<ExitCode> {
+    let stage = match &cli.command {
+        Command::Validate(a) => return validate::run(a, &cli.global),
+        Command::Generate(a) => return generate::run(a, &cli.global),
+        Command::Run(_) => "run",
+        Command::Forecast(_) => "forecast",
+        Command::Plan(_) => "plan",
+        Command::Simulate(_) => "simulate",
+        Command::Policy(_) => "policy",
+        Command::Report(_) => "report",
+    };
+    eprintln!(
+        "replenish {stage}: this stage is not built yet; `replenish validate` (load, validate, bucket) and `replenish generate` are available"
+    );
+    Ok(ExitCode::from(2))
+}
+
+/// The bundled example's config: `data/plan.toml` in the source tree this binary was built
+/// from, else `data/plan.toml` under the current folder.
+pub fn bundled_config() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/plan.toml");
+    if built.exists() {
+        built
+    } else {
+        PathBuf::from("data/plan.toml")
+    }
+}
+
+/// Input overrides common to the stages that read data.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// TOML config file (default: the bundled example, data/plan.toml, when no input is given).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Sales history, CSV or Parquet (overrides the config).
+    #[arg(long, value_name = "FILE")]
+    pub sales: Option<PathBuf>,
+    /// Purchase-order history (overrides the config).
+    #[arg(long, value_name = "FILE")]
+    pub purchase_orders: Option<PathBuf>,
+    /// Inventory snapshot (overrides the config).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Item master (overrides the config).
+    #[arg(long, value_name = "FILE")]
+    pub items: Option<PathBuf>,
+    /// Bucket size: day, week or month (overrides the config).
+    #[arg(long, value_name = "day|week|month")]
+    pub freq: Option<Freq>,
+    /// Planning date YYYY-MM-DD (default: the day after the latest sale).
+    #[arg(long, value_name = "DATE")]
+    pub planning_date: Option<chrono::NaiveDate>,
+    /// Largest share of a file's rows that may be rejected, e.g. 0.01 (overrides the config).
+    #[arg(long, value_name = "SHARE")]
+    pub max_reject_share: Option<f64>,
+}
+
+/// Builds the validated config: command line > config file > defaults. With neither a config
+/// nor a sales file, the bundled example is used.
+///
+/// # Errors
+/// An unreadable or invalid config file, or an out-of-range override.
+pub fn config_from(args: &InputArgs) -> Result<Config> {
+    let path = match (&args.config, &args.sales) {
+        (Some(p), _) => Some(p.clone()),
+        (None, None) => Some(bundled_config()),
+        (None, Some(_)) => None,
+    };
+    let mut config = match &path {
+        Some(p) => Config::from_file(p)?,
+        None => Config::default(),
+    };
+    let inputs = &mut config.inputs;
+    for (slot, arg) in [
+        (&mut inputs.sales, &args.sales),
+        (&mut inputs.purchase_orders, &args.purchase_orders),
+        (&mut inputs.inventory, &args.inventory),
+        (&mut inputs.items, &args.items),
+    ] {
+        if arg.is_some() {
+            slot.clone_from(arg);
+        }
+    }
+    if let Some(f) = args.freq {
+        config.calendar.freq = f;
+    }
+    if let Some(d) = args.planning_date {
+        config.calendar.planning_date = Some(d);
+    }
+    if let Some(s) = args.max_reject_share {
+        config.validation.max_reject_share = s;
+    }
+    config
+        .check()
+        .context("checking the settings given on the command line")?;
+    Ok(config)
+}

@@ -1,0 +1,50 @@
+//! `replenish validate`: load and check the inputs, write rejects.csv and validation.json,
+//! print a summary.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Result;
+use clap::Args;
+use replenish::validate::{load_and_validate, totals};
+
+use super::{config_from, Global, InputArgs};
+
+/// Arguments of `replenish validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Inputs and settings.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output folder for rejects.csv and validation.json.
+    #[arg(long, value_name = "DIR", default_value = "reports/validate")]
+    pub out: PathBuf,
+}
+
+/// Runs the validation; exit code 0 when every row was accepted, 3 when some rows were
+/// rejected (within the allowed share).
+///
+/// # Errors
+/// Structural input problems, too many rejects, or write failures.
+pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
+    let config = config_from(&args.inputs)?;
+    let loaded = load_and_validate(&config, &args.out)?;
+    loaded
+        .report
+        .write_json(&args.out.join("validation.json"))?;
+    let t = totals(&loaded.report);
+    if !global.quiet {
+        print!("{}", loaded.report.summary());
+        println!(
+            "\n{} rows read = {} accepted + {} rejected; rejects in {}",
+            t.rows_read,
+            t.rows_accepted,
+            t.rows_rejected,
+            args.out.join("rejects.csv").display()
+        );
+    }
+    Ok(if t.rows_rejected > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,427 @@
+//! The TOML configuration: input files, column mapping, validation limits, calendar settings
+//! and item defaults.
+//!
+//! This module owns parsing and checking the configuration; it does not read any input data.
+//! Every setting has a documented default, so an empty file is a valid configuration (it just
+//! names no inputs). Unknown keys are errors, so a typo never silently falls back to a default.
+//! Relative input paths are resolved against the folder of the configuration file.
+//!
+//! ```toml
+//! [inputs]
+//! sales = "sales.csv"                  # required
+//! purchase_orders = "purchase_orders.csv"
+//! inventory = "inventory.csv"
+//! items = "items.csv"
+//!
+//! [columns.sales]                      # canonical name = the name in your file
+//! date = "OrderDate"
+//! sku = "ItemNo"
+//! quantity = "Qty"
+//!
+//! [validation]
+//! max_reject_share = 0.01              # fail when more than 1% of a file's rows are rejected
+//!
+//! [calendar]
+//! freq = "day"                         # day | week | month
+//! planning_date = "2025-12-31"         # default: the day after the latest sale
+//! history_start = "2023-01-01"         # default: each SKU's first sale
+//! ```
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Freq;
+use crate::io::InputKind;
+
+/// Errors from reading or checking the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML or has unknown keys or wrong value types.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser reported (with line and column).
+        message: String,
+    },
+    /// A setting has a value outside its allowed range.
+    #[error("invalid setting {key}: {message}")]
+    Invalid {
+        /// The setting, as `section.key`.
+        key: String,
+        /// What was expected and what was found.
+        message: String,
+    },
+}
+
+/// The whole configuration. See the module documentation for an example.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Input files.
+    pub inputs: Inputs,
+    /// Column mapping per input: canonical column name → the column name in the user's file.
+    pub columns: ColumnMaps,
+    /// Row-validation limits.
+    pub validation: ValidationSettings,
+    /// Bucketing and the planning date.
+    pub calendar: CalendarSettings,
+    /// Values used where the item master has no row or an empty cell.
+    pub defaults: ItemDefaults,
+}
+
+/// Paths of the input files. Only `sales` is required.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Inputs {
+    /// Sales history (CSV or Parquet). Required for every stage that plans.
+    pub sales: Option<PathBuf>,
+    /// Purchase-order history: the source of lead times and of the on-order pipeline.
+    pub purchase_orders: Option<PathBuf>,
+    /// Inventory snapshot at the planning date.
+    pub inventory: Option<PathBuf>,
+    /// Item master.
+    pub items: Option<PathBuf>,
+}
+
+/// Column mapping for each input: `canonical = "name in your file"`. Canonical names that are
+/// not mapped are looked up under their own name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ColumnMaps {
+    /// Mapping for the sales file.
+    pub sales: BTreeMap<String, String>,
+    /// Mapping for the purchase-order file.
+    pub purchase_orders: BTreeMap<String, String>,
+    /// Mapping for the inventory file.
+    pub inventory: BTreeMap<String, String>,
+    /// Mapping for the item master.
+    pub items: BTreeMap<String, String>,
+}
+
+impl ColumnMaps {
+    /// The mapping for one input.
+    pub fn for_input(&self, kind: InputKind) -> &BTreeMap<String, String> {
+        match kind {
+            InputKind::Sales => &self.sales,
+            InputKind::PurchaseOrders => &self.purchase_orders,
+            InputKind::Inventory => &self.inventory,
+            InputKind::Items => &self.items,
+        }
+    }
+}
+
+/// Row-validation limits.
+///
+/// | name | default | meaning | range |
+/// |---|---|---|---|
+/// | `max_reject_share` | 0.01 | largest share of a file's rows that may be rejected before the run fails | [0, 1] |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidationSettings {
+    /// Largest share of a file's data rows that may be rejected; above it the run fails
+    /// (rejects.csv is still written so the rows can be fixed).
+    pub max_reject_share: f64,
+}
+
+impl Default for ValidationSettings {
+    fn default() -> Self {
+        Self {
+            max_reject_share: 0.01,
+        }
+    }
+}
+
+/// Bucketing and the planning date.
+///
+/// | name | default | meaning |
+/// |---|---|---|
+/// | `freq` | `day` | bucket size: `day`, `week` (ISO, Monday start) or `month` |
+/// | `planning_date` | day after the latest sale | the day plans are made for; history ends the day before |
+/// | `history_start` | each SKU's first sale | series start no earlier than this date |
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarSettings {
+    /// Bucket size.
+    pub freq: Freq,
+    /// The planning date. Sales dated on or after it are rejected (they are in the future).
+    pub planning_date: Option<NaiveDate>,
+    /// Earliest date used; sales before it are counted and reported but not bucketed.
+    pub history_start: Option<NaiveDate>,
+}
+
+/// Item parameters used where the item master has no row for a SKU, or an empty cell.
+///
+/// | name | default | unit | meaning |
+/// |---|---|---|---|
+/// | `unit_cost` | 0 | currency per unit | 0 means unknown: values are then reported in units |
+/// | `price` | 0 | currency per unit | 0 means unknown |
+/// | `order_cost` | 50 | currency per order | fixed cost of placing one purchase order |
+/// | `holding_rate` | 0.25 | fraction of unit cost per year | cost of holding stock |
+/// | `moq` | 1 | units | minimum order quantity |
+/// | `pack_size` | 1 | units | orders are rounded up to a multiple |
+/// | `lead_time_days` | 14 | days | lead time when purchase-order history is too thin |
+/// | `review_period_days` | 7 | days | time between reviews for periodic policies |
+/// | `service_level` | 0.95 | probability | target service level |
+/// | `shortage_cost` | 0 | currency per unit short | 0 means unknown |
+/// | `patience_days` | 7 | days | mean time a backordered customer waits before cancelling |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ItemDefaults {
+    /// Unit cost (currency per unit); 0 = unknown.
+    pub unit_cost: f64,
+    /// Selling price (currency per unit); 0 = unknown.
+    pub price: f64,
+    /// Cost of placing one order (currency per order).
+    pub order_cost: f64,
+    /// Annual holding cost as a fraction of unit cost.
+    pub holding_rate: f64,
+    /// Minimum order quantity (units).
+    pub moq: f64,
+    /// Pack size (units); orders are multiples of it.
+    pub pack_size: f64,
+    /// Fallback lead time (days).
+    pub lead_time_days: f64,
+    /// Review period for periodic policies (days).
+    pub review_period_days: f64,
+    /// Target service level, in (0, 1).
+    pub service_level: f64,
+    /// Cost per unit short (currency per unit); 0 = unknown.
+    pub shortage_cost: f64,
+    /// Mean customer patience (days).
+    pub patience_days: f64,
+}
+
+impl Default for ItemDefaults {
+    fn default() -> Self {
+        Self {
+            unit_cost: 0.0,
+            price: 0.0,
+            order_cost: 50.0,
+            holding_rate: 0.25,
+            moq: 1.0,
+            pack_size: 1.0,
+            lead_time_days: 14.0,
+            review_period_days: 7.0,
+            service_level: 0.95,
+            shortage_cost: 0.0,
+            patience_days: 7.0,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML configuration file, resolves relative input paths against its folder and
+    /// checks every setting.
+    ///
+    /// # Errors
+    /// [`ConfigError::Read`] when the file cannot be read, [`ConfigError::Parse`] for invalid
+    /// TOML or unknown keys, [`ConfigError::Invalid`] for out-of-range values.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Self::from_toml_str(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        config.inputs.resolve_relative_to(base);
+        Ok(config)
+    }
+
+    /// Parses and checks a configuration from TOML text (paths are left as written).
+    ///
+    /// # Errors
+    /// As [`Config::from_file`], with an empty path in [`ConfigError::Parse`].
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: e.to_string().trim().to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks every setting's range and the column mapping's canonical names.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first bad setting.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let share = self.validation.max_reject_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(invalid(
+                "validation.max_reject_share",
+                format!("should be a share in [0, 1] (0.01 = 1%), but is {share}"),
+            ));
+        }
+        for kind in InputKind::ALL {
+            let known = kind.canonical_columns();
+            for canonical in self.columns.for_input(kind).keys() {
+                if !known.contains(&canonical.as_str()) {
+                    return Err(invalid(
+                        &format!("columns.{}.{canonical}", kind.name()),
+                        format!(
+                            "'{canonical}' is not a column of the {} input; valid names: {}",
+                            kind.name(),
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        if let (Some(start), Some(plan)) =
+            (self.calendar.history_start, self.calendar.planning_date)
+        {
+            if start >= plan {
+                return Err(invalid(
+                    "calendar.history_start",
+                    format!("should be before the planning date {plan}, but is {start}"),
+                ));
+            }
+        }
+        self.defaults.check()
+    }
+}
+
+impl Inputs {
+    fn resolve_relative_to(&mut self, base: &Path) {
+        for p in [
+            &mut self.sales,
+            &mut self.purchase_orders,
+            &mut self.inventory,
+            &mut self.items,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+    }
+
+    /// The configured files with their kinds, in pipeline order.
+    pub fn files(&self) -> Vec<(InputKind, &Path)> {
+        let all = [
+            (InputKind::Sales, &self.sales),
+            (InputKind::PurchaseOrders, &self.purchase_orders),
+            (InputKind::Inventory, &self.inventory),
+            (InputKind::Items, &self.items),
+        ];
+        all.into_iter()
+            .filter_map(|(k, p)| p.as_deref().map(|p| (k, p)))
+            .collect()
+    }
+}
+
+impl ItemDefaults {
+    fn check(&self) -> Result<(), ConfigError> {
+        let non_negative = [
+            ("unit_cost", self.unit_cost),
+            ("price", self.price),
+            ("order_cost", self.order_cost),
+            ("holding_rate", self.holding_rate),
+            ("lead_time_days", self.lead_time_days),
+            ("review_period_days", self.review_period_days),
+            ("shortage_cost", self.shortage_cost),
+        ];
+        for (key, v) in non_negative {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(invalid(
+                    &format!("defaults.{key}"),
+                    format!("should be a finite number >= 0, but is {v}"),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("moq", self.moq),
+            ("pack_size", self.pack_size),
+            ("patience_days", self.patience_days),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(invalid(
+                    &format!("defaults.{key}"),
+                    format!("should be a finite number > 0, but is {v}"),
+                ));
+            }
+        }
+        if !(self.service_level > 0.0 && self.service_level < 1.0) {
+            return Err(invalid(
+                "defaults.service_level",
+                format!(
+                    "should be a probability in (0, 1) such as 0.95, but is {}",
+                    self.service_level
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(key: &str, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_takes_documented_defaults() {
+        let c = Config::from_toml_str("").unwrap();
+        assert!((c.validation.max_reject_share - 0.01).abs() < 1e-12);
+        assert_eq!(c.calendar.freq, Freq::Day);
+        assert!((c.defaults.service_level - 0.95).abs() < 1e-12);
+    }
+
+    #[test]
+    fn erp_mapping_in_three_lines() {
+        let c = Config::from_toml_str(
+            "[columns.sales]\ndate = \"OrderDate\"\nsku = \"ItemNo\"\nquantity = \"Qty\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.columns.sales["sku"], "ItemNo");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let e = Config::from_toml_str("[validation]\nmax_reject_shar = 0.1\n").unwrap_err();
+        assert!(e.to_string().contains("max_reject_shar"), "{e}");
+    }
+
+    #[test]
+    fn unknown_canonical_column_is_an_error() {
+        let e = Config::from_toml_str("[columns.sales]\nqty = \"Qty\"\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("columns.sales.qty") && msg.contains("quantity"), "{msg}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        assert!(Config::from_toml_str("[validation]\nmax_reject_share = 1.5\n").is_err());
+        assert!(Config::from_toml_str("[defaults]\nservice_level = 1.0\n").is_err());
+        assert!(Config::from_toml_str("[defaults]\npack_size = 0\n").is_err());
+        assert!(Config::from_toml_str("[calendar]\nfreq = \"hour\"\n").is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! The crate-wide error type: one variant per module error, wrapped with `#[from]`.
+
+use crate::{config::ConfigError, io::LoadError};
+
+/// Any error a replenish stage can return.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file or a command-line setting is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// An input file could not be loaded or failed validation.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Generating a synthetic data set failed.
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
+}
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,155 @@
+//! Loading the item master: costs, order constraints, lead-time fallback and service targets.
+//!
+//! Every column but `sku` is optional, and an empty cell takes the config default
+//! ([`crate::config::ItemDefaults`]) in [`ItemRecord::resolve`]. A duplicate sku is rejected.
+//! Values out of range are rejected with the expected range: negative costs, a pack size or
+//! MOQ below zero, a service level outside (0, 1) (write 0.95, not 95).
+
+use std::{collections::BTreeMap, path::Path};
+
+use ahash::AHashMap;
+use serde::Serialize;
+
+use super::{rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind, LoadError};
+use crate::config::ItemDefaults;
+
+/// One row of the item master, as given (empty cells are `None`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ItemRecord {
+    /// Line in the input file.
+    pub line: u64,
+    /// SKU.
+    pub sku: String,
+    /// Supplier.
+    pub supplier: Option<String>,
+    /// Unit cost (currency per unit).
+    pub unit_cost: Option<f64>,
+    /// Selling price (currency per unit).
+    pub price: Option<f64>,
+    /// Cost of placing one order (currency per order).
+    pub order_cost: Option<f64>,
+    /// Annual holding cost as a fraction of unit cost.
+    pub holding_rate: Option<f64>,
+    /// Minimum order quantity (units).
+    pub moq: Option<f64>,
+    /// Pack size (units).
+    pub pack_size: Option<f64>,
+    /// Fallback lead time (days).
+    pub lead_time_days: Option<f64>,
+    /// Review period (days).
+    pub review_period_days: Option<f64>,
+    /// Target service level in (0, 1).
+    pub service_level: Option<f64>,
+    /// Cost per unit short (currency per unit).
+    pub shortage_cost: Option<f64>,
+    /// Mean customer patience (days).
+    pub patience_days: Option<f64>,
+    /// Category (for analogues and reporting).
+    pub category: Option<String>,
+    /// An analogue SKU for new items.
+    pub like_sku: Option<String>,
+}
+
+/// Item parameters with every default applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemParams {
+    /// Unit cost (currency per unit); 0 = unknown.
+    pub unit_cost: f64,
+    /// Selling price (currency per unit); 0 = unknown.
+    pub price: f64,
+    /// Cost per order.
+    pub order_cost: f64,
+    /// Annual holding rate.
+    pub holding_rate: f64,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Pack size.
+    pub pack_size: f64,
+    /// Fallback lead time (days).
+    pub lead_time_days: f64,
+    /// Review period (days).
+    pub review_period_days: f64,
+    /// Target service level.
+    pub service_level: f64,
+    /// Shortage cost per unit.
+    pub shortage_cost: f64,
+    /// Mean customer patience (days).
+    pub patience_days: f64,
+}
+
+impl ItemRecord {
+    /// The item's parameters, with `defaults` where the record (or the whole row) is missing.
+    pub fn resolve(record: Option<&ItemRecord>, defaults: &ItemDefaults) -> ItemParams {
+        let r = record.cloned().unwrap_or_default();
+        ItemParams {
+            unit_cost: r.unit_cost.unwrap_or(defaults.unit_cost),
+            price: r.price.unwrap_or(defaults.price),
+            order_cost: r.order_cost.unwrap_or(defaults.order_cost),
+            holding_rate: r.holding_rate.unwrap_or(defaults.holding_rate),
+            moq: r.moq.unwrap_or(defaults.moq),
+            pack_size: r.pack_size.unwrap_or(defaults.pack_size),
+            lead_time_days: r.lead_time_days.unwrap_or(defaults.lead_time_days),
+            review_period_days: r.review_period_days.unwrap_or(defaults.review_period_days),
+            service_level: r.service_level.unwrap_or(defaults.service_level),
+            shortage_cost: r.shortage_cost.unwrap_or(defaults.shortage_cost),
+            patience_days: r.patience_days.unwrap_or(defaults.patience_days),
+        }
+    }
+}
+
+/// Loads an item master; rejected rows go to `rejects`.
+///
+/// # Errors
+/// Structural [`LoadError`]s.
+pub fn load_items(
+    path: &Path,
+    mapping: &BTreeMap<String, String>,
+    rejects: &mut RejectLog,
+) -> Result<(Vec<ItemRecord>, FileStats), LoadError> {
+    let table = Table::open(path, InputKind::Items, mapping)?;
+    let mut records = Vec::new();
+    let mut seen: AHashMap<String, u64> = AHashMap::new();
+    let stats = for_each_row(&table, rejects, |row| {
+        let sku = row.text(0);
+        let mut r = ItemRecord {
+            supplier: row.opt_text(1).map(str::to_string),
+            unit_cost: row.opt_non_negative(2, false),
+            price: row.opt_non_negative(3, false),
+            order_cost: row.opt_non_negative(4, false),
+            holding_rate: row.opt_non_negative(5, false),
+            moq: row.opt_non_negative(6, false),
+            pack_size: row.opt_non_negative(7, true),
+            lead_time_days: row.opt_non_negative(8, false),
+            review_period_days: row.opt_non_negative(9, false),
+            service_level: row.opt_number(10),
+            shortage_cost: row.opt_non_negative(11, false),
+            patience_days: row.opt_non_negative(12, true),
+            category: row.opt_text(13).map(str::to_string),
+            like_sku: row.opt_text(14).map(str::to_string),
+            ..ItemRecord::default()
+        };
+        if let Some(s) = r.service_level {
+            if !(s > 0.0 && s < 1.0) {
+                row.reject(
+                    10,
+                    "service_level should be a probability in (0, 1), e.g. 0.95 for 95%",
+                );
+            }
+        }
+        let Some(sku) = sku else { return };
+        if let Some(first) = seen.get(sku) {
+            row.reject(
+                0,
+                format!("duplicate sku in the item master (first at line {first}); keep one row per sku"),
+            );
+        }
+        if row.is_rejected() {
+            return;
+        }
+        seen.insert(sku.to_string(), row.line());
+        r.line = row.line();
+        r.sku = sku.to_string();
+        records.push(r);
+    })?;
+    Ok((records, stats))
+}

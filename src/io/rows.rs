@@ -1,0 +1,217 @@
+//! The row loop shared by all loaders: typed access to a row's cells, and the bookkeeping that
+//! guarantees `rows_read == rows_accepted + rows_rejected`.
+//!
+//! A loader gives [`for_each_row`] a closure that reads cells through [`Row`]'s typed getters.
+//! The first cell that cannot be used marks the row rejected (with its column, value and
+//! reason); the loop writes the reject and counts it. Blank lines and rows with too many fields
+//! are handled here, once, for every input.
+
+use super::{
+    parse::{self, Day},
+    rejects::RejectLog,
+    table::{Batch, Cell, RowShape, Table},
+    FileStats, LoadError,
+};
+
+/// One data row being validated.
+pub struct Row<'r, 'a> {
+    table: &'r Table,
+    batch: &'r Batch<'a>,
+    index: usize,
+    cells: &'r [Cell<'a>],
+    error: Option<(usize, String)>,
+}
+
+impl<'a> Row<'_, 'a> {
+    /// Line number of the row (see [`Table`] for the convention).
+    pub fn line(&self) -> u64 {
+        self.batch.line_of(self.index)
+    }
+
+    /// Whether the row has been rejected so far.
+    pub fn is_rejected(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Rejects the row because of column `col` (first reason wins).
+    pub fn reject(&mut self, col: usize, reason: impl Into<String>) {
+        if self.error.is_none() {
+            self.error = Some((col, reason.into()));
+        }
+    }
+
+    fn what(&self, col: usize) -> String {
+        let spec = &self.table.specs()[col];
+        match spec.ty {
+            super::ColumnType::Date => "a date (YYYY-MM-DD)".into(),
+            super::ColumnType::Number => format!("a number for {}", spec.name),
+            _ => format!("a value for {}", spec.name),
+        }
+    }
+
+    /// A required text cell (trimmed); rejects the row when empty.
+    pub fn text(&mut self, col: usize) -> Option<&'a str> {
+        let v = self.opt_text(col);
+        if v.is_none() {
+            let what = self.what(col);
+            self.reject(col, missing(&what));
+        }
+        v
+    }
+
+    /// An optional text cell (trimmed); `None` when empty.
+    pub fn opt_text(&mut self, col: usize) -> Option<&'a str> {
+        match self.cells[col] {
+            Cell::Str(s) => Some(s.trim()).filter(|s| !s.is_empty()),
+            Cell::Null => None,
+            // Text columns of Parquet files are cast to text when read; nothing else arrives.
+            _ => {
+                self.reject(col, "expected text");
+                None
+            }
+        }
+    }
+
+    /// A required date; rejects the row when empty or invalid.
+    pub fn date(&mut self, col: usize) -> Option<Day> {
+        let v = self.opt_date(col);
+        if v.is_none() && !self.is_rejected() {
+            let what = self.what(col);
+            self.reject(col, missing(&what));
+        }
+        v
+    }
+
+    /// An optional date; rejects the row when present but invalid.
+    pub fn opt_date(&mut self, col: usize) -> Option<Day> {
+        match parse::date(&self.cells[col]) {
+            Ok(v) => v,
+            Err(e) => {
+                self.reject(col, e.0);
+                None
+            }
+        }
+    }
+
+    /// A required number; rejects the row when empty or invalid.
+    pub fn number(&mut self, col: usize) -> Option<f64> {
+        let v = self.opt_number(col);
+        if v.is_none() && !self.is_rejected() {
+            let what = self.what(col);
+            self.reject(col, missing(&what));
+        }
+        v
+    }
+
+    /// An optional number; rejects the row when present but invalid.
+    pub fn opt_number(&mut self, col: usize) -> Option<f64> {
+        match parse::number(&self.cells[col]) {
+            Ok(v) => v,
+            Err(e) => {
+                self.reject(col, e.0);
+                None
+            }
+        }
+    }
+
+    /// An optional number that must be `>= 0` (or `> 0` when `strict`).
+    pub fn opt_non_negative(&mut self, col: usize, strict: bool) -> Option<f64> {
+        let v = self.opt_number(col)?;
+        if v < 0.0 || (strict && v == 0.0) {
+            let bound = if strict { "> 0" } else { ">= 0" };
+            self.reject(
+                col,
+                format!("{} should be {bound}", self.table.specs()[col].name),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A 0/1 flag (empty = false); rejects the row when invalid.
+    pub fn flag(&mut self, col: usize) -> bool {
+        match parse::flag(&self.cells[col]) {
+            Ok(v) => v,
+            Err(e) => {
+                self.reject(col, e.0);
+                false
+            }
+        }
+    }
+}
+
+/// Runs `f` on every data row of `table`, writing rejects and counting rows.
+///
+/// `f` reads the row through [`Row`]; if it (or a getter) rejects the row, the reject is
+/// recorded with the row's line, the column's name in the file, the value and the reason.
+///
+/// # Errors
+/// Structural [`LoadError`]s from reading the table.
+pub fn for_each_row<F>(
+    table: &Table,
+    rejects: &mut RejectLog,
+    mut f: F,
+) -> Result<FileStats, LoadError>
+where
+    F: FnMut(&mut Row<'_, '_>),
+{
+    let mut counts = FileStats::default();
+    let mut stats = table.read(|batch| {
+        let mut cells = vec![Cell::Null; table.specs().len()];
+        let mut rows = batch.rows();
+        let mut index = 0;
+        while let Some(shape) = rows.next_row(&mut cells) {
+            let this = index;
+            index += 1;
+            match shape {
+                RowShape::Blank => {
+                    counts.blank_lines += 1;
+                    continue;
+                }
+                RowShape::TooManyFields => {
+                    counts.rows_read += 1;
+                    counts.rows_rejected += 1;
+                    rejects.push(batch.line_of(this), "", String::new(), too_many_fields());
+                    continue;
+                }
+                RowShape::Normal => counts.rows_read += 1,
+            }
+            let mut row = Row {
+                table,
+                batch,
+                index: this,
+                cells: &cells,
+                error: None,
+            };
+            f(&mut row);
+            match row.error {
+                None => counts.rows_accepted += 1,
+                Some((col, reason)) => {
+                    counts.rows_rejected += 1;
+                    rejects.push(
+                        batch.line_of(this),
+                        table.column_name(col),
+                        cells[col].to_string(),
+                        reason,
+                    );
+                }
+            }
+        }
+        Ok(())
+    })?;
+    stats.rows_read = counts.rows_read;
+    stats.rows_accepted = counts.rows_accepted;
+    stats.rows_rejected = counts.rows_rejected;
+    stats.blank_lines = counts.blank_lines;
+    Ok(stats)
+}
+
+/// Reason for a required cell that is empty.
+pub fn missing(what: &str) -> String {
+    format!("missing value; expected {what}")
+}
+
+/// Reason for a CSV row with more fields than the header.
+fn too_many_fields() -> String {
+    "row has more fields than the header has columns; a value probably contains an unquoted comma (quote it, or remove the comma)".into()
+}

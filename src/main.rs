@@ -1,0 +1,24 @@
+//! The `replenish` command line: parses arguments, builds a validated configuration, calls the
+//! library and turns errors into a message and an exit code. No planning logic lives here.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    if let Some(n) = args.global.threads {
+        // Ignore the error of a pool already built: only possible in tests.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+    }
+    match cli::run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

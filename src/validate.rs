@@ -1,0 +1,331 @@
+//! The load-and-validate stage: read every configured input, collect rejects, cross-check the
+//! inputs against each other, bucket the sales, and summarise.
+//!
+//! Order of work, so that a structural problem writes nothing: all files are loaded first (a
+//! structural error stops here, before any output); then `rejects.csv` is written (even when
+//! empty, so a stale one never survives); then each file's reject share is checked against
+//! `[validation] max_reject_share` (the run fails after writing rejects.csv, so the planner can
+//! see which rows to fix); then the sales are bucketed.
+
+use std::{collections::BTreeSet, path::Path};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::{
+    calendar::{bucket_all, BucketStats, DemandSeries, Freq, Window},
+    config::Config,
+    io::{
+        atomic::write_atomic,
+        inventory::{load_inventory, InventoryRecord},
+        items::{load_items, ItemRecord},
+        parse::{date_of, day_of},
+        purchase_orders::{load_purchase_orders, PurchaseOrderLine},
+        rejects::{write_rejects_csv, Reject, RejectLog},
+        sales::{load_sales, SalesStats},
+        FileStats, InputKind, LoadError,
+    },
+    Result,
+};
+
+/// Everything the inputs hold, typed and validated.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Bucketed demand, one series per sku/location, sorted by sku then location.
+    pub series: Vec<DemandSeries>,
+    /// Purchase-order lines (empty without a PO file).
+    pub purchase_orders: Vec<PurchaseOrderLine>,
+    /// Inventory snapshot (empty without an inventory file).
+    pub inventory: Vec<InventoryRecord>,
+    /// Item master (empty without an items file).
+    pub items: Vec<ItemRecord>,
+    /// Every rejected row of every file.
+    pub rejects: Vec<Reject>,
+    /// The summary.
+    pub report: ValidationReport,
+}
+
+/// Row counts and findings of one input file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileReport {
+    /// Which input.
+    pub input: InputKind,
+    /// The file.
+    pub path: String,
+    /// Row counts.
+    #[serde(flatten)]
+    pub stats: FileStats,
+}
+
+/// The validation summary printed by `replenish validate` and written as `validation.json`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ValidationReport {
+    /// Per file row counts.
+    pub files: Vec<FileReport>,
+    /// Sales-specific counts (returns, duplicates, flags).
+    pub sales: SalesStats,
+    /// Bucket size used.
+    pub freq: Freq,
+    /// Planning date (history ends the day before).
+    pub planning_date: NaiveDate,
+    /// Bucketing results.
+    pub buckets: BucketStats,
+    /// SKUs in the inventory or item master that never sold.
+    pub never_sold: Vec<String>,
+    /// Sold SKUs with no item-master row (they take the config defaults); empty without an
+    /// item master.
+    pub missing_from_items: Vec<String>,
+    /// SKUs with purchase orders but no sales.
+    pub ordered_not_sold: Vec<String>,
+    /// Open purchase-order lines (on order).
+    pub open_orders: usize,
+    /// Inventory rows with customer units waiting.
+    pub skus_on_backorder: usize,
+}
+
+/// Loads, validates and buckets all configured inputs.
+///
+/// # Errors
+/// A structural [`LoadError`] of any file (nothing is written), [`LoadError::NoInput`] without
+/// a sales file, [`LoadError::TooManyRejects`] when a file's reject share is above the limit
+/// (after `rejects.csv` is written to `out_dir`), or a write error.
+pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
+    let sales_path = config.inputs.sales.as_deref().ok_or(LoadError::NoInput {
+        input: "sales",
+        flag: "sales",
+    })?;
+    let cols = &config.columns;
+    let plan_day = config.calendar.planning_date.map(day_of);
+
+    let mut rejects = Vec::new();
+    let mut files = Vec::new();
+    let mut log = RejectLog::new(sales_path);
+    let sales = load_sales(sales_path, &cols.sales, plan_day, &mut log)?;
+    rejects.append(&mut log.rows);
+    files.push(file_report(InputKind::Sales, sales_path, &sales.stats.file));
+
+    let mut purchase_orders = Vec::new();
+    if let Some(p) = &config.inputs.purchase_orders {
+        let mut log = RejectLog::new(p);
+        let (rows, stats) = load_purchase_orders(p, &cols.purchase_orders, &mut log)?;
+        purchase_orders = rows;
+        rejects.append(&mut log.rows);
+        files.push(file_report(InputKind::PurchaseOrders, p, &stats));
+    }
+    let mut inventory = Vec::new();
+    if let Some(p) = &config.inputs.inventory {
+        let mut log = RejectLog::new(p);
+        let (rows, stats) = load_inventory(p, &cols.inventory, &mut log)?;
+        inventory = rows;
+        rejects.append(&mut log.rows);
+        files.push(file_report(InputKind::Inventory, p, &stats));
+    }
+    let mut items = Vec::new();
+    if let Some(p) = &config.inputs.items {
+        let mut log = RejectLog::new(p);
+        let (rows, stats) = load_items(p, &cols.items, &mut log)?;
+        items = rows;
+        rejects.append(&mut log.rows);
+        files.push(file_report(InputKind::Items, p, &stats));
+    }
+
+    write_rejects_csv(&out_dir.join("rejects.csv"), &rejects)?;
+    let limit = config.validation.max_reject_share;
+    for f in &files {
+        if f.stats.reject_share() > limit {
+            return Err(LoadError::TooManyRejects {
+                path: f.path.clone().into(),
+                rejected: f.stats.rows_rejected,
+                read: f.stats.rows_read,
+                share: 100.0 * f.stats.reject_share(),
+                limit: 100.0 * limit,
+            }
+            .into());
+        }
+    }
+
+    let planning_date = config.calendar.planning_date.unwrap_or_else(|| {
+        sales
+            .stats
+            .last_date
+            .map_or(NaiveDate::MIN, |d| date_of(day_of(d) + 1))
+    });
+    let window = Window {
+        freq: config.calendar.freq,
+        planning_date,
+        history_start: config.calendar.history_start,
+    };
+    let (series, buckets) = bucket_all(&sales.series, &window);
+
+    let sold: BTreeSet<&str> = sales.series.iter().map(|s| s.sku.as_str()).collect();
+    let item_skus: BTreeSet<&str> = items.iter().map(|i| i.sku.as_str()).collect();
+    let never_sold: BTreeSet<String> = inventory
+        .iter()
+        .map(|r| r.sku.as_str())
+        .chain(item_skus.iter().copied())
+        .filter(|s| !sold.contains(s))
+        .map(str::to_string)
+        .collect();
+    let missing_from_items = if config.inputs.items.is_some() {
+        sold.iter()
+            .filter(|s| !item_skus.contains(*s))
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let ordered_not_sold: BTreeSet<String> = purchase_orders
+        .iter()
+        .filter(|p| !sold.contains(p.sku.as_str()))
+        .map(|p| p.sku.clone())
+        .collect();
+
+    let report = ValidationReport {
+        files,
+        sales: sales.stats.clone(),
+        freq: window.freq,
+        planning_date,
+        buckets,
+        never_sold: never_sold.into_iter().collect(),
+        missing_from_items,
+        ordered_not_sold: ordered_not_sold.into_iter().collect(),
+        open_orders: purchase_orders.iter().filter(|p| p.is_open()).count(),
+        skus_on_backorder: inventory
+            .iter()
+            .filter(|r| r.backordered.is_some_and(|b| b > 0.0))
+            .count(),
+    };
+    Ok(Loaded {
+        series,
+        purchase_orders,
+        inventory,
+        items,
+        rejects,
+        report,
+    })
+}
+
+fn file_report(input: InputKind, path: &Path, stats: &FileStats) -> FileReport {
+    FileReport {
+        input,
+        path: path.display().to_string(),
+        stats: stats.clone(),
+    }
+}
+
+impl ValidationReport {
+    /// Writes the report as pretty JSON, atomically.
+    ///
+    /// # Errors
+    /// [`LoadError::Write`].
+    pub fn write_json(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).expect("report serialises");
+        write_atomic(path, |w| w.write_all(json.as_bytes()))?;
+        Ok(())
+    }
+
+    /// A plain-text summary for the terminal.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "input            rows read   accepted   rejected  blank  file");
+        for f in &self.files {
+            let _ = writeln!(
+                s,
+                "{:<16} {:>9} {:>10} {:>10} {:>6}  {}",
+                f.input.name(),
+                f.stats.rows_read,
+                f.stats.rows_accepted,
+                f.stats.rows_rejected,
+                f.stats.blank_lines,
+                f.path
+            );
+            if !f.stats.ignored_columns.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "{:<16} ignored columns: {}",
+                    "",
+                    f.stats.ignored_columns.join(", ")
+                );
+            }
+        }
+        let sales = &self.sales;
+        let range = match (sales.first_date, sales.last_date) {
+            (Some(a), Some(b)) => format!("{a} to {b}"),
+            _ => "none".into(),
+        };
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "sales: {} SKUs, {} sku/location series, dates {range}",
+            sales.skus, sales.series
+        );
+        let _ = writeln!(
+            s,
+            "       {:.0} net units; {} return rows ({:.0} units netted); {} rows summed into an existing sku/day",
+            sales.net_units, sales.return_rows, sales.returned_units, sales.duplicate_rows
+        );
+        let _ = writeln!(
+            s,
+            "       {} stockout days (censored demand), {} promotion days",
+            sales.stockout_days, sales.promo_days
+        );
+        let _ = writeln!(
+            s,
+            "buckets: {} per {}, {} series, planning date {}",
+            self.buckets.buckets, self.freq, self.buckets.series, self.planning_date
+        );
+        if !self.buckets.without_sales.is_empty() {
+            let _ = writeln!(
+                s,
+                "         {} series with no positive sale in the window (not planned): {}",
+                self.buckets.without_sales.len(),
+                preview(&self.buckets.without_sales)
+            );
+        }
+        if self.buckets.units_outside_window.abs() > 0.0 {
+            let _ = writeln!(
+                s,
+                "         {:.0} net units before the history window (not bucketed)",
+                self.buckets.units_outside_window
+            );
+        }
+        let _ = writeln!(
+            s,
+            "purchase orders: {} open lines; inventory: {} SKUs with customers waiting",
+            self.open_orders, self.skus_on_backorder
+        );
+        for (what, list) in [
+            ("in inventory/items but never sold", &self.never_sold),
+            ("sold but missing from the item master (config defaults used)", &self.missing_from_items),
+            ("with purchase orders but no sales", &self.ordered_not_sold),
+        ] {
+            if !list.is_empty() {
+                let _ = writeln!(s, "{} SKUs {what}: {}", list.len(), preview(list));
+            }
+        }
+        s
+    }
+}
+
+fn preview(list: &[String]) -> String {
+    const N: usize = 5;
+    let head = list.iter().take(N).cloned().collect::<Vec<_>>().join(", ");
+    if list.len() > N {
+        format!("{head}, … (+{} more; see validation.json)", list.len() - N)
+    } else {
+        head
+    }
+}
+
+/// Rows read, accepted and rejected over all files (the invariant holds per file, so here too).
+pub fn totals(report: &ValidationReport) -> FileStats {
+    let mut t = FileStats::default();
+    for f in &report.files {
+        t.rows_read += f.stats.rows_read;
+        t.rows_accepted += f.stats.rows_accepted;
+        t.rows_rejected += f.stats.rows_rejected;
+        t.blank_lines += f.stats.blank_lines;
+    }
+    t
+}
