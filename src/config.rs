@@ -414,7 +414,10 @@ mod tests {
     fn unknown_canonical_column_is_an_error() {
         let e = Config::from_toml_str("[columns.sales]\nqty = \"Qty\"\n").unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("columns.sales.qty") && msg.contains("quantity"), "{msg}");
+        assert!(
+            msg.contains("columns.sales.qty") && msg.contains("quantity"),
+            "{msg}"
+        );
     }
 
     #[test]

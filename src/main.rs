@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     if let Some(n) = args.global.threads {
         // Ignore the error of a pool already built: only possible in tests.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
         std::env::set_var("POLARS_MAX_THREADS", n.to_string());
     }
     match cli::run(&args) {

@@ -228,7 +228,10 @@ impl ValidationReport {
     pub fn summary(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(s, "input            rows read   accepted   rejected  blank  file");
+        let _ = writeln!(
+            s,
+            "input            rows read   accepted   rejected  blank  file"
+        );
         for f in &self.files {
             let _ = writeln!(
                 s,
@@ -297,7 +300,10 @@ impl ValidationReport {
         );
         for (what, list) in [
             ("in inventory/items but never sold", &self.never_sold),
-            ("sold but missing from the item master (config defaults used)", &self.missing_from_items),
+            (
+                "sold but missing from the item master (config defaults used)",
+                &self.missing_from_items,
+            ),
             ("with purchase orders but no sales", &self.ordered_not_sold),
         ] {
             if !list.is_empty() {

@@ -1,1 +1,7 @@
+//! The integration test binary: bad-input corpus, loader behaviour on real-export quirks,
+//! and the command line end to end.
 
+mod bad_input;
+mod cli;
+mod loading;
+mod util;

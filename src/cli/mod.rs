@@ -19,7 +19,9 @@ use replenish::{calendar::Freq, config::Config};
 /// backorder simulation and purchase recommendations, as a batch job.
 #[derive(Debug, Parser)]
 #[command(name = "replenish", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Examples:\n  replenish validate                      # check the bundled example in data/\n  replenish validate --config plan.toml   # check your own inputs\n  replenish generate --skus 500 --days 1095 --seed 7 --out data/demo")]
+#[command(
+    after_help = "Examples:\n  replenish validate                      # check the bundled example in data/\n  replenish validate --config plan.toml   # check your own inputs\n  replenish generate --skus 500 --days 1095 --seed 7 --out data/demo"
+)]
 pub struct Cli {
     /// Options shared by every subcommand.
     #[command(flatten)]
@@ -47,28 +49,42 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline (not built yet: use `validate`).
-    #[command(after_help = "Example:\n  replenish run --config data/plan.toml --out reports/example")]
+    #[command(
+        after_help = "Example:\n  replenish run --config data/plan.toml --out reports/example"
+    )]
     Run(NotBuilt),
     /// Load and validate the inputs, write rejects.csv and a summary; change nothing else.
-    #[command(after_help = "Examples:\n  replenish validate                                  # the bundled example (data/plan.toml)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week")]
+    #[command(
+        after_help = "Examples:\n  replenish validate                                  # the bundled example (data/plan.toml)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week"
+    )]
     Validate(validate::ValidateArgs),
     /// Forecast demand per SKU (not built yet).
-    #[command(after_help = "Example:\n  replenish forecast --sales data/sales.csv --freq week --horizon 12 --out forecast.csv")]
+    #[command(
+        after_help = "Example:\n  replenish forecast --sales data/sales.csv --freq week --horizon 12 --out forecast.csv"
+    )]
     Forecast(NotBuilt),
     /// Forecast, then compute policies and purchase recommendations (not built yet).
-    #[command(after_help = "Example:\n  replenish plan --config data/plan.toml --out reports/plan")]
+    #[command(
+        after_help = "Example:\n  replenish plan --config data/plan.toml --out reports/plan"
+    )]
     Plan(NotBuilt),
     /// Compare policies and scenarios by Monte Carlo simulation (not built yet).
-    #[command(after_help = "Example:\n  replenish simulate --config data/plan.toml --out reports/sim")]
+    #[command(
+        after_help = "Example:\n  replenish simulate --config data/plan.toml --out reports/sim"
+    )]
     Simulate(NotBuilt),
     /// One-SKU safety stock and reorder point calculator (not built yet).
-    #[command(after_help = "Example:\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10")]
+    #[command(
+        after_help = "Example:\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10"
+    )]
     Policy(NotBuilt),
     /// Re-render charts and report.html from an output folder (not built yet).
     #[command(after_help = "Example:\n  replenish report --from reports/example")]
     Report(NotBuilt),
     /// Write a realistic synthetic data set (sales, purchase orders, inventory, items, plan.toml).
-    #[command(after_help = "Examples:\n  replenish generate --out data/demo\n  replenish generate --skus 30490 --days 1941 --dense --format parquet --out /tmp/m5")]
+    #[command(
+        after_help = "Examples:\n  replenish generate --out data/demo\n  replenish generate --skus 30490 --days 1941 --dense --format parquet --out /tmp/m5"
+    )]
     Generate(generate::GenerateArgs),
 }
 

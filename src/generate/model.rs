@@ -226,7 +226,9 @@ impl Sku {
         let season = 1.0
             + self.season_amp
                 * (2.0 * std::f64::consts::PI * (day_of_year - self.season_peak) / 365.25).cos();
-        let trend = (self.trend_per_year * day as f64 / 365.25).exp().clamp(0.2, 5.0);
+        let trend = (self.trend_per_year * day as f64 / 365.25)
+            .exp()
+            .clamp(0.2, 5.0);
         let promo = self
             .promos
             .iter()
@@ -311,7 +313,14 @@ pub struct History {
 }
 
 /// Simulates one SKU over the history: demand, stock, orders and receipts.
-pub fn simulate(sku: &Sku, supplier: &Supplier, seed: u64, index: usize, start: NaiveDate, days: usize) -> History {
+pub fn simulate(
+    sku: &Sku,
+    supplier: &Supplier,
+    seed: u64,
+    index: usize,
+    start: NaiveDate,
+    days: usize,
+) -> History {
     use chrono::Datelike;
     let mut rng = stream(seed, 3, index as u64);
     let mean = sku.mean_daily().max(0.01);
@@ -345,7 +354,11 @@ pub fn simulate(sku: &Sku, supplier: &Supplier, seed: u64, index: usize, start: 
         });
         let active = t >= sku.launch && sku.end.is_none_or(|e| t < e);
         let (mult, promo) = sku.multiplier(t, (weekday0 + t) % 7, (doy0 + t as f64) % 365.25);
-        let demand = if active { sku.demand(mult, &mut rng) } else { 0 };
+        let demand = if active {
+            sku.demand(mult, &mut rng)
+        } else {
+            0
+        };
         let sold = demand.min(on_hand);
         on_hand -= sold;
         let unmet = demand - sold;
@@ -426,7 +439,9 @@ fn neg_binomial(rng: &mut ChaCha8Rng, mean: f64, size: f64) -> u32 {
     if mean <= 0.0 {
         return 0;
     }
-    let lambda = Gamma::new(size, mean / size).expect("valid gamma").sample(rng);
+    let lambda = Gamma::new(size, mean / size)
+        .expect("valid gamma")
+        .sample(rng);
     poisson(rng, lambda)
 }
 

@@ -16,7 +16,9 @@ use super::{
     model::{History, Sku, Supplier},
     GenerateError, GenerateParams, GenerateSummary,
 };
-use crate::io::{atomic::AtomicFile, parse::day_of, parse::UNIX_EPOCH_DAY, table::Format, LoadError};
+use crate::io::{
+    atomic::AtomicFile, parse::day_of, parse::UNIX_EPOCH_DAY, table::Format, LoadError,
+};
 
 /// Share of sale days (with at least 2 units) split over two rows in sparse files.
 const SPLIT_SHARE: f64 = 0.03;
@@ -175,7 +177,9 @@ impl Writers {
         let mut purchase_orders = AtomicFile::create(&out.join("purchase_orders.csv"))?;
         purchase_orders
             .writer()
-            .write_all(b"sku,supplier,order_date,receipt_date,quantity,quantity_received,expected_date\n")
+            .write_all(
+                b"sku,supplier,order_date,receipt_date,quantity,quantity_received,expected_date\n",
+            )
             .map_err(write_err(&out.join("purchase_orders.csv")))?;
         let mut inventory = AtomicFile::create(&out.join("inventory.csv"))?;
         inventory
@@ -229,7 +233,8 @@ impl Writers {
                 }
             }
             SalesSink::Parquet { path, writer, .. } => {
-                let df = block_frame(block, &seed_rows, self.start, dense).map_err(parquet_err(path))?;
+                let df =
+                    block_frame(block, &seed_rows, self.start, dense).map_err(parquet_err(path))?;
                 writer.write_batch(&df).map_err(parquet_err(path))?;
             }
         }
@@ -272,7 +277,11 @@ impl Writers {
     }
 
     /// Writes the item master (needs every SKU, for analogues of new items).
-    pub fn write_items(&mut self, skus: &[Sku], suppliers: &[Supplier]) -> Result<(), GenerateError> {
+    pub fn write_items(
+        &mut self,
+        skus: &[Sku],
+        suppliers: &[Supplier],
+    ) -> Result<(), GenerateError> {
         let f = self.items.as_mut().expect("items written once");
         let path = f.path().to_path_buf();
         let w = f.writer();
@@ -313,7 +322,11 @@ impl Writers {
     }
 
     /// Finishes every file and renames them into place, then writes plan.toml.
-    pub fn commit(self, out: &Path, params: &GenerateParams) -> Result<Vec<PathBuf>, GenerateError> {
+    pub fn commit(
+        self,
+        out: &Path,
+        params: &GenerateParams,
+    ) -> Result<Vec<PathBuf>, GenerateError> {
         let mut files = Vec::new();
         let sales_name = match self.sales {
             SalesSink::Csv(f) => {
@@ -323,13 +336,16 @@ impl Writers {
             }
             SalesSink::Parquet { path, tmp, writer } => {
                 writer.finish().map_err(parquet_err(&path))?;
-                tmp.persist(&path)
-                    .map_err(|e| write_err(&path)(e.error))?;
+                tmp.persist(&path).map_err(|e| write_err(&path)(e.error))?;
                 files.push(path);
                 "sales.parquet"
             }
         };
-        for f in [self.purchase_orders, self.inventory, self.items.expect("items")] {
+        for f in [
+            self.purchase_orders,
+            self.inventory,
+            self.items.expect("items"),
+        ] {
             files.push(f.path().to_path_buf());
             f.commit()?;
         }
@@ -405,7 +421,12 @@ impl IntBuf {
     }
 }
 
-fn block_frame(block: &[Sku], rows: &[Vec<Row>], start: NaiveDate, dense: bool) -> PolarsResult<DataFrame> {
+fn block_frame(
+    block: &[Sku],
+    rows: &[Vec<Row>],
+    start: NaiveDate,
+    dense: bool,
+) -> PolarsResult<DataFrame> {
     let n: usize = rows.iter().map(Vec::len).sum();
     let start_day = day_of(start) - UNIX_EPOCH_DAY;
     let mut date = Vec::with_capacity(n);
@@ -438,6 +459,8 @@ fn block_frame(block: &[Sku], rows: &[Vec<Row>], start: NaiveDate, dense: bool) 
         cols.push(Float64Chunked::from_vec("price".into(), price).into_column());
     }
     cols.push(BooleanChunked::from_iter_values("promo".into(), promo.into_iter()).into_column());
-    cols.push(BooleanChunked::from_iter_values("stockout".into(), stockout.into_iter()).into_column());
+    cols.push(
+        BooleanChunked::from_iter_values("stockout".into(), stockout.into_iter()).into_column(),
+    );
     DataFrame::new(n, cols)
 }

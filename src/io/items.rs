@@ -10,7 +10,9 @@ use std::{collections::BTreeMap, path::Path};
 use ahash::AHashMap;
 use serde::Serialize;
 
-use super::{rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind, LoadError};
+use super::{
+    rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind, LoadError,
+};
 use crate::config::ItemDefaults;
 
 /// One row of the item master, as given (empty cells are `None`).

@@ -244,7 +244,7 @@ pub enum LoadError {
         second: usize,
     },
     /// A required column is missing.
-    #[error("{path}: required column '{looked_for}'{mapped} not found; the file has columns: {found}. Rename the column in the file, or map it in the config: [columns.{input}] {canonical} = \"<your column name>\"")]
+    #[error("{path}: required column '{looked_for}'{} not found; the file has columns: {found}. Rename the column in the file, or map it in the config: [columns.{input}] {canonical} = \"<your column name>\"", mapped_from(canonical, looked_for))]
     MissingColumn {
         /// The file.
         path: PathBuf,
@@ -254,8 +254,6 @@ pub enum LoadError {
         canonical: &'static str,
         /// The name looked for (after mapping).
         looked_for: String,
-        /// " (mapped from canonical X)" or empty.
-        mapped: String,
         /// The header columns found.
         found: String,
     },
@@ -282,7 +280,9 @@ pub enum LoadError {
         limit: f64,
     },
     /// No input was given where one is required.
-    #[error("no {input} file given; set [inputs] {input} = \"path\" in the config or pass --{flag}")]
+    #[error(
+        "no {input} file given; set [inputs] {input} = \"path\" in the config or pass --{flag}"
+    )]
     NoInput {
         /// The input's config name.
         input: &'static str,
@@ -297,4 +297,13 @@ pub enum LoadError {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// " (mapped from 'x')" when the column was looked up under a mapped name.
+fn mapped_from(canonical: &str, looked_for: &str) -> String {
+    if canonical == looked_for {
+        String::new()
+    } else {
+        format!(" (mapped from '{canonical}')")
+    }
 }

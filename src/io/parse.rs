@@ -200,11 +200,17 @@ pub fn flag(cell: &Cell<'_>) -> Result<bool, Invalid> {
         Cell::Bool(b) => Ok(b),
         Cell::Int(0) => Ok(false),
         Cell::Int(1) => Ok(true),
-        Cell::Float(v) if v == 0.0 || v == 1.0 => Ok(v == 1.0),
-        Cell::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "" | "0" | "false" | "f" | "no" | "n" => Ok(false),
-            "1" | "true" | "t" | "yes" | "y" => Ok(true),
-            _ => Err(bad_flag()),
+        Cell::Float(v) if v.abs() < f64::EPSILON => Ok(false),
+        Cell::Float(v) if (v - 1.0).abs() < f64::EPSILON => Ok(true),
+        Cell::Str(s) => match s.as_bytes() {
+            // Fast path: the usual spellings need no trimming or case folding.
+            b"0" | b"" => Ok(false),
+            b"1" => Ok(true),
+            _ => match s.trim().to_ascii_lowercase().as_str() {
+                "" | "0" | "false" | "f" | "no" | "n" => Ok(false),
+                "1" | "true" | "t" | "yes" | "y" => Ok(true),
+                _ => Err(bad_flag()),
+            },
         },
         _ => Err(bad_flag()),
     }
@@ -250,7 +256,10 @@ mod tests {
 
     #[test]
     fn bad_dates_have_specific_reasons() {
-        assert!(d("2024-02-30").unwrap_err().0.contains("no such calendar day"));
+        assert!(d("2024-02-30")
+            .unwrap_err()
+            .0
+            .contains("no such calendar day"));
         assert!(d("31/03/2024").unwrap_err().0.contains("ambiguous"));
         assert!(d("31.03.2024").unwrap_err().0.contains("ambiguous"));
         assert!(d("yesterday").unwrap_err().0.contains("not a date"));
@@ -264,8 +273,14 @@ mod tests {
         assert_eq!(number_str("-3.5").unwrap(), Some(-3.5));
         assert_eq!(number_str("1e3").unwrap(), Some(1000.0));
         assert_eq!(number_str("").unwrap(), None);
-        assert!(number_str("1,234").unwrap_err().0.contains("thousands separator"));
-        assert!(number_str("1,234,567.5").unwrap_err().0.contains("thousands"));
+        assert!(number_str("1,234")
+            .unwrap_err()
+            .0
+            .contains("thousands separator"));
+        assert!(number_str("1,234,567.5")
+            .unwrap_err()
+            .0
+            .contains("thousands"));
         assert!(number_str("12,5").unwrap_err().0.contains("decimal comma"));
         assert!(number_str("abc").unwrap_err().0.contains("not a number"));
         assert!(number_str("NaN").is_err());

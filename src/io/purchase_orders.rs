@@ -40,8 +40,7 @@ pub struct PurchaseOrderLine {
 impl PurchaseOrderLine {
     /// Lead time in days for a received order.
     pub fn lead_time_days(&self) -> Option<i64> {
-        self.receipt_date
-            .map(|r| (r - self.order_date).num_days())
+        self.receipt_date.map(|r| (r - self.order_date).num_days())
     }
 
     /// Whether the order is still open (not received).
@@ -83,7 +82,10 @@ pub fn load_purchase_orders(
         if quantity <= 0.0 {
             row.reject(QUANTITY, "ordered quantity should be > 0");
         }
-        for (col, date, what) in [(RECEIPT_DATE, receipt, "receipt"), (EXPECTED_DATE, expected, "expected")] {
+        for (col, date, what) in [
+            (RECEIPT_DATE, receipt, "receipt"),
+            (EXPECTED_DATE, expected, "expected"),
+        ] {
             if date.is_some_and(|d| d < order) {
                 row.reject(
                     col,

@@ -199,6 +199,12 @@ where
         }
         Ok(())
     })?;
+    if counts.rows_read == 0 {
+        // Only blank lines below the header.
+        return Err(LoadError::NoRows {
+            path: table.path.clone(),
+        });
+    }
     stats.rows_read = counts.rows_read;
     stats.rows_accepted = counts.rows_accepted;
     stats.rows_rejected = counts.rows_rejected;

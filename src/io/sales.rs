@@ -222,7 +222,8 @@ pub fn load_sales(
     let mut stats = SalesStats::default();
     let has_location = table.has(LOCATION);
     let file = for_each_row(&table, rejects, |row| {
-        let (Some(day), Some(sku), Some(qty)) = (row.date(DATE), row.text(SKU), row.number(QUANTITY))
+        let (Some(day), Some(sku), Some(qty)) =
+            (row.date(DATE), row.text(SKU), row.number(QUANTITY))
         else {
             return;
         };
@@ -241,7 +242,11 @@ pub fn load_sales(
         let flags = if row.flag(PROMO_COL) { PROMO } else { 0 }
             | if row.flag(STOCKOUT_COL) { STOCKOUT } else { 0 };
         let price = row.opt_non_negative(PRICE, false);
-        let location = if has_location { row.opt_text(LOCATION) } else { None };
+        let location = if has_location {
+            row.opt_text(LOCATION)
+        } else {
+            None
+        };
         if row.is_rejected() {
             return;
         }
@@ -277,7 +282,11 @@ pub fn load_sales(
     stats.skus = skus.names.len();
     stats.series = series.len();
     stats.first_date = series.iter().map(|s| s.first_day).min().map(parse::date_of);
-    stats.last_date = series.iter().map(|s| s.last_day()).max().map(parse::date_of);
+    stats.last_date = series
+        .iter()
+        .map(|s| s.last_day())
+        .max()
+        .map(parse::date_of);
     for s in &series {
         for &f in &s.flags {
             stats.stockout_days += u64::from(f & STOCKOUT != 0);
@@ -286,4 +295,3 @@ pub fn load_sales(
     }
     Ok(SalesData { series, stats })
 }
-

@@ -106,8 +106,9 @@ pub struct Batch<'a> {
     pub first_row: u64,
     len: usize,
     columns: Vec<Option<Series>>,
-    /// Every column of the file, used to tell blank rows from rows with empty needed cells.
-    all: Vec<Series>,
+    /// File columns outside the contract, used to tell blank rows from rows with empty
+    /// contract cells.
+    ignored: Vec<Series>,
     extra: Option<Series>,
     lines: Option<LineMap<'a>>,
 }
@@ -121,33 +122,26 @@ struct LineMap<'a> {
 }
 
 impl LineMap<'_> {
-    /// Line of each non-blank record in the block.
+    /// Line of each record in the block. polars returns a (blank) row for every empty line,
+    /// so empty lines count as records here too.
     fn compute(&self) -> Vec<u64> {
         let b = self.bytes;
         let mut out = Vec::new();
         let mut line = self.first_line;
         let mut i = 0;
         while i < b.len() {
+            out.push(line);
             // One record: up to a newline outside quotes.
-            let start_line = line;
             let mut in_quotes = false;
             let mut j = i;
-            let mut content = false;
             while j < b.len() {
                 match b[j] {
-                    b'"' => {
-                        in_quotes = !in_quotes;
-                        content = true;
-                    }
+                    b'"' => in_quotes = !in_quotes,
                     b'\n' if !in_quotes => break,
                     b'\n' => line += 1,
-                    b'\r' => {}
-                    _ => content = true,
+                    _ => {}
                 }
                 j += 1;
-            }
-            if content {
-                out.push(start_line);
             }
             line += 1;
             i = j + 1;
@@ -186,8 +180,8 @@ impl<'a> Batch<'a> {
     pub fn rows(&self) -> Rows<'_> {
         Rows {
             columns: self.columns.iter().map(|s| s.as_ref().map(cells)).collect(),
-            all: self
-                .all
+            ignored: self
+                .ignored
                 .iter()
                 .map(|s| Box::new(s.iter_nulls()) as Box<dyn Iterator<Item = bool>>)
                 .collect(),
@@ -205,7 +199,9 @@ impl IterNulls for Series {
     fn iter_nulls(&self) -> Box<dyn Iterator<Item = bool> + '_> {
         match self.str() {
             Ok(ca) => Box::new(ca.iter().map(|o| o.is_none_or(|s| s.trim().is_empty()))),
-            Err(_) => Box::new((0..self.len()).map(move |i| self.get(i).is_ok_and(|v| v.is_null()))),
+            Err(_) => {
+                Box::new((0..self.len()).map(move |i| self.get(i).is_ok_and(|v| v.is_null())))
+            }
         }
     }
 }
@@ -215,7 +211,7 @@ type CellIter<'a> = Box<dyn Iterator<Item = Cell<'a>> + 'a>;
 /// Row-wise access to a [`Batch`].
 pub struct Rows<'a> {
     columns: Vec<Option<CellIter<'a>>>,
-    all: Vec<Box<dyn Iterator<Item = bool> + 'a>>,
+    ignored: Vec<Box<dyn Iterator<Item = bool> + 'a>>,
     extra: Option<Box<dyn Iterator<Item = bool> + 'a>>,
 }
 
@@ -234,14 +230,26 @@ impl<'a> Rows<'a> {
     /// Fills `out` with the next row's cells; `None` after the last row.
     pub fn next_row(&mut self, out: &mut [Cell<'a>]) -> Option<RowShape> {
         let mut all_empty = true;
-        for it in &mut self.all {
-            all_empty &= it.next()?;
-        }
+        let mut any = false;
         for (slot, it) in out.iter_mut().zip(&mut self.columns) {
-            *slot = match it {
-                Some(it) => it.next().unwrap_or(Cell::Null),
-                None => Cell::Null,
-            };
+            if let Some(it) = it {
+                *slot = it.next()?;
+                any = true;
+                all_empty &= match slot {
+                    Cell::Null => true,
+                    Cell::Str(s) => s.trim().is_empty(),
+                    _ => false,
+                };
+            } else {
+                *slot = Cell::Null;
+            }
+        }
+        for it in &mut self.ignored {
+            all_empty &= it.next()?;
+            any = true;
+        }
+        if !any {
+            return None;
         }
         let extra = self
             .extra
@@ -339,7 +347,10 @@ impl Table {
             });
             if pos.is_none() && spec.required {
                 if header.len() == 1 {
-                    if let Some(found) = [';', '\t', '|'].into_iter().find(|c| header[0].contains(*c)) {
+                    if let Some(found) = [';', '\t', '|']
+                        .into_iter()
+                        .find(|c| header[0].contains(*c))
+                    {
                         return Err(LoadError::Delimiter {
                             path: path.to_path_buf(),
                             found,
@@ -351,11 +362,6 @@ impl Table {
                     input: kind.name(),
                     canonical: spec.name,
                     looked_for: looked_for.to_string(),
-                    mapped: if looked_for == spec.name {
-                        String::new()
-                    } else {
-                        format!(" (mapped from '{}')", spec.name)
-                    },
                     found: header.join(", "),
                 });
             }
@@ -399,8 +405,9 @@ impl Table {
             .collect()
     }
 
-    /// Reads the whole file, calling `f` for each batch in order. Returns the partially filled
-    /// stats (rows read is counted by the loaders; blank lines are counted by them too).
+    /// Reads the whole file, calling `f` for each batch in order. Parsing runs on a second
+    /// thread, one batch ahead of `f`. Returns the file's stats with the ignored columns filled
+    /// in (row counts are the loaders' to fill).
     ///
     /// # Errors
     /// [`LoadError::NoRows`] when the file has no data rows, [`LoadError::NotUtf8`],
@@ -409,10 +416,46 @@ impl Table {
     where
         F: FnMut(&Batch<'_>) -> Result<(), LoadError>,
     {
-        let rows = match self.format {
-            Format::Csv => self.read_csv(&mut f)?,
-            Format::Parquet => self.read_parquet(&mut f)?,
-        };
+        let rows = std::thread::scope(|scope| -> Result<u64, LoadError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Parsed, LoadError>>(1);
+            scope.spawn(move || {
+                let send = |p| tx.send(p).is_ok();
+                let result = match self.format {
+                    Format::Csv => self.produce_csv(&send),
+                    Format::Parquet => self.produce_parquet(&send),
+                };
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e));
+                }
+            });
+            let mut rows = 0u64;
+            for parsed in rx {
+                let p = parsed?;
+                let ignored: Vec<Series> = (0..self.header.len())
+                    .filter(|i| !self.positions.contains(&Some(*i)))
+                    .map(|i| p.all[i].clone())
+                    .collect();
+                let batch = Batch {
+                    first_row: p.first_row,
+                    len: p.height,
+                    columns: self
+                        .positions
+                        .iter()
+                        .map(|pos| pos.map(|i| p.all[i].clone()))
+                        .collect(),
+                    ignored,
+                    extra: p.extra,
+                    lines: p.block.as_ref().map(|(bytes, first_line)| LineMap {
+                        bytes,
+                        first_line: *first_line,
+                        starts: OnceCell::new(),
+                    }),
+                };
+                f(&batch)?;
+                rows += p.height as u64;
+            }
+            Ok(rows)
+        })?;
         if rows == 0 {
             return Err(LoadError::NoRows {
                 path: self.path.clone(),
@@ -431,10 +474,10 @@ impl Table {
         }
     }
 
-    fn read_csv<F>(&self, f: &mut F) -> Result<u64, LoadError>
-    where
-        F: FnMut(&Batch<'_>) -> Result<(), LoadError>,
-    {
+    fn produce_csv(
+        &self,
+        send: &dyn Fn(Result<Parsed, LoadError>) -> bool,
+    ) -> Result<(), LoadError> {
         let open_err = |source| LoadError::Open {
             path: self.path.clone(),
             source,
@@ -473,10 +516,13 @@ impl Table {
                 }
             };
             if end == 0 {
-                break;
+                return Ok(());
             }
-            let block = &buf[..end];
-            if let Err(e) = std::str::from_utf8(block) {
+            let mut next = Vec::with_capacity(CSV_BLOCK + (1 << 20));
+            next.extend_from_slice(&buf[end..]);
+            buf.truncate(end);
+            let block = std::mem::replace(&mut buf, next);
+            if let Err(e) = std::str::from_utf8(&block) {
                 let at = e.valid_up_to();
                 return Err(LoadError::NotUtf8 {
                     path: self.path.clone(),
@@ -489,50 +535,41 @@ impl Table {
                 .with_has_header(false)
                 .with_schema(Some(schema.clone()))
                 .with_rechunk(false)
-                .map_parse_options(|o| o.with_truncate_ragged_lines(true).with_missing_is_null(true))
-                .into_reader_with_file_handle(Cursor::new(block))
+                .map_parse_options(|o| {
+                    o.with_truncate_ragged_lines(true)
+                        .with_missing_is_null(true)
+                })
+                .into_reader_with_file_handle(Cursor::new(&block))
                 .finish()
                 .map_err(|e| self.polars_error(e))?;
-            let all: Vec<Series> = df
+            let mut all: Vec<Series> = df
                 .columns()
                 .iter()
-                .take(self.header.len())
                 .map(|c| c.as_materialized_series().clone())
                 .collect();
-            let batch = Batch {
+            let extra = all.pop();
+            let height = df.height();
+            let lines_in_block = memchr::memchr_iter(b'\n', &block).count() as u64;
+            let parsed = Parsed {
                 first_row: rows,
-                len: df.height(),
-                columns: self
-                    .positions
-                    .iter()
-                    .map(|p| p.map(|p| all[p].clone()))
-                    .collect(),
-                extra: Some(
-                    df.column(EXTRA)
-                        .map_err(|e| self.polars_error(e))?
-                        .as_materialized_series()
-                        .clone(),
-                ),
+                height,
                 all,
-                lines: Some(LineMap {
-                    bytes: block,
-                    first_line: line,
-                    starts: OnceCell::new(),
-                }),
+                extra,
+                block: Some((block, line)),
             };
-            f(&batch)?;
-            rows += df.height() as u64;
-            line += memchr::memchr_iter(b'\n', block).count() as u64;
+            if !send(Ok(parsed)) {
+                return Ok(());
+            }
+            rows += height as u64;
+            line += lines_in_block;
             byte_offset += end as u64;
-            buf.drain(..end);
         }
-        Ok(rows)
     }
 
-    fn read_parquet<F>(&self, f: &mut F) -> Result<u64, LoadError>
-    where
-        F: FnMut(&Batch<'_>) -> Result<(), LoadError>,
-    {
+    fn produce_parquet(
+        &self,
+        send: &dyn Fn(Result<Parsed, LoadError>) -> bool,
+    ) -> Result<(), LoadError> {
         let open = || {
             File::open(&self.path).map_err(|source| LoadError::Open {
                 path: self.path.clone(),
@@ -542,6 +579,13 @@ impl Table {
         let total = ParquetReader::new(open()?)
             .num_rows()
             .map_err(|e| self.polars_error(e))?;
+        let text_cols: Vec<usize> = self
+            .positions
+            .iter()
+            .zip(self.specs())
+            .filter(|(_, s)| s.ty == super::ColumnType::Text)
+            .filter_map(|(p, _)| *p)
+            .collect();
         let mut offset = 0;
         while offset < total {
             let len = PARQUET_SLICE.min(total - offset);
@@ -549,13 +593,6 @@ impl Table {
                 .with_slice(Some((offset, len)))
                 .finish()
                 .map_err(|e| self.polars_error(e))?;
-            let text_cols: Vec<usize> = self
-                .positions
-                .iter()
-                .zip(self.specs())
-                .filter(|(_, s)| s.ty == super::ColumnType::Text)
-                .filter_map(|(p, _)| *p)
-                .collect();
             let all: Vec<Series> = df
                 .columns()
                 .iter()
@@ -570,23 +607,32 @@ impl Table {
                 })
                 .collect::<PolarsResult<_>>()
                 .map_err(|e| self.polars_error(e))?;
-            let batch = Batch {
+            let parsed = Parsed {
                 first_row: offset as u64,
-                len: df.height(),
-                columns: self
-                    .positions
-                    .iter()
-                    .map(|p| p.map(|p| all[p].clone()))
-                    .collect(),
+                height: df.height(),
                 all,
                 extra: None,
-                lines: None,
+                block: None,
             };
-            f(&batch)?;
+            if !send(Ok(parsed)) {
+                return Ok(());
+            }
             offset += len;
         }
-        Ok(total as u64)
+        Ok(())
     }
+}
+
+/// A parsed block, sent from the parsing thread to the row loop.
+struct Parsed {
+    first_row: u64,
+    height: usize,
+    /// Every column of the file, in file order, normalised.
+    all: Vec<Series>,
+    /// CSV only: the catch-all column for fields beyond the header.
+    extra: Option<Series>,
+    /// CSV only: the block's bytes and the line number of its first byte.
+    block: Option<(Vec<u8>, u64)>,
 }
 
 /// Casts a Parquet column to one of the types [`Cell`] carries.
@@ -594,9 +640,7 @@ fn normalise(s: &Series) -> PolarsResult<Series> {
     use DataType as D;
     let target = match s.dtype() {
         D::String | D::Int64 | D::Float64 | D::Boolean | D::Date => return Ok(s.clone()),
-        D::Int8 | D::Int16 | D::Int32 | D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => {
-            D::Int64
-        }
+        D::Int8 | D::Int16 | D::Int32 | D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => D::Int64,
         D::Float32 => D::Float64,
         D::Datetime(_, _) => D::Date,
         _ => D::String,
@@ -633,7 +677,11 @@ fn csv_header(path: &Path, kind: InputKind) -> Result<(Vec<String>, (u64, u64)),
             path: path.to_path_buf(),
             source,
         })?;
-    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     let body = &head[bom..];
     let end = memchr::memchr(b'\n', body).unwrap_or(body.len());
     let line = &body[..end];
@@ -744,6 +792,6 @@ mod tests {
             first_line: 2,
             starts: OnceCell::new(),
         };
-        assert_eq!(map.compute(), vec![2, 5, 6]);
+        assert_eq!(map.compute(), vec![2, 4, 5, 6]);
     }
 }

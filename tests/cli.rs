@@ -1,0 +1,181 @@
+//! The command line end to end (assert_cmd).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::util::data;
+
+fn replenish() -> Command {
+    Command::cargo_bin("replenish").unwrap()
+}
+
+#[test]
+fn validate_without_arguments_checks_the_bundled_example() {
+    let dir = tempfile::tempdir().unwrap();
+    replenish()
+        .current_dir(dir.path())
+        .arg("validate")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rows read ="))
+        .stdout(predicate::str::contains("0 rejected"));
+    let rejects = std::fs::read_to_string(dir.path().join("reports/validate/rejects.csv")).unwrap();
+    assert_eq!(rejects.trim(), "file,line,column,value,reason");
+    assert!(dir.path().join("reports/validate/validation.json").exists());
+}
+
+#[test]
+fn validate_with_files_given_directly_reports_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    replenish()
+        .args(["validate", "--max-reject-share", "0.7", "--out"])
+        .arg(dir.path())
+        .arg("--sales")
+        .arg(data("bad/thousands_separator.csv"))
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "3 rows read = 1 accepted + 2 rejected",
+        ));
+    let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).unwrap();
+    assert!(rejects.contains("thousands separator"), "{rejects}");
+}
+
+#[test]
+fn validate_structural_error_exits_non_zero_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    replenish()
+        .args(["validate", "--sales"])
+        .arg(data("bad/semicolon.csv"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("semicolon.csv"))
+        .stderr(predicate::str::contains("expects commas"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn validate_unknown_config_key_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("plan.toml");
+    std::fs::write(&cfg, "[inputs]\nsale = \"x.csv\"\n").unwrap();
+    replenish()
+        .args(["validate", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown field `sale`"));
+}
+
+fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn generate_is_byte_identical_for_a_seed_at_any_thread_count() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let c = tempfile::tempdir().unwrap();
+    for (dir, threads, seed) in [(&a, "1", "5"), (&b, "2", "5"), (&c, "2", "6")] {
+        replenish()
+            .args([
+                "generate",
+                "--skus",
+                "60",
+                "--days",
+                "90",
+                "--seed",
+                seed,
+                "--threads",
+                threads,
+                "-q",
+                "--out",
+            ])
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
+    let names: Vec<&str> = fa.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "inventory.csv",
+            "items.csv",
+            "plan.toml",
+            "purchase_orders.csv",
+            "sales.csv"
+        ]
+    );
+    assert_eq!(fa, fb, "same seed, 1 vs 2 threads");
+    assert_ne!(fa[4].1, fc[4].1, "another seed gives other sales");
+}
+
+#[test]
+fn generated_set_validates_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    replenish()
+        .args(["generate", "--skus", "30", "--days", "60", "-q", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    replenish()
+        .args(["validate", "--config"])
+        .arg(dir.path().join("plan.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--freq")
+        .arg("week")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("per week"));
+}
+
+#[test]
+fn stages_not_built_yet_say_so_and_fail() {
+    for stage in ["run", "forecast", "plan", "simulate", "policy", "report"] {
+        replenish()
+            .arg(stage)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not built yet"));
+    }
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for stage in [
+        "run", "validate", "forecast", "plan", "simulate", "policy", "report", "generate",
+    ] {
+        replenish()
+            .args([stage, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
+
+#[test]
+fn generate_rejects_bad_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    replenish()
+        .args(["generate", "--days", "3", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("days"));
+}

@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use replenish::{
+    config::Config,
+    validate::{load_and_validate, Loaded},
+};
+
+/// Path of a file in `tests/data/`.
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// Loads `tests/data/<rel>` as the sales file with no reject limit.
+pub fn load_sales(rel: &str) -> Result<Loaded, replenish::Error> {
+    let mut config = Config::default();
+    config.inputs.sales = Some(data(rel));
+    config.validation.max_reject_share = 1.0;
+    let out = tempfile::tempdir().unwrap();
+    load_and_validate(&config, out.path())
+}
+
+/// The loaded error's message.
+pub fn error_of(rel: &str) -> String {
+    match load_sales(rel) {
+        Ok(_) => panic!("{rel} should fail to load"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Asserts the invariant that nothing is silently dropped.
+pub fn assert_balanced(loaded: &Loaded) {
+    for f in &loaded.report.files {
+        assert_eq!(
+            f.stats.rows_read,
+            f.stats.rows_accepted + f.stats.rows_rejected,
+            "rows read = accepted + rejected for {}",
+            f.path
+        );
+    }
+    let rejected: u64 = loaded
+        .report
+        .files
+        .iter()
+        .map(|f| f.stats.rows_rejected)
+        .sum();
+    assert_eq!(
+        rejected as usize,
+        loaded.rejects.len(),
+        "every rejected row has a reject"
+    );
+}
+
+/// Total bucketed demand.
+pub fn total_units(loaded: &Loaded) -> f64 {
+    loaded.series.iter().map(|s| s.total()).sum()
+}
