@@ -194,16 +194,27 @@ pub fn bucket(daily: &DailySales, window: &Window) -> Option<DemandSeries> {
     let mut promo_days = vec![0u16; n];
     let mut stockout_days = vec![0u16; n];
     let hi = last.min(daily.last_day());
-    let mut k = 0;
-    for day in from..=hi {
-        while day >= bounds[k + 1] {
-            k += 1;
+    if freq == Freq::Day {
+        // One day per bucket: copy the slice.
+        let lo = (from - daily.first_day) as usize;
+        let up = (hi - daily.first_day) as usize;
+        values[..=up - lo].copy_from_slice(&daily.qty[lo..=up]);
+        for (i, &f) in daily.flags[lo..=up].iter().enumerate() {
+            promo_days[i] = u16::from(f & PROMO != 0);
+            stockout_days[i] = u16::from(f & STOCKOUT != 0);
         }
-        let i = (day - daily.first_day) as usize;
-        values[k] += daily.qty[i];
-        let f = daily.flags[i];
-        promo_days[k] += u16::from(f & PROMO != 0);
-        stockout_days[k] += u16::from(f & STOCKOUT != 0);
+    } else {
+        let mut k = 0;
+        for day in from..=hi {
+            while day >= bounds[k + 1] {
+                k += 1;
+            }
+            let i = (day - daily.first_day) as usize;
+            values[k] += daily.qty[i];
+            let f = daily.flags[i];
+            promo_days[k] += u16::from(f & PROMO != 0);
+            stockout_days[k] += u16::from(f & STOCKOUT != 0);
+        }
     }
     Some(DemandSeries {
         sku: daily.sku.clone(),

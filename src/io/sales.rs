@@ -221,6 +221,7 @@ pub fn load_sales(
     let mut accs: Vec<(u32, u32, Acc)> = Vec::new();
     let mut stats = SalesStats::default();
     let has_location = table.has(LOCATION);
+    let mut last_slot: Option<(u32, u32, u32)> = None;
     let file = for_each_row(&table, rejects, |row| {
         let (Some(day), Some(sku), Some(qty)) =
             (row.date(DATE), row.text(SKU), row.number(QUANTITY))
@@ -252,10 +253,18 @@ pub fn load_sales(
         }
         let sku_id = skus.id(sku);
         let loc_id = location.map_or(0, |l| locations.id(l) + 1);
-        let slot = *index.entry((sku_id, loc_id)).or_insert_with(|| {
-            accs.push((sku_id, loc_id, Acc::new(day)));
-            accs.len() as u32 - 1
-        });
+        // Exports are usually grouped by SKU: skip the hash lookup for a repeat.
+        let slot = match last_slot {
+            Some((s, l, slot)) if s == sku_id && l == loc_id => slot,
+            _ => {
+                let slot = *index.entry((sku_id, loc_id)).or_insert_with(|| {
+                    accs.push((sku_id, loc_id, Acc::new(day)));
+                    accs.len() as u32 - 1
+                });
+                last_slot = Some((sku_id, loc_id, slot));
+                slot
+            }
+        };
         let acc = &mut accs[slot as usize].2;
         if acc.add(day, qty, flags) {
             stats.duplicate_rows += 1;

@@ -235,11 +235,14 @@ impl<'a> Rows<'a> {
             if let Some(it) = it {
                 *slot = it.next()?;
                 any = true;
-                all_empty &= match slot {
-                    Cell::Null => true,
-                    Cell::Str(s) => s.trim().is_empty(),
-                    _ => false,
-                };
+                // Only look further while every cell so far was empty (rare).
+                if all_empty {
+                    all_empty = match slot {
+                        Cell::Null => true,
+                        Cell::Str(s) => s.trim().is_empty(),
+                        _ => false,
+                    };
+                }
             } else {
                 *slot = Cell::Null;
             }
