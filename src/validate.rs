@@ -81,6 +81,9 @@ pub struct ValidationReport {
     pub open_orders: usize,
     /// Inventory rows with customer units waiting.
     pub skus_on_backorder: usize,
+    /// Wall time per step in seconds (not serialised: validation.json stays reproducible).
+    #[serde(skip)]
+    pub timings: Vec<(String, f64)>,
 }
 
 /// Loads, validates and buckets all configured inputs.
@@ -99,10 +102,17 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
 
     let mut rejects = Vec::new();
     let mut files = Vec::new();
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &str| {
+        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let mut log = RejectLog::new(sales_path);
     let sales = load_sales(sales_path, &cols.sales, plan_day, &mut log)?;
     rejects.append(&mut log.rows);
     files.push(file_report(InputKind::Sales, sales_path, &sales.stats.file));
+    lap("load sales");
 
     let mut purchase_orders = Vec::new();
     if let Some(p) = &config.inputs.purchase_orders {
@@ -111,6 +121,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         purchase_orders = rows;
         rejects.append(&mut log.rows);
         files.push(file_report(InputKind::PurchaseOrders, p, &stats));
+        lap("load purchase orders");
     }
     let mut inventory = Vec::new();
     if let Some(p) = &config.inputs.inventory {
@@ -119,6 +130,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         inventory = rows;
         rejects.append(&mut log.rows);
         files.push(file_report(InputKind::Inventory, p, &stats));
+        lap("load inventory");
     }
     let mut items = Vec::new();
     if let Some(p) = &config.inputs.items {
@@ -127,6 +139,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         items = rows;
         rejects.append(&mut log.rows);
         files.push(file_report(InputKind::Items, p, &stats));
+        lap("load items");
     }
 
     write_rejects_csv(&out_dir.join("rejects.csv"), &rejects)?;
@@ -156,6 +169,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         history_start: config.calendar.history_start,
     };
     let (series, buckets) = bucket_all(&sales.series, &window);
+    lap("bucket");
 
     let sold: BTreeSet<&str> = sales.series.iter().map(|s| s.sku.as_str()).collect();
     let item_skus: BTreeSet<&str> = items.iter().map(|i| i.sku.as_str()).collect();
@@ -194,6 +208,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
             .iter()
             .filter(|r| r.backordered.is_some_and(|b| b > 0.0))
             .count(),
+        timings,
     };
     Ok(Loaded {
         series,

@@ -34,7 +34,7 @@ pub struct Cli {
 /// Options shared by every subcommand.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// More log output (repeat for more).
+    /// More output on stderr: -v step timings, -vv also the effective config.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// No output except errors.

@@ -27,7 +27,18 @@ pub struct ValidateArgs {
 /// Structural input problems, too many rejects, or write failures.
 pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
     let config = config_from(&args.inputs)?;
+    if global.verbose >= 2 {
+        eprintln!(
+            "effective config:\n{}",
+            toml::to_string_pretty(&config).unwrap_or_default()
+        );
+    }
     let loaded = load_and_validate(&config, &args.out)?;
+    if global.verbose >= 1 {
+        for (step, secs) in &loaded.report.timings {
+            eprintln!("{step:<22} {secs:>8.3} s");
+        }
+    }
     loaded
         .report
         .write_json(&args.out.join("validation.json"))?;
