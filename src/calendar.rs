@@ -51,6 +51,16 @@ impl Freq {
     }
 
     /// The first day of the bucket that holds `date`.
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use replenish::calendar::Freq;
+    ///
+    /// let wed = NaiveDate::from_ymd_opt(2024, 1, 3).unwrap();
+    /// assert_eq!(Freq::Week.bucket_start(wed), NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+    /// assert_eq!(Freq::Month.bucket_start(wed).to_string(), "2024-01-01");
+    /// ```
     pub fn bucket_start(self, date: NaiveDate) -> NaiveDate {
         match self {
             Freq::Day => date,
@@ -168,6 +178,31 @@ pub struct Window {
 
 /// Buckets one SKU's daily sales. `None` when the SKU has no positive sale inside the window
 /// (nothing to forecast from).
+///
+/// # Example
+/// ```
+/// use chrono::NaiveDate;
+/// use replenish::calendar::{bucket, Freq, Window};
+/// use replenish::io::{parse::day_of, sales::DailySales};
+///
+/// let monday = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+/// let daily = DailySales {
+///     sku: "A".into(),
+///     location: None,
+///     first_day: day_of(monday),
+///     qty: vec![1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 5.0],
+///     flags: vec![0; 8],
+///     revenue: 0.0,
+/// };
+/// let window = Window {
+///     freq: Freq::Week,
+///     planning_date: NaiveDate::from_ymd_opt(2024, 1, 10).unwrap(),
+///     history_start: None,
+/// };
+/// let s = bucket(&daily, &window).unwrap();
+/// assert_eq!(s.values, vec![3.0, 5.0]);
+/// assert_eq!(s.last_bucket_days, 2); // Monday 8th and Tuesday 9th are history
+/// ```
 pub fn bucket(daily: &DailySales, window: &Window) -> Option<DemandSeries> {
     let last = day_of(window.planning_date) - 1;
     let hist_start = window.history_start.map_or(Day::MIN, day_of);

@@ -251,6 +251,15 @@ impl Config {
     ///
     /// # Errors
     /// As [`Config::from_file`], with an empty path in [`ConfigError::Parse`].
+    ///
+    /// # Example
+    /// ```
+    /// use replenish::config::Config;
+    ///
+    /// let c = Config::from_toml_str("[columns.sales]\nsku = \"ItemNo\"\n").unwrap();
+    /// assert_eq!(c.columns.sales["sku"], "ItemNo");
+    /// assert!(Config::from_toml_str("[calendar]\nfreq = \"hourly\"\n").is_err());
+    /// ```
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: PathBuf::new(),

@@ -157,6 +157,14 @@ pub fn number(cell: &Cell<'_>) -> Result<Option<f64>, Invalid> {
 ///
 /// # Errors
 /// As [`number`].
+///
+/// # Example
+/// ```
+/// use replenish::io::parse::number_str;
+///
+/// assert_eq!(number_str("12.5").unwrap(), Some(12.5));
+/// assert!(number_str("1,234").unwrap_err().0.contains("thousands separator"));
+/// ```
 pub fn number_str(s: &str) -> Result<Option<f64>, Invalid> {
     if s.is_empty() {
         return Ok(None);
