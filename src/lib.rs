@@ -21,7 +21,9 @@
 //! records, never DataFrames.
 
 pub mod calendar;
+pub mod classify;
 pub mod config;
+pub mod forecast;
 pub mod generate;
 pub mod io;
 pub mod validate;
