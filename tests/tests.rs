@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod cli;
+mod forecast_reference;
 mod loading;
 mod util;
