@@ -147,7 +147,7 @@ fn generated_set_validates_cleanly() {
 
 #[test]
 fn stages_not_built_yet_say_so_and_fail() {
-    for stage in ["run", "forecast", "plan", "simulate", "policy", "report"] {
+    for stage in ["run", "plan", "simulate", "policy", "report"] {
         replenish()
             .arg(stage)
             .assert()
@@ -178,4 +178,71 @@ fn generate_rejects_bad_parameters() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("days"));
+}
+
+#[test]
+fn forecast_the_bundled_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("forecast.csv");
+    replenish()
+        .args(["forecast", "--horizon", "14", "--holdout", "14", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "forecast 300 series x 14 day buckets",
+        ))
+        .stdout(predicate::str::contains("held-out evaluation"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), "sku,date,forecast,q10,q50,q90,model");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 300 * 14);
+    let mut prev: Option<(&str, &str)> = None;
+    for r in &rows {
+        let v: Vec<f64> = r[2..6].iter().map(|x| x.parse().unwrap()).collect();
+        assert!(v.iter().all(|x| x.is_finite() && *x >= 0.0), "{r:?}");
+        assert!(v[1] <= v[2] && v[2] <= v[3], "quantiles ordered: {r:?}");
+        if let Some(p) = prev {
+            assert!(
+                p < (r[0], r[1]),
+                "sorted by sku then date: {p:?} then {r:?}"
+            );
+        }
+        prev = Some((r[0], r[1]));
+    }
+    let accuracy = std::fs::read_to_string(dir.path().join("accuracy.csv")).unwrap();
+    let chosen = accuracy
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').rev().nth(1) == Some("1"))
+        .count();
+    assert_eq!(chosen, 300, "one chosen model per SKU");
+    assert!(dir.path().join("holdout.json").exists());
+}
+
+#[test]
+fn forecast_parquet_output_and_bad_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.parquet");
+    replenish()
+        .args([
+            "forecast",
+            "--horizon",
+            "3",
+            "--models",
+            "sba,tsb(0.1,0.2)",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
+    replenish()
+        .args(["forecast", "--models", "arima", "--out"])
+        .arg(dir.path().join("x.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown model 'arima'"));
 }

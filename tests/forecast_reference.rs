@@ -19,7 +19,11 @@ fn fixture() -> Value {
 }
 
 fn series(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -72,9 +76,14 @@ fn estimated_ses_fits_no_worse_than_statsforecast() {
     let fx = fixture();
     for (name, y) in fx["series"].as_object().unwrap() {
         let y = series(y);
-        let peer = fx["forecasts"][name]["ses_opt_in_sample_mse"].as_f64().unwrap();
+        let peer = fx["forecasts"][name]["ses_opt_in_sample_mse"]
+            .as_f64()
+            .unwrap();
         let alpha = ses::optimal_alpha(&y, 0.01, 0.99);
         let ours = ses::ses_sse(&y, alpha) / (y.len() - 1) as f64;
-        assert!(ours <= peer + 1e-9, "{name}: ours {ours}, statsforecast {peer}");
+        assert!(
+            ours <= peer + 1e-9,
+            "{name}: ours {ours}, statsforecast {peer}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! Arguments are checked for syntax here; [`config_from`] merges them with the TOML config
 //! (command line > config file > defaults) into one validated [`replenish::config::Config`].
 
+mod forecast;
 mod generate;
 mod validate;
 
@@ -58,11 +59,11 @@ pub enum Command {
         after_help = "Examples:\n  replenish validate                                  # the bundled example (data/plan.toml)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week"
     )]
     Validate(validate::ValidateArgs),
-    /// Forecast demand per SKU (not built yet).
+    /// Forecast demand per SKU: model selection by backtest, quantiles from backtest errors.
     #[command(
-        after_help = "Example:\n  replenish forecast --sales data/sales.csv --freq week --horizon 12 --out forecast.csv"
+        after_help = "Examples:\n  replenish forecast                                   # the bundled example, 28 days ahead\n  replenish forecast --sales data/sales.csv --freq week --horizon 12 --out reports/fc/forecast.csv\n  replenish forecast --models sba,tsb --quantiles 0.05,0.5,0.95"
     )]
-    Forecast(NotBuilt),
+    Forecast(forecast::ForecastArgs),
     /// Forecast, then compute policies and purchase recommendations (not built yet).
     #[command(
         after_help = "Example:\n  replenish plan --config data/plan.toml --out reports/plan"
@@ -104,15 +105,15 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     let stage = match &cli.command {
         Command::Validate(a) => return validate::run(a, &cli.global),
         Command::Generate(a) => return generate::run(a, &cli.global),
+        Command::Forecast(a) => return forecast::run(a, &cli.global),
         Command::Run(_) => "run",
-        Command::Forecast(_) => "forecast",
         Command::Plan(_) => "plan",
         Command::Simulate(_) => "simulate",
         Command::Policy(_) => "policy",
         Command::Report(_) => "report",
     };
     eprintln!(
-        "replenish {stage}: this stage is not built yet; `replenish validate` (load, validate, bucket) and `replenish generate` are available"
+        "replenish {stage}: this stage is not built yet; `replenish validate`, `replenish forecast` and `replenish generate` are available"
     );
     Ok(ExitCode::from(2))
 }

@@ -17,8 +17,10 @@
 //! one place that builds models from text (config, command line).
 
 pub mod baseline;
+pub mod evaluate;
 pub mod intermittent;
 pub mod metrics;
+pub mod output;
 pub mod select;
 pub mod ses;
 

@@ -1,0 +1,195 @@
+//! `replenish forecast`: load and validate the sales, forecast every SKU, write forecast,
+//! accuracy and rejects files.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use replenish::{
+    forecast::{
+        evaluate::evaluate_holdout,
+        output::{write_accuracy, write_forecasts},
+        select::{forecast_all, ForecastSettings},
+        ModelSpec,
+    },
+    validate::load_and_validate,
+};
+
+use super::{config_from, Global, InputArgs};
+
+/// Arguments of `replenish forecast`.
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Inputs and settings (only the sales file is used).
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Buckets to forecast.
+    #[arg(long, default_value_t = 28)]
+    pub horizon: usize,
+    /// Forecast file (.csv or .parquet); accuracy.csv and rejects.csv go beside it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "reports/forecast/forecast.csv"
+    )]
+    pub out: PathBuf,
+    /// `auto` (candidates by demand class) or a comma-separated list, e.g. `ses,sba,tsb`;
+    /// one model forces it.
+    #[arg(long, default_value = "auto")]
+    pub models: String,
+    /// Quantile levels, comma-separated, in (0, 1).
+    #[arg(long, default_value = "0.1,0.5,0.9")]
+    pub quantiles: String,
+    /// Seasonal period in buckets (default: 7 for day, 52 for week, 12 for month).
+    #[arg(long)]
+    pub season: Option<usize>,
+    /// Backtest origins.
+    #[arg(long, default_value_t = 3)]
+    pub folds: usize,
+    /// Combine the best K candidates as one more candidate (0 = off).
+    #[arg(long, default_value_t = 3)]
+    pub combine: usize,
+    /// Also hide the last N buckets, forecast them from the rest, and print accuracy and
+    /// quantile coverage per demand class (written to holdout.json beside the forecast).
+    #[arg(long, value_name = "N")]
+    pub holdout: Option<usize>,
+}
+
+fn parse_models(text: &str) -> Result<Option<Vec<ModelSpec>>> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    // Split on commas outside parentheses: `tsb(0.1,0.2),ses`.
+    let mut parts = Vec::new();
+    let (mut depth, mut cur) = (0, String::new());
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    parts.push(cur);
+    let specs = parts
+        .iter()
+        .map(|p| p.parse::<ModelSpec>())
+        .collect::<Result<Vec<_>, _>>()
+        .context("reading --models")?;
+    Ok(Some(specs))
+}
+
+fn parse_quantiles(text: &str) -> Result<Vec<f64>> {
+    let mut qs = Vec::new();
+    for part in text.split(',') {
+        let p: f64 = part
+            .trim()
+            .parse()
+            .with_context(|| format!("--quantiles: '{part}' is not a number"))?;
+        if !(p > 0.0 && p < 1.0) {
+            bail!("--quantiles: {p} is not in (0, 1); write levels such as 0.1,0.5,0.9");
+        }
+        qs.push(p);
+    }
+    qs.sort_by(f64::total_cmp);
+    qs.dedup();
+    Ok(qs)
+}
+
+/// Runs the forecast stage.
+///
+/// # Errors
+/// Invalid arguments, input problems, or write failures.
+pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
+    if args.horizon == 0 {
+        bail!("--horizon should be at least 1 bucket");
+    }
+    let config = config_from(&args.inputs)?;
+    let dir = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let mut config = config;
+    config.inputs.purchase_orders = None;
+    config.inputs.inventory = None;
+    config.inputs.items = None;
+    let loaded = load_and_validate(&config, &dir)?;
+    let settings = ForecastSettings {
+        horizon: args.horizon,
+        season: args.season.unwrap_or(config.calendar.freq.season_length()),
+        folds: args.folds,
+        quantiles: parse_quantiles(&args.quantiles)?,
+        models: parse_models(&args.models)?,
+        combine: args.combine,
+    };
+    let clock = std::time::Instant::now();
+    let forecasts = forecast_all(&loaded.series, &settings);
+    let secs = clock.elapsed().as_secs_f64();
+    write_forecasts(&args.out, &forecasts)?;
+    write_accuracy(&dir.join("accuracy.csv"), &forecasts)?;
+    if !global.quiet {
+        let mut by_model = std::collections::BTreeMap::<String, usize>::new();
+        for f in &forecasts {
+            let family = f.model.split('(').next().unwrap_or("").to_string();
+            *by_model.entry(family).or_default() += 1;
+        }
+        println!(
+            "forecast {} series x {} {} buckets in {secs:.2} s ({:.0} series/s)",
+            forecasts.len(),
+            settings.horizon,
+            config.calendar.freq,
+            forecasts.len() as f64 / secs.max(1e-9)
+        );
+        let models: Vec<String> = by_model.iter().map(|(m, n)| format!("{m} {n}")).collect();
+        println!("chosen models: {}", models.join(", "));
+        let notes = forecasts.iter().filter(|f| !f.reason.is_empty()).count();
+        if notes > 0 {
+            println!("{notes} series carry a note (see accuracy.csv, column failure)");
+        }
+        println!(
+            "wrote {}, {}",
+            args.out.display(),
+            dir.join("accuracy.csv").display()
+        );
+    }
+    if let Some(n) = args.holdout.filter(|&n| n > 0) {
+        let report = evaluate_holdout(&loaded.series, &settings, n);
+        if !global.quiet {
+            print!("{}", report.table());
+        }
+        let json = serde_json::to_string_pretty(&report)?;
+        replenish::io::atomic::write_atomic(&dir.join("holdout.json"), |w| {
+            w.write_all(json.as_bytes())
+        })?;
+    }
+    let rejected = loaded.rejects.len();
+    Ok(if rejected > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_lists_split_outside_parentheses() {
+        let m = parse_models("tsb(0.1,0.2), ses").unwrap().unwrap();
+        assert_eq!(m.len(), 2);
+        assert!(parse_models("auto").unwrap().is_none());
+        assert!(parse_models("ses,arima").is_err());
+    }
+
+    #[test]
+    fn quantile_levels_are_checked() {
+        assert_eq!(parse_quantiles("0.9,0.1").unwrap(), vec![0.1, 0.9]);
+        assert!(parse_quantiles("90").is_err());
+    }
+}

@@ -1,0 +1,200 @@
+//! Held-out evaluation: hide the last `n` buckets of every series, forecast them from the rest,
+//! and measure accuracy and the calibration of the quantiles, per demand class.
+//!
+//! Calibration of a quantile level p is the share of held-out actuals at or below the
+//! forecast's p-quantile; a calibrated q90 covers 90% of actuals. Accuracy is sMAPE and MASE
+//! (scaled by the in-sample seasonal-naive error of the training part), averaged over series.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{
+    metrics::{errors, scales},
+    select::{forecast_series, ForecastSettings},
+};
+use crate::{calendar::DemandSeries, classify::DemandClass};
+
+/// Accuracy and calibration of one group of series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupScore {
+    /// Series evaluated.
+    pub series: usize,
+    /// Mean sMAPE (percent).
+    pub smape: f64,
+    /// Mean MASE.
+    pub mase: f64,
+    /// Per quantile level: share of actuals at or below the quantile forecast.
+    pub coverage: Vec<(f64, f64)>,
+}
+
+/// Held-out evaluation per demand class, plus `all`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HoldoutReport {
+    /// Buckets held out.
+    pub holdout: usize,
+    /// Per class name (and `all`).
+    pub groups: BTreeMap<String, GroupScore>,
+}
+
+/// Evaluates forecasts on the last `holdout` buckets of each series (series with fewer than
+/// `holdout + 2` buckets, or without demand, are skipped). The forecast horizon is `holdout`.
+pub fn evaluate_holdout(
+    series: &[DemandSeries],
+    settings: &ForecastSettings,
+    holdout: usize,
+) -> HoldoutReport {
+    let settings = ForecastSettings {
+        horizon: holdout,
+        ..settings.clone()
+    };
+    struct One {
+        class: DemandClass,
+        smape: f64,
+        mase: f64,
+        below: Vec<usize>,
+        n: usize,
+    }
+    let rows: Vec<One> = series
+        .par_iter()
+        .filter(|s| s.values.len() >= holdout + 2)
+        .filter_map(|s| {
+            let cut = s.values.len() - holdout;
+            let mut train = s.clone();
+            train.values.truncate(cut);
+            train.promo_days.truncate(cut);
+            train.stockout_days.truncate(cut);
+            train.last_bucket_days = 31; // complete: the held-out part follows it
+            let f = forecast_series(&train, &settings);
+            if f.profile.class == DemandClass::None {
+                return None;
+            }
+            let actual: Vec<f64> = s.values[cut..].iter().map(|v| v.max(0.0)).collect();
+            let e = errors(&actual, &f.point, scales(&train.values, settings.season));
+            let below = f
+                .quantiles
+                .iter()
+                .map(|q| actual.iter().zip(q).filter(|(a, q)| a <= q).count())
+                .collect();
+            Some(One {
+                class: f.profile.class,
+                smape: e.smape,
+                mase: e.mase,
+                below,
+                n: actual.len(),
+            })
+        })
+        .collect();
+    let mut report = HoldoutReport {
+        holdout,
+        groups: BTreeMap::new(),
+    };
+    let groups: Vec<(String, Vec<&One>)> = {
+        let mut m: BTreeMap<String, Vec<&One>> = BTreeMap::new();
+        for r in &rows {
+            m.entry(r.class.name().to_string()).or_default().push(r);
+            m.entry("all".to_string()).or_default().push(r);
+        }
+        m.into_iter().collect()
+    };
+    for (name, members) in groups {
+        let k = members.len() as f64;
+        let cells: usize = members.iter().map(|r| r.n).sum();
+        let coverage = settings
+            .quantiles
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let below: usize = members.iter().map(|r| r.below[i]).sum();
+                (p, below as f64 / cells.max(1) as f64)
+            })
+            .collect();
+        report.groups.insert(
+            name,
+            GroupScore {
+                series: members.len(),
+                smape: members.iter().map(|r| r.smape).sum::<f64>() / k,
+                mase: members.iter().map(|r| r.mase).sum::<f64>() / k,
+                coverage,
+            },
+        );
+    }
+    report
+}
+
+impl HoldoutReport {
+    /// A text table for the terminal.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "held-out evaluation, last {} buckets: class, series, sMAPE, MASE, coverage per quantile",
+            self.holdout
+        );
+        for (name, g) in &self.groups {
+            let cov: Vec<String> = g
+                .coverage
+                .iter()
+                .map(|(p, c)| format!("q{:.0}: {:.1}%", p * 100.0, c * 100.0))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {name:<13} {:>6} {:>7.1} {:>6.3}  {}",
+                g.series,
+                g.smape,
+                g.mase,
+                cov.join("  ")
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Freq;
+    use chrono::NaiveDate;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Poisson};
+
+    fn series(sku: usize, values: Vec<f64>) -> DemandSeries {
+        let n = values.len();
+        DemandSeries {
+            sku: format!("S{sku}"),
+            location: None,
+            freq: Freq::Day,
+            start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            values,
+            promo_days: vec![0; n],
+            stockout_days: vec![0; n],
+            first_sale: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            first_bucket_days: 1,
+            last_bucket_days: 1,
+            revenue: 0.0,
+        }
+    }
+
+    /// On stationary Poisson demand (smooth, mean 6) and on sparse demand (mean 0.3 per day),
+    /// the q90 forecast covers 90% ± 4 points of held-out actuals (200 series × 28 days each;
+    /// the binomial standard error of a share near 0.9 over 5,600 cells is 0.4 points, series
+    /// correlation widens it).
+    #[test]
+    fn q90_is_calibrated_on_stationary_demand() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for (mean, class) in [(6.0, "smooth"), (0.3, "intermittent")] {
+            let pois = Poisson::new(mean).unwrap();
+            let all: Vec<DemandSeries> = (0..200)
+                .map(|i| series(i, (0..400).map(|_| pois.sample(&mut rng)).collect()))
+                .collect();
+            let settings = ForecastSettings::for_freq(Freq::Day);
+            let r = evaluate_holdout(&all, &settings, 28);
+            let g = &r.groups["all"];
+            let q90 = g.coverage[2].1;
+            assert!((q90 - 0.9).abs() <= 0.04, "{class}: q90 covers {q90}");
+            assert!(r.groups.contains_key(class), "{:?}", r.groups.keys());
+        }
+    }
+}
