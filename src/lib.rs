@@ -14,6 +14,8 @@
 //! | [`config`] | TOML configuration, defaults, column mapping |
 //! | [`io`] | loading CSV/Parquet with polars, row validation, rejects, atomic writes |
 //! | [`calendar`] | day/week/month buckets, gap filling, seasonal periods |
+//! | [`classify`] | ADI/CV² demand classes, ABC, XYZ |
+//! | [`forecast`] | forecasting models, backtest selection, quantiles, held-out evaluation |
 //! | [`validate`] | the `validate` stage: load everything, cross-check, summarise |
 //! | [`generate`] | deterministic synthetic data sets that look like real retail data |
 //!
