@@ -138,7 +138,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
             let family = f.model.split('(').next().unwrap_or("").to_string();
             *by_model.entry(family).or_default() += 1;
         }
-        println!(
+        outln!(
             "forecast {} series x {} {} buckets in {secs:.2} s ({:.0} series/s)",
             forecasts.len(),
             settings.horizon,
@@ -146,12 +146,12 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
             forecasts.len() as f64 / secs.max(1e-9)
         );
         let models: Vec<String> = by_model.iter().map(|(m, n)| format!("{m} {n}")).collect();
-        println!("chosen models: {}", models.join(", "));
+        outln!("chosen models: {}", models.join(", "));
         let notes = forecasts.iter().filter(|f| !f.reason.is_empty()).count();
         if notes > 0 {
-            println!("{notes} series carry a note (see accuracy.csv, column failure)");
+            outln!("{notes} series carry a note (see accuracy.csv, column failure)");
         }
-        println!(
+        outln!(
             "wrote {}, {}",
             args.out.display(),
             dir.join("accuracy.csv").display()
@@ -160,7 +160,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     if let Some(n) = args.holdout.filter(|&n| n > 0) {
         let report = evaluate_holdout(&loaded.series, &settings, n);
         if !global.quiet {
-            print!("{}", report.table());
+            out!("{}", report.table());
         }
         let json = serde_json::to_string_pretty(&report)?;
         replenish::io::atomic::write_atomic(&dir.join("holdout.json"), |w| {

@@ -64,17 +64,22 @@ pub fn run(args: &GenerateArgs, global: &Global) -> Result<ExitCode> {
     };
     let s = generate(&params, &args.out)?;
     if !global.quiet {
-        println!(
+        outln!(
             "generated {} SKUs ({} smooth, {} erratic, {} intermittent, {} lumpy), {} suppliers",
-            s.skus, s.patterns[0], s.patterns[1], s.patterns[2], s.patterns[3], s.suppliers
+            s.skus,
+            s.patterns[0],
+            s.patterns[1],
+            s.patterns[2],
+            s.patterns[3],
+            s.suppliers
         );
-        println!(
+        outln!(
             "{} sales rows, {} stockout days; {} purchase-order lines ({} open); {} SKUs on backorder",
             s.sales_rows, s.stockout_days, s.po_lines, s.open_orders, s.skus_on_backorder
         );
-        println!("planning date {}; files:", s.planning_date);
+        outln!("planning date {}; files:", s.planning_date);
         for f in &s.files {
-            println!("  {}", f.display());
+            outln!("  {}", f.display());
         }
     }
     Ok(ExitCode::SUCCESS)

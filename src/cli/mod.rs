@@ -3,6 +3,22 @@
 //! Arguments are checked for syntax here; [`config_from`] merges them with the TOML config
 //! (command line > config file > defaults) into one validated [`replenish::config::Config`].
 
+/// `println!` that ignores a closed stdout (`replenish validate | head` must not panic).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod forecast;
 mod generate;
 mod validate;

@@ -44,8 +44,8 @@ pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
         .write_json(&args.out.join("validation.json"))?;
     let t = totals(&loaded.report);
     if !global.quiet {
-        print!("{}", loaded.report.summary());
-        println!(
+        out!("{}", loaded.report.summary());
+        outln!(
             "\n{} rows read = {} accepted + {} rejected; rejects in {}",
             t.rows_read,
             t.rows_accepted,

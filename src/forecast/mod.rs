@@ -9,6 +9,8 @@
 //! | [`baseline`] | naive, seasonal naive, moving average |
 //! | [`ses`] | simple exponential smoothing (and the SES machinery the others share) |
 //! | [`intermittent`] | Croston (classic, optimised), SBA, TSB, ADIDA, IMAPA |
+//! | [`holt`] | Holt's linear trend with damping |
+//! | [`external`] | AutoETS, AutoTheta (wrapping anofox-forecast) |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
 //! | [`metrics`] | MAE, RMSE, WAPE, bias, MASE, RMSSE, sMAPE |
 //!
@@ -18,6 +20,8 @@
 
 pub mod baseline;
 pub mod evaluate;
+pub mod external;
+pub mod holt;
 pub mod intermittent;
 pub mod metrics;
 pub mod output;
@@ -85,7 +89,7 @@ pub trait FittedForecaster: Send + Sync {
 }
 
 /// Names accepted by [`ModelSpec::from_str`], for messages.
-pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), croston, croston_opt, sba, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa";
+pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, theta, croston, croston_opt, sba, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa";
 
 /// A model specification, parsed from text such as `ses`, `ses(0.3)`, `ma(28)` or
 /// `tsb(0.1,0.2)`. Parameters left out are estimated.
@@ -100,6 +104,12 @@ pub enum ModelSpec {
     MovingAverage(Option<usize>),
     /// Simple exponential smoothing with an optional fixed α.
     Ses(Option<f64>),
+    /// Damped Holt, parameters estimated.
+    Holt,
+    /// AutoETS, form chosen by information criterion (anofox-forecast).
+    Ets,
+    /// AutoTheta (anofox-forecast).
+    Theta,
     /// Croston with α = 0.1.
     Croston,
     /// Croston with optimised α.
@@ -123,6 +133,9 @@ impl ModelSpec {
             ModelSpec::SeasonalNaive => Box::new(baseline::SeasonalNaive),
             ModelSpec::MovingAverage(window) => Box::new(baseline::MovingAverage { window }),
             ModelSpec::Ses(alpha) => Box::new(ses::Ses { alpha }),
+            ModelSpec::Holt => Box::new(holt::Holt),
+            ModelSpec::Ets => Box::new(external::External(external::Family::Ets)),
+            ModelSpec::Theta => Box::new(external::External(external::Family::Theta)),
             ModelSpec::Croston => Box::new(Croston::classic()),
             ModelSpec::CrostonOptimized => Box::new(Croston::optimized()),
             ModelSpec::Sba => Box::new(Croston::sba()),
@@ -145,6 +158,9 @@ impl std::fmt::Display for ModelSpec {
             ModelSpec::MovingAverage(Some(w)) => write!(f, "ma({w})"),
             ModelSpec::Ses(None) => write!(f, "ses"),
             ModelSpec::Ses(Some(a)) => write!(f, "ses({a})"),
+            ModelSpec::Holt => write!(f, "holt"),
+            ModelSpec::Ets => write!(f, "ets"),
+            ModelSpec::Theta => write!(f, "theta"),
             ModelSpec::Croston => write!(f, "croston"),
             ModelSpec::CrostonOptimized => write!(f, "croston_opt"),
             ModelSpec::Sba => write!(f, "sba"),
@@ -206,6 +222,9 @@ impl FromStr for ModelSpec {
             }
             ("ses", None) => ModelSpec::Ses(None),
             ("ses", Some(a)) => ModelSpec::Ses(Some(alpha_param("ses", a)?)),
+            ("holt", None) => ModelSpec::Holt,
+            ("ets" | "autoets", None) => ModelSpec::Ets,
+            ("theta", None) => ModelSpec::Theta,
             ("croston", None) => ModelSpec::Croston,
             ("croston_opt" | "croston_optimized", None) => ModelSpec::CrostonOptimized,
             ("sba", None) => ModelSpec::Sba,
@@ -254,6 +273,9 @@ mod tests {
             "ma(28)",
             "ses",
             "ses(0.3)",
+            "holt",
+            "ets",
+            "theta",
             "croston",
             "croston_opt",
             "sba",

@@ -1,0 +1,260 @@
+//! Holt's linear trend method with damping (Gardner & McKenzie 1985), parameters estimated.
+//!
+//! Recursions (additive errors, damped additive trend; Hyndman & Athanasopoulos, ch. 8.2):
+//!
+//! ```text
+//! forecast of y_t:  ŷ_t = l_{t−1} + φ·b_{t−1}
+//! level:            l_t = α·y_t + (1 − α)·(l_{t−1} + φ·b_{t−1})
+//! trend:            b_t = β·(l_t − l_{t−1}) + (1 − β)·φ·b_{t−1}
+//! h steps ahead:    l_n + (φ + φ² + … + φʰ)·b_n
+//! ```
+//!
+//! | name | default | meaning | range |
+//! |---|---|---|---|
+//! | `alpha` | estimated | level smoothing | [0.0001, 0.9999] |
+//! | `beta` | estimated | trend smoothing | [0.0001, 0.9999] |
+//! | `phi` | estimated | damping; 1 = undamped Holt | [0.8, 0.98] |
+//! | `l0`, `b0` | estimated | initial level and trend (exact least squares given α, β, φ) | unbounded |
+//!
+//! Fitted on the most recent 730 buckets. Estimation minimises the in-sample one-step squared
+//! error. For given (α, β, φ) the errors are affine in the initial states, so the best (l₀, b₀)
+//! is solved exactly by least squares; (α, β, φ) are found by cyclic coordinate descent (4 sweeps
+//! of 20-step golden-section searches within the bounds) from three starting values of α
+//! (0.001, 0.2, 0.8), keeping the best.
+
+use super::{FittedForecaster, ForecastError, Forecaster};
+
+/// Damped Holt with estimated parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Holt;
+
+/// Parameters: α, β, φ, l₀, b₀.
+type Params = [f64; 5];
+
+/// Sum of squared one-step errors and the final state (level, trend).
+fn run(y: &[f64], p: &Params) -> (f64, f64, f64) {
+    let [alpha, beta, phi, l0, b0] = *p;
+    let (mut l, mut b) = (l0, b0);
+    let mut sse = 0.0;
+    for &v in y {
+        let fc = l + phi * b;
+        let e = v - fc;
+        sse += e * e;
+        let l_new = alpha * v + (1.0 - alpha) * fc;
+        b = beta * (l_new - l) + (1.0 - beta) * phi * b;
+        l = l_new;
+    }
+    (sse, l, b)
+}
+
+fn golden(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64, iters: usize) -> f64 {
+    let gr = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (lo, hi);
+    let mut c = b - gr * (b - a);
+    let mut d = a + gr * (b - a);
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..iters {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - gr * (b - a);
+            fc = f(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + gr * (b - a);
+            fd = f(d);
+        }
+    }
+    (a + b) / 2.0
+}
+
+/// Coordinate-descent sweeps over (α, β, φ).
+const SWEEPS: usize = 4;
+
+/// For fixed (α, β, φ), the one-step errors are affine in the initial states (the recursions
+/// are linear), so the best (l₀, b₀) is a 2×2 least-squares solution. Runs the recursion once
+/// for the data from zero states and once each for a unit initial level and trend on zero data;
+/// returns (sse, l₀, b₀) at the optimal initial states.
+fn profile_sse(y: &[f64], alpha: f64, beta: f64, phi: f64) -> (f64, f64, f64) {
+    // States: data from (0, 0); unit level on zeros; unit trend on zeros.
+    let (mut l, mut b) = (0.0, 0.0);
+    let (mut l1, mut b1) = (1.0, 0.0);
+    let (mut l2, mut b2) = (0.0, 1.0);
+    let (mut suu, mut suv, mut svv, mut seu, mut sev, mut see) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for &v in y {
+        let fc = l + phi * b;
+        let u = l1 + phi * b1;
+        let w = l2 + phi * b2;
+        let e = v - fc;
+        suu += u * u;
+        suv += u * w;
+        svv += w * w;
+        seu += e * u;
+        sev += e * w;
+        see += e * e;
+        let step = |l: &mut f64, b: &mut f64, fc: f64, obs: f64| {
+            let l_new = alpha * obs + (1.0 - alpha) * fc;
+            *b = beta * (l_new - *l) + (1.0 - beta) * phi * *b;
+            *l = l_new;
+        };
+        step(&mut l, &mut b, fc, v);
+        step(&mut l1, &mut b1, u, 0.0);
+        step(&mut l2, &mut b2, w, 0.0);
+    }
+    // Minimise Σ(e − l₀u − b₀w)²: normal equations, ridge-stabilised for near-singular cases.
+    let ridge = 1e-9 * (suu + svv).max(1e-12);
+    let det = (suu + ridge) * (svv + ridge) - suv * suv;
+    let (l0, b0) = if det.abs() > 1e-300 {
+        (
+            (seu * (svv + ridge) - sev * suv) / det,
+            (sev * (suu + ridge) - seu * suv) / det,
+        )
+    } else {
+        (0.0, 0.0)
+    };
+    let sse =
+        see - 2.0 * (l0 * seu + b0 * sev) + l0 * l0 * suu + 2.0 * l0 * b0 * suv + b0 * b0 * svv;
+    (sse.max(0.0), l0, b0)
+}
+
+/// Estimated parameters for `y` (at least 3 points).
+fn estimate(y: &[f64]) -> Params {
+    let bounds = [(1e-4, 0.9999), (1e-4, 0.9999), (0.8, 0.98)];
+    let eval = |p: &[f64; 3]| profile_sse(y, p[0], p[1], p[2]).0;
+    // Several starts: the error surface has separate basins for "track the level closely"
+    // (high α) and "average the noise" (α near 0).
+    let mut best: Option<(f64, [f64; 3])> = None;
+    for alpha in [0.001, 0.2, 0.8] {
+        let mut p = [alpha, 0.01, 0.95];
+        let mut sse = eval(&p);
+        for _ in 0..SWEEPS {
+            for i in [2, 1, 0] {
+                let (lo, hi) = bounds[i];
+                let mut q = p;
+                let x = golden(
+                    |v| {
+                        q[i] = v;
+                        eval(&q)
+                    },
+                    lo,
+                    hi,
+                    20,
+                );
+                let mut cand = p;
+                cand[i] = x;
+                let c = eval(&cand);
+                if c < sse {
+                    sse = c;
+                    p = cand;
+                }
+            }
+        }
+        if best.is_none_or(|(b, _)| sse < b) {
+            best = Some((sse, p));
+        }
+    }
+    let [alpha, beta, phi] = best.map_or([0.3, 0.05, 0.95], |(_, p)| p);
+    let (_, l0, b0) = profile_sse(y, alpha, beta, phi);
+    [alpha, beta, phi, l0, b0]
+}
+
+/// A fitted damped trend.
+#[derive(Debug, Clone, PartialEq)]
+struct Fitted {
+    level: f64,
+    trend: f64,
+    params: Params,
+}
+
+impl FittedForecaster for Fitted {
+    fn predict(&self, horizon: usize) -> Vec<f64> {
+        let phi = self.params[2];
+        let mut damp = 0.0;
+        let mut pow = 1.0;
+        (0..horizon)
+            .map(|_| {
+                pow *= phi;
+                damp += pow;
+                self.level + damp * self.trend
+            })
+            .collect()
+    }
+
+    fn params(&self) -> String {
+        let [a, b, phi, l0, b0] = self.params;
+        format!("alpha={a:.4} beta={b:.4} phi={phi:.4} l0={l0:.4} b0={b0:.4}")
+    }
+}
+
+impl Forecaster for Holt {
+    fn name(&self) -> String {
+        "holt".into()
+    }
+
+    fn fit(&self, y: &[f64], _season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
+        if y.len() < 3 {
+            return Err(ForecastError::TooShort {
+                model: "holt",
+                need: 3,
+                have: y.len(),
+            });
+        }
+        // The most recent buckets only: the damped trend is a local model, and the search
+        // costs O(n) per evaluation.
+        let y = &y[y.len().saturating_sub(super::external::MAX_FIT)..];
+        let params = estimate(y);
+        let (_, level, trend) = run(y, &params);
+        Ok(Box::new(Fitted {
+            level,
+            trend,
+            params,
+        }))
+    }
+}
+
+/// In-sample one-step forecasts of the fitted model (`fitted[t]` forecasts `y[t]`).
+pub fn in_sample_fitted(y: &[f64]) -> Vec<f64> {
+    if y.len() < 3 {
+        return vec![f64::NAN; y.len()];
+    }
+    let [alpha, beta, phi, l0, b0] = estimate(y);
+    let (mut l, mut b) = (l0, b0);
+    y.iter()
+        .map(|&v| {
+            let fc = l + phi * b;
+            let l_new = alpha * v + (1.0 - alpha) * fc;
+            b = beta * (l_new - l) + (1.0 - beta) * phi * b;
+            l = l_new;
+            fc
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_a_clean_trend_and_damps_it() {
+        let y: Vec<f64> = (0..60).map(|t| 10.0 + 2.0 * f64::from(t)).collect();
+        let f = Holt.fit(&y, 1).unwrap().predict(50);
+        assert!((f[0] - 130.0).abs() < 1.0, "{}", f[0]);
+        // Damped: increments shrink, the forecast flattens.
+        assert!(f[49] - f[48] < f[1] - f[0]);
+    }
+
+    #[test]
+    fn forecast_formula_by_hand() {
+        let fit = Fitted {
+            level: 10.0,
+            trend: 2.0,
+            params: [0.5, 0.1, 0.9, 0.0, 0.0],
+        };
+        let f = fit.predict(2);
+        assert!((f[0] - (10.0 + 0.9 * 2.0)).abs() < 1e-12);
+        assert!((f[1] - (10.0 + (0.9 + 0.81) * 2.0)).abs() < 1e-12);
+    }
+}
