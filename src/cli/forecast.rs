@@ -43,7 +43,8 @@ pub struct ForecastArgs {
     /// Seasonal period in buckets (default: 7 for day, 52 for week, 12 for month).
     #[arg(long)]
     pub season: Option<usize>,
-    /// Backtest origins.
+    /// Backtest origins for selection; 0 = no backtest (first listed model, no selection).
+    /// The quantiles use the chosen model's errors at twice as many origins.
     #[arg(long, default_value_t = 3)]
     pub folds: usize,
     /// Combine the best K candidates as one more candidate (0 = off).
@@ -123,6 +124,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         horizon: args.horizon,
         season: args.season.unwrap_or(config.calendar.freq.season_length()),
         folds: args.folds,
+        quantile_folds: args.folds.max(2 * args.folds),
         quantiles: parse_quantiles(&args.quantiles)?,
         models: parse_models(&args.models)?,
         combine: args.combine,

@@ -16,7 +16,9 @@
 //! - **Combination**: with `combine = k ≥ 2`, the mean of the k best candidates' forecasts is a
 //!   candidate too, scored the same way; combinations often win.
 //! - **Quantiles**: the chosen model's backtest errors (actual − forecast) over all folds and
-//!   horizons form an empirical error distribution; quantile p at horizon h is
+//!   horizons — the selection folds plus older origins up to `quantile_folds` in all, fitted
+//!   for the chosen model only, since errors from the folds that chose it are optimistic — form
+//!   an empirical error distribution; quantile p at horizon h is
 //!   max(0, forecast_h + the p-quantile of the errors) (linear interpolation between order
 //!   statistics). The errors themselves are returned for safety stock and simulation to sample.
 //!   Without any backtest fold (short history) the errors are the one-step deviations from the
@@ -45,7 +47,8 @@ pub const MIN_TRAIN: usize = 8;
 /// |---|---|---|
 /// | `horizon` | 28 | buckets to forecast |
 /// | `season` | from the bucket size (7, 52, 12) | seasonal period in buckets |
-/// | `folds` | 3 | backtest origins |
+/// | `folds` | 3 | backtest origins; 0 = no backtest (the first candidate is used, quantiles from in-sample deviations) |
+/// | `quantile_folds` | 6 | origins whose errors of the chosen model form the quantiles |
 /// | `quantiles` | 0.1, 0.5, 0.9 | quantile levels written with every forecast |
 /// | `models` | by demand class | candidate list; one model = forced |
 /// | `combine` | 3 | combine the best k candidates (0 or 1 = no combination) |
@@ -57,6 +60,9 @@ pub struct ForecastSettings {
     pub season: usize,
     /// Backtest origins.
     pub folds: usize,
+    /// Origins whose errors form the quantiles' error distribution (the selection folds plus
+    /// older ones, fitted for the chosen model only); at least `folds`.
+    pub quantile_folds: usize,
     /// Quantile levels in (0, 1), ascending.
     pub quantiles: Vec<f64>,
     /// Candidate models; `None` = chosen by demand class.
@@ -72,6 +78,7 @@ impl ForecastSettings {
             horizon: 28,
             season: freq.season_length(),
             folds: 3,
+            quantile_folds: 6,
             quantiles: vec![0.1, 0.5, 0.9],
             models: None,
             combine: 3,
@@ -386,10 +393,14 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
                 .copied()
                 .filter(|_| specs.len() == 1)
                 .unwrap_or(fallback);
-            notes.push(format!(
-                "history of {} buckets too short for a backtest of {h} buckets: {chosen} used without selection",
-                y.len()
-            ));
+            notes.push(if settings.folds == 0 {
+                format!("backtest disabled (folds = 0): {chosen} used without selection")
+            } else {
+                format!(
+                    "history of {} buckets too short for a backtest of {h} buckets: {chosen} used without selection",
+                    y.len()
+                )
+            });
             (vec![chosen], Vec::new())
         }
     };
@@ -427,12 +438,28 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     out.params = params.join("; ");
     out.point = mean_of(fits.iter());
 
-    // Error distribution and quantiles.
+    // Error distribution and quantiles: the selection folds, plus older origins.
     let mut errs: Vec<f64> = folds
         .iter()
         .zip(&backtest)
         .flat_map(|((actual, _), f)| actual.iter().zip(f).map(|(a, f)| a - f))
         .collect();
+    if !backtest.is_empty() {
+        for i in settings.folds..settings.quantile_folds {
+            let Some(o) = y.len().checked_sub(h * (i + 1)).filter(|&o| o >= MIN_TRAIN) else {
+                break;
+            };
+            let fcsts: Vec<Vec<f64>> = members
+                .iter()
+                .filter_map(|spec| fit_guarded(*spec, &y[..o], m).ok())
+                .map(|f| predict_clamped(f.as_ref(), h))
+                .collect();
+            if fcsts.len() == members.len() {
+                let f = mean_of(fcsts.iter());
+                errs.extend(y[o..o + h].iter().zip(&f).map(|(a, f)| a - f));
+            }
+        }
+    }
     if errs.is_empty() {
         let mut sum = 0.0;
         for (t, &v) in y.iter().enumerate() {

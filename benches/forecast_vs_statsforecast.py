@@ -1,0 +1,126 @@
+"""Side-by-side forecasting benchmark: replenish vs statsforecast, same data, same machine.
+
+For each model family, both tools forecast the last H days of every series from the rest (one
+fit per series: replenish runs with --folds 0 --combine 0, so no backtest), and we report
+series per second (model time only: replenish's own timing line, statsforecast's
+forecast() call with n_jobs = cores) and accuracy on the held-out days (mean sMAPE and MASE,
+MASE scaled by the in-sample seasonal-naive error with season 7).
+
+Usage: python3 benches/forecast_vs_statsforecast.py [SKUS] [DAYS]   (default 2000 1941)
+Needs: pip install statsforecast pandas; a release build (cargo build --release).
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import (
+    ADIDA,
+    IMAPA,
+    TSB,
+    AutoETS,
+    AutoTheta,
+    CrostonClassic,
+    CrostonSBA,
+    Naive,
+    SeasonalNaive,
+    SimpleExponentialSmoothingOptimized,
+)
+
+SKUS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+DAYS = int(sys.argv[2]) if len(sys.argv) > 2 else 1941
+H = 28
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+BIN = os.path.join(TARGET, "release", "replenish")
+CORES = os.cpu_count()
+
+FAMILIES = [
+    # (replenish model, statsforecast model)
+    ("naive", Naive()),
+    ("snaive", SeasonalNaive(season_length=7)),
+    ("ses", SimpleExponentialSmoothingOptimized()),
+    ("holt", AutoETS(model="AAN", damped=True)),
+    ("ets", AutoETS(season_length=7)),
+    ("theta", AutoTheta(season_length=7)),
+    ("croston", CrostonClassic()),
+    ("sba", CrostonSBA()),
+    ("tsb(0.1,0.1)", TSB(alpha_d=0.1, alpha_p=0.1)),
+    ("adida", ADIDA()),
+    ("imapa", IMAPA()),
+]
+
+
+def scores(fc: pd.DataFrame, test: pd.DataFrame, train: pd.DataFrame) -> tuple[float, float]:
+    """Mean sMAPE (percent) and MASE over series."""
+    m = fc.merge(test, on=["unique_id", "ds"])
+    m["ae"] = (m["y"] - m["yhat"]).abs()
+    denom = m["y"].abs() + m["yhat"].abs()
+    m["sm"] = np.where(denom > 0, 200 * m["ae"] / denom.where(denom > 0, 1), 0.0)
+    def seasonal_naive_mae(s: pd.Series) -> float:
+        v = s.values
+        d = np.abs(v[7:] - v[:-7]).mean() if v.size > 7 else 0.0
+        return d if d > 0 else 1.0
+
+    scale = train.sort_values(["unique_id", "ds"]).groupby("unique_id")["y"].apply(seasonal_naive_mae)
+    per = m.groupby("unique_id").agg(mae=("ae", "mean"), smape=("sm", "mean"))
+    per["mase"] = per["mae"] / scale.reindex(per.index)
+    return per["smape"].mean(), per["mase"].mean()
+
+
+def main() -> None:
+    work = tempfile.mkdtemp(prefix="fc-bench-")
+    subprocess.run(
+        [BIN, "generate", "--skus", str(SKUS), "--days", str(DAYS), "--dense", "--seed", "1",
+         "-q", "--out", work],
+        check=True,
+    )
+    sales = pd.read_csv(os.path.join(work, "sales.csv"), parse_dates=["date"])
+    sales = sales.rename(columns={"sku": "unique_id", "date": "ds", "quantity": "y"})
+    sales["y"] = sales["y"].clip(lower=0).astype(float)
+    last = sales["ds"].max()
+    cut = last - pd.Timedelta(days=H - 1)
+    train = sales[sales["ds"] < cut][["unique_id", "ds", "y"]]
+    test = sales[sales["ds"] >= cut][["unique_id", "ds", "y"]]
+    # replenish reads the training part as its sales file.
+    train_csv = os.path.join(work, "train.csv")
+    train.rename(columns={"unique_id": "sku", "ds": "date", "y": "quantity"}).to_csv(
+        train_csv, index=False, date_format="%Y-%m-%d"
+    )
+    n = train["unique_id"].nunique()
+    print(f"{n} series x {DAYS - H} training days, horizon {H}, {CORES} cores\n")
+    print("| model | replenish series/s | statsforecast series/s | speed ratio | replenish sMAPE | statsforecast sMAPE | replenish MASE | statsforecast MASE |")
+    print("|---|---|---|---|---|---|---|---|")
+    for ours, peer in FAMILIES:
+        out = os.path.join(work, "f.csv")
+        res = subprocess.run(
+            [BIN, "forecast", "--sales", train_csv, "--models", ours, "--folds", "0",
+             "--combine", "0", "--horizon", str(H), "--quantiles", "0.5", "--out", out],
+            check=True, capture_output=True, text=True,
+        )
+        secs = float(re.search(r"in ([0-9.]+) s", res.stdout).group(1))
+        fc = pd.read_csv(out, parse_dates=["date"]).rename(
+            columns={"sku": "unique_id", "date": "ds", "forecast": "yhat"}
+        )
+        r_smape, r_mase = scores(fc[["unique_id", "ds", "yhat"]], test, train)
+        sf = StatsForecast(models=[peer], freq="D", n_jobs=CORES)
+        t0 = time.perf_counter()
+        pf = sf.forecast(df=train, h=H)
+        peer_secs = time.perf_counter() - t0
+        col = [c for c in pf.columns if c not in ("unique_id", "ds")][0]
+        pf = pf.rename(columns={col: "yhat"}).reset_index(drop=("unique_id" in pf.columns))
+        p_smape, p_mase = scores(pf[["unique_id", "ds", "yhat"]], test, train)
+        print(
+            f"| {ours} | {n / secs:,.0f} | {n / peer_secs:,.0f} | {peer_secs / secs:.1f}x | "
+            f"{r_smape:.1f} | {p_smape:.1f} | {r_mase:.3f} | {p_mase:.3f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
