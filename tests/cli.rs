@@ -219,6 +219,18 @@ fn forecast_the_bundled_example() {
         .count();
     assert_eq!(chosen, 300, "one chosen model per SKU");
     assert!(dir.path().join("holdout.json").exists());
+    let classes = std::fs::read_to_string(dir.path().join("classes.csv")).unwrap();
+    let mut lines = classes.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "sku,adi,cv2,class,abc,xyz,units,revenue"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 300);
+    // ABC: A holds the SKUs making up to the first 80% of revenue, so few SKUs are A.
+    let a = rows.iter().filter(|r| r[4] == "A").count();
+    assert!(a > 0 && a < 150, "{a} A items");
+    assert!(rows.iter().all(|r| ["X", "Y", "Z"].contains(&r[5])));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use clap::Args;
 use replenish::{
     forecast::{
         evaluate::evaluate_holdout,
-        output::{write_accuracy, write_forecasts},
+        output::{write_accuracy, write_classes, write_forecasts},
         select::{forecast_all, ForecastSettings},
         ModelSpec,
     },
@@ -26,7 +26,7 @@ pub struct ForecastArgs {
     /// Buckets to forecast.
     #[arg(long, default_value_t = 28)]
     pub horizon: usize,
-    /// Forecast file (.csv or .parquet); accuracy.csv and rejects.csv go beside it.
+    /// Forecast file (.csv or .parquet); accuracy.csv, classes.csv and rejects.csv go beside it.
     #[arg(
         long,
         value_name = "FILE",
@@ -134,6 +134,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     let secs = clock.elapsed().as_secs_f64();
     write_forecasts(&args.out, &forecasts)?;
     write_accuracy(&dir.join("accuracy.csv"), &forecasts)?;
+    write_classes(&dir.join("classes.csv"), &loaded.series, &forecasts)?;
     if !global.quiet {
         let mut by_model = std::collections::BTreeMap::<String, usize>::new();
         for f in &forecasts {
@@ -154,9 +155,10 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
             outln!("{notes} series carry a note (see accuracy.csv, column failure)");
         }
         outln!(
-            "wrote {}, {}",
+            "wrote {}, {}, {}",
             args.out.display(),
-            dir.join("accuracy.csv").display()
+            dir.join("accuracy.csv").display(),
+            dir.join("classes.csv").display()
         );
     }
     if let Some(n) = args.holdout.filter(|&n| n > 0) {

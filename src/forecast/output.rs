@@ -7,6 +7,8 @@
 //!
 //! accuracy: `sku, [location], class, adi, cv2, model, mae, rmse, wape, bias, mase, rmsse,
 //! smape, score, chosen, failure` — one row per SKU and candidate model.
+//!
+//! classes: `sku, [location], adi, cv2, class, abc, xyz, units, revenue` — one row per SKU.
 
 use std::path::Path;
 
@@ -201,6 +203,62 @@ pub fn write_accuracy(path: &Path, forecasts: &[SkuForecast]) -> Result<(), Load
                     )?,
                 }
             }
+        }
+        Ok(())
+    })
+}
+
+/// Writes the demand classification of every forecast series as CSV: `sku, [location], adi,
+/// cv2, class, abc, xyz, units, revenue`. ABC ranks by revenue when any series has a price
+/// (sales `price` column), else by units; XYZ uses the CV of demand per bucket.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_classes(
+    path: &Path,
+    series: &[crate::calendar::DemandSeries],
+    forecasts: &[SkuForecast],
+) -> Result<(), LoadError> {
+    use crate::classify::{abc, xyz};
+    let with_location = forecasts.iter().any(|f| f.location.is_some());
+    let units: Vec<f64> = series
+        .iter()
+        .map(|s| s.values.iter().map(|v| v.max(0.0)).sum())
+        .collect();
+    let by_revenue = series.iter().any(|s| s.revenue > 0.0);
+    let value: Vec<f64> = if by_revenue {
+        series.iter().map(|s| s.revenue).collect()
+    } else {
+        units.clone()
+    };
+    let classes = abc(&value);
+    write_atomic(path, |w| {
+        write!(w, "sku,")?;
+        if with_location {
+            write!(w, "location,")?;
+        }
+        writeln!(w, "adi,cv2,class,abc,xyz,units,revenue")?;
+        for (i, f) in forecasts.iter().enumerate() {
+            write!(w, "{},", csv_field(&f.sku))?;
+            if with_location {
+                write!(w, "{},", csv_field(f.location.as_deref().unwrap_or("")))?;
+            }
+            let p = &f.profile;
+            let adi = if p.adi.is_finite() {
+                fmt(p.adi)
+            } else {
+                String::new()
+            };
+            writeln!(
+                w,
+                "{adi},{},{},{:?},{:?},{},{}",
+                fmt(p.cv2),
+                p.class,
+                classes[i],
+                xyz(p.cv),
+                fmt(units[i]),
+                fmt(series[i].revenue)
+            )?;
         }
         Ok(())
     })
