@@ -165,6 +165,26 @@ impl DemandSeries {
     }
 }
 
+/// A daily series starting 2024-01-01 with no flags, for unit tests of later stages.
+#[cfg(test)]
+pub(crate) fn test_series(sku: &str, values: Vec<f64>) -> DemandSeries {
+    let n = values.len();
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date");
+    DemandSeries {
+        sku: sku.into(),
+        location: None,
+        freq: Freq::Day,
+        start,
+        values,
+        promo_days: vec![0; n],
+        stockout_days: vec![0; n],
+        first_sale: start,
+        first_bucket_days: 1,
+        last_bucket_days: 1,
+        revenue: 0.0,
+    }
+}
+
 /// The history window used for bucketing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {

@@ -155,27 +155,10 @@ impl HoldoutReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::test_series;
     use crate::calendar::Freq;
-    use chrono::NaiveDate;
     use rand::SeedableRng;
     use rand_distr::{Distribution, Poisson};
-
-    fn series(sku: usize, values: Vec<f64>) -> DemandSeries {
-        let n = values.len();
-        DemandSeries {
-            sku: format!("S{sku}"),
-            location: None,
-            freq: Freq::Day,
-            start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-            values,
-            promo_days: vec![0; n],
-            stockout_days: vec![0; n],
-            first_sale: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-            first_bucket_days: 1,
-            last_bucket_days: 1,
-            revenue: 0.0,
-        }
-    }
 
     /// On stationary Poisson demand (smooth, mean 6) and on sparse demand (mean 0.3 per day),
     /// the q90 forecast covers 90% ± 4 points of held-out actuals (200 series × 28 days each;
@@ -187,7 +170,12 @@ mod tests {
         for (mean, class) in [(6.0, "smooth"), (0.3, "intermittent")] {
             let pois = Poisson::new(mean).unwrap();
             let all: Vec<DemandSeries> = (0..200)
-                .map(|i| series(i, (0..400).map(|_| pois.sample(&mut rng)).collect()))
+                .map(|i| {
+                    test_series(
+                        &format!("S{i}"),
+                        (0..400).map(|_| pois.sample(&mut rng)).collect(),
+                    )
+                })
                 .collect();
             let settings = ForecastSettings::for_freq(Freq::Day);
             let r = evaluate_holdout(&all, &settings, 28);

@@ -46,7 +46,7 @@ pub struct External(pub Family);
 /// A fitted anofox-forecast model; the horizon is only known at prediction time, so the
 /// fitted model object itself is kept.
 struct Fitted {
-    model: Box<dyn anofox_forecast::models::Forecaster + Send + Sync>,
+    model: Boxed,
     params: String,
     name: &'static str,
 }
@@ -95,52 +95,58 @@ impl Forecaster for External {
                 have: y.len(),
             });
         }
-        let failed = |message: String| ForecastError::Failed {
-            model: name.into(),
-            message,
-        };
         let y = &y[y.len().saturating_sub(MAX_FIT)..];
-        let ts = series(y).map_err(failed)?;
-        let seasonal = season > 1 && y.len() >= 2 * season;
-        let fitted: Fitted = match self.0 {
-            Family::Ets => {
-                let mut m = if seasonal {
-                    AutoETS::with_period(season)
-                } else {
-                    AutoETS::non_seasonal()
-                };
-                m.fit(&ts).map_err(|e| failed(e.to_string()))?;
-                let params = m
-                    .selected_spec()
-                    .map_or_else(String::new, |s| format!("{s:?}"));
-                Fitted {
-                    model: Box::new(m),
-                    params,
-                    name,
-                }
-            }
-            Family::Theta => {
-                let mut m = if seasonal {
-                    AutoTheta::seasonal(season)
-                } else {
-                    AutoTheta::new()
-                };
-                m.fit(&ts).map_err(|e| failed(e.to_string()))?;
-                let params = m
-                    .selected_model()
-                    .map_or_else(String::new, |s| format!("{s:?}"));
-                Fitted {
-                    model: Box::new(m),
-                    params,
-                    name,
-                }
-            }
+        let (model, params) = fit_model(self.0, y, season)?;
+        let fitted = Fitted {
+            model,
+            params,
+            name,
         };
         Ok(Box::new(fitted))
     }
 }
 
-/// In-sample one-step fitted values of a wrapped model (for the reference tests).
+type Boxed = Box<dyn anofox_forecast::models::Forecaster + Send + Sync>;
+
+/// Fits the wrapped model (seasonal forms with at least two full seasons); returns the model and
+/// a description of the form it chose.
+fn fit_model(family: Family, y: &[f64], season: usize) -> Result<(Boxed, String), ForecastError> {
+    let failed = |message: String| ForecastError::Failed {
+        model: format!("{family:?}").to_lowercase(),
+        message,
+    };
+    let ts = series(y).map_err(failed)?;
+    let seasonal = season > 1 && y.len() >= 2 * season;
+    Ok(match family {
+        Family::Ets => {
+            let mut m = if seasonal {
+                AutoETS::with_period(season)
+            } else {
+                AutoETS::non_seasonal()
+            };
+            m.fit(&ts).map_err(|e| failed(e.to_string()))?;
+            let form = m
+                .selected_spec()
+                .map_or_else(String::new, |s| format!("{s:?}"));
+            (Box::new(m), form)
+        }
+        Family::Theta => {
+            let mut m = if seasonal {
+                AutoTheta::seasonal(season)
+            } else {
+                AutoTheta::new()
+            };
+            m.fit(&ts).map_err(|e| failed(e.to_string()))?;
+            let form = m
+                .selected_model()
+                .map_or_else(String::new, |s| format!("{s:?}"));
+            (Box::new(m), form)
+        }
+    })
+}
+
+/// In-sample one-step fitted values of a wrapped model fitted on the whole of `y` (for the
+/// reference tests).
 ///
 /// # Errors
 /// As [`Forecaster::fit`].
@@ -149,37 +155,12 @@ pub fn in_sample_fitted(
     y: &[f64],
     season: usize,
 ) -> Result<Vec<f64>, ForecastError> {
-    let ts = series(y).map_err(|message| ForecastError::Failed {
-        model: format!("{family:?}"),
-        message,
-    })?;
-    let seasonal = season > 1 && y.len() >= 2 * season;
-    let fail = |e: anofox_forecast::ForecastError| ForecastError::Failed {
-        model: format!("{family:?}"),
-        message: e.to_string(),
-    };
-    let fitted = match family {
-        Family::Ets => {
-            let mut m = if seasonal {
-                AutoETS::with_period(season)
-            } else {
-                AutoETS::non_seasonal()
-            };
-            m.fit(&ts).map_err(fail)?;
-            m.fitted_values().map(<[f64]>::to_vec)
-        }
-        Family::Theta => {
-            let mut m = if seasonal {
-                AutoTheta::seasonal(season)
-            } else {
-                AutoTheta::new()
-            };
-            m.fit(&ts).map_err(fail)?;
-            m.fitted_values().map(<[f64]>::to_vec)
-        }
-    };
-    fitted.ok_or_else(|| ForecastError::Failed {
-        model: format!("{family:?}"),
-        message: "no fitted values".into(),
-    })
+    let (model, _) = fit_model(family, y, season)?;
+    model
+        .fitted_values()
+        .map(<[f64]>::to_vec)
+        .ok_or_else(|| ForecastError::Failed {
+            model: format!("{family:?}").to_lowercase(),
+            message: "no fitted values".into(),
+        })
 }

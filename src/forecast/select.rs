@@ -511,23 +511,7 @@ pub fn forecast_all(series: &[DemandSeries], settings: &ForecastSettings) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn series(values: Vec<f64>) -> DemandSeries {
-        let n = values.len();
-        DemandSeries {
-            sku: "A".into(),
-            location: None,
-            freq: Freq::Day,
-            start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-            values,
-            promo_days: vec![0; n],
-            stockout_days: vec![0; n],
-            first_sale: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-            first_bucket_days: 1,
-            last_bucket_days: 1,
-            revenue: 0.0,
-        }
-    }
+    use crate::calendar::test_series;
 
     fn settings(h: usize) -> ForecastSettings {
         ForecastSettings {
@@ -571,7 +555,7 @@ mod tests {
             ),
         ];
         for (name, y) in cases {
-            let f = forecast_series(&series(y), &settings(7));
+            let f = forecast_series(&test_series("A", y), &settings(7));
             assert_sane(&f, 7);
             assert!(!f.model.is_empty(), "{name}");
             if name == "all zero" {
@@ -595,7 +579,7 @@ mod tests {
     fn seasonal_series_picks_a_seasonal_model() {
         let week = [2.0, 2.0, 3.0, 3.0, 8.0, 12.0, 4.0];
         let y: Vec<f64> = (0..140).map(|t| week[t % 7]).collect();
-        let f = forecast_series(&series(y), &settings(14));
+        let f = forecast_series(&test_series("A", y), &settings(14));
         assert!(f.model.contains("snaive"), "{}", f.model);
         assert!((f.point[5] - 12.0).abs() < 1e-9);
         // A perfect model has zero backtest error: quantiles equal the point forecast.
@@ -612,7 +596,7 @@ mod tests {
             combine: 0,
             ..settings(5)
         };
-        let f = forecast_series(&series((1..=40).map(f64::from).collect()), &s);
+        let f = forecast_series(&test_series("A", (1..=40).map(f64::from).collect()), &s);
         assert_eq!(f.model, "naive");
         assert_eq!(f.point, vec![40.0; 5]);
         assert!(f.candidates[0].chosen);
@@ -620,7 +604,10 @@ mod tests {
 
     #[test]
     fn partial_last_week_is_left_out_and_forecast_whole() {
-        let mut s = series(vec![7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 2.0]);
+        let mut s = test_series(
+            "A",
+            vec![7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 2.0],
+        );
         s.freq = Freq::Week;
         s.last_bucket_days = 2;
         let f = forecast_series(&s, &settings(3));
