@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     if let Some(n) = args.global.threads {
         // Ignore the error of a pool already built: only possible in tests.
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
+            .num_threads(usize::from(n))
             .build_global();
         std::env::set_var("POLARS_MAX_THREADS", n.to_string());
     }

@@ -258,3 +258,30 @@ fn forecast_parquet_output_and_bad_model() {
         .code(1)
         .stderr(predicate::str::contains("unknown model 'arima'"));
 }
+
+#[test]
+fn forecast_outputs_are_identical_at_any_thread_count() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        replenish()
+            .args([
+                "forecast",
+                "--horizon",
+                "7",
+                "-q",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(dir.path().join("forecast.csv"))
+            .assert()
+            .success();
+    }
+    for name in ["forecast.csv", "accuracy.csv", "classes.csv"] {
+        let x = std::fs::read(a.path().join(name)).unwrap();
+        let y = std::fs::read(b.path().join(name)).unwrap();
+        assert!(!x.is_empty());
+        assert!(x == y, "{name} differs between 1 and 2 threads");
+    }
+}

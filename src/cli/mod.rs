@@ -58,8 +58,8 @@ pub struct Global {
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// Subcommands, one per pipeline stage.
