@@ -99,7 +99,8 @@ def main() -> None:
     for ours, peer in FAMILIES:
         out = os.path.join(work, "f.csv")
         res = subprocess.run(
-            [BIN, "forecast", "--sales", train_csv, "--models", ours, "--folds", "0",
+            [BIN, "forecast", "--sales", train_csv, "--planning-date", cut.strftime("%Y-%m-%d"),
+             "--models", ours, "--folds", "0",
              "--combine", "0", "--horizon", str(H), "--quantiles", "0.5", "--out", out],
             check=True, capture_output=True, text=True,
         )

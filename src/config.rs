@@ -129,18 +129,22 @@ impl ColumnMaps {
 /// | name | default | meaning | range |
 /// |---|---|---|---|
 /// | `max_reject_share` | 0.01 | largest share of a file's rows that may be rejected before the run fails | [0, 1] |
+/// | `earliest_date` | 2000-01-01 | sales dated earlier are rejected (catches typo years and 1900 sentinels) | a date |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSettings {
     /// Largest share of a file's data rows that may be rejected; above it the run fails
     /// (rejects.csv is still written so the rows can be fixed).
     pub max_reject_share: f64,
+    /// Sales dated before this day are rejected.
+    pub earliest_date: NaiveDate,
 }
 
 impl Default for ValidationSettings {
     fn default() -> Self {
         Self {
             max_reject_share: 0.01,
+            earliest_date: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date"),
         }
     }
 }

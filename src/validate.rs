@@ -1,6 +1,9 @@
 //! The load-and-validate stage: read every configured input, collect rejects, cross-check the
 //! inputs against each other, bucket the sales, and summarise.
 //!
+//! Sales dates must lie in `[validation] earliest_date` (default 2000-01-01) up to the day
+//! before the planning date — or, without a planning date, up to the run date.
+//!
 //! Order of work, so that a structural problem writes nothing: all files are loaded first (a
 //! structural error stops here, before any output); then `rejects.csv` is written (even when
 //! empty, so a stale one never survives); then each file's reject share is checked against
@@ -22,7 +25,7 @@ use crate::{
         parse::{date_of, day_of},
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
-        sales::{load_sales, SalesStats},
+        sales::{load_sales, DateWindow, SalesStats},
         FileStats, InputKind, LoadError,
     },
     Result,
@@ -98,7 +101,23 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         flag: "sales",
     })?;
     let cols = &config.columns;
-    let plan_day = config.calendar.planning_date.map(day_of);
+    let window = match config.calendar.planning_date {
+        Some(plan) => DateWindow {
+            earliest: day_of(config.validation.earliest_date),
+            before: day_of(plan),
+            before_is: format!("the planning date {plan}"),
+        },
+        None => {
+            let today = chrono::Local::now().date_naive();
+            DateWindow {
+                earliest: day_of(config.validation.earliest_date),
+                before: day_of(today) + 1,
+                before_is: format!(
+                    "the day after the run date {today} (set [calendar] planning_date or --planning-date for data dated later)"
+                ),
+            }
+        }
+    };
 
     let mut rejects = Vec::new();
     let mut files = Vec::new();
@@ -109,7 +128,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         clock = std::time::Instant::now();
     };
     let mut log = RejectLog::new(sales_path);
-    let sales = load_sales(sales_path, &cols.sales, plan_day, &mut log)?;
+    let sales = load_sales(sales_path, &cols.sales, &window, &mut log)?;
     rejects.append(&mut log.rows);
     files.push(file_report(InputKind::Sales, sales_path, &sales.stats.file));
     lap("load sales");

@@ -316,3 +316,27 @@ fn item_rows_and_cross_checks() {
     // Sold SKU A is in the item master; nothing else sold.
     assert!(l.report.missing_from_items.is_empty());
 }
+
+#[test]
+fn typo_years_are_rejected_not_stretched_into_centuries() {
+    let l = load_sales("bad/typo_years.csv").unwrap();
+    assert_balanced(&l);
+    let got: Vec<(u64, &str)> = l
+        .rejects
+        .iter()
+        .map(|r| (r.line, r.value.as_str()))
+        .collect();
+    assert_eq!(got, vec![(3, "2204-01-02"), (4, "1900-01-01")]);
+    assert!(
+        l.rejects[0].reason.contains("run date"),
+        "{}",
+        l.rejects[0].reason
+    );
+    assert!(
+        l.rejects[1].reason.contains("earliest_date"),
+        "{}",
+        l.rejects[1].reason
+    );
+    // The series spans the three real days only.
+    assert_eq!(l.series[0].values, vec![1.0, 0.0, 1.0]);
+}

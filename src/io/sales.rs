@@ -202,16 +202,28 @@ const PROMO_COL: usize = 4;
 const PRICE: usize = 5;
 const STOCKOUT_COL: usize = 6;
 
+/// The dates a sales row may carry: `[earliest, before)`, with the reason given for each side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateWindow {
+    /// Earliest accepted day.
+    pub earliest: Day,
+    /// First day no longer accepted (the planning date, or the day after the run date).
+    pub before: Day,
+    /// What `before` is, for the reject reason (e.g. "the planning date 2026-01-01").
+    pub before_is: String,
+}
+
 /// Loads a sales file.
 ///
-/// `planning_date`: rows dated on or after it are rejected. Rejected rows go to `rejects`.
+/// Rows dated outside `window` are rejected (a typo such as 2204 for 2024 would otherwise
+/// stretch the history of every SKU over centuries). Rejected rows go to `rejects`.
 ///
 /// # Errors
 /// Structural [`LoadError`]s (see [`Table::open`] and [`Table::read`]).
 pub fn load_sales(
     path: &Path,
     mapping: &BTreeMap<String, String>,
-    planning_date: Option<Day>,
+    window: &DateWindow,
     rejects: &mut RejectLog,
 ) -> Result<SalesData, LoadError> {
     let table = Table::open(path, InputKind::Sales, mapping)?;
@@ -228,17 +240,25 @@ pub fn load_sales(
         else {
             return;
         };
-        if let Some(plan) = planning_date {
-            if day >= plan {
-                row.reject(
-                    DATE,
-                    format!(
-                        "date on or after the planning date {}; only past sales are history",
-                        parse::date_of(plan)
-                    ),
-                );
-                return;
-            }
+        if day >= window.before {
+            row.reject(
+                DATE,
+                format!(
+                    "date on or after {}; only past sales are history",
+                    window.before_is
+                ),
+            );
+            return;
+        }
+        if day < window.earliest {
+            row.reject(
+                DATE,
+                format!(
+                    "date before the earliest accepted date {} ([validation] earliest_date); check the year",
+                    parse::date_of(window.earliest)
+                ),
+            );
+            return;
         }
         let flags = if row.flag(PROMO_COL) { PROMO } else { 0 }
             | if row.flag(STOCKOUT_COL) { STOCKOUT } else { 0 };
