@@ -65,7 +65,8 @@ pub fn evaluate_holdout(
             train.values.truncate(cut);
             train.promo_days.truncate(cut);
             train.stockout_days.truncate(cut);
-            train.last_bucket_days = 31; // complete: the held-out part follows it
+            // Complete (longer than any bucket): the held-out part follows it.
+            train.last_bucket_days = u16::MAX;
             let f = forecast_series(&train, &settings);
             if f.profile.class == DemandClass::None {
                 return None;

@@ -236,16 +236,22 @@ fn aggregation_level(y: &[f64]) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Adida;
 
+/// The series with negative buckets set to 0, or `None` without any positive demand.
+fn demand_only(y: &[f64]) -> Option<Vec<f64>> {
+    y.iter()
+        .any(|&v| v > 0.0)
+        .then(|| y.iter().map(|v| v.max(0.0)).collect())
+}
+
 impl Forecaster for Adida {
     fn name(&self) -> String {
         "adida".into()
     }
 
     fn fit(&self, y: &[f64], _season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
-        if !y.iter().any(|&v| v > 0.0) {
+        let Some(y) = demand_only(y) else {
             return Ok(zero("no positive demand"));
-        }
-        let y: Vec<f64> = y.iter().map(|v| v.max(0.0)).collect();
+        };
         let level = aggregation_level(&y);
         Ok(Box::new(Flat {
             level: block_forecast(&y, level) / level as f64,
@@ -264,10 +270,9 @@ impl Forecaster for Imapa {
     }
 
     fn fit(&self, y: &[f64], _season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
-        if !y.iter().any(|&v| v > 0.0) {
+        let Some(y) = demand_only(y) else {
             return Ok(zero("no positive demand"));
-        }
-        let y: Vec<f64> = y.iter().map(|v| v.max(0.0)).collect();
+        };
         let max_level = aggregation_level(&y).min(y.len());
         let mean = (1..=max_level)
             .map(|l| {

@@ -208,27 +208,20 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     let h = settings.horizon.max(1);
     let m = settings.season.max(1);
     let mut y: Vec<f64> = s.values.iter().map(|v| v.max(0.0)).collect();
-    let mut next = s.start;
-    for _ in 0..s.values.len() {
-        next = s.freq.next_bucket(next);
+    // Series are never empty (bucketing starts at a sale); walk to the last bucket once.
+    let mut last_start = s.start;
+    for _ in 1..s.values.len() {
+        last_start = s.freq.next_bucket(last_start);
     }
+    let mut next = s.freq.next_bucket(last_start);
     let mut notes = Vec::new();
-    if !y.is_empty() {
-        let last_start = {
-            let mut d = s.start;
-            for _ in 0..y.len() - 1 {
-                d = s.freq.next_bucket(d);
-            }
-            d
-        };
-        if i64::from(s.last_bucket_days) < bucket_days(s.freq, last_start) {
-            y.pop();
-            next = last_start;
-            notes.push(format!(
-                "last bucket {last_start} is partial ({} days): left out of training and forecast whole",
-                s.last_bucket_days
-            ));
-        }
+    if !y.is_empty() && i64::from(s.last_bucket_days) < bucket_days(s.freq, last_start) {
+        y.pop();
+        next = last_start;
+        notes.push(format!(
+            "last bucket {last_start} is partial ({} days): left out of training and forecast whole",
+            s.last_bucket_days
+        ));
     }
     let prof = profile(&y);
     let mut out = SkuForecast {

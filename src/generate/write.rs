@@ -377,7 +377,7 @@ impl Writers {
 
 fn format_csv(sku: &Sku, rows: &[Row], dates: &[String], dense: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows.len() * 32);
-    let mut num = itoa_buf();
+    let mut num = itoa::Buffer::new();
     for r in rows {
         out.extend_from_slice(dates[r.day].as_bytes());
         out.push(b',');
@@ -391,34 +391,6 @@ fn format_csv(sku: &Sku, rows: &[Row], dates: &[String], dense: bool) -> Vec<u8>
         out.extend_from_slice(if r.stockout { b",1\n" } else { b",0\n" });
     }
     out
-}
-
-/// A tiny integer formatter (avoids `format!` per row).
-struct IntBuf([u8; 24]);
-
-fn itoa_buf() -> IntBuf {
-    IntBuf([0; 24])
-}
-
-impl IntBuf {
-    fn format(&mut self, v: i64) -> &str {
-        let mut i = self.0.len();
-        let neg = v < 0;
-        let mut n = v.unsigned_abs();
-        loop {
-            i -= 1;
-            self.0[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        if neg {
-            i -= 1;
-            self.0[i] = b'-';
-        }
-        std::str::from_utf8(&self.0[i..]).expect("ascii digits")
-    }
 }
 
 fn block_frame(

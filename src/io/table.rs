@@ -200,7 +200,9 @@ impl IterNulls for Series {
         match self.str() {
             Ok(ca) => Box::new(ca.iter().map(|o| o.is_none_or(|s| s.trim().is_empty()))),
             Err(_) => {
-                Box::new((0..self.len()).map(move |i| self.get(i).is_ok_and(|v| v.is_null())))
+                // Non-text (Parquet) column: the validity bitmap, once per batch.
+                let nulls: Vec<bool> = self.is_null().iter().map(|o| o.unwrap_or(true)).collect();
+                Box::new(nulls.into_iter())
             }
         }
     }
