@@ -124,7 +124,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         horizon: args.horizon,
         season: args.season.unwrap_or(config.calendar.freq.season_length()),
         folds: args.folds,
-        quantile_folds: args.folds.max(2 * args.folds),
+        quantile_folds: 2 * args.folds,
         quantiles: parse_quantiles(&args.quantiles)?,
         models: parse_models(&args.models)?,
         combine: args.combine,
@@ -132,6 +132,12 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     let clock = std::time::Instant::now();
     let forecasts = forecast_all(&loaded.series, &settings);
     let secs = clock.elapsed().as_secs_f64();
+    if global.verbose >= 1 {
+        for (step, t) in &loaded.report.timings {
+            eprintln!("{step:<22} {t:>8.3} s");
+        }
+        eprintln!("{:<22} {secs:>8.3} s", "forecast");
+    }
     write_forecasts(&args.out, &forecasts)?;
     write_accuracy(&dir.join("accuracy.csv"), &forecasts)?;
     write_classes(&dir.join("classes.csv"), &loaded.series, &forecasts)?;
