@@ -1,0 +1,612 @@
+//! Safety stock, reorder points and order quantities for one SKU: the inventory policy
+//! calculator behind `replenish plan` and `replenish policy`.
+//!
+//! This module is pure arithmetic on already-estimated inputs (demand per day and its
+//! forecast-error spread, lead time and its spread, costs, constraints). Estimating those
+//! inputs is the job of [`crate::forecast`] and [`crate::leadtime`]; turning a policy into a
+//! purchase recommendation is [`crate::recommend`]'s.
+//!
+//! # Conventions
+//! - **Units**: demand in units per day, lead time and review period in days, order cost in
+//!   currency per order, holding cost in currency per unit per year (365 days).
+//! - **Policies** (Silver, Pyke & Thomas ch. 7):
+//!   - `sQ` — continuous review: when the inventory position (on hand + on order −
+//!     backordered) is at or below the reorder point s, order Q (a multiple of Q if needed to
+//!     get back above s);
+//!   - `sS` — continuous review min-max: at or below s, order up to S = s + Q;
+//!   - `RS` — periodic review every R days: order up to S at every review;
+//!   - `RsS` — periodic review every R days: at or below s, order up to S = s + Q.
+//! - **Protection period**: the lead time L for continuous review, L + R for periodic review.
+//!   Safety stock protects demand over it; the reorder point (or S for `RS`) is the mean
+//!   protection-period demand plus the safety stock.
+//! - **Cycle service level** = probability of no stockout in a replenishment cycle.
+//!   **Fill rate** = share of demand served from stock, unmet demand being backordered; with a
+//!   fill-rate target the cycle demand Q is the order quantity (s,Q), S − s for min-max, and
+//!   the mean demand over a review period for (R,S).
+//! - **Safety stock is never negative**: when a fill-rate target is met with a negative
+//!   safety factor (large orders), the safety stock is floored at 0 and the expected service
+//!   reported is the one that level delivers (above the target).
+//! - **Expected costs**: average stock ≈ safety stock + cycle demand / 2 (the standard
+//!   approximation), times the holding cost per unit-year; ordering cost = cost per order ×
+//!   orders per year (annual demand / Q, or 365 / R for `RS`).
+//!
+//! Three safety-stock methods: normal with a cycle-service target (SS = z·σ), normal with a
+//! fill-rate target (SS = k·σ, G(k) = (1 − β)·Q/σ) — both in [`normal`] — and empirical
+//! (quantile or expected shortage of a Monte Carlo sample of protection-period demand,
+//! [`empirical`]).
+
+pub mod empirical;
+pub mod normal;
+pub mod order_qty;
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use empirical::DemandSample;
+use order_qty::{eoq, round_order, DAYS_PER_YEAR};
+
+/// Errors from invalid policy inputs; `param` is the input's name as in the `policy`
+/// command's flags, with `_` for `-`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    /// An input is outside its allowed range.
+    #[error("{param} {message}")]
+    Invalid {
+        /// The input (e.g. `demand_sd`).
+        param: &'static str,
+        /// What was expected and what was found.
+        message: String,
+    },
+}
+
+fn invalid(param: &'static str, message: String) -> PolicyError {
+    PolicyError::Invalid { param, message }
+}
+
+/// An inventory policy family. Parses from `sQ`, `sS`, `RS`, `RsS` (any case; also `s,Q`,
+/// `min-max`, `R,S`, `R,s,S`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(try_from = "String", into = "String")]
+pub enum PolicyKind {
+    /// (s, Q): continuous review, fixed order quantity.
+    SQ,
+    /// (s, S): continuous review min-max.
+    #[default]
+    MinMax,
+    /// (R, S): periodic review, order up to S every review.
+    RS,
+    /// (R, s, S): periodic review, order up to S when at or below s.
+    RsS,
+}
+
+impl PolicyKind {
+    /// Whether the policy reviews every R days (so the review period is protected too).
+    pub fn is_periodic(self) -> bool {
+        matches!(self, Self::RS | Self::RsS)
+    }
+
+    /// The policy's short name (`sQ`, `sS`, `RS`, `RsS`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SQ => "sQ",
+            Self::MinMax => "sS",
+            Self::RS => "RS",
+            Self::RsS => "RsS",
+        }
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PolicyKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let key: String = s
+            .chars()
+            .filter(|c| !matches!(c, ',' | '(' | ')' | ' ' | '-' | '_'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match key.as_str() {
+            "sq" => Ok(Self::SQ),
+            "ss" | "minmax" => Ok(Self::MinMax),
+            "rs" => Ok(Self::RS),
+            "rss" => Ok(Self::RsS),
+            _ => Err(format!(
+                "unknown policy '{s}'; expected sQ, sS (min-max), RS or RsS"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for PolicyKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<PolicyKind> for String {
+    fn from(k: PolicyKind) -> Self {
+        k.name().to_string()
+    }
+}
+
+/// What a service target measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceMeasure {
+    /// Probability of no stockout per replenishment cycle.
+    #[default]
+    Cycle,
+    /// Share of demand served from stock.
+    FillRate,
+}
+
+impl ServiceMeasure {
+    /// `cycle` or `fill_rate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cycle => "cycle",
+            Self::FillRate => "fill_rate",
+        }
+    }
+}
+
+/// How the order quantity is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OrderRule {
+    /// A given quantity (units), still rounded to pack size and MOQ.
+    Fixed(f64),
+    /// The EOQ; when it is undefined (unknown unit cost or holding rate, or no order cost),
+    /// this many days of mean demand.
+    Eoq {
+        /// Days of demand ordered when the EOQ is undefined.
+        fallback_days: f64,
+    },
+}
+
+/// How safety stock is computed.
+#[derive(Debug, Clone, Copy)]
+pub enum Method<'a> {
+    /// Normal protection-period demand from the mean and sd inputs.
+    Normal,
+    /// An empirical sample of protection-period demand (its mean replaces d·(L + R)).
+    Empirical(&'a DemandSample),
+}
+
+impl Method<'_> {
+    /// `normal` or `empirical`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Empirical(_) => "empirical",
+        }
+    }
+}
+
+/// Inputs of one SKU's policy. See the module documentation for units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyInput {
+    /// Policy family.
+    pub kind: PolicyKind,
+    /// Mean demand (units per day).
+    pub demand_mean: f64,
+    /// Standard deviation of daily demand around the forecast (units per day).
+    pub demand_sd: f64,
+    /// Mean lead time (days).
+    pub lead_time: f64,
+    /// Standard deviation of the lead time (days).
+    pub lead_time_sd: f64,
+    /// Review period (days); used by `RS` and `RsS` only.
+    pub review_period: f64,
+    /// What the target measures.
+    pub measure: ServiceMeasure,
+    /// Target level in (0, 1).
+    pub target: f64,
+    /// Order quantity rule.
+    pub order: OrderRule,
+    /// Cost per order (currency).
+    pub order_cost: f64,
+    /// Holding cost (currency per unit per year).
+    pub holding_cost: f64,
+    /// Minimum order quantity (units).
+    pub moq: f64,
+    /// Pack size (units).
+    pub pack_size: f64,
+}
+
+impl PolicyInput {
+    /// Checks every input's range.
+    ///
+    /// # Errors
+    /// [`PolicyError::Invalid`] naming the first bad input.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        let non_negative = [
+            ("demand_mean", self.demand_mean),
+            ("demand_sd", self.demand_sd),
+            ("lead_time", self.lead_time),
+            ("lead_time_sd", self.lead_time_sd),
+            ("review_period", self.review_period),
+            ("order_cost", self.order_cost),
+            ("holding_cost", self.holding_cost),
+            ("moq", self.moq),
+        ];
+        for (param, v) in non_negative {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(invalid(
+                    param,
+                    format!("should be a finite number >= 0, but is {v}"),
+                ));
+            }
+        }
+        if !(self.pack_size.is_finite() && self.pack_size > 0.0) {
+            return Err(invalid(
+                "pack_size",
+                format!("should be > 0, but is {}", self.pack_size),
+            ));
+        }
+        if !(self.target > 0.0 && self.target < 1.0) {
+            let param = match self.measure {
+                ServiceMeasure::Cycle => "service_level",
+                ServiceMeasure::FillRate => "fill_rate",
+            };
+            return Err(invalid(
+                param,
+                format!(
+                    "should be a probability in (0, 1) such as 0.95, but is {}",
+                    self.target
+                ),
+            ));
+        }
+        if self.lead_time == 0.0 && self.lead_time_sd > 0.0 {
+            return Err(invalid(
+                "lead_time_sd",
+                format!(
+                    "is {} but the lead time is 0: a lead time that varies cannot have a mean of 0",
+                    self.lead_time_sd
+                ),
+            ));
+        }
+        if self.kind.is_periodic() && self.review_period <= 0.0 {
+            return Err(invalid(
+                "review_period",
+                format!("should be > 0 days for the periodic policy {}", self.kind),
+            ));
+        }
+        if let OrderRule::Fixed(q) = self.order {
+            if !(q.is_finite() && q > 0.0) {
+                return Err(invalid("order_qty", format!("should be > 0, but is {q}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Protection period in days: L, plus R for periodic review.
+    pub fn protection_days(&self) -> f64 {
+        self.lead_time + self.protected_review()
+    }
+
+    fn protected_review(&self) -> f64 {
+        if self.kind.is_periodic() {
+            self.review_period
+        } else {
+            0.0
+        }
+    }
+
+    /// The order quantity before rounding, and how it was set (`eoq`, `fixed`, `N days`).
+    pub fn raw_order_quantity(&self) -> (f64, String) {
+        match self.order {
+            OrderRule::Fixed(q) => (q, "fixed".into()),
+            OrderRule::Eoq { fallback_days } => {
+                match eoq(self.demand_mean, self.order_cost, self.holding_cost) {
+                    Some(q) => (q, "eoq".into()),
+                    None => (
+                        self.demand_mean * fallback_days,
+                        format!("{fallback_days} days of demand (EOQ undefined)"),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The policy parameters and what they are expected to deliver. `None` where a value does
+/// not apply to the policy (no reorder point for `RS`, no fixed order quantity for
+/// order-up-to policies).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyOutcome {
+    /// Policy family.
+    pub policy: PolicyKind,
+    /// `normal` or `empirical`.
+    pub method: &'static str,
+    /// Mean demand over the protection period (units).
+    pub protection_demand_mean: f64,
+    /// Standard deviation of protection-period demand (units).
+    pub protection_demand_sd: f64,
+    /// Safety stock (units) = protection level − mean protection-period demand.
+    pub safety_stock: f64,
+    /// Reorder point s (units of inventory position).
+    pub reorder_point: Option<f64>,
+    /// Fixed order quantity Q (`sQ`), rounded to pack size and MOQ.
+    pub order_quantity: Option<f64>,
+    /// Order-up-to level S (`sS`, `RS`, `RsS`).
+    pub order_up_to: Option<f64>,
+    /// Safety factor: z (cycle target) or k (fill-rate target), in protection-period sd.
+    pub safety_factor: f64,
+    /// Demand per replenishment cycle used for fill rate and costs (units).
+    pub cycle_demand: f64,
+    /// How the order quantity was set.
+    pub order_rule: String,
+    /// Expected fill rate.
+    pub expected_fill_rate: f64,
+    /// Expected cycle service level.
+    pub expected_cycle_service_level: f64,
+    /// Expected units backordered per replenishment cycle.
+    pub expected_backorders_per_cycle: f64,
+    /// Expected holding cost per year (currency); `None` when the holding cost is unknown.
+    pub annual_holding_cost: Option<f64>,
+    /// Expected ordering cost per year (currency).
+    pub annual_ordering_cost: Option<f64>,
+    /// Holding + ordering per year.
+    pub annual_total_cost: Option<f64>,
+}
+
+/// Protection-period demand, normal or empirical.
+struct Protection<'a> {
+    mean: f64,
+    sd: f64,
+    sample: Option<&'a DemandSample>,
+}
+
+impl Protection<'_> {
+    fn new<'a>(input: &PolicyInput, method: Method<'a>) -> Protection<'a> {
+        match method {
+            Method::Normal => {
+                let (mean, sd) = normal::protection_demand(
+                    input.demand_mean,
+                    input.demand_sd,
+                    input.lead_time,
+                    input.lead_time_sd,
+                    input.protected_review(),
+                );
+                Protection {
+                    mean,
+                    sd,
+                    sample: None,
+                }
+            }
+            Method::Empirical(s) => Protection {
+                mean: s.mean(),
+                sd: s.sd(),
+                sample: Some(s),
+            },
+        }
+    }
+
+    /// (cycle service level, expected shortage per cycle) at protection level `level`.
+    fn performance(&self, level: f64) -> (f64, f64) {
+        if let Some(s) = self.sample {
+            return (s.cdf(level), s.expected_shortage(level));
+        }
+        if self.sd <= 0.0 {
+            let short = (self.mean - level).max(0.0);
+            return (if level >= self.mean { 1.0 } else { 0.0 }, short);
+        }
+        let k = (level - self.mean) / self.sd;
+        (normal::cdf(k), self.sd * normal::loss(k))
+    }
+
+    /// The lowest protection level meeting the target (before the floor at the mean).
+    fn level_for(&self, measure: ServiceMeasure, target: f64, cycle_demand: f64) -> f64 {
+        match (measure, self.sample) {
+            (ServiceMeasure::Cycle, Some(s)) => s.quantile(target),
+            (ServiceMeasure::FillRate, Some(s)) => {
+                s.level_for_shortage((1.0 - target) * cycle_demand)
+            }
+            _ if self.sd <= 0.0 => self.mean,
+            (ServiceMeasure::Cycle, None) => {
+                self.mean + normal::z_for_cycle_service(target) * self.sd
+            }
+            (ServiceMeasure::FillRate, None) => {
+                let k = normal::k_for_loss((1.0 - target) * cycle_demand / self.sd);
+                self.mean + k * self.sd
+            }
+        }
+    }
+}
+
+/// The levels that define a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Levels {
+    /// Reorder point s.
+    pub reorder_point: Option<f64>,
+    /// Order quantity Q.
+    pub order_quantity: Option<f64>,
+    /// Order-up-to level S.
+    pub order_up_to: Option<f64>,
+}
+
+/// Designs the policy that meets the target at the lowest safety stock (floored at 0).
+///
+/// # Errors
+/// [`PolicyError::Invalid`] for out-of-range inputs.
+///
+/// # Example
+/// ```
+/// use replenish::policy::*;
+/// let input = PolicyInput {
+///     kind: PolicyKind::SQ, demand_mean: 10.0, demand_sd: 3.0, lead_time: 9.0,
+///     lead_time_sd: 0.0, review_period: 0.0, measure: ServiceMeasure::Cycle, target: 0.95,
+///     order: OrderRule::Fixed(100.0), order_cost: 0.0, holding_cost: 0.0, moq: 1.0,
+///     pack_size: 1.0,
+/// };
+/// let p = design(&input, Method::Normal).unwrap();
+/// // SS = 1.645 × 3 × sqrt(9) = 14.8; s = 90 + 14.8.
+/// assert!((p.safety_stock - 14.804).abs() < 1e-3);
+/// assert!((p.reorder_point.unwrap() - 104.804).abs() < 1e-3);
+/// ```
+pub fn design(input: &PolicyInput, method: Method<'_>) -> Result<PolicyOutcome, PolicyError> {
+    input.check()?;
+    let prot = Protection::new(input, method);
+    let (raw_q, rule) = input.raw_order_quantity();
+    let q = round_order(raw_q, input.moq, input.pack_size);
+    let cycle = cycle_demand(input, q);
+    let level = prot
+        .level_for(input.measure, input.target, cycle)
+        .max(prot.mean);
+    let levels = match input.kind {
+        PolicyKind::SQ => Levels {
+            reorder_point: Some(level),
+            order_quantity: Some(q),
+            order_up_to: None,
+        },
+        PolicyKind::MinMax | PolicyKind::RsS => Levels {
+            reorder_point: Some(level),
+            order_quantity: None,
+            order_up_to: Some(level + q),
+        },
+        PolicyKind::RS => Levels {
+            reorder_point: None,
+            order_quantity: None,
+            order_up_to: Some(level),
+        },
+    };
+    Ok(outcome(input, &prot, method, levels, rule))
+}
+
+/// The reverse what-if: the service and cost that given levels deliver ("what fill rate does
+/// my current reorder point give?"). `sQ` needs s and Q; `sS` and `RsS` need s and S; `RS`
+/// needs S.
+///
+/// # Errors
+/// [`PolicyError::Invalid`] for out-of-range inputs or missing levels.
+pub fn evaluate(
+    input: &PolicyInput,
+    method: Method<'_>,
+    given: Levels,
+) -> Result<PolicyOutcome, PolicyError> {
+    input.check()?;
+    let need = |v: Option<f64>, param: &'static str| {
+        v.filter(|x| x.is_finite())
+            .ok_or_else(|| invalid(param, format!("is required for the {} policy", input.kind)))
+    };
+    let levels = match input.kind {
+        PolicyKind::SQ => {
+            let s = need(given.reorder_point, "reorder_point")?;
+            let q = need(given.order_quantity, "order_qty")?;
+            if q <= 0.0 {
+                return Err(invalid("order_qty", format!("should be > 0, but is {q}")));
+            }
+            Levels {
+                reorder_point: Some(s),
+                order_quantity: Some(q),
+                order_up_to: None,
+            }
+        }
+        PolicyKind::MinMax | PolicyKind::RsS => {
+            let s = need(given.reorder_point, "reorder_point")?;
+            let big_s = need(given.order_up_to, "order_up_to")?;
+            if big_s <= s {
+                return Err(invalid(
+                    "order_up_to",
+                    format!("should be above the reorder point {s}, but is {big_s}"),
+                ));
+            }
+            Levels {
+                reorder_point: Some(s),
+                order_quantity: None,
+                order_up_to: Some(big_s),
+            }
+        }
+        PolicyKind::RS => Levels {
+            reorder_point: None,
+            order_quantity: None,
+            order_up_to: Some(need(given.order_up_to, "order_up_to")?),
+        },
+    };
+    let prot = Protection::new(input, method);
+    Ok(outcome(input, &prot, method, levels, "given".into()))
+}
+
+/// Demand per replenishment cycle: Q for (s,Q), S − s for min-max, d·R for (R,S).
+fn cycle_demand(input: &PolicyInput, q: f64) -> f64 {
+    match input.kind {
+        PolicyKind::RS => input.demand_mean * input.review_period,
+        _ => q,
+    }
+}
+
+fn outcome(
+    input: &PolicyInput,
+    prot: &Protection<'_>,
+    method: Method<'_>,
+    levels: Levels,
+    order_rule: String,
+) -> PolicyOutcome {
+    let (level, cycle) = match input.kind {
+        PolicyKind::SQ => (
+            levels.reorder_point.unwrap_or(0.0),
+            levels.order_quantity.unwrap_or(0.0),
+        ),
+        PolicyKind::MinMax | PolicyKind::RsS => {
+            let s = levels.reorder_point.unwrap_or(0.0);
+            (s, levels.order_up_to.unwrap_or(s) - s)
+        }
+        PolicyKind::RS => (
+            levels.order_up_to.unwrap_or(0.0),
+            input.demand_mean * input.review_period,
+        ),
+    };
+    let (csl, shortage) = prot.performance(level);
+    let fill = if cycle > 0.0 {
+        (1.0 - shortage / cycle).clamp(0.0, 1.0)
+    } else if input.demand_mean > 0.0 {
+        0.0
+    } else {
+        1.0
+    };
+    let safety_stock = level - prot.mean;
+    let safety_factor = if prot.sd > 0.0 {
+        safety_stock / prot.sd
+    } else {
+        0.0
+    };
+    let annual_demand = input.demand_mean * DAYS_PER_YEAR;
+    let orders_per_year = match input.kind {
+        PolicyKind::RS if annual_demand > 0.0 => DAYS_PER_YEAR / input.review_period,
+        _ if cycle > 0.0 => annual_demand / cycle,
+        _ => 0.0,
+    };
+    let holding = (input.holding_cost > 0.0)
+        .then(|| input.holding_cost * (safety_stock + cycle / 2.0).max(0.0));
+    let ordering = Some(input.order_cost * orders_per_year);
+    PolicyOutcome {
+        policy: input.kind,
+        method: method.name(),
+        protection_demand_mean: prot.mean,
+        protection_demand_sd: prot.sd,
+        safety_stock,
+        reorder_point: levels.reorder_point,
+        order_quantity: levels.order_quantity,
+        order_up_to: levels.order_up_to,
+        safety_factor,
+        cycle_demand: cycle,
+        order_rule,
+        expected_fill_rate: fill,
+        expected_cycle_service_level: csl,
+        expected_backorders_per_cycle: shortage,
+        annual_holding_cost: holding,
+        annual_ordering_cost: ordering,
+        annual_total_cost: holding.zip(ordering).map(|(h, o)| h + o),
+    }
+}
+
+#[cfg(test)]
+mod tests;

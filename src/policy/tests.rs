@@ -1,0 +1,296 @@
+//! Closed-form cases (textbook conventions in each comment) and properties of the policy
+//! calculator. Units: demand per day, lead time and review period in days, holding cost per
+//! unit per year.
+
+use proptest::prelude::*;
+
+use super::*;
+
+fn base(kind: PolicyKind) -> PolicyInput {
+    PolicyInput {
+        kind,
+        demand_mean: 10.0,
+        demand_sd: 3.0,
+        lead_time: 9.0,
+        lead_time_sd: 0.0,
+        review_period: 7.0,
+        measure: ServiceMeasure::Cycle,
+        target: 0.95,
+        order: OrderRule::Fixed(100.0),
+        order_cost: 0.0,
+        holding_cost: 0.0,
+        moq: 1.0,
+        pack_size: 1.0,
+    }
+}
+
+const Z95: f64 = 1.644_853_626_951_472_2;
+
+#[test]
+fn cycle_service_continuous_review_demand_variability_only() {
+    // (s,Q), continuous review: SS = z·σ_d·sqrt(L) = 1.644854 × 3 × 3; s = d·L + SS.
+    let p = design(&base(PolicyKind::SQ), Method::Normal).unwrap();
+    assert!((p.safety_stock - Z95 * 9.0).abs() < 1e-9);
+    assert!((p.reorder_point.unwrap() - (90.0 + Z95 * 9.0)).abs() < 1e-9);
+    assert!((p.order_quantity.unwrap() - 100.0).abs() < 1e-12);
+    assert!(p.order_up_to.is_none());
+    assert!((p.expected_cycle_service_level - 0.95).abs() < 1e-9);
+    assert!((p.safety_factor - Z95).abs() < 1e-9);
+}
+
+#[test]
+fn cycle_service_with_lead_time_variability() {
+    // SS = z·sqrt(L·σ_d² + d²·σ_L²) = z·sqrt(9·9 + 100·4) = z·sqrt(481).
+    let mut input = base(PolicyKind::SQ);
+    input.lead_time_sd = 2.0;
+    let p = design(&input, Method::Normal).unwrap();
+    assert!((p.safety_stock - Z95 * 481f64.sqrt()).abs() < 1e-9);
+    assert!((p.protection_demand_sd - 481f64.sqrt()).abs() < 1e-12);
+}
+
+#[test]
+fn periodic_review_protects_lead_time_plus_review_period() {
+    // (R,S): S = d·(L+R) + z·σ_d·sqrt(L+R) with L = 5, R = 7, d = 20, σ_d = 5, CSL 90%.
+    let mut input = base(PolicyKind::RS);
+    input.demand_mean = 20.0;
+    input.demand_sd = 5.0;
+    input.lead_time = 5.0;
+    input.target = 0.9;
+    let p = design(&input, Method::Normal).unwrap();
+    let z90 = 1.281_551_565_544_600_5;
+    let expect = 240.0 + z90 * 5.0 * 12f64.sqrt();
+    assert!((p.order_up_to.unwrap() - expect).abs() < 1e-9);
+    assert!(p.reorder_point.is_none() && p.order_quantity.is_none());
+    // Cycle demand is the demand per review period, d·R = 140.
+    assert!((p.cycle_demand - 140.0).abs() < 1e-12);
+}
+
+#[test]
+fn fill_rate_target_solves_the_loss_function() {
+    // β = 98%, Q = 500, σ = 100 (σ_d = 100/3 over L = 9): G(k) = (1 − β)·Q/σ = 0.1, which the
+    // standard normal loss table puts at k ≈ 0.9022 (G(0.90) = 0.1004, G(0.91) = 0.0986,
+    // linear interpolation; tolerance half a table step in the last digit).
+    let mut input = base(PolicyKind::SQ);
+    input.demand_sd = 100.0 / 3.0;
+    input.measure = ServiceMeasure::FillRate;
+    input.target = 0.98;
+    input.order = OrderRule::Fixed(500.0);
+    let p = design(&input, Method::Normal).unwrap();
+    assert!((p.protection_demand_sd - 100.0).abs() < 1e-9);
+    assert!((p.safety_factor - 0.9022).abs() < 5e-4, "k = {}", p.safety_factor);
+    assert!((normal::loss(p.safety_factor) - 0.1).abs() < 1e-9);
+    assert!((p.expected_fill_rate - 0.98).abs() < 1e-9);
+    assert!((p.expected_backorders_per_cycle - 10.0).abs() < 1e-7);
+}
+
+#[test]
+fn fill_rate_target_with_large_orders_floors_safety_stock_at_zero() {
+    // Q = 10,000 against σ = 9: even k = 0 gives a fill rate of 1 − 0.3989·9/10000 ≈ 99.96%.
+    let mut input = base(PolicyKind::SQ);
+    input.measure = ServiceMeasure::FillRate;
+    input.target = 0.9;
+    input.order = OrderRule::Fixed(10_000.0);
+    let p = design(&input, Method::Normal).unwrap();
+    assert!(p.safety_stock.abs() < 1e-12);
+    assert!((p.expected_fill_rate - (1.0 - 0.398_942_280_4 * 9.0 / 10_000.0)).abs() < 1e-9);
+}
+
+#[test]
+fn eoq_costs_balance_at_the_optimum() {
+    // D = 1200/yr, K = 100, H = 6/unit-yr → EOQ 200; deterministic demand (σ = 0): ordering
+    // = K·D/Q = 600 per year, holding = H·Q/2 = 600 per year.
+    let mut input = base(PolicyKind::SQ);
+    input.demand_mean = 1200.0 / 365.0;
+    input.demand_sd = 0.0;
+    input.order = OrderRule::Eoq {
+        fallback_days: 30.0,
+    };
+    input.order_cost = 100.0;
+    input.holding_cost = 6.0;
+    let p = design(&input, Method::Normal).unwrap();
+    assert!((p.order_quantity.unwrap() - 200.0).abs() < 1e-9);
+    assert!((p.annual_ordering_cost.unwrap() - 600.0).abs() < 1e-9);
+    assert!((p.annual_holding_cost.unwrap() - 600.0).abs() < 1e-9);
+    assert!((p.annual_total_cost.unwrap() - 1200.0).abs() < 1e-9);
+    assert_eq!(p.order_rule, "eoq");
+}
+
+#[test]
+fn eoq_is_rounded_to_pack_and_moq() {
+    let mut input = base(PolicyKind::SQ);
+    input.demand_mean = 1200.0 / 365.0;
+    input.order = OrderRule::Eoq {
+        fallback_days: 30.0,
+    };
+    input.order_cost = 100.0;
+    input.holding_cost = 6.0;
+    input.pack_size = 48.0;
+    input.moq = 250.0;
+    let p = design(&input, Method::Normal).unwrap();
+    assert!((p.order_quantity.unwrap() - 288.0).abs() < 1e-9); // 6 packs ≥ 250
+}
+
+#[test]
+fn unknown_holding_cost_orders_fallback_days() {
+    let mut input = base(PolicyKind::MinMax);
+    input.order = OrderRule::Eoq {
+        fallback_days: 30.0,
+    };
+    input.order_cost = 100.0;
+    let p = design(&input, Method::Normal).unwrap();
+    // S = s + 30 days × 10/day.
+    assert!((p.order_up_to.unwrap() - p.reorder_point.unwrap() - 300.0).abs() < 1e-9);
+    assert!(p.annual_holding_cost.is_none() && p.annual_total_cost.is_none());
+    assert!(p.order_rule.contains("30 days"));
+}
+
+#[test]
+fn reverse_what_if_gives_the_service_of_given_levels() {
+    // A reorder point exactly at the mean lead-time demand: CSL 50%, expected shortage
+    // σ·G(0) = 9 × 0.398942 per cycle, fill rate 1 − that / Q.
+    let input = base(PolicyKind::SQ);
+    let p = evaluate(
+        &input,
+        Method::Normal,
+        Levels {
+            reorder_point: Some(90.0),
+            order_quantity: Some(100.0),
+            order_up_to: None,
+        },
+    )
+    .unwrap();
+    assert!((p.expected_cycle_service_level - 0.5).abs() < 1e-12);
+    assert!((p.expected_backorders_per_cycle - 9.0 * 0.398_942_280_401_432_7).abs() < 1e-9);
+    assert!((p.expected_fill_rate - (1.0 - 9.0 * 0.398_942_280_401_432_7 / 100.0)).abs() < 1e-9);
+    // Designing for the service it reports gives back the same reorder point.
+    let mut again = input.clone();
+    again.target = p.expected_cycle_service_level + 1e-12;
+    let d = design(&again, Method::Normal).unwrap();
+    assert!((d.reorder_point.unwrap() - 90.0).abs() < 1e-4);
+    // Missing levels name the flag.
+    let e = evaluate(&input, Method::Normal, Levels::default()).unwrap_err();
+    assert!(e.to_string().starts_with("reorder_point"), "{e}");
+}
+
+#[test]
+fn empirical_sample_of_normal_demand_agrees_with_the_normal_formula() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal as Gauss};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let g = Gauss::new(90.0, 9.0).unwrap();
+    let sample = DemandSample::new((0..200_000).map(|_| g.sample(&mut rng)).collect());
+    let input = base(PolicyKind::SQ);
+    let n = design(&input, Method::Normal).unwrap();
+    let e = design(&input, Method::Empirical(&sample)).unwrap();
+    // Sampling error of the 95% quantile with n = 200k: about 0.05 units.
+    assert!((n.reorder_point.unwrap() - e.reorder_point.unwrap()).abs() < 0.2);
+    let mut fr = input.clone();
+    fr.measure = ServiceMeasure::FillRate;
+    fr.target = 0.99;
+    let n = design(&fr, Method::Normal).unwrap();
+    let e = design(&fr, Method::Empirical(&sample)).unwrap();
+    assert!((n.reorder_point.unwrap() - e.reorder_point.unwrap()).abs() < 0.3);
+    assert!((e.expected_fill_rate - 0.99).abs() < 1e-4);
+}
+
+#[test]
+fn invalid_inputs_name_the_parameter() {
+    let mut i = base(PolicyKind::SQ);
+    i.demand_sd = -1.0;
+    assert!(design(&i, Method::Normal)
+        .unwrap_err()
+        .to_string()
+        .starts_with("demand_sd"));
+    let mut i = base(PolicyKind::SQ);
+    i.target = 1.0;
+    assert!(design(&i, Method::Normal)
+        .unwrap_err()
+        .to_string()
+        .starts_with("service_level"));
+    let mut i = base(PolicyKind::SQ);
+    i.lead_time = 0.0;
+    i.lead_time_sd = 1.0;
+    assert!(design(&i, Method::Normal)
+        .unwrap_err()
+        .to_string()
+        .starts_with("lead_time_sd"));
+    let mut i = base(PolicyKind::RS);
+    i.review_period = 0.0;
+    assert!(design(&i, Method::Normal)
+        .unwrap_err()
+        .to_string()
+        .starts_with("review_period"));
+}
+
+#[test]
+fn policy_names_parse() {
+    for (s, k) in [
+        ("sQ", PolicyKind::SQ),
+        ("s,Q", PolicyKind::SQ),
+        ("min-max", PolicyKind::MinMax),
+        ("sS", PolicyKind::MinMax),
+        ("RS", PolicyKind::RS),
+        ("(R,s,S)", PolicyKind::RsS),
+    ] {
+        assert_eq!(s.parse::<PolicyKind>().unwrap(), k, "{s}");
+    }
+    assert!("Qs".parse::<PolicyKind>().is_err());
+}
+
+fn kinds() -> impl Strategy<Value = PolicyKind> {
+    prop_oneof![
+        Just(PolicyKind::SQ),
+        Just(PolicyKind::MinMax),
+        Just(PolicyKind::RS),
+        Just(PolicyKind::RsS)
+    ]
+}
+
+proptest! {
+    #[test]
+    fn safety_stock_never_decreases_as_the_target_rises(
+        kind in kinds(),
+        fill in any::<bool>(),
+        d in 0.0f64..200.0, sd in 0.0f64..100.0, l in 0.5f64..60.0, sl in 0.0f64..10.0,
+        t1 in 0.5f64..0.999, t2 in 0.5f64..0.999, q in 1.0f64..5000.0,
+    ) {
+        let mut input = base(kind);
+        input.demand_mean = d;
+        input.demand_sd = sd;
+        input.lead_time = l;
+        input.lead_time_sd = sl;
+        input.order = OrderRule::Fixed(q);
+        input.measure = if fill { ServiceMeasure::FillRate } else { ServiceMeasure::Cycle };
+        let (lo, hi) = if t1 <= t2 { (t1, t2) } else { (t2, t1) };
+        input.target = lo;
+        let a = design(&input, Method::Normal).unwrap();
+        input.target = hi;
+        let b = design(&input, Method::Normal).unwrap();
+        prop_assert!(b.safety_stock >= a.safety_stock - 1e-9 * (1.0 + a.safety_stock.abs()));
+        // Reorder point (or S for RS) at least the mean protection-period demand.
+        let level = b.reorder_point.or(b.order_up_to).unwrap();
+        prop_assert!(level >= b.protection_demand_mean - 1e-9);
+        prop_assert!(b.safety_stock >= 0.0);
+        // The design meets its own target.
+        let got = if fill { b.expected_fill_rate } else { b.expected_cycle_service_level };
+        prop_assert!(got >= hi - 1e-6, "target {hi}, expected {got}");
+    }
+
+    #[test]
+    fn designed_orders_are_pack_multiples_at_least_moq(
+        d in 0.0f64..200.0, k in 1.0f64..500.0, h in 0.1f64..50.0,
+        moq in 0.0f64..300.0, pack in 1u32..50,
+    ) {
+        let mut input = base(PolicyKind::SQ);
+        input.demand_mean = d;
+        input.order = OrderRule::Eoq { fallback_days: 30.0 };
+        input.order_cost = k;
+        input.holding_cost = h;
+        input.moq = moq;
+        input.pack_size = f64::from(pack);
+        let p = design(&input, Method::Normal).unwrap();
+        let q = p.order_quantity.unwrap();
+        prop_assert!(q >= moq - 1e-9);
+        prop_assert!(((q / input.pack_size) - (q / input.pack_size).round()).abs() < 1e-9);
+    }
+}
