@@ -28,6 +28,7 @@ pub mod config;
 pub mod forecast;
 pub mod generate;
 pub mod io;
+pub mod leadtime;
 pub mod policy;
 pub mod validate;
 
