@@ -153,6 +153,17 @@ pub enum Abc {
     C,
 }
 
+impl Abc {
+    /// `A`, `B` or `C`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::A => "A",
+            Self::B => "B",
+            Self::C => "C",
+        }
+    }
+}
+
 /// XYZ class by variability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Xyz {
@@ -206,6 +217,22 @@ pub fn abc(values: &[f64]) -> Vec<Abc> {
         before += values[i].max(0.0);
     }
     out
+}
+
+/// ABC classes of demand series by revenue, or by units when no series has a price.
+pub fn abc_of_series(series: &[crate::calendar::DemandSeries]) -> Vec<Abc> {
+    let by_revenue = series.iter().any(|s| s.revenue > 0.0);
+    let value: Vec<f64> = series
+        .iter()
+        .map(|s| {
+            if by_revenue {
+                s.revenue
+            } else {
+                s.values.iter().map(|v| v.max(0.0)).sum()
+            }
+        })
+        .collect();
+    abc(&value)
 }
 
 #[cfg(test)]

@@ -25,6 +25,21 @@
 //! freq = "day"                         # day | week | month
 //! planning_date = "2025-12-31"         # default: the day after the latest sale
 //! history_start = "2023-01-01"         # default: each SKU's first sale
+//!
+//! [forecast]
+//! horizon = 28                         # buckets (plan extends it to cover lead time + review)
+//!
+//! [lead_time]
+//! min_receipts = 5                     # own receipts before a SKU's lead time is trusted
+//!
+//! [policy]
+//! policy = "sS"                        # sQ | sS | RS | RsS
+//! service_measure = "cycle"            # cycle | fill_rate
+//! method = "auto"                      # auto | normal | empirical
+//! service_targets = { A = 0.98, B = 0.95, C = 0.90 }
+//!
+//! [suppliers.SUP001]
+//! min_order_value = 500                # currency per order
 //! ```
 
 use std::{
@@ -36,7 +51,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Freq;
+use crate::forecast::ModelSpec;
 use crate::io::InputKind;
+use crate::leadtime::LeadTimeSettings;
+use crate::policy::{PolicyKind, ServiceMeasure};
 
 /// Errors from reading or checking the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +99,130 @@ pub struct Config {
     pub calendar: CalendarSettings,
     /// Values used where the item master has no row or an empty cell.
     pub defaults: ItemDefaults,
+    /// Forecasting settings used by `plan` and `run`.
+    pub forecast: ForecastConfig,
+    /// Lead-time estimation.
+    pub lead_time: LeadTimeSettings,
+    /// Inventory policy and safety stock.
+    pub policy: PolicySettings,
+    /// Per-supplier order minimums: `[suppliers.NAME]`.
+    pub suppliers: BTreeMap<String, SupplierTerms>,
+}
+
+/// Forecasting settings for `plan` and `run` (`replenish forecast` takes them as flags).
+///
+/// | name | default | meaning |
+/// |---|---|---|
+/// | `horizon` | 28 | buckets to forecast; `plan` extends it to cover the longest lead time (p95) plus the review period |
+/// | `models` | by demand class | candidate models, e.g. `["ses", "sba"]` |
+/// | `quantiles` | 0.1, 0.5, 0.9 | quantile levels written with the forecast |
+/// | `folds` | 3 | backtest origins for model selection |
+/// | `combine` | 3 | combine the best k candidates (0 = off) |
+/// | `season` | from the bucket size | seasonal period in buckets |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForecastConfig {
+    /// Buckets to forecast.
+    pub horizon: usize,
+    /// Candidate models; `None` = by demand class.
+    pub models: Option<Vec<ModelSpec>>,
+    /// Quantile levels in (0, 1).
+    pub quantiles: Vec<f64>,
+    /// Backtest origins.
+    pub folds: usize,
+    /// Combination size.
+    pub combine: usize,
+    /// Seasonal period in buckets.
+    pub season: Option<usize>,
+}
+
+impl Default for ForecastConfig {
+    fn default() -> Self {
+        Self {
+            horizon: 28,
+            models: None,
+            quantiles: vec![0.1, 0.5, 0.9],
+            folds: 3,
+            combine: 3,
+            season: None,
+        }
+    }
+}
+
+/// How safety stock is computed per SKU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SafetyStockMethod {
+    /// Normal formulas for smooth and erratic demand, empirical for intermittent and lumpy.
+    #[default]
+    Auto,
+    /// Normal formulas for every SKU.
+    Normal,
+    /// Monte Carlo of the forecast errors and the empirical lead times for every SKU.
+    Empirical,
+}
+
+/// Inventory policy settings (`[policy]`).
+///
+/// | name | default | meaning |
+/// |---|---|---|
+/// | `policy` | `sS` | `sQ`, `sS` (min-max), `RS` or `RsS` |
+/// | `service_measure` | `cycle` | what targets mean: `cycle` (no stockout per cycle) or `fill_rate` (share of demand from stock) |
+/// | `method` | `auto` | `normal`, `empirical`, or `auto` (empirical for intermittent and lumpy demand) |
+/// | `service_targets` | none | target per ABC class, e.g. `{ A = 0.98, B = 0.95, C = 0.90 }`; the item master's `service_level` wins, `[defaults] service_level` is the last fallback |
+/// | `order_days` | none | order this many days of mean demand instead of the EOQ |
+/// | `eoq_fallback_days` | 30 | days of demand ordered when the EOQ is undefined (unit cost or holding rate unknown) |
+/// | `draws` | 4000 | Monte Carlo draws per SKU for the empirical method |
+/// | `seed` | 42 | seed of the Monte Carlo (per SKU streams derive from it and the SKU) |
+/// | `min_history_days` | 56 | SKUs with less sales history are flagged REVIEW |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicySettings {
+    /// Policy family.
+    pub policy: PolicyKind,
+    /// What service targets measure.
+    pub service_measure: ServiceMeasure,
+    /// Safety-stock method.
+    pub method: SafetyStockMethod,
+    /// Service target per ABC class (`A`, `B`, `C`).
+    pub service_targets: BTreeMap<String, f64>,
+    /// Days of demand per order instead of the EOQ.
+    pub order_days: Option<f64>,
+    /// Days of demand per order when the EOQ is undefined.
+    pub eoq_fallback_days: f64,
+    /// Monte Carlo draws per SKU (empirical method).
+    pub draws: usize,
+    /// Seed of the Monte Carlo.
+    pub seed: u64,
+    /// SKUs with fewer days of sales history are flagged REVIEW.
+    pub min_history_days: u32,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        Self {
+            policy: PolicyKind::MinMax,
+            service_measure: ServiceMeasure::Cycle,
+            method: SafetyStockMethod::Auto,
+            service_targets: BTreeMap::new(),
+            order_days: None,
+            eoq_fallback_days: 30.0,
+            draws: 4000,
+            seed: 42,
+            min_history_days: 56,
+        }
+    }
+}
+
+/// A supplier's order minimums (`[suppliers.NAME]`). An order below a minimum is filled up
+/// with the supplier's next-most-urgent SKUs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupplierTerms {
+    /// Minimum order value (currency, at unit cost).
+    pub min_order_value: Option<f64>,
+    /// Minimum order quantity over all SKUs (units).
+    pub min_order_qty: Option<f64>,
 }
 
 /// Paths of the input files. Only `sales` is required.
@@ -310,7 +452,71 @@ impl Config {
                 ));
             }
         }
-        self.defaults.check()
+        self.defaults.check()?;
+        self.check_planning()
+    }
+
+    fn check_planning(&self) -> Result<(), ConfigError> {
+        let f = &self.forecast;
+        if f.horizon == 0 {
+            return Err(invalid("forecast.horizon", "should be at least 1 bucket".into()));
+        }
+        if let Some(q) = f.quantiles.iter().find(|q| !(**q > 0.0 && **q < 1.0)) {
+            return Err(invalid(
+                "forecast.quantiles",
+                format!("levels should be in (0, 1) such as 0.9, but one is {q}"),
+            ));
+        }
+        if f.season == Some(0) {
+            return Err(invalid("forecast.season", "should be at least 1".into()));
+        }
+        let p = &self.policy;
+        for (class, t) in &p.service_targets {
+            if !matches!(class.as_str(), "A" | "B" | "C") {
+                return Err(invalid(
+                    &format!("policy.service_targets.{class}"),
+                    "the classes are A, B and C".into(),
+                ));
+            }
+            if !(*t > 0.0 && *t < 1.0) {
+                return Err(invalid(
+                    &format!("policy.service_targets.{class}"),
+                    format!("should be a probability in (0, 1) such as 0.95, but is {t}"),
+                ));
+            }
+        }
+        if let Some(d) = p.order_days.filter(|d| !(d.is_finite() && *d > 0.0)) {
+            return Err(invalid("policy.order_days", format!("should be > 0, but is {d}")));
+        }
+        if !(p.eoq_fallback_days.is_finite() && p.eoq_fallback_days > 0.0) {
+            return Err(invalid(
+                "policy.eoq_fallback_days",
+                format!("should be > 0, but is {}", p.eoq_fallback_days),
+            ));
+        }
+        if p.draws < 100 {
+            return Err(invalid(
+                "policy.draws",
+                format!("should be at least 100 for a usable quantile, but is {}", p.draws),
+            ));
+        }
+        if self.lead_time.min_receipts == 0 {
+            return Err(invalid("lead_time.min_receipts", "should be at least 1".into()));
+        }
+        for (name, terms) in &self.suppliers {
+            for (key, v) in [
+                ("min_order_value", terms.min_order_value),
+                ("min_order_qty", terms.min_order_qty),
+            ] {
+                if let Some(v) = v.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                    return Err(invalid(
+                        &format!("suppliers.{name}.{key}"),
+                        format!("should be >= 0, but is {v}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -439,5 +645,23 @@ mod tests {
         assert!(Config::from_toml_str("[defaults]\nservice_level = 1.0\n").is_err());
         assert!(Config::from_toml_str("[defaults]\npack_size = 0\n").is_err());
         assert!(Config::from_toml_str("[calendar]\nfreq = \"hour\"\n").is_err());
+        assert!(Config::from_toml_str("[policy]\nservice_targets = { A = 98 }\n").is_err());
+        assert!(Config::from_toml_str("[policy]\nservice_targets = { D = 0.9 }\n").is_err());
+        assert!(Config::from_toml_str("[policy]\npolicy = \"QS\"\n").is_err());
+        assert!(Config::from_toml_str("[suppliers.S1]\nmin_order_value = -1\n").is_err());
+    }
+
+    #[test]
+    fn planning_sections_parse() {
+        let c = Config::from_toml_str(
+            "[policy]\npolicy = \"RS\"\nservice_measure = \"fill_rate\"\nservice_targets = { A = 0.99 }\n\
+             [suppliers.S1]\nmin_order_value = 500\n[lead_time]\nmin_receipts = 3\n[forecast]\nmodels = [\"ses\", \"sba\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.policy.policy, PolicyKind::RS);
+        assert_eq!(c.policy.service_measure, ServiceMeasure::FillRate);
+        assert_eq!(c.suppliers["S1"].min_order_value, Some(500.0));
+        assert_eq!(c.lead_time.min_receipts, 3);
+        assert_eq!(c.forecast.models.as_ref().map(Vec::len), Some(2));
     }
 }

@@ -29,7 +29,9 @@ pub mod forecast;
 pub mod generate;
 pub mod io;
 pub mod leadtime;
+pub mod plan;
 pub mod policy;
+pub mod recommend;
 pub mod validate;
 
 mod error;

@@ -219,19 +219,13 @@ pub fn write_classes(
     series: &[crate::calendar::DemandSeries],
     forecasts: &[SkuForecast],
 ) -> Result<(), LoadError> {
-    use crate::classify::{abc, xyz};
+    use crate::classify::{abc_of_series, xyz};
     let with_location = forecasts.iter().any(|f| f.location.is_some());
     let units: Vec<f64> = series
         .iter()
         .map(|s| s.values.iter().map(|v| v.max(0.0)).sum())
         .collect();
-    let by_revenue = series.iter().any(|s| s.revenue > 0.0);
-    let value: Vec<f64> = if by_revenue {
-        series.iter().map(|s| s.revenue).collect()
-    } else {
-        units.clone()
-    };
-    let classes = abc(&value);
+    let classes = abc_of_series(series);
     write_atomic(path, |w| {
         write!(w, "sku,")?;
         if with_location {

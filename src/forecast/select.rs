@@ -156,8 +156,13 @@ pub struct SkuForecast {
     pub levels: Vec<f64>,
     /// Per level, the quantile forecast per bucket (≥ 0, non-decreasing across levels).
     pub quantiles: Vec<Vec<f64>>,
-    /// Backtest errors (actual − forecast) of the chosen model, pooled over folds and horizons.
+    /// Backtest errors (actual − forecast) of the chosen model, pooled over folds and horizons:
+    /// consecutive runs of [`SkuForecast::error_block`] values, one run per backtest origin,
+    /// horizon 1 first (one run of one-step deviations when there was no backtest).
     pub errors: Vec<f64>,
+    /// Length of one origin's run of errors in `errors` (the horizon; the whole vector for
+    /// in-sample deviations).
+    pub error_block: usize,
     /// Every candidate's backtest result.
     pub candidates: Vec<Candidate>,
     /// Notes a planner should see (short history, no demand, model failures).
@@ -236,6 +241,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         levels: settings.quantiles.clone(),
         quantiles: vec![vec![0.0; h]; settings.quantiles.len()],
         errors: Vec::new(),
+        error_block: 0,
         candidates: Vec::new(),
         reason: String::new(),
     };
@@ -453,6 +459,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             }
         }
     }
+    out.error_block = h;
     if errs.is_empty() {
         let mut sum = 0.0;
         for (t, &v) in y.iter().enumerate() {
@@ -461,6 +468,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             }
             sum += v;
         }
+        out.error_block = errs.len().max(1);
     }
     let mut sorted = errs.clone();
     sorted.sort_by(f64::total_cmp);
@@ -476,6 +484,19 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     out.candidates = candidates;
     out.reason = notes.join("; ");
     out
+}
+
+impl SkuForecast {
+    /// The backtest error runs, one per origin (see [`SkuForecast::errors`]).
+    pub fn error_runs(&self) -> impl Iterator<Item = &[f64]> {
+        self.errors.chunks(self.error_block.max(1))
+    }
+
+    /// Whether the model was chosen by a backtest (else the history was too short or every
+    /// candidate failed).
+    pub fn backtested(&self) -> bool {
+        self.candidates.iter().any(|c| c.chosen)
+    }
 }
 
 fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {

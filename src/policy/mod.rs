@@ -163,6 +163,8 @@ impl ServiceMeasure {
 pub enum OrderRule {
     /// A given quantity (units), still rounded to pack size and MOQ.
     Fixed(f64),
+    /// This many days of mean demand.
+    DaysOfDemand(f64),
     /// The EOQ; when it is undefined (unknown unit cost or holding rate, or no order cost),
     /// this many days of mean demand.
     Eoq {
@@ -279,10 +281,16 @@ impl PolicyInput {
                 format!("should be > 0 days for the periodic policy {}", self.kind),
             ));
         }
-        if let OrderRule::Fixed(q) = self.order {
-            if !(q.is_finite() && q > 0.0) {
+        match self.order {
+            OrderRule::Fixed(q) if !(q.is_finite() && q > 0.0) => {
                 return Err(invalid("order_qty", format!("should be > 0, but is {q}")));
             }
+            OrderRule::DaysOfDemand(d) | OrderRule::Eoq { fallback_days: d }
+                if !(d.is_finite() && d > 0.0) =>
+            {
+                return Err(invalid("order_days", format!("should be > 0, but is {d}")));
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -304,6 +312,9 @@ impl PolicyInput {
     pub fn raw_order_quantity(&self) -> (f64, String) {
         match self.order {
             OrderRule::Fixed(q) => (q, "fixed".into()),
+            OrderRule::DaysOfDemand(days) => {
+                (self.demand_mean * days, format!("{days} days of demand"))
+            }
             OrderRule::Eoq { fallback_days } => {
                 match eoq(self.demand_mean, self.order_cost, self.holding_cost) {
                     Some(q) => (q, "eoq".into()),

@@ -1,0 +1,445 @@
+//! The plan stage: forecast every SKU, learn lead times, design each SKU's inventory policy
+//! and turn it into purchase recommendations.
+//!
+//! This module is glue: it converts forecasts into the per-day inputs the policy calculator
+//! takes ([`DemandInputs`]) and picks each SKU's target, method and lead time. The formulas
+//! live in [`crate::policy`], lead times in [`crate::leadtime`], the ordering logic in
+//! [`crate::recommend`].
+//!
+//! # Conventions
+//! - **Demand per day** = the forecast over the protection period (mean lead time, plus the
+//!   review period for periodic policies, at least one day) divided by its length in days;
+//!   a bucket's forecast is spread evenly over its days.
+//! - **Demand sd per day** comes from the forecast's backtest errors at the horizons the
+//!   protection period spans (horizons 1 … ⌈P / bucket days⌉), not from the raw variability
+//!   of demand: the root mean square error per bucket, divided by √(days per bucket) to give
+//!   a per-day figure (days within a bucket taken as independent).
+//! - **Target**: the item master's `service_level`, else `[policy] service_targets` for the
+//!   SKU's ABC class, else `[defaults] service_level`.
+//! - **Method**: `[policy] method`; `auto` = empirical for intermittent and lumpy demand (and
+//!   SKUs whose errors are strongly skewed are still treated normally — only the class
+//!   decides), normal otherwise.
+//! - **Horizon**: the forecast horizon is extended to cover the longest lead-time p95 plus the
+//!   review period, so every protection period lies inside the forecast.
+//! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
+//!   depend on the thread count.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use ahash::AHashMap;
+use chrono::{Duration, NaiveDate};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::{
+    calendar::{DemandSeries, Freq},
+    classify::{abc_of_series, Abc, DemandClass},
+    config::{Config, SafetyStockMethod},
+    forecast::select::{forecast_all, ForecastSettings, SkuForecast},
+    io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
+    leadtime::{LeadTimeModel, LeadTimeSource, SkuLeadTime},
+    policy::{
+        design,
+        empirical::{sample_protection_demand, SampleInput},
+        Method, OrderRule, PolicyInput, PolicyOutcome, ServiceMeasure,
+    },
+    recommend::{recommend_all, Recommendation, SkuState},
+    validate::Loaded,
+};
+
+/// Days per bucket used to spread bucket errors over days.
+fn days_per_bucket(freq: Freq) -> f64 {
+    match freq {
+        Freq::Day => 1.0,
+        Freq::Week => 7.0,
+        Freq::Month => 365.25 / 12.0,
+    }
+}
+
+/// Per-day demand inputs of one SKU, derived from its forecast.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DemandInputs {
+    /// Forecast demand per day from the planning date on.
+    pub rate_per_day: Vec<f64>,
+    /// Mean demand per day over the protection period.
+    pub mean: f64,
+    /// Standard deviation of daily demand around the forecast.
+    pub sd: f64,
+    /// Backtest error runs spread over days (for the Monte Carlo).
+    pub daily_error_paths: Vec<Vec<f64>>,
+}
+
+/// Converts a forecast into per-day inputs for a protection period of `protection_days`.
+pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64) -> DemandInputs {
+    let mut rate = Vec::new();
+    let mut start = f.start;
+    for &v in &f.point {
+        let next = f.freq.next_bucket(start);
+        let len = (next - start).num_days().max(1);
+        let from = start.max(planning);
+        for _ in 0..(next - from).num_days().max(0) {
+            rate.push(v / len as f64);
+        }
+        start = next;
+    }
+    if rate.is_empty() {
+        rate.push(0.0);
+    }
+    let p = protection_days.max(1.0);
+    let whole = p.floor() as usize;
+    let frac = p - whole as f64;
+    let at = |t: usize| rate.get(t).or(rate.last()).copied().unwrap_or(0.0);
+    let total: f64 = (0..whole).map(at).sum::<f64>() + frac * at(whole);
+    let b = days_per_bucket(f.freq);
+    let horizons = ((p / b).ceil() as usize).max(1);
+    let (mut sq, mut n) = (0.0, 0usize);
+    let block = f.error_block.max(1);
+    let in_sample = block == f.errors.len();
+    let mut paths = Vec::new();
+    for run in f.error_runs() {
+        let used = if in_sample {
+            run
+        } else {
+            &run[..horizons.min(run.len())]
+        };
+        for e in used {
+            sq += e * e;
+            n += 1;
+        }
+        let reps = b.round().max(1.0) as usize;
+        paths.push(
+            run.iter()
+                .flat_map(|e| std::iter::repeat_n(e / reps as f64, reps))
+                .collect(),
+        );
+    }
+    let rmse_bucket = if n > 0 { (sq / n as f64).sqrt() } else { 0.0 };
+    DemandInputs {
+        mean: total / p,
+        sd: rmse_bucket / b.sqrt(),
+        rate_per_day: rate,
+        daily_error_paths: paths,
+    }
+}
+
+/// One SKU's plan: the inputs of its policy and the policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkuPlan {
+    /// SKU.
+    pub sku: String,
+    /// Location, if any.
+    pub location: Option<String>,
+    /// Supplier (item master, else latest purchase order).
+    pub supplier: Option<String>,
+    /// Demand class (`none` for SKUs without sales).
+    pub class: DemandClass,
+    /// ABC class (C for SKUs without sales).
+    pub abc: Abc,
+    /// Chosen forecast model.
+    pub model: String,
+    /// Service target.
+    pub target: f64,
+    /// Where the target came from: `item`, `class A|B|C` or `default`.
+    pub target_source: String,
+    /// What the target measures.
+    pub measure: ServiceMeasure,
+    /// Mean demand per day over the protection period.
+    pub demand_per_day: f64,
+    /// Standard deviation of daily demand around the forecast.
+    pub demand_sd_per_day: f64,
+    /// Lead time used.
+    pub lead_time: SkuLeadTime,
+    /// Review period (days).
+    pub review_period: f64,
+    /// The policy, or why it could not be computed.
+    pub policy: Result<PolicyOutcome, String>,
+    /// Days of sales history before the planning date (0 without sales).
+    pub history_days: i64,
+    /// Whether the forecast model was chosen by backtest.
+    pub backtested: bool,
+    /// Item parameters with defaults applied.
+    pub item: ItemParams,
+    /// Forecast demand per day from the planning date.
+    #[serde(skip)]
+    pub rate_per_day: Vec<f64>,
+}
+
+/// Everything `plan` produces.
+#[derive(Debug)]
+pub struct Plan {
+    /// Forecasts of the SKUs with sales.
+    pub forecasts: Vec<SkuForecast>,
+    /// One plan per SKU (with sales, stock or an item-master row), sorted by sku, location.
+    pub plans: Vec<SkuPlan>,
+    /// Lead-time model (drift, per-supplier statistics).
+    pub lead_times: LeadTimeModel,
+    /// One recommendation per SKU, sorted by urgency.
+    pub recommendations: Vec<Recommendation>,
+    /// Forecast horizon used (buckets).
+    pub horizon: usize,
+    /// Planning date.
+    pub planning_date: NaiveDate,
+    /// Wall time per step (seconds).
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Stable 64-bit FNV-1a hash, to derive per-SKU seeds that do not depend on thread count.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Runs the plan stage on validated inputs.
+pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
+    let planning = loaded.report.planning_date;
+    let freq = loaded.report.freq;
+    let mut timings = Vec::new();
+    let clock = Instant::now();
+    let lead_times = LeadTimeModel::learn(&loaded.purchase_orders, planning, &config.lead_time);
+    let items: AHashMap<&str, &ItemRecord> =
+        loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect();
+
+    // SKU universe: sales series, then inventory rows and items without sales.
+    let mut keys: BTreeSet<(String, Option<String>)> = loaded
+        .series
+        .iter()
+        .map(|s| (s.sku.clone(), s.location.clone()))
+        .collect();
+    let sold: BTreeSet<&str> = loaded.series.iter().map(|s| s.sku.as_str()).collect();
+    for r in &loaded.inventory {
+        keys.insert((r.sku.clone(), r.location.clone()));
+    }
+    for r in &loaded.items {
+        if !sold.contains(r.sku.as_str()) && !loaded.inventory.iter().any(|i| i.sku == r.sku) {
+            keys.insert((r.sku.clone(), None));
+        }
+    }
+
+    // Lead times first: they set the horizon.
+    let lt_of = |sku: &str| -> (ItemParams, SkuLeadTime) {
+        let rec = items.get(sku).copied();
+        let params = ItemRecord::resolve(rec, &config.defaults);
+        let supplier = lead_times.supplier_of(sku, rec.and_then(|r| r.supplier.as_deref()));
+        let lt = lead_times.for_sku(
+            sku,
+            supplier.as_deref(),
+            rec.and_then(|r| r.lead_time_days),
+            config.defaults.lead_time_days,
+        );
+        (params, lt)
+    };
+    let per_key: Vec<(ItemParams, SkuLeadTime)> = keys.iter().map(|(s, _)| lt_of(s)).collect();
+    let periodic = config.policy.policy.is_periodic();
+    let longest = per_key
+        .iter()
+        .map(|(p, lt)| lt.stats.p95.max(lt.stats.mean) + if periodic { p.review_period_days } else { 0.0 })
+        .fold(0.0_f64, f64::max);
+    let b = days_per_bucket(freq);
+    let needed = ((longest + 1.0) / b).ceil() as usize + 1;
+    let cap = (730.0 / b).ceil() as usize;
+    let horizon = config.forecast.horizon.max(needed.min(cap));
+    timings.push(("lead times".into(), clock.elapsed().as_secs_f64()));
+
+    let clock = Instant::now();
+    let settings = ForecastSettings {
+        horizon,
+        season: config.forecast.season.unwrap_or(freq.season_length()),
+        folds: config.forecast.folds,
+        quantile_folds: 2 * config.forecast.folds,
+        quantiles: config.forecast.quantiles.clone(),
+        models: config.forecast.models.clone(),
+        combine: config.forecast.combine,
+    };
+    let forecasts = forecast_all(&loaded.series, &settings);
+    timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
+
+    let clock = Instant::now();
+    let abc = abc_of_series(&loaded.series);
+    let by_key: AHashMap<(&str, Option<&str>), usize> = loaded
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
+        .collect();
+    let keys: Vec<(String, Option<String>)> = keys.into_iter().collect();
+    let plans: Vec<SkuPlan> = keys
+        .par_iter()
+        .zip(per_key.into_par_iter())
+        .map(|((sku, loc), (item, lt))| {
+            let idx = by_key.get(&(sku.as_str(), loc.as_deref())).copied();
+            let series = idx.map(|i| &loaded.series[i]);
+            let fc = idx.map(|i| &forecasts[i]);
+            let class_abc = idx.map_or(Abc::C, |i| abc[i]);
+            sku_plan(
+                config,
+                planning,
+                sku,
+                loc.as_ref(),
+                series,
+                fc,
+                class_abc,
+                items.get(sku.as_str()).copied(),
+                item,
+                lt,
+            )
+        })
+        .collect();
+    timings.push(("policy".into(), clock.elapsed().as_secs_f64()));
+
+    let clock = Instant::now();
+    let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = loaded
+        .inventory
+        .iter()
+        .map(|r| ((r.sku.as_str(), r.location.as_deref()), r))
+        .collect();
+    let locations_per_sku = keys.iter().fold(BTreeMap::<&str, usize>::new(), |mut m, (s, _)| {
+        *m.entry(s.as_str()).or_default() += 1;
+        m
+    });
+    let states: Vec<SkuState<'_>> = plans
+        .iter()
+        .map(|p| {
+            let open = if config.inputs.purchase_orders.is_some() {
+                Some(lead_times.open_orders(&p.sku, p.lead_time.stats.p50, planning))
+            } else {
+                None
+            };
+            SkuState {
+                plan: p,
+                inventory: inventory.get(&(p.sku.as_str(), p.location.as_deref())).copied(),
+                has_inventory_file: config.inputs.inventory.is_some(),
+                open_orders: open,
+                shared_pipeline: locations_per_sku.get(p.sku.as_str()).copied().unwrap_or(1) > 1,
+                drift: p
+                    .supplier
+                    .as_deref()
+                    .and_then(|s| lead_times.drift_of(s))
+                    .cloned(),
+            }
+        })
+        .collect();
+    let recommendations = recommend_all(&states, planning, &config.suppliers, &config.policy);
+    timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
+    Plan {
+        forecasts,
+        plans,
+        lead_times,
+        recommendations,
+        horizon,
+        planning_date: planning,
+        timings,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sku_plan(
+    config: &Config,
+    planning: NaiveDate,
+    sku: &str,
+    location: Option<&String>,
+    series: Option<&DemandSeries>,
+    fc: Option<&SkuForecast>,
+    abc: Abc,
+    record: Option<&ItemRecord>,
+    item: ItemParams,
+    lt: SkuLeadTime,
+) -> SkuPlan {
+    let ps = &config.policy;
+    let (target, target_source) = match record.and_then(|r| r.service_level) {
+        Some(t) => (t, "item".to_string()),
+        None => match ps.service_targets.get(abc.name()) {
+            Some(&t) => (t, format!("class {}", abc.name())),
+            None => (item.service_level, "default".to_string()),
+        },
+    };
+    let review = if ps.policy.is_periodic() {
+        item.review_period_days
+    } else {
+        0.0
+    };
+    let protection = lt.stats.mean + review;
+    let demand = fc
+        .map(|f| demand_inputs(f, planning, protection))
+        .unwrap_or_else(|| DemandInputs {
+            rate_per_day: vec![0.0],
+            ..DemandInputs::default()
+        });
+    let class = fc.map_or(DemandClass::None, |f| f.profile.class);
+    let input = PolicyInput {
+        kind: ps.policy,
+        demand_mean: demand.mean,
+        demand_sd: demand.sd,
+        lead_time: lt.stats.mean,
+        lead_time_sd: lt.stats.sd,
+        review_period: item.review_period_days,
+        measure: ps.service_measure,
+        target,
+        order: match ps.order_days {
+            Some(d) => OrderRule::DaysOfDemand(d),
+            None => OrderRule::Eoq {
+                fallback_days: ps.eoq_fallback_days,
+            },
+        },
+        order_cost: item.order_cost,
+        holding_cost: item.holding_rate * item.unit_cost,
+        moq: item.moq,
+        pack_size: item.pack_size,
+    };
+    let empirical = match ps.method {
+        SafetyStockMethod::Empirical => true,
+        SafetyStockMethod::Normal => false,
+        SafetyStockMethod::Auto => class.is_sporadic(),
+    } && demand.mean > 0.0;
+    let key = format!("{sku}\u{1f}{}", location.map_or("", String::as_str));
+    let policy = if empirical {
+        let sample = sample_protection_demand(SampleInput {
+            rate_per_day: &demand.rate_per_day,
+            error_paths: &demand.daily_error_paths,
+            lead_times: &lt.stats.sample,
+            review_days: review,
+            draws: ps.draws,
+            seed: ps.seed ^ fnv1a(&key),
+        });
+        design(&input, Method::Empirical(&sample))
+    } else {
+        design(&input, Method::Normal)
+    };
+    let history_days = series.map_or(0, |s| (planning - s.first_sale).num_days());
+    SkuPlan {
+        sku: sku.to_string(),
+        location: location.cloned(),
+        supplier: lt.supplier.clone(),
+        class,
+        abc,
+        model: fc.map_or_else(|| "none".into(), |f| f.model.clone()),
+        target,
+        target_source,
+        measure: ps.service_measure,
+        demand_per_day: demand.mean,
+        demand_sd_per_day: demand.sd,
+        review_period: item.review_period_days,
+        policy: policy.map_err(|e| e.to_string()),
+        history_days,
+        backtested: fc.is_some_and(SkuForecast::backtested),
+        item,
+        rate_per_day: demand.rate_per_day,
+        lead_time: lt,
+    }
+}
+
+impl SkuPlan {
+    /// Whether the lead time is a typed-in fallback rather than learned from receipts.
+    pub fn lead_time_is_fallback(&self) -> bool {
+        matches!(
+            self.lead_time.source,
+            LeadTimeSource::ItemMaster | LeadTimeSource::Default
+        )
+    }
+
+    /// The day `days` days after `from`, rounding fractional days up.
+    pub fn days_after(from: NaiveDate, days: f64) -> NaiveDate {
+        from + Duration::days(days.max(0.0).ceil() as i64)
+    }
+}

@@ -1,0 +1,537 @@
+//! Purchase recommendations for the planning date: what to order, by when, and why.
+//!
+//! One row per SKU (and location), from its policy ([`crate::plan::SkuPlan`]), stock and
+//! open orders. Nothing here estimates anything; it compares positions with levels and walks
+//! the forecast forward day by day.
+//!
+//! # Conventions
+//! - **Inventory position** = on hand + on order − backordered (customer units waiting).
+//!   On order = open purchase-order units (units not yet received), or the inventory file's
+//!   `on_order` when there is no purchase-order file.
+//! - **Actions**, in priority order:
+//!   - `REVIEW` — the data are too thin to trust (no or short sales history, forecast not
+//!     backtested, lead time is the config default, no inventory record, policy failed). The
+//!     order quantity is 0; the reason says what the numbers would suggest.
+//!   - `ORDER` — the position is at or below the reorder point (`RS`: below the order-up-to
+//!     level, every run being a review). Quantity: enough multiples of Q to get above s for
+//!     `sQ`; S − position rounded up to pack size and at least the MOQ otherwise.
+//!   - `EXPEDITE` — no order is due, but stock is projected to run out before the next open
+//!     order arrives.
+//!   - `OK` — nothing to do now; the order-by date says when.
+//! - **Projection**, day by day from the planning date: arrivals of open orders come first
+//!   (overdue orders are assumed to arrive on the planning date), then the day's forecast
+//!   demand. The projected stockout is the first day net stock (on hand − backordered +
+//!   arrivals − demand) goes below 0; with backorders already waiting it is the planning date.
+//! - **Order-by** = the first day the position, less forecast demand, reaches the reorder
+//!   point (the planning date when it already has; for `RS` without an order due, the next
+//!   review, planning date + R). **Expected arrival** of an order placed on the order-by date
+//!   = order-by + lead-time p50 (and p90), in whole days rounded up.
+//! - **Days of cover** = (on hand − backordered) / forecast demand per day; empty without
+//!   demand.
+//! - **Backorder fill date**: arrivals fill waiting customers first (FIFO); the date on which
+//!   on hand plus arrivals (open orders, then this order at its p50 arrival) reach the
+//!   backordered units. Empty when nothing in sight covers them.
+//! - **Supplier minimums** (`[suppliers.NAME]`): when a supplier's ORDER lines are worth less
+//!   than its `min_order_value` (at unit cost) or add up to fewer units than its
+//!   `min_order_qty`, its `OK` SKUs are pulled forward in order-by order until the minimum is
+//!   met, and their reason says so.
+//! - **Sort**: EXPEDITE, ORDER, REVIEW, OK; then projected stockout (soonest first), order-by,
+//!   sku.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+use crate::{
+    config::{PolicySettings, SupplierTerms},
+    io::inventory::InventoryRecord,
+    leadtime::{LeadTimeSource, OpenOrder, SupplierDrift},
+    plan::SkuPlan,
+    policy::{order_qty::round_order, PolicyKind, PolicyOutcome},
+};
+
+/// What purchasing should do with a SKU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Action {
+    /// Stock runs out before the next open order arrives: expedite it.
+    Expedite,
+    /// Place an order now.
+    Order,
+    /// Data too thin to trust: a planner should look.
+    Review,
+    /// Nothing to do now.
+    Ok,
+}
+
+impl Action {
+    /// `EXPEDITE`, `ORDER`, `REVIEW` or `OK`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Expedite => "EXPEDITE",
+            Self::Order => "ORDER",
+            Self::Review => "REVIEW",
+            Self::Ok => "OK",
+        }
+    }
+}
+
+/// One recommendation row. Quantities in units, dates as days.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// SKU.
+    pub sku: String,
+    /// Location, if any.
+    pub location: Option<String>,
+    /// Supplier.
+    pub supplier: Option<String>,
+    /// What to do.
+    pub action: Action,
+    /// Units to order now (0 unless ORDER).
+    pub order_quantity: f64,
+    /// Order value at unit cost (empty when the unit cost is unknown).
+    pub order_value: Option<f64>,
+    /// Day by which to order.
+    pub order_by: Option<NaiveDate>,
+    /// Arrival of an order placed on the order-by date, lead-time median.
+    pub expected_arrival_p50: Option<NaiveDate>,
+    /// Same, lead-time 90th percentile.
+    pub expected_arrival_p90: Option<NaiveDate>,
+    /// On hand + on order − backordered.
+    pub inventory_position: f64,
+    /// Units on hand.
+    pub on_hand: f64,
+    /// Units on order.
+    pub on_order: f64,
+    /// Customer units waiting.
+    pub backordered: f64,
+    /// Reorder point s (empty for `RS`).
+    pub reorder_point: Option<f64>,
+    /// Order-up-to level S (empty for `sQ`).
+    pub order_up_to: Option<f64>,
+    /// Safety stock.
+    pub safety_stock: Option<f64>,
+    /// Forecast demand per day over the protection period.
+    pub demand_per_day: f64,
+    /// Expected arrival of the next open order.
+    pub next_arrival: Option<NaiveDate>,
+    /// First day net stock is projected below 0.
+    pub projected_stockout: Option<NaiveDate>,
+    /// (On hand − backordered) / demand per day.
+    pub days_of_cover: Option<f64>,
+    /// Day the backordered units are expected to be filled.
+    pub backorder_fill_date: Option<NaiveDate>,
+    /// Where the lead time came from.
+    pub lead_time_source: LeadTimeSource,
+    /// One line for a human.
+    pub reason: String,
+}
+
+/// Everything known about one SKU when recommending.
+#[derive(Debug, Clone)]
+pub struct SkuState<'a> {
+    /// Its plan.
+    pub plan: &'a SkuPlan,
+    /// Its inventory row, if any.
+    pub inventory: Option<&'a InventoryRecord>,
+    /// Whether an inventory file was given at all.
+    pub has_inventory_file: bool,
+    /// Open orders (`None` without a purchase-order file).
+    pub open_orders: Option<Vec<OpenOrder>>,
+    /// Whether the SKU has several locations sharing one purchase-order pipeline.
+    pub shared_pipeline: bool,
+    /// Drift of its supplier, if flagged.
+    pub drift: Option<SupplierDrift>,
+}
+
+fn r1(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+}
+
+/// What a SKU would order if triggered now, given its position.
+fn order_for(kind: PolicyKind, p: &PolicyOutcome, ip: f64, moq: f64, pack: f64) -> f64 {
+    match (kind, p.order_quantity, p.order_up_to) {
+        (PolicyKind::SQ, Some(q), _) if q > 0.0 => {
+            let s = p.reorder_point.unwrap_or(0.0);
+            let n = if ip <= s {
+                ((s - ip) / q).floor() + 1.0
+            } else {
+                1.0
+            };
+            n * q
+        }
+        (_, _, Some(big_s)) => round_order((big_s - ip).max(0.0), moq, pack),
+        _ => round_order(0.0, moq, pack),
+    }
+}
+
+struct Draft {
+    rec: Recommendation,
+    /// Quantity if pulled forward now.
+    pull_qty: f64,
+    unit_cost: f64,
+    p50: f64,
+    p90: f64,
+}
+
+fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettings) -> Draft {
+    let p = st.plan;
+    let day = |t: i64| planning + Duration::days(t);
+    let after = |from: NaiveDate, days: f64| from + Duration::days(days.max(0.0).ceil() as i64);
+    let on_hand = st.inventory.map_or(0.0, |r| r.on_hand);
+    let backordered = st.inventory.and_then(|r| r.backordered).unwrap_or(0.0);
+    let (p50, p90) = (p.lead_time.stats.p50, p.lead_time.stats.p90);
+    // Arrivals: (date, units, PO line).
+    let mut arrivals: Vec<(NaiveDate, f64, Option<u64>, bool)> = match &st.open_orders {
+        Some(list) => list
+            .iter()
+            .map(|o| (o.expected.max(planning), o.quantity, Some(o.line), o.overdue))
+            .collect(),
+        None => st
+            .inventory
+            .and_then(|r| r.on_order)
+            .filter(|&q| q > 0.0)
+            .map(|q| vec![(after(planning, p50), q, None, false)])
+            .unwrap_or_default(),
+    };
+    arrivals.sort_by(|a, b| a.0.cmp(&b.0));
+    let on_order: f64 = arrivals.iter().map(|a| a.1).sum();
+    let ip = on_hand + on_order - backordered;
+    let d = p.demand_per_day;
+    let rate = |t: usize| {
+        p.rate_per_day
+            .get(t)
+            .or(p.rate_per_day.last())
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let days = p.rate_per_day.len().max(1);
+    let mut notes: Vec<String> = Vec::new();
+    let mut review: Vec<String> = Vec::new();
+
+    let (kind, policy) = match &p.policy {
+        Ok(o) => (o.policy, Some(o)),
+        Err(e) => {
+            review.push(format!("policy could not be computed: {e}"));
+            (settings.policy, None)
+        }
+    };
+    let trigger_level = policy.and_then(|o| match kind {
+        PolicyKind::RS => o.order_up_to,
+        _ => o.reorder_point,
+    });
+    let triggered = |pos: f64| match (kind, trigger_level) {
+        (PolicyKind::RS, Some(big_s)) => pos < big_s - 1e-9,
+        (_, Some(s)) => pos <= s + 1e-9,
+        _ => false,
+    };
+
+    // Day-by-day projection.
+    let mut net = on_hand - backordered;
+    let mut stockout = (net < -1e-9).then_some(planning);
+    let mut pos = ip;
+    let mut order_by = triggered(ip).then_some(planning);
+    let mut next = 0;
+    for t in 0..days {
+        let date = day(t as i64);
+        while next < arrivals.len() && arrivals[next].0 <= date {
+            net += arrivals[next].1;
+            next += 1;
+        }
+        net -= rate(t);
+        pos -= rate(t);
+        if stockout.is_none() && net < -1e-9 {
+            stockout = Some(date);
+        }
+        if order_by.is_none() && triggered(pos) {
+            order_by = Some(date);
+        }
+        if stockout.is_some() && order_by.is_some() {
+            break;
+        }
+    }
+    let needs_order = triggered(ip);
+    if kind == PolicyKind::RS && order_by.is_none() && policy.is_some() {
+        order_by = Some(after(planning, p.review_period));
+    }
+    let pull_qty = policy.map_or(0.0, |o| order_for(kind, o, ip, p.item.moq, p.item.pack_size));
+
+    // Thin data.
+    if p.history_days == 0 {
+        review.push("no sales history: set a forecast or a like_sku".into());
+    } else if p.history_days < i64::from(settings.min_history_days) {
+        review.push(format!(
+            "only {} days of sales history (< {})",
+            p.history_days, settings.min_history_days
+        ));
+    } else if !p.backtested {
+        review.push("forecast model not backtested (history too short or every model failed)".into());
+    }
+    if p.lead_time.source == LeadTimeSource::Default {
+        review.push(format!(
+            "lead time {} days is the config default (no receipts, no item-master lead time)",
+            r1(p.lead_time.stats.mean)
+        ));
+    }
+    if st.has_inventory_file && st.inventory.is_none() {
+        review.push("no inventory record: on hand taken as 0".into());
+    }
+
+    let first_arrival = arrivals.first().map(|a| a.0);
+    let late_arrival = match (stockout, first_arrival) {
+        (Some(s), Some(a)) if s < a => arrivals.first(),
+        _ => None,
+    };
+    let action = if !review.is_empty() {
+        Action::Review
+    } else if needs_order {
+        Action::Order
+    } else if late_arrival.is_some() {
+        Action::Expedite
+    } else {
+        Action::Ok
+    };
+    let quantity = if action == Action::Order { pull_qty } else { 0.0 };
+    let arrival_p50 = order_by.map(|o| after(o, p50));
+    let arrival_p90 = order_by.map(|o| after(o, p90));
+
+    // Backorder fill date: arrivals fill waiting customers first.
+    let backorder_fill = if backordered <= 0.0 {
+        None
+    } else if on_hand >= backordered {
+        Some(planning)
+    } else {
+        let mut avail = on_hand;
+        let mut extra: Vec<(NaiveDate, f64)> = arrivals.iter().map(|a| (a.0, a.1)).collect();
+        if let (true, Some(a)) = (quantity > 0.0, arrival_p50) {
+            extra.push((a, quantity));
+        }
+        extra.sort_by(|a, b| a.0.cmp(&b.0));
+        extra.into_iter().find_map(|(date, q)| {
+            avail += q;
+            (avail >= backordered - 1e-9).then_some(date)
+        })
+    };
+
+    // Reason.
+    let level_text = match (kind, policy) {
+        (PolicyKind::RS, Some(o)) => format!("order-up-to {}", r1(o.order_up_to.unwrap_or(0.0))),
+        (_, Some(o)) => format!("reorder point {}", r1(o.reorder_point.unwrap_or(0.0))),
+        _ => String::new(),
+    };
+    let main = match action {
+        Action::Review => {
+            let mut t = format!("review: {}", review.join("; "));
+            if needs_order && pull_qty > 0.0 {
+                t.push_str(&format!(
+                    " — the numbers say ORDER {} (position {} vs {level_text})",
+                    r1(pull_qty),
+                    r1(ip)
+                ));
+            }
+            t
+        }
+        Action::Order => {
+            let how = match kind {
+                PolicyKind::SQ => "multiples of Q".to_string(),
+                _ => format!(
+                    "up to S {}",
+                    r1(policy.and_then(|o| o.order_up_to).unwrap_or(0.0))
+                ),
+            };
+            let mut t = format!(
+                "position {} at or below {level_text}: order {} ({how}, pack {}, MOQ {}), arrives about {} (p90 {})",
+                r1(ip),
+                r1(quantity),
+                r1(p.item.pack_size),
+                r1(p.item.moq),
+                arrival_p50.map_or("?".into(), |d| d.to_string()),
+                arrival_p90.map_or("?".into(), |d| d.to_string()),
+            );
+            if let (Some(s), Some(a)) = (stockout, arrival_p50) {
+                if s < a {
+                    t.push_str(&format!("; stockout projected {s}, before this order can arrive"));
+                }
+            }
+            if let Some(a) = late_arrival {
+                t.push_str(&format!(
+                    "; also expedite the open order{} due {}",
+                    a.2.map_or(String::new(), |l| format!(" (PO line {l})")),
+                    a.0
+                ));
+            }
+            t
+        }
+        Action::Expedite => {
+            let a = late_arrival.expect("expedite has a late arrival");
+            format!(
+                "stockout projected {}, before the next open order{} arrives {}: expedite it",
+                stockout.map_or("?".into(), |d| d.to_string()),
+                a.2.map_or(String::new(), |l| format!(" (PO line {l})")),
+                a.0
+            )
+        }
+        Action::Ok => match order_by {
+            Some(o) => format!("position {} above {level_text}; order by {o}", r1(ip)),
+            None if d <= 0.0 => "no forecast demand".into(),
+            None => format!(
+                "position {} covers the {days}-day forecast; no order due",
+                r1(ip)
+            ),
+        },
+    };
+    notes.push(main);
+    if backordered > 0.0 {
+        notes.push(match backorder_fill {
+            Some(f) => format!("{} backordered units expected filled {f}", r1(backordered)),
+            None => format!(
+                "{} backordered units: no arrival in sight covers them",
+                r1(backordered)
+            ),
+        });
+    }
+    if arrivals.iter().any(|a| a.3) {
+        notes.push("an open order is overdue (assumed to arrive today)".into());
+    }
+    if let Some(dr) = &st.drift {
+        notes.push(format!(
+            "supplier {} lead times drifting: recent median {} days above historical p90 {}",
+            dr.supplier,
+            r1(dr.recent_median),
+            r1(dr.historical_p90)
+        ));
+    }
+    if st.shared_pipeline {
+        notes.push("open orders are per SKU, not per location: counted at every location".into());
+    }
+    Draft {
+        rec: Recommendation {
+            sku: p.sku.clone(),
+            location: p.location.clone(),
+            supplier: p.supplier.clone(),
+            action,
+            order_quantity: quantity,
+            order_value: (p.item.unit_cost > 0.0).then_some(quantity * p.item.unit_cost),
+            order_by,
+            expected_arrival_p50: arrival_p50,
+            expected_arrival_p90: arrival_p90,
+            inventory_position: ip,
+            on_hand,
+            on_order,
+            backordered,
+            reorder_point: policy.and_then(|o| o.reorder_point),
+            order_up_to: policy.and_then(|o| o.order_up_to),
+            safety_stock: policy.map(|o| o.safety_stock),
+            demand_per_day: d,
+            next_arrival: first_arrival,
+            projected_stockout: stockout,
+            days_of_cover: (d > 0.0).then(|| (on_hand - backordered).max(0.0) / d),
+            backorder_fill_date: backorder_fill,
+            lead_time_source: p.lead_time.source,
+            reason: notes.join("; "),
+        },
+        pull_qty,
+        unit_cost: p.item.unit_cost,
+        p50,
+        p90,
+    }
+}
+
+/// Recommends every SKU, applies supplier minimums and sorts by urgency.
+pub fn recommend_all(
+    states: &[SkuState<'_>],
+    planning: NaiveDate,
+    suppliers: &BTreeMap<String, SupplierTerms>,
+    settings: &PolicySettings,
+) -> Vec<Recommendation> {
+    let mut drafts: Vec<Draft> = states
+        .iter()
+        .map(|s| recommend_one(s, planning, settings))
+        .collect();
+    for (name, terms) in suppliers {
+        fill_to_minimum(&mut drafts, name, terms, planning);
+    }
+    let mut recs: Vec<Recommendation> = drafts.into_iter().map(|d| d.rec).collect();
+    recs.sort_by(|a, b| {
+        let far = NaiveDate::MAX;
+        a.action
+            .cmp(&b.action)
+            .then(
+                a.projected_stockout
+                    .unwrap_or(far)
+                    .cmp(&b.projected_stockout.unwrap_or(far)),
+            )
+            .then(a.order_by.unwrap_or(far).cmp(&b.order_by.unwrap_or(far)))
+            .then_with(|| a.sku.cmp(&b.sku))
+            .then_with(|| a.location.cmp(&b.location))
+    });
+    recs
+}
+
+fn fill_to_minimum(drafts: &mut [Draft], supplier: &str, terms: &SupplierTerms, planning: NaiveDate) {
+    let mine = |d: &Draft| d.rec.supplier.as_deref() == Some(supplier);
+    let totals = |drafts: &[Draft]| {
+        drafts
+            .iter()
+            .filter(|d| mine(d) && d.rec.action == Action::Order)
+            .fold((0.0, 0.0, 0usize), |(v, q, n), d| {
+                (v + d.rec.order_quantity * d.unit_cost, q + d.rec.order_quantity, n + 1)
+            })
+    };
+    let short = |(v, q, _): (f64, f64, usize)| {
+        terms.min_order_value.is_some_and(|m| v < m - 1e-9)
+            || terms.min_order_qty.is_some_and(|m| q < m - 1e-9)
+    };
+    let start = totals(drafts);
+    if start.2 == 0 || !short(start) {
+        return;
+    }
+    let minimum = match (terms.min_order_value, terms.min_order_qty) {
+        (Some(v), Some(q)) => format!("minimum order value {} and quantity {}", r1(v), r1(q)),
+        (Some(v), None) => format!("minimum order value {}", r1(v)),
+        (None, Some(q)) => format!("minimum order quantity {}", r1(q)),
+        (None, None) => return,
+    };
+    let far = NaiveDate::MAX;
+    let mut candidates: Vec<usize> = (0..drafts.len())
+        .filter(|&i| mine(&drafts[i]) && drafts[i].rec.action == Action::Ok && drafts[i].pull_qty > 0.0)
+        .collect();
+    candidates.sort_by(|&a, &b| {
+        let (x, y) = (&drafts[a].rec, &drafts[b].rec);
+        x.order_by
+            .unwrap_or(far)
+            .cmp(&y.order_by.unwrap_or(far))
+            .then(x.projected_stockout.unwrap_or(far).cmp(&y.projected_stockout.unwrap_or(far)))
+            .then_with(|| x.sku.cmp(&y.sku))
+    });
+    for i in candidates {
+        if !short(totals(drafts)) {
+            break;
+        }
+        let d = &mut drafts[i];
+        let due = d.rec.order_by.map_or("beyond the horizon".into(), |o| o.to_string());
+        d.rec.action = Action::Order;
+        d.rec.order_quantity = d.pull_qty;
+        d.rec.order_value = (d.unit_cost > 0.0).then_some(d.pull_qty * d.unit_cost);
+        d.rec.order_by = Some(planning);
+        d.rec.expected_arrival_p50 = Some(planning + Duration::days(d.p50.ceil() as i64));
+        d.rec.expected_arrival_p90 = Some(planning + Duration::days(d.p90.ceil() as i64));
+        d.rec.reason = format!(
+            "pulled forward to reach {supplier}'s {minimum} (order would be due {due}): order {}; {}",
+            r1(d.pull_qty),
+            d.rec.reason
+        );
+    }
+    let end = totals(drafts);
+    if short(end) {
+        for d in drafts.iter_mut().filter(|d| mine(d) && d.rec.action == Action::Order) {
+            d.rec.reason.push_str(&format!(
+                "; {supplier}'s order ({} units, value {}) is below its {minimum} even with every SKU pulled forward",
+                r1(end.1),
+                r1(end.0)
+            ));
+        }
+    }
+}
