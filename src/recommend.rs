@@ -169,6 +169,10 @@ fn order_for(kind: PolicyKind, p: &PolicyOutcome, ip: f64, moq: f64, pack: f64) 
 
 struct Draft {
     rec: Recommendation,
+    /// Position against the policy level, for a pulled-forward reason.
+    standing: String,
+    /// Notes after the main reason (backorders, drift, overdue orders).
+    tail: Vec<String>,
     /// Quantity if pulled forward now.
     pull_qty: f64,
     unit_cost: f64,
@@ -382,7 +386,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             ),
         },
     };
-    notes.push(main);
+    let standing = format!("position {} vs {level_text}", r1(ip));
     if backordered > 0.0 {
         notes.push(match backorder_fill {
             Some(f) => format!("{} backordered units expected filled {f}", r1(backordered)),
@@ -406,7 +410,13 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     if st.shared_pipeline {
         notes.push("open orders are per SKU, not per location: counted at every location".into());
     }
+    let reason = std::iter::once(main.clone())
+        .chain(notes.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("; ");
     Draft {
+        standing,
+        tail: notes,
         rec: Recommendation {
             sku: p.sku.clone(),
             location: p.location.clone(),
@@ -430,7 +440,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             days_of_cover: (d > 0.0).then(|| (on_hand - backordered).max(0.0) / d),
             backorder_fill_date: backorder_fill,
             lead_time_source: p.lead_time.source,
-            reason: notes.join("; "),
+            reason,
         },
         pull_qty,
         unit_cost: p.item.unit_cost,
@@ -518,11 +528,14 @@ fn fill_to_minimum(drafts: &mut [Draft], supplier: &str, terms: &SupplierTerms, 
         d.rec.order_by = Some(planning);
         d.rec.expected_arrival_p50 = Some(planning + Duration::days(d.p50.ceil() as i64));
         d.rec.expected_arrival_p90 = Some(planning + Duration::days(d.p90.ceil() as i64));
-        d.rec.reason = format!(
-            "pulled forward to reach {supplier}'s {minimum} (order would be due {due}): order {}; {}",
+        d.rec.reason = std::iter::once(format!(
+            "pulled forward to reach {supplier}'s {minimum}: order {} now (would be due {due}; {})",
             r1(d.pull_qty),
-            d.rec.reason
-        );
+            d.standing
+        ))
+        .chain(d.tail.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("; ");
     }
     let end = totals(drafts);
     if short(end) {

@@ -21,6 +21,8 @@ macro_rules! out {
 
 mod forecast;
 mod generate;
+mod plan;
+mod policy;
 mod validate;
 
 use std::{
@@ -80,21 +82,24 @@ pub enum Command {
         after_help = "Examples:\n  replenish forecast                                   # the bundled example, 28 days ahead\n  replenish forecast --sales data/sales.csv --freq week --horizon 12 --out reports/fc/forecast.csv\n  replenish forecast --models sba,tsb --quantiles 0.05,0.5,0.95"
     )]
     Forecast(forecast::ForecastArgs),
-    /// Forecast, then compute policies and purchase recommendations (not built yet).
+    /// Forecast, learn lead times, compute safety stock, reorder points and purchase
+    /// recommendations.
     #[command(
-        after_help = "Example:\n  replenish plan --config data/plan.toml --out reports/plan"
+        after_help = "Examples:\n  replenish plan                                      # the bundled example\n  replenish plan --config plan.toml --out reports/plan\n  replenish plan --policy RS --service-measure fill_rate --method empirical"
     )]
-    Plan(NotBuilt),
+    Plan(plan::PlanArgs),
     /// Compare policies and scenarios by Monte Carlo simulation (not built yet).
     #[command(
         after_help = "Example:\n  replenish simulate --config data/plan.toml --out reports/sim"
     )]
     Simulate(NotBuilt),
-    /// One-SKU safety stock and reorder point calculator (not built yet).
+    /// One-SKU safety stock, reorder point and order quantity calculator, and the reverse
+    /// what-if (the service given levels deliver).
     #[command(
-        after_help = "Example:\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10"
+        after_help = "Examples:\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10 --lead-time-sd 3 --fill-rate 0.98 --order-cost 40 --holding-rate 0.25 --unit-cost 8\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10 --policy RS --review-period 7 --service-level 0.95 --json\n  replenish policy --demand-mean 12 --demand-sd 4 --lead-time 10 --reorder-point 150 --order-qty 200   # what service does s = 150 give?"
     )]
-    Policy(NotBuilt),
+    #[command(allow_negative_numbers = true)]
+    Policy(policy::PolicyArgs),
     /// Re-render charts and report.html from an output folder (not built yet).
     #[command(after_help = "Example:\n  replenish report --from reports/example")]
     Report(NotBuilt),
@@ -122,14 +127,14 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Validate(a) => return validate::run(a, &cli.global),
         Command::Generate(a) => return generate::run(a, &cli.global),
         Command::Forecast(a) => return forecast::run(a, &cli.global),
+        Command::Plan(a) => return plan::run(a, &cli.global),
+        Command::Policy(a) => return policy::run(a, &cli.global),
         Command::Run(_) => "run",
-        Command::Plan(_) => "plan",
         Command::Simulate(_) => "simulate",
-        Command::Policy(_) => "policy",
         Command::Report(_) => "report",
     };
     eprintln!(
-        "replenish {stage}: this stage is not built yet; `replenish validate`, `replenish forecast` and `replenish generate` are available"
+        "replenish {stage}: this stage is not built yet; `replenish validate`, `forecast`, `plan`, `policy` and `generate` are available"
     );
     Ok(ExitCode::from(2))
 }

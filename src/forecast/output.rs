@@ -27,7 +27,8 @@ pub fn quantile_column(p: f64) -> String {
     }
 }
 
-fn fmt(v: f64) -> String {
+/// A number for a CSV cell: at most four decimals, trailing zeros dropped, no `-0`.
+pub fn fmt(v: f64) -> String {
     // Four decimals are enough for units per bucket and keep files diff-able.
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');

@@ -363,7 +363,13 @@ impl Writers {
              max_reject_share = 0.01\n\n\
              [calendar]\n\
              freq = \"day\"\n\
-             planning_date = \"{planning_date}\"\n",
+             planning_date = \"{planning_date}\"\n\n\
+             [policy]\n\
+             # Service targets per ABC class; an item-master service_level wins.\n\
+             service_targets = {{ A = 0.98, B = 0.95, C = 0.90 }}\n\n\
+             [suppliers.SUP002]\n\
+             # A smaller order is filled up with the supplier's next-most-urgent SKUs.\n\
+             min_order_value = 5000\n",
             params.skus,
             params.days,
             params.seed,

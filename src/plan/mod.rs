@@ -24,6 +24,8 @@
 //! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
 //!   depend on the thread count.
 
+pub mod output;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 

@@ -1,0 +1,134 @@
+//! `replenish plan`: forecast → lead times → policy → purchase recommendations, from the
+//! config, written to one output folder.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::{bail, Result};
+use clap::Args;
+use replenish::{
+    config::SafetyStockMethod,
+    forecast::output::{write_accuracy, write_classes, write_forecasts},
+    plan::{
+        output::{
+            write_lead_times, write_policy, write_recommendations_csv,
+            write_recommendations_json, write_summary, PlanSummary,
+        },
+        plan,
+    },
+    policy::{PolicyKind, ServiceMeasure},
+    validate::load_and_validate,
+};
+
+use super::{config_from, Global, InputArgs};
+
+/// Arguments of `replenish plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Inputs and settings.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output folder: recommendations.csv/.json, policy.csv, lead_times.csv, forecast.csv,
+    /// accuracy.csv, classes.csv, plan.json, rejects.csv.
+    #[arg(long, value_name = "DIR", default_value = "reports/plan")]
+    pub out: PathBuf,
+    /// Policy: sQ, sS (min-max), RS or RsS (overrides `[policy] policy`).
+    #[arg(long, value_name = "sQ|sS|RS|RsS")]
+    pub policy: Option<PolicyKind>,
+    /// What service targets mean: cycle or fill_rate (overrides `[policy] service_measure`).
+    #[arg(long, value_name = "cycle|fill_rate", value_parser = parse_measure)]
+    pub service_measure: Option<ServiceMeasure>,
+    /// Safety-stock method: auto, normal or empirical (overrides `[policy] method`).
+    #[arg(long, value_name = "auto|normal|empirical", value_parser = parse_method)]
+    pub method: Option<SafetyStockMethod>,
+    /// Forecast horizon in buckets (extended to cover lead time + review period).
+    #[arg(long, value_name = "N")]
+    pub horizon: Option<usize>,
+    /// Seed of the Monte Carlo for empirical safety stock (overrides `[policy] seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+fn parse_measure(s: &str) -> Result<ServiceMeasure, String> {
+    match s.to_ascii_lowercase().replace('-', "_").as_str() {
+        "cycle" | "csl" => Ok(ServiceMeasure::Cycle),
+        "fill_rate" | "fill" => Ok(ServiceMeasure::FillRate),
+        _ => Err(format!("'{s}' is not a service measure; use cycle or fill_rate")),
+    }
+}
+
+fn parse_method(s: &str) -> Result<SafetyStockMethod, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "auto" => Ok(SafetyStockMethod::Auto),
+        "normal" => Ok(SafetyStockMethod::Normal),
+        "empirical" => Ok(SafetyStockMethod::Empirical),
+        _ => Err(format!("'{s}' is not a method; use auto, normal or empirical")),
+    }
+}
+
+/// Runs the plan stage; exit code 0, or 3 when some input rows were rejected (within the
+/// allowed share).
+///
+/// # Errors
+/// Invalid settings, input problems, or write failures.
+pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
+    let mut config = config_from(&args.inputs)?;
+    if let Some(p) = args.policy {
+        config.policy.policy = p;
+    }
+    if let Some(m) = args.service_measure {
+        config.policy.service_measure = m;
+    }
+    if let Some(m) = args.method {
+        config.policy.method = m;
+    }
+    if let Some(s) = args.seed {
+        config.policy.seed = s;
+    }
+    if let Some(h) = args.horizon {
+        if h == 0 {
+            bail!("--horizon should be at least 1 bucket");
+        }
+        config.forecast.horizon = h;
+    }
+    config.check()?;
+    if global.verbose >= 2 {
+        eprintln!(
+            "effective config:\n{}",
+            toml::to_string_pretty(&config).unwrap_or_default()
+        );
+    }
+    let loaded = load_and_validate(&config, &args.out)?;
+    let result = plan(&config, &loaded);
+    if global.verbose >= 1 {
+        for (step, t) in loaded.report.timings.iter().chain(&result.timings) {
+            eprintln!("{step:<22} {t:>8.3} s");
+        }
+    }
+    let out = &args.out;
+    write_forecasts(&out.join("forecast.csv"), &result.forecasts)?;
+    write_accuracy(&out.join("accuracy.csv"), &result.forecasts)?;
+    write_classes(&out.join("classes.csv"), &loaded.series, &result.forecasts)?;
+    write_policy(&out.join("policy.csv"), &result)?;
+    write_lead_times(&out.join("lead_times.csv"), &result)?;
+    // Recommendations last: purchasing imports them, and they only appear once every other
+    // output is complete.
+    write_recommendations_json(&out.join("recommendations.json"), &result)?;
+    write_recommendations_csv(&out.join("recommendations.csv"), &result.recommendations)?;
+    let summary = PlanSummary::of(&result);
+    write_summary(&out.join("plan.json"), &summary)?;
+    if !global.quiet {
+        out!("{}", summary.table());
+        if summary.policy_errors > 0 {
+            outln!(
+                "{} SKUs have no policy (see the error column of policy.csv)",
+                summary.policy_errors
+            );
+        }
+        outln!("wrote {}", out.join("recommendations.csv").display());
+    }
+    Ok(if !loaded.rejects.is_empty() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

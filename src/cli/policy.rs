@@ -1,0 +1,225 @@
+//! `replenish policy`: the one-SKU calculator. Forward: the safety stock, reorder point and
+//! order quantity that meet a service target. Reverse (with `--reorder-point` or
+//! `--order-up-to`): the service and cost that given levels deliver.
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use replenish::policy::{
+    design, evaluate, Levels, Method, OrderRule, PolicyError, PolicyInput, PolicyKind,
+    PolicyOutcome, ServiceMeasure,
+};
+use serde_json::json;
+
+use super::Global;
+
+/// Arguments of `replenish policy`. Units: demand per day, lead time and review period in
+/// days, order cost per order, holding cost per unit per year.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Mean demand (units per day).
+    #[arg(long, value_name = "UNITS")]
+    pub demand_mean: f64,
+    /// Standard deviation of daily demand (units per day; ideally of the forecast error).
+    #[arg(long, value_name = "UNITS", default_value_t = 0.0)]
+    pub demand_sd: f64,
+    /// Mean lead time (days).
+    #[arg(long, value_name = "DAYS")]
+    pub lead_time: f64,
+    /// Standard deviation of the lead time (days).
+    #[arg(long, value_name = "DAYS", default_value_t = 0.0)]
+    pub lead_time_sd: f64,
+    /// Cycle service level target: probability of no stockout per cycle (default 0.95).
+    #[arg(long, value_name = "P", conflicts_with = "fill_rate")]
+    pub service_level: Option<f64>,
+    /// Fill-rate target: share of demand served from stock.
+    #[arg(long, value_name = "P")]
+    pub fill_rate: Option<f64>,
+    /// Policy: sQ (continuous, fixed Q), sS (min-max), RS (periodic order-up-to), RsS.
+    #[arg(long, value_name = "sQ|sS|RS|RsS", default_value = "sQ")]
+    pub policy: PolicyKind,
+    /// Review period (days) for RS and RsS.
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    pub review_period: f64,
+    /// Fixed order quantity (units); default: the EOQ from the costs.
+    #[arg(long, value_name = "UNITS")]
+    pub order_qty: Option<f64>,
+    /// Cost of placing one order (currency per order), for the EOQ and costs.
+    #[arg(long, value_name = "COST", default_value_t = 0.0)]
+    pub order_cost: f64,
+    /// Holding cost (currency per unit per year).
+    #[arg(long, value_name = "COST", conflicts_with = "holding_rate")]
+    pub holding_cost: Option<f64>,
+    /// Holding rate (fraction of unit cost per year); needs --unit-cost.
+    #[arg(long, value_name = "RATE", requires = "unit_cost")]
+    pub holding_rate: Option<f64>,
+    /// Unit cost (currency per unit); with --holding-rate.
+    #[arg(long, value_name = "COST")]
+    pub unit_cost: Option<f64>,
+    /// Minimum order quantity (units).
+    #[arg(long, value_name = "UNITS", default_value_t = 0.0)]
+    pub moq: f64,
+    /// Pack size: orders are multiples of it (units).
+    #[arg(long, value_name = "UNITS", default_value_t = 1.0)]
+    pub pack_size: f64,
+    /// Days of demand ordered when the EOQ is undefined (no order or holding cost).
+    #[arg(long, value_name = "DAYS", default_value_t = 30.0)]
+    pub fallback_days: f64,
+    /// Reverse what-if: the reorder point you use now (sQ, sS, RsS).
+    #[arg(long, value_name = "UNITS")]
+    pub reorder_point: Option<f64>,
+    /// Reverse what-if: the order-up-to level you use now (sS, RS, RsS).
+    #[arg(long, value_name = "UNITS")]
+    pub order_up_to: Option<f64>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn flag(e: PolicyError) -> anyhow::Error {
+    match e {
+        PolicyError::Invalid { param, message } => {
+            anyhow!("--{} {message}", param.replace('_', "-"))
+        }
+    }
+}
+
+/// Builds the calculator's input from the flags.
+///
+/// # Errors
+/// A flag out of range, named.
+pub fn input_of(a: &PolicyArgs) -> Result<PolicyInput> {
+    let (measure, target) = match (a.service_level, a.fill_rate) {
+        (_, Some(f)) => (ServiceMeasure::FillRate, f),
+        (Some(s), None) => (ServiceMeasure::Cycle, s),
+        (None, None) => (ServiceMeasure::Cycle, 0.95),
+    };
+    let holding = match (a.holding_cost, a.holding_rate, a.unit_cost) {
+        (Some(h), _, _) => h,
+        (None, Some(r), Some(c)) => {
+            if !(r >= 0.0 && c >= 0.0) {
+                bail!("--holding-rate and --unit-cost should be >= 0, but are {r} and {c}");
+            }
+            r * c
+        }
+        _ => 0.0,
+    };
+    let input = PolicyInput {
+        kind: a.policy,
+        demand_mean: a.demand_mean,
+        demand_sd: a.demand_sd,
+        lead_time: a.lead_time,
+        lead_time_sd: a.lead_time_sd,
+        review_period: a.review_period,
+        measure,
+        target,
+        order: match a.order_qty {
+            Some(q) => OrderRule::Fixed(q),
+            None => OrderRule::Eoq {
+                fallback_days: a.fallback_days,
+            },
+        },
+        order_cost: a.order_cost,
+        holding_cost: holding,
+        moq: a.moq,
+        pack_size: a.pack_size,
+    };
+    input.check().map_err(flag)?;
+    Ok(input)
+}
+
+/// Computes the policy (or evaluates given levels).
+///
+/// # Errors
+/// A flag out of range, named.
+pub fn compute(a: &PolicyArgs) -> Result<PolicyOutcome> {
+    let input = input_of(a)?;
+    if a.reorder_point.is_some() || a.order_up_to.is_some() {
+        let levels = Levels {
+            reorder_point: a.reorder_point,
+            order_quantity: a.order_qty,
+            order_up_to: a.order_up_to,
+        };
+        evaluate(&input, Method::Normal, levels).map_err(flag)
+    } else {
+        design(&input, Method::Normal).map_err(flag)
+    }
+}
+
+/// The documented JSON keys (null where a key does not apply).
+pub fn to_json(o: &PolicyOutcome) -> serde_json::Value {
+    json!({
+        "policy": o.policy.name(),
+        "safety_stock": o.safety_stock,
+        "reorder_point": o.reorder_point,
+        "order_quantity": o.order_quantity,
+        "order_up_to": o.order_up_to,
+        "safety_factor": o.safety_factor,
+        "expected_fill_rate": o.expected_fill_rate,
+        "expected_cycle_service_level": o.expected_cycle_service_level,
+        "expected_backorders_per_cycle": o.expected_backorders_per_cycle,
+        "annual_holding_cost": o.annual_holding_cost,
+        "annual_ordering_cost": o.annual_ordering_cost,
+        "annual_total_cost": o.annual_total_cost,
+        "protection_demand_mean": o.protection_demand_mean,
+        "protection_demand_sd": o.protection_demand_sd,
+        "cycle_demand": o.cycle_demand,
+        "order_rule": o.order_rule,
+    })
+}
+
+/// Runs the calculator.
+///
+/// # Errors
+/// A flag out of range, named.
+pub fn run(a: &PolicyArgs, _global: &Global) -> Result<ExitCode> {
+    let o = compute(a)?;
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&to_json(&o))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let v = to_json(&o);
+    let reverse = a.reorder_point.is_some() || a.order_up_to.is_some();
+    outln!(
+        "{} policy, {}{}",
+        o.policy,
+        if reverse {
+            "service of the given levels".to_string()
+        } else {
+            "designed for the target".to_string()
+        },
+        "; units per day, days, currency per year"
+    );
+    for key in [
+        "safety_stock",
+        "reorder_point",
+        "order_quantity",
+        "order_up_to",
+        "safety_factor",
+        "expected_fill_rate",
+        "expected_cycle_service_level",
+        "expected_backorders_per_cycle",
+        "annual_holding_cost",
+        "annual_ordering_cost",
+        "annual_total_cost",
+        "protection_demand_mean",
+        "protection_demand_sd",
+        "order_rule",
+    ] {
+        let cell = match &v[key] {
+            serde_json::Value::Null => "-".to_string(),
+            serde_json::Value::Number(n) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                if key.starts_with("expected_fill") || key.starts_with("expected_cycle") {
+                    format!("{:.2}%", 100.0 * x)
+                } else {
+                    format!("{x:.2}")
+                }
+            }
+            other => other.as_str().unwrap_or_default().to_string(),
+        };
+        outln!("{key:<32} {cell}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,381 @@
+//! Writing the plan's outputs, atomically: `policy.csv`, `lead_times.csv`,
+//! `recommendations.csv`, `recommendations.json` and `plan.json` (a summary).
+//!
+//! Column contracts (one row per SKU and location; empty cell = does not apply):
+//!
+//! - **policy.csv**: `sku, [location], supplier, class, abc, model, policy, method,
+//!   service_measure, target, target_source, demand_mean_per_day, demand_sd_per_day,
+//!   lead_time_mean_days, lead_time_sd_days, lead_time_source, review_period_days,
+//!   protection_demand_mean, protection_demand_sd, safety_factor, safety_stock,
+//!   reorder_point, order_quantity, order_up_to, order_rule, expected_fill_rate,
+//!   expected_cycle_service_level, expected_backorders_per_cycle, annual_holding_cost,
+//!   annual_ordering_cost, annual_total_cost, error`
+//! - **lead_times.csv**: `sku, [location], supplier, source, own_receipts, receipts_used,
+//!   mean_days, sd_days, p50_days, p90_days, p95_days, supplier_drifting`
+//! - **recommendations.csv**: [`RECOMMENDATION_COLUMNS`], sorted by urgency.
+
+use std::{collections::BTreeMap, path::Path};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::Plan;
+use crate::{
+    forecast::output::fmt,
+    io::{atomic::write_atomic, rejects::csv_field, LoadError},
+    recommend::{Action, Recommendation},
+};
+
+/// Columns of `recommendations.csv`, in order (`location` only when the data have one).
+pub const RECOMMENDATION_COLUMNS: &[&str] = &[
+    "sku",
+    "location",
+    "supplier",
+    "action",
+    "order_quantity",
+    "order_value",
+    "order_by",
+    "expected_arrival_p50",
+    "expected_arrival_p90",
+    "inventory_position",
+    "on_hand",
+    "on_order",
+    "backordered",
+    "reorder_point",
+    "order_up_to",
+    "safety_stock",
+    "demand_per_day",
+    "next_arrival",
+    "projected_stockout",
+    "days_of_cover",
+    "backorder_fill_date",
+    "lead_time_source",
+    "reason",
+];
+
+fn opt(v: Option<f64>) -> String {
+    v.map(fmt).unwrap_or_default()
+}
+
+fn date(v: Option<NaiveDate>) -> String {
+    v.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn text(v: Option<&str>) -> String {
+    csv_field(v.unwrap_or("")).into_owned()
+}
+
+/// Writes `policy.csv`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
+    let loc = plan.plans.iter().any(|p| p.location.is_some());
+    write_atomic(path, |w| {
+        write!(w, "sku,")?;
+        if loc {
+            write!(w, "location,")?;
+        }
+        writeln!(
+            w,
+            "supplier,class,abc,model,policy,method,service_measure,target,target_source,\
+             demand_mean_per_day,demand_sd_per_day,lead_time_mean_days,lead_time_sd_days,\
+             lead_time_source,review_period_days,protection_demand_mean,protection_demand_sd,\
+             safety_factor,safety_stock,reorder_point,order_quantity,order_up_to,order_rule,\
+             expected_fill_rate,expected_cycle_service_level,expected_backorders_per_cycle,\
+             annual_holding_cost,annual_ordering_cost,annual_total_cost,error"
+        )?;
+        for p in &plan.plans {
+            write!(w, "{},", csv_field(&p.sku))?;
+            if loc {
+                write!(w, "{},", text(p.location.as_deref()))?;
+            }
+            write!(
+                w,
+                "{},{},{},{},",
+                text(p.supplier.as_deref()),
+                p.class.name(),
+                p.abc.name(),
+                csv_field(&p.model)
+            )?;
+            let lt = &p.lead_time.stats;
+            let common = format!(
+                "{},{},{},{},{},{},{},{}",
+                p.measure.name(),
+                fmt(p.target),
+                csv_field(&p.target_source),
+                fmt(p.demand_per_day),
+                fmt(p.demand_sd_per_day),
+                fmt(lt.mean),
+                fmt(lt.sd),
+                p.lead_time.source.name(),
+            );
+            match &p.policy {
+                Ok(o) => writeln!(
+                    w,
+                    "{},{},{common},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},",
+                    o.policy,
+                    o.method,
+                    fmt(p.review_period),
+                    fmt(o.protection_demand_mean),
+                    fmt(o.protection_demand_sd),
+                    fmt(o.safety_factor),
+                    fmt(o.safety_stock),
+                    opt(o.reorder_point),
+                    opt(o.order_quantity),
+                    opt(o.order_up_to),
+                    csv_field(&o.order_rule),
+                    fmt(o.expected_fill_rate),
+                    fmt(o.expected_cycle_service_level),
+                    fmt(o.expected_backorders_per_cycle),
+                    opt(o.annual_holding_cost),
+                    opt(o.annual_ordering_cost),
+                    opt(o.annual_total_cost),
+                )?,
+                Err(e) => writeln!(
+                    w,
+                    ",,{common},{},,,,,,,,,,,,,,,{}",
+                    fmt(p.review_period),
+                    csv_field(e)
+                )?,
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Writes `lead_times.csv`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_lead_times(path: &Path, plan: &Plan) -> Result<(), LoadError> {
+    let loc = plan.plans.iter().any(|p| p.location.is_some());
+    write_atomic(path, |w| {
+        write!(w, "sku,")?;
+        if loc {
+            write!(w, "location,")?;
+        }
+        writeln!(
+            w,
+            "supplier,source,own_receipts,receipts_used,mean_days,sd_days,p50_days,p90_days,p95_days,supplier_drifting"
+        )?;
+        for p in &plan.plans {
+            write!(w, "{},", csv_field(&p.sku))?;
+            if loc {
+                write!(w, "{},", text(p.location.as_deref()))?;
+            }
+            let s = &p.lead_time.stats;
+            let drifting = p
+                .supplier
+                .as_deref()
+                .is_some_and(|s| plan.lead_times.drift_of(s).is_some());
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{},{}",
+                text(p.supplier.as_deref()),
+                p.lead_time.source.name(),
+                p.lead_time.own_receipts,
+                s.count,
+                fmt(s.mean),
+                fmt(s.sd),
+                fmt(s.p50),
+                fmt(s.p90),
+                fmt(s.p95),
+                drifting
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes `recommendations.csv`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result<(), LoadError> {
+    let loc = recs.iter().any(|r| r.location.is_some());
+    write_atomic(path, |w| {
+        let cols: Vec<&str> = RECOMMENDATION_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| loc || *c != "location")
+            .collect();
+        writeln!(w, "{}", cols.join(","))?;
+        for r in recs {
+            write!(w, "{},", csv_field(&r.sku))?;
+            if loc {
+                write!(w, "{},", text(r.location.as_deref()))?;
+            }
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                text(r.supplier.as_deref()),
+                r.action.name(),
+                fmt(r.order_quantity),
+                opt(r.order_value),
+                date(r.order_by),
+                date(r.expected_arrival_p50),
+                date(r.expected_arrival_p90),
+                fmt(r.inventory_position),
+                fmt(r.on_hand),
+                fmt(r.on_order),
+                fmt(r.backordered),
+                opt(r.reorder_point),
+                opt(r.order_up_to),
+                opt(r.safety_stock),
+                fmt(r.demand_per_day),
+                date(r.next_arrival),
+                date(r.projected_stockout),
+                opt(r.days_of_cover),
+                date(r.backorder_fill_date),
+                r.lead_time_source.name(),
+                csv_field(&r.reason),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Counts and values per action and supplier: `plan.json` and the printed summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlanSummary {
+    /// Planning date.
+    pub planning_date: NaiveDate,
+    /// Forecast horizon (buckets).
+    pub horizon: usize,
+    /// SKUs (and locations) planned.
+    pub skus: usize,
+    /// Rows per action.
+    pub actions: BTreeMap<String, usize>,
+    /// Per supplier: ORDER lines, units and value (at unit cost).
+    pub orders_by_supplier: BTreeMap<String, SupplierOrder>,
+    /// Suppliers whose recent lead times run above their historical p90.
+    pub drifting_suppliers: Vec<String>,
+    /// Safety-stock methods used (SKUs per method).
+    pub methods: BTreeMap<String, usize>,
+    /// SKUs whose policy could not be computed.
+    pub policy_errors: usize,
+}
+
+/// One supplier's recommended order.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SupplierOrder {
+    /// ORDER lines.
+    pub lines: usize,
+    /// Units.
+    pub units: f64,
+    /// Value at unit cost (lines without a unit cost count 0).
+    pub value: f64,
+}
+
+impl PlanSummary {
+    /// Summarises a plan.
+    pub fn of(plan: &Plan) -> Self {
+        let mut actions = BTreeMap::new();
+        for a in [Action::Expedite, Action::Order, Action::Review, Action::Ok] {
+            actions.insert(a.name().to_string(), 0);
+        }
+        let mut orders_by_supplier: BTreeMap<String, SupplierOrder> = BTreeMap::new();
+        for r in &plan.recommendations {
+            *actions.entry(r.action.name().to_string()).or_default() += 1;
+            if r.action == Action::Order {
+                let o = orders_by_supplier
+                    .entry(r.supplier.clone().unwrap_or_else(|| "(none)".into()))
+                    .or_default();
+                o.lines += 1;
+                o.units += r.order_quantity;
+                o.value += r.order_value.unwrap_or(0.0);
+            }
+        }
+        for o in orders_by_supplier.values_mut() {
+            o.value = (o.value * 100.0).round() / 100.0;
+        }
+        let mut methods = BTreeMap::new();
+        for p in &plan.plans {
+            let m = p.policy.as_ref().map_or("error", |o| o.method);
+            *methods.entry(m.to_string()).or_default() += 1;
+        }
+        Self {
+            planning_date: plan.planning_date,
+            horizon: plan.horizon,
+            skus: plan.plans.len(),
+            actions,
+            orders_by_supplier,
+            drifting_suppliers: plan
+                .lead_times
+                .drift
+                .iter()
+                .filter(|d| d.drifting)
+                .map(|d| d.supplier.clone())
+                .collect(),
+            methods,
+            policy_errors: plan.plans.iter().filter(|p| p.policy.is_err()).count(),
+        }
+    }
+
+    /// A few lines for the terminal.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "planned {} SKUs for {} (forecast horizon {} buckets)\nactions: {}\n",
+            self.skus,
+            self.planning_date,
+            self.horizon,
+            self.actions
+                .iter()
+                .map(|(a, n)| format!("{a} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !self.orders_by_supplier.is_empty() {
+            out.push_str("orders by supplier:\n");
+            for (s, o) in &self.orders_by_supplier {
+                out.push_str(&format!(
+                    "  {s:<12} {:>4} lines {:>10.0} units {:>12.2} value\n",
+                    o.lines, o.units, o.value
+                ));
+            }
+        }
+        if !self.drifting_suppliers.is_empty() {
+            out.push_str(&format!(
+                "lead-time drift: {}\n",
+                self.drifting_suppliers.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+#[derive(Serialize)]
+struct RecommendationsFile<'a> {
+    planning_date: NaiveDate,
+    columns: &'a [&'a str],
+    recommendations: &'a [Recommendation],
+}
+
+/// Writes `recommendations.json`: `{planning_date, columns, recommendations: [...]}` with the
+/// same fields as the CSV (dates as `YYYY-MM-DD`, empty cells as `null`).
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_recommendations_json(path: &Path, plan: &Plan) -> Result<(), LoadError> {
+    let file = RecommendationsFile {
+        planning_date: plan.planning_date,
+        columns: RECOMMENDATION_COLUMNS,
+        recommendations: &plan.recommendations,
+    };
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &file).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+}
+
+/// Writes `plan.json`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_summary(path: &Path, summary: &PlanSummary) -> Result<(), LoadError> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, summary).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+}
