@@ -459,7 +459,10 @@ impl Config {
     fn check_planning(&self) -> Result<(), ConfigError> {
         let f = &self.forecast;
         if f.horizon == 0 {
-            return Err(invalid("forecast.horizon", "should be at least 1 bucket".into()));
+            return Err(invalid(
+                "forecast.horizon",
+                "should be at least 1 bucket".into(),
+            ));
         }
         if let Some(q) = f.quantiles.iter().find(|q| !(**q > 0.0 && **q < 1.0)) {
             return Err(invalid(
@@ -486,7 +489,10 @@ impl Config {
             }
         }
         if let Some(d) = p.order_days.filter(|d| !(d.is_finite() && *d > 0.0)) {
-            return Err(invalid("policy.order_days", format!("should be > 0, but is {d}")));
+            return Err(invalid(
+                "policy.order_days",
+                format!("should be > 0, but is {d}"),
+            ));
         }
         if !(p.eoq_fallback_days.is_finite() && p.eoq_fallback_days > 0.0) {
             return Err(invalid(
@@ -497,11 +503,17 @@ impl Config {
         if p.draws < 100 {
             return Err(invalid(
                 "policy.draws",
-                format!("should be at least 100 for a usable quantile, but is {}", p.draws),
+                format!(
+                    "should be at least 100 for a usable quantile, but is {}",
+                    p.draws
+                ),
             ));
         }
         if self.lead_time.min_receipts == 0 {
-            return Err(invalid("lead_time.min_receipts", "should be at least 1".into()));
+            return Err(invalid(
+                "lead_time.min_receipts",
+                "should be at least 1".into(),
+            ));
         }
         for (name, terms) in &self.suppliers {
             for (key, v) in [

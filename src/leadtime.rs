@@ -538,10 +538,34 @@ mod tests {
         let plan = d("2025-06-01");
         let lines = vec![
             // Order 1: 100 ordered, 60 on day 10, 40 on day 25 → one sample of 25 days.
-            line(2, "A", "S", "2025-01-01", Some("2025-01-11"), 100.0, Some(60.0)),
-            line(3, "A", "S", "2025-01-01", Some("2025-01-26"), 100.0, Some(40.0)),
+            line(
+                2,
+                "A",
+                "S",
+                "2025-01-01",
+                Some("2025-01-11"),
+                100.0,
+                Some(60.0),
+            ),
+            line(
+                3,
+                "A",
+                "S",
+                "2025-01-01",
+                Some("2025-01-26"),
+                100.0,
+                Some(40.0),
+            ),
             // Order 2: 50 ordered, 20 received: still open for 30.
-            line(4, "A", "S", "2025-05-01", Some("2025-05-20"), 50.0, Some(20.0)),
+            line(
+                4,
+                "A",
+                "S",
+                "2025-05-01",
+                Some("2025-05-20"),
+                50.0,
+                Some(20.0),
+            ),
         ];
         let settings = LeadTimeSettings {
             min_receipts: 1,
@@ -567,13 +591,29 @@ mod tests {
         for i in 0..10 {
             let o = d("2024-11-01") + Duration::days(i * 7);
             let r = o + Duration::days(10 + i);
-            lines.push(line(n, "A", "S", &o.to_string(), Some(&r.to_string()), 5.0, None));
+            lines.push(line(
+                n,
+                "A",
+                "S",
+                &o.to_string(),
+                Some(&r.to_string()),
+                5.0,
+                None,
+            ));
             n += 1;
         }
         for i in 0..4 {
             let o = d("2025-09-15") + Duration::days(i * 7);
             let r = o + Duration::days(30);
-            lines.push(line(n, "A", "S", &o.to_string(), Some(&r.to_string()), 5.0, None));
+            lines.push(line(
+                n,
+                "A",
+                "S",
+                &o.to_string(),
+                Some(&r.to_string()),
+                5.0,
+                None,
+            ));
             n += 1;
         }
         let m = LeadTimeModel::learn(&lines, plan, &LeadTimeSettings::default());

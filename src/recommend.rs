@@ -191,7 +191,14 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     let mut arrivals: Vec<(NaiveDate, f64, Option<u64>, bool)> = match &st.open_orders {
         Some(list) => list
             .iter()
-            .map(|o| (o.expected.max(planning), o.quantity, Some(o.line), o.overdue))
+            .map(|o| {
+                (
+                    o.expected.max(planning),
+                    o.quantity,
+                    Some(o.line),
+                    o.overdue,
+                )
+            })
             .collect(),
         None => st
             .inventory
@@ -200,7 +207,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             .map(|q| vec![(after(planning, p50), q, None, false)])
             .unwrap_or_default(),
     };
-    arrivals.sort_by(|a, b| a.0.cmp(&b.0));
+    arrivals.sort_by_key(|a| a.0);
     let on_order: f64 = arrivals.iter().map(|a| a.1).sum();
     let ip = on_hand + on_order - backordered;
     let d = p.demand_per_day;
@@ -260,7 +267,9 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     if kind == PolicyKind::RS && order_by.is_none() && policy.is_some() {
         order_by = Some(after(planning, p.review_period));
     }
-    let pull_qty = policy.map_or(0.0, |o| order_for(kind, o, ip, p.item.moq, p.item.pack_size));
+    let pull_qty = policy.map_or(0.0, |o| {
+        order_for(kind, o, ip, p.item.moq, p.item.pack_size)
+    });
 
     // Thin data.
     if p.history_days == 0 {
@@ -271,7 +280,8 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             p.history_days, settings.min_history_days
         ));
     } else if !p.backtested {
-        review.push("forecast model not backtested (history too short or every model failed)".into());
+        review
+            .push("forecast model not backtested (history too short or every model failed)".into());
     }
     if p.lead_time.source == LeadTimeSource::Default {
         review.push(format!(
@@ -297,7 +307,11 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     } else {
         Action::Ok
     };
-    let quantity = if action == Action::Order { pull_qty } else { 0.0 };
+    let quantity = if action == Action::Order {
+        pull_qty
+    } else {
+        0.0
+    };
     let arrival_p50 = order_by.map(|o| after(o, p50));
     let arrival_p90 = order_by.map(|o| after(o, p90));
 
@@ -312,7 +326,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
         if let (true, Some(a)) = (quantity > 0.0, arrival_p50) {
             extra.push((a, quantity));
         }
-        extra.sort_by(|a, b| a.0.cmp(&b.0));
+        extra.sort_by_key(|a| a.0);
         extra.into_iter().find_map(|(date, q)| {
             avail += q;
             (avail >= backordered - 1e-9).then_some(date)
@@ -356,7 +370,9 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             );
             if let (Some(s), Some(a)) = (stockout, arrival_p50) {
                 if s < a {
-                    t.push_str(&format!("; stockout projected {s}, before this order can arrive"));
+                    t.push_str(&format!(
+                        "; stockout projected {s}, before this order can arrive"
+                    ));
                 }
             }
             if let Some(a) = late_arrival {
@@ -480,14 +496,23 @@ pub fn recommend_all(
     recs
 }
 
-fn fill_to_minimum(drafts: &mut [Draft], supplier: &str, terms: &SupplierTerms, planning: NaiveDate) {
+fn fill_to_minimum(
+    drafts: &mut [Draft],
+    supplier: &str,
+    terms: &SupplierTerms,
+    planning: NaiveDate,
+) {
     let mine = |d: &Draft| d.rec.supplier.as_deref() == Some(supplier);
     let totals = |drafts: &[Draft]| {
         drafts
             .iter()
             .filter(|d| mine(d) && d.rec.action == Action::Order)
             .fold((0.0, 0.0, 0usize), |(v, q, n), d| {
-                (v + d.rec.order_quantity * d.unit_cost, q + d.rec.order_quantity, n + 1)
+                (
+                    v + d.rec.order_quantity * d.unit_cost,
+                    q + d.rec.order_quantity,
+                    n + 1,
+                )
             })
     };
     let short = |(v, q, _): (f64, f64, usize)| {
@@ -506,14 +531,20 @@ fn fill_to_minimum(drafts: &mut [Draft], supplier: &str, terms: &SupplierTerms, 
     };
     let far = NaiveDate::MAX;
     let mut candidates: Vec<usize> = (0..drafts.len())
-        .filter(|&i| mine(&drafts[i]) && drafts[i].rec.action == Action::Ok && drafts[i].pull_qty > 0.0)
+        .filter(|&i| {
+            mine(&drafts[i]) && drafts[i].rec.action == Action::Ok && drafts[i].pull_qty > 0.0
+        })
         .collect();
     candidates.sort_by(|&a, &b| {
         let (x, y) = (&drafts[a].rec, &drafts[b].rec);
         x.order_by
             .unwrap_or(far)
             .cmp(&y.order_by.unwrap_or(far))
-            .then(x.projected_stockout.unwrap_or(far).cmp(&y.projected_stockout.unwrap_or(far)))
+            .then(
+                x.projected_stockout
+                    .unwrap_or(far)
+                    .cmp(&y.projected_stockout.unwrap_or(far)),
+            )
             .then_with(|| x.sku.cmp(&y.sku))
     });
     for i in candidates {
@@ -521,7 +552,10 @@ fn fill_to_minimum(drafts: &mut [Draft], supplier: &str, terms: &SupplierTerms, 
             break;
         }
         let d = &mut drafts[i];
-        let due = d.rec.order_by.map_or("beyond the horizon".into(), |o| o.to_string());
+        let due = d
+            .rec
+            .order_by
+            .map_or("beyond the horizon".into(), |o| o.to_string());
         d.rec.action = Action::Order;
         d.rec.order_quantity = d.pull_qty;
         d.rec.order_value = (d.unit_cost > 0.0).then_some(d.pull_qty * d.unit_cost);
@@ -539,12 +573,254 @@ fn fill_to_minimum(drafts: &mut [Draft], supplier: &str, terms: &SupplierTerms, 
     }
     let end = totals(drafts);
     if short(end) {
-        for d in drafts.iter_mut().filter(|d| mine(d) && d.rec.action == Action::Order) {
+        for d in drafts
+            .iter_mut()
+            .filter(|d| mine(d) && d.rec.action == Action::Order)
+        {
             d.rec.reason.push_str(&format!(
                 "; {supplier}'s order ({} units, value {}) is below its {minimum} even with every SKU pulled forward",
                 r1(end.1),
                 r1(end.0)
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        classify::{Abc, DemandClass},
+        config::ItemDefaults,
+        io::items::{ItemParams, ItemRecord},
+        leadtime::{LeadTimeStats, SkuLeadTime},
+        policy::{Method, OrderRule, PolicyInput, ServiceMeasure},
+    };
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    const PLAN: &str = "2026-01-01";
+
+    /// A SKU selling `d` a day, lead time 10 days (p50 10, p90 10), min-max with s and S given.
+    fn sku_plan(sku: &str, d: f64, s: f64, big_s: f64) -> SkuPlan {
+        let item = ItemRecord::resolve(None, &ItemDefaults::default());
+        let input = PolicyInput {
+            kind: PolicyKind::MinMax,
+            demand_mean: d,
+            demand_sd: 0.0,
+            lead_time: 10.0,
+            lead_time_sd: 0.0,
+            review_period: 7.0,
+            measure: ServiceMeasure::Cycle,
+            target: 0.95,
+            order: OrderRule::Fixed(1.0),
+            order_cost: 0.0,
+            holding_cost: 0.0,
+            moq: 1.0,
+            pack_size: 1.0,
+        };
+        let levels = crate::policy::Levels {
+            reorder_point: Some(s),
+            order_quantity: None,
+            order_up_to: Some(big_s),
+        };
+        let policy = crate::policy::evaluate(&input, Method::Normal, levels).unwrap();
+        SkuPlan {
+            sku: sku.into(),
+            location: None,
+            supplier: Some("S1".into()),
+            class: DemandClass::Smooth,
+            abc: Abc::A,
+            model: "ses".into(),
+            target: 0.95,
+            target_source: "default".into(),
+            measure: ServiceMeasure::Cycle,
+            demand_per_day: d,
+            demand_sd_per_day: 0.0,
+            lead_time: SkuLeadTime {
+                supplier: Some("S1".into()),
+                source: LeadTimeSource::Sku,
+                own_receipts: 10,
+                stats: LeadTimeStats::fixed(10.0),
+            },
+            review_period: 7.0,
+            policy: Ok(policy),
+            history_days: 400,
+            backtested: true,
+            item: ItemParams {
+                unit_cost: 2.0,
+                ..item
+            },
+            rate_per_day: vec![d; 90],
+        }
+    }
+
+    fn inv(sku: &str, on_hand: f64, backordered: f64) -> InventoryRecord {
+        InventoryRecord {
+            line: 2,
+            sku: sku.into(),
+            location: None,
+            on_hand,
+            on_order: None,
+            backordered: Some(backordered),
+            as_of: None,
+        }
+    }
+
+    fn open(sku: &str, qty: f64, expected: &str) -> OpenOrder {
+        OpenOrder {
+            line: 7,
+            sku: sku.into(),
+            supplier: Some("S1".into()),
+            order_date: day("2025-12-20"),
+            quantity: qty,
+            expected: day(expected),
+            expected_given: true,
+            overdue: false,
+        }
+    }
+
+    fn one(plan: &SkuPlan, inventory: &InventoryRecord, orders: Vec<OpenOrder>) -> Recommendation {
+        let st = SkuState {
+            plan,
+            inventory: Some(inventory),
+            has_inventory_file: true,
+            open_orders: Some(orders),
+            shared_pipeline: false,
+            drift: None,
+        };
+        recommend_all(
+            &[st],
+            day(PLAN),
+            &BTreeMap::new(),
+            &PolicySettings::default(),
+        )
+        .remove(0)
+    }
+
+    #[test]
+    fn ok_with_order_by_when_the_position_will_reach_the_reorder_point() {
+        // 2 a day from a position of 100: after day t the position is 100 − 2(t + 1), which
+        // reaches s = 60 after day 19 → order by 2026-01-20; arrival 10 days later.
+        let p = sku_plan("A", 2.0, 60.0, 200.0);
+        let r = one(&p, &inv("A", 100.0, 0.0), vec![]);
+        assert_eq!(r.action, Action::Ok);
+        assert!(r.order_quantity.abs() < 1e-12);
+        assert_eq!(r.order_by, Some(day("2026-01-20")));
+        assert_eq!(r.expected_arrival_p50, Some(day("2026-01-30")));
+        // Stock of 100 lasts 50 days: net goes below 0 on day index 50.
+        assert_eq!(r.projected_stockout, Some(day("2026-02-20")));
+        assert!((r.days_of_cover.unwrap() - 50.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn order_up_to_s_when_at_or_below_the_reorder_point() {
+        // Position = 30 + 20 on order − 5 backordered = 45 ≤ 60: order S − 45 = 155.
+        let p = sku_plan("A", 2.0, 60.0, 200.0);
+        let r = one(
+            &p,
+            &inv("A", 30.0, 5.0),
+            vec![open("A", 20.0, "2026-01-05")],
+        );
+        assert_eq!(r.action, Action::Order);
+        assert!((r.inventory_position - 45.0).abs() < 1e-12);
+        assert!((r.order_quantity - 155.0).abs() < 1e-12);
+        assert!((r.order_value.unwrap() - 310.0).abs() < 1e-12);
+        assert_eq!(r.order_by, Some(day(PLAN)));
+        // 5 waiting, 30 on hand: filled today.
+        assert_eq!(r.backorder_fill_date, Some(day(PLAN)));
+    }
+
+    #[test]
+    fn expedite_when_stock_runs_out_before_the_open_order() {
+        // 10 on hand at 2 a day lasts 5 days; the open order of 100 arrives day 20. Position
+        // 110 is above s = 60, so no new order: expedite.
+        let p = sku_plan("A", 2.0, 60.0, 200.0);
+        let r = one(
+            &p,
+            &inv("A", 10.0, 0.0),
+            vec![open("A", 100.0, "2026-01-21")],
+        );
+        assert_eq!(r.action, Action::Expedite);
+        assert_eq!(r.projected_stockout, Some(day("2026-01-06")));
+        assert_eq!(r.next_arrival, Some(day("2026-01-21")));
+        assert!(r.reason.contains("PO line 7"), "{}", r.reason);
+    }
+
+    #[test]
+    fn backorders_are_filled_by_the_first_arrivals_that_cover_them() {
+        // 0 on hand, 30 waiting; orders of 10 (Jan 3) and 50 (Jan 8): covered on Jan 8.
+        let p = sku_plan("A", 0.5, 10.0, 100.0);
+        let r = one(
+            &p,
+            &inv("A", 0.0, 30.0),
+            vec![open("A", 10.0, "2026-01-03"), open("A", 50.0, "2026-01-08")],
+        );
+        assert_eq!(r.backorder_fill_date, Some(day("2026-01-08")));
+        assert_eq!(r.projected_stockout, Some(day(PLAN)));
+    }
+
+    #[test]
+    fn thin_history_is_review_with_no_quantity() {
+        let mut p = sku_plan("A", 2.0, 60.0, 200.0);
+        p.history_days = 20;
+        let r = one(&p, &inv("A", 0.0, 0.0), vec![]);
+        assert_eq!(r.action, Action::Review);
+        assert!(r.order_quantity.abs() < 1e-12);
+        assert!(
+            r.reason.contains("20 days of sales history"),
+            "{}",
+            r.reason
+        );
+        assert!(r.reason.contains("ORDER 200"), "{}", r.reason);
+    }
+
+    #[test]
+    fn supplier_minimum_pulls_forward_the_most_urgent_ok_skus() {
+        // A orders 155 units (value 310); the minimum is 500, so B (order-by Jan 10) is pulled
+        // forward before C (order-by Jan 30).
+        let a = sku_plan("A", 2.0, 60.0, 200.0);
+        let b = sku_plan("B", 2.0, 60.0, 150.0);
+        let c = sku_plan("C", 2.0, 60.0, 150.0);
+        let (ia, ib, ic) = (
+            inv("A", 45.0, 0.0),
+            inv("B", 80.0, 0.0),
+            inv("C", 120.0, 0.0),
+        );
+        let states: Vec<SkuState<'_>> = [(&a, &ia), (&b, &ib), (&c, &ic)]
+            .into_iter()
+            .map(|(plan, i)| SkuState {
+                plan,
+                inventory: Some(i),
+                has_inventory_file: true,
+                open_orders: Some(vec![]),
+                shared_pipeline: false,
+                drift: None,
+            })
+            .collect();
+        let mut terms = BTreeMap::new();
+        terms.insert(
+            "S1".to_string(),
+            SupplierTerms {
+                min_order_value: Some(500.0),
+                min_order_qty: None,
+            },
+        );
+        let recs = recommend_all(&states, day(PLAN), &terms, &PolicySettings::default());
+        let by = |s: &str| recs.iter().find(|r| r.sku == s).unwrap();
+        assert_eq!(by("A").action, Action::Order);
+        assert_eq!(by("B").action, Action::Order);
+        assert!((by("B").order_quantity - 70.0).abs() < 1e-12);
+        assert!(
+            by("B").reason.starts_with("pulled forward"),
+            "{}",
+            by("B").reason
+        );
+        // 310 + 140 = 450 < 500: C is pulled forward too (30 units, 60): 510.
+        assert_eq!(by("C").action, Action::Order);
+        // Sorted: ORDER rows by projected stockout, A first.
+        assert_eq!(recs[0].sku, "A");
     }
 }

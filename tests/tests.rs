@@ -5,4 +5,6 @@ mod bad_input;
 mod cli;
 mod forecast_reference;
 mod loading;
+mod plan;
+mod policy_cli;
 mod util;

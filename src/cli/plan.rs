@@ -10,8 +10,8 @@ use replenish::{
     forecast::output::{write_accuracy, write_classes, write_forecasts},
     plan::{
         output::{
-            write_lead_times, write_policy, write_recommendations_csv,
-            write_recommendations_json, write_summary, PlanSummary,
+            write_lead_times, write_policy, write_recommendations_csv, write_recommendations_json,
+            write_summary, PlanSummary,
         },
         plan,
     },
@@ -52,7 +52,9 @@ fn parse_measure(s: &str) -> Result<ServiceMeasure, String> {
     match s.to_ascii_lowercase().replace('-', "_").as_str() {
         "cycle" | "csl" => Ok(ServiceMeasure::Cycle),
         "fill_rate" | "fill" => Ok(ServiceMeasure::FillRate),
-        _ => Err(format!("'{s}' is not a service measure; use cycle or fill_rate")),
+        _ => Err(format!(
+            "'{s}' is not a service measure; use cycle or fill_rate"
+        )),
     }
 }
 
@@ -61,7 +63,9 @@ fn parse_method(s: &str) -> Result<SafetyStockMethod, String> {
         "auto" => Ok(SafetyStockMethod::Auto),
         "normal" => Ok(SafetyStockMethod::Normal),
         "empirical" => Ok(SafetyStockMethod::Empirical),
-        _ => Err(format!("'{s}' is not a method; use auto, normal or empirical")),
+        _ => Err(format!(
+            "'{s}' is not a method; use auto, normal or empirical"
+        )),
     }
 }
 

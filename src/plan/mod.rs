@@ -236,7 +236,9 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
     let periodic = config.policy.policy.is_periodic();
     let longest = per_key
         .iter()
-        .map(|(p, lt)| lt.stats.p95.max(lt.stats.mean) + if periodic { p.review_period_days } else { 0.0 })
+        .map(|(p, lt)| {
+            lt.stats.p95.max(lt.stats.mean) + if periodic { p.review_period_days } else { 0.0 }
+        })
         .fold(0.0_f64, f64::max);
     let b = days_per_bucket(freq);
     let needed = ((longest + 1.0) / b).ceil() as usize + 1;
@@ -296,10 +298,12 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         .iter()
         .map(|r| ((r.sku.as_str(), r.location.as_deref()), r))
         .collect();
-    let locations_per_sku = keys.iter().fold(BTreeMap::<&str, usize>::new(), |mut m, (s, _)| {
-        *m.entry(s.as_str()).or_default() += 1;
-        m
-    });
+    let locations_per_sku = keys
+        .iter()
+        .fold(BTreeMap::<&str, usize>::new(), |mut m, (s, _)| {
+            *m.entry(s.as_str()).or_default() += 1;
+            m
+        });
     let states: Vec<SkuState<'_>> = plans
         .iter()
         .map(|p| {
@@ -310,7 +314,9 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
             };
             SkuState {
                 plan: p,
-                inventory: inventory.get(&(p.sku.as_str(), p.location.as_deref())).copied(),
+                inventory: inventory
+                    .get(&(p.sku.as_str(), p.location.as_deref()))
+                    .copied(),
                 has_inventory_file: config.inputs.inventory.is_some(),
                 open_orders: open,
                 shared_pipeline: locations_per_sku.get(p.sku.as_str()).copied().unwrap_or(1) > 1,
@@ -443,5 +449,56 @@ impl SkuPlan {
     /// The day `days` days after `from`, rounding fractional days up.
     pub fn days_after(from: NaiveDate, days: f64) -> NaiveDate {
         from + Duration::days(days.max(0.0).ceil() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{calendar::test_series, forecast::select::forecast_series};
+
+    fn weekly_forecast() -> SkuForecast {
+        let s = test_series("A", vec![70.0; 30]);
+        let mut f = forecast_series(&s, &ForecastSettings::for_freq(Freq::Day));
+        f.freq = Freq::Week;
+        f.start = "2026-01-05".parse().unwrap(); // a Monday
+        f.point = vec![70.0, 140.0, 70.0];
+        f.errors = vec![7.0, -7.0, 14.0, 0.0, 0.0, 0.0];
+        f.error_block = 3;
+        f
+    }
+
+    #[test]
+    fn weekly_buckets_are_spread_over_days_and_errors_scaled_per_day() {
+        let f = weekly_forecast();
+        // Planning on the Wednesday of the first week: 5 days of week 1 remain at 10/day,
+        // then 7 days at 20/day, then 7 at 10/day.
+        let d = demand_inputs(&f, "2026-01-07".parse().unwrap(), 12.0);
+        assert_eq!(d.rate_per_day.len(), 5 + 7 + 7);
+        assert!((d.rate_per_day[4] - 10.0).abs() < 1e-12);
+        assert!((d.rate_per_day[5] - 20.0).abs() < 1e-12);
+        // Mean over 12 days: (5 × 10 + 7 × 20) / 12.
+        assert!((d.mean - 190.0 / 12.0).abs() < 1e-12);
+        // Protection of 12 days spans ⌈12/7⌉ = 2 weekly horizons: errors 7, −7 and 0, 0;
+        // RMSE = sqrt(98/4) per week, / sqrt(7) per day.
+        assert!((d.sd - (98.0f64 / 4.0).sqrt() / 7f64.sqrt()).abs() < 1e-12);
+        // Error paths are per day: 3 weeks × 7 days, one week's error spread evenly.
+        assert_eq!(d.daily_error_paths.len(), 2);
+        assert_eq!(d.daily_error_paths[0].len(), 21);
+        assert!((d.daily_error_paths[0][0] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fractional_protection_period_counts_the_last_day_by_its_fraction() {
+        let f = weekly_forecast();
+        let d = demand_inputs(&f, "2026-01-05".parse().unwrap(), 7.5);
+        // 7 days at 10 and half a day at 20, over 7.5 days.
+        assert!((d.mean - 80.0 / 7.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sku_seeds_are_stable() {
+        // FNV-1a test vector: "a" → 0xaf63dc4c8601ec8c.
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

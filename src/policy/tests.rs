@@ -77,7 +77,11 @@ fn fill_rate_target_solves_the_loss_function() {
     input.order = OrderRule::Fixed(500.0);
     let p = design(&input, Method::Normal).unwrap();
     assert!((p.protection_demand_sd - 100.0).abs() < 1e-9);
-    assert!((p.safety_factor - 0.9022).abs() < 5e-4, "k = {}", p.safety_factor);
+    assert!(
+        (p.safety_factor - 0.9022).abs() < 5e-4,
+        "k = {}",
+        p.safety_factor
+    );
     assert!((normal::loss(p.safety_factor) - 0.1).abs() < 1e-9);
     assert!((p.expected_fill_rate - 0.98).abs() < 1e-9);
     assert!((p.expected_backorders_per_cycle - 10.0).abs() < 1e-7);
