@@ -272,7 +272,8 @@ pub struct LeadTimeModel {
     latest_supplier: BTreeMap<String, (NaiveDate, String)>,
     /// Drift check per supplier with enough history.
     pub drift: Vec<SupplierDrift>,
-    orders: Vec<Order>,
+    /// Orders not yet complete, by SKU.
+    open_by_sku: BTreeMap<String, Vec<Order>>,
     min_receipts: usize,
 }
 
@@ -347,7 +348,12 @@ impl LeadTimeModel {
                 }
             })
             .collect();
+        let mut open_by_sku: BTreeMap<String, Vec<Order>> = BTreeMap::new();
+        for o in orders.into_iter().filter(|o| !o.complete()) {
+            open_by_sku.entry(o.sku.clone()).or_default().push(o);
+        }
         Self {
+            open_by_sku,
             receipts_by_pair,
             by_supplier: supplier_all
                 .into_iter()
@@ -355,7 +361,6 @@ impl LeadTimeModel {
                 .collect(),
             latest_supplier,
             drift,
-            orders,
             min_receipts: settings.min_receipts,
         }
     }
@@ -419,9 +424,10 @@ impl LeadTimeModel {
         planning_date: NaiveDate,
     ) -> Vec<OpenOrder> {
         let mut open: Vec<OpenOrder> = self
-            .orders
+            .open_by_sku
+            .get(sku)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .filter(|o| o.sku == sku && !o.complete())
             .map(|o| {
                 let (expected, given) = match o.expected {
                     Some(e) => (e, true),

@@ -41,6 +41,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::{
@@ -473,7 +474,7 @@ pub fn recommend_all(
     settings: &PolicySettings,
 ) -> Vec<Recommendation> {
     let mut drafts: Vec<Draft> = states
-        .iter()
+        .par_iter()
         .map(|s| recommend_one(s, planning, settings))
         .collect();
     for (name, terms) in suppliers {
@@ -547,11 +548,17 @@ fn fill_to_minimum(
             )
             .then_with(|| x.sku.cmp(&y.sku))
     });
+    let mut running = start;
     for i in candidates {
-        if !short(totals(drafts)) {
+        if !short(running) {
             break;
         }
         let d = &mut drafts[i];
+        running = (
+            running.0 + d.pull_qty * d.unit_cost,
+            running.1 + d.pull_qty,
+            running.2 + 1,
+        );
         let due = d
             .rec
             .order_by
@@ -571,7 +578,7 @@ fn fill_to_minimum(
         .collect::<Vec<_>>()
         .join("; ");
     }
-    let end = totals(drafts);
+    let end = running;
     if short(end) {
         for d in drafts
             .iter_mut()

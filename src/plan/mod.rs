@@ -10,10 +10,13 @@
 //! - **Demand per day** = the forecast over the protection period (mean lead time, plus the
 //!   review period for periodic policies, at least one day) divided by its length in days;
 //!   a bucket's forecast is spread evenly over its days.
-//! - **Demand sd per day** comes from the forecast's backtest errors at the horizons the
-//!   protection period spans (horizons 1 … ⌈P / bucket days⌉), not from the raw variability
-//!   of demand: the root mean square error per bucket, divided by √(days per bucket) to give
-//!   a per-day figure (days within a bucket taken as independent).
+//! - **Demand sd per day** comes from the forecast's backtest errors over the protection
+//!   period, not from the raw variability of demand: with w = ⌈P / bucket days⌉ buckets, the
+//!   root mean square of the errors' sums over every window of w consecutive buckets inside a
+//!   backtest run (so the autocorrelation of errors — a level the model missed for weeks — is
+//!   counted, which √P × the one-day error would miss), divided by √(w × bucket days). The
+//!   normal formula's P·σ_d² then equals that measured window variance. A run shorter than
+//!   the window counts its sum scaled by √(w / run length).
 //! - **Target**: the item master's `service_level`, else `[policy] service_targets` for the
 //!   SKU's ABC class, else `[defaults] service_level`.
 //! - **Method**: `[policy] method`; `auto` = empirical for intermittent and lumpy demand (and
@@ -94,19 +97,26 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     let at = |t: usize| rate.get(t).or(rate.last()).copied().unwrap_or(0.0);
     let total: f64 = (0..whole).map(at).sum::<f64>() + frac * at(whole);
     let b = days_per_bucket(f.freq);
-    let horizons = ((p / b).ceil() as usize).max(1);
+    // Window of w buckets covering the protection period; the spread of the errors' sums over
+    // every such window inside a backtest run (autocorrelation included).
+    let w = ((p / b).ceil() as usize).max(1);
     let (mut sq, mut n) = (0.0, 0usize);
-    let block = f.error_block.max(1);
-    let in_sample = block == f.errors.len();
     let mut paths = Vec::new();
     for run in f.error_runs() {
-        let used = if in_sample {
-            run
-        } else {
-            &run[..horizons.min(run.len())]
-        };
-        for e in used {
-            sq += e * e;
+        if run.len() >= w {
+            let mut sum: f64 = run[..w].iter().sum();
+            for i in 0..=run.len() - w {
+                if i > 0 {
+                    sum += run[i + w - 1] - run[i - 1];
+                }
+                sq += sum * sum;
+                n += 1;
+            }
+        } else if !run.is_empty() {
+            // A run shorter than the window: its sum, scaled up as if the rest were
+            // independent.
+            let sum: f64 = run.iter().sum();
+            sq += sum * sum * w as f64 / run.len() as f64;
             n += 1;
         }
         let reps = b.round().max(1.0) as usize;
@@ -116,10 +126,10 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
                 .collect(),
         );
     }
-    let rmse_bucket = if n > 0 { (sq / n as f64).sqrt() } else { 0.0 };
+    let rmse_window = if n > 0 { (sq / n as f64).sqrt() } else { 0.0 };
     DemandInputs {
         mean: total / p,
-        sd: rmse_bucket / b.sqrt(),
+        sd: rmse_window / (w as f64 * b).sqrt(),
         rate_per_day: rate,
         daily_error_paths: paths,
     }
@@ -213,8 +223,9 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
     for r in &loaded.inventory {
         keys.insert((r.sku.clone(), r.location.clone()));
     }
+    let stocked: BTreeSet<&str> = loaded.inventory.iter().map(|r| r.sku.as_str()).collect();
     for r in &loaded.items {
-        if !sold.contains(r.sku.as_str()) && !loaded.inventory.iter().any(|i| i.sku == r.sku) {
+        if !sold.contains(r.sku.as_str()) && !stocked.contains(r.sku.as_str()) {
             keys.insert((r.sku.clone(), None));
         }
     }
@@ -305,7 +316,7 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
             m
         });
     let states: Vec<SkuState<'_>> = plans
-        .iter()
+        .par_iter()
         .map(|p| {
             let open = if config.inputs.purchase_orders.is_some() {
                 Some(lead_times.open_orders(&p.sku, p.lead_time.stats.p50, planning))
@@ -479,9 +490,10 @@ mod tests {
         assert!((d.rate_per_day[5] - 20.0).abs() < 1e-12);
         // Mean over 12 days: (5 × 10 + 7 × 20) / 12.
         assert!((d.mean - 190.0 / 12.0).abs() < 1e-12);
-        // Protection of 12 days spans ⌈12/7⌉ = 2 weekly horizons: errors 7, −7 and 0, 0;
-        // RMSE = sqrt(98/4) per week, / sqrt(7) per day.
-        assert!((d.sd - (98.0f64 / 4.0).sqrt() / 7f64.sqrt()).abs() < 1e-12);
+        // Protection of 12 days spans w = ⌈12/7⌉ = 2 weeks. Window sums in run [7, −7, 14]:
+        // 0 and 7; in run [0, 0, 0]: 0 and 0. RMS = sqrt(49/4) = 3.5 per 2 weeks, per day
+        // 3.5 / sqrt(14).
+        assert!((d.sd - 3.5 / 14f64.sqrt()).abs() < 1e-12);
         // Error paths are per day: 3 weeks × 7 days, one week's error spread evenly.
         assert_eq!(d.daily_error_paths.len(), 2);
         assert_eq!(d.daily_error_paths[0].len(), 21);
