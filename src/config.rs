@@ -107,6 +107,76 @@ pub struct Config {
     pub policy: PolicySettings,
     /// Per-supplier order minimums: `[suppliers.NAME]`.
     pub suppliers: BTreeMap<String, SupplierTerms>,
+    /// Monte Carlo simulation of policies and scenarios.
+    pub simulation: SimulationSettings,
+}
+
+/// Where simulated demand comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandSource {
+    /// The forecast plus its own backtest errors (the model the policy was designed with).
+    #[default]
+    Forecast,
+    /// A weekday-aligned block bootstrap of the SKU's daily history (daily buckets only).
+    History,
+}
+
+/// Simulation settings (`[simulation]`).
+///
+/// | name | default | meaning |
+/// |---|---|---|
+/// | `days` | 365 | simulated days counted in the KPIs (after the warm-up) |
+/// | `warmup_days` | 60 | days simulated first and not counted |
+/// | `replications` | 200 | independent runs per SKU, policy and scenario |
+/// | `seed` | 42 | run seed; each SKU's streams derive from it and the SKU |
+/// | `customer` | `patience` | `backorder`, `lost_sales` or `patience` (mean = the item's `patience_days`) |
+/// | `demand` | `forecast` | `forecast` (forecast + backtest errors) or `history` (block bootstrap) |
+/// | `crossing` | true | orders may overtake each other |
+/// | `policies` | sQ, sS, RS, RsS | policy families compared |
+/// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`crate::sim::scenario`] |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulationSettings {
+    /// Days counted.
+    pub days: u32,
+    /// Warm-up days.
+    pub warmup_days: u32,
+    /// Replications.
+    pub replications: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Customer behaviour.
+    pub customer: crate::sim::CustomerMode,
+    /// Demand source.
+    pub demand: DemandSource,
+    /// Whether orders may cross.
+    pub crossing: bool,
+    /// Policies compared.
+    pub policies: Vec<PolicyKind>,
+    /// Scenarios.
+    pub scenarios: Vec<crate::sim::scenario::Scenario>,
+}
+
+impl Default for SimulationSettings {
+    fn default() -> Self {
+        Self {
+            days: 365,
+            warmup_days: 60,
+            replications: 200,
+            seed: 42,
+            customer: crate::sim::CustomerMode::Patience,
+            demand: DemandSource::Forecast,
+            crossing: true,
+            policies: vec![
+                PolicyKind::SQ,
+                PolicyKind::MinMax,
+                PolicyKind::RS,
+                PolicyKind::RsS,
+            ],
+            scenarios: crate::sim::scenario::Scenario::defaults(),
+        }
+    }
 }
 
 /// Forecasting settings for `plan` and `run` (`replenish forecast` takes them as flags).
@@ -514,6 +584,19 @@ impl Config {
                 "lead_time.min_receipts",
                 "should be at least 1".into(),
             ));
+        }
+        let sim = &self.simulation;
+        if sim.days == 0 || sim.replications < 2 {
+            return Err(invalid(
+                "simulation",
+                format!(
+                    "days should be >= 1 and replications >= 2 (for a confidence interval), but are {} and {}",
+                    sim.days, sim.replications
+                ),
+            ));
+        }
+        for sc in &sim.scenarios {
+            sc.check().map_err(|m| invalid("simulation.scenarios", m))?;
         }
         for (name, terms) in &self.suppliers {
             for (key, v) in [

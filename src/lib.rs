@@ -32,6 +32,7 @@ pub mod leadtime;
 pub mod plan;
 pub mod policy;
 pub mod recommend;
+pub mod sim;
 pub mod validate;
 
 mod error;

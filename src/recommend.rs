@@ -634,6 +634,7 @@ mod tests {
             order_up_to: Some(big_s),
         };
         let policy = crate::policy::evaluate(&input, Method::Normal, levels).unwrap();
+        let input = input.clone();
         SkuPlan {
             sku: sku.into(),
             location: None,
@@ -661,6 +662,10 @@ mod tests {
                 ..item
             },
             rate_per_day: vec![d; 90],
+            error_paths: Vec::new(),
+            policy_input: input,
+            empirical: false,
+            seed: 1,
         }
     }
 

@@ -175,6 +175,16 @@ pub struct SkuPlan {
     /// Forecast demand per day from the planning date.
     #[serde(skip)]
     pub rate_per_day: Vec<f64>,
+    /// Backtest error runs per day (for simulation and the Monte Carlo).
+    #[serde(skip)]
+    pub error_paths: Vec<Vec<f64>>,
+    /// The policy calculator's input (to redesign for another policy family).
+    #[serde(skip)]
+    pub policy_input: PolicyInput,
+    /// Whether the empirical (Monte Carlo) method was used.
+    pub empirical: bool,
+    /// Seed of this SKU's random streams.
+    pub seed: u64,
 }
 
 /// Everything `plan` produces.
@@ -412,19 +422,16 @@ fn sku_plan(
         SafetyStockMethod::Auto => class.is_sporadic(),
     } && demand.mean > 0.0;
     let key = format!("{sku}\u{1f}{}", location.map_or("", String::as_str));
-    let policy = if empirical {
-        let sample = sample_protection_demand(SampleInput {
-            rate_per_day: &demand.rate_per_day,
-            error_paths: &demand.daily_error_paths,
-            lead_times: &lt.stats.sample,
-            review_days: review,
-            draws: ps.draws,
-            seed: ps.seed ^ fnv1a(&key),
-        });
-        design(&input, Method::Empirical(&sample))
-    } else {
-        design(&input, Method::Normal)
-    };
+    let seed = ps.seed ^ fnv1a(&key);
+    let policy = design_for(
+        &input,
+        empirical,
+        &demand.rate_per_day,
+        &demand.daily_error_paths,
+        &lt.stats.sample,
+        ps.draws,
+        seed,
+    );
     let history_days = series.map_or(0, |s| (planning - s.first_sale).num_days());
     SkuPlan {
         sku: sku.to_string(),
@@ -444,7 +451,45 @@ fn sku_plan(
         backtested: fc.is_some_and(SkuForecast::backtested),
         item,
         rate_per_day: demand.rate_per_day,
+        error_paths: demand.daily_error_paths,
+        policy_input: input,
+        empirical,
+        seed,
         lead_time: lt,
+    }
+}
+
+/// Designs a policy with the normal or the empirical method (the Monte Carlo sample uses the
+/// input's review period for periodic policies).
+///
+/// # Errors
+/// [`crate::policy::PolicyError`] for invalid inputs.
+pub fn design_for(
+    input: &PolicyInput,
+    empirical: bool,
+    rate_per_day: &[f64],
+    error_paths: &[Vec<f64>],
+    lead_times: &[f64],
+    draws: usize,
+    seed: u64,
+) -> Result<PolicyOutcome, crate::policy::PolicyError> {
+    if empirical {
+        let review = if input.kind.is_periodic() {
+            input.review_period
+        } else {
+            0.0
+        };
+        let sample = sample_protection_demand(SampleInput {
+            rate_per_day,
+            error_paths,
+            lead_times,
+            review_days: review,
+            draws,
+            seed,
+        });
+        design(input, Method::Empirical(&sample))
+    } else {
+        design(input, Method::Normal)
     }
 }
 

@@ -1,0 +1,228 @@
+//! Daily demand for the simulation: parametric distributions (for the one-SKU calculator),
+//! the forecast with its own backtest errors (the planner's model), or a block bootstrap of
+//! the SKU's history.
+//!
+//! | model | a day's demand |
+//! |---|---|
+//! | `normal` | max(0, N(mean, sd)) |
+//! | `gamma` | Gamma with the given mean and sd (sd 0: the mean) |
+//! | `poisson` | Poisson(mean) |
+//! | `negbin` | negative binomial with the given mean and sd (a gamma–Poisson mixture; Poisson when sd² ≤ mean) |
+//! | forecast | max(0, forecast for the day + a backtest error), errors resampled in blocks of up to 14 consecutive days (as the empirical safety stock does); beyond the forecast horizon the last day's rate repeats |
+//! | history | the SKU's daily history, resampled in blocks of 28 days that keep the weekday (so weekly pattern and intermittency survive) |
+//!
+//! A demand surge multiplies the day's demand inside its window.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Gamma, Normal, Poisson};
+
+use crate::policy::empirical::BLOCK_DAYS;
+
+/// Block length of the history bootstrap (days; a multiple of 7).
+pub const HISTORY_BLOCK_DAYS: usize = 28;
+
+/// The distribution family of parametric demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemandDist {
+    /// Normal, truncated at 0.
+    Normal,
+    /// Gamma.
+    Gamma,
+    /// Poisson (sd ignored).
+    Poisson,
+    /// Negative binomial.
+    NegBin,
+}
+
+impl std::str::FromStr for DemandDist {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(Self::Normal),
+            "gamma" => Ok(Self::Gamma),
+            "poisson" => Ok(Self::Poisson),
+            "negbin" | "negative_binomial" => Ok(Self::NegBin),
+            _ => Err(format!(
+                "unknown demand distribution '{s}'; use normal, gamma, poisson or negbin"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Kind<'a> {
+    Constant(f64),
+    Normal(Normal<f64>),
+    Gamma(Gamma<f64>),
+    Poisson(Poisson<f64>),
+    NegBin(Gamma<f64>),
+    Forecast {
+        rate: &'a [f64],
+        paths: Vec<&'a [f64]>,
+    },
+    History(&'a [f64]),
+}
+
+/// A demand model for one SKU, with an optional surge window.
+#[derive(Debug, Clone)]
+pub struct DemandSampler<'a> {
+    kind: Kind<'a>,
+    /// (first day, end day exclusive, multiplier).
+    surge: Option<(u32, u32, f64)>,
+}
+
+/// Position in the current bootstrap block.
+#[derive(Debug, Clone, Default)]
+pub struct DemandState {
+    path: usize,
+    pos: usize,
+    end: usize,
+}
+
+impl<'a> DemandSampler<'a> {
+    /// Parametric demand per day with `mean` and `sd`.
+    pub fn parametric(dist: DemandDist, mean: f64, sd: f64) -> Self {
+        let mean = mean.max(0.0);
+        let sd = sd.max(0.0);
+        let kind = if mean <= 0.0 {
+            Kind::Constant(0.0)
+        } else {
+            match dist {
+                DemandDist::Normal if sd > 0.0 => {
+                    Kind::Normal(Normal::new(mean, sd).expect("finite normal"))
+                }
+                DemandDist::Gamma if sd > 0.0 => {
+                    let shape = mean * mean / (sd * sd);
+                    Kind::Gamma(Gamma::new(shape, mean / shape).expect("positive gamma"))
+                }
+                DemandDist::Poisson => Kind::Poisson(Poisson::new(mean).expect("positive mean")),
+                DemandDist::NegBin if sd * sd > mean => {
+                    let r = mean * mean / (sd * sd - mean);
+                    Kind::NegBin(Gamma::new(r, mean / r).expect("positive gamma"))
+                }
+                DemandDist::NegBin => Kind::Poisson(Poisson::new(mean).expect("positive mean")),
+                _ => Kind::Constant(mean),
+            }
+        };
+        Self { kind, surge: None }
+    }
+
+    /// The forecast per day plus resampled backtest errors per day.
+    pub fn forecast(rate: &'a [f64], error_paths: &'a [Vec<f64>]) -> Self {
+        Self {
+            kind: Kind::Forecast {
+                rate,
+                paths: error_paths
+                    .iter()
+                    .filter(|p| !p.is_empty())
+                    .map(Vec::as_slice)
+                    .collect(),
+            },
+            surge: None,
+        }
+    }
+
+    /// A block bootstrap of the daily history (last day = the day before day 0).
+    pub fn history(values: &'a [f64]) -> Self {
+        Self {
+            kind: if values.is_empty() {
+                Kind::Constant(0.0)
+            } else {
+                Kind::History(values)
+            },
+            surge: None,
+        }
+    }
+
+    /// The same sampler with a `'static` lifetime, for parametric (and constant) demand.
+    ///
+    /// # Panics
+    /// For forecast or history samplers, which borrow their data.
+    pub fn into_owned_parametric(self) -> DemandSampler<'static> {
+        let kind = match self.kind {
+            Kind::Constant(v) => Kind::Constant(v),
+            Kind::Normal(n) => Kind::Normal(n),
+            Kind::Gamma(g) => Kind::Gamma(g),
+            Kind::Poisson(p) => Kind::Poisson(p),
+            Kind::NegBin(g) => Kind::NegBin(g),
+            Kind::Forecast { .. } | Kind::History(_) => {
+                panic!("only parametric demand can be made 'static")
+            }
+        };
+        DemandSampler {
+            kind,
+            surge: self.surge,
+        }
+    }
+
+    /// Multiplies demand by `factor` on days `start .. start + days`.
+    pub fn with_surge(mut self, start: u32, days: u32, factor: f64) -> Self {
+        self.surge = Some((start, start.saturating_add(days), factor));
+        self
+    }
+
+    /// A fresh state for a replication.
+    pub fn start(&self, _rng: &mut ChaCha8Rng) -> DemandState {
+        DemandState::default()
+    }
+
+    /// Demand on day `t`.
+    #[inline]
+    pub fn sample(&self, st: &mut DemandState, rng: &mut ChaCha8Rng, t: u32) -> f64 {
+        let d = match &self.kind {
+            Kind::Constant(v) => *v,
+            Kind::Normal(n) => n.sample(rng).max(0.0),
+            Kind::Gamma(g) => g.sample(rng),
+            Kind::Poisson(p) => p.sample(rng),
+            Kind::NegBin(g) => {
+                let lambda = g.sample(rng);
+                if lambda > 0.0 {
+                    Poisson::new(lambda).map_or(0.0, |p| p.sample(rng))
+                } else {
+                    0.0
+                }
+            }
+            Kind::Forecast { rate, paths } => {
+                let r = rate.get(t as usize).or(rate.last()).copied().unwrap_or(0.0);
+                let e = if paths.is_empty() {
+                    0.0
+                } else {
+                    if st.pos >= st.end {
+                        st.path = rng.random_range(0..paths.len());
+                        let len = paths[st.path].len();
+                        st.pos = rng.random_range(0..len);
+                        st.end = (st.pos + BLOCK_DAYS).min(len);
+                    }
+                    let e = paths[st.path][st.pos];
+                    st.pos += 1;
+                    e
+                };
+                (r + e).max(0.0)
+            }
+            Kind::History(values) => {
+                if st.pos >= st.end {
+                    let n = values.len();
+                    if n < HISTORY_BLOCK_DAYS + 7 {
+                        st.pos = 0;
+                        st.end = n;
+                    } else {
+                        // A block start on the same weekday as day t: index j with
+                        // j ≡ n + t (mod 7), since index n − 1 is the day before day 0.
+                        let want = (n + t as usize) % 7;
+                        let slots = (n - HISTORY_BLOCK_DAYS - want) / 7 + 1;
+                        st.pos = want + 7 * rng.random_range(0..slots);
+                        st.end = st.pos + HISTORY_BLOCK_DAYS;
+                    }
+                }
+                let v = values[st.pos].max(0.0);
+                st.pos += 1;
+                v
+            }
+        };
+        match self.surge {
+            Some((a, b, f)) if t >= a && t < b => d * f,
+            _ => d,
+        }
+    }
+}

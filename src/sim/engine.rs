@@ -1,0 +1,259 @@
+//! The daily simulation of one SKU under one policy for one replication.
+//!
+//! # Order of events within day t
+//! 1. **Receipts**: orders due on day t arrive (physical and recorded stock rise).
+//! 2. **Backorders**: waiting customers whose patience ran out before day t cancel; the rest
+//!    are filled first-come-first-served from stock (a partly filled order keeps waiting).
+//! 3. **Demand**: the day's demand is served from stock; the rest is backordered (mode
+//!    `backorder`), lost (`lost_sales`), or waits with a patience drawn for this customer
+//!    order (`patience`; a patience under one day cancels at once, since stock only arrives
+//!    at the start of a day). A day with unserved demand is a stockout day.
+//! 4. **Review**: continuous policies review every day, periodic ones on days divisible by R.
+//!    The position uses the *recorded* on-hand (which drifts from physical stock in the record
+//!    inaccuracy scenario): recorded on hand + on order − waiting. Unrecorded shrinkage is
+//!    taken from physical stock just before the review. An order placed on day t
+//!    with lead time L days arrives at the start of day t + max(1, round(L)).
+//! 5. **End of day**: on-hand, backlog and costs are accumulated (after the warm-up only).
+//!
+//! Quantities are continuous (fractions of units are allowed, so normal or gamma demand needs
+//! no rounding). KPIs count the days after the warm-up, and the customer orders placed after
+//! it (so units balance exactly: demanded = served from stock + filled later + cancelled +
+//! lost + still waiting at the end).
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::{demand::DemandSampler, kpi::Rep, CustomerMode, LeadTimeSampler, SimPolicy};
+
+/// Independent random streams of one replication: demand, lead times and customer patience
+/// draw from separate streams, so every policy compared sees the same demand path (common
+/// random numbers).
+#[derive(Debug, Clone)]
+pub struct Streams {
+    /// Demand draws.
+    pub demand: ChaCha8Rng,
+    /// Lead-time draws.
+    pub lead: ChaCha8Rng,
+    /// Patience draws.
+    pub customer: ChaCha8Rng,
+}
+
+/// One waiting customer order.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    /// Day it was placed.
+    day: u32,
+    /// Units still waiting.
+    qty: f64,
+    /// Last day (fractional) it will still wait; cancelled at the start of a later day.
+    deadline: f64,
+}
+
+/// Inventory record inaccuracy: unrecorded shrinkage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Inaccuracy {
+    /// Share of physical on-hand lost per day without being recorded (theft, damage).
+    pub shrink_per_day: f64,
+}
+
+/// What one replication runs: the policy and the world it meets.
+#[derive(Debug, Clone)]
+pub struct World<'a> {
+    /// Demand.
+    pub demand: DemandSampler<'a>,
+    /// Lead times.
+    pub lead: LeadTimeSampler<'a>,
+    /// Customer behaviour when short.
+    pub mode: CustomerMode,
+    /// Mean patience (days) in `patience` mode.
+    pub mean_patience: f64,
+    /// Record inaccuracy.
+    pub inaccuracy: Inaccuracy,
+    /// Simulated days.
+    pub days: u32,
+    /// Days before KPIs count.
+    pub warmup: u32,
+}
+
+/// Runs one replication and returns its tallies.
+pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -> Rep {
+    let demand = &world.demand;
+    let lead = &world.lead;
+    let mode = world.mode;
+    let mean_patience = world.mean_patience;
+    let inaccuracy = world.inaccuracy;
+    let (days, warmup) = (world.days, world.warmup);
+    let start = policy.initial_stock();
+    let mut on_hand = start;
+    let mut recorded = start;
+    let mut pipeline: Vec<(u32, f64)> = Vec::with_capacity(8);
+    let mut on_order = 0.0;
+    let mut waiting: VecDeque<Waiting> = VecDeque::new();
+    let mut backlog = 0.0;
+    let mut last_arrival = 0u32;
+    let mut cycle_short = false;
+    let mut t_stats = Rep::default();
+    let mut demand_state = demand.start(&mut streams.demand);
+    for t in 0..days {
+        let counted = t >= warmup;
+        // 1. Receipts.
+        if !pipeline.is_empty() {
+            let mut i = 0;
+            while i < pipeline.len() {
+                if pipeline[i].0 <= t {
+                    let q = pipeline[i].1;
+                    on_hand += q;
+                    recorded += q;
+                    on_order -= q;
+                    pipeline.swap_remove(i);
+                    if counted {
+                        t_stats.cycles += 1;
+                        if !cycle_short {
+                            t_stats.cycles_ok += 1;
+                        }
+                    }
+                    cycle_short = false;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        // 2. Cancellations, then backorders first-come-first-served.
+        if !waiting.is_empty() {
+            if mode == CustomerMode::Patience {
+                let tf = f64::from(t);
+                let mut kept = VecDeque::with_capacity(waiting.len());
+                for w in waiting.drain(..) {
+                    if w.deadline < tf {
+                        backlog -= w.qty;
+                        if w.day >= warmup {
+                            t_stats.cancelled += w.qty;
+                        }
+                    } else {
+                        kept.push_back(w);
+                    }
+                }
+                waiting = kept;
+            }
+            while on_hand > 0.0 {
+                let Some(front) = waiting.front_mut() else {
+                    break;
+                };
+                let q = front.qty.min(on_hand);
+                on_hand -= q;
+                recorded = (recorded - q).max(0.0);
+                front.qty -= q;
+                backlog -= q;
+                if front.day >= warmup {
+                    t_stats.filled_later += q;
+                    t_stats.add_wait(t - front.day, q);
+                }
+                if front.qty <= 1e-12 {
+                    waiting.pop_front();
+                }
+            }
+            if waiting.is_empty() {
+                backlog = 0.0;
+            }
+        }
+        // 3. Demand.
+        let d = demand.sample(&mut demand_state, &mut streams.demand, t);
+        let served = d.min(on_hand);
+        on_hand -= served;
+        recorded = (recorded - served).max(0.0);
+        let short = d - served;
+        if short > 1e-12 {
+            cycle_short = true;
+            if counted {
+                t_stats.stockout_days += 1;
+            }
+            match mode {
+                CustomerMode::LostSales => {
+                    if counted {
+                        t_stats.lost += short;
+                    }
+                }
+                CustomerMode::Backorder => {
+                    if counted {
+                        t_stats.backordered += short;
+                    }
+                    backlog += short;
+                    match waiting.back_mut() {
+                        Some(w) if w.day == t => w.qty += short,
+                        _ => waiting.push_back(Waiting {
+                            day: t,
+                            qty: short,
+                            deadline: f64::INFINITY,
+                        }),
+                    }
+                }
+                CustomerMode::Patience => {
+                    // Exponential patience: memoryless, so the longer the wait, the more
+                    // customers have cancelled. Stock only arrives at the start of a day, so
+                    // a customer whose patience ends before tomorrow cancels at once (and
+                    // never counts as backordered).
+                    let u: f64 = streams.customer.random();
+                    let patience = -mean_patience * (1.0 - u).ln();
+                    if patience < 1.0 {
+                        if counted {
+                            t_stats.cancelled += short;
+                        }
+                    } else {
+                        if counted {
+                            t_stats.backordered += short;
+                        }
+                        backlog += short;
+                        waiting.push_back(Waiting {
+                            day: t,
+                            qty: short,
+                            deadline: f64::from(t) + patience,
+                        });
+                    }
+                }
+            }
+        }
+        if counted {
+            t_stats.demand += d;
+            t_stats.served += served;
+        }
+        if on_hand < t_stats.min_on_hand {
+            t_stats.min_on_hand = on_hand;
+        }
+        // Unrecorded shrinkage.
+        if inaccuracy.shrink_per_day > 0.0 && on_hand > 0.0 {
+            on_hand -= on_hand * inaccuracy.shrink_per_day;
+        }
+        // 4. Review.
+        if policy.reviews_on(t) {
+            let position = recorded + on_order - backlog;
+            let q = policy.order_for(position);
+            if q > 0.0 {
+                let lt = lead.sample(&mut streams.lead, t).round().max(1.0) as u32;
+                let mut arrival = t + lt;
+                if !lead.crossing {
+                    arrival = arrival.max(last_arrival);
+                }
+                last_arrival = arrival;
+                pipeline.push((arrival, q));
+                on_order += q;
+                if counted {
+                    t_stats.orders += 1;
+                }
+            }
+        }
+        // 5. End of day.
+        if counted {
+            t_stats.on_hand_sum += on_hand;
+            t_stats.backlog_sum += backlog.max(0.0);
+        }
+    }
+    t_stats.waiting_end = waiting
+        .iter()
+        .filter(|w| w.day >= warmup)
+        .map(|w| w.qty)
+        .sum();
+    t_stats.days = days.saturating_sub(warmup);
+    t_stats
+}

@@ -1,0 +1,257 @@
+//! Monte Carlo simulation of inventory policies: backorder rate, fill rate, waits and costs a
+//! policy will produce, under normal times and under disruptions — before it goes live.
+//!
+//! This module simulates given policies; it does not design them ([`crate::policy`]) or
+//! estimate demand and lead times ([`crate::forecast`], [`crate::leadtime`]).
+//!
+//! - [`engine`]: the daily loop of one replication (order of events documented there);
+//! - [`demand`]: demand samplers (parametric, forecast + errors, history bootstrap);
+//! - [`kpi`]: KPIs and their 95% confidence intervals;
+//! - [`scenario`]: baseline and disruption scenarios;
+//! - [`run`]: the catalogue run behind `replenish simulate` and `simulation.csv`.
+//!
+//! Reproducibility: each replication's random streams are derived from the seed, the SKU and
+//! the replication number only (see [`streams_for`]), so results do not depend on the thread
+//! count, and every policy compared sees the same demand (common random numbers).
+
+pub mod demand;
+pub mod engine;
+pub mod kpi;
+pub mod run;
+pub mod scenario;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{order_qty::round_order, PolicyKind, PolicyOutcome};
+use engine::{replicate, Streams, World};
+use kpi::{kpis, KpiSummary, Rep, SimCosts};
+
+/// What a customer does when the item is out of stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerMode {
+    /// Every short unit waits until filled.
+    Backorder,
+    /// Nobody waits: short units are lost.
+    LostSales,
+    /// Each short customer order waits up to a patience drawn from an exponential distribution
+    /// with the item's mean `patience_days`, then cancels (the longer the wait, the more
+    /// customers have cancelled).
+    #[default]
+    Patience,
+}
+
+impl CustomerMode {
+    /// `backorder`, `lost_sales` or `patience`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Backorder => "backorder",
+            Self::LostSales => "lost_sales",
+            Self::Patience => "patience",
+        }
+    }
+}
+
+impl std::str::FromStr for CustomerMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().replace('-', "_").as_str() {
+            "backorder" | "backorders" => Ok(Self::Backorder),
+            "lost_sales" | "lost" => Ok(Self::LostSales),
+            "patience" => Ok(Self::Patience),
+            _ => Err(format!(
+                "unknown customer mode '{s}'; use backorder, lost_sales or patience"
+            )),
+        }
+    }
+}
+
+/// A policy's levels as the simulator applies them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimPolicy {
+    /// Family.
+    pub kind: PolicyKind,
+    /// Reorder point s (unused by `RS`).
+    pub reorder_point: f64,
+    /// Order quantity Q (`sQ`).
+    pub order_quantity: f64,
+    /// Order-up-to level S (`sS`, `RS`, `RsS`).
+    pub order_up_to: f64,
+    /// Review period in days (periodic policies).
+    pub review_days: u32,
+    /// Pack size and MOQ rounding of order-up-to orders; `None` = continuous quantities.
+    pub rounding: Option<(f64, f64)>,
+}
+
+impl SimPolicy {
+    /// The simulator's view of a designed (or given) policy. `rounding` = (MOQ, pack size).
+    pub fn from_outcome(o: &PolicyOutcome, review_days: f64, rounding: Option<(f64, f64)>) -> Self {
+        Self {
+            kind: o.policy,
+            reorder_point: o.reorder_point.unwrap_or(0.0),
+            order_quantity: o.order_quantity.unwrap_or(0.0),
+            order_up_to: o.order_up_to.unwrap_or(0.0),
+            review_days: (review_days.round() as u32).max(1),
+            rounding,
+        }
+    }
+
+    /// Whether day `t` is a review day.
+    #[inline]
+    pub fn reviews_on(&self, t: u32) -> bool {
+        !self.kind.is_periodic() || t % self.review_days == 0
+    }
+
+    /// Units to order at inventory position `pos` (0 = none).
+    #[inline]
+    pub fn order_for(&self, pos: f64) -> f64 {
+        let up_to = |target: f64| {
+            let q = target - pos;
+            match self.rounding {
+                Some((moq, pack)) => round_order(q, moq, pack),
+                None => q,
+            }
+        };
+        match self.kind {
+            PolicyKind::SQ => {
+                if pos <= self.reorder_point && self.order_quantity > 0.0 {
+                    (((self.reorder_point - pos) / self.order_quantity).floor() + 1.0)
+                        * self.order_quantity
+                } else {
+                    0.0
+                }
+            }
+            PolicyKind::MinMax | PolicyKind::RsS => {
+                if pos <= self.reorder_point {
+                    up_to(self.order_up_to)
+                } else {
+                    0.0
+                }
+            }
+            PolicyKind::RS => {
+                if pos < self.order_up_to - 1e-9 {
+                    up_to(self.order_up_to)
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// Stock on day 0 (nothing on order): the top of the policy's range.
+    pub fn initial_stock(&self) -> f64 {
+        match self.kind {
+            PolicyKind::SQ => self.reorder_point + self.order_quantity,
+            _ => self.order_up_to,
+        }
+        .max(0.0)
+    }
+}
+
+/// Lead times for the simulation: an empirical sample, optionally disrupted.
+#[derive(Debug, Clone)]
+pub struct LeadTimeSampler<'a> {
+    /// Observed lead times (days); one value = constant.
+    pub sample: &'a [f64],
+    /// Whether orders may overtake each other (else an order never arrives before an earlier
+    /// one).
+    pub crossing: bool,
+    /// Orders placed on days `start .. end` take `factor` times as long.
+    pub delay: Option<(u32, u32, f64)>,
+    /// Spread multiplier: mean + (L − mean) × spread.
+    pub spread: f64,
+    /// Mean of the sample.
+    pub mean: f64,
+}
+
+impl<'a> LeadTimeSampler<'a> {
+    /// A sampler over `sample` with orders allowed to cross.
+    pub fn new(sample: &'a [f64]) -> Self {
+        let mean = if sample.is_empty() {
+            0.0
+        } else {
+            sample.iter().sum::<f64>() / sample.len() as f64
+        };
+        Self {
+            sample,
+            crossing: true,
+            delay: None,
+            spread: 1.0,
+            mean,
+        }
+    }
+
+    /// Lead time (days) of an order placed on day `t`.
+    #[inline]
+    pub fn sample(&self, rng: &mut ChaCha8Rng, t: u32) -> f64 {
+        let base = match self.sample.len() {
+            0 => 0.0,
+            1 => self.sample[0],
+            n => self.sample[rng.random_range(0..n)],
+        };
+        let mut l = if self.spread == 1.0 {
+            base
+        } else {
+            (self.mean + (base - self.mean) * self.spread).max(0.0)
+        };
+        if let Some((a, b, f)) = self.delay {
+            if t >= a && t < b {
+                l *= f;
+            }
+        }
+        l
+    }
+}
+
+/// splitmix64: decorrelates seeds derived from consecutive integers.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The random streams of replication `rep` of a SKU whose seed is `seed`.
+pub fn streams_for(seed: u64, rep: u64) -> Streams {
+    let base = mix(seed ^ mix(rep));
+    Streams {
+        demand: ChaCha8Rng::seed_from_u64(mix(base ^ 1)),
+        lead: ChaCha8Rng::seed_from_u64(mix(base ^ 2)),
+        customer: ChaCha8Rng::seed_from_u64(mix(base ^ 3)),
+    }
+}
+
+/// Runs `replications` replications and returns their raw tallies.
+pub fn simulate_reps(
+    policy: &SimPolicy,
+    world: &World<'_>,
+    replications: usize,
+    seed: u64,
+) -> Vec<Rep> {
+    (0..replications as u64)
+        .map(|r| {
+            let mut s = streams_for(seed, r);
+            replicate(&mut s, policy, world)
+        })
+        .collect()
+}
+
+/// Runs the replications and summarises their KPIs.
+pub fn simulate(
+    policy: &SimPolicy,
+    world: &World<'_>,
+    costs: &SimCosts,
+    replications: usize,
+    seed: u64,
+) -> KpiSummary {
+    let reps: Vec<[f64; 16]> = simulate_reps(policy, world, replications, seed)
+        .iter()
+        .map(|r| kpis(r, costs))
+        .collect();
+    KpiSummary::of(&reps)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,287 @@
+//! Agreement with inventory theory (exact formulas for the simulator's daily order of events),
+//! invariants, and the customer modes' limits.
+//!
+//! Event order matters for the closed forms: an order placed at the end of day t with lead
+//! time L arrives at the start of day t + L, so the net stock at the end of day t + L + i is
+//! the position after ordering on day t minus the demand of the L + i days t + 1 … t + L + i.
+
+use proptest::prelude::*;
+use statrs::distribution::{Continuous, ContinuousCDF, Discrete, Normal, Poisson as Pois};
+
+use super::*;
+use crate::policy::normal::loss;
+use demand::{DemandDist, DemandSampler};
+use engine::Inaccuracy;
+
+fn world(demand: DemandSampler<'_>, lead: &[f64], mode: CustomerMode, days: u32) -> World<'static> {
+    // Lead-time sample leaked for the 'static world of a test.
+    let lead: &'static [f64] = Box::leak(lead.to_vec().into_boxed_slice());
+    let demand = demand.into_owned_parametric();
+    World {
+        demand,
+        lead: LeadTimeSampler::new(lead),
+        mode,
+        mean_patience: 5.0,
+        inaccuracy: Inaccuracy::default(),
+        days,
+        warmup: 200,
+    }
+}
+
+fn policy(kind: PolicyKind, s: f64, q: f64, big_s: f64, review: u32) -> SimPolicy {
+    SimPolicy {
+        kind,
+        reorder_point: s,
+        order_quantity: q,
+        order_up_to: big_s,
+        review_days: review,
+        rounding: None,
+    }
+}
+
+fn costs() -> SimCosts {
+    SimCosts {
+        holding_per_unit_year: 2.0,
+        order_cost: 30.0,
+        shortage_cost: 5.0,
+    }
+}
+
+fn std_normal() -> Normal {
+    Normal::new(0.0, 1.0).unwrap()
+}
+
+/// Second-order loss G₂(k) = ∫ₖ^∞ G(x) dx = ½[(k² + 1)(1 − Φ(k)) − kφ(k)].
+fn g2(k: f64) -> f64 {
+    let n = std_normal();
+    0.5 * ((k * k + 1.0) * (1.0 - n.cdf(k)) - k * n.pdf(k))
+}
+
+/// E[(D_n − S)⁺] for n days of N(d, σ²) demand.
+fn excess(n: f64, d: f64, sd: f64, level: f64) -> f64 {
+    let s = sd * n.sqrt();
+    s * loss((level - n * d) / s)
+}
+
+fn within(name: &str, sim: &KpiSummary, key: &str, exact: f64) {
+    let (m, h) = (sim.get(key), sim.half_width(key));
+    eprintln!("{name} {key}: simulated {m:.6} ± {h:.6}, exact {exact:.6}");
+    assert!(
+        (m - exact).abs() <= h,
+        "{name}: simulated {key} {m:.6} ± {h:.6} does not cover the exact {exact:.6}"
+    );
+}
+
+#[test]
+fn periodic_order_up_to_matches_the_exact_formulas() {
+    // (R,S): d = 10, σ = 2 per day (normal, truncation at 0 negligible: 5σ), L = 5, R = 7,
+    // S = 122. Backlog at the end of day t + L + i is (D_{L+i} − S)⁺ for i = 0..R−1; new
+    // shortfalls per cycle = E(D_{L+R−1} − S)⁺ − E(D_{L−1} − S)⁺; fill rate = 1 − that / (R·d).
+    let (d, sd, l, r, big_s) = (10.0, 2.0, 5.0, 7u32, 122.0);
+    let w = world(
+        DemandSampler::parametric(DemandDist::Normal, d, sd),
+        &[l],
+        CustomerMode::Backorder,
+        200 + 7 * 2000,
+    );
+    let sim = simulate(
+        &policy(PolicyKind::RS, 0.0, 0.0, big_s, r),
+        &w,
+        &costs(),
+        40,
+        7,
+    );
+    let rf = f64::from(r);
+    let short = excess(l + rf - 1.0, d, sd, big_s) - excess(l - 1.0, d, sd, big_s);
+    within("RS", &sim, "fill_rate", 1.0 - short / (rf * d));
+    let backlog = (0..r)
+        .map(|i| excess(l + f64::from(i), d, sd, big_s))
+        .sum::<f64>()
+        / rf;
+    within("RS", &sim, "mean_backlog", backlog);
+    // Mean on hand = E[net stock] + E[backlog]; E[net stock] = S − d·(L + (R − 1)/2).
+    within(
+        "RS",
+        &sim,
+        "mean_on_hand",
+        big_s - d * (l + (rf - 1.0) / 2.0) + backlog,
+    );
+}
+
+#[test]
+fn continuous_review_s_q_matches_the_exact_formulas() {
+    // (s,nQ) with daily review and continuous demand: the position after ordering is uniform
+    // on (s, s + Q] and independent of the next L days' demand, so the end-of-day backlog is
+    // E[(D_L − Y)⁺] = σ_L²/Q·[G₂(k_s) − G₂(k_{s+Q})]. Units short on a day:
+    // E[min(D₁, (D_{L−1} − Y + D₁)⁺)], integrated numerically below.
+    let (d, sd, l, q, s) = (10.0, 3.0, 9.0, 100.0, 100.0);
+    let w = world(
+        DemandSampler::parametric(DemandDist::Normal, d, sd),
+        &[l],
+        CustomerMode::Backorder,
+        200 + 20_000,
+    );
+    let sim = simulate(&policy(PolicyKind::SQ, s, q, 0.0, 1), &w, &costs(), 40, 11);
+    let sl = sd * l.sqrt();
+    let mu = d * l;
+    let backlog = sl * sl / q * (g2((s - mu) / sl) - g2((s + q - mu) / sl));
+    within("sQ", &sim, "mean_backlog", backlog);
+
+    // E[short per day]: Y ~ U(s, s+Q], U = D_{L−1} ~ N((L−1)d, (L−1)σ²), D₁ ~ N(d, σ²).
+    // short = D₁ if U ≥ Y, else E[(U − Y + D₁)⁺ | U, Y] = σ·G((Y − U − d)/σ).
+    let n = std_normal();
+    let (mu_u, sd_u) = ((l - 1.0) * d, sd * (l - 1.0).sqrt());
+    let (ny, nu) = (400, 2400);
+    let mut short = 0.0;
+    for i in 0..ny {
+        let y = s + q * (i as f64 + 0.5) / ny as f64;
+        let lo = mu_u - 8.0 * sd_u;
+        let step = 16.0 * sd_u / nu as f64;
+        let mut e = 0.0;
+        for j in 0..nu {
+            let u = lo + step * (j as f64 + 0.5);
+            let pdf = n.pdf((u - mu_u) / sd_u) / sd_u * step;
+            e += pdf
+                * if u >= y {
+                    d
+                } else {
+                    sd * loss((y - u - d) / sd)
+                };
+        }
+        short += e / ny as f64;
+    }
+    within("sQ", &sim, "fill_rate", 1.0 - short / d);
+}
+
+#[test]
+fn poisson_base_stock_matches_the_exact_formulas() {
+    // Base stock S = 16 (order up to S every day: RS with R = 1), Poisson(3) demand, L = 4.
+    // Backlog at the end of day t + L = (D_L − S)⁺ with D_L ~ Poisson(12); units short on a day
+    // = E[min(D₁, (D_{L−1} + D₁ − S)⁺)] by a double sum over Poisson probabilities.
+    let (lambda, l, big_s) = (3.0, 4u32, 16.0);
+    let w = world(
+        DemandSampler::parametric(DemandDist::Poisson, lambda, 0.0),
+        &[f64::from(l)],
+        CustomerMode::Backorder,
+        200 + 20_000,
+    );
+    let sim = simulate(
+        &policy(PolicyKind::RS, 0.0, 0.0, big_s, 1),
+        &w,
+        &costs(),
+        40,
+        5,
+    );
+    let dl = Pois::new(lambda * f64::from(l)).unwrap();
+    let backlog: f64 = (0..200u64)
+        .map(|k| dl.pmf(k) * (k as f64 - big_s).max(0.0))
+        .sum();
+    within("base stock", &sim, "mean_backlog", backlog);
+    let d1 = Pois::new(lambda).unwrap();
+    let du = Pois::new(lambda * f64::from(l - 1)).unwrap();
+    let mut short = 0.0;
+    for u in 0..120u64 {
+        for x in 0..60u64 {
+            let s = (x as f64).min((u as f64 + x as f64 - big_s).max(0.0));
+            short += du.pmf(u) * d1.pmf(x) * s;
+        }
+    }
+    within("base stock", &sim, "fill_rate", 1.0 - short / lambda);
+}
+
+#[test]
+fn lost_sales_never_backorders_and_patience_limits() {
+    let base = |mode, patience| {
+        let mut w = world(
+            DemandSampler::parametric(DemandDist::Gamma, 8.0, 6.0),
+            &[4.0, 6.0, 9.0, 14.0],
+            mode,
+            200 + 730,
+        );
+        w.mean_patience = patience;
+        let p = policy(PolicyKind::MinMax, 50.0, 0.0, 120.0, 1);
+        simulate_reps(&p, &w, 20, 3)
+    };
+    for r in base(CustomerMode::LostSales, 5.0) {
+        assert!(r.backordered.abs() < 1e-12 && r.filled_later.abs() < 1e-12);
+        assert!(r.lost > 0.0, "the case should have shortages");
+    }
+    // Patience → ∞ is backorder mode; patience → 0 is lost sales (cancellations = lost).
+    let back = base(CustomerMode::Backorder, 5.0);
+    let long = base(CustomerMode::Patience, 1e12);
+    for (a, b) in back.iter().zip(&long) {
+        assert_eq!(a, b);
+    }
+    let lost = base(CustomerMode::LostSales, 5.0);
+    let short = base(CustomerMode::Patience, 1e-12);
+    for (a, b) in lost.iter().zip(&short) {
+        assert!((a.served - b.served).abs() < 1e-9);
+        assert!((a.on_hand_sum - b.on_hand_sum).abs() < 1e-9);
+        assert_eq!(a.orders, b.orders);
+        assert!((a.lost - b.cancelled).abs() < 1e-9);
+        assert!(b.backordered.abs() < 1e-12);
+    }
+    // In between, some wait and some cancel.
+    let mid = base(CustomerMode::Patience, 3.0);
+    assert!(mid
+        .iter()
+        .any(|r| r.cancelled > 0.0 && r.filled_later > 0.0));
+}
+
+fn modes() -> impl Strategy<Value = CustomerMode> {
+    prop_oneof![
+        Just(CustomerMode::Backorder),
+        Just(CustomerMode::LostSales),
+        Just(CustomerMode::Patience)
+    ]
+}
+
+fn kinds() -> impl Strategy<Value = PolicyKind> {
+    prop_oneof![
+        Just(PolicyKind::SQ),
+        Just(PolicyKind::MinMax),
+        Just(PolicyKind::RS),
+        Just(PolicyKind::RsS)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn units_balance_and_stock_never_goes_negative(
+        mode in modes(), kind in kinds(), mean in 0.2f64..30.0, cv in 0.0f64..2.0,
+        s in 0.0f64..200.0, gap in 1.0f64..300.0, review in 1u32..15, seed in any::<u64>(),
+        shrink in 0.0f64..0.01, delay in 1.0f64..3.0,
+    ) {
+        let mut w = world(
+            DemandSampler::parametric(DemandDist::NegBin, mean, mean * cv + mean.sqrt()),
+            &[2.0, 5.0, 11.0, 30.0],
+            mode,
+            120 + 365,
+        );
+        w.warmup = 120;
+        w.inaccuracy = Inaccuracy { shrink_per_day: shrink };
+        w.lead.delay = Some((100, 160, delay));
+        w.lead.crossing = seed % 2 == 0;
+        let p = SimPolicy {
+            kind,
+            reorder_point: s,
+            order_quantity: gap,
+            order_up_to: s + gap,
+            review_days: review,
+            rounding: Some((3.0, 6.0)),
+        };
+        let reps = simulate_reps(&p, &w, 4, seed);
+        for r in &reps {
+            let accounted = r.served + r.filled_later + r.cancelled + r.lost + r.waiting_end;
+            prop_assert!((r.demand - accounted).abs() <= 1e-6 * (1.0 + r.demand),
+                "demand {} vs accounted {}", r.demand, accounted);
+            prop_assert!(r.min_on_hand >= -1e-9, "on hand went to {}", r.min_on_hand);
+            let k = kpi::kpis(r, &costs());
+            prop_assert!((0.0..=1.0).contains(&k[0]));
+            prop_assert!((0.0..=1.0).contains(&k[1]));
+        }
+        // Same seed, same result.
+        prop_assert_eq!(reps, simulate_reps(&p, &w, 4, seed));
+    }
+}
