@@ -147,7 +147,7 @@ fn generated_set_validates_cleanly() {
 
 #[test]
 fn stages_not_built_yet_say_so_and_fail() {
-    for stage in ["run", "simulate", "report"] {
+    for stage in ["run", "report"] {
         replenish()
             .arg(stage)
             .assert()

@@ -7,4 +7,5 @@ mod forecast_reference;
 mod loading;
 mod plan;
 mod policy_cli;
+mod simulate;
 mod util;

@@ -23,6 +23,7 @@ mod forecast;
 mod generate;
 mod plan;
 mod policy;
+mod simulate;
 mod validate;
 
 use std::{
@@ -88,11 +89,12 @@ pub enum Command {
         after_help = "Examples:\n  replenish plan                                      # the bundled example\n  replenish plan --config plan.toml --out reports/plan\n  replenish plan --policy RS --service-measure fill_rate --method empirical"
     )]
     Plan(plan::PlanArgs),
-    /// Compare policies and scenarios by Monte Carlo simulation (not built yet).
+    /// Compare policy families under baseline and disruption scenarios by Monte Carlo
+    /// simulation: fill rate, backorders, waits, cancellations and costs per SKU and portfolio.
     #[command(
-        after_help = "Example:\n  replenish simulate --config data/plan.toml --out reports/sim"
+        after_help = "Examples:\n  replenish simulate                                   # the bundled example\n  replenish simulate --config plan.toml --out reports/sim --replications 500\n  replenish simulate --customer backorder --policies sS,RS --scenarios baseline,supplier_delay"
     )]
-    Simulate(NotBuilt),
+    Simulate(simulate::SimulateArgs),
     /// One-SKU safety stock, reorder point and order quantity calculator, and the reverse
     /// what-if (the service given levels deliver).
     #[command(
@@ -129,12 +131,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Forecast(a) => return forecast::run(a, &cli.global),
         Command::Plan(a) => return plan::run(a, &cli.global),
         Command::Policy(a) => return policy::run(a, &cli.global),
+        Command::Simulate(a) => return simulate::run(a, &cli.global),
         Command::Run(_) => "run",
-        Command::Simulate(_) => "simulate",
         Command::Report(_) => "report",
     };
     eprintln!(
-        "replenish {stage}: this stage is not built yet; `replenish validate`, `forecast`, `plan`, `policy` and `generate` are available"
+        "replenish {stage}: this stage is not built yet; `replenish validate`, `forecast`, `plan`, `simulate`, `policy` and `generate` are available"
     );
     Ok(ExitCode::from(2))
 }

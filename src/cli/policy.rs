@@ -6,9 +6,17 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
-use replenish::policy::{
-    design, evaluate, Levels, Method, OrderRule, PolicyError, PolicyInput, PolicyKind,
-    PolicyOutcome, ServiceMeasure,
+use replenish::{
+    policy::{
+        design, evaluate, normal::z_for_cycle_service, Levels, Method, OrderRule, PolicyError,
+        PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
+    },
+    sim::{
+        demand::{DemandDist, DemandSampler},
+        engine::{Inaccuracy, World},
+        kpi::{KpiSummary, SimCosts},
+        simulate, CustomerMode, LeadTimeSampler, SimPolicy,
+    },
 };
 use serde_json::json;
 
@@ -75,6 +83,31 @@ pub struct PolicyArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also simulate the policy (Monte Carlo) and report the simulated KPIs next to the
+    /// analytic ones.
+    #[arg(long)]
+    pub simulate: bool,
+    /// Simulated days counted (after a warm-up of --warmup-days).
+    #[arg(long, value_name = "N", default_value_t = 365)]
+    pub days: u32,
+    /// Warm-up days not counted.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub warmup_days: u32,
+    /// Replications.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub replications: usize,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Daily demand distribution: normal (truncated at 0), gamma, poisson or negbin.
+    #[arg(long, value_name = "DIST", default_value = "normal")]
+    pub demand_dist: DemandDist,
+    /// Customer behaviour when out of stock: backorder, lost_sales or patience.
+    #[arg(long, value_name = "MODE", default_value = "backorder")]
+    pub customer: CustomerMode,
+    /// Mean customer patience (days) for --customer patience.
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    pub patience_days: f64,
 }
 
 fn flag(e: PolicyError) -> anyhow::Error {
@@ -169,14 +202,101 @@ pub fn to_json(o: &PolicyOutcome) -> serde_json::Value {
     })
 }
 
+/// Keys of the `simulated` object, and the KPI each reports.
+const SIMULATED: [(&str, &str); 12] = [
+    ("fill_rate", "fill_rate"),
+    ("cycle_service_level", "cycle_service_level"),
+    ("backorder_rate", "backorder_rate"),
+    ("mean_wait_days", "mean_wait_days"),
+    ("p95_wait_days", "p95_wait_days"),
+    ("cancellation_rate", "cancellation_rate"),
+    ("lost_sales_rate", "lost_sales_rate"),
+    ("stockout_day_share", "stockout_day_share"),
+    ("mean_on_hand", "mean_on_hand"),
+    ("mean_backlog", "mean_backlog"),
+    ("orders_per_year", "orders_per_year"),
+    ("annual_total_cost", "total_cost"),
+];
+
+/// Lead times for the simulation: the constant, or 1,000 evenly spaced quantiles of a normal
+/// with the given mean and sd, cut at 0.
+fn lead_time_sample(mean: f64, sd: f64) -> Vec<f64> {
+    if sd <= 0.0 {
+        return vec![mean];
+    }
+    (0..1000)
+        .map(|i| (mean + sd * z_for_cycle_service((f64::from(i) + 0.5) / 1000.0)).max(0.0))
+        .collect()
+}
+
+/// Simulates the computed policy with the flags' demand and customer model.
+///
+/// # Errors
+/// Invalid simulation flags, named.
+pub fn simulate_policy(
+    a: &PolicyArgs,
+    input: &PolicyInput,
+    o: &PolicyOutcome,
+) -> Result<KpiSummary> {
+    if a.days == 0 || a.replications < 2 {
+        bail!(
+            "--days should be >= 1 and --replications >= 2, but are {} and {}",
+            a.days,
+            a.replications
+        );
+    }
+    if !(a.patience_days.is_finite() && a.patience_days > 0.0) {
+        bail!("--patience-days should be > 0, but is {}", a.patience_days);
+    }
+    let lead = lead_time_sample(input.lead_time, input.lead_time_sd);
+    let world = World {
+        demand: DemandSampler::parametric(a.demand_dist, input.demand_mean, input.demand_sd),
+        lead: LeadTimeSampler::new(&lead),
+        mode: a.customer,
+        mean_patience: a.patience_days,
+        inaccuracy: Inaccuracy::default(),
+        days: a.warmup_days + a.days,
+        warmup: a.warmup_days,
+    };
+    let policy =
+        SimPolicy::from_outcome(o, input.review_period, Some((input.moq, input.pack_size)));
+    let costs = SimCosts {
+        holding_per_unit_year: input.holding_cost,
+        order_cost: input.order_cost,
+        shortage_cost: 0.0,
+    };
+    Ok(simulate(&policy, &world, &costs, a.replications, a.seed))
+}
+
+fn simulated_json(k: &KpiSummary) -> serde_json::Value {
+    let mut obj = serde_json::Map::new();
+    let mut ci = serde_json::Map::new();
+    for (key, kpi) in SIMULATED {
+        obj.insert(key.into(), json!(k.get(kpi)));
+        ci.insert(key.into(), json!(k.half_width(kpi)));
+    }
+    obj.insert("replications".into(), json!(k.replications));
+    obj.insert("ci95".into(), serde_json::Value::Object(ci));
+    serde_json::Value::Object(obj)
+}
+
 /// Runs the calculator.
 ///
 /// # Errors
 /// A flag out of range, named.
 pub fn run(a: &PolicyArgs, _global: &Global) -> Result<ExitCode> {
     let o = compute(a)?;
+    let sim = if a.simulate {
+        Some(simulate_policy(a, &input_of(a)?, &o)?)
+    } else {
+        None
+    };
     if a.json {
-        outln!("{}", serde_json::to_string_pretty(&to_json(&o))?);
+        let mut v = to_json(&o);
+        if let Some(k) = &sim {
+            v["simulated"] = simulated_json(k);
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
     let v = to_json(&o);
@@ -220,6 +340,23 @@ pub fn run(a: &PolicyArgs, _global: &Global) -> Result<ExitCode> {
             other => other.as_str().unwrap_or_default().to_string(),
         };
         outln!("{key:<32} {cell}");
+    }
+    if let Some(k) = &sim {
+        outln!(
+            "\nsimulated ({} replications x {} days, {} demand, {} customers; ± = 95% interval)",
+            k.replications,
+            a.days,
+            format!("{:?}", a.demand_dist).to_lowercase(),
+            a.customer.name()
+        );
+        for (key, kpi) in SIMULATED {
+            let (m, h) = (k.get(kpi), k.half_width(kpi));
+            if key.ends_with("rate") || key.ends_with("level") || key.ends_with("share") {
+                outln!("{key:<32} {:.2}% ± {:.2}%", 100.0 * m, 100.0 * h);
+            } else {
+                outln!("{key:<32} {m:.2} ± {h:.2}");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,8 +16,9 @@
 //! | `orders_per_year` | orders placed × 365 / days |
 //! | costs per year | holding = holding cost per unit-year × mean on hand; ordering = order cost × orders per year; shortage = shortage cost per unit × (units backordered + lost) per year; total = the sum |
 //!
-//! A ratio with nothing to count (no demand, no cycle) is 1 for service KPIs and 0 for waits.
-//! The 95% interval is mean ± 1.96 × sd / √replications.
+//! A ratio with nothing to count (no demand, no cycle) is 1 for service KPIs. Waits are
+//! averaged over the replications that had a backorder filled (0 when none had). The 95%
+//! interval is mean ± 1.96 × sd / √n over the n replications counted.
 
 use serde::Serialize;
 
@@ -172,9 +173,13 @@ pub fn kpis(r: &Rep, c: &SimCosts) -> [f64; 16] {
         if r.filled_later > 0.0 {
             r.wait_sum / r.filled_later
         } else {
-            0.0
+            f64::NAN
         },
-        r.p95_wait(),
+        if r.filled_later > 0.0 {
+            r.p95_wait()
+        } else {
+            f64::NAN
+        },
         ratio(r.cancelled, 0.0),
         ratio(r.lost, 0.0),
         f64::from(r.stockout_days) / days,
@@ -203,13 +208,21 @@ pub struct KpiSummary {
 impl KpiSummary {
     /// Summarises per-replication KPI vectors.
     pub fn of(reps: &[[f64; 16]]) -> Self {
-        let n = reps.len().max(1) as f64;
         let mut mean = [0.0; 16];
         let mut ci95 = [0.0; 16];
         for k in 0..16 {
-            let m = reps.iter().map(|r| r[k]).sum::<f64>() / n;
-            let var = if reps.len() > 1 {
-                reps.iter().map(|r| (r[k] - m).powi(2)).sum::<f64>() / (n - 1.0)
+            let vals: Vec<f64> = reps
+                .iter()
+                .map(|r| r[k])
+                .filter(|v| v.is_finite())
+                .collect();
+            if vals.is_empty() {
+                continue;
+            }
+            let n = vals.len() as f64;
+            let m = vals.iter().sum::<f64>() / n;
+            let var = if vals.len() > 1 {
+                vals.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)
             } else {
                 0.0
             };

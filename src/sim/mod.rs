@@ -17,6 +17,7 @@
 pub mod demand;
 pub mod engine;
 pub mod kpi;
+pub mod output;
 pub mod run;
 pub mod scenario;
 
@@ -191,7 +192,7 @@ impl<'a> LeadTimeSampler<'a> {
             1 => self.sample[0],
             n => self.sample[rng.random_range(0..n)],
         };
-        let mut l = if self.spread == 1.0 {
+        let mut l = if (self.spread - 1.0).abs() < f64::EPSILON {
             base
         } else {
             (self.mean + (base - self.mean) * self.spread).max(0.0)

@@ -201,8 +201,6 @@ pub fn portfolio(rows: &[SimRow]) -> Vec<PortfolioRow> {
         a[7] += d * m[csl];
         a[8] += waited * m[w];
         a[9] += 1.0;
-        // Value and cost sums kept apart below.
-        let _ = (oh, tc);
     }
     let mut value_cost: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
     for r in rows {

@@ -131,15 +131,15 @@ fn continuous_review_s_q_matches_the_exact_formulas() {
     // short = D₁ if U ≥ Y, else E[(U − Y + D₁)⁺ | U, Y] = σ·G((Y − U − d)/σ).
     let n = std_normal();
     let (mu_u, sd_u) = ((l - 1.0) * d, sd * (l - 1.0).sqrt());
-    let (ny, nu) = (400, 2400);
+    let (ny, nu) = (400u32, 2400u32);
     let mut short = 0.0;
     for i in 0..ny {
-        let y = s + q * (i as f64 + 0.5) / ny as f64;
+        let y = s + q * (f64::from(i) + 0.5) / f64::from(ny);
         let lo = mu_u - 8.0 * sd_u;
-        let step = 16.0 * sd_u / nu as f64;
+        let step = 16.0 * sd_u / f64::from(nu);
         let mut e = 0.0;
         for j in 0..nu {
-            let u = lo + step * (j as f64 + 0.5);
+            let u = lo + step * (f64::from(j) + 0.5);
             let pdf = n.pdf((u - mu_u) / sd_u) / sd_u * step;
             e += pdf
                 * if u >= y {
@@ -148,7 +148,7 @@ fn continuous_review_s_q_matches_the_exact_formulas() {
                     sd * loss((y - u - d) / sd)
                 };
         }
-        short += e / ny as f64;
+        short += e / f64::from(ny);
     }
     within("sQ", &sim, "fill_rate", 1.0 - short / d);
 }

@@ -1,0 +1,162 @@
+//! `replenish simulate` and `replenish policy --simulate` end to end.
+
+use assert_cmd::Command;
+
+use crate::util::{col, read_csv};
+
+fn replenish() -> Command {
+    Command::cargo_bin("replenish").unwrap()
+}
+
+fn run_sim(dir: &std::path::Path, threads: &str) {
+    replenish()
+        .args([
+            "simulate",
+            "-q",
+            "--threads",
+            threads,
+            "--replications",
+            "20",
+            "--days",
+            "180",
+            "--policies",
+            "sS,RS",
+            "--scenarios",
+            "baseline,supplier_delay",
+            "--out",
+        ])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn simulate_the_bundled_example() {
+    let dir = tempfile::tempdir().unwrap();
+    run_sim(dir.path(), "2");
+    let (h, rows) = read_csv(&dir.path().join("simulation.csv"));
+    let c = |n| col(&h, n);
+    assert!(!rows.is_empty());
+    // Every SKU has one row per policy and scenario.
+    let mut per_sku = std::collections::BTreeMap::<&str, usize>::new();
+    for r in &rows {
+        *per_sku.entry(r[c("sku")].as_str()).or_default() += 1;
+        let fill: f64 = r[c("fill_rate")].parse().unwrap();
+        let back: f64 = r[c("backorder_rate")].parse().unwrap();
+        let cancel: f64 = r[c("cancellation_rate")].parse().unwrap();
+        assert!((0.0..=1.0).contains(&fill) && back >= 0.0 && cancel >= 0.0);
+        // Patience customers: unserved units either wait overnight or cancel at once, so
+        // 1 − fill = backordered + cancelled-at-once ≥ backorder rate.
+        assert!(1.0 - fill >= back - 1e-4, "{r:?}");
+        assert!(["sS", "RS"].contains(&r[c("policy")].as_str()));
+        assert!(["baseline", "supplier_delay"].contains(&r[c("scenario")].as_str()));
+        assert_eq!(r[c("customer")], "patience");
+    }
+    assert!(per_sku.values().all(|&n| n == 4), "{per_sku:?}");
+    // A supplier delay cannot improve the portfolio fill rate (same demand, later receipts).
+    let (ph, prow) = read_csv(&dir.path().join("simulation_portfolio.csv"));
+    let fill = |policy: &str, scenario: &str| -> f64 {
+        prow.iter()
+            .find(|r| r[col(&ph, "policy")] == policy && r[col(&ph, "scenario")] == scenario)
+            .map(|r| r[col(&ph, "fill_rate")].parse().unwrap())
+            .unwrap()
+    };
+    for p in ["sS", "RS"] {
+        assert!(
+            fill(p, "supplier_delay") <= fill(p, "baseline") + 1e-9,
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn simulate_is_identical_at_any_thread_count() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    run_sim(a.path(), "1");
+    run_sim(b.path(), "2");
+    for name in ["simulation.csv", "simulation_portfolio.csv"] {
+        let x = std::fs::read(a.path().join(name)).unwrap();
+        let y = std::fs::read(b.path().join(name)).unwrap();
+        assert!(!x.is_empty());
+        assert!(x == y, "{name} differs between 1 and 2 threads");
+    }
+}
+
+/// E[(D_n − S)⁺] for n days of N(d, sd²) demand.
+fn excess(n: f64, d: f64, sd: f64, level: f64) -> f64 {
+    let s = sd * n.sqrt();
+    s * replenish::policy::normal::loss((level - n * d) / s)
+}
+
+#[test]
+fn policy_simulate_agrees_with_the_exact_periodic_figures() {
+    // (R,S), R = 7, L = 5 constant, N(10, 2²) demand, CSL 70%. The simulator reviews after
+    // the day's sales and receives at the start of day t + L, so an order covers L + R − 1
+    // days of demand: fill rate = 1 − [E(D_{L+R−1} − S)⁺ − E(D_{L−1} − S)⁺] / (R·d). Orders
+    // are whole units (pack size 1: the position after ordering is in [S, S + 1)), so the
+    // simulated fill rate lies between the exact figures at S and at S + 1. The textbook
+    // figure (protection L + R) is conservative by one day of demand.
+    let out = replenish()
+        .args([
+            "policy",
+            "--demand-mean",
+            "10",
+            "--demand-sd",
+            "2",
+            "--lead-time",
+            "5",
+            "--policy",
+            "RS",
+            "--review-period",
+            "7",
+            "--service-level",
+            "0.7",
+            "--simulate",
+            "--replications",
+            "100",
+            "--days",
+            "730",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let sim = &v["simulated"];
+    for k in [
+        "fill_rate",
+        "cycle_service_level",
+        "backorder_rate",
+        "mean_wait_days",
+        "p95_wait_days",
+        "cancellation_rate",
+        "lost_sales_rate",
+        "stockout_day_share",
+        "mean_on_hand",
+        "mean_backlog",
+        "orders_per_year",
+        "annual_total_cost",
+    ] {
+        assert!(sim[k].is_number(), "simulated.{k}");
+        assert!(sim["ci95"][k].is_number(), "simulated.ci95.{k}");
+    }
+    let big_s = v["order_up_to"].as_f64().unwrap();
+    let exact =
+        |level: f64| 1.0 - (excess(11.0, 10.0, 2.0, level) - excess(4.0, 10.0, 2.0, level)) / 70.0;
+    let (lo, hi) = (exact(big_s), exact(big_s + 1.0));
+    let simulated = sim["fill_rate"].as_f64().unwrap();
+    let h = sim["ci95"]["fill_rate"].as_f64().unwrap();
+    assert!(
+        simulated >= lo - h && simulated <= hi + h,
+        "simulated {simulated} ± {h} outside the exact range [{lo}, {hi}]"
+    );
+    assert!(simulated > v["expected_fill_rate"].as_f64().unwrap());
+    // Weekly orders: 365 / 7 a year.
+    assert!((sim["orders_per_year"].as_f64().unwrap() - 365.0 / 7.0).abs() < 0.5);
+    // Full backorders: nothing cancelled or lost.
+    assert!(sim["cancellation_rate"].as_f64().unwrap().abs() < 1e-12);
+    assert!(sim["lost_sales_rate"].as_f64().unwrap().abs() < 1e-12);
+}
