@@ -135,6 +135,8 @@ pub enum DemandSource {
 /// | `crossing` | true | orders may overtake each other |
 /// | `policies` | sQ, sS, RS, RsS | policy families compared |
 /// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`crate::sim::scenario`] |
+/// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target fill rate in simulation (baseline), written to `optimised.csv` |
+/// | `optimise_replications` | 40 | replications per candidate in that search (the reported figures use `replications`) |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SimulationSettings {
@@ -156,6 +158,10 @@ pub struct SimulationSettings {
     pub policies: Vec<PolicyKind>,
     /// Scenarios.
     pub scenarios: Vec<crate::sim::scenario::Scenario>,
+    /// Whether `simulate` also runs the simulation-optimisation.
+    pub optimise: bool,
+    /// Replications per candidate in the optimisation.
+    pub optimise_replications: usize,
 }
 
 impl Default for SimulationSettings {
@@ -175,6 +181,8 @@ impl Default for SimulationSettings {
                 PolicyKind::RsS,
             ],
             scenarios: crate::sim::scenario::Scenario::defaults(),
+            optimise: true,
+            optimise_replications: 40,
         }
     }
 }
@@ -245,6 +253,7 @@ pub enum SafetyStockMethod {
 /// | `draws` | 4000 | Monte Carlo draws per SKU for the empirical method |
 /// | `seed` | 42 | seed of the Monte Carlo (per SKU streams derive from it and the SKU) |
 /// | `min_history_days` | 56 | SKUs with less sales history are flagged REVIEW |
+/// | `levels` | `analytic` | `simulated`: replace the formula's levels by the cheapest ones meeting the SKU's target as a fill rate in simulation (`[simulation]` settings, baseline) |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicySettings {
@@ -266,6 +275,20 @@ pub struct PolicySettings {
     pub seed: u64,
     /// SKUs with fewer days of sales history are flagged REVIEW.
     pub min_history_days: u32,
+    /// `analytic` (the formulas) or `simulated` (the cheapest levels meeting the target fill
+    /// rate in simulation, see [`crate::optimize`]).
+    pub levels: LevelSource,
+}
+
+/// Where the policy levels used by `plan` come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelSource {
+    /// The safety-stock formulas.
+    #[default]
+    Analytic,
+    /// Simulation-optimised levels (baseline scenario of `[simulation]`).
+    Simulated,
 }
 
 impl Default for PolicySettings {
@@ -280,6 +303,7 @@ impl Default for PolicySettings {
             draws: 4000,
             seed: 42,
             min_history_days: 56,
+            levels: LevelSource::Analytic,
         }
     }
 }

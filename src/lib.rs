@@ -29,6 +29,7 @@ pub mod forecast;
 pub mod generate;
 pub mod io;
 pub mod leadtime;
+pub mod optimize;
 pub mod plan;
 pub mod policy;
 pub mod recommend;

@@ -67,6 +67,55 @@ fn simulate_the_bundled_example() {
             "{p}"
         );
     }
+
+    // optimised.csv: every SKU and family; where the target is met, the simulated fill rate
+    // reaches it, and the level change is the difference of the levels written.
+    let (oh, orows) = read_csv(&dir.path().join("optimised.csv"));
+    let o = |r: &Vec<String>, n: &str| r[col(&oh, n)].clone();
+    assert_eq!(orows.len(), per_sku.len() * 2);
+    for r in &orows {
+        let num = |n: &str| o(r, n).parse::<f64>().unwrap();
+        if o(r, "met") == "true" {
+            assert!(
+                num("optimised_fill_rate") >= num("target_fill_rate") - 1e-9,
+                "{r:?}"
+            );
+        }
+        let level = if o(r, "policy") == "RS" {
+            "order_up_to"
+        } else {
+            "reorder_point"
+        };
+        let change = num(&format!("optimised_{level}")) - num(&format!("analytic_{level}"));
+        assert!((change - num("level_change")).abs() < 1e-3, "{r:?}");
+    }
+}
+
+#[test]
+fn plan_with_simulated_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    replenish()
+        .args(["plan", "-q", "--levels", "simulated", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&dir.path().join("policy.csv"));
+    let mut simulated = 0;
+    for r in &rows {
+        if r[col(&h, "method")] == "simulated" {
+            simulated += 1;
+            let fill: f64 = r[col(&h, "expected_fill_rate")].parse().unwrap();
+            let target: f64 = r[col(&h, "target")].parse().unwrap();
+            assert!(fill >= target - 1e-9, "{r:?}");
+        } else {
+            // Only SKUs without forecast demand keep analytic levels.
+            let d: f64 = r[col(&h, "demand_mean_per_day")].parse().unwrap();
+            assert!(d.abs() < 1e-12, "{r:?}");
+        }
+    }
+    assert!(simulated > 0);
+    let (_, recs) = read_csv(&dir.path().join("recommendations.csv"));
+    assert_eq!(recs.len(), rows.len());
 }
 
 #[test]

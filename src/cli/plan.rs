@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{bail, Result};
 use clap::Args;
 use replenish::{
-    config::SafetyStockMethod,
+    config::{LevelSource, SafetyStockMethod},
     forecast::output::{write_accuracy, write_classes, write_forecasts},
     plan::{
         output::{
@@ -46,6 +46,20 @@ pub struct PlanArgs {
     /// Seed of the Monte Carlo for empirical safety stock (overrides `[policy] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Policy levels: analytic (the formulas) or simulated (the cheapest levels meeting each
+    /// SKU's target fill rate in simulation) (overrides `[policy] levels`).
+    #[arg(long, value_name = "analytic|simulated", value_parser = parse_levels)]
+    pub levels: Option<LevelSource>,
+}
+
+fn parse_levels(s: &str) -> Result<LevelSource, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "analytic" => Ok(LevelSource::Analytic),
+        "simulated" | "simulation" => Ok(LevelSource::Simulated),
+        _ => Err(format!(
+            "'{s}' is not a level source; use analytic or simulated"
+        )),
+    }
 }
 
 fn parse_measure(s: &str) -> Result<ServiceMeasure, String> {
@@ -87,6 +101,9 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
     }
     if let Some(s) = args.seed {
         config.policy.seed = s;
+    }
+    if let Some(l) = args.levels {
+        config.policy.levels = l;
     }
     if let Some(h) = args.horizon {
         if h == 0 {

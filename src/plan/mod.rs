@@ -40,7 +40,7 @@ use serde::Serialize;
 use crate::{
     calendar::{DemandSeries, Freq},
     classify::{abc_of_series, Abc, DemandClass},
-    config::{Config, SafetyStockMethod},
+    config::{Config, LevelSource, SafetyStockMethod},
     forecast::select::{forecast_all, ForecastSettings, SkuForecast},
     io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
     leadtime::{LeadTimeModel, LeadTimeSource, SkuLeadTime},
@@ -312,6 +312,14 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         })
         .collect();
     timings.push(("policy".into(), clock.elapsed().as_secs_f64()));
+    let plans = if config.policy.levels == LevelSource::Simulated {
+        let clock = Instant::now();
+        let p = simulated_levels(plans, &loaded.series, config);
+        timings.push(("simulation-optimise".into(), clock.elapsed().as_secs_f64()));
+        p
+    } else {
+        plans
+    };
 
     let clock = Instant::now();
     let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = loaded
@@ -558,4 +566,73 @@ mod tests {
         // FNV-1a test vector: "a" → 0xaf63dc4c8601ec8c.
         assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
     }
+}
+
+/// Replaces each SKU's analytic levels by its simulation-optimised ones (baseline scenario,
+/// the SKU's target as a fill-rate target). The method becomes `simulated`, and the expected
+/// service figures are the simulated ones.
+fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config) -> Vec<SkuPlan> {
+    use crate::sim::run::{costs_of, sim_policy_of, world_for};
+    let history: AHashMap<(&str, Option<&str>), &[f64]> = series
+        .iter()
+        .filter(|s| s.freq == Freq::Day)
+        .map(|s| ((s.sku.as_str(), s.location.as_deref()), s.values.as_slice()))
+        .collect();
+    let settings = &config.simulation;
+    plans
+        .into_par_iter()
+        .map(|mut p| {
+            let Ok(design) = p.policy.clone() else {
+                return p;
+            };
+            if p.demand_per_day <= 0.0 {
+                return p;
+            }
+            let hist = history
+                .get(&(p.sku.as_str(), p.location.as_deref()))
+                .copied();
+            let o = {
+                let world = world_for(&p, hist, settings, None);
+                crate::optimize::optimise(
+                    &sim_policy_of(&p, &design),
+                    &world,
+                    &costs_of(&p),
+                    p.target,
+                    design.protection_demand_sd.max(1.0),
+                    settings.optimise_replications,
+                    settings.replications,
+                    p.seed,
+                )
+            };
+            let mut out = design;
+            let level = match out.policy {
+                crate::policy::PolicyKind::RS => {
+                    out.order_up_to = Some(o.policy.order_up_to);
+                    o.policy.order_up_to
+                }
+                crate::policy::PolicyKind::SQ => {
+                    out.reorder_point = Some(o.policy.reorder_point);
+                    out.order_quantity = Some(o.policy.order_quantity);
+                    o.policy.reorder_point
+                }
+                _ => {
+                    out.reorder_point = Some(o.policy.reorder_point);
+                    out.order_up_to = Some(o.policy.order_up_to);
+                    o.policy.reorder_point
+                }
+            };
+            out.safety_stock = level - out.protection_demand_mean;
+            out.safety_factor = if out.protection_demand_sd > 0.0 {
+                out.safety_stock / out.protection_demand_sd
+            } else {
+                0.0
+            };
+            out.method = "simulated";
+            out.order_rule = format!("{} (simulation-optimised)", out.order_rule);
+            out.expected_fill_rate = o.kpis.get("fill_rate");
+            out.expected_cycle_service_level = o.kpis.get("cycle_service_level");
+            p.policy = Ok(out);
+            p
+        })
+        .collect()
 }

@@ -70,7 +70,7 @@ impl std::str::FromStr for CustomerMode {
 }
 
 /// A policy's levels as the simulator applies them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SimPolicy {
     /// Family.
     pub kind: PolicyKind,

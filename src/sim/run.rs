@@ -16,6 +16,7 @@ use super::{
     demand::DemandSampler,
     engine::World,
     kpi::{KpiSummary, SimCosts, KPI_NAMES},
+    scenario::Scenario,
     simulate, LeadTimeSampler, SimPolicy,
 };
 use crate::{
@@ -73,23 +74,59 @@ pub fn simulate_catalogue(
     (per_sku.into_iter().flatten().flatten().collect(), skipped)
 }
 
-fn simulate_sku(
-    p: &SkuPlan,
-    history: Option<&[f64]>,
-    settings: &SimulationSettings,
-    ps: &PolicySettings,
-) -> Vec<SimRow> {
-    let costs = SimCosts {
+/// The costs a SKU's simulation counts.
+pub fn costs_of(p: &SkuPlan) -> SimCosts {
+    SimCosts {
         holding_per_unit_year: p.policy_input.holding_cost,
         order_cost: p.policy_input.order_cost,
         shortage_cost: p.item.shortage_cost,
-    };
+    }
+}
+
+/// The simulated world of a SKU under a scenario (`None` = baseline).
+pub fn world_for<'a>(
+    p: &'a SkuPlan,
+    history: Option<&'a [f64]>,
+    settings: &SimulationSettings,
+    scenario: Option<&Scenario>,
+) -> World<'a> {
     let base_demand = match (settings.demand, history) {
         (DemandSource::History, Some(h)) => DemandSampler::history(h),
         _ => DemandSampler::forecast(&p.rate_per_day, &p.error_paths),
     };
     let mut lead = LeadTimeSampler::new(&p.lead_time.stats.sample);
     lead.crossing = settings.crossing;
+    let (demand, lead, inaccuracy) = match scenario {
+        Some(sc) => sc.apply(base_demand, lead),
+        None => (base_demand, lead, Default::default()),
+    };
+    World {
+        demand,
+        lead,
+        mode: settings.customer,
+        mean_patience: p.item.patience_days,
+        inaccuracy,
+        days: settings.warmup_days + settings.days,
+        warmup: settings.warmup_days,
+    }
+}
+
+/// The simulator's view of a designed policy for a SKU.
+pub fn sim_policy_of(p: &SkuPlan, design: &PolicyOutcome) -> SimPolicy {
+    SimPolicy::from_outcome(
+        design,
+        p.policy_input.review_period,
+        Some((p.policy_input.moq, p.policy_input.pack_size)),
+    )
+}
+
+fn simulate_sku(
+    p: &SkuPlan,
+    history: Option<&[f64]>,
+    settings: &SimulationSettings,
+    ps: &PolicySettings,
+) -> Vec<SimRow> {
+    let costs = costs_of(p);
     let mut rows = Vec::new();
     for &kind in &settings.policies {
         let mut input = p.policy_input.clone();
@@ -105,22 +142,9 @@ fn simulate_sku(
         ) else {
             continue;
         };
-        let policy = SimPolicy::from_outcome(
-            &design,
-            input.review_period,
-            Some((input.moq, input.pack_size)),
-        );
+        let policy = sim_policy_of(p, &design);
         for sc in &settings.scenarios {
-            let (demand, lead, inaccuracy) = sc.apply(base_demand.clone(), lead.clone());
-            let world = World {
-                demand,
-                lead,
-                mode: settings.customer,
-                mean_patience: p.item.patience_days,
-                inaccuracy,
-                days: settings.warmup_days + settings.days,
-                warmup: settings.warmup_days,
-            };
+            let world = world_for(p, history, settings, Some(sc));
             let kpis = simulate(&policy, &world, &costs, settings.replications, p.seed);
             rows.push(SimRow {
                 sku: p.sku.clone(),
@@ -230,6 +254,89 @@ pub fn portfolio(rows: &[SimRow]) -> Vec<PortfolioRow> {
                 inventory_value: value,
                 total_cost: cost,
             }
+        })
+        .collect()
+}
+
+/// Analytic against simulation-optimised parameters of one SKU and family (baseline).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptimisedRow {
+    /// SKU.
+    pub sku: String,
+    /// Location.
+    pub location: Option<String>,
+    /// Policy family.
+    pub policy: String,
+    /// Target fill rate.
+    pub target: f64,
+    /// Analytic levels.
+    pub analytic: SimPolicy,
+    /// Optimised levels.
+    pub optimised: SimPolicy,
+    /// The search result (KPIs of both).
+    pub result: crate::optimize::Optimised,
+}
+
+/// Runs the simulation-optimisation for every SKU with a usable policy and every family,
+/// under the baseline scenario; the SKU's service target is the fill-rate target.
+pub fn optimise_catalogue(
+    plans: &[SkuPlan],
+    series: &[DemandSeries],
+    settings: &SimulationSettings,
+    ps: &PolicySettings,
+) -> Vec<OptimisedRow> {
+    let history: BTreeMap<(&str, Option<&str>), &DemandSeries> = series
+        .iter()
+        .filter(|s| s.freq == Freq::Day)
+        .map(|s| ((s.sku.as_str(), s.location.as_deref()), s))
+        .collect();
+    plans
+        .par_iter()
+        .filter(|p| p.policy.is_ok() && p.demand_per_day > 0.0)
+        .flat_map_iter(|p| {
+            let hist = history
+                .get(&(p.sku.as_str(), p.location.as_deref()))
+                .map(|s| s.values.as_slice());
+            let world = world_for(p, hist, settings, None);
+            let costs = costs_of(p);
+            settings
+                .policies
+                .iter()
+                .filter_map(|&kind| {
+                    let mut input = p.policy_input.clone();
+                    input.kind = kind;
+                    let design = design_for(
+                        &input,
+                        p.empirical,
+                        &p.rate_per_day,
+                        &p.error_paths,
+                        &p.lead_time.stats.sample,
+                        ps.draws,
+                        p.seed,
+                    )
+                    .ok()?;
+                    let analytic = sim_policy_of(p, &design);
+                    let result = crate::optimize::optimise(
+                        &analytic,
+                        &world,
+                        &costs,
+                        p.target,
+                        design.protection_demand_sd.max(1.0),
+                        settings.optimise_replications,
+                        settings.replications,
+                        p.seed,
+                    );
+                    Some(OptimisedRow {
+                        sku: p.sku.clone(),
+                        location: p.location.clone(),
+                        policy: kind.name().to_string(),
+                        target: p.target,
+                        analytic,
+                        optimised: result.policy,
+                        result,
+                    })
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }
