@@ -665,6 +665,7 @@ mod tests {
             error_paths: Vec::new(),
             policy_input: input,
             empirical: false,
+            current: None,
             seed: 1,
         }
     }

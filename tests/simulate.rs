@@ -48,11 +48,12 @@ fn simulate_the_bundled_example() {
         // Patience customers: unserved units either wait overnight or cancel at once, so
         // 1 − fill = backordered + cancelled-at-once ≥ backorder rate.
         assert!(1.0 - fill >= back - 1e-4, "{r:?}");
-        assert!(["sS", "RS"].contains(&r[c("policy")].as_str()));
+        // The bundled item master carries the current (s, Q) policy of every SKU.
+        assert!(["current", "sS", "RS"].contains(&r[c("policy")].as_str()));
         assert!(["baseline", "supplier_delay"].contains(&r[c("scenario")].as_str()));
         assert_eq!(r[c("customer")], "patience");
     }
-    assert!(per_sku.values().all(|&n| n == 4), "{per_sku:?}");
+    assert!(per_sku.values().all(|&n| n == 6), "{per_sku:?}");
     // A supplier delay cannot improve the portfolio fill rate (same demand, later receipts).
     let (ph, prow) = read_csv(&dir.path().join("simulation_portfolio.csv"));
     let fill = |policy: &str, scenario: &str| -> f64 {
@@ -61,7 +62,7 @@ fn simulate_the_bundled_example() {
             .map(|r| r[col(&ph, "fill_rate")].parse().unwrap())
             .unwrap()
     };
-    for p in ["sS", "RS"] {
+    for p in ["current", "sS", "RS"] {
         assert!(
             fill(p, "supplier_delay") <= fill(p, "baseline") + 1e-9,
             "{p}"

@@ -176,7 +176,7 @@ pub fn generate(params: &GenerateParams, out: &Path) -> Result<GenerateSummary, 
         };
         summary.patterns[k] += 1;
     }
-    writers.write_items(&skus, &suppliers)?;
+    writers.write_items(&skus, &suppliers, params.seed)?;
     summary.files = writers.commit(out, params)?;
     Ok(summary)
 }

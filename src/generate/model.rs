@@ -312,6 +312,28 @@ pub struct History {
     pub backordered: u32,
 }
 
+/// The generator's own (s, Q) policy of a SKU, drawn first from its stream: the reorder
+/// point covers the supplier's mean lead time + 7 days of mean demand × a safety factor in
+/// 0.6–1.6 (sometimes too low, so that stockouts happen); Q is 14–45 days of demand, at least
+/// the MOQ, in whole packs.
+fn reorder_policy(sku: &Sku, supplier: &Supplier, rng: &mut ChaCha8Rng) -> (u32, u32) {
+    let mean = sku.mean_daily().max(0.01);
+    let cover = supplier.mean_days + 7.0;
+    let safety = rng.random_range(0.6..1.6);
+    let s = (mean * cover * safety).ceil() as u32;
+    let q = ((mean * rng.random_range(14.0..45.0)).ceil() as u32)
+        .max(sku.moq)
+        .div_ceil(sku.pack_size)
+        * sku.pack_size;
+    (s, q)
+}
+
+/// The (s, Q) policy SKU `index` runs in the history (written to the item master as the
+/// planner's current policy).
+pub fn current_policy(sku: &Sku, supplier: &Supplier, seed: u64, index: usize) -> (u32, u32) {
+    reorder_policy(sku, supplier, &mut stream(seed, 3, index as u64))
+}
+
 /// Simulates one SKU over the history: demand, stock, orders and receipts.
 pub fn simulate(
     sku: &Sku,
@@ -323,15 +345,7 @@ pub fn simulate(
 ) -> History {
     use chrono::Datelike;
     let mut rng = stream(seed, 3, index as u64);
-    let mean = sku.mean_daily().max(0.01);
-    // Reorder point: sometimes too low, so that stockouts (censored days) happen.
-    let cover = supplier.mean_days + 7.0;
-    let safety = rng.random_range(0.6..1.6);
-    let s = (mean * cover * safety).ceil() as u32;
-    let q = ((mean * rng.random_range(14.0..45.0)).ceil() as u32)
-        .max(sku.moq)
-        .div_ceil(sku.pack_size)
-        * sku.pack_size;
+    let (s, q) = reorder_policy(sku, supplier, &mut rng);
     let mut on_hand = s + q / 2;
     let mut pipeline: Vec<(usize, u32)> = Vec::new(); // (arrival day, units)
     let mut h = History {

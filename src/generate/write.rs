@@ -281,15 +281,18 @@ impl Writers {
         &mut self,
         skus: &[Sku],
         suppliers: &[Supplier],
+        seed: u64,
     ) -> Result<(), GenerateError> {
         let f = self.items.as_mut().expect("items written once");
         let path = f.path().to_path_buf();
         let w = f.writer();
         let err = write_err(&path);
-        w.write_all(b"sku,supplier,category,unit_cost,price,order_cost,holding_rate,moq,pack_size,lead_time_days,review_period_days,service_level,shortage_cost,patience_days,like_sku\n")
+        w.write_all(b"sku,supplier,category,unit_cost,price,order_cost,holding_rate,moq,pack_size,lead_time_days,review_period_days,service_level,shortage_cost,patience_days,like_sku,reorder_point,order_quantity\n")
             .map_err(&err)?;
         for (i, sku) in skus.iter().enumerate() {
             let sup = &suppliers[sku.supplier];
+            // The (s, Q) policy the history was generated with: the planner's current one.
+            let current = super::model::current_policy(sku, sup, seed, i);
             // Half of the new items name an established analogue of the same category.
             let like = if sku.launch > 0 && i % 2 == 0 {
                 skus.iter()
@@ -300,7 +303,7 @@ impl Writers {
             };
             writeln!(
                 w,
-                "{},{},{},{:.2},{:.2},{:.2},0.25,{},{},{},7,{},{:.2},{:.2},{}",
+                "{},{},{},{:.2},{:.2},{:.2},0.25,{},{},{},7,{},{:.2},{:.2},{},{},{}",
                 sku.name,
                 sup.name,
                 sku.category,
@@ -314,7 +317,9 @@ impl Writers {
                 sku.service_level.map_or(String::new(), |s| s.to_string()),
                 sku.price - sku.unit_cost,
                 sku.patience_days,
-                like
+                like,
+                current.0,
+                current.1
             )
             .map_err(&err)?;
         }

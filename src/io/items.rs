@@ -3,7 +3,9 @@
 //! Every column but `sku` is optional, and an empty cell takes the config default
 //! ([`crate::config::ItemDefaults`]) in [`ItemRecord::resolve`]. A duplicate sku is rejected.
 //! Values out of range are rejected with the expected range: negative costs, a pack size or
-//! MOQ below zero, a service level outside (0, 1) (write 0.95, not 95).
+//! MOQ below zero, a service level outside (0, 1) (write 0.95, not 95), a max below its min.
+//! `reorder_point`, `order_quantity` and `order_up_to` are the planner's current policy
+//! (min / fixed quantity / max), compared with the recommended ones in simulation.
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -50,6 +52,12 @@ pub struct ItemRecord {
     pub category: Option<String>,
     /// An analogue SKU for new items.
     pub like_sku: Option<String>,
+    /// The planner's current reorder point (units of inventory position), if any.
+    pub reorder_point: Option<f64>,
+    /// The current fixed order quantity (units), if any.
+    pub order_quantity: Option<f64>,
+    /// The current order-up-to (max) level (units), if any.
+    pub order_up_to: Option<f64>,
 }
 
 /// Item parameters with every default applied.
@@ -128,6 +136,9 @@ pub fn load_items(
             patience_days: row.opt_non_negative(12, true),
             category: row.opt_text(13).map(str::to_string),
             like_sku: row.opt_text(14).map(str::to_string),
+            reorder_point: row.opt_non_negative(15, false),
+            order_quantity: row.opt_non_negative(16, true),
+            order_up_to: row.opt_non_negative(17, false),
             ..ItemRecord::default()
         };
         if let Some(s) = r.service_level {
@@ -135,6 +146,16 @@ pub fn load_items(
                 row.reject(
                     10,
                     "service_level should be a probability in (0, 1), e.g. 0.95 for 95%",
+                );
+            }
+        }
+        if let (Some(lo), Some(hi)) = (r.reorder_point, r.order_up_to) {
+            if hi <= lo {
+                row.reject(
+                    17,
+                    format!(
+                        "order_up_to {hi} should be above the reorder_point {lo} (a min/max pair)"
+                    ),
                 );
             }
         }

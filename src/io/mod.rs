@@ -114,6 +114,9 @@ const ITEMS: &[ColumnSpec] = &[
     col("patience_days", false, Number),
     col("category", false, Text),
     col("like_sku", false, Text),
+    col("reorder_point", false, Number),
+    col("order_quantity", false, Number),
+    col("order_up_to", false, Number),
 ];
 
 impl InputKind {

@@ -47,7 +47,8 @@ use crate::{
     policy::{
         design,
         empirical::{sample_protection_demand, SampleInput},
-        Method, OrderRule, PolicyInput, PolicyOutcome, ServiceMeasure,
+        order_qty::round_order,
+        Levels, Method, OrderRule, PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
     },
     recommend::{recommend_all, Recommendation, SkuState},
     validate::Loaded,
@@ -183,6 +184,10 @@ pub struct SkuPlan {
     pub policy_input: PolicyInput,
     /// Whether the empirical (Monte Carlo) method was used.
     pub empirical: bool,
+    /// The planner's current policy from the item master, if given: `sS` with min/max, else
+    /// `sQ` (with the given Q, or the calculator's).
+    #[serde(skip)]
+    pub current: Option<(PolicyKind, Levels)>,
     /// Seed of this SKU's random streams.
     pub seed: u64,
 }
@@ -441,6 +446,29 @@ fn sku_plan(
         seed,
     );
     let history_days = series.map_or(0, |s| (planning - s.first_sale).num_days());
+    let current = record.and_then(|r| {
+        let s = r.reorder_point?;
+        Some(match (r.order_up_to, r.order_quantity) {
+            (Some(big_s), _) => (
+                PolicyKind::MinMax,
+                Levels {
+                    reorder_point: Some(s),
+                    order_quantity: None,
+                    order_up_to: Some(big_s),
+                },
+            ),
+            (None, q) => (
+                PolicyKind::SQ,
+                Levels {
+                    reorder_point: Some(s),
+                    order_quantity: Some(q.unwrap_or_else(|| {
+                        round_order(input.raw_order_quantity().0, input.moq, input.pack_size)
+                    })),
+                    order_up_to: None,
+                },
+            ),
+        })
+    });
     SkuPlan {
         sku: sku.to_string(),
         location: location.cloned(),
@@ -462,6 +490,7 @@ fn sku_plan(
         error_paths: demand.daily_error_paths,
         policy_input: input,
         empirical,
+        current,
         seed,
         lead_time: lt,
     }
@@ -513,58 +542,6 @@ impl SkuPlan {
     /// The day `days` days after `from`, rounding fractional days up.
     pub fn days_after(from: NaiveDate, days: f64) -> NaiveDate {
         from + Duration::days(days.max(0.0).ceil() as i64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{calendar::test_series, forecast::select::forecast_series};
-
-    fn weekly_forecast() -> SkuForecast {
-        let s = test_series("A", vec![70.0; 30]);
-        let mut f = forecast_series(&s, &ForecastSettings::for_freq(Freq::Day));
-        f.freq = Freq::Week;
-        f.start = "2026-01-05".parse().unwrap(); // a Monday
-        f.point = vec![70.0, 140.0, 70.0];
-        f.errors = vec![7.0, -7.0, 14.0, 0.0, 0.0, 0.0];
-        f.error_block = 3;
-        f
-    }
-
-    #[test]
-    fn weekly_buckets_are_spread_over_days_and_errors_scaled_per_day() {
-        let f = weekly_forecast();
-        // Planning on the Wednesday of the first week: 5 days of week 1 remain at 10/day,
-        // then 7 days at 20/day, then 7 at 10/day.
-        let d = demand_inputs(&f, "2026-01-07".parse().unwrap(), 12.0);
-        assert_eq!(d.rate_per_day.len(), 5 + 7 + 7);
-        assert!((d.rate_per_day[4] - 10.0).abs() < 1e-12);
-        assert!((d.rate_per_day[5] - 20.0).abs() < 1e-12);
-        // Mean over 12 days: (5 × 10 + 7 × 20) / 12.
-        assert!((d.mean - 190.0 / 12.0).abs() < 1e-12);
-        // Protection of 12 days spans w = ⌈12/7⌉ = 2 weeks. Window sums in run [7, −7, 14]:
-        // 0 and 7; in run [0, 0, 0]: 0 and 0. RMS = sqrt(49/4) = 3.5 per 2 weeks, per day
-        // 3.5 / sqrt(14).
-        assert!((d.sd - 3.5 / 14f64.sqrt()).abs() < 1e-12);
-        // Error paths are per day: 3 weeks × 7 days, one week's error spread evenly.
-        assert_eq!(d.daily_error_paths.len(), 2);
-        assert_eq!(d.daily_error_paths[0].len(), 21);
-        assert!((d.daily_error_paths[0][0] - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn fractional_protection_period_counts_the_last_day_by_its_fraction() {
-        let f = weekly_forecast();
-        let d = demand_inputs(&f, "2026-01-05".parse().unwrap(), 7.5);
-        // 7 days at 10 and half a day at 20, over 7.5 days.
-        assert!((d.mean - 80.0 / 7.5).abs() < 1e-12);
-    }
-
-    #[test]
-    fn sku_seeds_are_stable() {
-        // FNV-1a test vector: "a" → 0xaf63dc4c8601ec8c.
-        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
     }
 }
 
@@ -635,4 +612,56 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
             p
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{calendar::test_series, forecast::select::forecast_series};
+
+    fn weekly_forecast() -> SkuForecast {
+        let s = test_series("A", vec![70.0; 30]);
+        let mut f = forecast_series(&s, &ForecastSettings::for_freq(Freq::Day));
+        f.freq = Freq::Week;
+        f.start = "2026-01-05".parse().unwrap(); // a Monday
+        f.point = vec![70.0, 140.0, 70.0];
+        f.errors = vec![7.0, -7.0, 14.0, 0.0, 0.0, 0.0];
+        f.error_block = 3;
+        f
+    }
+
+    #[test]
+    fn weekly_buckets_are_spread_over_days_and_errors_scaled_per_day() {
+        let f = weekly_forecast();
+        // Planning on the Wednesday of the first week: 5 days of week 1 remain at 10/day,
+        // then 7 days at 20/day, then 7 at 10/day.
+        let d = demand_inputs(&f, "2026-01-07".parse().unwrap(), 12.0);
+        assert_eq!(d.rate_per_day.len(), 5 + 7 + 7);
+        assert!((d.rate_per_day[4] - 10.0).abs() < 1e-12);
+        assert!((d.rate_per_day[5] - 20.0).abs() < 1e-12);
+        // Mean over 12 days: (5 × 10 + 7 × 20) / 12.
+        assert!((d.mean - 190.0 / 12.0).abs() < 1e-12);
+        // Protection of 12 days spans w = ⌈12/7⌉ = 2 weeks. Window sums in run [7, −7, 14]:
+        // 0 and 7; in run [0, 0, 0]: 0 and 0. RMS = sqrt(49/4) = 3.5 per 2 weeks, per day
+        // 3.5 / sqrt(14).
+        assert!((d.sd - 3.5 / 14f64.sqrt()).abs() < 1e-12);
+        // Error paths are per day: 3 weeks × 7 days, one week's error spread evenly.
+        assert_eq!(d.daily_error_paths.len(), 2);
+        assert_eq!(d.daily_error_paths[0].len(), 21);
+        assert!((d.daily_error_paths[0][0] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fractional_protection_period_counts_the_last_day_by_its_fraction() {
+        let f = weekly_forecast();
+        let d = demand_inputs(&f, "2026-01-05".parse().unwrap(), 7.5);
+        // 7 days at 10 and half a day at 20, over 7.5 days.
+        assert!((d.mean - 80.0 / 7.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sku_seeds_are_stable() {
+        // FNV-1a test vector: "a" → 0xaf63dc4c8601ec8c.
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
+    }
 }

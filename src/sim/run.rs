@@ -1,8 +1,9 @@
 //! The catalogue simulation behind `replenish simulate`: every SKU × policy family ×
 //! scenario, at the policy's analytic parameters, and the portfolio roll-up.
 //!
-//! Per SKU the policy families are redesigned with the plan's inputs (same target, method and
-//! costs), then simulated with the SKU's demand model and lead-time sample under each
+//! Per SKU the planner's current policy (item master `reorder_point` with `order_up_to` or
+//! `order_quantity`), when given, is simulated as policy `current`; the policy families are
+//! redesigned with the plan's inputs (same target, method and costs), then simulated with the SKU's demand model and lead-time sample under each
 //! scenario. Every policy and scenario of a SKU uses the same seed (common random numbers), so
 //! differences between them are not sampling noise. SKUs without demand or without a policy
 //! are skipped (and counted).
@@ -128,6 +129,26 @@ fn simulate_sku(
 ) -> Vec<SimRow> {
     let costs = costs_of(p);
     let mut rows = Vec::new();
+    // The planner's current policy first, when the item master has one.
+    if let Some((kind, levels)) = p.current {
+        let mut input = p.policy_input.clone();
+        input.kind = kind;
+        if let Ok(design) = crate::policy::evaluate(&input, crate::policy::Method::Normal, levels) {
+            let policy = sim_policy_of(p, &design);
+            for sc in &settings.scenarios {
+                let world = world_for(p, history, settings, Some(sc));
+                rows.push(SimRow {
+                    sku: p.sku.clone(),
+                    location: p.location.clone(),
+                    policy: "current".into(),
+                    scenario: sc.name.clone(),
+                    kpis: simulate(&policy, &world, &costs, settings.replications, p.seed),
+                    design: design.clone(),
+                    unit_cost: p.item.unit_cost,
+                });
+            }
+        }
+    }
     for &kind in &settings.policies {
         let mut input = p.policy_input.clone();
         input.kind = kind;
