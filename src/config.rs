@@ -134,6 +134,7 @@ pub enum DemandSource {
 /// | `demand` | `forecast` | `forecast` (forecast + backtest errors) or `history` (block bootstrap) |
 /// | `crossing` | true | orders may overtake each other |
 /// | `policies` | sQ, sS, RS, RsS | policy families compared |
+/// | `current` | true | also simulate the item master's current policy, where given |
 /// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`crate::sim::scenario`] |
 /// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target fill rate in simulation (baseline), written to `optimised.csv` |
 /// | `optimise_replications` | 40 | replications per candidate in that search (the reported figures use `replications`) |
@@ -156,6 +157,8 @@ pub struct SimulationSettings {
     pub crossing: bool,
     /// Policies compared.
     pub policies: Vec<PolicyKind>,
+    /// Also simulate the item master's current policy (policy `current`).
+    pub current: bool,
     /// Scenarios.
     pub scenarios: Vec<crate::sim::scenario::Scenario>,
     /// Whether `simulate` also runs the simulation-optimisation.
@@ -180,6 +183,7 @@ impl Default for SimulationSettings {
                 PolicyKind::RS,
                 PolicyKind::RsS,
             ],
+            current: true,
             scenarios: crate::sim::scenario::Scenario::defaults(),
             optimise: true,
             optimise_replications: 40,

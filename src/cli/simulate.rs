@@ -49,6 +49,9 @@ pub struct SimulateArgs {
     /// Skip the simulation-optimised policies (optimised.csv).
     #[arg(long)]
     pub no_optimise: bool,
+    /// Do not simulate the item master's current policy.
+    #[arg(long)]
+    pub no_current: bool,
 }
 
 /// Runs the simulation stage.
@@ -72,6 +75,9 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     }
     if args.no_optimise {
         sim.optimise = false;
+    }
+    if args.no_current {
+        sim.current = false;
     }
     if let Some(p) = &args.policies {
         sim.policies.clone_from(p);
@@ -99,14 +105,13 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     config.check()?;
     let loaded = load_and_validate(&config, &args.out)?;
     let planned = plan(&config, &loaded);
-    let clock = Instant::now();
-    let (rows, skipped) = simulate_catalogue(
+    let run = simulate_catalogue(
         &planned.plans,
         &loaded.series,
         &config.simulation,
         &config.policy,
     );
-    let secs = clock.elapsed().as_secs_f64();
+    let (rows, skipped, secs) = (run.rows, run.skipped, run.simulate_secs);
     let sim = &config.simulation;
     let sku_days =
         rows.len() as f64 * sim.replications as f64 * f64::from(sim.days + sim.warmup_days);
@@ -114,6 +119,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
         for (step, t) in loaded.report.timings.iter().chain(&planned.timings) {
             eprintln!("{step:<22} {t:>8.3} s");
         }
+        eprintln!("{:<22} {:>8.3} s", "design policies", run.design_secs);
         eprintln!(
             "{:<22} {secs:>8.3} s ({:.1} million SKU-days/s)",
             "simulate",
@@ -140,9 +146,10 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     };
     if !global.quiet {
         outln!(
-            "simulated {} SKUs x {} policies x {} scenarios x {} replications x {} days ({} customers){}",
+            "simulated {} SKUs x {} policies{} x {} scenarios x {} replications x {} days ({} customers){}",
             planned.plans.len() - skipped,
             sim.policies.len(),
+            if sim.current { " (+ current where given)" } else { "" },
             sim.scenarios.len(),
             sim.replications,
             sim.days,

@@ -124,18 +124,20 @@ pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -
         if !waiting.is_empty() {
             if mode == CustomerMode::Patience {
                 let tf = f64::from(t);
-                let mut kept = VecDeque::with_capacity(waiting.len());
-                for w in waiting.drain(..) {
+                let (mut gone, mut counted_gone) = (0.0, 0.0);
+                waiting.retain(|w| {
                     if w.deadline < tf {
-                        backlog -= w.qty;
+                        gone += w.qty;
                         if w.day >= warmup {
-                            t_stats.cancelled += w.qty;
+                            counted_gone += w.qty;
                         }
+                        false
                     } else {
-                        kept.push_back(w);
+                        true
                     }
-                }
-                waiting = kept;
+                });
+                backlog -= gone;
+                t_stats.cancelled += counted_gone;
             }
             while on_hand > 0.0 {
                 let Some(front) = waiting.front_mut() else {

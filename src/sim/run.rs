@@ -20,11 +20,17 @@ use super::{
     scenario::Scenario,
     simulate, LeadTimeSampler, SimPolicy,
 };
+use std::time::Instant;
+
 use crate::{
     calendar::{DemandSeries, Freq},
     config::{DemandSource, PolicySettings, SimulationSettings},
-    plan::{design_for, SkuPlan},
-    policy::PolicyOutcome,
+    plan::SkuPlan,
+    policy::{
+        design,
+        empirical::{sample_protection_demand, DemandSample, SampleInput},
+        evaluate, Method, PolicyKind, PolicyOutcome,
+    },
 };
 
 /// One SKU × policy × scenario result.
@@ -46,33 +52,112 @@ pub struct SimRow {
     pub kpis: KpiSummary,
 }
 
-/// Simulates every SKU with a usable policy. Returns the rows (sorted by sku, location,
-/// policy order, scenario order) and the number of SKUs skipped.
+/// The result of a catalogue simulation.
+#[derive(Debug, Clone)]
+pub struct CatalogueRun {
+    /// One row per SKU × policy × scenario, sorted by sku, location, policy, scenario order.
+    pub rows: Vec<SimRow>,
+    /// SKUs skipped (no forecast demand or no policy).
+    pub skipped: usize,
+    /// Seconds spent designing the policies compared (Monte Carlo samples included).
+    pub design_secs: f64,
+    /// Seconds spent in the simulation proper.
+    pub simulate_secs: f64,
+}
+
+/// The policies compared for one SKU: `current` first (when the item master has one), then
+/// every family of `kinds` at its analytic levels. The empirical Monte Carlo sample is drawn
+/// once per review type (continuous, periodic) and shared by the families that use it.
+pub fn designs_for(
+    p: &SkuPlan,
+    kinds: &[PolicyKind],
+    with_current: bool,
+    draws: usize,
+) -> Vec<(String, PolicyOutcome)> {
+    let mut out = Vec::new();
+    if let Some((kind, levels)) = p.current.filter(|_| with_current) {
+        let mut input = p.policy_input.clone();
+        input.kind = kind;
+        if let Ok(o) = evaluate(&input, Method::Normal, levels) {
+            out.push(("current".to_string(), o));
+        }
+    }
+    let mut samples: [Option<DemandSample>; 2] = [None, None];
+    for &kind in kinds {
+        let mut input = p.policy_input.clone();
+        input.kind = kind;
+        let design = if p.empirical {
+            let slot = usize::from(kind.is_periodic());
+            let sample = samples[slot].get_or_insert_with(|| {
+                sample_protection_demand(SampleInput {
+                    rate_per_day: &p.rate_per_day,
+                    error_paths: &p.error_paths,
+                    lead_times: &p.lead_time.stats.sample,
+                    review_days: if kind.is_periodic() {
+                        input.review_period
+                    } else {
+                        0.0
+                    },
+                    draws,
+                    seed: p.seed,
+                })
+            });
+            design(&input, Method::Empirical(sample))
+        } else {
+            design(&input, Method::Normal)
+        };
+        if let Ok(d) = design {
+            out.push((kind.name().to_string(), d));
+        }
+    }
+    out
+}
+
+/// Simulates every SKU with a usable policy.
 pub fn simulate_catalogue(
     plans: &[SkuPlan],
     series: &[DemandSeries],
     settings: &SimulationSettings,
     policy_settings: &PolicySettings,
-) -> (Vec<SimRow>, usize) {
+) -> CatalogueRun {
     let history: BTreeMap<(&str, Option<&str>), &DemandSeries> = series
         .iter()
         .filter(|s| s.freq == Freq::Day)
         .map(|s| ((s.sku.as_str(), s.location.as_deref()), s))
         .collect();
-    let per_sku: Vec<Option<Vec<SimRow>>> = plans
+    let clock = Instant::now();
+    let designs: Vec<Option<Vec<(String, PolicyOutcome)>>> = plans
         .par_iter()
         .map(|p| {
-            if p.policy.is_err() || p.demand_per_day <= 0.0 {
-                return None;
-            }
+            (p.policy.is_ok() && p.demand_per_day > 0.0).then(|| {
+                designs_for(
+                    p,
+                    &settings.policies,
+                    settings.current,
+                    policy_settings.draws,
+                )
+            })
+        })
+        .collect();
+    let design_secs = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let per_sku: Vec<Vec<SimRow>> = plans
+        .par_iter()
+        .zip(&designs)
+        .filter_map(|(p, d)| {
+            let d = d.as_ref()?;
             let hist = history
                 .get(&(p.sku.as_str(), p.location.as_deref()))
                 .map(|s| s.values.as_slice());
-            Some(simulate_sku(p, hist, settings, policy_settings))
+            Some(simulate_sku(p, d, hist, settings))
         })
         .collect();
-    let skipped = per_sku.iter().filter(|r| r.is_none()).count();
-    (per_sku.into_iter().flatten().flatten().collect(), skipped)
+    CatalogueRun {
+        skipped: designs.iter().filter(|d| d.is_none()).count(),
+        rows: per_sku.into_iter().flatten().collect(),
+        design_secs,
+        simulate_secs: clock.elapsed().as_secs_f64(),
+    }
 }
 
 /// The costs a SKU's simulation counts.
@@ -123,58 +208,24 @@ pub fn sim_policy_of(p: &SkuPlan, design: &PolicyOutcome) -> SimPolicy {
 
 fn simulate_sku(
     p: &SkuPlan,
+    designs: &[(String, PolicyOutcome)],
     history: Option<&[f64]>,
     settings: &SimulationSettings,
-    ps: &PolicySettings,
 ) -> Vec<SimRow> {
     let costs = costs_of(p);
-    let mut rows = Vec::new();
-    // The planner's current policy first, when the item master has one.
-    if let Some((kind, levels)) = p.current {
-        let mut input = p.policy_input.clone();
-        input.kind = kind;
-        if let Ok(design) = crate::policy::evaluate(&input, crate::policy::Method::Normal, levels) {
-            let policy = sim_policy_of(p, &design);
-            for sc in &settings.scenarios {
-                let world = world_for(p, history, settings, Some(sc));
-                rows.push(SimRow {
-                    sku: p.sku.clone(),
-                    location: p.location.clone(),
-                    policy: "current".into(),
-                    scenario: sc.name.clone(),
-                    kpis: simulate(&policy, &world, &costs, settings.replications, p.seed),
-                    design: design.clone(),
-                    unit_cost: p.item.unit_cost,
-                });
-            }
-        }
-    }
-    for &kind in &settings.policies {
-        let mut input = p.policy_input.clone();
-        input.kind = kind;
-        let Ok(design) = design_for(
-            &input,
-            p.empirical,
-            &p.rate_per_day,
-            &p.error_paths,
-            &p.lead_time.stats.sample,
-            ps.draws,
-            p.seed,
-        ) else {
-            continue;
-        };
-        let policy = sim_policy_of(p, &design);
+    let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
+    for (name, design) in designs {
+        let policy = sim_policy_of(p, design);
         for sc in &settings.scenarios {
             let world = world_for(p, history, settings, Some(sc));
-            let kpis = simulate(&policy, &world, &costs, settings.replications, p.seed);
             rows.push(SimRow {
                 sku: p.sku.clone(),
                 location: p.location.clone(),
-                policy: kind.name().to_string(),
+                policy: name.clone(),
                 scenario: sc.name.clone(),
+                kpis: simulate(&policy, &world, &costs, settings.replications, p.seed),
                 design: design.clone(),
                 unit_cost: p.item.unit_cost,
-                kpis,
             });
         }
     }
@@ -320,22 +371,9 @@ pub fn optimise_catalogue(
                 .map(|s| s.values.as_slice());
             let world = world_for(p, hist, settings, None);
             let costs = costs_of(p);
-            settings
-                .policies
-                .iter()
-                .filter_map(|&kind| {
-                    let mut input = p.policy_input.clone();
-                    input.kind = kind;
-                    let design = design_for(
-                        &input,
-                        p.empirical,
-                        &p.rate_per_day,
-                        &p.error_paths,
-                        &p.lead_time.stats.sample,
-                        ps.draws,
-                        p.seed,
-                    )
-                    .ok()?;
+            designs_for(p, &settings.policies, false, ps.draws)
+                .into_iter()
+                .map(|(name, design)| {
                     let analytic = sim_policy_of(p, &design);
                     let result = crate::optimize::optimise(
                         &analytic,
@@ -347,15 +385,15 @@ pub fn optimise_catalogue(
                         settings.replications,
                         p.seed,
                     );
-                    Some(OptimisedRow {
+                    OptimisedRow {
                         sku: p.sku.clone(),
                         location: p.location.clone(),
-                        policy: kind.name().to_string(),
+                        policy: name,
                         target: p.target,
                         analytic,
                         optimised: result.policy,
                         result,
-                    })
+                    }
                 })
                 .collect::<Vec<_>>()
         })
