@@ -99,9 +99,13 @@ pub struct PolicyArgs {
     /// Seed of the simulation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Daily demand distribution: normal (truncated at 0), gamma, poisson or negbin.
+    /// Daily demand distribution: normal (truncated at 0), gamma, poisson, negbin, or
+    /// intermittent (occurrence × size; give --occurrence).
     #[arg(long, value_name = "DIST", default_value = "normal")]
     pub demand_dist: DemandDist,
+    /// Probability of a demand day, for --demand-dist intermittent (e.g. 0.2).
+    #[arg(long, value_name = "P")]
+    pub occurrence: Option<f64>,
     /// Customer behaviour when out of stock: backorder, lost_sales or patience.
     #[arg(long, value_name = "MODE", default_value = "backorder")]
     pub customer: CustomerMode,
@@ -249,8 +253,20 @@ pub fn simulate_policy(
         bail!("--patience-days should be > 0, but is {}", a.patience_days);
     }
     let lead = lead_time_sample(input.lead_time, input.lead_time_sd);
+    let demand = match (a.demand_dist, a.occurrence) {
+        (DemandDist::Intermittent, Some(p)) if p > 0.0 && p <= 1.0 => {
+            DemandSampler::intermittent(input.demand_mean, input.demand_sd, p)
+        }
+        (DemandDist::Intermittent, Some(p)) => {
+            bail!("--occurrence should be a probability in (0, 1], but is {p}")
+        }
+        (DemandDist::Intermittent, None) => {
+            bail!("--demand-dist intermittent needs --occurrence (the share of days with demand)")
+        }
+        (dist, _) => DemandSampler::parametric(dist, input.demand_mean, input.demand_sd),
+    };
     let world = World {
-        demand: DemandSampler::parametric(a.demand_dist, input.demand_mean, input.demand_sd),
+        demand,
         lead: LeadTimeSampler::new(&lead),
         mode: a.customer,
         mean_patience: a.patience_days,

@@ -8,6 +8,7 @@
 //! | `gamma` | Gamma with the given mean and sd (sd 0: the mean) |
 //! | `poisson` | Poisson(mean) |
 //! | `negbin` | negative binomial with the given mean and sd (a gamma–Poisson mixture; Poisson when sd² ≤ mean) |
+//! | `intermittent` | occurrence × size: demand on a day with probability p, then a gamma size with the mean and sd that give the daily mean and sd (constant size when the sd is too small for that) |
 //! | forecast | max(0, forecast for the day + a backtest error), errors resampled in blocks of up to 14 consecutive days (as the empirical safety stock does); beyond the forecast horizon the last day's rate repeats |
 //! | history | the SKU's daily history, resampled in blocks of 28 days that keep the weekday (so weekly pattern and intermittency survive) |
 //!
@@ -33,6 +34,8 @@ pub enum DemandDist {
     Poisson,
     /// Negative binomial.
     NegBin,
+    /// Occurrence × size (needs the probability of a demand day).
+    Intermittent,
 }
 
 impl std::str::FromStr for DemandDist {
@@ -43,8 +46,9 @@ impl std::str::FromStr for DemandDist {
             "gamma" => Ok(Self::Gamma),
             "poisson" => Ok(Self::Poisson),
             "negbin" | "negative_binomial" => Ok(Self::NegBin),
+            "intermittent" => Ok(Self::Intermittent),
             _ => Err(format!(
-                "unknown demand distribution '{s}'; use normal, gamma, poisson or negbin"
+                "unknown demand distribution '{s}'; use normal, gamma, poisson, negbin or intermittent"
             )),
         }
     }
@@ -57,6 +61,11 @@ enum Kind<'a> {
     Gamma(Gamma<f64>),
     Poisson(Poisson<f64>),
     NegBin(Gamma<f64>),
+    Intermittent {
+        p: f64,
+        size: Option<Gamma<f64>>,
+        size_mean: f64,
+    },
     Forecast {
         rate: &'a [f64],
         paths: Vec<&'a [f64]>,
@@ -102,10 +111,30 @@ impl<'a> DemandSampler<'a> {
                     Kind::NegBin(Gamma::new(r, mean / r).expect("positive gamma"))
                 }
                 DemandDist::NegBin => Kind::Poisson(Poisson::new(mean).expect("positive mean")),
+                // Without an occurrence probability: demand every day.
+                DemandDist::Intermittent => return Self::intermittent(mean, sd, 1.0),
                 _ => Kind::Constant(mean),
             }
         };
         Self { kind, surge: None }
+    }
+
+    /// Occurrence × size: demand on a day with probability `p` in (0, 1], sizes gamma with
+    /// mean `mean / p` and the variance that makes the daily sd `sd`
+    /// (E[S²] = (sd² + mean²) / p); a constant size when that variance is not positive.
+    pub fn intermittent(mean: f64, sd: f64, p: f64) -> Self {
+        let p = p.clamp(1e-9, 1.0);
+        let mean = mean.max(0.0);
+        let size_mean = mean / p;
+        let var = (sd * sd + mean * mean) / p - size_mean * size_mean;
+        let size = (var > 1e-12 && size_mean > 0.0).then(|| {
+            let shape = size_mean * size_mean / var;
+            Gamma::new(shape, size_mean / shape).expect("positive gamma")
+        });
+        Self {
+            kind: Kind::Intermittent { p, size, size_mean },
+            surge: None,
+        }
     }
 
     /// The forecast per day plus resampled backtest errors per day.
@@ -146,6 +175,7 @@ impl<'a> DemandSampler<'a> {
             Kind::Gamma(g) => Kind::Gamma(g),
             Kind::Poisson(p) => Kind::Poisson(p),
             Kind::NegBin(g) => Kind::NegBin(g),
+            Kind::Intermittent { p, size, size_mean } => Kind::Intermittent { p, size, size_mean },
             Kind::Forecast { .. } | Kind::History(_) => {
                 panic!("only parametric demand can be made 'static")
             }
@@ -154,6 +184,12 @@ impl<'a> DemandSampler<'a> {
             kind,
             surge: self.surge,
         }
+    }
+
+    /// Draws `n` days of demand (for checks of the distribution).
+    pub fn draw_days(&self, rng: &mut ChaCha8Rng, n: u32) -> Vec<f64> {
+        let mut st = DemandState::default();
+        (0..n).map(|t| self.sample(&mut st, rng, t)).collect()
     }
 
     /// Multiplies demand by `factor` on days `start .. start + days`.
@@ -179,6 +215,13 @@ impl<'a> DemandSampler<'a> {
                 let lambda = g.sample(rng);
                 if lambda > 0.0 {
                     Poisson::new(lambda).map_or(0.0, |p| p.sample(rng))
+                } else {
+                    0.0
+                }
+            }
+            Kind::Intermittent { p, size, size_mean } => {
+                if rng.random::<f64>() < *p {
+                    size.as_ref().map_or(*size_mean, |g| g.sample(rng))
                 } else {
                     0.0
                 }

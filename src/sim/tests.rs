@@ -285,3 +285,20 @@ proptest! {
         prop_assert_eq!(reps, simulate_reps(&p, &w, 4, seed));
     }
 }
+
+#[test]
+fn intermittent_demand_has_the_requested_occurrence_mean_and_sd() {
+    use rand::SeedableRng;
+    // Mean 2/day, sd 4/day, demand on 25% of days: sizes of mean 8.
+    let d = DemandSampler::intermittent(2.0, 4.0, 0.25);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let x = d.draw_days(&mut rng, 400_000);
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let zeros = x.iter().filter(|v| **v == 0.0).count() as f64 / n;
+    // Standard errors: mean 4/√n = 0.006, share 0.0007; tolerances about 5 of them.
+    assert!((mean - 2.0).abs() < 0.03, "{mean}");
+    assert!((sd - 4.0).abs() < 0.1, "{sd}");
+    assert!((zeros - 0.75).abs() < 0.004, "{zeros}");
+}
