@@ -128,6 +128,15 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
         );
     }
     let rmse_window = if n > 0 { (sq / n as f64).sqrt() } else { 0.0 };
+    // Values below a billionth of a unit are none: forecasts that decay towards zero (TSB on
+    // a dead SKU) otherwise reach subnormal numbers, ~100x slower in every later operation.
+    let flush = |v: &mut f64| {
+        if v.abs() < 1e-9 {
+            *v = 0.0;
+        }
+    };
+    rate.iter_mut().for_each(flush);
+    paths.iter_mut().flatten().for_each(flush);
     DemandInputs {
         mean: total / p,
         sd: rmse_window / (w as f64 * b).sqrt(),

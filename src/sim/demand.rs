@@ -263,6 +263,10 @@ impl<'a> DemandSampler<'a> {
                 v
             }
         };
+        // Demand below a billionth of a unit is none: forecasts that decay towards zero
+        // (TSB on a dead SKU) otherwise reach subnormal numbers, which make every
+        // floating-point operation on them ~100x slower.
+        let d = if d < 1e-9 { 0.0 } else { d };
         match self.surge {
             Some((a, b, f)) if t >= a && t < b => d * f,
             _ => d,

@@ -1,0 +1,80 @@
+//! Simulation engine throughput (criterion): one SKU, 200 replications × 425 days, per policy
+//! family and customer mode, parametric and forecast-style demand. Throughput is reported in
+//! SKU-days (elements) per second.
+//!
+//! Run: `cargo bench --bench sim`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use replenish::{
+    policy::PolicyKind,
+    sim::{
+        demand::{DemandDist, DemandSampler},
+        engine::{Inaccuracy, World},
+        kpi::SimCosts,
+        simulate, CustomerMode, LeadTimeSampler, SimPolicy,
+    },
+};
+
+const REPS: usize = 200;
+const DAYS: u32 = 425;
+
+fn policy(kind: PolicyKind) -> SimPolicy {
+    SimPolicy {
+        kind,
+        reorder_point: 110.0,
+        order_quantity: 150.0,
+        order_up_to: 260.0,
+        review_days: 7,
+        rounding: Some((1.0, 1.0)),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let lead = [6.0, 8.0, 9.0, 10.0, 14.0];
+    let rate = vec![10.0; 90];
+    let errors: Vec<Vec<f64>> = (0..6)
+        .map(|f| {
+            (0..90)
+                .map(|t| f64::from((t * 7 + f * 3) % 11) - 5.0)
+                .collect()
+        })
+        .collect();
+    let costs = SimCosts {
+        holding_per_unit_year: 2.0,
+        order_cost: 30.0,
+        shortage_cost: 1.0,
+    };
+    let mut g = c.benchmark_group("simulate");
+    g.throughput(Throughput::Elements(REPS as u64 * u64::from(DAYS)));
+    g.sample_size(20);
+    for (demand_name, demand) in [
+        (
+            "normal",
+            DemandSampler::parametric(DemandDist::Normal, 10.0, 3.0),
+        ),
+        ("forecast", DemandSampler::forecast(&rate, &errors)),
+    ] {
+        for mode in [CustomerMode::Backorder, CustomerMode::Patience] {
+            for kind in [PolicyKind::SQ, PolicyKind::MinMax, PolicyKind::RS] {
+                let world = World {
+                    demand: demand.clone(),
+                    lead: LeadTimeSampler::new(&lead),
+                    mode,
+                    mean_patience: 5.0,
+                    inaccuracy: Inaccuracy::default(),
+                    days: DAYS,
+                    warmup: 60,
+                };
+                let p = policy(kind);
+                let id = format!("{demand_name}/{}/{}", mode.name(), kind.name());
+                g.bench_with_input(BenchmarkId::from_parameter(id), &p, |b, p| {
+                    b.iter(|| simulate(p, &world, &costs, REPS, 7));
+                });
+            }
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
