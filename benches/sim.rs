@@ -3,6 +3,7 @@
 //! SKU-days (elements) per second.
 //!
 //! Run: `cargo bench --bench sim`.
+#![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use replenish::{
