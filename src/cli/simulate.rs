@@ -111,7 +111,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
         &config.simulation,
         &config.policy,
     );
-    let (rows, skipped, secs) = (run.rows, run.skipped, run.simulate_secs);
+    let (rows, skipped, secs) = (&run.rows, run.skipped, run.simulate_secs);
     let sim = &config.simulation;
     let sku_days =
         rows.len() as f64 * sim.replications as f64 * f64::from(sim.days + sim.warmup_days);
@@ -126,12 +126,12 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
             sku_days / secs.max(1e-9) / 1e6
         );
     }
-    let roll = portfolio(&rows);
-    write_simulation(&args.out.join("simulation.csv"), &rows, sim.customer)?;
+    let roll = portfolio(rows);
+    write_simulation(&args.out.join("simulation.csv"), rows, sim.customer)?;
     write_portfolio(&args.out.join("simulation_portfolio.csv"), &roll)?;
     let optimised = if sim.optimise {
         let clock = Instant::now();
-        let rows = optimise_catalogue(&planned.plans, &loaded.series, sim, &config.policy);
+        let rows = optimise_catalogue(&planned.plans, &run.designs, &loaded.series, sim);
         if global.verbose >= 1 {
             eprintln!(
                 "{:<22} {:>8.3} s",

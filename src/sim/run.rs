@@ -63,6 +63,8 @@ pub struct CatalogueRun {
     pub design_secs: f64,
     /// Seconds spent in the simulation proper.
     pub simulate_secs: f64,
+    /// The policies compared, per plan (`None` for skipped SKUs).
+    pub designs: Vec<Option<Vec<(String, PolicyOutcome)>>>,
 }
 
 /// The policies compared for one SKU: `current` first (when the item master has one), then
@@ -157,6 +159,7 @@ pub fn simulate_catalogue(
         rows: per_sku.into_iter().flatten().collect(),
         design_secs,
         simulate_secs: clock.elapsed().as_secs_f64(),
+        designs,
     }
 }
 
@@ -351,11 +354,14 @@ pub struct OptimisedRow {
 
 /// Runs the simulation-optimisation for every SKU with a usable policy and every family,
 /// under the baseline scenario; the SKU's service target is the fill-rate target.
+///
+/// `designs` are the compared policies per plan, as [`CatalogueRun::designs`] holds them
+/// (`current` is skipped: it has no target to optimise for).
 pub fn optimise_catalogue(
     plans: &[SkuPlan],
+    designs: &[Option<Vec<(String, PolicyOutcome)>>],
     series: &[DemandSeries],
     settings: &SimulationSettings,
-    ps: &PolicySettings,
 ) -> Vec<OptimisedRow> {
     let history: BTreeMap<(&str, Option<&str>), &DemandSeries> = series
         .iter()
@@ -364,17 +370,18 @@ pub fn optimise_catalogue(
         .collect();
     plans
         .par_iter()
-        .filter(|p| p.policy.is_ok() && p.demand_per_day > 0.0)
-        .flat_map_iter(|p| {
+        .zip(designs)
+        .filter_map(|(p, d)| d.as_ref().map(|d| (p, d)))
+        .flat_map_iter(|(p, d)| {
             let hist = history
                 .get(&(p.sku.as_str(), p.location.as_deref()))
                 .map(|s| s.values.as_slice());
             let world = world_for(p, hist, settings, None);
             let costs = costs_of(p);
-            designs_for(p, &settings.policies, false, ps.draws)
-                .into_iter()
+            d.iter()
+                .filter(|(name, _)| name != "current")
                 .map(|(name, design)| {
-                    let analytic = sim_policy_of(p, &design);
+                    let analytic = sim_policy_of(p, design);
                     let result = crate::optimize::optimise(
                         &analytic,
                         &world,
@@ -388,7 +395,7 @@ pub fn optimise_catalogue(
                     OptimisedRow {
                         sku: p.sku.clone(),
                         location: p.location.clone(),
-                        policy: name,
+                        policy: name.clone(),
                         target: p.target,
                         analytic,
                         optimised: result.policy,
