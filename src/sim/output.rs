@@ -76,18 +76,19 @@ pub fn write_portfolio(path: &Path, rows: &[PortfolioRow]) -> Result<(), LoadErr
     write_atomic(path, |w| {
         writeln!(
             w,
-            "policy,scenario,skus,fill_rate,fill_rate_by_value,backorder_rate,cancellation_rate,lost_sales_rate,cycle_service_level,mean_wait_days,inventory_value,total_cost"
+            "policy,scenario,skus,fill_rate,fill_rate_by_value,backorder_rate,backorder_rate_by_value,cancellation_rate,lost_sales_rate,cycle_service_level,mean_wait_days,inventory_value,total_cost"
         )?;
         for r in rows {
             writeln!(
                 w,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 r.policy,
                 csv_field(&r.scenario),
                 r.skus,
                 fmt(r.fill_rate),
                 fmt(r.fill_rate_by_value),
                 fmt(r.backorder_rate),
+                fmt(r.backorder_rate_by_value),
                 fmt(r.cancellation_rate),
                 fmt(r.lost_sales_rate),
                 fmt(r.cycle_service_level),

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{
     demand::DemandSampler,
     engine::World,
-    kpi::{KpiSummary, SimCosts, KPI_NAMES},
+    kpi::{KpiSummary, SimCosts},
     scenario::Scenario,
     simulate, LeadTimeSampler, SimPolicy,
 };
@@ -250,6 +250,8 @@ pub struct PortfolioRow {
     pub fill_rate_by_value: f64,
     /// Backorder rate weighted by demand.
     pub backorder_rate: f64,
+    /// Backorder rate weighted by demand value.
+    pub backorder_rate_by_value: f64,
     /// Cancellation rate weighted by demand.
     pub cancellation_rate: f64,
     /// Lost-sales rate weighted by demand.
@@ -264,75 +266,74 @@ pub struct PortfolioRow {
     pub total_cost: f64,
 }
 
+/// Running sums of one policy × scenario roll-up.
+#[derive(Default)]
+struct Acc {
+    skus: usize,
+    demand: f64,
+    value: f64,
+    filled: f64,
+    filled_value: f64,
+    waited: f64,
+    waited_value: f64,
+    cancelled: f64,
+    lost: f64,
+    cycle_ok: f64,
+    wait_days: f64,
+    stock_value: f64,
+    cost: f64,
+}
+
 /// Rolls the rows up per policy and scenario (in first-seen order).
 pub fn portfolio(rows: &[SimRow]) -> Vec<PortfolioRow> {
     let mut order: Vec<(String, String)> = Vec::new();
-    let mut acc: BTreeMap<(String, String), [f64; 10]> = BTreeMap::new();
-    let idx = |n: &str| KPI_NAMES.iter().position(|k| *k == n).expect("known KPI");
-    let (fr, br, cr, lr, csl, w, oh, tc, dy) = (
-        idx("fill_rate"),
-        idx("backorder_rate"),
-        idx("cancellation_rate"),
-        idx("lost_sales_rate"),
-        idx("cycle_service_level"),
-        idx("mean_wait_days"),
-        idx("mean_on_hand"),
-        idx("total_cost"),
-        idx("demand_per_year"),
-    );
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for r in rows {
         let key = (r.policy.clone(), r.scenario.clone());
         let a = acc.entry(key.clone()).or_insert_with(|| {
             order.push(key);
-            [0.0; 10]
+            Acc::default()
         });
-        let m = &r.kpis.mean;
-        let d = m[dy];
+        let k = &r.kpis;
+        let d = k.get("demand_per_year");
         let v = d * r.unit_cost;
-        let waited = d * m[br];
-        a[0] += d;
-        a[1] += d * m[fr];
-        a[2] += v;
-        a[3] += v * m[fr];
-        a[4] += d * m[br];
-        a[5] += d * m[cr];
-        a[6] += d * m[lr];
-        a[7] += d * m[csl];
-        a[8] += waited * m[w];
-        a[9] += 1.0;
+        a.skus += 1;
+        a.demand += d;
+        a.value += v;
+        a.filled += d * k.get("fill_rate");
+        a.filled_value += v * k.get("fill_rate");
+        a.waited += d * k.get("backorder_rate");
+        a.waited_value += v * k.get("backorder_rate");
+        a.cancelled += d * k.get("cancellation_rate");
+        a.lost += d * k.get("lost_sales_rate");
+        a.cycle_ok += d * k.get("cycle_service_level");
+        a.wait_days += d * k.get("backorder_rate") * k.get("mean_wait_days");
+        a.stock_value += k.get("mean_on_hand") * r.unit_cost;
+        a.cost += k.get("total_cost");
     }
-    let mut value_cost: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
-    for r in rows {
-        let e = value_cost
-            .entry((r.policy.clone(), r.scenario.clone()))
-            .or_default();
-        e.0 += r.kpis.mean[oh] * r.unit_cost;
-        e.1 += r.kpis.mean[tc];
-    }
+    let per = |x: f64, w: f64| if w > 0.0 { x / w } else { 0.0 };
     order
         .into_iter()
         .map(|key| {
-            let a = acc[&key];
-            let (value, cost) = value_cost[&key];
-            let per = |x: f64, w: f64| if w > 0.0 { x / w } else { 0.0 };
+            let a = &acc[&key];
             PortfolioRow {
-                policy: key.0.clone(),
-                scenario: key.1.clone(),
-                skus: a[9] as usize,
-                fill_rate: per(a[1], a[0]),
-                fill_rate_by_value: per(a[3], a[2]),
-                backorder_rate: per(a[4], a[0]),
-                cancellation_rate: per(a[5], a[0]),
-                lost_sales_rate: per(a[6], a[0]),
-                cycle_service_level: per(a[7], a[0]),
-                mean_wait_days: per(a[8], a[4]),
-                inventory_value: value,
-                total_cost: cost,
+                skus: a.skus,
+                fill_rate: per(a.filled, a.demand),
+                fill_rate_by_value: per(a.filled_value, a.value),
+                backorder_rate: per(a.waited, a.demand),
+                backorder_rate_by_value: per(a.waited_value, a.value),
+                cancellation_rate: per(a.cancelled, a.demand),
+                lost_sales_rate: per(a.lost, a.demand),
+                cycle_service_level: per(a.cycle_ok, a.demand),
+                mean_wait_days: per(a.wait_days, a.waited),
+                inventory_value: a.stock_value,
+                total_cost: a.cost,
+                policy: key.0,
+                scenario: key.1,
             }
         })
         .collect()
 }
-
 /// Analytic against simulation-optimised parameters of one SKU and family (baseline).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OptimisedRow {
