@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use ahash::AHashMap;
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -43,7 +43,7 @@ use crate::{
     config::{Config, LevelSource, SafetyStockMethod},
     forecast::select::{forecast_all, ForecastSettings, SkuForecast},
     io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
-    leadtime::{LeadTimeModel, LeadTimeSource, SkuLeadTime},
+    leadtime::{LeadTimeModel, SkuLeadTime},
     policy::{
         design,
         empirical::{sample_protection_demand, SampleInput},
@@ -536,21 +536,6 @@ pub fn design_for(
         design(input, Method::Empirical(&sample))
     } else {
         design(input, Method::Normal)
-    }
-}
-
-impl SkuPlan {
-    /// Whether the lead time is a typed-in fallback rather than learned from receipts.
-    pub fn lead_time_is_fallback(&self) -> bool {
-        matches!(
-            self.lead_time.source,
-            LeadTimeSource::ItemMaster | LeadTimeSource::Default
-        )
-    }
-
-    /// The day `days` days after `from`, rounding fractional days up.
-    pub fn days_after(from: NaiveDate, days: f64) -> NaiveDate {
-        from + Duration::days(days.max(0.0).ceil() as i64)
     }
 }
 

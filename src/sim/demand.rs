@@ -81,7 +81,7 @@ pub struct DemandSampler<'a> {
     surge: Option<(u32, u32, f64)>,
 }
 
-/// Position in the current bootstrap block.
+/// Position in the current bootstrap block (`default()` at the start of a replication).
 #[derive(Debug, Clone, Default)]
 pub struct DemandState {
     path: usize,
@@ -196,11 +196,6 @@ impl<'a> DemandSampler<'a> {
     pub fn with_surge(mut self, start: u32, days: u32, factor: f64) -> Self {
         self.surge = Some((start, start.saturating_add(days), factor));
         self
-    }
-
-    /// A fresh state for a replication.
-    pub fn start(&self, _rng: &mut ChaCha8Rng) -> DemandState {
-        DemandState::default()
     }
 
     /// Demand on day `t`.

@@ -25,7 +25,11 @@ use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{demand::DemandSampler, kpi::Rep, CustomerMode, LeadTimeSampler, SimPolicy};
+use super::{
+    demand::{DemandSampler, DemandState},
+    kpi::Rep,
+    CustomerMode, LeadTimeSampler, SimPolicy,
+};
 
 /// Independent random streams of one replication: demand, lead times and customer patience
 /// draw from separate streams, so every policy compared sees the same demand path (common
@@ -95,7 +99,7 @@ pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -
     let mut last_arrival = 0u32;
     let mut cycle_short = false;
     let mut t_stats = Rep::default();
-    let mut demand_state = demand.start(&mut streams.demand);
+    let mut demand_state = DemandState::default();
     for t in 0..days {
         let counted = t >= warmup;
         // 1. Receipts.
