@@ -543,12 +543,8 @@ pub fn design_for(
 /// the SKU's target as a fill-rate target). The method becomes `simulated`, and the expected
 /// service figures are the simulated ones.
 fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config) -> Vec<SkuPlan> {
-    use crate::sim::run::{costs_of, sim_policy_of, world_for};
-    let history: AHashMap<(&str, Option<&str>), &[f64]> = series
-        .iter()
-        .filter(|s| s.freq == Freq::Day)
-        .map(|s| ((s.sku.as_str(), s.location.as_deref()), s.values.as_slice()))
-        .collect();
+    use crate::sim::run::{costs_of, sim_policy_of, world_for, DailyHistory};
+    let history = DailyHistory::of(series);
     let settings = &config.simulation;
     plans
         .into_par_iter()
@@ -559,9 +555,7 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
             if p.demand_per_day <= 0.0 {
                 return p;
             }
-            let hist = history
-                .get(&(p.sku.as_str(), p.location.as_deref()))
-                .copied();
+            let hist = history.get(&p);
             let o = {
                 let world = world_for(&p, hist, settings, None);
                 crate::optimize::optimise(

@@ -52,6 +52,30 @@ pub struct SimRow {
     pub kpis: KpiSummary,
 }
 
+/// Daily demand history per SKU and location, for the history bootstrap (weekly or monthly
+/// buckets are not daily history, so they are left out).
+pub struct DailyHistory<'a>(BTreeMap<(&'a str, Option<&'a str>), &'a [f64]>);
+
+impl<'a> DailyHistory<'a> {
+    /// Indexes the daily series.
+    pub fn of(series: &'a [DemandSeries]) -> Self {
+        Self(
+            series
+                .iter()
+                .filter(|s| s.freq == Freq::Day)
+                .map(|s| ((s.sku.as_str(), s.location.as_deref()), s.values.as_slice()))
+                .collect(),
+        )
+    }
+
+    /// The daily history of a planned SKU, if it has one.
+    pub fn get(&self, p: &SkuPlan) -> Option<&'a [f64]> {
+        self.0
+            .get(&(p.sku.as_str(), p.location.as_deref()))
+            .copied()
+    }
+}
+
 /// The result of a catalogue simulation.
 #[derive(Debug, Clone)]
 pub struct CatalogueRun {
@@ -122,11 +146,7 @@ pub fn simulate_catalogue(
     settings: &SimulationSettings,
     policy_settings: &PolicySettings,
 ) -> CatalogueRun {
-    let history: BTreeMap<(&str, Option<&str>), &DemandSeries> = series
-        .iter()
-        .filter(|s| s.freq == Freq::Day)
-        .map(|s| ((s.sku.as_str(), s.location.as_deref()), s))
-        .collect();
+    let history = DailyHistory::of(series);
     let clock = Instant::now();
     let designs: Vec<Option<Vec<(String, PolicyOutcome)>>> = plans
         .par_iter()
@@ -148,9 +168,7 @@ pub fn simulate_catalogue(
         .zip(&designs)
         .filter_map(|(p, d)| {
             let d = d.as_ref()?;
-            let hist = history
-                .get(&(p.sku.as_str(), p.location.as_deref()))
-                .map(|s| s.values.as_slice());
+            let hist = history.get(p);
             Some(simulate_sku(p, d, hist, settings))
         })
         .collect();
@@ -364,19 +382,13 @@ pub fn optimise_catalogue(
     series: &[DemandSeries],
     settings: &SimulationSettings,
 ) -> Vec<OptimisedRow> {
-    let history: BTreeMap<(&str, Option<&str>), &DemandSeries> = series
-        .iter()
-        .filter(|s| s.freq == Freq::Day)
-        .map(|s| ((s.sku.as_str(), s.location.as_deref()), s))
-        .collect();
+    let history = DailyHistory::of(series);
     plans
         .par_iter()
         .zip(designs)
         .filter_map(|(p, d)| d.as_ref().map(|d| (p, d)))
         .flat_map_iter(|(p, d)| {
-            let hist = history
-                .get(&(p.sku.as_str(), p.location.as_deref()))
-                .map(|s| s.values.as_slice());
+            let hist = history.get(p);
             let world = world_for(p, hist, settings, None);
             let costs = costs_of(p);
             d.iter()
