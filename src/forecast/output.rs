@@ -27,17 +27,7 @@ pub fn quantile_column(p: f64) -> String {
     }
 }
 
-/// A number for a CSV cell: at most four decimals, trailing zeros dropped, no `-0`.
-pub fn fmt(v: f64) -> String {
-    // Four decimals are enough for units per bucket and keep files diff-able.
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
-}
+pub use crate::io::cells::fmt;
 
 /// Writes the forecasts; CSV or Parquet by the extension of `path`.
 ///

@@ -12,6 +12,7 @@
 //! invariant `rows_read == rows_accepted + rows_rejected` holds for every file.
 
 pub mod atomic;
+pub mod cells;
 pub mod inventory;
 pub mod items;
 pub mod parse;

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use super::Plan;
 use crate::{
-    forecast::output::fmt,
+    io::cells::{fmt, key, key_header, opt},
     io::{atomic::write_atomic, rejects::csv_field, LoadError},
     recommend::{Action, Recommendation},
 };
@@ -53,10 +53,6 @@ pub const RECOMMENDATION_COLUMNS: &[&str] = &[
     "reason",
 ];
 
-fn opt(v: Option<f64>) -> String {
-    v.map(fmt).unwrap_or_default()
-}
-
 fn date(v: Option<NaiveDate>) -> String {
     v.map(|d| d.to_string()).unwrap_or_default()
 }
@@ -72,10 +68,7 @@ fn text(v: Option<&str>) -> String {
 pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
     let loc = plan.plans.iter().any(|p| p.location.is_some());
     write_atomic(path, |w| {
-        write!(w, "sku,")?;
-        if loc {
-            write!(w, "location,")?;
-        }
+        write!(w, "{}", key_header(loc))?;
         writeln!(
             w,
             "supplier,class,abc,model,policy,method,service_measure,target,target_source,\
@@ -86,10 +79,7 @@ pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
              annual_holding_cost,annual_ordering_cost,annual_total_cost,error"
         )?;
         for p in &plan.plans {
-            write!(w, "{},", csv_field(&p.sku))?;
-            if loc {
-                write!(w, "{},", text(p.location.as_deref()))?;
-            }
+            write!(w, "{}", key(&p.sku, p.location.as_deref(), loc))?;
             write!(
                 w,
                 "{},{},{},{},",
@@ -151,19 +141,13 @@ pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
 pub fn write_lead_times(path: &Path, plan: &Plan) -> Result<(), LoadError> {
     let loc = plan.plans.iter().any(|p| p.location.is_some());
     write_atomic(path, |w| {
-        write!(w, "sku,")?;
-        if loc {
-            write!(w, "location,")?;
-        }
+        write!(w, "{}", key_header(loc))?;
         writeln!(
             w,
             "supplier,source,own_receipts,receipts_used,mean_days,sd_days,p50_days,p90_days,p95_days,supplier_drifting"
         )?;
         for p in &plan.plans {
-            write!(w, "{},", csv_field(&p.sku))?;
-            if loc {
-                write!(w, "{},", text(p.location.as_deref()))?;
-            }
+            write!(w, "{}", key(&p.sku, p.location.as_deref(), loc))?;
             let s = &p.lead_time.stats;
             let drifting = p
                 .supplier
@@ -202,10 +186,7 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
             .collect();
         writeln!(w, "{}", cols.join(","))?;
         for r in recs {
-            write!(w, "{},", csv_field(&r.sku))?;
-            if loc {
-                write!(w, "{},", text(r.location.as_deref()))?;
-            }
+            write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             writeln!(
                 w,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",

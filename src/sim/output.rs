@@ -14,13 +14,9 @@ use super::{
 };
 use crate::policy::PolicyKind;
 use crate::{
-    forecast::output::fmt,
+    io::cells::{fmt, key, key_header, opt},
     io::{atomic::write_atomic, rejects::csv_field, LoadError},
 };
-
-fn opt(v: Option<f64>) -> String {
-    v.map(fmt).unwrap_or_default()
-}
 
 /// Writes `simulation.csv`.
 ///
@@ -29,10 +25,7 @@ fn opt(v: Option<f64>) -> String {
 pub fn write_simulation(path: &Path, rows: &[SimRow], mode: CustomerMode) -> Result<(), LoadError> {
     let loc = rows.iter().any(|r| r.location.is_some());
     write_atomic(path, |w| {
-        write!(w, "sku,")?;
-        if loc {
-            write!(w, "location,")?;
-        }
+        write!(w, "{}", key_header(loc))?;
         write!(
             w,
             "policy,scenario,customer,method,reorder_point,order_quantity,order_up_to,analytic_fill_rate,analytic_cycle_service_level"
@@ -42,10 +35,7 @@ pub fn write_simulation(path: &Path, rows: &[SimRow], mode: CustomerMode) -> Res
         }
         writeln!(w)?;
         for r in rows {
-            write!(w, "{},", csv_field(&r.sku))?;
-            if loc {
-                write!(w, "{},", csv_field(r.location.as_deref().unwrap_or("")))?;
-            }
+            write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             write!(
                 w,
                 "{},{},{},{},{},{},{},{},{}",
@@ -131,10 +121,7 @@ fn cost(k: &KpiSummary) -> f64 {
 pub fn write_optimised(path: &Path, rows: &[OptimisedRow]) -> Result<(), LoadError> {
     let loc = rows.iter().any(|r| r.location.is_some());
     write_atomic(path, |w| {
-        write!(w, "sku,")?;
-        if loc {
-            write!(w, "location,")?;
-        }
+        write!(w, "{}", key_header(loc))?;
         writeln!(
             w,
             "policy,target_fill_rate,analytic_reorder_point,analytic_order_quantity,analytic_order_up_to,\
@@ -143,10 +130,7 @@ pub fn write_optimised(path: &Path, rows: &[OptimisedRow]) -> Result<(), LoadErr
              optimised_fill_rate_ci95,optimised_cost,met,level_change,evaluations"
         )?;
         for r in rows {
-            write!(w, "{},", csv_field(&r.sku))?;
-            if loc {
-                write!(w, "{},", csv_field(r.location.as_deref().unwrap_or("")))?;
-            }
+            write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             let (a, o) = (&r.result.analytic, &r.result.kpis);
             writeln!(
                 w,
