@@ -623,8 +623,30 @@ impl Config {
                 ),
             ));
         }
+        if sim.scenarios.is_empty() {
+            return Err(invalid(
+                "simulation.scenarios",
+                "lists no scenario; remove the key for the five defaults, or list at least one (kind = \"baseline\")".into(),
+            ));
+        }
+        if sim.policies.is_empty() && !sim.current {
+            return Err(invalid(
+                "simulation.policies",
+                "is empty and current = false: nothing would be simulated; list at least one of sQ, sS, RS, RsS".into(),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
         for sc in &sim.scenarios {
             sc.check().map_err(|m| invalid("simulation.scenarios", m))?;
+            if !names.insert(sc.name.as_str()) {
+                return Err(invalid(
+                    "simulation.scenarios",
+                    format!(
+                        "two scenarios are named '{}'; give each its own name",
+                        sc.name
+                    ),
+                ));
+            }
         }
         for (name, terms) in &self.suppliers {
             for (key, v) in [
@@ -772,6 +794,12 @@ mod tests {
         assert!(Config::from_toml_str("[policy]\nservice_targets = { D = 0.9 }\n").is_err());
         assert!(Config::from_toml_str("[policy]\npolicy = \"QS\"\n").is_err());
         assert!(Config::from_toml_str("[suppliers.S1]\nmin_order_value = -1\n").is_err());
+        assert!(Config::from_toml_str("[simulation]\nscenarios = []\n").is_err());
+        assert!(Config::from_toml_str("[simulation]\npolicies = []\ncurrent = false\n").is_err());
+        let twice = "[[simulation.scenarios]]\nname = \"a\"\nkind = \"baseline\"\n\
+                     [[simulation.scenarios]]\nname = \"a\"\nkind = \"demand_surge\"\n";
+        let e = Config::from_toml_str(twice).unwrap_err().to_string();
+        assert!(e.contains("two scenarios are named 'a'"), "{e}");
     }
 
     #[test]
