@@ -218,14 +218,11 @@ mod tests {
         CustomerMode, LeadTimeSampler,
     };
 
-    #[test]
-    fn the_optimised_level_is_the_lowest_meeting_the_target() {
-        // (R,S) with R = 7, L = 5, N(10, 2²): the search must land within the tolerance of
-        // the lowest S whose simulated fill rate (same random numbers) reaches 99%.
-        let lead = [5.0];
+    /// A year after a 60-day warm-up, full backorders, holding 1 per unit-year, 10 per order.
+    fn world<'a>(demand: DemandSampler<'a>, lead: &'a [f64]) -> (World<'a>, SimCosts) {
         let world = World {
-            demand: DemandSampler::parametric(DemandDist::Normal, 10.0, 2.0),
-            lead: LeadTimeSampler::new(&lead),
+            demand,
+            lead: LeadTimeSampler::new(lead),
             mode: CustomerMode::Backorder,
             mean_patience: 7.0,
             inaccuracy: Inaccuracy::default(),
@@ -237,6 +234,18 @@ mod tests {
             order_cost: 10.0,
             shortage_cost: 0.0,
         };
+        (world, costs)
+    }
+
+    #[test]
+    fn the_optimised_level_is_the_lowest_meeting_the_target() {
+        // (R,S) with R = 7, L = 5, N(10, 2²): the search must land within the tolerance of
+        // the lowest S whose simulated fill rate (same random numbers) reaches 99%.
+        let lead = [5.0];
+        let (world, costs) = world(
+            DemandSampler::parametric(DemandDist::Normal, 10.0, 2.0),
+            &lead,
+        );
         let analytic = SimPolicy {
             kind: PolicyKind::RS,
             reorder_point: 0.0,
@@ -257,20 +266,10 @@ mod tests {
     #[test]
     fn an_under_stocked_policy_is_raised() {
         let lead = [4.0, 9.0, 15.0];
-        let world = World {
-            demand: DemandSampler::parametric(DemandDist::Gamma, 5.0, 5.0),
-            lead: LeadTimeSampler::new(&lead),
-            mode: CustomerMode::Backorder,
-            mean_patience: 7.0,
-            inaccuracy: Inaccuracy::default(),
-            days: 60 + 365,
-            warmup: 60,
-        };
-        let costs = SimCosts {
-            holding_per_unit_year: 1.0,
-            order_cost: 10.0,
-            shortage_cost: 0.0,
-        };
+        let (world, costs) = world(
+            DemandSampler::parametric(DemandDist::Gamma, 5.0, 5.0),
+            &lead,
+        );
         let analytic = SimPolicy {
             kind: PolicyKind::MinMax,
             reorder_point: 20.0,
