@@ -15,7 +15,8 @@
 //! - **Pooling**: a SKU's own receipts (for its supplier: the item master's, else the supplier
 //!   of its latest order) are used when there are at least `min_receipts` of them; otherwise
 //!   all receipts of the supplier (every SKU); otherwise the item master's `lead_time_days`;
-//!   otherwise the configured default. The source is recorded with every result.
+//!   otherwise the configured default. The source is recorded with every result. Receipts
+//!   without a supplier (a PO file with no supplier column) count as the SKU's own.
 //! - **Window**: with `window_days`, only receipts dated within that many days before the
 //!   planning date count (lead times change; old history may mislead).
 //! - **Drift**: a supplier drifts when the median of its receipts in the last
@@ -381,9 +382,12 @@ impl LeadTimeModel {
         item_days: Option<f64>,
         default_days: f64,
     ) -> SkuLeadTime {
+        // A purchase-order file without a supplier column still holds the SKU's own receipts
+        // when the item master names the supplier.
         let own = self
             .receipts_by_pair
             .get(&(sku.to_string(), supplier.map(str::to_string)))
+            .or_else(|| self.receipts_by_pair.get(&(sku.to_string(), None)))
             .cloned()
             .unwrap_or_default();
         let own_receipts = own.len();
@@ -627,6 +631,35 @@ mod tests {
         assert_eq!(drift.recent_receipts, 4);
         assert!((drift.recent_median - 30.0).abs() < 1e-12);
         assert!((drift.historical_p90 - 18.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn receipts_without_a_supplier_are_the_skus_own() {
+        // The PO file has no supplier column; the item master says S1.
+        let plan = d("2025-06-01");
+        let lines: Vec<PurchaseOrderLine> = (0..5)
+            .map(|i| {
+                let o = d("2025-01-01") + Duration::days(i * 10);
+                let r = o + Duration::days(8);
+                PurchaseOrderLine {
+                    supplier: None,
+                    ..line(
+                        i as u64 + 2,
+                        "A",
+                        "x",
+                        &o.to_string(),
+                        Some(&r.to_string()),
+                        5.0,
+                        None,
+                    )
+                }
+            })
+            .collect();
+        let m = LeadTimeModel::learn(&lines, plan, &LeadTimeSettings::default());
+        let a = m.for_sku("A", Some("S1"), Some(30.0), 14.0);
+        assert_eq!(a.source, LeadTimeSource::Sku);
+        assert_eq!(a.own_receipts, 5);
+        assert!((a.stats.mean - 8.0).abs() < 1e-12);
     }
 
     #[test]
