@@ -109,6 +109,78 @@ pub struct Config {
     pub suppliers: BTreeMap<String, SupplierTerms>,
     /// Monte Carlo simulation of policies and scenarios.
     pub simulation: SimulationSettings,
+    /// Charts and report.html.
+    pub report: ReportSettings,
+}
+
+/// Report settings (`[report]`); `replenish report --from DIR` takes them as flags too.
+///
+/// | name | default | meaning |
+/// |---|---|---|
+/// | `top_skus` | 20 | SKUs with their own section (forecast, simulated stock, trade-off charts), ranked by value at risk |
+/// | `width` | 1000 | chart width in pixels (PNG; the SVG has the same size) |
+/// | `height` | 500 | chart height in pixels |
+/// | `page_size` | 100 | recommendation rows per page in the report's table (all rows show without JavaScript) |
+/// | `long_wait_days` | 14 | a backorder expected to wait longer than this is an exception |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// SKUs with their own section.
+    pub top_skus: usize,
+    /// Chart width (pixels).
+    pub width: u32,
+    /// Chart height (pixels).
+    pub height: u32,
+    /// Table rows per page.
+    pub page_size: usize,
+    /// Backorder wait (days) above which a SKU is an exception.
+    pub long_wait_days: f64,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            top_skus: 20,
+            width: 1000,
+            height: 500,
+            page_size: 100,
+            long_wait_days: 14.0,
+        }
+    }
+}
+
+impl ReportSettings {
+    /// Checks the ranges.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the key.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !(300..=4000).contains(&self.width) {
+            return Err(invalid(
+                "report.width",
+                format!("should be 300 to 4000 pixels, but is {}", self.width),
+            ));
+        }
+        if !(200..=3000).contains(&self.height) {
+            return Err(invalid(
+                "report.height",
+                format!("should be 200 to 3000 pixels, but is {}", self.height),
+            ));
+        }
+        if self.page_size == 0 {
+            return Err(invalid(
+                "report.page_size",
+                "should be at least 1 row".into(),
+            ));
+        }
+        if !(self.long_wait_days >= 0.0 && self.long_wait_days.is_finite()) {
+            return Err(invalid(
+                "report.long_wait_days",
+                format!("should be 0 or more days, but is {}", self.long_wait_days),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Where simulated demand comes from.
@@ -551,6 +623,7 @@ impl Config {
             }
         }
         self.defaults.check()?;
+        self.report.check()?;
         self.check_planning()
     }
 

@@ -14,6 +14,9 @@ pub enum Error {
     /// Generating a synthetic data set failed.
     #[error(transparent)]
     Generate(#[from] crate::generate::GenerateError),
+    /// Rendering the charts or report failed.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 /// Result alias for the library.

@@ -412,6 +412,11 @@ impl LeadTimeModel {
         }
     }
 
+    /// Every supplier with receipts and its pooled lead-time statistics, by supplier name.
+    pub fn suppliers(&self) -> impl Iterator<Item = (&str, &LeadTimeStats)> {
+        self.by_supplier.iter().map(|(s, st)| (s.as_str(), st))
+    }
+
     /// Whether `supplier` is flagged as drifting.
     pub fn drift_of(&self, supplier: &str) -> Option<&SupplierDrift> {
         self.drift

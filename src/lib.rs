@@ -30,9 +30,11 @@ pub mod generate;
 pub mod io;
 pub mod leadtime;
 pub mod optimize;
+pub mod pipeline;
 pub mod plan;
 pub mod policy;
 pub mod recommend;
+pub mod report;
 pub mod sim;
 pub mod validate;
 

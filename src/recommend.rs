@@ -123,6 +123,13 @@ pub struct Recommendation {
     pub days_of_cover: Option<f64>,
     /// Day the backordered units are expected to be filled.
     pub backorder_fill_date: Option<NaiveDate>,
+    /// The most customer units waiting — now or projected — on any day before an order placed
+    /// today could arrive (planning date + lead-time median), counting the open orders as
+    /// they arrive: the shortage no new order can prevent any more.
+    pub units_at_risk: f64,
+    /// `units_at_risk` at unit cost (empty when the unit cost is unknown); the report ranks
+    /// SKUs by it.
+    pub value_at_risk: Option<f64>,
     /// Where the lead time came from.
     pub lead_time_source: LeadTimeSource,
     /// One line for a human.
@@ -265,6 +272,22 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
         }
     }
     let needs_order = triggered(ip);
+    let units_at_risk = {
+        // Deepest projected shortfall from today until an order placed today arrives.
+        let horizon = p50.max(0.0).ceil() as i64;
+        let mut net = on_hand - backordered;
+        let mut worst = (-net).max(0.0);
+        let mut next = 0;
+        for t in 0..horizon.max(0) {
+            while next < arrivals.len() && (arrivals[next].0 - planning).num_days() <= t {
+                net += arrivals[next].1;
+                next += 1;
+            }
+            net -= rate(t as usize);
+            worst = worst.max(-net);
+        }
+        worst
+    };
     if kind == PolicyKind::RS && order_by.is_none() && policy.is_some() {
         order_by = Some(after(planning, p.review_period));
     }
@@ -456,6 +479,8 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             projected_stockout: stockout,
             days_of_cover: (d > 0.0).then(|| (on_hand - backordered).max(0.0) / d),
             backorder_fill_date: backorder_fill,
+            units_at_risk,
+            value_at_risk: (p.item.unit_cost > 0.0).then_some(units_at_risk * p.item.unit_cost),
             lead_time_source: p.lead_time.source,
             reason,
         },
@@ -760,6 +785,10 @@ mod tests {
         assert_eq!(r.projected_stockout, Some(day("2026-01-06")));
         assert_eq!(r.next_arrival, Some(day("2026-01-21")));
         assert!(r.reason.contains("PO line 7"), "{}", r.reason);
+        // An order placed today arrives on day 10: 20 units demanded by then against 10 on
+        // hand → 10 units short, worth 20 at unit cost 2.
+        assert!((r.units_at_risk - 10.0).abs() < 1e-9, "{}", r.units_at_risk);
+        assert!((r.value_at_risk.unwrap() - 20.0).abs() < 1e-9);
     }
 
     #[test]
@@ -773,6 +802,9 @@ mod tests {
         );
         assert_eq!(r.backorder_fill_date, Some(day("2026-01-08")));
         assert_eq!(r.projected_stockout, Some(day(PLAN)));
+        // 30 waiting plus 0.5 a day: 31 short at the end of day 1, before the first open
+        // order (day 2) starts filling them.
+        assert!((r.units_at_risk - 31.0).abs() < 1e-9, "{}", r.units_at_risk);
     }
 
     #[test]

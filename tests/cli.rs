@@ -146,17 +146,6 @@ fn generated_set_validates_cleanly() {
 }
 
 #[test]
-fn stages_not_built_yet_say_so_and_fail() {
-    for stage in ["run", "report"] {
-        replenish()
-            .arg(stage)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("not built yet"));
-    }
-}
-
-#[test]
 fn every_subcommand_has_help_with_an_example() {
     for stage in [
         "run", "validate", "forecast", "plan", "simulate", "policy", "report", "generate",

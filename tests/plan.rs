@@ -41,6 +41,8 @@ const CONTRACT: &[&str] = &[
     "projected_stockout",
     "days_of_cover",
     "backorder_fill_date",
+    "units_at_risk",
+    "value_at_risk",
     "lead_time_source",
     "reason",
 ];

@@ -7,5 +7,6 @@ mod forecast_reference;
 mod loading;
 mod plan;
 mod policy_cli;
+mod report;
 mod simulate;
 mod util;

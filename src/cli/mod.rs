@@ -23,6 +23,8 @@ mod forecast;
 mod generate;
 mod plan;
 mod policy;
+mod report;
+mod run;
 mod simulate;
 mod validate;
 
@@ -68,11 +70,12 @@ pub struct Global {
 /// Subcommands, one per pipeline stage.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole pipeline (not built yet: use `validate`).
+    /// Run the whole pipeline: validate, forecast, lead times, policies, recommendations,
+    /// simulation, charts and report.html, into one folder.
     #[command(
-        after_help = "Example:\n  replenish run --config data/plan.toml --out reports/example"
+        after_help = "Examples:\n  replenish run                                        # the bundled example into reports/example\n  replenish run --config plan.toml --out reports/2026-11-23\n  replenish run --no-simulate --seed 7"
     )]
-    Run(NotBuilt),
+    Run(run::RunArgs),
     /// Load and validate the inputs, write rejects.csv and a summary; change nothing else.
     #[command(
         after_help = "Examples:\n  replenish validate                                  # the bundled example (data/plan.toml)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week"
@@ -102,9 +105,11 @@ pub enum Command {
     )]
     #[command(allow_negative_numbers = true)]
     Policy(policy::PolicyArgs),
-    /// Re-render charts and report.html from an output folder (not built yet).
-    #[command(after_help = "Example:\n  replenish report --from reports/example")]
-    Report(NotBuilt),
+    /// Re-render charts and report.html from an output folder, e.g. with more SKU sections.
+    #[command(
+        after_help = "Examples:\n  replenish report --from reports/example\n  replenish report --from reports/example --top 50 --width 1400 --height 700"
+    )]
+    Report(report::ReportArgs),
     /// Write a realistic synthetic data set (sales, purchase orders, inventory, items, plan.toml).
     #[command(
         after_help = "Examples:\n  replenish generate --out data/demo\n  replenish generate --skus 30490 --days 1941 --dense --format parquet --out /tmp/m5"
@@ -112,33 +117,21 @@ pub enum Command {
     Generate(generate::GenerateArgs),
 }
 
-/// Arguments of a stage that is not built yet: accepted so `--help` works, then refused.
-#[derive(Debug, Args)]
-pub struct NotBuilt {
-    /// Arguments for the future stage (ignored).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
-}
-
 /// Runs the chosen subcommand; returns the process exit code.
 ///
 /// # Errors
 /// Whatever the stage reports, with context.
 pub fn run(cli: &Cli) -> Result<ExitCode> {
-    let stage = match &cli.command {
-        Command::Validate(a) => return validate::run(a, &cli.global),
-        Command::Generate(a) => return generate::run(a, &cli.global),
-        Command::Forecast(a) => return forecast::run(a, &cli.global),
-        Command::Plan(a) => return plan::run(a, &cli.global),
-        Command::Policy(a) => return policy::run(a, &cli.global),
-        Command::Simulate(a) => return simulate::run(a, &cli.global),
-        Command::Run(_) => "run",
-        Command::Report(_) => "report",
-    };
-    eprintln!(
-        "replenish {stage}: this stage is not built yet; `replenish validate`, `forecast`, `plan`, `simulate`, `policy` and `generate` are available"
-    );
-    Ok(ExitCode::from(2))
+    match &cli.command {
+        Command::Validate(a) => validate::run(a, &cli.global),
+        Command::Generate(a) => generate::run(a, &cli.global),
+        Command::Forecast(a) => forecast::run(a, &cli.global),
+        Command::Plan(a) => plan::run(a, &cli.global),
+        Command::Policy(a) => policy::run(a, &cli.global),
+        Command::Simulate(a) => simulate::run(a, &cli.global),
+        Command::Run(a) => run::run(a, &cli.global),
+        Command::Report(a) => report::run(a, &cli.global),
+    }
 }
 
 /// The bundled example's config: `data/plan.toml` in the source tree this binary was built

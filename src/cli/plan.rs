@@ -7,14 +7,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use replenish::{
     config::{LevelSource, SafetyStockMethod},
-    forecast::output::{write_accuracy, write_classes, write_forecasts},
-    plan::{
-        output::{
-            write_lead_times, write_policy, write_recommendations_csv, write_recommendations_json,
-            write_summary, PlanSummary,
-        },
-        plan,
-    },
+    plan::{output::write_plan_outputs, plan},
     policy::{PolicyKind, ServiceMeasure},
     validate::load_and_validate,
 };
@@ -27,8 +20,9 @@ pub struct PlanArgs {
     /// Inputs and settings.
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// Output folder: recommendations.csv/.json, policy.csv, lead_times.csv, forecast.csv,
-    /// accuracy.csv, classes.csv, plan.json, rejects.csv.
+    /// Output folder: recommendations.csv/.json, policy.csv, lead_times.csv,
+    /// lead_time_histogram.csv, forecast.csv, accuracy.csv, classes.csv, plan.json,
+    /// validation.json, detail.json, rejects.csv, charts/ and report.html.
     #[arg(long, value_name = "DIR", default_value = "reports/plan")]
     pub out: PathBuf,
     /// Policy: sQ, sS (min-max), RS or RsS (overrides `[policy] policy`).
@@ -50,6 +44,9 @@ pub struct PlanArgs {
     /// SKU's target fill rate in simulation) (overrides `[policy] levels`).
     #[arg(long, value_name = "analytic|simulated", value_parser = parse_levels)]
     pub levels: Option<LevelSource>,
+    /// Do not write charts/ and report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 fn parse_levels(s: &str) -> Result<LevelSource, String> {
@@ -126,17 +123,10 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     let out = &args.out;
-    write_forecasts(&out.join("forecast.csv"), &result.forecasts)?;
-    write_accuracy(&out.join("accuracy.csv"), &result.forecasts)?;
-    write_classes(&out.join("classes.csv"), &loaded.series, &result.forecasts)?;
-    write_policy(&out.join("policy.csv"), &result)?;
-    write_lead_times(&out.join("lead_times.csv"), &result)?;
-    // Recommendations last: purchasing imports them, and they only appear once every other
-    // output is complete.
-    write_recommendations_json(&out.join("recommendations.json"), &result)?;
-    write_recommendations_csv(&out.join("recommendations.csv"), &result.recommendations)?;
-    let summary = PlanSummary::of(&result);
-    write_summary(&out.join("plan.json"), &summary)?;
+    let summary = write_plan_outputs(out, &loaded, &result, config.report.top_skus)?;
+    let report = (!args.no_report)
+        .then(|| replenish::report::render(out, &config.report))
+        .transpose()?;
     if !global.quiet {
         out!("{}", summary.table());
         if summary.policy_errors > 0 {
@@ -146,6 +136,14 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
             );
         }
         outln!("wrote {}", out.join("recommendations.csv").display());
+        if let Some(r) = &report {
+            outln!(
+                "wrote {} ({} charts, {:.1} MB)",
+                r.html.display(),
+                r.charts,
+                r.bytes as f64 / 1e6
+            );
+        }
     }
     Ok(if !loaded.rejects.is_empty() {
         ExitCode::from(3)

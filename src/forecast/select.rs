@@ -163,6 +163,10 @@ pub struct SkuForecast {
     /// Length of one origin's run of errors in `errors` (the horizon; the whole vector for
     /// in-sample deviations).
     pub error_block: usize,
+    /// The chosen model's rolling-origin backtest forecasts over the selection folds, in time
+    /// order: they cover the `backtest_fit.len()` buckets just before [`SkuForecast::start`]
+    /// (empty without a backtest). Charts draw them against the actuals.
+    pub backtest_fit: Vec<f64>,
     /// Every candidate's backtest result.
     pub candidates: Vec<Candidate>,
     /// Notes a planner should see (short history, no demand, model failures).
@@ -242,6 +246,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         quantiles: vec![vec![0.0; h]; settings.quantiles.len()],
         errors: Vec::new(),
         error_block: 0,
+        backtest_fit: Vec::new(),
         candidates: Vec::new(),
         reason: String::new(),
     };
@@ -406,6 +411,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     if let Some(b) = best {
         candidates[b].chosen = true;
     }
+    out.backtest_fit = backtest.concat();
 
     // Final fit on the whole training series.
     let mut fits = Vec::new();

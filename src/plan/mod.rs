@@ -221,7 +221,7 @@ pub struct Plan {
 }
 
 /// Stable 64-bit FNV-1a hash, to derive per-SKU seeds that do not depend on thread count.
-fn fnv1a(text: &str) -> u64 {
+pub(crate) fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -49,6 +49,8 @@ pub const RECOMMENDATION_COLUMNS: &[&str] = &[
     "projected_stockout",
     "days_of_cover",
     "backorder_fill_date",
+    "units_at_risk",
+    "value_at_risk",
     "lead_time_source",
     "reason",
 ];
@@ -172,6 +174,38 @@ pub fn write_lead_times(path: &Path, plan: &Plan) -> Result<(), LoadError> {
     })
 }
 
+/// Writes `lead_time_histogram.csv`: per supplier, receipts per whole day of lead time
+/// (`supplier, lead_time_days, receipts, p50_days, p90_days, supplier_drifting`; the
+/// percentiles are of the exact sample, repeated on each of the supplier's rows).
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_lead_time_histogram(path: &Path, plan: &Plan) -> Result<(), LoadError> {
+    write_atomic(path, |w| {
+        writeln!(
+            w,
+            "supplier,lead_time_days,receipts,p50_days,p90_days,supplier_drifting"
+        )?;
+        for (supplier, st) in plan.lead_times.suppliers() {
+            let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+            for v in &st.sample {
+                *counts.entry(v.round() as i64).or_default() += 1;
+            }
+            let drifting = plan.lead_times.drift_of(supplier).is_some();
+            for (days, n) in counts {
+                writeln!(
+                    w,
+                    "{},{days},{n},{},{},{drifting}",
+                    csv_field(supplier),
+                    fmt(st.p50),
+                    fmt(st.p90)
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Writes `recommendations.csv`.
 ///
 /// # Errors
@@ -189,7 +223,7 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
             write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             writeln!(
                 w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 text(r.supplier.as_deref()),
                 r.action.name(),
                 fmt(r.order_quantity),
@@ -209,6 +243,8 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
                 date(r.projected_stockout),
                 opt(r.days_of_cover),
                 date(r.backorder_fill_date),
+                fmt(r.units_at_risk),
+                opt(r.value_at_risk),
                 r.lead_time_source.name(),
                 csv_field(&r.reason),
             )?;
@@ -359,4 +395,56 @@ pub fn write_summary(path: &Path, summary: &PlanSummary) -> Result<(), LoadError
         serde_json::to_writer_pretty(&mut *w, summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })
+}
+
+/// Writes every output of the plan stage into `dir`: forecast.csv, accuracy.csv, classes.csv,
+/// policy.csv, lead_times.csv, lead_time_histogram.csv, validation.json, detail.json (the
+/// report's per-SKU data for the `top_skus` SKUs by value at risk), recommendations.json,
+/// recommendations.csv (last but one: purchasing imports it, so it only appears once the
+/// rest is complete) and plan.json.
+///
+/// # Errors
+/// [`LoadError::Write`] naming the file.
+pub fn write_plan_outputs(
+    dir: &Path,
+    loaded: &crate::validate::Loaded,
+    plan: &Plan,
+    top_skus: usize,
+) -> Result<PlanSummary, LoadError> {
+    use crate::forecast::output::{write_accuracy, write_classes, write_forecasts};
+    use crate::report::detail::{top_by_risk, write_json, SkuDetail};
+    write_forecasts(&dir.join("forecast.csv"), &plan.forecasts)?;
+    write_accuracy(&dir.join("accuracy.csv"), &plan.forecasts)?;
+    write_classes(&dir.join("classes.csv"), &loaded.series, &plan.forecasts)?;
+    write_policy(&dir.join("policy.csv"), plan)?;
+    write_lead_times(&dir.join("lead_times.csv"), plan)?;
+    write_lead_time_histogram(&dir.join("lead_time_histogram.csv"), plan)?;
+    let json = serde_json::to_string_pretty(&loaded.report).expect("report serialises");
+    write_atomic(&dir.join("validation.json"), |w| {
+        w.write_all(json.as_bytes())
+    })?;
+    let series: BTreeMap<(&str, Option<&str>), &crate::calendar::DemandSeries> = loaded
+        .series
+        .iter()
+        .map(|s| ((s.sku.as_str(), s.location.as_deref()), s))
+        .collect();
+    let forecasts: BTreeMap<(&str, Option<&str>), &crate::forecast::select::SkuForecast> = plan
+        .forecasts
+        .iter()
+        .map(|f| ((f.sku.as_str(), f.location.as_deref()), f))
+        .collect();
+    let details: Vec<SkuDetail> = top_by_risk(&plan.recommendations, top_skus)
+        .into_iter()
+        .filter_map(|i| {
+            let r = &plan.recommendations[i];
+            let k = (r.sku.as_str(), r.location.as_deref());
+            Some(SkuDetail::of(series.get(&k)?, forecasts.get(&k)?))
+        })
+        .collect();
+    write_json(&dir.join("detail.json"), &details)?;
+    write_recommendations_json(&dir.join("recommendations.json"), plan)?;
+    write_recommendations_csv(&dir.join("recommendations.csv"), &plan.recommendations)?;
+    let summary = PlanSummary::of(plan);
+    write_summary(&dir.join("plan.json"), &summary)?;
+    Ok(summary)
 }

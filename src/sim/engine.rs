@@ -81,8 +81,33 @@ pub struct World<'a> {
     pub warmup: u32,
 }
 
+/// Watches one replication day by day (for the inventory-trajectory chart). Every method has
+/// an empty default; `()` observes nothing, and the compiler removes the calls.
+pub trait Observer {
+    /// An order of `qty` units placed on day `t` (step 4), due to arrive at the start of day
+    /// `arrival`.
+    fn order(&mut self, _t: u32, _qty: f64, _arrival: u32) {}
+    /// A receipt of `qty` units at the start of day `t` (step 1).
+    fn receipt(&mut self, _t: u32, _qty: f64) {}
+    /// The end of day `t` (step 5): physical on hand, units waiting (backlog) and the inventory
+    /// position (recorded on hand + on order − backlog).
+    fn end_of_day(&mut self, _t: u32, _on_hand: f64, _backlog: f64, _position: f64) {}
+}
+
+impl Observer for () {}
+
 /// Runs one replication and returns its tallies.
 pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -> Rep {
+    replicate_observed(streams, policy, world, &mut ())
+}
+
+/// [`replicate`], reporting each day's events to `observer`.
+pub fn replicate_observed<O: Observer>(
+    streams: &mut Streams,
+    policy: &SimPolicy,
+    world: &World<'_>,
+    observer: &mut O,
+) -> Rep {
     let demand = &world.demand;
     let lead = &world.lead;
     let mode = world.mode;
@@ -108,6 +133,7 @@ pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -
             while i < pipeline.len() {
                 if pipeline[i].0 <= t {
                     let q = pipeline[i].1;
+                    observer.receipt(t, q);
                     on_hand += q;
                     recorded += q;
                     on_order -= q;
@@ -243,6 +269,7 @@ pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -
                 }
                 last_arrival = arrival;
                 pipeline.push((arrival, q));
+                observer.order(t, q, arrival);
                 on_order += q;
                 if counted {
                     t_stats.orders += 1;
@@ -250,6 +277,7 @@ pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -
             }
         }
         // 5. End of day.
+        observer.end_of_day(t, on_hand, backlog.max(0.0), recorded + on_order - backlog);
         if counted {
             t_stats.on_hand_sum += on_hand;
             t_stats.backlog_sum += backlog.max(0.0);

@@ -20,6 +20,7 @@ pub mod kpi;
 pub mod output;
 pub mod run;
 pub mod scenario;
+pub mod trace;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -15,10 +15,12 @@ use serde::Serialize;
 
 use super::{
     demand::DemandSampler,
-    engine::World,
+    engine::{replicate_observed, World},
     kpi::{KpiSummary, SimCosts},
     scenario::Scenario,
-    simulate, LeadTimeSampler, SimPolicy,
+    simulate,
+    trace::Trajectory,
+    LeadTimeSampler, SimPolicy,
 };
 use std::time::Instant;
 
@@ -416,6 +418,45 @@ pub fn optimise_catalogue(
                     }
                 })
                 .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// One recorded replication (replication 0, the SKU's own seed) of each chosen SKU's planned
+/// policy under the baseline scenario (the scenario named `baseline`, else the first), for the
+/// report's inventory-trajectory charts. SKUs without a policy or demand are left out.
+pub fn trajectories(
+    plans: &[SkuPlan],
+    chosen: &[usize],
+    series: &[DemandSeries],
+    settings: &SimulationSettings,
+) -> Vec<Trajectory> {
+    let history = DailyHistory::of(series);
+    let scenario = settings
+        .scenarios
+        .iter()
+        .find(|s| s.name == "baseline")
+        .or(settings.scenarios.first());
+    chosen
+        .iter()
+        .filter_map(|&i| {
+            let p = plans.get(i)?;
+            let design = p.policy.as_ref().ok().filter(|_| p.demand_per_day > 0.0)?;
+            let world = world_for(p, history.get(p), settings, scenario);
+            let policy = sim_policy_of(p, design);
+            let mut t = Trajectory {
+                sku: p.sku.clone(),
+                location: p.location.clone(),
+                policy: design.policy.name().to_string(),
+                scenario: scenario.map_or("baseline".into(), |s| s.name.clone()),
+                reorder_point: design.reorder_point,
+                order_up_to: design.order_up_to,
+                warmup: world.warmup,
+                ..Trajectory::default()
+            };
+            let mut streams = super::streams_for(p.seed, 0);
+            replicate_observed(&mut streams, &policy, &world, &mut t);
+            Some(t)
         })
         .collect()
 }

@@ -1,0 +1,102 @@
+//! `replenish run`: the whole pipeline into one output folder — with no arguments, the bundled
+//! example (`data/plan.toml`) into `reports/example/`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Result;
+use clap::Args;
+use replenish::{
+    pipeline::{run as run_pipeline, RunOptions},
+    sim::output::portfolio_table,
+};
+
+use super::{config_from, Global, InputArgs};
+
+/// Arguments of `replenish run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Inputs and settings.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output folder (every output of plan and simulate, run.json, charts/, report.html).
+    #[arg(long, value_name = "DIR", default_value = "reports/example")]
+    pub out: PathBuf,
+    /// Skip the simulation (no simulation.csv, no current-vs-recommended KPIs in the report).
+    #[arg(long)]
+    pub no_simulate: bool,
+    /// Do not write charts/ and report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Seed of every random choice (overrides `[policy] seed` and `[simulation] seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications per SKU, policy and scenario (overrides `[simulation] replications`).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<usize>,
+    /// Simulated days counted (overrides `[simulation] days`).
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// Skip the simulation-optimised levels (optimised.csv).
+    #[arg(long)]
+    pub no_optimise: bool,
+}
+
+/// Runs the pipeline; exit code 0, or 3 when the run finished with warnings (rejected input
+/// rows within the allowed share, or SKUs whose policy could not be computed: REVIEW rows).
+///
+/// # Errors
+/// Invalid settings, input problems, or write failures.
+pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
+    let mut config = config_from(&args.inputs)?;
+    if let Some(s) = args.seed {
+        config.policy.seed = s;
+        config.simulation.seed = s;
+    }
+    if let Some(r) = args.replications {
+        config.simulation.replications = r;
+    }
+    if let Some(d) = args.days {
+        config.simulation.days = d;
+    }
+    if args.no_optimise {
+        config.simulation.optimise = false;
+    }
+    config.check()?;
+    let options = RunOptions {
+        simulate: !args.no_simulate,
+        report: !args.no_report,
+    };
+    let outcome = run_pipeline(&config, &args.out, options)?;
+    if global.verbose >= 1 {
+        for (step, t) in &outcome.timings {
+            eprintln!("{step:<22} {t:>8.3} s");
+        }
+    }
+    if !global.quiet {
+        out!("{}", outcome.summary.table());
+        if !outcome.portfolio.is_empty() {
+            outln!(
+                "simulated portfolio (recommended family: {}; current = the item master's levels):",
+                outcome.recommended_policy
+            );
+            out!("{}", portfolio_table(&outcome.portfolio));
+        }
+        let total: f64 = outcome.timings.iter().map(|t| t.1).sum();
+        outln!("stages took {total:.1} s (timings.json)");
+        if let Some(r) = &outcome.report {
+            outln!(
+                "wrote {} ({} charts, {:.1} MB)",
+                r.html.display(),
+                r.charts,
+                r.bytes as f64 / 1e6
+            );
+        }
+        outln!("wrote {}", args.out.join("recommendations.csv").display());
+    }
+    let warnings = outcome.rejected_rows > 0 || outcome.summary.policy_errors > 0;
+    Ok(if warnings {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

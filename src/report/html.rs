@@ -1,0 +1,681 @@
+//! `report.html`: one self-contained file (charts inlined as PNG data URIs, styles and a small
+//! vanilla script inline, nothing fetched), readable with JavaScript disabled.
+//!
+//! Sections, in order: run summary, headline KPIs (current vs recommended), exceptions, the
+//! portfolio charts, the recommendations table (sortable, filterable, paginated with
+//! JavaScript; a plain table without), per-SKU sections for the top SKUs by value at risk, and
+//! the colour legend. Each chart carries a short "how to read this".
+//!
+//! Not responsible for drawing charts ([`super::charts`]) or reading files ([`super::folder`]).
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+
+use super::{charts::Rendered, folder::Folder, palette};
+use crate::config::ReportSettings;
+
+/// A chart placed in the report.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// The rendered chart.
+    pub chart: Rendered,
+    /// Short title.
+    pub title: String,
+    /// How to read it (one or two sentences).
+    pub how_to_read: String,
+}
+
+/// A per-SKU section.
+#[derive(Debug, Clone)]
+pub struct SkuSection {
+    /// Row of the SKU in `recommendations.csv`.
+    pub row: usize,
+    /// Its charts.
+    pub figures: Vec<Figure>,
+}
+
+/// HTML-escapes text.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Thousands-separated number with `dp` decimals.
+pub fn num(v: f64, dp: usize) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let s = format!("{:.*}", dp, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1}%", v * 100.0)
+    } else {
+        "—".into()
+    }
+}
+
+const STYLE: &str = r#"
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#222;background:#fafafa}
+header{background:#24323f;color:#fff;padding:16px 28px}
+header h1{margin:0 0 4px;font-size:24px}
+header p{margin:0;opacity:.85}
+nav{padding:8px 28px;background:#e9eef2;position:sticky;top:0;z-index:2}
+nav a{margin-right:16px;color:#24323f}
+main{padding:8px 28px 40px;max-width:1400px}
+section{margin-top:28px}
+h2{border-bottom:2px solid #24323f;padding-bottom:4px}
+table{border-collapse:collapse;font-size:13px;background:#fff}
+th,td{border:1px solid #d5dbe0;padding:3px 7px;text-align:left;vertical-align:top}
+th{background:#eef1f4}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.sortable th{cursor:pointer;user-select:none}
+th[aria-sort=ascending]::after{content:" ▲"}
+th[aria-sort=descending]::after{content:" ▼"}
+.kpi td:nth-child(n+2){text-align:right}
+.better{color:#2ca02c}.worse{color:#d62728}
+.a-ORDER{background:#fff4d6}.a-EXPEDITE{background:#fde0df}.a-REVIEW{background:#e8e8f8}
+figure{margin:18px 0;background:#fff;border:1px solid #d5dbe0;padding:10px;display:inline-block;max-width:100%}
+figure img{max-width:100%;height:auto}
+figcaption{font-size:13px;max-width:1000px;margin-top:6px}
+.note{color:#555;font-size:13px}
+.warn{color:#d62728;font-weight:bold}
+.controls{margin:8px 0}
+.controls input,.controls select,.controls button{font-size:13px;margin-right:8px}
+.swatch{display:inline-block;width:14px;height:14px;vertical-align:middle;margin-right:6px;border:1px solid #888}
+article{border-top:1px solid #ccd;margin-top:22px}
+.scroll{overflow-x:auto}
+"#;
+
+const SCRIPT: &str = r#"
+(function(){
+  var table = document.getElementById('recs');
+  if (!table) return;
+  var body = table.tBodies[0];
+  var all = Array.prototype.slice.call(body.rows);
+  var pageSize = parseInt(table.getAttribute('data-page-size'), 10) || 100;
+  var page = 0, shown = all;
+  var controls = document.getElementById('recs-controls');
+  controls.hidden = false;
+  var filter = document.getElementById('recs-filter');
+  var action = document.getElementById('recs-action');
+  var info = document.getElementById('recs-info');
+  function key(row, i, numeric){
+    var c = row.cells[i];
+    var v = c ? (c.getAttribute('data-v') !== null ? c.getAttribute('data-v') : c.textContent) : '';
+    if (numeric) { var x = parseFloat(v); return isNaN(x) ? null : x; }
+    return v.toLowerCase();
+  }
+  function apply(){
+    var q = filter.value.toLowerCase(), a = action.value;
+    shown = all.filter(function(r){
+      return (!a || r.getAttribute('data-action') === a) &&
+             (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
+    });
+    var pages = Math.max(1, Math.ceil(shown.length / pageSize));
+    if (page >= pages) page = pages - 1;
+    var from = page * pageSize, to = from + pageSize;
+    all.forEach(function(r){ r.hidden = true; });
+    shown.forEach(function(r, i){ r.hidden = !(i >= from && i < to); });
+    info.textContent = shown.length + ' of ' + all.length + ' rows; page ' + (page + 1) + ' of ' + pages;
+  }
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function(th, i){
+    th.addEventListener('click', function(){
+      var numeric = th.getAttribute('data-type') === 'num';
+      var dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function(o){ o.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
+      all.sort(function(x, y){
+        var a = key(x, i, numeric), b = key(y, i, numeric);
+        if (a === null && b === null) return 0;
+        if (a === null) return 1;
+        if (b === null) return -1;
+        return a < b ? -dir : a > b ? dir : 0;
+      });
+      all.forEach(function(r){ body.appendChild(r); });
+      page = 0; apply();
+    });
+  });
+  filter.addEventListener('input', function(){ page = 0; apply(); });
+  action.addEventListener('change', function(){ page = 0; apply(); });
+  document.getElementById('recs-prev').addEventListener('click', function(){ if (page > 0) { page--; apply(); } });
+  document.getElementById('recs-next').addEventListener('click', function(){ page++; apply(); });
+  apply();
+})();
+"#;
+
+/// Columns of the recommendations table in the report: (csv column, heading, numeric).
+const TABLE_COLUMNS: &[(&str, &str, bool)] = &[
+    ("sku", "SKU", false),
+    ("location", "Location", false),
+    ("supplier", "Supplier", false),
+    ("action", "Action", false),
+    ("order_quantity", "Order qty", true),
+    ("order_value", "Order value", true),
+    ("order_by", "Order by", false),
+    ("expected_arrival_p50", "Arrives (p50)", false),
+    ("inventory_position", "Position", true),
+    ("on_hand", "On hand", true),
+    ("on_order", "On order", true),
+    ("backordered", "Backordered", true),
+    ("reorder_point", "Reorder point", true),
+    ("order_up_to", "Order-up-to", true),
+    ("days_of_cover", "Days of cover", true),
+    ("projected_stockout", "Projected stockout", false),
+    ("value_at_risk", "Value at risk", true),
+    ("reason", "Reason", false),
+];
+
+fn figure_html(out: &mut String, f: &Figure) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&f.chart.png);
+    let _ = writeln!(
+        out,
+        "<figure id=\"fig-{stem}\"><img src=\"data:image/png;base64,{b64}\" width=\"{w}\" height=\"{h}\" alt=\"{alt}\"><figcaption><b>{title}.</b> {how} <span class=\"note\">(charts/{stem}.png, .svg)</span></figcaption></figure>",
+        stem = esc(&f.chart.stem),
+        w = f.chart.size.0,
+        h = f.chart.size.1,
+        alt = esc(&f.title),
+        title = esc(&f.title),
+        how = esc(&f.how_to_read),
+    );
+}
+
+fn json_str<'a>(v: Option<&'a serde_json::Value>, path: &[&str]) -> Option<&'a serde_json::Value> {
+    let mut cur = v?;
+    for p in path {
+        cur = cur.get(*p)?;
+    }
+    Some(cur)
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .map(|x| {
+                if x.fract() == 0.0 {
+                    num(x, 0)
+                } else {
+                    num(x, 2)
+                }
+            })
+            .unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+/// Inputs for [`page`].
+pub struct Page<'a> {
+    /// The folder's data.
+    pub folder: &'a Folder,
+    /// Settings.
+    pub settings: &'a ReportSettings,
+    /// Portfolio figures.
+    pub figures: &'a [Figure],
+    /// Per-SKU sections, in rank order.
+    pub skus: &'a [SkuSection],
+    /// Headline KPI rows.
+    pub kpis: &'a [Kpi],
+    /// Exception blocks: (heading, explanation, table header, rows, rows not shown).
+    pub exceptions: &'a [Exception],
+    /// Version of replenish.
+    pub version: &'a str,
+}
+
+/// One headline KPI, current vs recommended.
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    /// Name.
+    pub name: String,
+    /// Current policy's value.
+    pub current: Option<f64>,
+    /// Recommended policy's value.
+    pub recommended: Option<f64>,
+    /// Whether lower is better (colours the change).
+    pub lower_is_better: bool,
+    /// Whether it is a share shown as a percentage.
+    pub percent: bool,
+}
+
+/// One block of the exceptions section.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    /// Heading.
+    pub title: String,
+    /// What it means and what to do.
+    pub explain: String,
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+    /// Rows left out (the table shows the first ones).
+    pub more: usize,
+}
+
+/// Builds report.html.
+pub fn page(p: &Page<'_>) -> String {
+    let f = p.folder;
+    let recs = &f.recommendations;
+    let planning = json_str(f.plan.as_ref(), &["planning_date"])
+        .or_else(|| json_str(f.validation.as_ref(), &["planning_date"]))
+        .map(value_text)
+        .unwrap_or_else(|| "?".into());
+    let mut h = String::with_capacity(1 << 20);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Replenishment report — planning date {d}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header><h1>Replenishment report</h1><p>Planning date {d} · {n} SKUs · replenish {v}</p></header>\n",
+        d = esc(&planning),
+        n = recs.rows.len(),
+        v = esc(p.version)
+    );
+    h.push_str("<nav><a href=\"#summary\">Summary</a><a href=\"#headline\">Current vs recommended</a><a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
+    summary(&mut h, p);
+    headline(&mut h, p);
+    exceptions(&mut h, p);
+    h.push_str("<section id=\"charts\">\n<h2>Portfolio charts</h2>\n");
+    if p.figures.is_empty() {
+        h.push_str("<p class=\"note\">No portfolio chart: the folder has no classes, lead-time or simulation outputs.</p>\n");
+    }
+    for fig in p.figures {
+        figure_html(&mut h, fig);
+    }
+    h.push_str("</section>\n");
+    table(&mut h, p);
+    sku_sections(&mut h, p);
+    h.push_str("<section id=\"colours\">\n<h2>Colours</h2>\n<p>One colour means one thing in every chart.</p>\n<ul>\n");
+    for (c, meaning) in palette::legend() {
+        let _ = writeln!(
+            h,
+            "<li><span class=\"swatch\" style=\"background:{}\"></span>{}</li>",
+            palette::hex(c),
+            esc(meaning)
+        );
+    }
+    h.push_str("</ul>\n</section>\n</main>\n<script>");
+    h.push_str(SCRIPT);
+    h.push_str("</script>\n</body>\n</html>\n");
+    h
+}
+
+fn summary(h: &mut String, p: &Page<'_>) {
+    let f = p.folder;
+    h.push_str("<section id=\"summary\">\n<h2>Run summary</h2>\n");
+    if let Some(files) = json_str(f.validation.as_ref(), &["files"]).and_then(|v| v.as_array()) {
+        h.push_str("<table><thead><tr><th>Input</th><th>File</th><th>Rows read</th><th>Accepted</th><th>Rejected</th></tr></thead><tbody>\n");
+        for file in files {
+            let g = |k: &str| file.get(k).map(value_text).unwrap_or_default();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&g("input")),
+                esc(&g("path")),
+                esc(&g("rows_read")),
+                esc(&g("rows_accepted")),
+                esc(&g("rows_rejected"))
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    } else {
+        h.push_str(
+            "<p class=\"note\">No validation.json in this folder: input row counts unknown.</p>\n",
+        );
+    }
+    let mut facts: Vec<(String, String)> = Vec::new();
+    let v = f.validation.as_ref();
+    if let (Some(a), Some(b)) = (
+        json_str(v, &["sales", "first_date"]),
+        json_str(v, &["sales", "last_date"]),
+    ) {
+        facts.push((
+            "Sales history".into(),
+            format!("{} to {}", value_text(a), value_text(b)),
+        ));
+    }
+    if let Some(x) = json_str(v, &["freq"]) {
+        facts.push(("Buckets".into(), value_text(x)));
+    }
+    facts.push((
+        "SKUs planned".into(),
+        num(f.recommendations.rows.len() as f64, 0),
+    ));
+    if let Some(n) = f.rejects {
+        facts.push((
+            "Rejected input rows".into(),
+            if n == 0 {
+                "none".into()
+            } else {
+                format!("{} (see rejects.csv)", num(n as f64, 0))
+            },
+        ));
+    }
+    if let Some(actions) = json_str(f.plan.as_ref(), &["actions"]).and_then(|a| a.as_object()) {
+        let list: Vec<String> = actions
+            .iter()
+            .map(|(k, v)| format!("{k} {}", value_text(v)))
+            .collect();
+        facts.push(("Actions".into(), list.join(" · ")));
+    }
+    if let Some(policy) = f.recommended_policy() {
+        facts.push(("Recommended policy family".into(), policy));
+    }
+    let run = f.run.as_ref();
+    for (label, path) in [
+        (
+            "Service measure",
+            &["config", "policy", "service_measure"][..],
+        ),
+        ("Safety-stock method", &["config", "policy", "method"][..]),
+        (
+            "Simulated days × replications",
+            &["config", "simulation", "days"][..],
+        ),
+        (
+            "Customers when short",
+            &["config", "simulation", "customer"][..],
+        ),
+        ("Seed", &["config", "simulation", "seed"][..]),
+    ] {
+        if let Some(x) = json_str(run, path) {
+            let mut t = value_text(x);
+            if label.starts_with("Simulated") {
+                if let Some(r) = json_str(run, &["config", "simulation", "replications"]) {
+                    t = format!("{t} × {}", value_text(r));
+                }
+            }
+            facts.push((label.into(), t));
+        }
+    }
+    h.push_str("<table class=\"facts\"><tbody>\n");
+    for (k, v) in facts {
+        let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(&k), esc(&v));
+    }
+    h.push_str("</tbody></table>\n</section>\n");
+}
+
+fn headline(h: &mut String, p: &Page<'_>) {
+    h.push_str("<section id=\"headline\">\n<h2>Current vs recommended policy</h2>\n");
+    if p.kpis.is_empty() {
+        h.push_str("<p class=\"note\">Not simulated in this run: run <code>replenish run</code> (or <code>replenish simulate</code> into this folder) for fill rates, backorder rates, waits and costs of the current and recommended policies.</p>\n</section>\n");
+        return;
+    }
+    h.push_str("<p>Simulated over the baseline scenario, whole catalogue (demand-weighted rates; inventory value at unit cost; costs per year).</p>\n<table class=\"kpi\"><thead><tr><th>KPI</th><th>Current</th><th>Recommended</th><th>Change</th></tr></thead><tbody>\n");
+    for k in p.kpis {
+        let (name, cur, rec, lower_better, percent) = (
+            &k.name,
+            &k.current,
+            &k.recommended,
+            &k.lower_is_better,
+            &k.percent,
+        );
+        let show = |v: Option<f64>| match v {
+            Some(x) if *percent => pct(x),
+            Some(x) => num(x, if x.abs() < 100.0 { 1 } else { 0 }),
+            None => "—".into(),
+        };
+        let change = match (cur, rec) {
+            (Some(c), Some(r)) => {
+                let d = r - c;
+                let better = if *lower_better { d < 0.0 } else { d > 0.0 };
+                let text = if *percent {
+                    format!("{:+.1} pts", d * 100.0)
+                } else {
+                    format!(
+                        "{}{}",
+                        if d >= 0.0 { "+" } else { "" },
+                        num(d, if d.abs() < 100.0 { 1 } else { 0 })
+                    )
+                };
+                let class = if d.abs() < 1e-12 {
+                    ""
+                } else if better {
+                    "better"
+                } else {
+                    "worse"
+                };
+                format!("<span class=\"{class}\">{}</span>", esc(&text))
+            }
+            _ => "—".into(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><th>{}</th><td>{}</td><td>{}</td><td>{change}</td></tr>",
+            esc(name),
+            esc(&show(*cur)),
+            esc(&show(*rec))
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if p.kpis.iter().all(|k| k.current.is_none()) {
+        h.push_str("<p class=\"note\">No current policy: the item master has no reorder_point/order_quantity/order_up_to columns, so only the recommendation is shown.</p>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+fn exceptions(h: &mut String, p: &Page<'_>) {
+    h.push_str("<section id=\"exceptions\">\n<h2>Exceptions</h2>\n");
+    for ex in p.exceptions {
+        let _ = writeln!(
+            h,
+            "<h3>{} <span class=\"note\">({})</span></h3>\n<p class=\"note\">{}</p>",
+            esc(&ex.title),
+            ex.rows.len() + ex.more,
+            esc(&ex.explain)
+        );
+        if ex.rows.is_empty() {
+            h.push_str("<p>None.</p>\n");
+            continue;
+        }
+        h.push_str("<div class=\"scroll\"><table><thead><tr>");
+        for c in &ex.header {
+            let _ = write!(h, "<th>{}</th>", esc(c));
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for r in &ex.rows {
+            h.push_str("<tr>");
+            for c in r {
+                let _ = write!(h, "<td>{}</td>", esc(c));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table></div>\n");
+        if ex.more > 0 {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">… and {} more (see recommendations.csv).</p>",
+                ex.more
+            );
+        }
+    }
+    h.push_str("</section>\n");
+}
+
+fn cell_value(raw: &str, numeric: bool) -> String {
+    if numeric {
+        match raw.parse::<f64>() {
+            Ok(v) => num(
+                v,
+                if v.abs() >= 100.0 || v.fract() == 0.0 {
+                    0
+                } else {
+                    1
+                },
+            ),
+            Err(_) => esc(raw),
+        }
+    } else {
+        esc(raw)
+    }
+}
+
+fn table(h: &mut String, p: &Page<'_>) {
+    let t = &p.folder.recommendations;
+    let cols: Vec<(usize, &str, bool)> = TABLE_COLUMNS
+        .iter()
+        .filter_map(|(c, head, n)| t.col(c).map(|i| (i, *head, *n)))
+        .collect();
+    let _ = write!(
+        h,
+        "<section id=\"recommendations\">\n<h2>Recommendations</h2>\n<p class=\"note\">One row per SKU{}, most urgent first, as in recommendations.csv (which has every column). Click a heading to sort.</p>\n",
+        if t.col("location").is_some() { " and location" } else { "" }
+    );
+    h.push_str("<div class=\"controls\" id=\"recs-controls\" hidden><input id=\"recs-filter\" type=\"search\" placeholder=\"filter: SKU, supplier, reason…\"><select id=\"recs-action\"><option value=\"\">all actions</option><option>ORDER</option><option>EXPEDITE</option><option>REVIEW</option><option>OK</option></select><button id=\"recs-prev\" type=\"button\">◀ previous</button><button id=\"recs-next\" type=\"button\">next ▶</button><span id=\"recs-info\"></span></div>\n");
+    let _ = write!(
+        h,
+        "<div class=\"scroll\"><table id=\"recs\" class=\"sortable\" data-page-size=\"{}\"><thead><tr>",
+        p.settings.page_size
+    );
+    for (_, head, numeric) in &cols {
+        let _ = write!(
+            h,
+            "<th data-type=\"{}\">{}</th>",
+            if *numeric { "num" } else { "text" },
+            esc(head)
+        );
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    let action_col = t.col("action");
+    for row in &t.rows {
+        let action = action_col.map_or("", |i| row[i].as_str());
+        let _ = write!(
+            h,
+            "<tr class=\"a-{a}\" data-action=\"{a}\">",
+            a = esc(action)
+        );
+        for (i, _, numeric) in &cols {
+            let raw = &row[*i];
+            if *numeric {
+                let _ = write!(
+                    h,
+                    "<td class=\"n\" data-v=\"{}\">{}</td>",
+                    esc(raw),
+                    cell_value(raw, true)
+                );
+            } else {
+                let _ = write!(h, "<td>{}</td>", cell_value(raw, false));
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table></div>\n</section>\n");
+}
+
+fn sku_sections(h: &mut String, p: &Page<'_>) {
+    let t = &p.folder.recommendations;
+    let _ = write!(
+        h,
+        "<section id=\"skus\">\n<h2>SKUs with the most value at risk</h2>\n<p class=\"note\">The top {} SKUs by value at risk (the most customer units waiting, now or projected, before an order placed today could arrive, at unit cost), then by order value.</p>\n",
+        p.skus.len()
+    );
+    if p.skus.is_empty() {
+        h.push_str("<p class=\"note\">No per-SKU data in this folder (detail.json is written by <code>replenish plan</code> and <code>replenish run</code>).</p>\n");
+    }
+    for s in p.skus {
+        let row = &t.rows[s.row];
+        let g = |c: &str| t.text(row, c);
+        let name = if g("location").is_empty() {
+            g("sku").to_string()
+        } else {
+            format!("{} @ {}", g("sku"), g("location"))
+        };
+        let _ = writeln!(
+            h,
+            "<article id=\"sku-{id}\"><h3>{name} <span class=\"note\">{supplier}</span> — {action}</h3>",
+            id = esc(&name),
+            name = esc(&name),
+            supplier = esc(g("supplier")),
+            action = esc(g("action"))
+        );
+        let mut facts = Vec::new();
+        for (c, label) in [
+            ("order_quantity", "order"),
+            ("order_by", "order by"),
+            ("inventory_position", "position"),
+            ("reorder_point", "reorder point"),
+            ("order_up_to", "order-up-to"),
+            ("value_at_risk", "value at risk"),
+            ("projected_stockout", "projected stockout"),
+        ] {
+            let v = g(c);
+            if !v.is_empty() {
+                let shown = v
+                    .parse::<f64>()
+                    .map(|x| {
+                        num(
+                            x,
+                            if x.fract() == 0.0 || x.abs() >= 100.0 {
+                                0
+                            } else {
+                                1
+                            },
+                        )
+                    })
+                    .unwrap_or_else(|_| v.to_string());
+                facts.push(format!("{label} <b>{}</b>", esc(&shown)));
+            }
+        }
+        let _ = writeln!(
+            h,
+            "<p>{}</p>\n<p class=\"note\">{}</p>",
+            facts.join(" · "),
+            esc(g("reason"))
+        );
+        for fig in &s.figures {
+            figure_html(h, fig);
+        }
+        h.push_str("</article>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn numbers_are_grouped() {
+        assert_eq!(num(1_234_567.891, 2), "1,234,567.89");
+        assert_eq!(num(-1234.0, 0), "-1,234");
+        assert_eq!(num(999.0, 0), "999");
+        assert_eq!(num(-0.01, 1), "0.0");
+        assert_eq!(num(f64::NAN, 1), "");
+    }
+}
