@@ -120,7 +120,9 @@ pub struct Config {
 /// | `top_skus` | 20 | SKUs with their own section (forecast, simulated stock, trade-off charts), ranked by value at risk |
 /// | `width` | 1000 | chart width in pixels (PNG; the SVG has the same size) |
 /// | `height` | 500 | chart height in pixels |
-/// | `page_size` | 100 | recommendation rows per page in the report's table (all rows show without JavaScript) |
+/// | `page_size` | 100 | recommendation rows per page in the report's table |
+/// | `static_rows` | 2000 | rows of the table written as plain HTML, for readers without JavaScript (the most urgent first; every row is in the embedded data and recommendations.csv) |
+/// | `lead_time_charts` | 12 | suppliers with their own lead-time chart: every drifting one, then by recommended order value |
 /// | `long_wait_days` | 14 | a backorder expected to wait longer than this is an exception |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -133,6 +135,10 @@ pub struct ReportSettings {
     pub height: u32,
     /// Table rows per page.
     pub page_size: usize,
+    /// Table rows written as plain HTML.
+    pub static_rows: usize,
+    /// Suppliers with a lead-time chart.
+    pub lead_time_charts: usize,
     /// Backorder wait (days) above which a SKU is an exception.
     pub long_wait_days: f64,
 }
@@ -144,6 +150,8 @@ impl Default for ReportSettings {
             width: 1000,
             height: 500,
             page_size: 100,
+            static_rows: 2000,
+            lead_time_charts: 12,
             long_wait_days: 14.0,
         }
     }

@@ -206,10 +206,16 @@ fn report_is_self_contained() {
         assert!(!html.contains(needle), "report.html references {needle}");
     }
     assert_eq!(html.matches("data:image/png;base64,").count(), 70);
-    // One table row per SKU, with the action as a data attribute.
+    // One table row per SKU, as plain HTML (readable without JavaScript) and in the data the
+    // script pages through.
     let table = &html[html.find("<table id=\"recs\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
     assert_eq!(table.matches("<tr class=\"a-").count(), 300);
+    let tag = "id=\"recs-data\">";
+    let data = &html[html.find(tag).unwrap() + tag.len()..];
+    let data: Vec<Vec<String>> =
+        serde_json::from_str(&data[..data.find("</script>").unwrap()]).unwrap();
+    assert_eq!(data.len(), 300);
 }
 
 #[test]
@@ -226,7 +232,16 @@ fn report_from_rerenders_with_other_settings() {
     std::fs::write(dir.path().join("charts/forecast_OLD.png"), b"stale").unwrap();
     replenish()
         .args([
-            "report", "--top", "3", "--width", "800", "--height", "400", "--from",
+            "report",
+            "--top",
+            "3",
+            "--width",
+            "800",
+            "--height",
+            "400",
+            "--static-rows",
+            "50",
+            "--from",
         ])
         .arg(dir.path())
         .assert()
@@ -246,6 +261,10 @@ fn report_from_rerenders_with_other_settings() {
     );
     let png = std::fs::read(dir.path().join("charts/classes.png")).unwrap();
     assert_eq!(png_size(&png), (800, 400));
+    // 50 plain rows for readers without JavaScript, saying so; all 300 in the data.
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(html.matches("<tr class=\"a-").count(), 50);
+    assert!(html.contains("shows the 50 most urgent of 300 rows"));
     // Not an output folder: a clear error.
     let empty = tempfile::tempdir().unwrap();
     replenish()
@@ -273,13 +292,16 @@ const PROBE_TAIL: &str = r#"<script>
   r.images = imgs.length;
   r.broken = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); }).length;
   var table = document.getElementById('recs');
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-  r.rows = rows.length;
-  r.visible = rows.filter(function (x) { return !x.hidden; }).length;
+  var data = JSON.parse(document.getElementById('recs-data').textContent);
+  r.rows = data.length;
+  r.total = parseInt(table.getAttribute('data-total'), 10);
+  function rendered() { return Array.prototype.slice.call(table.tBodies[0].rows); }
+  r.visible = rendered().length;
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var col = heads.findIndex(function (h) { return h.textContent === 'Order qty'; });
+  var all = data.map(function (row) { return parseFloat(row[col]); }).filter(function (v) { return !isNaN(v); });
   function values() {
-    return Array.prototype.slice.call(table.tBodies[0].rows).map(function (x) {
+    return rendered().map(function (x) {
       var v = parseFloat(x.cells[col].getAttribute('data-v')); return isNaN(v) ? null : v; });
   }
   function sorted(vs, dir) {
@@ -290,16 +312,17 @@ const PROBE_TAIL: &str = r#"<script>
   }
   heads[col].click();
   var asc = values();
-  r.sortAsc = sorted(asc, 1) && heads[col].getAttribute('aria-sort') === 'ascending';
+  r.sortAsc = sorted(asc, 1) && asc[0] === Math.min.apply(null, all) && heads[col].getAttribute('aria-sort') === 'ascending';
   heads[col].click();
   var desc = values();
-  r.sortDesc = sorted(desc, -1) && desc[0] === Math.max.apply(null, desc.filter(function (v) { return v !== null; }));
+  r.sortDesc = sorted(desc, -1) && desc[0] === Math.max.apply(null, all);
   var action = document.getElementById('recs-action');
   action.value = 'ORDER';
   action.dispatchEvent(new Event('change'));
-  var shown = Array.prototype.slice.call(table.tBodies[0].rows).filter(function (x) { return !x.hidden; });
+  var shown = rendered();
   r.orderRowsShown = shown.length;
   r.orderRowsAllOrder = shown.every(function (x) { return x.getAttribute('data-action') === 'ORDER'; });
+  r.info = document.getElementById('recs-info').textContent;
   r.errors = window.__errors;
   var pre = document.createElement('pre');
   pre.id = 'browser-test';
@@ -375,6 +398,7 @@ fn report_works_in_headless_chromium() {
     assert_eq!(r["images"], 70, "{r}");
     assert_eq!(r["broken"], 0, "{r}");
     assert_eq!(r["rows"], 300, "one row per SKU: {r}");
+    assert_eq!(r["total"], 300, "{r}");
     assert_eq!(r["visible"], 100, "first page of 100 rows: {r}");
     assert_eq!(r["sortAsc"], true, "{r}");
     assert_eq!(r["sortDesc"], true, "{r}");
@@ -383,6 +407,13 @@ fn report_works_in_headless_chromium() {
     let orders = rows.iter().filter(|row| row[action] == "ORDER").count();
     assert_eq!(r["orderRowsShown"], orders.min(100), "{r}");
     assert_eq!(r["orderRowsAllOrder"], true, "{r}");
+    assert!(
+        r["info"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{orders} of 300 rows")),
+        "{r}"
+    );
 
     // Screenshot of the unmodified report, kept as a test artifact.
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts");

@@ -34,6 +34,10 @@ pub struct ReportArgs {
     /// Recommendation rows per page (overrides `[report] page_size`).
     #[arg(long, value_name = "N")]
     pub page_size: Option<usize>,
+    /// Table rows written as plain HTML for readers without JavaScript (overrides
+    /// `[report] static_rows`).
+    #[arg(long, value_name = "N")]
+    pub static_rows: Option<usize>,
     /// Backorder wait in days above which a SKU is an exception (overrides
     /// `[report] long_wait_days`).
     #[arg(long, value_name = "DAYS")]
@@ -67,6 +71,9 @@ pub fn run(args: &ReportArgs, global: &Global) -> Result<ExitCode> {
     }
     if let Some(n) = args.page_size {
         settings.page_size = n;
+    }
+    if let Some(n) = args.static_rows {
+        settings.static_rows = n;
     }
     if let Some(d) = args.long_wait_days {
         settings.long_wait_days = d;

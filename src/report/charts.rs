@@ -12,6 +12,7 @@ use std::{path::Path, sync::Once};
 use plotters::{
     coord::{types::RangedCoordf64, Shift},
     prelude::*,
+    style::text_anchor::{HPos, Pos, VPos},
     style::{FontStyle, RGBColor},
 };
 
@@ -172,7 +173,7 @@ pub fn short(v: f64) -> String {
         format!("{:.0}k", v / 1e3)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
-    } else if a >= 10.0 || a == 0.0 {
+    } else if a >= 10.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.1}")
@@ -750,7 +751,13 @@ impl Chart for BarChart {
             if self.value_labels {
                 chart
                     .draw_series(s.values.iter().enumerate().filter(|(_, &v)| v > 0.0).map(
-                        |(i, &v)| Text::new(short(v), (left(i), v + y1 * 0.015), label_font()),
+                        |(i, &v)| {
+                            Text::new(
+                                short(v),
+                                (left(i) + width * 0.475, v),
+                                label_font().pos(Pos::new(HPos::Center, VPos::Bottom)),
+                            )
+                        },
                     ))
                     .map_err(e)?;
             }
@@ -933,5 +940,6 @@ mod tests {
         assert_eq!(short(2_500_000.0), "2.5M");
         assert_eq!(short(7.24), "7.2");
         assert_eq!(short(0.0), "0");
+        assert_eq!(short(3.0), "3");
     }
 }

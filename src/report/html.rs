@@ -120,56 +120,83 @@ article{border-top:1px solid #ccd;margin-top:22px}
 const SCRIPT: &str = r#"
 (function(){
   var table = document.getElementById('recs');
-  if (!table) return;
+  var src = document.getElementById('recs-data');
+  if (!table || !src) return;
+  var data = JSON.parse(src.textContent);
   var body = table.tBodies[0];
-  var all = Array.prototype.slice.call(body.rows);
+  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var numeric = heads.map(function(th){ return th.getAttribute('data-type') === 'num'; });
+  var actionCol = heads.findIndex(function(th){ return th.textContent === 'Action'; });
   var pageSize = parseInt(table.getAttribute('data-page-size'), 10) || 100;
-  var page = 0, shown = all;
-  var controls = document.getElementById('recs-controls');
-  controls.hidden = false;
+  var page = 0, shown = data, lower = null;
+  document.getElementById('recs-controls').hidden = false;
   var filter = document.getElementById('recs-filter');
   var action = document.getElementById('recs-action');
   var info = document.getElementById('recs-info');
-  function key(row, i, numeric){
-    var c = row.cells[i];
-    var v = c ? (c.getAttribute('data-v') !== null ? c.getAttribute('data-v') : c.textContent) : '';
-    if (numeric) { var x = parseFloat(v); return isNaN(x) ? null : x; }
-    return v.toLowerCase();
+  function fmt(v, i){
+    if (!numeric[i] || v === '') return v;
+    var x = parseFloat(v);
+    if (isNaN(x)) return v;
+    var dp = (Math.abs(x) >= 100 || x === Math.round(x)) ? 0 : 1;
+    return x.toLocaleString('en-US', {minimumFractionDigits: dp, maximumFractionDigits: dp});
+  }
+  function render(){
+    var pages = Math.max(1, Math.ceil(shown.length / pageSize));
+    if (page >= pages) page = pages - 1;
+    var rows = shown.slice(page * pageSize, (page + 1) * pageSize);
+    var frag = document.createDocumentFragment();
+    rows.forEach(function(r){
+      var tr = document.createElement('tr');
+      var a = actionCol >= 0 ? r[actionCol] : '';
+      tr.className = 'a-' + a;
+      tr.setAttribute('data-action', a);
+      r.forEach(function(v, i){
+        var td = document.createElement('td');
+        if (numeric[i]) { td.className = 'n'; td.setAttribute('data-v', v); }
+        td.textContent = fmt(v, i);
+        tr.appendChild(td);
+      });
+      frag.appendChild(tr);
+    });
+    body.textContent = '';
+    body.appendChild(frag);
+    info.textContent = shown.length + ' of ' + data.length + ' rows; page ' + (page + 1) + ' of ' + pages;
   }
   function apply(){
     var q = filter.value.toLowerCase(), a = action.value;
-    shown = all.filter(function(r){
-      return (!a || r.getAttribute('data-action') === a) &&
-             (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
+    if (q && !lower) lower = data.map(function(r){ return r.join(' ').toLowerCase(); });
+    shown = data.filter(function(r, k){
+      return (!a || r[actionCol] === a) && (!q || lower[k].indexOf(q) >= 0);
     });
-    var pages = Math.max(1, Math.ceil(shown.length / pageSize));
-    if (page >= pages) page = pages - 1;
-    var from = page * pageSize, to = from + pageSize;
-    all.forEach(function(r){ r.hidden = true; });
-    shown.forEach(function(r, i){ r.hidden = !(i >= from && i < to); });
-    info.textContent = shown.length + ' of ' + all.length + ' rows; page ' + (page + 1) + ' of ' + pages;
+    render();
   }
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function(th, i){
+  heads.forEach(function(th, i){
     th.addEventListener('click', function(){
-      var numeric = th.getAttribute('data-type') === 'num';
       var dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
-      Array.prototype.forEach.call(table.tHead.rows[0].cells, function(o){ o.removeAttribute('aria-sort'); });
+      heads.forEach(function(o){ o.removeAttribute('aria-sort'); });
       th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
-      all.sort(function(x, y){
-        var a = key(x, i, numeric), b = key(y, i, numeric);
-        if (a === null && b === null) return 0;
+      var key = function(r){
+        var v = r[i];
+        if (numeric[i]) { var x = parseFloat(v); return isNaN(x) ? null : x; }
+        return v === '' ? null : v.toLowerCase();
+      };
+      var idx = data.map(function(r, k){ return [key(r), k]; });
+      idx.sort(function(x, y){
+        var a = x[0], b = y[0];
+        if (a === null && b === null) return x[1] - y[1];
         if (a === null) return 1;
         if (b === null) return -1;
-        return a < b ? -dir : a > b ? dir : 0;
+        return a < b ? -dir : a > b ? dir : x[1] - y[1];
       });
-      all.forEach(function(r){ body.appendChild(r); });
+      data = idx.map(function(p){ return data[p[1]]; });
+      lower = null;
       page = 0; apply();
     });
   });
   filter.addEventListener('input', function(){ page = 0; apply(); });
   action.addEventListener('change', function(){ page = 0; apply(); });
-  document.getElementById('recs-prev').addEventListener('click', function(){ if (page > 0) { page--; apply(); } });
-  document.getElementById('recs-next').addEventListener('click', function(){ page++; apply(); });
+  document.getElementById('recs-prev').addEventListener('click', function(){ if (page > 0) { page--; render(); } });
+  document.getElementById('recs-next').addEventListener('click', function(){ page++; render(); });
   apply();
 })();
 "#;
@@ -544,15 +571,23 @@ fn table(h: &mut String, p: &Page<'_>) {
         .iter()
         .filter_map(|(c, head, n)| t.col(c).map(|i| (i, *head, *n)))
         .collect();
+    let total = t.rows.len();
+    let shown = total.min(p.settings.static_rows);
     let _ = write!(
         h,
         "<section id=\"recommendations\">\n<h2>Recommendations</h2>\n<p class=\"note\">One row per SKU{}, most urgent first, as in recommendations.csv (which has every column). Click a heading to sort.</p>\n",
         if t.col("location").is_some() { " and location" } else { "" }
     );
+    if shown < total {
+        let _ = writeln!(
+            h,
+            "<noscript><p class=\"note\">Without JavaScript this table shows the {shown} most urgent of {total} rows; every row is in recommendations.csv.</p></noscript>"
+        );
+    }
     h.push_str("<div class=\"controls\" id=\"recs-controls\" hidden><input id=\"recs-filter\" type=\"search\" placeholder=\"filter: SKU, supplier, reason…\"><select id=\"recs-action\"><option value=\"\">all actions</option><option>ORDER</option><option>EXPEDITE</option><option>REVIEW</option><option>OK</option></select><button id=\"recs-prev\" type=\"button\">◀ previous</button><button id=\"recs-next\" type=\"button\">next ▶</button><span id=\"recs-info\"></span></div>\n");
     let _ = write!(
         h,
-        "<div class=\"scroll\"><table id=\"recs\" class=\"sortable\" data-page-size=\"{}\"><thead><tr>",
+        "<div class=\"scroll\"><table id=\"recs\" class=\"sortable\" data-page-size=\"{}\" data-total=\"{total}\"><thead><tr>",
         p.settings.page_size
     );
     for (_, head, numeric) in &cols {
@@ -565,29 +600,34 @@ fn table(h: &mut String, p: &Page<'_>) {
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     let action_col = t.col("action");
-    for row in &t.rows {
+    for row in &t.rows[..shown] {
         let action = action_col.map_or("", |i| row[i].as_str());
-        let _ = write!(
-            h,
-            "<tr class=\"a-{a}\" data-action=\"{a}\">",
-            a = esc(action)
-        );
+        let _ = write!(h, "<tr class=\"a-{a}\">", a = esc(action));
         for (i, _, numeric) in &cols {
             let raw = &row[*i];
             if *numeric {
-                let _ = write!(
-                    h,
-                    "<td class=\"n\" data-v=\"{}\">{}</td>",
-                    esc(raw),
-                    cell_value(raw, true)
-                );
+                let _ = write!(h, "<td class=\"n\">{}</td>", cell_value(raw, true));
             } else {
                 let _ = write!(h, "<td>{}</td>", cell_value(raw, false));
             }
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    h.push_str("</tbody></table></div>\n");
+    // Every row as JSON (raw values, the table's columns): the script sorts, filters and
+    // renders one page at a time from it, so a 30,000-SKU table stays fast.
+    let data: Vec<Vec<&str>> = t
+        .rows
+        .iter()
+        .map(|r| cols.iter().map(|(i, _, _)| r[*i].as_str()).collect())
+        .collect();
+    let json = serde_json::to_string(&data)
+        .expect("strings serialise")
+        .replace("</", "<\\/");
+    let _ = writeln!(
+        h,
+        "<script type=\"application/json\" id=\"recs-data\">{json}</script>\n</section>"
+    );
 }
 
 fn sku_sections(h: &mut String, p: &Page<'_>) {

@@ -170,7 +170,9 @@ pub fn render(dir: &Path, settings: &ReportSettings) -> Result<ReportOutcome, Re
         }
     }
     if let Some(hist) = &folder.lead_time_histogram {
-        for (supplier, c) in lead_time_charts(hist) {
+        for (supplier, c) in
+            lead_time_charts(hist, &folder.recommendations, settings.lead_time_charts)
+        {
             figures.push(put(
                 &|d, s| draw(&c, d, s, size),
                 stem("lead_time", &supplier),
@@ -563,14 +565,42 @@ fn scenario_chart(port: &Table, rec: &str) -> Option<PairChart> {
     })
 }
 
-fn lead_time_charts(hist: &Table) -> Vec<(String, BarChart)> {
+/// Lead-time charts of at most `n` suppliers: every drifting one first, then by recommended
+/// order value, then by receipts (all suppliers stay in lead_time_histogram.csv).
+fn lead_time_charts(hist: &Table, recs: &Table, n: usize) -> Vec<(String, BarChart)> {
     let mut by: BTreeMap<String, Vec<&Vec<String>>> = BTreeMap::new();
     for r in &hist.rows {
         by.entry(hist.text(r, "supplier").to_string())
             .or_default()
             .push(r);
     }
-    by.into_iter()
+    let mut value: BTreeMap<&str, f64> = BTreeMap::new();
+    for r in &recs.rows {
+        if recs.text(r, "action") == "ORDER" {
+            *value.entry(recs.text(r, "supplier")).or_default() += recs
+                .num(r, "order_value")
+                .or(recs.num(r, "order_quantity"))
+                .unwrap_or(0.0);
+        }
+    }
+    let rank = |s: &str, rows: &[&Vec<String>]| {
+        let drifting = rows
+            .first()
+            .is_some_and(|r| hist.text(r, "supplier_drifting") == "true");
+        let receipts: f64 = rows.iter().filter_map(|r| hist.num(r, "receipts")).sum();
+        (drifting, value.get(s).copied().unwrap_or(0.0), receipts)
+    };
+    let mut order: Vec<(String, Vec<&Vec<String>>)> = by.into_iter().collect();
+    order.sort_by(|a, b| {
+        let (ka, kb) = (rank(&a.0, &a.1), rank(&b.0, &b.1));
+        kb.0.cmp(&ka.0)
+            .then(kb.1.total_cmp(&ka.1))
+            .then(kb.2.total_cmp(&ka.2))
+            .then(a.0.cmp(&b.0))
+    });
+    order.truncate(n);
+    order
+        .into_iter()
         .filter_map(|(supplier, rows)| {
             let days: Vec<(i64, f64)> = rows
                 .iter()
