@@ -587,7 +587,7 @@ impl Config {
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: PathBuf::new(),
-            message: e.to_string().trim().to_string(),
+            message: with_suggestion(e.to_string().trim()),
         })?;
         config.check()?;
         Ok(config)
@@ -821,6 +821,32 @@ impl ItemDefaults {
     }
 }
 
+/// Adds "did you mean `x`?" to serde's "unknown field `y`, expected one of `a`, `b`" (or
+/// "unknown variant") when a valid name is within a few edits of the unknown one.
+fn with_suggestion(message: &str) -> String {
+    let unknown = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| message.split(p).nth(1))
+        .and_then(|rest| rest.split('`').next());
+    let expected = message
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| message.split("expected ").nth(1));
+    let (Some(bad), Some(list)) = (unknown, expected) else {
+        return message.to_string();
+    };
+    let best = list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| (strsim::damerau_levenshtein(bad, c), c))
+        .min();
+    match best {
+        Some((d, c)) if d <= 2.max(bad.len() / 3) => format!("{message}\ndid you mean `{c}`?"),
+        _ => message.to_string(),
+    }
+}
+
 fn invalid(key: &str, message: String) -> ConfigError {
     ConfigError::Invalid {
         key: key.to_string(),
@@ -838,6 +864,19 @@ mod tests {
         assert!((c.validation.max_reject_share - 0.01).abs() < 1e-12);
         assert_eq!(c.calendar.freq, Freq::Day);
         assert!((c.defaults.service_level - 0.95).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_nearest_valid_one() {
+        let e = Config::from_toml_str("[simulation]\nreplicatons = 5\n").unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("unknown field `replicatons`"), "{m}");
+        assert!(m.ends_with("did you mean `replications`?"), "{m}");
+        let e = Config::from_toml_str("[reprot]\ntop_skus = 5\n").unwrap_err();
+        assert!(e.to_string().ends_with("did you mean `report`?"), "{e}");
+        // Nothing close: no guess.
+        let e = Config::from_toml_str("[simulation]\nzzzzzzzzzz = 5\n").unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
     }
 
     #[test]

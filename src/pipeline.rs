@@ -2,7 +2,15 @@
 //! policy → recommendations → simulation (policies × scenarios, simulation-optimised levels,
 //! trajectories for the report) → run.json → charts and report.html, into one output folder.
 //!
-//! Each file is written atomically. Not responsible for argument parsing or printing.
+//! # A failed run changes nothing
+//! Every output is first written into a staging folder inside the output folder
+//! (`.staging-<pid>/`, each file atomically); only when every stage has succeeded are the files
+//! moved into place (one rename each; `charts/` is swapped as a whole). A run that fails or is
+//! killed leaves the previous outputs untouched — except `rejects.csv` when the run failed
+//! because too many input rows were rejected: that file explains the failure, so it is
+//! published. A staging folder left by a killed run is removed by the next run.
+//!
+//! Not responsible for argument parsing or printing.
 
 use std::{collections::BTreeMap, io::Read, path::Path, time::Instant};
 
@@ -118,8 +126,109 @@ pub fn sha256_of(path: &Path) -> std::io::Result<String> {
 /// Runs the whole pipeline into `out`.
 ///
 /// # Errors
-/// Input problems ([`crate::Error::Load`]), write failures, or a report failure.
+/// Input problems ([`crate::Error::Load`]), write failures, or a report failure; the previous
+/// outputs in `out` are then untouched (see the module documentation).
 pub fn run(config: &Config, out: &Path, options: RunOptions) -> crate::Result<RunOutcome> {
+    run_with_checkpoint(config, out, options, &|_| Ok(()))
+}
+
+/// [`run`], calling `checkpoint(stage)` after each stage's outputs are staged; an error from
+/// it aborts the run as a write failure would (tests use it to inject faults).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_checkpoint(
+    config: &Config,
+    out: &Path,
+    options: RunOptions,
+    checkpoint: &dyn Fn(&str) -> std::io::Result<()>,
+) -> crate::Result<RunOutcome> {
+    let write_err = |path: &Path, source: std::io::Error| LoadError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(out).map_err(|e| write_err(out, e))?;
+    remove_stale_staging(out);
+    let staging = out.join(format!(".staging-{}", std::process::id()));
+    std::fs::create_dir_all(&staging).map_err(|e| write_err(&staging, e))?;
+    let result = stage_all(config, &staging, options, &|stage: &str| {
+        checkpoint(stage).map_err(|e| write_err(&staging.join(stage), e))
+    });
+    match result {
+        Ok(outcome) => {
+            publish(&staging, out)?;
+            let _ = std::fs::remove_dir_all(&staging);
+            let report = outcome.report.map(|mut r| {
+                r.html = out.join("report.html");
+                r
+            });
+            Ok(RunOutcome { report, ..outcome })
+        }
+        Err(e) => {
+            if matches!(e, crate::Error::Load(LoadError::TooManyRejects { .. })) {
+                let _ = std::fs::rename(staging.join("rejects.csv"), out.join("rejects.csv"));
+            }
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
+}
+
+/// Removes staging folders of runs that were killed (their process is gone).
+fn remove_stale_staging(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix(".staging-") {
+            let alive = Path::new("/proc").join(pid).exists();
+            if !alive || pid == std::process::id().to_string() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+/// Moves every staged file into `out` (one rename each, on the same file system) and swaps
+/// `charts/` as a whole.
+fn publish(staging: &Path, out: &Path) -> crate::Result<()> {
+    let err = |path: &Path, source: std::io::Error| LoadError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(staging)
+        .map_err(|e| err(staging, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    // recommendations.csv last: purchasing's import only sees it once the rest is in place.
+    names.sort_by_key(|p| p.file_name().is_some_and(|n| n == "recommendations.csv"));
+    for from in names {
+        let Some(name) = from.file_name() else {
+            continue;
+        };
+        let to = out.join(name);
+        if from.is_dir() {
+            let old = out.join(format!(".old-{}", name.to_string_lossy()));
+            let _ = std::fs::remove_dir_all(&old);
+            if to.exists() {
+                std::fs::rename(&to, &old).map_err(|e| err(&to, e))?;
+            }
+            std::fs::rename(&from, &to).map_err(|e| err(&to, e))?;
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&from, &to).map_err(|e| err(&to, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn stage_all(
+    config: &Config,
+    out: &Path,
+    options: RunOptions,
+    checkpoint: &dyn Fn(&str) -> Result<(), LoadError>,
+) -> crate::Result<RunOutcome> {
     let mut timings: Vec<(String, f64)> = Vec::new();
     let clock = Instant::now();
     let loaded = load_and_validate(config, out)?;
@@ -130,6 +239,7 @@ pub fn run(config: &Config, out: &Path, options: RunOptions) -> crate::Result<Ru
     let clock = Instant::now();
     let summary = write_plan_outputs(out, &loaded, &planned, config.report.top_skus)?;
     timings.push(("write plan outputs".into(), clock.elapsed().as_secs_f64()));
+    checkpoint("plan")?;
 
     let sim = &config.simulation;
     let mut roll = Vec::new();
@@ -163,6 +273,7 @@ pub fn run(config: &Config, out: &Path, options: RunOptions) -> crate::Result<Ru
         let traj = trajectories(&planned.plans, &chosen, &loaded.series, sim);
         write_json(&out.join("trajectories.json"), &traj)?;
         timings.push(("trajectories".into(), clock.elapsed().as_secs_f64()));
+        checkpoint("simulate")?;
     }
 
     let mut inputs = Vec::new();
@@ -196,11 +307,13 @@ pub fn run(config: &Config, out: &Path, options: RunOptions) -> crate::Result<Ru
     };
     let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     write_atomic(&out.join("run.json"), |w| w.write_all(json.as_bytes()))?;
+    checkpoint("manifest")?;
 
     let report = if options.report {
         let clock = Instant::now();
         let r = report::render(out, &config.report)?;
         timings.push(("report".into(), clock.elapsed().as_secs_f64()));
+        checkpoint("report")?;
         Some(r)
     } else {
         None

@@ -17,7 +17,7 @@ fn replenish() -> Command {
 
 /// Runs the bundled example once per test process (a quick simulation: 20 replications of
 /// 180 days, no optimisation) and returns the output folder.
-fn example() -> &'static Path {
+pub fn example() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep().join("example");
@@ -26,7 +26,7 @@ fn example() -> &'static Path {
     })
 }
 
-fn run_example(dir: &Path, threads: &str) {
+pub fn run_example(dir: &Path, threads: &str) {
     replenish()
         .args([
             "run",

@@ -8,5 +8,6 @@ mod loading;
 mod plan;
 mod policy_cli;
 mod report;
+mod run;
 mod simulate;
 mod util;
