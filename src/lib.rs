@@ -33,6 +33,7 @@ pub mod optimize;
 pub mod pipeline;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod recommend;
 pub mod report;
 pub mod sim;

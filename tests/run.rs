@@ -161,3 +161,32 @@ fn without_purchase_orders_lead_times_come_from_the_item_master() {
     assert_eq!(manifest["simulated"], false);
     assert!(!dir.path().join("simulation.csv").exists());
 }
+
+#[test]
+fn progress_is_logged_in_plain_lines_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = replenish()
+        .args(["plan", "--no-report", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("forecast: 300/300 SKUs (100%)")),
+        "{err}"
+    );
+    // No terminal control characters in a log.
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    // -q: nothing.
+    let quiet = replenish()
+        .args(["plan", "-q", "--no-report", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(quiet.stderr.is_empty());
+}

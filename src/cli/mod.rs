@@ -23,6 +23,7 @@ mod forecast;
 mod generate;
 mod plan;
 mod policy;
+mod progress;
 mod report;
 mod run;
 mod simulate;

@@ -116,7 +116,10 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
         );
     }
     let loaded = load_and_validate(&config, &args.out)?;
-    let result = plan(&config, &loaded);
+    let result = {
+        let _progress = super::progress::Monitor::start(global.quiet);
+        plan(&config, &loaded)
+    };
     if global.verbose >= 1 {
         for (step, t) in loaded.report.timings.iter().chain(&result.timings) {
             eprintln!("{step:<22} {t:>8.3} s");

@@ -66,7 +66,10 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
         simulate: !args.no_simulate,
         report: !args.no_report,
     };
-    let outcome = run_pipeline(&config, &args.out, options)?;
+    let outcome = {
+        let _progress = super::progress::Monitor::start(global.quiet);
+        run_pipeline(&config, &args.out, options)?
+    };
     if global.verbose >= 1 {
         for (step, t) in &outcome.timings {
             eprintln!("{step:<22} {t:>8.3} s");

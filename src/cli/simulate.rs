@@ -103,6 +103,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     // The policy seed follows the simulation seed so one --seed changes every random choice.
     config.policy.seed = config.simulation.seed;
     config.check()?;
+    let progress = super::progress::Monitor::start(global.quiet);
     let loaded = load_and_validate(&config, &args.out)?;
     let planned = plan(&config, &loaded);
     let run = simulate_catalogue(
@@ -144,6 +145,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     } else {
         None
     };
+    drop(progress);
     if !global.quiet {
         outln!(
             "simulated {} SKUs x {} policies{} x {} scenarios x {} replications x {} days ({} customers){}",

@@ -522,9 +522,14 @@ fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
 
 /// Forecasts every series in parallel; output order follows input order.
 pub fn forecast_all(series: &[DemandSeries], settings: &ForecastSettings) -> Vec<SkuForecast> {
+    crate::progress::begin("forecast", series.len() as u64);
     series
         .par_iter()
-        .map(|s| forecast_series(s, settings))
+        .map(|s| {
+            let f = forecast_series(s, settings);
+            crate::progress::advance(1);
+            f
+        })
         .collect()
 }
 

@@ -150,9 +150,11 @@ pub fn simulate_catalogue(
 ) -> CatalogueRun {
     let history = DailyHistory::of(series);
     let clock = Instant::now();
+    crate::progress::begin("design policies", plans.len() as u64);
     let designs: Vec<Option<Vec<(String, PolicyOutcome)>>> = plans
         .par_iter()
         .map(|p| {
+            crate::progress::advance(1);
             (p.policy.is_ok() && p.demand_per_day > 0.0).then(|| {
                 designs_for(
                     p,
@@ -165,13 +167,16 @@ pub fn simulate_catalogue(
         .collect();
     let design_secs = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
+    crate::progress::begin("simulate", plans.len() as u64);
     let per_sku: Vec<Vec<SimRow>> = plans
         .par_iter()
         .zip(&designs)
         .filter_map(|(p, d)| {
-            let d = d.as_ref()?;
-            let hist = history.get(p);
-            Some(simulate_sku(p, d, hist, settings))
+            let rows = d
+                .as_ref()
+                .map(|d| simulate_sku(p, d, history.get(p), settings));
+            crate::progress::advance(1);
+            rows
         })
         .collect();
     CatalogueRun {
@@ -385,10 +390,14 @@ pub fn optimise_catalogue(
     settings: &SimulationSettings,
 ) -> Vec<OptimisedRow> {
     let history = DailyHistory::of(series);
+    crate::progress::begin("optimise", plans.len() as u64);
     plans
         .par_iter()
         .zip(designs)
-        .filter_map(|(p, d)| d.as_ref().map(|d| (p, d)))
+        .filter_map(|(p, d)| {
+            crate::progress::advance(1);
+            d.as_ref().map(|d| (p, d))
+        })
         .flat_map_iter(|(p, d)| {
             let hist = history.get(p);
             let world = world_for(p, hist, settings, None);
