@@ -80,9 +80,15 @@ fn watch(stop: &AtomicBool, terminal: bool) {
                     let b = ProgressBar::new(total);
                     b.set_style(
                         ProgressStyle::with_template(
-                            "{msg:<16} [{bar:32}] {pos}/{len} SKUs  {per_sec}  ETA {eta}",
+                            "{msg:<16} [{bar:32}] {pos}/{len} SKUs  {rate}  ETA {eta}",
                         )
                         .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .with_key(
+                            "rate",
+                            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{:.0} SKUs/s", s.per_sec());
+                            },
+                        )
                         .progress_chars("=> "),
                     );
                     b.set_message(name.clone());
