@@ -208,7 +208,9 @@ pub enum DemandSource {
 /// |---|---|---|
 /// | `days` | 365 | simulated days counted in the KPIs (after the warm-up) |
 /// | `warmup_days` | 60 | days simulated first and not counted |
-/// | `replications` | 200 | independent runs per SKU, policy and scenario |
+/// | `replications` | 200 | most independent runs per SKU, policy and scenario |
+/// | `min_replications` | 40 | runs made first; more follow in batches of 20 until the fill rate's 95% half-width is at most `fill_rate_precision`, or `replications` is reached |
+/// | `fill_rate_precision` | 0.005 | that half-width (0.005 = ±0.5 percentage points); 0 = always `replications` |
 /// | `seed` | 42 | run seed; each SKU's streams derive from it and the SKU |
 /// | `customer` | `patience` | `backorder`, `lost_sales` or `patience` (mean = the item's `patience_days`) |
 /// | `demand` | `forecast` | `forecast` (forecast + backtest errors) or `history` (block bootstrap) |
@@ -225,8 +227,12 @@ pub struct SimulationSettings {
     pub days: u32,
     /// Warm-up days.
     pub warmup_days: u32,
-    /// Replications.
+    /// Replications (the most).
     pub replications: usize,
+    /// Replications made before the precision is first checked.
+    pub min_replications: usize,
+    /// Target 95% half-width of the fill rate (0 = run every replication).
+    pub fill_rate_precision: f64,
     /// Seed.
     pub seed: u64,
     /// Customer behaviour.
@@ -253,6 +259,8 @@ impl Default for SimulationSettings {
             days: 365,
             warmup_days: 60,
             replications: 200,
+            min_replications: 40,
+            fill_rate_precision: 0.005,
             seed: 42,
             customer: crate::sim::CustomerMode::Patience,
             demand: DemandSource::Forecast,
@@ -701,6 +709,24 @@ impl Config {
                 format!(
                     "days should be >= 1 and replications >= 2 (for a confidence interval), but are {} and {}",
                     sim.days, sim.replications
+                ),
+            ));
+        }
+        if sim.min_replications < 2 {
+            return Err(invalid(
+                "simulation.min_replications",
+                format!(
+                    "should be at least 2 (for a confidence interval), but is {}",
+                    sim.min_replications
+                ),
+            ));
+        }
+        if !(0.0..1.0).contains(&sim.fill_rate_precision) {
+            return Err(invalid(
+                "simulation.fill_rate_precision",
+                format!(
+                    "should be a half-width in [0, 1) (0.005 = ±0.5 points; 0 = every replication), but is {}",
+                    sim.fill_rate_precision
                 ),
             ));
         }

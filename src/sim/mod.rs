@@ -255,5 +255,41 @@ pub fn simulate(
     KpiSummary::of(&reps)
 }
 
+/// Replications added per step by [`simulate_to_precision`].
+pub const REPLICATION_BATCH: usize = 20;
+
+/// Runs replications until the fill rate is known precisely enough: `min` replications first,
+/// then batches of [`REPLICATION_BATCH`] until the 95% half-width of the fill rate is at most
+/// `precision`, never more than `max` (`precision` 0 = exactly `max`). Replication `r` always
+/// uses the streams of `(seed, r)`, so the result is the same as a fixed run of however many
+/// replications it stopped at — deterministic, whatever the thread count.
+pub fn simulate_to_precision(
+    policy: &SimPolicy,
+    world: &World<'_>,
+    costs: &SimCosts,
+    (min, max): (usize, usize),
+    precision: f64,
+    seed: u64,
+) -> KpiSummary {
+    let max = max.max(1);
+    let mut target = if precision > 0.0 {
+        min.clamp(1, max)
+    } else {
+        max
+    };
+    let mut reps: Vec<[f64; 16]> = Vec::with_capacity(target);
+    loop {
+        while reps.len() < target {
+            let mut s = streams_for(seed, reps.len() as u64);
+            reps.push(kpis(&replicate(&mut s, policy, world), costs));
+        }
+        let summary = KpiSummary::of(&reps);
+        if reps.len() >= max || summary.half_width("fill_rate") <= precision {
+            return summary;
+        }
+        target = (target + REPLICATION_BATCH).min(max);
+    }
+}
+
 #[cfg(test)]
 mod tests;

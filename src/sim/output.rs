@@ -28,7 +28,7 @@ pub fn write_simulation(path: &Path, rows: &[SimRow], mode: CustomerMode) -> Res
         write!(w, "{}", key_header(loc))?;
         write!(
             w,
-            "policy,scenario,customer,method,reorder_point,order_quantity,order_up_to,analytic_fill_rate,analytic_cycle_service_level"
+            "policy,scenario,customer,method,replications,reorder_point,order_quantity,order_up_to,analytic_fill_rate,analytic_cycle_service_level"
         )?;
         for k in KPI_NAMES {
             write!(w, ",{k},{k}_ci95")?;
@@ -38,11 +38,12 @@ pub fn write_simulation(path: &Path, rows: &[SimRow], mode: CustomerMode) -> Res
             write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             write!(
                 w,
-                "{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{}",
                 r.policy,
                 csv_field(&r.scenario),
                 mode.name(),
                 r.design.method,
+                r.kpis.replications,
                 opt(r.design.reorder_point),
                 opt(r.design.order_quantity),
                 opt(r.design.order_up_to),

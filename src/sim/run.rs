@@ -18,7 +18,7 @@ use super::{
     engine::{replicate_observed, World},
     kpi::{KpiSummary, SimCosts},
     scenario::Scenario,
-    simulate,
+    simulate_to_precision,
     trace::Trajectory,
     LeadTimeSampler, SimPolicy,
 };
@@ -251,7 +251,14 @@ fn simulate_sku(
                 location: p.location.clone(),
                 policy: name.clone(),
                 scenario: sc.name.clone(),
-                kpis: simulate(&policy, &world, &costs, settings.replications, p.seed),
+                kpis: simulate_to_precision(
+                    &policy,
+                    &world,
+                    &costs,
+                    (settings.min_replications, settings.replications),
+                    settings.fill_rate_precision,
+                    p.seed,
+                ),
                 design: design.clone(),
                 unit_cost: p.item.unit_cost,
             });

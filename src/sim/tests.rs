@@ -302,3 +302,28 @@ fn intermittent_demand_has_the_requested_occurrence_mean_and_sd() {
     assert!((sd - 4.0).abs() < 0.1, "{sd}");
     assert!((zeros - 0.75).abs() < 0.004, "{zeros}");
 }
+
+#[test]
+fn replications_stop_once_the_fill_rate_is_precise_and_match_a_fixed_run() {
+    let w = world(
+        DemandSampler::parametric(DemandDist::Normal, 10.0, 3.0),
+        &[5.0, 7.0, 9.0],
+        CustomerMode::Backorder,
+        200 + 365,
+    );
+    let p = policy(PolicyKind::SQ, 80.0, 100.0, 0.0, 1);
+    let loose = simulate_to_precision(&p, &w, &costs(), (10, 200), 0.02, 3);
+    let tight = simulate_to_precision(&p, &w, &costs(), (10, 200), 1e-6, 3);
+    let every = simulate_to_precision(&p, &w, &costs(), (10, 200), 0.0, 3);
+    // Loose precision stops early, on a batch boundary, with the half-width reached.
+    assert!(loose.replications < 200, "{}", loose.replications);
+    assert_eq!((loose.replications - 10) % REPLICATION_BATCH, 0);
+    assert!(loose.half_width("fill_rate") <= 0.02);
+    // An unreachable precision, or none, runs every replication.
+    assert_eq!(tight.replications, 200);
+    assert_eq!(every.replications, 200);
+    // Stopping at n gives exactly the fixed run of n replications (same streams).
+    let fixed = simulate(&p, &w, &costs(), loose.replications, 3);
+    assert_eq!(fixed, loose);
+    assert_eq!(simulate(&p, &w, &costs(), 200, 3), every);
+}
