@@ -219,6 +219,7 @@ pub enum DemandSource {
 /// | `current` | true | also simulate the item master's current policy, where given |
 /// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`crate::sim::scenario`] |
 /// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target fill rate in simulation (baseline), written to `optimised.csv` |
+/// | `optimise_all` | false | optimise every family compared, not only the recommended one (`[policy] policy`); about 4× the cost |
 /// | `optimise_replications` | 40 | replications per candidate in that search (the reported figures use `replications`) |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -249,6 +250,8 @@ pub struct SimulationSettings {
     pub scenarios: Vec<crate::sim::scenario::Scenario>,
     /// Whether `simulate` also runs the simulation-optimisation.
     pub optimise: bool,
+    /// Optimise every family compared (else only the recommended one).
+    pub optimise_all: bool,
     /// Replications per candidate in the optimisation.
     pub optimise_replications: usize,
 }
@@ -274,6 +277,7 @@ impl Default for SimulationSettings {
             current: true,
             scenarios: crate::sim::scenario::Scenario::defaults(),
             optimise: true,
+            optimise_all: false,
             optimise_replications: 40,
         }
     }

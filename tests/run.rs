@@ -190,3 +190,28 @@ fn progress_is_logged_in_plain_lines_when_stderr_is_not_a_terminal() {
         .clone();
     assert!(quiet.stderr.is_empty());
 }
+
+#[test]
+fn optimisation_covers_the_recommended_family_unless_asked_for_all() {
+    let families = |all: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = quick_config();
+        config.simulation.optimise = true;
+        config.simulation.optimise_all = all;
+        let options = RunOptions {
+            simulate: true,
+            report: false,
+        };
+        run_with_checkpoint(&config, dir.path(), options, &|_| Ok(())).unwrap();
+        let (h, rows) = read_csv(&dir.path().join("optimised.csv"));
+        let p = col(&h, "policy");
+        rows.iter()
+            .map(|r| r[p].clone())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(families(false), ["sS".to_string()].into());
+    assert_eq!(
+        families(true),
+        ["RS", "RsS", "sQ", "sS"].map(String::from).into()
+    );
+}

@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// Skip the simulation-optimised levels (optimised.csv).
     #[arg(long)]
     pub no_optimise: bool,
+    /// Optimise every policy family compared, not only the recommended one (overrides
+    /// `[simulation] optimise_all`).
+    #[arg(long)]
+    pub optimise_all: bool,
 }
 
 /// Runs the pipeline; exit code 0, or 3 when the run finished with warnings (rejected input
@@ -60,6 +64,9 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
     }
     if args.no_optimise {
         config.simulation.optimise = false;
+    }
+    if args.optimise_all {
+        config.simulation.optimise_all = true;
     }
     config.check()?;
     let options = RunOptions {

@@ -49,6 +49,10 @@ pub struct SimulateArgs {
     /// Skip the simulation-optimised policies (optimised.csv).
     #[arg(long)]
     pub no_optimise: bool,
+    /// Optimise every policy family compared, not only the recommended one (overrides
+    /// `[simulation] optimise_all`).
+    #[arg(long)]
+    pub optimise_all: bool,
     /// Do not simulate the item master's current policy.
     #[arg(long)]
     pub no_current: bool,
@@ -75,6 +79,9 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     }
     if args.no_optimise {
         sim.optimise = false;
+    }
+    if args.optimise_all {
+        sim.optimise_all = true;
     }
     if args.no_current {
         sim.current = false;

@@ -385,8 +385,9 @@ pub struct OptimisedRow {
     pub result: crate::optimize::Optimised,
 }
 
-/// Runs the simulation-optimisation for every SKU with a usable policy and every family,
-/// under the baseline scenario; the SKU's service target is the fill-rate target.
+/// Runs the simulation-optimisation for every SKU with a usable policy — for its recommended
+/// family (the plan's), or every family compared with `[simulation] optimise_all` — under the
+/// baseline scenario; the SKU's service target is the fill-rate target.
 ///
 /// `designs` are the compared policies per plan, as [`CatalogueRun::designs`] holds them
 /// (`current` is skipped: it has no target to optimise for).
@@ -411,6 +412,10 @@ pub fn optimise_catalogue(
             let costs = costs_of(p);
             d.iter()
                 .filter(|(name, _)| name != "current")
+                .filter(|(name, _)| {
+                    settings.optimise_all
+                        || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name)
+                })
                 .map(|(name, design)| {
                     let analytic = sim_policy_of(p, design);
                     let result = crate::optimize::optimise(
