@@ -324,13 +324,13 @@ impl Chart for ForecastChart<'_> {
             Some(l) => format!("{} @ {l}: forecast ({})", d.sku, d.model),
             None => format!("{}: forecast ({})", d.sku, d.model),
         };
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(title, title_font())
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-0.5f64..(n.max(1) as f64 - 0.5), y0..y1)
-            .map_err(e)?;
+        let mut chart = frame(
+            &plot,
+            &title,
+            title_font(),
+            -0.5..(n.max(1) as f64 - 0.5),
+            y0..y1,
+        )?;
         mesh(
             &mut chart,
             "bucket start",
@@ -378,6 +378,23 @@ impl Chart for ForecastChart<'_> {
             .map_err(e)?;
         Ok(())
     }
+}
+
+/// The plotting frame every chart uses: title, margins, label areas, f64 axes.
+fn frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    title_style: TextStyle<'_>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    ChartBuilder::on(area)
+        .caption(title, title_style)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)
+        .map_err(e)
 }
 
 /// Draws the axes, labels and a light grid.
@@ -445,19 +462,11 @@ impl Chart for TrajectoryChart<'_> {
             .fold(0.0f64, f64::max);
         let lo = -t.backlog.iter().fold(0.0f64, |a, &b| a.max(b));
         let (y0, y1) = padded(lo, hi);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                format!(
-                    "{}: simulated stock, policy {} ({} scenario, one replication)",
-                    t.sku, t.policy, t.scenario
-                ),
-                title_font(),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0f64..(n.max(1) as f64), y0..y1)
-            .map_err(e)?;
+        let title = format!(
+            "{}: simulated stock, policy {} ({} scenario, one replication)",
+            t.sku, t.policy, t.scenario
+        );
+        let mut chart = frame(&plot, &title, title_font(), 0.0..(n.max(1) as f64), y0..y1)?;
         mesh(
             &mut chart,
             "simulated day (after warm-up)",
@@ -597,13 +606,7 @@ impl Chart for TradeoffChart {
             .chain(self.target.as_ref().map(|t| t.0))
             .fold(1.0f64, f64::min);
         let y0 = ((f_lo * 100.0 - 2.0).floor()).max(0.0);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(&self.title, title_font())
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x0..x1, y0..100.5)
-            .map_err(e)?;
+        let mut chart = frame(&plot, &self.title, title_font(), x0..x1, y0..100.5)?;
         chart
             .configure_mesh()
             .x_desc("total cost per year (holding + ordering + shortage)")
@@ -700,19 +703,17 @@ impl Chart for BarChart {
             .flat_map(|s| s.values.iter().copied())
             .fold(0.0f64, f64::max);
         let y1 = if hi > 0.0 { hi * 1.12 } else { 1.0 };
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                &self.title,
-                ("sans-serif", TITLE)
-                    .into_font()
-                    .style(FontStyle::Bold)
-                    .color(&self.title_colour),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y1)
-            .map_err(e)?;
+        let title_style = ("sans-serif", TITLE)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&self.title_colour);
+        let mut chart = frame(
+            &plot,
+            &self.title,
+            title_style,
+            -0.5..(n as f64 - 0.5),
+            0.0..y1,
+        )?;
         let cats = &self.categories;
         let every = n.div_ceil(20).max(1);
         let xlab = |x: &f64| {
