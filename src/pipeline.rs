@@ -8,7 +8,9 @@
 //! moved into place (one rename each; `charts/` is swapped as a whole). A run that fails or is
 //! killed leaves the previous outputs untouched — except `rejects.csv` when the run failed
 //! because too many input rows were rejected: that file explains the failure, so it is
-//! published. A staging folder left by a killed run is removed by the next run.
+//! published. A staging folder left by a killed run is removed by the next run. Outputs an
+//! earlier run wrote and this one does not (e.g. simulation.csv after `--no-simulate`) are
+//! removed when this run publishes, so the folder never mixes two runs.
 //!
 //! Not responsible for argument parsing or printing.
 
@@ -190,13 +192,36 @@ fn remove_stale_staging(out: &Path) {
     }
 }
 
-/// Moves every staged file into `out` (one rename each, on the same file system) and swaps
-/// `charts/` as a whole.
+/// Outputs a run writes only with some options (simulation, optimisation, report): removed
+/// from the folder when this run did not write them, so no file of an earlier run is left
+/// beside this run's outputs.
+const OPTIONAL_OUTPUTS: &[&str] = &[
+    "simulation.csv",
+    "simulation_portfolio.csv",
+    "optimised.csv",
+    "trajectories.json",
+    "report.html",
+    "charts",
+];
+
+/// Moves every staged file into `out` (one rename each, on the same file system), swaps
+/// `charts/` as a whole, and removes optional outputs this run did not write.
 fn publish(staging: &Path, out: &Path) -> crate::Result<()> {
     let err = |path: &Path, source: std::io::Error| LoadError::Write {
         path: path.to_path_buf(),
         source,
     };
+    for name in OPTIONAL_OUTPUTS {
+        let (old, new) = (out.join(name), staging.join(name));
+        if !new.exists() && old.exists() {
+            let removed = if old.is_dir() {
+                std::fs::remove_dir_all(&old)
+            } else {
+                std::fs::remove_file(&old)
+            };
+            removed.map_err(|e| err(&old, e))?;
+        }
+    }
     let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(staging)
         .map_err(|e| err(staging, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))

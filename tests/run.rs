@@ -113,6 +113,21 @@ fn a_run_that_fails_at_any_stage_leaves_the_previous_outputs_untouched() {
     // The same run without the fault does change them.
     run_with_checkpoint(&other, &out, RunOptions::default(), &ok).unwrap();
     assert!(snapshot(&out) != before);
+    // A run without simulation and report leaves none of the earlier run's.
+    let plan_only = RunOptions {
+        simulate: false,
+        report: false,
+    };
+    run_with_checkpoint(&other, &out, plan_only, &ok).unwrap();
+    for gone in [
+        "simulation.csv",
+        "trajectories.json",
+        "report.html",
+        "charts",
+    ] {
+        assert!(!out.join(gone).exists(), "{gone} of the earlier run kept");
+    }
+    assert!(out.join("recommendations.csv").is_file());
 }
 
 #[test]

@@ -21,6 +21,9 @@
 //! | `trajectory_<sku>` | one simulated year of the recommended policy: the sawtooth, backlog, orders |
 //! | `tradeoff_<sku>` | that SKU's fill rate vs cost per policy |
 //!
+//! `charts/` belongs to the report: PNG and SVG files there that this rendering did not draw
+//! (e.g. SKUs that left the top list) are removed.
+//!
 //! Not responsible for computing any number shown (every figure comes from the folder's files).
 
 pub mod charts;
