@@ -132,28 +132,10 @@ mod tests {
     use super::*;
     use crate::forecast::select::{forecast_series, ForecastSettings};
 
-    fn series(values: Vec<f64>) -> DemandSeries {
-        let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-        let n = values.len();
-        DemandSeries {
-            sku: "A".into(),
-            location: None,
-            freq: Freq::Day,
-            start,
-            promo_days: vec![0; n],
-            stockout_days: vec![0; n],
-            first_sale: start,
-            first_bucket_days: 1,
-            last_bucket_days: 1,
-            revenue: 0.0,
-            values,
-        }
-    }
-
     #[test]
     fn detail_ends_where_the_forecast_starts_and_fit_aligns_with_the_end() {
         let values: Vec<f64> = (0..300).map(|t| f64::from(5 + (t % 7) as u8)).collect();
-        let s = series(values.clone());
+        let s = crate::calendar::test_series("A", values.clone());
         let mut settings = ForecastSettings::for_freq(Freq::Day);
         settings.horizon = 14;
         let f = forecast_series(&s, &settings);

@@ -366,6 +366,18 @@ fn mean_target(f: &Folder) -> Option<(f64, String)> {
     })
 }
 
+/// A simulation.csv or simulation_portfolio.csv row as a trade-off point (`None` without
+/// cost or fill rate).
+fn tradeoff_point(t: &Table, r: &[String], rec: &str) -> Option<TradeoffPoint> {
+    let policy = t.text(r, "policy");
+    Some(TradeoffPoint {
+        label: policy.to_string(),
+        cost: t.num(r, "total_cost")?,
+        fill_rate: t.num(r, "fill_rate")?,
+        role: role_of(policy, rec),
+    })
+}
+
 fn portfolio_tradeoff(
     f: &Folder,
     port: &Table,
@@ -376,15 +388,7 @@ fn portfolio_tradeoff(
         .rows
         .iter()
         .filter(|r| Some(port.text(r, "scenario")) == baseline)
-        .filter_map(|r| {
-            let policy = port.text(r, "policy");
-            Some(TradeoffPoint {
-                label: policy.to_string(),
-                cost: port.num(r, "total_cost")?,
-                fill_rate: port.num(r, "fill_rate")?,
-                role: role_of(policy, rec),
-            })
-        })
+        .filter_map(|r| tradeoff_point(port, r, rec))
         .collect();
     TradeoffChart {
         title: format!(
@@ -412,15 +416,7 @@ fn sku_tradeoff(
                 && sim.text(r, "location") == location.unwrap_or("")
                 && Some(sim.text(r, "scenario")) == baseline
         })
-        .filter_map(|r| {
-            let policy = sim.text(r, "policy");
-            Some(TradeoffPoint {
-                label: policy.to_string(),
-                cost: sim.num(r, "total_cost")?,
-                fill_rate: sim.num(r, "fill_rate")?,
-                role: role_of(policy, rec),
-            })
-        })
+        .filter_map(|r| tradeoff_point(sim, r, rec))
         .collect();
     let target = f.policy.as_ref().and_then(|t| {
         let r = t
