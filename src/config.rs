@@ -51,7 +51,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Freq;
-use crate::forecast::ModelSpec;
+use crate::forecast::{censor::Censoring, ModelSpec};
 use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
 use crate::policy::{PolicyKind, ServiceMeasure};
@@ -293,6 +293,7 @@ impl Default for SimulationSettings {
 /// | `folds` | 3 | backtest origins for model selection |
 /// | `combine` | 3 | combine the best k candidates (0 = off) |
 /// | `season` | from the bucket size | seasonal period in buckets |
+/// | `censoring` | `impute` | stockout days: `impute` (the stocked-out share takes the local uncensored level) or `ignore` (sales taken as demand); see [`crate::forecast::censor`] |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ForecastConfig {
@@ -308,6 +309,8 @@ pub struct ForecastConfig {
     pub combine: usize,
     /// Seasonal period in buckets.
     pub season: Option<usize>,
+    /// Stockout (censored) buckets: `impute` or `ignore`.
+    pub censoring: Censoring,
 }
 
 impl Default for ForecastConfig {
@@ -319,6 +322,7 @@ impl Default for ForecastConfig {
             folds: 3,
             combine: 3,
             season: None,
+            censoring: Censoring::Impute,
         }
     }
 }
@@ -345,6 +349,13 @@ pub enum SafetyStockMethod {
 /// | `method` | `auto` | `normal`, `empirical`, or `auto` (empirical for intermittent and lumpy demand) |
 /// | `service_targets` | none | target per ABC class, e.g. `{ A = 0.98, B = 0.95, C = 0.90 }`; the item master's `service_level` wins, `[defaults] service_level` is the last fallback |
 /// | `order_days` | none | order this many days of mean demand instead of the EOQ |
+/// | `order_periods` | none | order this many buckets (periods) of mean demand instead of the EOQ |
+/// | `order_units` | none | order this fixed quantity (still rounded to pack and MOQ) |
+/// | `safety_stock_days` | none | safety stock = this many days of forecast demand instead of the statistical formula |
+/// | `safety_stock_periods` | none | safety stock = this many buckets (periods) of forecast demand |
+/// | `safety_stock_units` | none | a fixed safety stock (units) |
+/// | `coverage` | none | the same six keys per class: `[policy.coverage.A]` (ABC) or `[policy.coverage.intermittent]` (demand class); see [`Coverage`] |
+/// | `lock_from` | the output folder's policy.csv | the earlier run's policy.csv that `lock` overrides keep levels from |
 /// | `eoq_fallback_days` | 30 | days of demand ordered when the EOQ is undefined (unit cost or holding rate unknown) |
 /// | `draws` | 4000 | Monte Carlo draws per SKU for the empirical method |
 /// | `seed` | 42 | seed of the Monte Carlo (per SKU streams derive from it and the SKU) |
@@ -363,6 +374,21 @@ pub struct PolicySettings {
     pub service_targets: BTreeMap<String, f64>,
     /// Days of demand per order instead of the EOQ.
     pub order_days: Option<f64>,
+    /// Buckets of demand per order instead of the EOQ.
+    pub order_periods: Option<f64>,
+    /// A fixed order quantity (units).
+    pub order_units: Option<f64>,
+    /// Safety stock as days of forecast demand.
+    pub safety_stock_days: Option<f64>,
+    /// Safety stock as buckets of forecast demand.
+    pub safety_stock_periods: Option<f64>,
+    /// A fixed safety stock (units).
+    pub safety_stock_units: Option<f64>,
+    /// Coverage rules per ABC class (`A`, `B`, `C`) or demand class (`smooth`, `erratic`,
+    /// `intermittent`, `lumpy`).
+    pub coverage: BTreeMap<String, Coverage>,
+    /// The earlier run's policy.csv, for `lock` overrides (default: the output folder's).
+    pub lock_from: Option<PathBuf>,
     /// Days of demand per order when the EOQ is undefined.
     pub eoq_fallback_days: f64,
     /// Monte Carlo draws per SKU (empirical method).
@@ -374,6 +400,88 @@ pub struct PolicySettings {
     /// `analytic` (the formulas) or `simulated` (the cheapest levels meeting the target fill
     /// rate in simulation, see [`crate::optimize`]).
     pub levels: LevelSource,
+}
+
+/// A coverage rule (`[policy]` itself, or `[policy.coverage.CLASS]`): safety stock and order
+/// quantity as cover of forecast demand or fixed quantities, in place of the statistical
+/// safety stock and the EOQ. At most one safety-stock key and one order key per rule.
+///
+/// Conventions: N **days of forecast** = the forecast demand of the first N days from the
+/// planning date (a fraction of a day counts by its fraction); N **periods** = N buckets
+/// (N × 7 days for weekly buckets, N × 365.25/12 for monthly, N for daily). The order
+/// quantity in days or periods is N × the mean demand per day over the protection period (as
+/// `order_days` always was). The reorder point (order-up-to level for `RS`) = mean
+/// protection-period demand + the safety stock; the service it delivers is reported.
+///
+/// Precedence, per key: the overrides file (per SKU) > the ABC class's rule > the demand
+/// class's rule > `[policy]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Coverage {
+    /// Safety stock = this many days of forecast demand.
+    pub safety_stock_days: Option<f64>,
+    /// Safety stock = this many buckets of forecast demand.
+    pub safety_stock_periods: Option<f64>,
+    /// A fixed safety stock (units).
+    pub safety_stock_units: Option<f64>,
+    /// Order this many days of mean demand.
+    pub order_days: Option<f64>,
+    /// Order this many buckets of mean demand.
+    pub order_periods: Option<f64>,
+    /// Order this fixed quantity (units).
+    pub order_units: Option<f64>,
+}
+
+impl Coverage {
+    fn check(&self, at: &str) -> Result<(), ConfigError> {
+        let ss = [
+            ("safety_stock_days", self.safety_stock_days),
+            ("safety_stock_periods", self.safety_stock_periods),
+            ("safety_stock_units", self.safety_stock_units),
+        ];
+        let order = [
+            ("order_days", self.order_days),
+            ("order_periods", self.order_periods),
+            ("order_units", self.order_units),
+        ];
+        for (group, strict) in [(&ss, false), (&order, true)] {
+            let given: Vec<&str> = group
+                .iter()
+                .filter(|g| g.1.is_some())
+                .map(|g| g.0)
+                .collect();
+            if given.len() > 1 {
+                return Err(invalid(
+                    &format!("{at}.{}", given[1]),
+                    format!("give only one of {}", given.join(", ")),
+                ));
+            }
+            for (key, v) in group.iter().filter_map(|(k, v)| Some((k, (*v)?))) {
+                if !(v.is_finite() && (v > 0.0 || (!strict && v == 0.0))) {
+                    let bound = if strict { "> 0" } else { ">= 0" };
+                    return Err(invalid(
+                        &format!("{at}.{key}"),
+                        format!("should be a number {bound}, but is {v}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl PolicySettings {
+    /// The `[policy]`-level coverage rule.
+    pub fn global_coverage(&self) -> Coverage {
+        Coverage {
+            safety_stock_days: self.safety_stock_days,
+            safety_stock_periods: self.safety_stock_periods,
+            safety_stock_units: self.safety_stock_units,
+            order_days: self.order_days,
+            order_periods: self.order_periods,
+            order_units: self.order_units,
+        }
+    }
 }
 
 /// Where the policy levels used by `plan` come from.
@@ -395,6 +503,13 @@ impl Default for PolicySettings {
             method: SafetyStockMethod::Auto,
             service_targets: BTreeMap::new(),
             order_days: None,
+            order_periods: None,
+            order_units: None,
+            safety_stock_days: None,
+            safety_stock_periods: None,
+            safety_stock_units: None,
+            coverage: BTreeMap::new(),
+            lock_from: None,
             eoq_fallback_days: 30.0,
             draws: 4000,
             seed: 42,
@@ -427,6 +542,10 @@ pub struct Inputs {
     pub inventory: Option<PathBuf>,
     /// Item master.
     pub items: Option<PathBuf>,
+    /// The planner's per-SKU overrides (see [`crate::io::overrides`]).
+    pub overrides: Option<PathBuf>,
+    /// Known future events: promotions, peaks (see [`crate::io::events`]).
+    pub events: Option<PathBuf>,
 }
 
 /// Column mapping for each input: `canonical = "name in your file"`. Canonical names that are
@@ -442,6 +561,10 @@ pub struct ColumnMaps {
     pub inventory: BTreeMap<String, String>,
     /// Mapping for the item master.
     pub items: BTreeMap<String, String>,
+    /// Mapping for the overrides file.
+    pub overrides: BTreeMap<String, String>,
+    /// Mapping for the events file.
+    pub events: BTreeMap<String, String>,
 }
 
 impl ColumnMaps {
@@ -452,6 +575,8 @@ impl ColumnMaps {
             InputKind::PurchaseOrders => &self.purchase_orders,
             InputKind::Inventory => &self.inventory,
             InputKind::Items => &self.items,
+            InputKind::Overrides => &self.overrides,
+            InputKind::Events => &self.events,
         }
     }
 }
@@ -580,6 +705,9 @@ impl Config {
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
         config.inputs.resolve_relative_to(base);
+        if let Some(p) = config.policy.lock_from.as_mut().filter(|p| p.is_relative()) {
+            *p = base.join(&*p);
+        }
         Ok(config)
     }
 
@@ -679,11 +807,17 @@ impl Config {
                 ));
             }
         }
-        if let Some(d) = p.order_days.filter(|d| !(d.is_finite() && *d > 0.0)) {
-            return Err(invalid(
-                "policy.order_days",
-                format!("should be > 0, but is {d}"),
-            ));
+        p.global_coverage().check("policy")?;
+        for (class, rule) in &p.coverage {
+            const CLASSES: [&str; 7] =
+                ["A", "B", "C", "smooth", "erratic", "intermittent", "lumpy"];
+            if !CLASSES.contains(&class.as_str()) {
+                return Err(invalid(
+                    &format!("policy.coverage.{class}"),
+                    format!("the classes are {}", CLASSES.join(", ")),
+                ));
+            }
+            rule.check(&format!("policy.coverage.{class}"))?;
         }
         if !(p.eoq_fallback_days.is_finite() && p.eoq_fallback_days > 0.0) {
             return Err(invalid(
@@ -783,6 +917,8 @@ impl Inputs {
             &mut self.purchase_orders,
             &mut self.inventory,
             &mut self.items,
+            &mut self.overrides,
+            &mut self.events,
         ]
         .into_iter()
         .flatten()
@@ -800,6 +936,8 @@ impl Inputs {
             (InputKind::PurchaseOrders, &self.purchase_orders),
             (InputKind::Inventory, &self.inventory),
             (InputKind::Items, &self.items),
+            (InputKind::Overrides, &self.overrides),
+            (InputKind::Events, &self.events),
         ];
         all.into_iter()
             .filter_map(|(k, p)| p.as_deref().map(|p| (k, p)))

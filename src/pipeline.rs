@@ -153,6 +153,13 @@ pub fn run_with_checkpoint(
     remove_stale_staging(out);
     let staging = out.join(format!(".staging-{}", std::process::id()));
     std::fs::create_dir_all(&staging).map_err(|e| write_err(&staging, e))?;
+    // `lock` overrides keep the levels of the run published here before.
+    let mut config = config.clone();
+    config
+        .policy
+        .lock_from
+        .get_or_insert_with(|| out.join("policy.csv"));
+    let config = &config;
     let result = stage_all(config, &staging, options, &|stage: &str| {
         checkpoint(stage).map_err(|e| write_err(&staging.join(stage), e))
     });

@@ -18,6 +18,9 @@
 //!   - `EXPEDITE` — no order is due, but stock is projected to run out before the next open
 //!     order arrives.
 //!   - `OK` — nothing to do now; the order-by date says when.
+//!   - `HOLD` — the planner said no new orders (`do_not_order` or `discontinued` in the
+//!     overrides file): quantity 0 whatever the numbers say; the reason says what they would
+//!     suggest and how long the stock lasts. Never pulled forward for a supplier minimum.
 //! - **Projection**, day by day from the planning date: arrivals of open orders come first
 //!   (overdue orders are assumed to arrive on the planning date), then the day's forecast
 //!   demand. The projected stockout is the first day net stock (on hand − backordered +
@@ -35,7 +38,7 @@
 //!   than its `min_order_value` (at unit cost) or add up to fewer units than its
 //!   `min_order_qty`, its `OK` SKUs are pulled forward in order-by order until the minimum is
 //!   met, and their reason says so.
-//! - **Sort**: EXPEDITE, ORDER, REVIEW, OK; then projected stockout (soonest first), order-by,
+//! - **Sort**: EXPEDITE, ORDER, REVIEW, OK, HOLD; then projected stockout (soonest first), order-by,
 //!   sku.
 
 use std::collections::BTreeMap;
@@ -64,16 +67,19 @@ pub enum Action {
     Review,
     /// Nothing to do now.
     Ok,
+    /// The planner said no new orders (do_not_order, discontinued).
+    Hold,
 }
 
 impl Action {
-    /// `EXPEDITE`, `ORDER`, `REVIEW` or `OK`.
+    /// `EXPEDITE`, `ORDER`, `REVIEW`, `OK` or `HOLD`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Expedite => "EXPEDITE",
             Self::Order => "ORDER",
             Self::Review => "REVIEW",
             Self::Ok => "OK",
+            Self::Hold => "HOLD",
         }
     }
 }
@@ -132,6 +138,9 @@ pub struct Recommendation {
     pub value_at_risk: Option<f64>,
     /// Where the lead time came from.
     pub lead_time_source: LeadTimeSource,
+    /// What the planner's inputs changed (overrides, coverage rules, events, analogue
+    /// forecasts), `; `-separated; empty when nothing.
+    pub overrides: String,
     /// One line for a human.
     pub reason: String,
 }
@@ -296,7 +305,13 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     });
 
     // Thin data.
-    if p.history_days == 0 {
+    let analogue = p.model.starts_with("analogue");
+    if analogue {
+        review.push(format!(
+            "new item ({} days of history < {}): forecast {} — check it until enough history exists",
+            p.history_days, settings.min_history_days, p.model
+        ));
+    } else if p.history_days == 0 {
         review.push("no sales history: set a forecast or a like_sku".into());
     } else if p.history_days < i64::from(settings.min_history_days) {
         review.push(format!(
@@ -322,7 +337,9 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
         (Some(s), Some(a)) if s < a => arrivals.first(),
         _ => None,
     };
-    let action = if !review.is_empty() {
+    let action = if p.hold.is_some() {
+        Action::Hold
+    } else if !review.is_empty() {
         Action::Review
     } else if needs_order {
         Action::Order
@@ -331,6 +348,9 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     } else {
         Action::Ok
     };
+    if action == Action::Hold {
+        order_by = None;
+    }
     let quantity = if action == Action::Order {
         pull_qty
     } else {
@@ -364,6 +384,27 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
         _ => String::new(),
     };
     let main = match action {
+        Action::Hold => {
+            let mut t = format!("planner hold — {}", p.hold.as_deref().unwrap_or(""));
+            if needs_order && pull_qty > 0.0 {
+                t.push_str(&format!(
+                    "; the numbers would say ORDER {} (position {} vs {level_text})",
+                    r1(pull_qty),
+                    r1(ip)
+                ));
+            }
+            match stockout {
+                Some(s) => t.push_str(&format!("; stock projected to run out {s}")),
+                None if d > 0.0 => {
+                    t.push_str(&format!("; stock lasts beyond the {days}-day forecast"))
+                }
+                None => {}
+            }
+            if !review.is_empty() {
+                t.push_str(&format!("; also review: {}", review.join("; ")));
+            }
+            t
+        }
         Action::Review => {
             let mut t = format!("review: {}", review.join("; "));
             if needs_order && pull_qty > 0.0 {
@@ -482,6 +523,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             units_at_risk,
             value_at_risk: (p.item.unit_cost > 0.0).then_some(units_at_risk * p.item.unit_cost),
             lead_time_source: p.lead_time.source,
+            overrides: p.overrides.join("; "),
             reason,
         },
         pull_qty,
@@ -692,6 +734,11 @@ mod tests {
             empirical: false,
             current: None,
             seed: 1,
+            overrides: Vec::new(),
+            safety_stock_rule: "statistical".into(),
+            censored_days: 0,
+            imputed_units: 0.0,
+            hold: None,
         }
     }
 
@@ -736,6 +783,25 @@ mod tests {
             &PolicySettings::default(),
         )
         .remove(0)
+    }
+
+    #[test]
+    fn a_planner_hold_orders_nothing_and_says_what_the_numbers_would_do() {
+        // Position 45 is below s = 60: the numbers say ORDER 155, the planner says discontinued.
+        let mut p = sku_plan("A", 2.0, 60.0, 200.0);
+        p.hold = Some("discontinued: no new orders, selling down".into());
+        p.overrides = vec!["discontinued: no new orders, selling down".into()];
+        let r = one(
+            &p,
+            &inv("A", 30.0, 5.0),
+            vec![open("A", 20.0, "2026-01-05")],
+        );
+        assert_eq!(r.action, Action::Hold);
+        assert!(r.order_quantity.abs() < 1e-12);
+        assert_eq!(r.order_by, None);
+        assert!(r.reason.contains("discontinued"), "{}", r.reason);
+        assert!(r.reason.contains("would say ORDER 155"), "{}", r.reason);
+        assert_eq!(r.overrides, "discontinued: no new orders, selling down");
     }
 
     #[test]

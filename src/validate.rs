@@ -20,8 +20,10 @@ use crate::{
     config::Config,
     io::{
         atomic::write_atomic,
+        events::{load_events, EventRecord, EventTarget},
         inventory::{load_inventory, InventoryRecord},
         items::{load_items, ItemRecord},
+        overrides::{load_overrides, SkuOverride},
         parse::{date_of, day_of},
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
@@ -42,6 +44,10 @@ pub struct Loaded {
     pub inventory: Vec<InventoryRecord>,
     /// Item master (empty without an items file).
     pub items: Vec<ItemRecord>,
+    /// The planner's overrides by SKU (empty without an overrides file).
+    pub overrides: std::collections::BTreeMap<String, SkuOverride>,
+    /// Known future events (empty without an events file).
+    pub events: Vec<EventRecord>,
     /// Every rejected row of every file.
     pub rejects: Vec<Reject>,
     /// The summary.
@@ -160,10 +166,98 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         files.push(file_report(InputKind::Items, p, &stats));
         lap("load items");
     }
+    let mut overrides = std::collections::BTreeMap::new();
+    let mut override_stats = None;
+    if let Some(p) = &config.inputs.overrides {
+        let mut log = RejectLog::new(p);
+        let (rows, stats) = load_overrides(p, &cols.overrides, &mut log)?;
+        overrides = rows;
+        rejects.append(&mut log.rows);
+        override_stats = Some((p.clone(), stats));
+    }
+    let mut events = Vec::new();
+    let mut event_stats = None;
+    if let Some(p) = &config.inputs.events {
+        let mut log = RejectLog::new(p);
+        let (rows, stats) = load_events(p, &cols.events, &mut log)?;
+        events = rows;
+        rejects.append(&mut log.rows);
+        event_stats = Some((p.clone(), stats));
+    }
+
+    // Steering files name SKUs and categories: check them against the catalogue.
+    let catalogue: BTreeSet<&str> = sales
+        .series
+        .iter()
+        .map(|s| s.sku.as_str())
+        .chain(inventory.iter().map(|r| r.sku.as_str()))
+        .chain(items.iter().map(|r| r.sku.as_str()))
+        .collect();
+    let categories: BTreeSet<&str> = items.iter().filter_map(|r| r.category.as_deref()).collect();
+    if let Some((p, mut stats)) = override_stats {
+        let mut log = RejectLog::new(&p);
+        overrides.retain(|sku, o| {
+            if catalogue.contains(sku.as_str()) {
+                return true;
+            }
+            for &line in &o.lines {
+                log.push(
+                    line,
+                    "sku",
+                    sku.clone(),
+                    unknown(
+                        "sku",
+                        sku,
+                        &catalogue,
+                        "in no sales, inventory or item-master row",
+                    ),
+                );
+            }
+            stats.rows_accepted -= o.lines.len() as u64;
+            stats.rows_rejected += o.lines.len() as u64;
+            false
+        });
+        rejects.append(&mut log.rows);
+        files.push(file_report(InputKind::Overrides, &p, &stats));
+        lap("load overrides");
+    }
+    if let Some((p, mut stats)) = event_stats {
+        let mut log = RejectLog::new(&p);
+        events.retain(|e| {
+            let (column, name, known, set) = match &e.target {
+                EventTarget::Sku(s) => (
+                    "sku",
+                    s,
+                    catalogue.contains(s.as_str()),
+                    ("in no sales, inventory or item-master row", &catalogue),
+                ),
+                EventTarget::Category(c) => (
+                    "category",
+                    c,
+                    categories.contains(c.as_str()),
+                    ("not a category of the item master", &categories),
+                ),
+            };
+            if !known {
+                log.push(
+                    e.line,
+                    column,
+                    name.clone(),
+                    unknown(column, name, set.1, set.0),
+                );
+                stats.rows_accepted -= 1;
+                stats.rows_rejected += 1;
+            }
+            known
+        });
+        rejects.append(&mut log.rows);
+        files.push(file_report(InputKind::Events, &p, &stats));
+        lap("load events");
+    }
 
     write_rejects_csv(&out_dir.join("rejects.csv"), &rejects)?;
     let limit = config.validation.max_reject_share;
-    for f in &files {
+    for f in files.iter().filter(|f| !f.input.is_steering()) {
         if f.stats.reject_share() > limit {
             return Err(LoadError::TooManyRejects {
                 path: f.path.clone().into(),
@@ -234,9 +328,22 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
         purchase_orders,
         inventory,
         items,
+        overrides,
+        events,
         rejects,
         report,
     })
+}
+
+/// The reason for a sku or category no other input knows, with the closest known name.
+fn unknown(what: &str, name: &str, known: &BTreeSet<&str>, why: &str) -> String {
+    let closest = known
+        .iter()
+        .map(|k| (strsim::levenshtein(k, name), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    let hint = closest.map_or_else(String::new, |(_, k)| format!(" (did you mean {k}?)"));
+    format!("unknown {what} {name}: {why}{hint}; check the spelling or remove the row")
 }
 
 fn file_report(input: InputKind, path: &Path, stats: &FileStats) -> FileReport {

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use replenish::{
     forecast::{
+        censor::Censoring,
         evaluate::evaluate_holdout,
         output::{write_accuracy, write_classes, write_forecasts},
         select::{forecast_all, ForecastSettings},
@@ -50,6 +51,10 @@ pub struct ForecastArgs {
     /// Combine the best K candidates as one more candidate (0 = off).
     #[arg(long, default_value_t = 3)]
     pub combine: usize,
+    /// Stockout days: `impute` (the stocked-out share of a bucket takes the local uncensored
+    /// level) or `ignore` (sales taken as demand). Default: `[forecast] censoring`, else impute.
+    #[arg(long, value_name = "MODE")]
+    pub censoring: Option<Censoring>,
     /// Also hide the last N buckets, forecast them from the rest, and print accuracy and
     /// quantile coverage per demand class (written to holdout.json beside the forecast).
     #[arg(long, value_name = "N")]
@@ -128,6 +133,8 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         quantiles: parse_quantiles(&args.quantiles)?,
         models: parse_models(&args.models)?,
         combine: args.combine,
+        censoring: args.censoring.unwrap_or(config.forecast.censoring),
+        forced: Default::default(),
     };
     let clock = std::time::Instant::now();
     let forecasts = forecast_all(&loaded.series, &settings);

@@ -108,6 +108,10 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
         }
         config.forecast.horizon = h;
     }
+    config
+        .policy
+        .lock_from
+        .get_or_insert_with(|| args.out.join("policy.csv"));
     config.check()?;
     if global.verbose >= 2 {
         eprintln!(

@@ -12,13 +12,19 @@
 //! | [`holt`] | Holt's linear trend with damping |
 //! | [`external`] | AutoETS, AutoTheta (wrapping anofox-forecast) |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
+//! | [`censor`] | stockout (censored) buckets: counted and imputed before fitting |
+//! | [`analogue`] | new and short-history SKUs: a like_sku's or the category's forecast, scaled |
+//! | [`adjust`] | known future events and planner multipliers applied to a fitted forecast |
 //! | [`metrics`] | MAE, RMSE, WAPE, bias, MASE, RMSSE, sMAPE |
 //!
 //! Every model is a [`Forecaster`] (the unfitted specification); fitting a series returns a
 //! boxed [`FittedForecaster`], so selection can mix model types per SKU. [`ModelSpec`] is the
 //! one place that builds models from text (config, command line).
 
+pub mod adjust;
+pub mod analogue;
 pub mod baseline;
+pub mod censor;
 pub mod evaluate;
 pub mod external;
 pub mod holt;

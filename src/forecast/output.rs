@@ -222,7 +222,10 @@ pub fn write_classes(
         if with_location {
             write!(w, "location,")?;
         }
-        writeln!(w, "adi,cv2,class,abc,xyz,units,revenue")?;
+        writeln!(
+            w,
+            "adi,cv2,class,abc,xyz,units,revenue,censored_days,imputed_units"
+        )?;
         for (i, f) in forecasts.iter().enumerate() {
             write!(w, "{},", csv_field(&f.sku))?;
             if with_location {
@@ -236,13 +239,15 @@ pub fn write_classes(
             };
             writeln!(
                 w,
-                "{adi},{},{},{:?},{:?},{},{}",
+                "{adi},{},{},{:?},{:?},{},{},{},{}",
                 fmt(p.cv2),
                 p.class,
                 classes[i],
                 xyz(p.cv),
                 fmt(units[i]),
-                fmt(series[i].revenue)
+                fmt(series[i].revenue),
+                f.censored.days,
+                fmt(f.censored.imputed_units)
             )?;
         }
         Ok(())

@@ -25,11 +25,14 @@
 //!   running mean of the history.
 //! - Forecasts and quantiles are never negative and never NaN.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{
+    censor::{self, CensorStats, Censoring},
     metrics::{errors, scales, Errors},
     FittedForecaster, ForecastError, ModelSpec,
 };
@@ -52,6 +55,8 @@ pub const MIN_TRAIN: usize = 8;
 /// | `quantiles` | 0.1, 0.5, 0.9 | quantile levels written with every forecast |
 /// | `models` | by demand class | candidate list; one model = forced |
 /// | `combine` | 3 | combine the best k candidates (0 or 1 = no combination) |
+/// | `censoring` | impute | stockout buckets: `impute` or `ignore` (see [`super::censor`]) |
+/// | `forced` | none | per-SKU forced model (the overrides file's `model` column) |
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastSettings {
     /// Buckets to forecast.
@@ -69,6 +74,10 @@ pub struct ForecastSettings {
     pub models: Option<Vec<ModelSpec>>,
     /// Size of the combination of the best candidates.
     pub combine: usize,
+    /// How stockout (censored) buckets are treated.
+    pub censoring: Censoring,
+    /// Per-SKU forced model (wins over `models`; no combination).
+    pub forced: BTreeMap<String, ModelSpec>,
 }
 
 impl ForecastSettings {
@@ -82,6 +91,8 @@ impl ForecastSettings {
             quantiles: vec![0.1, 0.5, 0.9],
             models: None,
             combine: 3,
+            censoring: Censoring::Impute,
+            forced: BTreeMap::new(),
         }
     }
 }
@@ -169,6 +180,11 @@ pub struct SkuForecast {
     pub backtest_fit: Vec<f64>,
     /// Every candidate's backtest result.
     pub candidates: Vec<Candidate>,
+    /// Stockout days in the training history and what imputing them added.
+    pub censored: CensorStats,
+    /// Adjustments applied after fitting (events, planner multipliers, analogue scaling), one
+    /// line each; empty when the forecast is the model's own.
+    pub adjustments: Vec<String>,
     /// Notes a planner should see (short history, no demand, model failures).
     pub reason: String,
 }
@@ -232,6 +248,19 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             s.last_bucket_days
         ));
     }
+    let censored = censor::apply(&mut y, &s.stockout_days, s.freq, settings.censoring);
+    if censored.buckets > 0 {
+        notes.push(match settings.censoring {
+            Censoring::Impute => format!(
+                "{} stockout days: {:.1} units imputed",
+                censored.days, censored.imputed_units
+            ),
+            Censoring::Ignore => format!(
+                "{} stockout days taken as demand (censoring = ignore)",
+                censored.days
+            ),
+        });
+    }
     let prof = profile(&y);
     let mut out = SkuForecast {
         sku: s.sku.clone(),
@@ -248,6 +277,8 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         error_block: 0,
         backtest_fit: Vec::new(),
         candidates: Vec::new(),
+        censored,
+        adjustments: Vec::new(),
         reason: String::new(),
     };
     if prof.class == DemandClass::None {
@@ -256,10 +287,17 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         out.reason = notes.join("; ");
         return out;
     }
-    let specs = settings
-        .models
-        .clone()
-        .unwrap_or_else(|| candidates_for(prof.class, y.len()));
+    let forced = settings.forced.get(&s.sku).copied();
+    let specs = match forced {
+        Some(spec) => {
+            notes.push(format!("model {spec} forced by an override"));
+            vec![spec]
+        }
+        None => settings
+            .models
+            .clone()
+            .unwrap_or_else(|| candidates_for(prof.class, y.len())),
+    };
     let sporadic = prof.class.is_sporadic();
 
     // Backtest: per candidate, per fold, the forecast; per fold the actuals and scales.
@@ -344,7 +382,11 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             .total_cmp(&candidates[b].score)
             .then(a.cmp(&b))
     });
-    let k = settings.combine;
+    let k = if forced.is_some() {
+        0
+    } else {
+        settings.combine
+    };
     let combo: Option<Vec<usize>> = (k >= 2 && ranked.len() >= k).then(|| ranked[..k].to_vec());
     if let Some(members) = &combo {
         let fcsts: Vec<Vec<f64>> = (0..folds.len())
@@ -476,16 +518,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         }
         out.error_block = errs.len().max(1);
     }
-    let mut sorted = errs.clone();
-    sorted.sort_by(f64::total_cmp);
-    out.quantiles = settings
-        .quantiles
-        .iter()
-        .map(|&p| {
-            let q = quantile_sorted(&sorted, p);
-            out.point.iter().map(|f| (f + q).max(0.0)).collect()
-        })
-        .collect();
+    out.quantiles = quantiles_from(&out.point, &errs, &settings.quantiles);
     out.errors = errs;
     out.candidates = candidates;
     out.reason = notes.join("; ");
@@ -505,7 +538,20 @@ impl SkuForecast {
     }
 }
 
-fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
+/// Quantile forecasts per level: max(0, point + the level's quantile of the errors).
+pub fn quantiles_from(point: &[f64], errors: &[f64], levels: &[f64]) -> Vec<Vec<f64>> {
+    let mut sorted = errors.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    levels
+        .iter()
+        .map(|&p| {
+            let q = quantile_sorted(&sorted, p);
+            point.iter().map(|f| (f + q).max(0.0)).collect()
+        })
+        .collect()
+}
+
+pub(crate) fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
     let mut sum: Vec<f64> = Vec::new();
     let mut n = 0.0;
     for r in rows {

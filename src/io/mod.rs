@@ -1,4 +1,5 @@
-//! Loading the four inputs (sales, purchase orders, inventory, item master) from CSV or Parquet
+//! Loading the inputs (sales, purchase orders, inventory, item master, and the planner's optional
+//! overrides and known future events) from CSV or Parquet
 //! with polars, validating every row, collecting rejects, and writing outputs atomically.
 //!
 //! This module is the polars boundary: it hands the rest of the program typed records
@@ -13,8 +14,10 @@
 
 pub mod atomic;
 pub mod cells;
+pub mod events;
 pub mod inventory;
 pub mod items;
+pub mod overrides;
 pub mod parse;
 pub mod purchase_orders;
 pub mod rejects;
@@ -26,7 +29,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-/// The four inputs of the data contract.
+/// The inputs of the data contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
@@ -38,6 +41,10 @@ pub enum InputKind {
     Inventory,
     /// Item master.
     Items,
+    /// The planner's per-SKU overrides.
+    Overrides,
+    /// Known future events (promotions, peaks).
+    Events,
 }
 
 /// How a column's cells are parsed.
@@ -120,14 +127,54 @@ const ITEMS: &[ColumnSpec] = &[
     col("order_up_to", false, Number),
 ];
 
+const OVERRIDES: &[ColumnSpec] = &[
+    col("sku", true, Text),
+    col("model", false, Text),
+    col("service_level", false, Number),
+    col("safety_stock", false, Number),
+    col("safety_stock_days", false, Number),
+    col("reorder_point", false, Number),
+    col("order_quantity", false, Number),
+    col("order_days", false, Number),
+    col("min", false, Number),
+    col("max", false, Number),
+    col("order_up_to", false, Number),
+    col("multiplier", false, Number),
+    col("from", false, Date),
+    col("to", false, Date),
+    col("do_not_order", false, Flag),
+    col("discontinued", false, Flag),
+    col("lock", false, Flag),
+    col("note", false, Text),
+];
+
+const EVENTS: &[ColumnSpec] = &[
+    col("start", true, Date),
+    col("end", true, Date),
+    col("sku", false, Text),
+    col("category", false, Text),
+    col("uplift", false, Number),
+    col("promo", false, Flag),
+    col("name", false, Text),
+];
+
 impl InputKind {
     /// All inputs, in pipeline order.
-    pub const ALL: [InputKind; 4] = [
+    pub const ALL: [InputKind; 6] = [
         InputKind::Sales,
         InputKind::PurchaseOrders,
         InputKind::Inventory,
         InputKind::Items,
+        InputKind::Overrides,
+        InputKind::Events,
     ];
+
+    /// Whether the input is one of the planner's steering files (overrides, events): their
+    /// rejected rows are reported but do not count against `[validation] max_reject_share`,
+    /// so one mistyped override never stops the nightly run.
+    pub fn is_steering(self) -> bool {
+        matches!(self, InputKind::Overrides | InputKind::Events)
+    }
 
     /// The name used in the config (`[inputs]`, `[columns.*]`) and in messages.
     pub fn name(self) -> &'static str {
@@ -136,6 +183,8 @@ impl InputKind {
             InputKind::PurchaseOrders => "purchase_orders",
             InputKind::Inventory => "inventory",
             InputKind::Items => "items",
+            InputKind::Overrides => "overrides",
+            InputKind::Events => "events",
         }
     }
 
@@ -146,6 +195,8 @@ impl InputKind {
             InputKind::PurchaseOrders => PURCHASE_ORDERS,
             InputKind::Inventory => INVENTORY,
             InputKind::Items => ITEMS,
+            InputKind::Overrides => OVERRIDES,
+            InputKind::Events => EVENTS,
         }
     }
 

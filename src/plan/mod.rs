@@ -27,7 +27,9 @@
 //! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
 //!   depend on the thread count.
 
+pub mod levels;
 pub mod output;
+pub mod steer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -199,13 +201,27 @@ pub struct SkuPlan {
     pub current: Option<(PolicyKind, Levels)>,
     /// Seed of this SKU's random streams.
     pub seed: u64,
+    /// What the planner's inputs changed for this SKU, one line each: overrides (with the
+    /// computed value they replaced), coverage rules, locks, events and multipliers applied
+    /// to the forecast, analogue forecasts. Empty when nothing was steered.
+    pub overrides: Vec<String>,
+    /// How the safety stock was set (`statistical`, `14 days of forecast (class A)`, …).
+    pub safety_stock_rule: String,
+    /// Stockout days in the forecast's training history.
+    pub censored_days: u32,
+    /// Units the censored-demand imputation added to the history.
+    pub imputed_units: f64,
+    /// Why no new orders may be placed (`do_not_order`, `discontinued`), if so.
+    pub hold: Option<String>,
 }
 
 /// Everything `plan` produces.
 #[derive(Debug)]
 pub struct Plan {
-    /// Forecasts of the SKUs with sales.
+    /// Forecasts of the SKUs with sales (aligned with the loaded series).
     pub forecasts: Vec<SkuForecast>,
+    /// Analogue forecasts of new SKUs without sales, sorted by sku and location.
+    pub analogues: Vec<SkuForecast>,
     /// One plan per SKU (with sales, stock or an item-master row), sorted by sku, location.
     pub plans: Vec<SkuPlan>,
     /// Lead-time model (drift, per-supplier statistics).
@@ -290,9 +306,35 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         quantiles: config.forecast.quantiles.clone(),
         models: config.forecast.models.clone(),
         combine: config.forecast.combine,
+        censoring: config.forecast.censoring,
+        forced: loaded
+            .overrides
+            .values()
+            .filter_map(|o| Some((o.sku.clone(), o.model?)))
+            .collect(),
     };
-    let forecasts = forecast_all(&loaded.series, &settings);
+    let mut forecasts = forecast_all(&loaded.series, &settings);
     timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
+    let keys: Vec<(String, Option<String>)> = keys.into_iter().collect();
+    let mut analogues = steer::analogues(
+        loaded,
+        &mut forecasts,
+        &keys,
+        planning,
+        config.policy.min_history_days,
+    );
+    steer::events_and_multipliers(loaded, &mut forecasts, &mut analogues);
+    let any_lock = loaded.overrides.values().any(|o| o.lock);
+    let lock_path = config.policy.lock_from.clone();
+    let previous = if any_lock {
+        Some(match &lock_path {
+            Some(p) => levels::read_previous(p)
+                .ok_or_else(|| format!("{} not found or not a policy.csv", p.display())),
+            None => Err("no earlier policy.csv given ([policy] lock_from)".to_string()),
+        })
+    } else {
+        None
+    };
 
     let clock = Instant::now();
     let abc = abc_of_series(&loaded.series);
@@ -302,15 +344,25 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         .enumerate()
         .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
         .collect();
-    let keys: Vec<(String, Option<String>)> = keys.into_iter().collect();
     let plans: Vec<SkuPlan> = keys
         .par_iter()
         .zip(per_key.into_par_iter())
         .map(|((sku, loc), (item, lt))| {
             let idx = by_key.get(&(sku.as_str(), loc.as_deref())).copied();
             let series = idx.map(|i| &loaded.series[i]);
-            let fc = idx.map(|i| &forecasts[i]);
+            let fc = idx
+                .map(|i| &forecasts[i])
+                .or_else(|| analogues.get(&(sku.clone(), loc.clone())));
             let class_abc = idx.map_or(Abc::C, |i| abc[i]);
+            let ov = loaded.overrides.get(sku.as_str());
+            let prev = ov.filter(|o| o.lock).map(|_| match &previous {
+                Some(Ok(map)) => map
+                    .get(&(sku.clone(), loc.clone()))
+                    .copied()
+                    .ok_or_else(|| "the earlier policy.csv has no row for it".to_string()),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err("no earlier policy.csv".to_string()),
+            });
             sku_plan(
                 config,
                 planning,
@@ -322,6 +374,11 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
                 items.get(sku.as_str()).copied(),
                 item,
                 lt,
+                Steering {
+                    ov,
+                    previous: prev,
+                    freq,
+                },
             )
         })
         .collect();
@@ -375,6 +432,7 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
     timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
     Plan {
         forecasts,
+        analogues: analogues.into_values().collect(),
         plans,
         lead_times,
         recommendations,
@@ -382,6 +440,13 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         planning_date: planning,
         timings,
     }
+}
+
+/// The planner's steering of one SKU.
+struct Steering<'a> {
+    ov: Option<&'a crate::io::overrides::SkuOverride>,
+    previous: Option<Result<Levels, String>>,
+    freq: Freq,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -396,15 +461,28 @@ fn sku_plan(
     record: Option<&ItemRecord>,
     item: ItemParams,
     lt: SkuLeadTime,
+    steering: Steering<'_>,
 ) -> SkuPlan {
     let ps = &config.policy;
-    let (target, target_source) = match record.and_then(|r| r.service_level) {
-        Some(t) => (t, "item".to_string()),
-        None => match ps.service_targets.get(abc.name()) {
+    let ov = steering.ov;
+    let mut echo: Vec<String> = fc.map(|f| f.adjustments.clone()).unwrap_or_default();
+    let (target, target_source) = match (
+        ov.and_then(|o| o.service_level),
+        record.and_then(|r| r.service_level),
+    ) {
+        (Some(t), _) => (t, "override".to_string()),
+        (None, Some(t)) => (t, "item".to_string()),
+        (None, None) => match ps.service_targets.get(abc.name()) {
             Some(&t) => (t, format!("class {}", abc.name())),
             None => (item.service_level, "default".to_string()),
         },
     };
+    if let Some(t) = ov.and_then(|o| o.service_level) {
+        echo.push(format!("service_level={t}"));
+    }
+    if let Some(m) = ov.and_then(|o| o.model) {
+        echo.push(format!("model={m}"));
+    }
     let review = if ps.policy.is_periodic() {
         item.review_period_days
     } else {
@@ -418,6 +496,7 @@ fn sku_plan(
             ..DemandInputs::default()
         });
     let class = fc.map_or(DemandClass::None, |f| f.profile.class);
+    let rules = levels::rules(ps, abc, class, steering.freq, ov);
     let input = PolicyInput {
         kind: ps.policy,
         demand_mean: demand.mean,
@@ -427,8 +506,8 @@ fn sku_plan(
         review_period: item.review_period_days,
         measure: ps.service_measure,
         target,
-        order: match ps.order_days {
-            Some(d) => OrderRule::DaysOfDemand(d),
+        order: match &rules.order {
+            Some((rule, _)) => *rule,
             None => OrderRule::Eoq {
                 fallback_days: ps.eoq_fallback_days,
             },
@@ -445,15 +524,40 @@ fn sku_plan(
     } && demand.mean > 0.0;
     let key = format!("{sku}\u{1f}{}", location.map_or("", String::as_str));
     let seed = ps.seed ^ fnv1a(&key);
-    let policy = design_for(
-        &input,
-        empirical,
-        &demand.rate_per_day,
-        &demand.daily_error_paths,
-        &lt.stats.sample,
-        ps.draws,
-        seed,
-    );
+    let sample = empirical.then(|| {
+        protection_sample(
+            &input,
+            &demand.rate_per_day,
+            &demand.daily_error_paths,
+            &lt.stats.sample,
+            ps.draws,
+            seed,
+        )
+    });
+    let method = sample.as_ref().map_or(Method::Normal, Method::Empirical);
+    let policy = design(&input, method).map(|designed| {
+        let st = levels::steer(
+            designed,
+            &rules,
+            ov,
+            steering.previous.clone(),
+            &demand.rate_per_day,
+            &|lv| crate::policy::evaluate(&input, method, lv),
+        );
+        echo.extend(st.echo);
+        st.outcome
+    });
+    let hold = ov.and_then(|o| match (o.discontinued, o.do_not_order) {
+        (true, _) => Some("discontinued: no new orders, selling down".to_string()),
+        (false, true) => Some("do_not_order: no new orders".to_string()),
+        _ => None,
+    });
+    if let Some(h) = &hold {
+        echo.push(h.clone());
+    }
+    if let Some(o) = ov {
+        echo.extend(o.notes.iter().map(|n| format!("note: {n}")));
+    }
     let history_days = series.map_or(0, |s| (planning - s.first_sale).num_days());
     let current = record.and_then(|r| {
         let s = r.reorder_point?;
@@ -502,6 +606,11 @@ fn sku_plan(
         current,
         seed,
         lead_time: lt,
+        overrides: echo,
+        safety_stock_rule: rules.describe(),
+        censored_days: fc.map_or(0, |f| f.censored.days),
+        imputed_units: fc.map_or(0.0, |f| f.censored.imputed_units),
+        hold,
     }
 }
 
@@ -520,23 +629,36 @@ pub fn design_for(
     seed: u64,
 ) -> Result<PolicyOutcome, crate::policy::PolicyError> {
     if empirical {
-        let review = if input.kind.is_periodic() {
-            input.review_period
-        } else {
-            0.0
-        };
-        let sample = sample_protection_demand(SampleInput {
-            rate_per_day,
-            error_paths,
-            lead_times,
-            review_days: review,
-            draws,
-            seed,
-        });
+        let sample = protection_sample(input, rate_per_day, error_paths, lead_times, draws, seed);
         design(input, Method::Empirical(&sample))
     } else {
         design(input, Method::Normal)
     }
+}
+
+/// The Monte Carlo sample of protection-period demand for the empirical method (the review
+/// period counts for periodic policies).
+fn protection_sample(
+    input: &PolicyInput,
+    rate_per_day: &[f64],
+    error_paths: &[Vec<f64>],
+    lead_times: &[f64],
+    draws: usize,
+    seed: u64,
+) -> crate::policy::empirical::DemandSample {
+    let review = if input.kind.is_periodic() {
+        input.review_period
+    } else {
+        0.0
+    };
+    sample_protection_demand(SampleInput {
+        rate_per_day,
+        error_paths,
+        lead_times,
+        review_days: review,
+        draws,
+        seed,
+    })
 }
 
 /// Replaces each SKU's analytic levels by its simulation-optimised ones (baseline scenario,

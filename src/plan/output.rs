@@ -9,7 +9,8 @@
 //!   protection_demand_mean, protection_demand_sd, safety_factor, safety_stock,
 //!   reorder_point, order_quantity, order_up_to, order_rule, expected_fill_rate,
 //!   expected_cycle_service_level, expected_backorders_per_cycle, annual_holding_cost,
-//!   annual_ordering_cost, annual_total_cost, error`
+//!   annual_ordering_cost, annual_total_cost, error, censored_days, imputed_units,
+//!   safety_stock_rule, overrides`
 //! - **lead_times.csv**: `sku, [location], supplier, source, own_receipts, receipts_used,
 //!   mean_days, sd_days, p50_days, p90_days, p95_days, supplier_drifting`
 //! - **recommendations.csv**: [`RECOMMENDATION_COLUMNS`], sorted by urgency.
@@ -52,6 +53,7 @@ pub const RECOMMENDATION_COLUMNS: &[&str] = &[
     "units_at_risk",
     "value_at_risk",
     "lead_time_source",
+    "overrides",
     "reason",
 ];
 
@@ -78,7 +80,8 @@ pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
              lead_time_source,review_period_days,protection_demand_mean,protection_demand_sd,\
              safety_factor,safety_stock,reorder_point,order_quantity,order_up_to,order_rule,\
              expected_fill_rate,expected_cycle_service_level,expected_backorders_per_cycle,\
-             annual_holding_cost,annual_ordering_cost,annual_total_cost,error"
+             annual_holding_cost,annual_ordering_cost,annual_total_cost,error,\
+             censored_days,imputed_units,safety_stock_rule,overrides"
         )?;
         for p in &plan.plans {
             write!(w, "{}", key(&p.sku, p.location.as_deref(), loc))?;
@@ -102,10 +105,17 @@ pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
                 fmt(lt.sd),
                 p.lead_time.source.name(),
             );
+            let tail = format!(
+                "{},{},{},{}",
+                p.censored_days,
+                fmt(p.imputed_units),
+                csv_field(&p.safety_stock_rule),
+                csv_field(&p.overrides.join("; "))
+            );
             match &p.policy {
                 Ok(o) => writeln!(
                     w,
-                    "{},{},{common},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},",
+                    "{},{},{common},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},,{tail}",
                     o.policy,
                     o.method,
                     fmt(p.review_period),
@@ -126,7 +136,7 @@ pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
                 )?,
                 Err(e) => writeln!(
                     w,
-                    ",,{common},{},,,,,,,,,,,,,,,{}",
+                    ",,{common},{},,,,,,,,,,,,,,,{},{tail}",
                     fmt(p.review_period),
                     csv_field(e)
                 )?,
@@ -223,7 +233,7 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
             write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             writeln!(
                 w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 text(r.supplier.as_deref()),
                 r.action.name(),
                 fmt(r.order_quantity),
@@ -246,6 +256,7 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
                 fmt(r.units_at_risk),
                 opt(r.value_at_risk),
                 r.lead_time_source.name(),
+                csv_field(&r.overrides),
                 csv_field(&r.reason),
             )?;
         }
@@ -413,7 +424,11 @@ pub fn write_plan_outputs(
 ) -> Result<PlanSummary, LoadError> {
     use crate::forecast::output::{write_accuracy, write_classes, write_forecasts};
     use crate::report::detail::{top_by_risk, write_json, SkuDetail};
-    write_forecasts(&dir.join("forecast.csv"), &plan.forecasts)?;
+    let mut all: Vec<&crate::forecast::select::SkuForecast> =
+        plan.forecasts.iter().chain(&plan.analogues).collect();
+    all.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
+    let all: Vec<crate::forecast::select::SkuForecast> = all.into_iter().cloned().collect();
+    write_forecasts(&dir.join("forecast.csv"), &all)?;
     write_accuracy(&dir.join("accuracy.csv"), &plan.forecasts)?;
     write_classes(&dir.join("classes.csv"), &loaded.series, &plan.forecasts)?;
     write_policy(&dir.join("policy.csv"), plan)?;

@@ -1,0 +1,455 @@
+//! The planner's hand on a SKU's levels: coverage rules (safety stock and order quantity as
+//! cover or fixed quantities, per SKU, class or config), fixed levels from the overrides file,
+//! and `lock` (keep the last run's levels).
+//!
+//! # Order of application
+//! 1. The order-quantity rule ([`Rules::order`]) goes into the policy input, so the design
+//!    rounds it to pack size and MOQ like any order quantity.
+//! 2. The policy is designed with the statistical safety stock (the reference, echoed as
+//!    "computed …").
+//! 3. A coverage safety stock replaces the statistical one: reorder point (order-up-to level
+//!    for `RS`) = mean protection-period demand + the coverage safety stock; for min-max the
+//!    gap S − s is kept.
+//! 4. `lock` replaces the levels by the earlier run's (policy.csv of `[policy] lock_from`,
+//!    by default the output folder's).
+//! 5. Fixed `reorder_point` / `order_up_to` from the overrides file replace what is left;
+//!    a fixed s on min-max keeps the gap S − s, a fixed S keeps s.
+//! 6. When any level changed, the policy is re-evaluated at the final levels
+//!    ([`crate::policy::evaluate`]): expected fill rate, cycle service and costs are those
+//!    the planner's levels deliver, not the target's.
+//!
+//! A value that does not apply to the policy family (a reorder point for `RS`, an order-up-to
+//! level for `sQ`) is not used, and the echo says so — never silently.
+
+use std::{collections::BTreeMap, path::Path};
+
+use crate::{
+    calendar::Freq,
+    classify::{Abc, DemandClass},
+    config::{Coverage, PolicySettings},
+    io::overrides::SkuOverride,
+    policy::{Levels, OrderRule, PolicyKind, PolicyOutcome},
+};
+
+/// How the safety stock is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SafetyStockRule {
+    /// The statistical formula (normal or empirical) for the service target.
+    Statistical,
+    /// This many days of forecast demand from the planning date.
+    Days(f64),
+    /// A fixed quantity (units).
+    Units(f64),
+}
+
+/// The resolved rules of one SKU and where each came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Safety-stock rule.
+    pub safety_stock: SafetyStockRule,
+    /// Where it came from (`override`, `class A`, `class intermittent`, `config`), empty for
+    /// the statistical default.
+    pub safety_stock_source: String,
+    /// Order-quantity rule and its source, when one is set.
+    pub order: Option<(OrderRule, String)>,
+}
+
+impl Rules {
+    /// A short description for policy.csv, e.g. `14 days of forecast (class A)`.
+    pub fn describe(&self) -> String {
+        match self.safety_stock {
+            SafetyStockRule::Statistical => "statistical".into(),
+            SafetyStockRule::Days(d) => {
+                format!("{d} days of forecast ({})", self.safety_stock_source)
+            }
+            SafetyStockRule::Units(u) => format!("{u} units ({})", self.safety_stock_source),
+        }
+    }
+}
+
+fn days_per_bucket(freq: Freq) -> f64 {
+    match freq {
+        Freq::Day => 1.0,
+        Freq::Week => 7.0,
+        Freq::Month => 365.25 / 12.0,
+    }
+}
+
+/// Resolves the coverage rules of a SKU: overrides file > ABC class > demand class > config.
+pub fn rules(
+    settings: &PolicySettings,
+    abc: Abc,
+    class: DemandClass,
+    freq: Freq,
+    ov: Option<&SkuOverride>,
+) -> Rules {
+    let b = days_per_bucket(freq);
+    let from_override = ov.map(|o| {
+        (
+            Coverage {
+                safety_stock_days: o.safety_stock_days,
+                safety_stock_units: o.safety_stock,
+                order_days: o.order_days,
+                order_units: o.order_quantity,
+                ..Coverage::default()
+            },
+            "override".to_string(),
+        )
+    });
+    let mut sources: Vec<(Coverage, String)> = from_override.into_iter().collect();
+    for key in [abc.name(), class.name()] {
+        if let Some(c) = settings.coverage.get(key) {
+            sources.push((c.clone(), format!("class {key}")));
+        }
+    }
+    sources.push((settings.global_coverage(), "config".into()));
+    let mut out = Rules {
+        safety_stock: SafetyStockRule::Statistical,
+        safety_stock_source: String::new(),
+        order: None,
+    };
+    for (c, source) in &sources {
+        let ss = c
+            .safety_stock_days
+            .map(SafetyStockRule::Days)
+            .or(c.safety_stock_periods.map(|p| SafetyStockRule::Days(p * b)))
+            .or(c.safety_stock_units.map(SafetyStockRule::Units));
+        if let Some(ss) = ss {
+            out.safety_stock = ss;
+            out.safety_stock_source = source.clone();
+            break;
+        }
+    }
+    for (c, source) in &sources {
+        let order = c
+            .order_days
+            .map(OrderRule::DaysOfDemand)
+            .or(c.order_periods.map(|p| OrderRule::DaysOfDemand(p * b)))
+            .or(c.order_units.map(OrderRule::Fixed));
+        if let Some(o) = order {
+            out.order = Some((o, source.clone()));
+            break;
+        }
+    }
+    out
+}
+
+/// Forecast demand of the first `days` days (a fraction of a day by its fraction).
+pub fn demand_over(rate_per_day: &[f64], days: f64) -> f64 {
+    let whole = days.floor() as usize;
+    let at = |t: usize| {
+        rate_per_day
+            .get(t)
+            .or(rate_per_day.last())
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (0..whole).map(at).sum::<f64>() + (days - whole as f64) * at(whole)
+}
+
+/// Levels of earlier runs, by (sku, location), read from a policy.csv.
+pub type PreviousLevels = BTreeMap<(String, Option<String>), Levels>;
+
+/// Reads the levels of an earlier run's policy.csv; `None` when the file does not exist or
+/// cannot be read as one (the echo of each `lock` then says so).
+pub fn read_previous(path: &Path) -> Option<PreviousLevels> {
+    let t = crate::report::folder::Table::read(path).ok()?;
+    t.col("sku")?;
+    let has_loc = t.col("location").is_some();
+    let mut out = BTreeMap::new();
+    for row in &t.rows {
+        let loc = Some(t.text(row, "location"))
+            .filter(|l| has_loc && !l.is_empty())
+            .map(str::to_string);
+        out.insert(
+            (t.text(row, "sku").to_string(), loc),
+            Levels {
+                reorder_point: t.num(row, "reorder_point"),
+                order_quantity: t.num(row, "order_quantity"),
+                order_up_to: t.num(row, "order_up_to"),
+            },
+        );
+    }
+    Some(out)
+}
+
+/// What steering did to one SKU's policy.
+#[derive(Debug, Clone)]
+pub struct Steered {
+    /// The final policy.
+    pub outcome: PolicyOutcome,
+    /// Echo lines (`reorder_point=50 (computed 42.3)`, …).
+    pub echo: Vec<String>,
+}
+
+fn r2(v: f64) -> String {
+    let r = (v * 100.0).round() / 100.0;
+    format!("{r}")
+}
+
+/// Applies steps 3–6 of the module documentation to a designed policy.
+///
+/// `previous` is `Some(result)` when the SKU is locked: the earlier levels, or why there are
+/// none.
+pub fn steer(
+    designed: PolicyOutcome,
+    rules: &Rules,
+    ov: Option<&SkuOverride>,
+    previous: Option<Result<Levels, String>>,
+    rate_per_day: &[f64],
+    evaluate_at: &dyn Fn(Levels) -> Result<PolicyOutcome, crate::policy::PolicyError>,
+) -> Steered {
+    let kind = designed.policy;
+    let mut echo = Vec::new();
+    let mut lv = Levels {
+        reorder_point: designed.reorder_point,
+        order_quantity: designed.order_quantity,
+        order_up_to: designed.order_up_to,
+    };
+    let gap = match (lv.reorder_point, lv.order_up_to) {
+        (Some(s), Some(big_s)) => Some(big_s - s),
+        _ => None,
+    };
+    let mut method = designed.method;
+    // 3. Coverage safety stock.
+    let ss = match rules.safety_stock {
+        SafetyStockRule::Statistical => None,
+        SafetyStockRule::Days(d) => Some(demand_over(rate_per_day, d)),
+        SafetyStockRule::Units(u) => Some(u),
+    };
+    if let Some(ss) = ss {
+        let level = designed.protection_demand_mean + ss;
+        match kind {
+            PolicyKind::RS => lv.order_up_to = Some(level),
+            _ => {
+                lv.reorder_point = Some(level);
+                if let Some(g) = gap {
+                    lv.order_up_to = Some(level + g);
+                }
+            }
+        }
+        echo.push(format!(
+            "safety_stock={} = {} (computed {})",
+            r2(ss),
+            rules.describe(),
+            r2(designed.safety_stock)
+        ));
+        method = "coverage";
+    }
+    if let Some((rule, source)) = &rules.order {
+        let what = match rule {
+            OrderRule::Fixed(q) => format!("{q} units"),
+            OrderRule::DaysOfDemand(d) => format!("{d} days of demand"),
+            OrderRule::Eoq { .. } => "eoq".into(),
+        };
+        echo.push(format!("order quantity {what} ({source})"));
+    }
+    // 4. Lock.
+    match previous {
+        Some(Ok(prev)) => {
+            lv = prev;
+            echo.push(format!(
+                "lock: levels of the last run kept (s {}, Q {}, S {})",
+                prev.reorder_point.map_or("-".into(), r2),
+                prev.order_quantity.map_or("-".into(), r2),
+                prev.order_up_to.map_or("-".into(), r2)
+            ));
+            method = "locked";
+        }
+        Some(Err(why)) => echo.push(format!("lock not applied: {why}; levels computed afresh")),
+        None => {}
+    }
+    // 5. Fixed levels.
+    if let Some(o) = ov {
+        if let Some(s) = o.reorder_point {
+            if kind == PolicyKind::RS {
+                echo.push(format!(
+                    "reorder_point={s} not used: the RS policy has no reorder point (set order_up_to)"
+                ));
+            } else {
+                let before = lv.reorder_point;
+                lv.reorder_point = Some(s);
+                if o.order_up_to.is_none() {
+                    if let (Some(g), Some(_)) = (gap, lv.order_up_to) {
+                        lv.order_up_to = Some(s + g);
+                    }
+                }
+                echo.push(format!(
+                    "reorder_point={s} (computed {})",
+                    before.map_or("-".into(), r2)
+                ));
+                method = "override";
+            }
+        }
+        if let Some(big_s) = o.order_up_to {
+            if kind == PolicyKind::SQ {
+                echo.push(format!(
+                    "order_up_to={big_s} not used: the sQ policy orders fixed quantities (set order_quantity)"
+                ));
+            } else {
+                let before = lv.order_up_to;
+                lv.order_up_to = Some(big_s);
+                echo.push(format!(
+                    "order_up_to={big_s} (computed {})",
+                    before.map_or("-".into(), r2)
+                ));
+                method = "override";
+            }
+        }
+    }
+    // 6. Re-evaluate when anything moved.
+    let changed = lv.reorder_point != designed.reorder_point
+        || lv.order_quantity != designed.order_quantity
+        || lv.order_up_to != designed.order_up_to;
+    if !changed {
+        return Steered {
+            outcome: PolicyOutcome { method, ..designed },
+            echo,
+        };
+    }
+    match evaluate_at(lv) {
+        Ok(mut out) => {
+            out.method = method;
+            out.order_rule = designed.order_rule.clone();
+            Steered { outcome: out, echo }
+        }
+        Err(e) => {
+            echo.push(format!(
+                "planner levels rejected ({e}); the computed levels are used"
+            ));
+            Steered {
+                outcome: designed,
+                echo,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{design, evaluate, Method, PolicyInput, ServiceMeasure};
+
+    fn input(kind: PolicyKind) -> PolicyInput {
+        PolicyInput {
+            kind,
+            demand_mean: 10.0,
+            demand_sd: 3.0,
+            lead_time: 9.0,
+            lead_time_sd: 0.0,
+            review_period: 7.0,
+            measure: ServiceMeasure::Cycle,
+            target: 0.95,
+            order: OrderRule::Fixed(100.0),
+            order_cost: 10.0,
+            holding_cost: 1.0,
+            moq: 1.0,
+            pack_size: 1.0,
+        }
+    }
+
+    fn run(kind: PolicyKind, rules: &Rules, ov: Option<&SkuOverride>, rate: &[f64]) -> Steered {
+        let inp = input(kind);
+        let d = design(&inp, Method::Normal).unwrap();
+        steer(d, rules, ov, None, rate, &|lv| {
+            evaluate(&inp, Method::Normal, lv)
+        })
+    }
+
+    fn days(n: f64) -> Rules {
+        Rules {
+            safety_stock: SafetyStockRule::Days(n),
+            safety_stock_source: "config".into(),
+            order: None,
+        }
+    }
+
+    /// Hand-computed: forecast 10, 10, 10, 20, 20 … units/day; 4.5 days of cover =
+    /// 10 + 10 + 10 + 20 + 0.5 × 20 = 60 units. Mean lead-time demand 90, so s = 150 and
+    /// S = s + 100.
+    #[test]
+    fn safety_stock_is_n_days_of_forecast() {
+        let rate = [10.0, 10.0, 10.0, 20.0, 20.0, 20.0];
+        assert!((demand_over(&rate, 4.5) - 60.0).abs() < 1e-12);
+        let st = run(PolicyKind::MinMax, &days(4.5), None, &rate);
+        assert!((st.outcome.safety_stock - 60.0).abs() < 1e-9);
+        assert_eq!(st.outcome.reorder_point, Some(150.0));
+        assert_eq!(st.outcome.order_up_to, Some(250.0));
+        assert_eq!(st.outcome.method, "coverage");
+        // 60 units over sd 9 is z = 6.67: the expected service is reported, near 1.
+        assert!(st.outcome.expected_cycle_service_level > 0.9999);
+        assert!(st.echo[0].contains("4.5 days of forecast"), "{:?}", st.echo);
+    }
+
+    #[test]
+    fn periods_are_buckets_of_days_and_rules_follow_precedence() {
+        let mut settings = PolicySettings {
+            safety_stock_units: Some(5.0),
+            ..PolicySettings::default()
+        };
+        settings.coverage.insert(
+            "A".into(),
+            Coverage {
+                safety_stock_periods: Some(2.0),
+                ..Coverage::default()
+            },
+        );
+        settings.coverage.insert(
+            "intermittent".into(),
+            Coverage {
+                order_days: Some(30.0),
+                ..Coverage::default()
+            },
+        );
+        let r = rules(
+            &settings,
+            Abc::A,
+            DemandClass::Intermittent,
+            Freq::Week,
+            None,
+        );
+        assert_eq!(r.safety_stock, SafetyStockRule::Days(14.0));
+        assert_eq!(r.safety_stock_source, "class A");
+        assert_eq!(
+            r.order,
+            Some((OrderRule::DaysOfDemand(30.0), "class intermittent".into()))
+        );
+        let r = rules(&settings, Abc::B, DemandClass::Smooth, Freq::Day, None);
+        assert_eq!(r.safety_stock, SafetyStockRule::Units(5.0));
+        let ov = SkuOverride {
+            safety_stock: Some(7.0),
+            ..SkuOverride::default()
+        };
+        let r = rules(&settings, Abc::A, DemandClass::Smooth, Freq::Day, Some(&ov));
+        assert_eq!(r.safety_stock, SafetyStockRule::Units(7.0));
+        assert_eq!(r.safety_stock_source, "override");
+    }
+
+    #[test]
+    fn a_fixed_reorder_point_changes_only_s_and_keeps_the_gap() {
+        let ov = SkuOverride {
+            reorder_point: Some(120.0),
+            ..SkuOverride::default()
+        };
+        let stat = Rules {
+            safety_stock: SafetyStockRule::Statistical,
+            safety_stock_source: String::new(),
+            order: None,
+        };
+        let st = run(PolicyKind::MinMax, &stat, Some(&ov), &[10.0]);
+        assert_eq!(st.outcome.reorder_point, Some(120.0));
+        assert_eq!(st.outcome.order_up_to, Some(220.0));
+        assert_eq!(st.outcome.method, "override");
+        assert!(
+            st.echo
+                .iter()
+                .any(|e| e.starts_with("reorder_point=120 (computed 104.8")),
+            "{:?}",
+            st.echo
+        );
+        // A reorder point does not apply to RS: said, not used.
+        let st = run(PolicyKind::RS, &stat, Some(&ov), &[10.0]);
+        assert!(st.echo[0].contains("not used"));
+        assert_eq!(st.outcome.reorder_point, None);
+    }
+}
