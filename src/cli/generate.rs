@@ -41,6 +41,10 @@ pub struct GenerateArgs {
     /// Format of the sales file (the other files are always CSV).
     #[arg(long, value_enum, default_value = "csv")]
     pub format: FormatArg,
+    /// Also write demand_truth.csv: what customers wanted each day before stockouts censored
+    /// the sales (for measuring forecast bias; not an input of any command).
+    #[arg(long)]
+    pub truth: bool,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -61,6 +65,7 @@ pub fn run(args: &GenerateArgs, global: &Global) -> Result<ExitCode> {
             FormatArg::Csv => Format::Csv,
             FormatArg::Parquet => Format::Parquet,
         },
+        truth: args.truth,
     };
     let s = generate(&params, &args.out)?;
     if !global.quiet {

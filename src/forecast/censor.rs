@@ -31,7 +31,7 @@ use crate::calendar::Freq;
 /// Uncensored neighbours averaged on each side.
 pub const NEIGHBOURS: usize = 4;
 /// Farthest step searched on each side.
-pub const REACH: usize = 8;
+pub const REACH: usize = 26;
 
 /// How censored (stockout) buckets are treated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,6 +59,7 @@ pub enum GenerateError {
 /// | `start` | 2023-01-02 | first history day (a Monday) | any date |
 /// | `dense` | false | one sales row per SKU and day, zeros included | |
 /// | `format` | CSV | format of the sales file | CSV or Parquet |
+/// | `truth` | false | also write `demand_truth.csv` (`date, sku, demand`: what customers wanted, before stockouts censored it; days without demand left out) | |
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateParams {
     /// Number of SKUs.
@@ -73,6 +74,8 @@ pub struct GenerateParams {
     pub dense: bool,
     /// Sales file format.
     pub format: Format,
+    /// Also write the uncensored demand (`demand_truth.csv`), for measuring forecast bias.
+    pub truth: bool,
 }
 
 impl Default for GenerateParams {
@@ -84,6 +87,7 @@ impl Default for GenerateParams {
             start: NaiveDate::from_ymd_opt(2023, 1, 2).expect("valid date"),
             dense: false,
             format: Format::Csv,
+            truth: false,
         }
     }
 }

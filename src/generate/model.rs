@@ -274,6 +274,8 @@ impl Sku {
 /// One day of a generated SKU's history.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Day {
+    /// Units customers wanted (the truth that sales censor).
+    pub demand: u32,
     /// Units sold (censored at the stock on hand).
     pub sales: u32,
     /// Promotion active.
@@ -378,6 +380,7 @@ pub fn simulate(
         let unmet = demand - sold;
         unmet_week[t % 7] = unmet;
         h.days[t] = Day {
+            demand,
             sales: sold,
             promo: promo && active,
             stockout: active && (unmet > 0 || on_hand == 0),

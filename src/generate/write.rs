@@ -38,6 +38,7 @@ pub struct Writers {
     purchase_orders: AtomicFile,
     inventory: AtomicFile,
     items: Option<AtomicFile>,
+    truth: Option<AtomicFile>,
     dates: Vec<String>,
     start: NaiveDate,
     dense: bool,
@@ -195,6 +196,16 @@ impl Writers {
             purchase_orders,
             inventory,
             items: Some(AtomicFile::create(&out.join("items.csv"))?),
+            truth: if params.truth {
+                let path = out.join("demand_truth.csv");
+                let mut f = AtomicFile::create(&path)?;
+                f.writer()
+                    .write_all(b"date,sku,demand\n")
+                    .map_err(write_err(&path))?;
+                Some(f)
+            } else {
+                None
+            },
             dates,
             start: params.start,
             dense: params.dense,
@@ -270,6 +281,13 @@ impl Writers {
                 as_of
             )
             .map_err(write_err(&inv_path))?;
+            if let Some(t) = &mut self.truth {
+                let path = t.path().to_path_buf();
+                for (d, day) in h.days.iter().enumerate().filter(|(_, d)| d.demand > 0) {
+                    writeln!(t.writer(), "{},{},{}", self.dates[d], sku.name, day.demand)
+                        .map_err(write_err(&path))?;
+                }
+            }
             summary.skus_on_backorder += usize::from(h.backordered > 0);
             summary.stockout_days += h.days.iter().filter(|d| d.stockout).count() as u64;
         }
@@ -347,10 +365,14 @@ impl Writers {
             }
         };
         for f in [
-            self.purchase_orders,
-            self.inventory,
-            self.items.expect("items"),
-        ] {
+            Some(self.purchase_orders),
+            Some(self.inventory),
+            self.items,
+            self.truth,
+        ]
+        .into_iter()
+        .flatten()
+        {
             files.push(f.path().to_path_buf());
             f.commit()?;
         }

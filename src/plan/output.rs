@@ -300,7 +300,13 @@ impl PlanSummary {
     /// Summarises a plan.
     pub fn of(plan: &Plan) -> Self {
         let mut actions = BTreeMap::new();
-        for a in [Action::Expedite, Action::Order, Action::Review, Action::Ok] {
+        for a in [
+            Action::Expedite,
+            Action::Order,
+            Action::Review,
+            Action::Ok,
+            Action::Hold,
+        ] {
             actions.insert(a.name().to_string(), 0);
         }
         let mut orders_by_supplier: BTreeMap<String, SupplierOrder> = BTreeMap::new();

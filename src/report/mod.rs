@@ -955,6 +955,20 @@ fn exceptions(f: &Folder, settings: &ReportSettings) -> Vec<Exception> {
         &["SKU", "Supplier", "Why"],
         review,
     ));
+
+    // The planner's steering.
+    let steered: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .filter(|r| !t.text(r, "overrides").is_empty())
+        .map(|r| vec![g(r, "sku"), g(r, "action"), g(r, "overrides")])
+        .collect();
+    out.push(exception(
+        "Planner overrides, coverage rules, events and new-item forecasts in effect",
+        "What the overrides file, coverage rules, known events and analogue forecasts changed for these SKUs, with the computed value each replaced. Check they still hold; HOLD rows order nothing whatever the numbers say.",
+        &["SKU", "Action", "What was changed"],
+        steered,
+    ));
     out
 }
 
