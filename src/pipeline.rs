@@ -153,14 +153,7 @@ pub fn run_with_checkpoint(
     remove_stale_staging(out);
     let staging = out.join(format!(".staging-{}", std::process::id()));
     std::fs::create_dir_all(&staging).map_err(|e| write_err(&staging, e))?;
-    // `lock` overrides keep the levels of the run published here before.
-    let mut config = config.clone();
-    config
-        .policy
-        .lock_from
-        .get_or_insert_with(|| out.join("policy.csv"));
-    let config = &config;
-    let result = stage_all(config, &staging, options, &|stage: &str| {
+    let result = stage_all(config, &staging, out, options, &|stage: &str| {
         checkpoint(stage).map_err(|e| write_err(&staging.join(stage), e))
     });
     match result {
@@ -258,6 +251,7 @@ fn publish(staging: &Path, out: &Path) -> crate::Result<()> {
 fn stage_all(
     config: &Config,
     out: &Path,
+    published: &Path,
     options: RunOptions,
     checkpoint: &dyn Fn(&str) -> Result<(), LoadError>,
 ) -> crate::Result<RunOutcome> {
@@ -266,7 +260,16 @@ fn stage_all(
     let loaded = load_and_validate(config, out)?;
     timings.push(("load and validate".into(), clock.elapsed().as_secs_f64()));
 
-    let planned = plan(config, &loaded);
+    // `lock` overrides keep the levels of the run published in this folder before (unless
+    // `[policy] lock_from` names another); run.json records the config as given.
+    let planned = {
+        let mut effective = config.clone();
+        effective
+            .policy
+            .lock_from
+            .get_or_insert_with(|| published.join("policy.csv"));
+        plan(&effective, &loaded)
+    };
     timings.extend(planned.timings.iter().cloned());
     let clock = Instant::now();
     let summary = write_plan_outputs(out, &loaded, &planned, config.report.top_skus)?;

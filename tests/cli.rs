@@ -212,7 +212,7 @@ fn forecast_the_bundled_example() {
     let mut lines = classes.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "sku,adi,cv2,class,abc,xyz,units,revenue"
+        "sku,adi,cv2,class,abc,xyz,units,revenue,censored_days,imputed_units"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 300);

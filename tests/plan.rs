@@ -44,6 +44,7 @@ const CONTRACT: &[&str] = &[
     "units_at_risk",
     "value_at_risk",
     "lead_time_source",
+    "overrides",
     "reason",
 ];
 
@@ -113,6 +114,7 @@ fn plan_the_bundled_example() {
         "ORDER" => 1,
         "REVIEW" => 2,
         "OK" => 3,
+        "HOLD" => 4,
         other => panic!("unknown action {other}"),
     };
     let mut last_rank = 0;
@@ -167,6 +169,17 @@ fn plan_the_bundled_example() {
         })
         .collect();
 
+    let (oh, orows) = read_csv(&bundled("overrides.csv"));
+    let override_target: BTreeMap<&str, &str> = orows
+        .iter()
+        .map(|r| {
+            (
+                r[col(&oh, "sku")].as_str(),
+                r[col(&oh, "service_level")].as_str(),
+            )
+        })
+        .collect();
+
     // policy.csv: one row per SKU, reorder point at least the mean protection demand (every
     // target is ≥ 90%), safety stock never negative.
     let (ph, prow) = read_csv(&dir.path().join("policy.csv"));
@@ -179,12 +192,20 @@ fn plan_the_bundled_example() {
         let target = num(&r[col(&ph, "target")]);
         let source = &r[col(&ph, "target_source")];
         let abc = &r[col(&ph, "abc")];
-        // The item master's target wins; else the bundled config's A 98%, B 95%, C 90%.
+        // An override wins, then the item master's target; else the bundled config's A 98%,
+        // B 95%, C 90%.
         let given = item_target
             .get(r[col(&ph, "sku")].as_str())
             .copied()
             .unwrap_or("");
-        let want = if given.is_empty() {
+        let overridden = override_target
+            .get(r[col(&ph, "sku")].as_str())
+            .copied()
+            .unwrap_or("");
+        let want = if !overridden.is_empty() {
+            assert_eq!(source, "override");
+            num(overridden)
+        } else if given.is_empty() {
             assert_eq!(source, &format!("class {abc}"));
             match abc.as_str() {
                 "A" => 0.98,
@@ -248,8 +269,13 @@ fn plan_with_fill_rate_targets_and_periodic_review() {
     let (ph, prow) = read_csv(&dir.path().join("policy.csv"));
     for r in &prow {
         assert_eq!(r[col(&ph, "policy")], "RS");
-        assert_eq!(r[col(&ph, "method")], "normal");
         assert!(r[col(&ph, "reorder_point")].is_empty());
+        // The bundled overrides fix ten days of cover for one SKU and a reorder point (not
+        // used by RS: said in the echo) for another; every other SKU is designed normally.
+        if !r[col(&ph, "overrides")].is_empty() {
+            continue;
+        }
+        assert_eq!(r[col(&ph, "method")], "normal");
         // The design meets its fill-rate target.
         let fill = num(&r[col(&ph, "expected_fill_rate")]);
         assert!(fill >= num(&r[col(&ph, "target")]) - 1e-4, "{r:?}");

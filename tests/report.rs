@@ -84,7 +84,11 @@ fn run_writes_every_documented_output() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
     let inputs = manifest["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 4);
+    assert_eq!(
+        inputs.len(),
+        6,
+        "sales, purchase orders, inventory, items, overrides, events"
+    );
     for i in inputs {
         assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
         assert!(i["rows_read"].as_u64().unwrap() > 0);

@@ -10,4 +10,5 @@ mod policy_cli;
 mod report;
 mod run;
 mod simulate;
+mod steering;
 mod util;

@@ -124,6 +124,9 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     config.inputs.purchase_orders = None;
     config.inputs.inventory = None;
     config.inputs.items = None;
+    // Overrides and events steer `plan` and `run`; `forecast` is the models' own view.
+    config.inputs.overrides = None;
+    config.inputs.events = None;
     let loaded = load_and_validate(&config, &dir)?;
     let settings = ForecastSettings {
         horizon: args.horizon,

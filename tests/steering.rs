@@ -1,0 +1,401 @@
+//! The planner's controls end to end through the library: overrides (each type changes
+//! exactly what it names, and is echoed), bad overrides reported, coverage rules, lock,
+//! known events, and analogue forecasts for new items.
+
+use std::{collections::BTreeMap, fs, path::Path};
+
+use replenish::{
+    config::{Config, Coverage},
+    generate::{generate, GenerateParams},
+    plan::{levels::demand_over, output::write_plan_outputs, plan, Plan, SkuPlan},
+    policy::order_qty::round_order,
+    recommend::{Action, Recommendation},
+    validate::load_and_validate,
+};
+
+/// A generated catalogue of 40 SKUs with 400 days of history.
+fn dataset() -> (tempfile::TempDir, Config) {
+    let dir = tempfile::tempdir().unwrap();
+    let params = GenerateParams {
+        skus: 40,
+        days: 400,
+        seed: 3,
+        ..GenerateParams::default()
+    };
+    generate(&params, dir.path()).unwrap();
+    let config = Config::from_file(&dir.path().join("plan.toml")).unwrap();
+    (dir, config)
+}
+
+fn run(config: &Config, out: &Path) -> (replenish::validate::Loaded, Plan) {
+    let loaded = load_and_validate(config, out).unwrap();
+    let p = plan(config, &loaded);
+    (loaded, p)
+}
+
+fn by_sku(p: &Plan) -> BTreeMap<String, &SkuPlan> {
+    p.plans.iter().map(|s| (s.sku.clone(), s)).collect()
+}
+
+fn rec<'a>(p: &'a Plan, sku: &str) -> &'a Recommendation {
+    p.recommendations.iter().find(|r| r.sku == sku).unwrap()
+}
+
+/// Established SKUs with a positive forecast and a computed min-max policy, in SKU order.
+fn established(p: &Plan) -> Vec<String> {
+    p.plans
+        .iter()
+        .filter(|s| s.backtested && s.history_days >= 56 && s.demand_per_day > 0.05)
+        .filter(|s| s.policy.is_ok())
+        .map(|s| s.sku.clone())
+        .collect()
+}
+
+const HEADER: &str = "sku,model,service_level,safety_stock,safety_stock_days,reorder_point,order_quantity,order_days,min,max,order_up_to,multiplier,from,to,do_not_order,discontinued,lock,note";
+
+fn write_overrides(dir: &Path, rows: &[String]) -> std::path::PathBuf {
+    let path = dir.join("overrides.csv");
+    fs::write(&path, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    path
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn each_override_changes_exactly_what_it_names_and_is_echoed() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (_, base) = run(&config, out.path());
+    let skus = established(&base);
+    assert!(
+        skus.len() >= 8,
+        "need 8 established SKUs, have {}",
+        skus.len()
+    );
+    let s: Vec<&str> = skus.iter().map(String::as_str).take(8).collect();
+    let b = by_sku(&base);
+    let pol = |sku: &str| b[sku].policy.as_ref().unwrap().clone();
+    let s_fixed = (pol(s[1]).reorder_point.unwrap() * 0.5).round() + 1.0;
+    let big_s_fixed = pol(s[7]).order_up_to.unwrap() + 50.0;
+    let rows = vec![
+        format!("{},,0.995,,,,,,,,,,,,,,,", s[0]),
+        format!("{},,,,,{s_fixed},,,,,,,,,,,,", s[1]),
+        format!("{},,,5,,,,,,,,,,,,,,", s[2]),
+        format!("{},,,,,,77,,,,,,,,,,,", s[3]),
+        format!("{},naive,,,,,,,,,,,,,,,,", s[4]),
+        format!("{},,,,,,,,,,,2,,,,,,double it", s[5]),
+        format!("{},,,,,,,,,,,,,,,1,,", s[6]),
+        format!("{},,,,,,,,,,{big_s_fixed},,,,,,,", s[7]),
+    ];
+    config.inputs.overrides = Some(write_overrides(dir.path(), &rows));
+    let (loaded, steered) = run(&config, out.path());
+    assert!(loaded.rejects.is_empty(), "{:?}", loaded.rejects);
+    let n = by_sku(&steered);
+    let new = |sku: &str| n[sku].policy.as_ref().unwrap().clone();
+
+    // Service level: the target, and so the levels; nothing of the forecast.
+    assert!(close(n[s[0]].target, 0.995));
+    assert_eq!(n[s[0]].target_source, "override");
+    assert!(close(n[s[0]].demand_per_day, b[s[0]].demand_per_day));
+    assert!(new(s[0]).safety_stock >= pol(s[0]).safety_stock - 1e-9);
+    // Reorder point: s given, the min-max gap kept, the forecast untouched.
+    assert!(close(new(s[1]).reorder_point.unwrap(), s_fixed));
+    let gap = pol(s[1]).order_up_to.unwrap() - pol(s[1]).reorder_point.unwrap();
+    assert!(close(new(s[1]).order_up_to.unwrap(), s_fixed + gap));
+    assert_eq!(new(s[1]).method, "override");
+    // Safety stock: s = mean protection demand + 5.
+    assert!(close(new(s[2]).safety_stock, 5.0));
+    assert!(close(
+        new(s[2]).reorder_point.unwrap(),
+        new(s[2]).protection_demand_mean + 5.0
+    ));
+    // Order quantity: S − s = 77 rounded to pack and MOQ; s unchanged.
+    let item = &n[s[3]].item;
+    assert!(close(
+        new(s[3]).order_up_to.unwrap() - new(s[3]).reorder_point.unwrap(),
+        round_order(77.0, item.moq, item.pack_size)
+    ));
+    assert!(close(
+        new(s[3]).reorder_point.unwrap(),
+        pol(s[3]).reorder_point.unwrap()
+    ));
+    // Model: forced.
+    assert_eq!(n[s[4]].model, "naive");
+    // Multiplier ×2 over the whole horizon: twice the demand per day, same error spread.
+    assert!(close(n[s[5]].demand_per_day, 2.0 * b[s[5]].demand_per_day));
+    assert!(close(n[s[5]].demand_sd_per_day, b[s[5]].demand_sd_per_day));
+    // Discontinued: HOLD, nothing ordered, the levels themselves untouched.
+    assert_eq!(rec(&steered, s[6]).action, Action::Hold);
+    assert!(rec(&steered, s[6]).order_quantity.abs() < 1e-12);
+    assert!(close(
+        new(s[6]).reorder_point.unwrap(),
+        pol(s[6]).reorder_point.unwrap()
+    ));
+    // Order-up-to: S given, s unchanged.
+    assert!(close(new(s[7]).order_up_to.unwrap(), big_s_fixed));
+    assert!(close(
+        new(s[7]).reorder_point.unwrap(),
+        pol(s[7]).reorder_point.unwrap()
+    ));
+
+    // Every override is echoed, naming what it set.
+    let echo = |sku: &str| rec(&steered, sku).overrides.clone();
+    for (sku, needle) in [
+        (s[0], "service_level=0.995"),
+        (s[1], "reorder_point="),
+        (s[2], "safety_stock=5"),
+        (s[3], "order quantity 77 units (override)"),
+        (s[4], "model=naive"),
+        (s[5], "multiplier"),
+        (s[6], "discontinued"),
+        (s[7], "order_up_to="),
+    ] {
+        assert!(echo(sku).contains(needle), "{sku}: {}", echo(sku));
+    }
+    assert!(echo(s[5]).contains("note: double it"));
+    // SKUs without overrides keep their policies exactly.
+    for (sku, p) in &n {
+        if !s.contains(&sku.as_str()) {
+            assert_eq!(p.policy, b[sku.as_str()].policy, "{sku} changed");
+            assert!(p.overrides.is_empty(), "{sku}: {:?}", p.overrides);
+        }
+    }
+    // And the outputs carry the echo column.
+    write_plan_outputs(out.path(), &loaded, &steered, 0).unwrap();
+    let csv = fs::read_to_string(out.path().join("recommendations.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains(",overrides,reason"));
+    let policy = fs::read_to_string(out.path().join("policy.csv")).unwrap();
+    assert!(policy
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("safety_stock_rule,overrides"));
+}
+
+#[test]
+fn bad_overrides_are_reported_with_file_line_and_reason_and_the_good_ones_apply() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let rows = vec![
+        "SKU00001,,0.97,,,,,,,,,,,,,,,".to_string(), // line 2: fine
+        "SKU0001,,0.97,,,,,,,,,,,,,,,".into(),       // line 3: unknown sku
+        "SKU00002,,1.5,,,,,,,,,,,,,,,".into(),       // line 4: impossible target
+        "SKU00003,,,,,50,,,,,40,,,,,,,".into(),      // line 5: S below s
+        "SKU00001,,0.9,,,,,,,,,,,,,,,".into(),       // line 6: conflicts with line 2
+        "SKU00004,,,,,,,,,,,,2026-01-01,,,,,".into(), // line 7: from without multiplier
+        "SKU00005,,,,,,,,,,,,,,,,,".into(),          // line 8: overrides nothing
+        "SKU00006,arima,,,,,,,,,,,,,,,,".into(),     // line 9: unknown model
+        "SKU00007,,,3,4,,,,,,,,,,,,,".into(),        // line 10: two safety stocks
+    ];
+    let path = write_overrides(dir.path(), &rows);
+    config.inputs.overrides = Some(path.clone());
+    let (loaded, p) = run(&config, out.path());
+    let file = path.display().to_string();
+    let reasons: BTreeMap<u64, &str> = loaded
+        .rejects
+        .iter()
+        .map(|r| {
+            assert_eq!(r.file, file);
+            (r.line, r.reason.as_str())
+        })
+        .collect();
+    let expect = [
+        (3, "unknown sku SKU0001"),
+        (4, "(0, 1)"),
+        (5, "should be above the reorder point 50"),
+        (6, "conflicts with 0.97 set for the same sku at line 2"),
+        (7, "no multiplier"),
+        (8, "overrides nothing"),
+        (9, "unknown model 'arima'"),
+        (10, "safety_stock and safety_stock_days"),
+    ];
+    for (line, needle) in expect {
+        let got = reasons.get(&line).unwrap_or(&"(not rejected)");
+        assert!(got.contains(needle), "line {line}: {got}");
+    }
+    assert!(
+        reasons[&3].contains("did you mean SKU00001"),
+        "{}",
+        reasons[&3]
+    );
+    assert_eq!(loaded.rejects.len(), expect.len());
+    // 8 of 9 rows rejected is far above max_reject_share, yet the run goes on: a typo in the
+    // planner's file must not stop the nightly plan. The good row applies.
+    let f = loaded.report.files.iter().find(|f| f.path == file).unwrap();
+    assert_eq!((f.stats.rows_read, f.stats.rows_rejected), (9, 8));
+    let one = p.plans.iter().find(|s| s.sku == "SKU00001").unwrap();
+    assert!(close(one.target, 0.97));
+}
+
+#[test]
+fn coverage_rules_from_config_set_safety_stock_as_days_of_forecast() {
+    let (_dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    config.policy.coverage.insert(
+        "C".into(),
+        Coverage {
+            safety_stock_days: Some(7.0),
+            order_days: Some(21.0),
+            ..Coverage::default()
+        },
+    );
+    let (_, p) = run(&config, out.path());
+    let mut checked = 0;
+    for s in p.plans.iter().filter(|s| s.policy.is_ok()) {
+        let o = s.policy.as_ref().unwrap();
+        if s.abc.name() == "C" {
+            assert!(
+                close(o.safety_stock, demand_over(&s.rate_per_day, 7.0)),
+                "{}",
+                s.sku
+            );
+            assert_eq!(s.safety_stock_rule, "7 days of forecast (class C)");
+            assert!(
+                o.order_rule.contains("21 days of demand"),
+                "{}",
+                o.order_rule
+            );
+            checked += 1;
+        } else {
+            assert_eq!(s.safety_stock_rule, "statistical");
+        }
+    }
+    assert!(checked > 5, "{checked} C SKUs");
+}
+
+#[test]
+fn lock_keeps_the_levels_of_the_last_run() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (loaded, first) = run(&config, out.path());
+    write_plan_outputs(out.path(), &loaded, &first, 0).unwrap();
+    let sku = established(&first)[0].clone();
+    let before = by_sku(&first)[sku.as_str()].policy.clone().unwrap();
+    // A much higher target would raise the levels; the lock keeps the old ones.
+    config.inputs.overrides = Some(write_overrides(
+        dir.path(),
+        &[format!("{sku},,0.999,,,,,,,,,,,,,,1,")],
+    ));
+    config.policy.lock_from = Some(out.path().join("policy.csv"));
+    let (_, second) = run(&config, out.path());
+    let after = by_sku(&second)[sku.as_str()].policy.clone().unwrap();
+    let r4 = |v: Option<f64>| v.map(|x| (x * 1e4).round());
+    assert_eq!(r4(after.reorder_point), r4(before.reorder_point));
+    assert_eq!(r4(after.order_up_to), r4(before.order_up_to));
+    assert_eq!(after.method, "locked");
+    assert!(rec(&second, &sku)
+        .overrides
+        .contains("lock: levels of the last run kept"));
+    // Without an earlier policy.csv the lock says so and computes afresh.
+    config.policy.lock_from = Some(out.path().join("missing.csv"));
+    let (_, third) = run(&config, out.path());
+    assert!(rec(&third, &sku).overrides.contains("lock not applied"));
+}
+
+#[test]
+fn an_event_raises_the_forecast_on_its_days_only() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (_, base) = run(&config, out.path());
+    let sku = established(&base)[0].clone();
+    let events = dir.path().join("events.csv");
+    // Planning date is 2024-02-06 (start 2023-01-02 + 400 days): days 10–16 from it.
+    fs::write(
+        &events,
+        format!(
+            "start,end,sku,category,uplift,promo,name\n2024-02-16,2024-02-22,{sku},,1,,launch\n"
+        ),
+    )
+    .unwrap();
+    config.inputs.events = Some(events);
+    let (_, p) = run(&config, out.path());
+    let (a, b) = (by_sku(&base)[sku.as_str()], by_sku(&p)[sku.as_str()]);
+    for t in 0..30 {
+        let want = if (10..17).contains(&t) { 2.0 } else { 1.0 };
+        assert!(
+            close(b.rate_per_day[t], want * a.rate_per_day[t]),
+            "day {t}: {} vs {}",
+            b.rate_per_day[t],
+            a.rate_per_day[t]
+        );
+    }
+    assert!(rec(&p, &sku).overrides.contains("event launch x2.000"));
+}
+
+#[test]
+fn a_new_item_gets_its_like_skus_forecast_scaled_and_is_flagged_review() {
+    let (dir, config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (_, base) = run(&config, out.path());
+    // The busiest established SKU: its recent sales are a stable base for the scale.
+    let like = established(&base)
+        .into_iter()
+        .max_by(|a, b| {
+            let r = |s: &String| by_sku(&base)[s.as_str()].demand_per_day;
+            r(a).total_cmp(&r(b))
+        })
+        .unwrap();
+    let like_rate = by_sku(&base)[like.as_str()].demand_per_day;
+    // NEW1 sold for the last 14 days; NEW2 has no sales, only a category.
+    let items = dir.path().join("items.csv");
+    let text = fs::read_to_string(&items).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let row = |sku: &str, like: &str, cat: &str| {
+        header
+            .iter()
+            .map(|c| match *c {
+                "sku" => sku.to_string(),
+                "like_sku" => like.to_string(),
+                "category" => cat.to_string(),
+                "supplier" => "SUP001".to_string(),
+                _ => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let like_row = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{like},")))
+        .unwrap();
+    let i = header.iter().position(|c| *c == "category").unwrap();
+    let cat = like_row.split(',').nth(i).unwrap().to_string();
+    fs::write(
+        &items,
+        format!(
+            "{text}{}\n{}\n",
+            row("NEW1", &like, &cat),
+            row("NEW2", "", &cat)
+        ),
+    )
+    .unwrap();
+    let sales = dir.path().join("sales.csv");
+    let mut s = fs::read_to_string(&sales).unwrap();
+    let daily = (like_rate / 4.0).max(1.0).round();
+    for d in 0..14 {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 23).unwrap() + chrono::Days::new(d);
+        s.push_str(&format!("{date},NEW1,{daily},1,0,0\n"));
+    }
+    fs::write(&sales, s).unwrap();
+    let (_, p) = run(&config, out.path());
+    let n1 = by_sku(&p)["NEW1"];
+    assert!(
+        n1.model.starts_with(&format!("analogue(like_sku:{like}")),
+        "{}",
+        n1.model
+    );
+    assert!(n1.demand_per_day > 0.0);
+    // Scaled by its own sales: its 14 days against the like SKU's same 14 days.
+    let ratio = n1.demand_per_day / like_rate;
+    assert!(ratio > 0.05 && ratio < 2.0, "scale {ratio}");
+    let r1 = rec(&p, "NEW1");
+    assert_eq!(r1.action, Action::Review);
+    assert!(r1.reason.contains("new item"), "{}", r1.reason);
+    assert!(r1.overrides.contains("scaled x"), "{}", r1.overrides);
+    let n2 = by_sku(&p)["NEW2"];
+    assert!(n2.model.starts_with("analogue(category:"), "{}", n2.model);
+    assert!(n2.demand_per_day > 0.0);
+    assert_eq!(rec(&p, "NEW2").action, Action::Review);
+    assert!(p.analogues.iter().any(|f| f.sku == "NEW2"));
+}
