@@ -293,6 +293,7 @@ impl Default for SimulationSettings {
 /// | `folds` | 3 | backtest origins for model selection |
 /// | `combine` | 3 | combine the best k candidates (0 = off) |
 /// | `season` | from the bucket size | seasonal period in buckets |
+/// | `global` | true | train the learned global model (one linfa regression across all SKUs) and offer it as a candidate to every SKU; see [`crate::forecast::global`] |
 /// | `censoring` | `impute` | stockout days: `impute` (the stocked-out share takes the local uncensored level) or `ignore` (sales taken as demand); see [`crate::forecast::censor`] |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -311,6 +312,8 @@ pub struct ForecastConfig {
     pub season: Option<usize>,
     /// Stockout (censored) buckets: `impute` or `ignore`.
     pub censoring: Censoring,
+    /// Train the learned global model and offer it to every SKU.
+    pub global: bool,
 }
 
 impl Default for ForecastConfig {
@@ -323,6 +326,7 @@ impl Default for ForecastConfig {
             combine: 3,
             season: None,
             censoring: Censoring::Impute,
+            global: true,
         }
     }
 }

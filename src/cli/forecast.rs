@@ -51,6 +51,9 @@ pub struct ForecastArgs {
     /// Combine the best K candidates as one more candidate (0 = off).
     #[arg(long, default_value_t = 3)]
     pub combine: usize,
+    /// Do not train the learned global model (it is offered to every SKU by default).
+    #[arg(long)]
+    pub no_global: bool,
     /// Stockout days: `impute` (the stocked-out share of a bucket takes the local uncensored
     /// level) or `ignore` (sales taken as demand). Default: `[forecast] censoring`, else impute.
     #[arg(long, value_name = "MODE")]
@@ -138,6 +141,9 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         combine: args.combine,
         censoring: args.censoring.unwrap_or(config.forecast.censoring),
         forced: Default::default(),
+        learn_global: config.forecast.global && !args.no_global,
+        global: None,
+        promo_windows: Default::default(),
     };
     let clock = std::time::Instant::now();
     let forecasts = forecast_all(&loaded.series, &settings);

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{
     metrics::{errors, scales},
-    select::{forecast_series, ForecastSettings},
+    select::{forecast_series, with_global, ForecastSettings},
 };
 use crate::{calendar::DemandSeries, classify::DemandClass};
 
@@ -56,10 +56,10 @@ pub fn evaluate_holdout(
         below: Vec<usize>,
         n: usize,
     }
-    let rows: Vec<One> = series
+    let pairs: Vec<(&DemandSeries, DemandSeries)> = series
         .par_iter()
         .filter(|s| s.values.len() >= holdout + 2)
-        .filter_map(|s| {
+        .map(|s| {
             let cut = s.values.len() - holdout;
             let mut train = s.clone();
             train.values.truncate(cut);
@@ -67,7 +67,18 @@ pub fn evaluate_holdout(
             train.stockout_days.truncate(cut);
             // Complete (longer than any bucket): the held-out part follows it.
             train.last_bucket_days = u16::MAX;
-            let f = forecast_series(&train, &settings);
+            (s, train)
+        })
+        .collect();
+    // The global model is trained on the truncated histories only: the held-out buckets are
+    // never seen.
+    let trains: Vec<DemandSeries> = pairs.iter().map(|p| p.1.clone()).collect();
+    let settings = with_global(&trains, &settings);
+    let rows: Vec<One> = pairs
+        .par_iter()
+        .filter_map(|(s, train)| {
+            let cut = train.values.len();
+            let f = forecast_series(train, &settings);
             if f.profile.class == DemandClass::None {
                 return None;
             }

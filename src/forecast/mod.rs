@@ -11,6 +11,7 @@
 //! | [`intermittent`] | Croston (classic, optimised), SBA, TSB, ADIDA, IMAPA |
 //! | [`holt`] | Holt's linear trend with damping |
 //! | [`external`] | AutoETS, AutoTheta (wrapping anofox-forecast) |
+//! | [`global`] | the learned global model: one linfa regression across all SKUs |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
 //! | [`censor`] | stockout (censored) buckets: counted and imputed before fitting |
 //! | [`analogue`] | new and short-history SKUs: a like_sku's or the category's forecast, scaled |
@@ -27,6 +28,7 @@ pub mod baseline;
 pub mod censor;
 pub mod evaluate;
 pub mod external;
+pub mod global;
 pub mod holt;
 pub mod intermittent;
 pub mod metrics;
@@ -95,7 +97,7 @@ pub trait FittedForecaster: Send + Sync {
 }
 
 /// Names accepted by [`ModelSpec::from_str`], for messages.
-pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, theta, croston, croston_opt, sba, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa";
+pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, theta, croston, croston_opt, sba, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa, global";
 
 /// A model specification, parsed from text such as `ses`, `ses(0.3)`, `ma(28)` or
 /// `tsb(0.1,0.2)`. Parameters left out are estimated.
@@ -128,6 +130,8 @@ pub enum ModelSpec {
     Adida,
     /// Intermittent multiple aggregation prediction algorithm.
     Imapa,
+    /// The learned global model (one regression across all SKUs, see [`global`]).
+    Global,
 }
 
 impl ModelSpec {
@@ -151,6 +155,7 @@ impl ModelSpec {
             }),
             ModelSpec::Adida => Box::new(Adida),
             ModelSpec::Imapa => Box::new(Imapa),
+            ModelSpec::Global => Box::new(Untrained),
         }
     }
 }
@@ -174,7 +179,25 @@ impl std::fmt::Display for ModelSpec {
             ModelSpec::Tsb(Some((d, p))) => write!(f, "tsb({d},{p})"),
             ModelSpec::Adida => write!(f, "adida"),
             ModelSpec::Imapa => write!(f, "imapa"),
+            ModelSpec::Global => write!(f, "global"),
         }
+    }
+}
+
+/// The global model outside a catalogue run: it is trained across SKUs by
+/// [`select::forecast_all`], so a lone series cannot fit it.
+struct Untrained;
+
+impl Forecaster for Untrained {
+    fn name(&self) -> String {
+        "global".into()
+    }
+
+    fn fit(&self, _y: &[f64], _season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
+        Err(ForecastError::Failed {
+            model: "global".into(),
+            message: "the global model is trained across the catalogue and was not (too few series or rows, or [forecast] global = false)".into(),
+        })
     }
 }
 
@@ -246,6 +269,7 @@ impl FromStr for ModelSpec {
             }
             ("adida", None) => ModelSpec::Adida,
             ("imapa", None) => ModelSpec::Imapa,
+            ("global", None) => ModelSpec::Global,
             _ => return Err(ForecastError::UnknownModel(s)),
         };
         Ok(spec)
@@ -289,6 +313,7 @@ mod tests {
             "tsb(0.1,0.2)",
             "adida",
             "imapa",
+            "global",
         ] {
             let spec: ModelSpec = text.parse().unwrap();
             assert_eq!(spec.to_string(), text);

@@ -25,7 +25,7 @@
 //!   running mean of the history.
 //! - Forecasts and quantiles are never negative and never NaN.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -33,6 +33,7 @@ use serde::Serialize;
 
 use super::{
     censor::{self, CensorStats, Censoring},
+    global::{GlobalForecaster, GlobalModel, SeriesView},
     metrics::{errors, scales, Errors},
     FittedForecaster, ForecastError, ModelSpec,
 };
@@ -57,6 +58,7 @@ pub const MIN_TRAIN: usize = 8;
 /// | `combine` | 3 | combine the best k candidates (0 or 1 = no combination) |
 /// | `censoring` | impute | stockout buckets: `impute` or `ignore` (see [`super::censor`]) |
 /// | `forced` | none | per-SKU forced model (the overrides file's `model` column) |
+/// | `learn_global` | true | train the global model across the catalogue and offer it to every SKU |
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastSettings {
     /// Buckets to forecast.
@@ -78,6 +80,13 @@ pub struct ForecastSettings {
     pub censoring: Censoring,
     /// Per-SKU forced model (wins over `models`; no combination).
     pub forced: BTreeMap<String, ModelSpec>,
+    /// Train the global model in [`forecast_all`] (when it may be a candidate).
+    pub learn_global: bool,
+    /// The trained global model, once [`with_global`] has trained it.
+    pub global: Option<Arc<GlobalModel>>,
+    /// Planned promotions per SKU (inclusive date ranges, from the events input): the global
+    /// model's promotion feature for future buckets.
+    pub promo_windows: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
 }
 
 impl ForecastSettings {
@@ -93,6 +102,9 @@ impl ForecastSettings {
             combine: 3,
             censoring: Censoring::Impute,
             forced: BTreeMap::new(),
+            learn_global: true,
+            global: None,
+            promo_windows: BTreeMap::new(),
         }
     }
 }
@@ -189,13 +201,35 @@ pub struct SkuForecast {
     pub reason: String,
 }
 
+/// What a model may need beyond the values: the trained global model and the series'
+/// calendar and promotions.
+struct FitContext {
+    global: Option<Arc<GlobalModel>>,
+    start: NaiveDate,
+    promo: Arc<[bool]>,
+}
+
+impl FitContext {
+    fn build(&self, spec: ModelSpec) -> Box<dyn super::Forecaster> {
+        match (spec, &self.global) {
+            (ModelSpec::Global, Some(g)) => Box::new(GlobalForecaster {
+                model: Arc::clone(g),
+                start: self.start,
+                promo: Arc::clone(&self.promo),
+            }),
+            _ => spec.build(),
+        }
+    }
+}
+
 /// Fits with a panic guard: a panic inside a model becomes that model's error on this SKU.
 fn fit_guarded(
     spec: ModelSpec,
     y: &[f64],
     season: usize,
+    ctx: &FitContext,
 ) -> Result<Box<dyn FittedForecaster>, ForecastError> {
-    std::panic::catch_unwind(|| spec.build().fit(y, season)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(|| ctx.build(spec).fit(y, season)).unwrap_or_else(|_| {
         Err(ForecastError::Failed {
             model: spec.to_string(),
             message: "panicked".into(),
@@ -228,10 +262,17 @@ fn bucket_days(freq: Freq, start: NaiveDate) -> i64 {
     (freq.next_bucket(start) - start).num_days()
 }
 
-/// Forecasts one series.
-pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuForecast {
-    let h = settings.horizon.max(1);
-    let m = settings.season.max(1);
+/// A series prepared for fitting: non-negative values, a partial last bucket left out,
+/// censored buckets imputed (see the module documentation and [`super::censor`]).
+struct Prepared {
+    y: Vec<f64>,
+    /// First day of the first forecast bucket.
+    next: NaiveDate,
+    censored: CensorStats,
+    notes: Vec<String>,
+}
+
+fn prepare(s: &DemandSeries, settings: &ForecastSettings) -> Prepared {
     let mut y: Vec<f64> = s.values.iter().map(|v| v.max(0.0)).collect();
     // Series are never empty (bucketing starts at a sale); walk to the last bucket once.
     let mut last_start = s.start;
@@ -261,6 +302,91 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             ),
         });
     }
+    Prepared {
+        y,
+        next,
+        censored,
+        notes,
+    }
+}
+
+/// Promotion flag per bucket: the history's, then — for the buckets after it, up to the
+/// horizon — whether a planned promotion (`promo_windows`, from the events input) touches the
+/// bucket. The global model reads them as a feature.
+fn promo_flags(s: &DemandSeries, settings: &ForecastSettings) -> Arc<[bool]> {
+    let mut flags: Vec<bool> = s.promo_days.iter().map(|&d| d > 0).collect();
+    if let Some(windows) = settings.promo_windows.get(&s.sku) {
+        let mut bucket = s.start;
+        for _ in 0..flags.len() {
+            bucket = s.freq.next_bucket(bucket);
+        }
+        for _ in 0..settings.horizon + 1 {
+            let next = s.freq.next_bucket(bucket);
+            let last = next - chrono::Days::new(1);
+            flags.push(windows.iter().any(|(a, b)| *a <= last && *b >= bucket));
+            bucket = next;
+        }
+    }
+    flags.into()
+}
+
+/// Trains the global model on `series` (when `learn_global` is set and it may be a candidate)
+/// and returns the settings that offer it. Each series holds back the buckets of its
+/// rolling-origin backtest (`horizon × max(folds, quantile_folds)`), so no fold scores the model
+/// on data it was trained on.
+pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> ForecastSettings {
+    let mut out = settings.clone();
+    let wanted = settings.learn_global
+        && settings.global.is_none()
+        && settings
+            .models
+            .as_ref()
+            .is_none_or(|m| m.contains(&ModelSpec::Global))
+        || settings.forced.values().any(|m| *m == ModelSpec::Global);
+    if !wanted || series.is_empty() {
+        return out;
+    }
+    let prepared: Vec<(Vec<f64>, Arc<[bool]>)> = series
+        .par_iter()
+        .map(|s| (prepare(s, settings).y, promo_flags(s, settings)))
+        .collect();
+    let views: Vec<SeriesView<'_>> = prepared
+        .iter()
+        .zip(series)
+        .map(|((y, promo), s)| SeriesView {
+            y,
+            start: s.start,
+            promo,
+        })
+        .collect();
+    let holdback = settings.horizon.max(1) * settings.folds.max(settings.quantile_folds).max(1);
+    let holdbacks = vec![holdback; views.len()];
+    out.global = GlobalModel::train(
+        &views,
+        &holdbacks,
+        series[0].freq,
+        settings.season,
+        settings.horizon,
+    )
+    .map(Arc::new);
+    out
+}
+
+/// Forecasts one series.
+pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuForecast {
+    let h = settings.horizon.max(1);
+    let m = settings.season.max(1);
+    let Prepared {
+        y,
+        next,
+        censored,
+        mut notes,
+    } = prepare(s, settings);
+    let ctx = FitContext {
+        global: settings.global.clone(),
+        start: s.start,
+        promo: promo_flags(s, settings),
+    };
     let prof = profile(&y);
     let mut out = SkuForecast {
         sku: s.sku.clone(),
@@ -293,10 +419,13 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             notes.push(format!("model {spec} forced by an override"));
             vec![spec]
         }
-        None => settings
-            .models
-            .clone()
-            .unwrap_or_else(|| candidates_for(prof.class, y.len())),
+        None => settings.models.clone().unwrap_or_else(|| {
+            let mut c = candidates_for(prof.class, y.len());
+            if settings.global.is_some() {
+                c.push(ModelSpec::Global);
+            }
+            c
+        }),
     };
     let sporadic = prof.class.is_sporadic();
 
@@ -320,7 +449,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             let mut fcsts = Vec::new();
             let mut failure = None;
             for &o in &origins {
-                match fit_guarded(*spec, &y[..o], m) {
+                match fit_guarded(*spec, &y[..o], m, &ctx) {
                     Ok(f) => fcsts.push(predict_clamped(f.as_ref(), h)),
                     Err(e) => {
                         failure = Some(e.to_string());
@@ -459,7 +588,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     let mut fits = Vec::new();
     let mut params = Vec::new();
     for spec in &members {
-        match fit_guarded(*spec, &y, m) {
+        match fit_guarded(*spec, &y, m, &ctx) {
             Ok(f) => {
                 params.push(f.params());
                 fits.push(predict_clamped(f.as_ref(), h));
@@ -498,7 +627,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             };
             let fcsts: Vec<Vec<f64>> = members
                 .iter()
-                .filter_map(|spec| fit_guarded(*spec, &y[..o], m).ok())
+                .filter_map(|spec| fit_guarded(*spec, &y[..o], m, &ctx).ok())
                 .map(|f| predict_clamped(f.as_ref(), h))
                 .collect();
             if fcsts.len() == members.len() {
@@ -566,8 +695,10 @@ pub(crate) fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> 
     sum.iter().map(|s| s / n).collect()
 }
 
-/// Forecasts every series in parallel; output order follows input order.
+/// Forecasts every series in parallel (training the global model first, see [`with_global`]);
+/// output order follows input order.
 pub fn forecast_all(series: &[DemandSeries], settings: &ForecastSettings) -> Vec<SkuForecast> {
+    let settings = &with_global(series, settings);
     crate::progress::begin("forecast", series.len() as u64);
     series
         .par_iter()
@@ -685,6 +816,54 @@ mod tests {
         assert!((f.point[0] - 7.0).abs() < 1e-9);
         assert!(f.reason.contains("partial"));
         assert_eq!(f.start, NaiveDate::from_ymd_opt(2024, 3, 11).unwrap());
+    }
+
+    #[test]
+    fn planned_promotions_extend_the_promotion_flags_past_the_history() {
+        let mut s = test_series("A", vec![1.0; 10]); // 2024-01-01 .. 2024-01-10
+        s.promo_days[3] = 1;
+        let mut settings = settings(5);
+        settings
+            .promo_windows
+            .insert("A".into(), vec![(day("2024-01-12"), day("2024-01-13"))]);
+        let f = promo_flags(&s, &settings);
+        assert_eq!(f.len(), 10 + 6);
+        let on: Vec<usize> = (0..f.len()).filter(|&i| f[i]).collect();
+        // History flag on day 3; planned promotion on days 11 and 12 (Jan 12, 13).
+        assert_eq!(on, vec![3, 11, 12]);
+        assert_eq!(
+            promo_flags(&s, &ForecastSettings::for_freq(Freq::Day)).len(),
+            10
+        );
+    }
+
+    #[test]
+    fn the_global_model_is_a_candidate_once_trained() {
+        let week = [3.0, 3.0, 3.0, 3.0, 6.0, 9.0, 1.0];
+        let series: Vec<DemandSeries> = (1..=20)
+            .map(|k| {
+                test_series(
+                    &format!("S{k:02}"),
+                    (0..300).map(|t| f64::from(k) * week[t % 7]).collect(),
+                )
+            })
+            .collect();
+        let trained = with_global(&series, &settings(14));
+        let g = trained.global.as_ref().expect("trained");
+        assert!(g.rows > 50 && g.series == 20, "{g:?}");
+        let f = forecast_series(&series[4], &trained);
+        let c = f.candidates.iter().find(|c| c.model == "global").unwrap();
+        assert!(c.failure.is_none() && c.score.is_finite(), "{c:?}");
+        // Without training, it is not offered.
+        let untrained = ForecastSettings {
+            learn_global: false,
+            ..settings(14)
+        };
+        assert!(with_global(&series, &untrained).global.is_none());
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
     }
 
     #[test]

@@ -307,6 +307,9 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         models: config.forecast.models.clone(),
         combine: config.forecast.combine,
         censoring: config.forecast.censoring,
+        learn_global: config.forecast.global,
+        global: None,
+        promo_windows: steer::promo_windows(loaded),
         forced: loaded
             .overrides
             .values()

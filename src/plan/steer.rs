@@ -141,6 +141,27 @@ pub fn analogues(
     extra
 }
 
+/// Planned promotions per SKU (events with `promo = 1`, by SKU or category): the global
+/// model's promotion feature for future buckets.
+pub fn promo_windows(loaded: &Loaded) -> BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> {
+    let mut out: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
+    for e in loaded.events.iter().filter(|e| e.promo) {
+        match &e.target {
+            EventTarget::Sku(s) => out.entry(s.clone()).or_default().push((e.start, e.end)),
+            EventTarget::Category(c) => {
+                for r in loaded
+                    .items
+                    .iter()
+                    .filter(|r| r.category.as_ref() == Some(c))
+                {
+                    out.entry(r.sku.clone()).or_default().push((e.start, e.end));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Applies events and planner multipliers to every forecast (`series[i]` belongs to
 /// `forecasts[i]`; `extra` are analogue forecasts without a series).
 pub fn events_and_multipliers(
@@ -169,7 +190,7 @@ pub fn events_and_multipliers(
             e.1 += 1;
         }
     }
-    let windows_for = |sku: &str, loc: Option<&str>| -> (Vec<Window>, Vec<String>) {
+    let windows_for = |sku: &str, loc: Option<&str>, global: bool| -> (Vec<Window>, Vec<String>) {
         let cat = category.get(sku).copied();
         let mut w = Vec::new();
         let mut notes = Vec::new();
@@ -179,6 +200,13 @@ pub fn events_and_multipliers(
                 EventTarget::Category(c) => Some(c.as_str()) == cat,
             };
             if !applies {
+                continue;
+            }
+            if e.uplift.is_none() && global {
+                notes.push(format!(
+                    "event {}: promotion effect from the global model's promotion feature (no uplift applied on top)",
+                    e.name
+                ));
                 continue;
             }
             let factor = match e.uplift {
@@ -222,7 +250,8 @@ pub fn events_and_multipliers(
         (w, notes)
     };
     let mut one = |fc: &mut SkuForecast| {
-        let (w, notes) = windows_for(&fc.sku, fc.location.as_deref());
+        let global = fc.model.contains("global");
+        let (w, notes) = windows_for(&fc.sku, fc.location.as_deref(), global);
         adjust::apply(fc, &w);
         fc.adjustments.extend(notes);
     };
