@@ -7,6 +7,7 @@ forecast() call with n_jobs = cores) and accuracy on the held-out days (mean sMA
 MASE scaled by the in-sample seasonal-naive error with season 7).
 
 Usage: python3 benches/forecast_vs_statsforecast.py [SKUS] [DAYS]   (default 2000 1941)
+       FAMILIES=ses,sba python3 benches/...   runs only the families named (replenish names)
 Needs: pip install statsforecast pandas; a release build (cargo build --release).
 """
 import os
@@ -96,7 +97,10 @@ def main() -> None:
     print(f"{n} series x {DAYS - H} training days, horizon {H}, {CORES} cores\n")
     print("| model | replenish series/s | statsforecast series/s | speed ratio | replenish sMAPE | statsforecast sMAPE | replenish MASE | statsforecast MASE |")
     print("|---|---|---|---|---|---|---|---|")
+    only = [f for f in os.environ.get("FAMILIES", "").split(",") if f]
     for ours, peer in FAMILIES:
+        if only and ours not in only:
+            continue
         out = os.path.join(work, "f.csv")
         res = subprocess.run(
             [BIN, "forecast", "--sales", train_csv, "--planning-date", cut.strftime("%Y-%m-%d"),

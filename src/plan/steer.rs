@@ -182,13 +182,19 @@ pub fn events_and_multipliers(
         .iter()
         .filter_map(|s| Some(((s.sku.as_str(), s.location.as_deref()), promo_lift(s)?)))
         .collect();
+    // Category means summed in series order (a hash map's order changes from run to run, and
+    // with it the last bits of a floating-point sum).
     let mut by_cat: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
-    for ((sku, _), l) in &lifts {
-        if let Some(c) = category.get(sku) {
-            let e = by_cat.entry(c).or_default();
-            e.0 += l;
-            e.1 += 1;
-        }
+    for s in &loaded.series {
+        let (Some(c), Some(l)) = (
+            category.get(s.sku.as_str()),
+            lifts.get(&(s.sku.as_str(), s.location.as_deref())),
+        ) else {
+            continue;
+        };
+        let e = by_cat.entry(c).or_default();
+        e.0 += l;
+        e.1 += 1;
     }
     let windows_for = |sku: &str, loc: Option<&str>, global: bool| -> (Vec<Window>, Vec<String>) {
         let cat = category.get(sku).copied();
