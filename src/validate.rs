@@ -335,14 +335,25 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
     })
 }
 
-/// The reason for a sku or category no other input knows, with the closest known name.
+/// The reason for a sku or category no other input knows, with the closest known names (edit
+/// distance at most 2; no hint when more than 3 names are equally close).
 fn unknown(what: &str, name: &str, known: &BTreeSet<&str>, why: &str) -> String {
-    let closest = known
+    let scored: Vec<(usize, &str)> = known
         .iter()
         .map(|k| (strsim::levenshtein(k, name), *k))
         .filter(|(d, _)| *d <= 2)
-        .min();
-    let hint = closest.map_or_else(String::new, |(_, k)| format!(" (did you mean {k}?)"));
+        .collect();
+    let best = scored.iter().map(|(d, _)| *d).min();
+    let closest: Vec<&str> = scored
+        .iter()
+        .filter(|(d, _)| Some(*d) == best)
+        .map(|(_, k)| *k)
+        .collect();
+    let hint = if closest.is_empty() || closest.len() > 3 {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", closest.join(" or "))
+    };
     format!("unknown {what} {name}: {why}{hint}; check the spelling or remove the row")
 }
 

@@ -180,7 +180,7 @@ fn bad_overrides_are_reported_with_file_line_and_reason_and_the_good_ones_apply(
     let out = tempfile::tempdir().unwrap();
     let rows = vec![
         "SKU00001,,0.97,,,,,,,,,,,,,,,".to_string(), // line 2: fine
-        "SKU0001,,0.97,,,,,,,,,,,,,,,".into(),       // line 3: unknown sku
+        "SKUO0001,,0.97,,,,,,,,,,,,,,,".into(),      // line 3: unknown sku (letter O)
         "SKU00002,,1.5,,,,,,,,,,,,,,,".into(),       // line 4: impossible target
         "SKU00003,,,,,50,,,,,40,,,,,,,".into(),      // line 5: S below s
         "SKU00001,,0.9,,,,,,,,,,,,,,,".into(),       // line 6: conflicts with line 2
@@ -202,7 +202,7 @@ fn bad_overrides_are_reported_with_file_line_and_reason_and_the_good_ones_apply(
         })
         .collect();
     let expect = [
-        (3, "unknown sku SKU0001"),
+        (3, "unknown sku SKUO0001"),
         (4, "(0, 1)"),
         (5, "should be above the reorder point 50"),
         (6, "conflicts with 0.97 set for the same sku at line 2"),
