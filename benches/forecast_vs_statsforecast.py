@@ -9,6 +9,8 @@ MASE scaled by the in-sample seasonal-naive error with season 7).
 Usage: python3 benches/forecast_vs_statsforecast.py [SKUS] [DAYS]   (default 2000 1941)
        FAMILIES=ses,sba,tsb python3 benches/...   runs only the families named (replenish names
        without parameters)
+       TRIM_LEADING_ZEROS=1 python3 benches/...   statsforecast also starts each series at its
+       first positive sale, as replenish does (to tell model differences from data differences)
 Needs: pip install statsforecast pandas; a release build (cargo build --release).
 """
 import os
@@ -94,6 +96,11 @@ def main() -> None:
     train.rename(columns={"unique_id": "sku", "ds": "date", "y": "quantity"}).to_csv(
         train_csv, index=False, date_format="%Y-%m-%d"
     )
+    peer_train = train
+    if os.environ.get("TRIM_LEADING_ZEROS") == "1":
+        first = train[train["y"] > 0].groupby("unique_id")["ds"].min().rename("first")
+        peer_train = train.join(first, on="unique_id")
+        peer_train = peer_train[peer_train["ds"] >= peer_train["first"]].drop(columns="first")
     n = train["unique_id"].nunique()
     print(f"{n} series x {DAYS - H} training days, horizon {H}, {CORES} cores\n")
     print("| model | replenish series/s | statsforecast series/s | speed ratio | replenish sMAPE | statsforecast sMAPE | replenish MASE | statsforecast MASE |")
@@ -116,7 +123,7 @@ def main() -> None:
         r_smape, r_mase = scores(fc[["unique_id", "ds", "yhat"]], test, train)
         sf = StatsForecast(models=[peer], freq="D", n_jobs=CORES)
         t0 = time.perf_counter()
-        pf = sf.forecast(df=train, h=H)
+        pf = sf.forecast(df=peer_train, h=H)
         peer_secs = time.perf_counter() - t0
         col = [c for c in pf.columns if c not in ("unique_id", "ds")][0]
         pf = pf.rename(columns={col: "yhat"}).reset_index(drop=("unique_id" in pf.columns))
