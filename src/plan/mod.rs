@@ -617,28 +617,6 @@ fn sku_plan(
     }
 }
 
-/// Designs a policy with the normal or the empirical method (the Monte Carlo sample uses the
-/// input's review period for periodic policies).
-///
-/// # Errors
-/// [`crate::policy::PolicyError`] for invalid inputs.
-pub fn design_for(
-    input: &PolicyInput,
-    empirical: bool,
-    rate_per_day: &[f64],
-    error_paths: &[Vec<f64>],
-    lead_times: &[f64],
-    draws: usize,
-    seed: u64,
-) -> Result<PolicyOutcome, crate::policy::PolicyError> {
-    if empirical {
-        let sample = protection_sample(input, rate_per_day, error_paths, lead_times, draws, seed);
-        design(input, Method::Empirical(&sample))
-    } else {
-        design(input, Method::Normal)
-    }
-}
-
 /// The Monte Carlo sample of protection-period demand for the empirical method (the review
 /// period counts for periodic policies).
 fn protection_sample(
