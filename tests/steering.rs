@@ -399,3 +399,52 @@ fn a_new_item_gets_its_like_skus_forecast_scaled_and_is_flagged_review() {
     assert_eq!(rec(&p, "NEW2").action, Action::Review);
     assert!(p.analogues.iter().any(|f| f.sku == "NEW2"));
 }
+
+#[test]
+fn a_planned_promotion_feeds_the_global_models_promotion_feature() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (_, base) = run(&config, out.path());
+    let sku = established(&base)[0].clone();
+    // The global model forced for this SKU, and a promotion (no uplift given) on days 10–16.
+    config.inputs.overrides = Some(write_overrides(
+        dir.path(),
+        &[format!("{sku},global,,,,,,,,,,,,,,,,")],
+    ));
+    let (_, plain) = run(&config, out.path());
+    let events = dir.path().join("events.csv");
+    fs::write(
+        &events,
+        format!(
+            "start,end,sku,category,uplift,promo,name\n2024-02-16,2024-02-22,{sku},,,1,promo\n"
+        ),
+    )
+    .unwrap();
+    config.inputs.events = Some(events);
+    let (_, promoted) = run(&config, out.path());
+    let (a, b) = (
+        by_sku(&plain)[sku.as_str()],
+        by_sku(&promoted)[sku.as_str()],
+    );
+    let fa = plain.forecasts.iter().find(|f| f.sku == sku).unwrap();
+    assert_eq!(a.model, "global", "{}", fa.reason);
+    // Outside the promotion the forecast is unchanged; inside it is the model's own promotion
+    // effect, learned across the catalogue (the generator's promotions lift demand 1.5–3×).
+    for t in (0..10).chain(17..30) {
+        assert!(close(a.rate_per_day[t], b.rate_per_day[t]), "day {t}");
+    }
+    let inside: f64 = (10..17)
+        .map(|t| b.rate_per_day[t] / a.rate_per_day[t].max(1e-9))
+        .sum::<f64>()
+        / 7.0;
+    assert!(inside > 1.05, "promotion days x{inside}");
+    let echo = &rec(&promoted, &sku).overrides;
+    assert!(
+        echo.contains("promotion effect from the global model"),
+        "{echo}"
+    );
+    assert!(
+        !echo.contains("learned promotion lift"),
+        "not applied twice: {echo}"
+    );
+}

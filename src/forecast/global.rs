@@ -22,7 +22,9 @@
 //!   300,000 rows of the M5 shape against 0.04 s; targets are capped at [`TARGET_CAP`] × scale so that a few spikes do not steer
 //!   the whole catalogue.
 //! - **Training rows, no look-ahead**: per series, [`ORIGINS`] origins evenly spaced before its
-//!   *holdback* (the buckets its rolling-origin backtest will forecast), with horizons from
+//!   *holdback* (the buckets its rolling-origin backtest will forecast: every origin's when the
+//!   history leaves room to train, else the selection folds' only — see
+//!   [`super::select::with_global`]), with horizons from
 //!   [`HORIZONS`] up to the forecast horizon whose targets also lie before the holdback. So a
 //!   backtest fold never scores the global model on data it was trained on. At most
 //!   [`MAX_ROWS`] rows (a deterministic stride over series beyond that): training stays a few

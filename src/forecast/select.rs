@@ -333,7 +333,8 @@ fn promo_flags(s: &DemandSeries, settings: &ForecastSettings) -> Arc<[bool]> {
 /// Trains the global model on `series` (when `learn_global` is set and it may be a candidate)
 /// and returns the settings that offer it. Each series holds back the buckets of its
 /// rolling-origin backtest (`horizon × max(folds, quantile_folds)`), so no fold scores the model
-/// on data it was trained on.
+/// on data it was trained on; a series too short for that holds back the selection folds
+/// (`horizon × folds`) only, so the model is still chosen without look-ahead.
 pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> ForecastSettings {
     let mut out = settings.clone();
     let wanted = settings.learn_global
@@ -359,8 +360,23 @@ pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> Fore
             promo,
         })
         .collect();
-    let holdback = settings.horizon.max(1) * settings.folds.max(settings.quantile_folds).max(1);
-    let holdbacks = vec![holdback; views.len()];
+    // Per series: the region of every backtest origin (selection and quantile folds) when that
+    // leaves room to train on; else the selection folds' region only (the older quantile origins
+    // may then be in-sample for the global model, so its error spread there is optimistic).
+    let h = settings.horizon.max(1);
+    let all = h * settings.folds.max(settings.quantile_folds).max(1);
+    let selection = h * settings.folds.max(1);
+    let room = super::global::MIN_HISTORY + h;
+    let holdbacks: Vec<usize> = views
+        .iter()
+        .map(|v| {
+            if v.y.len() >= all + room {
+                all
+            } else {
+                selection
+            }
+        })
+        .collect();
     out.global = GlobalModel::train(
         &views,
         &holdbacks,
@@ -568,8 +584,11 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
                 .copied()
                 .filter(|_| specs.len() == 1)
                 .unwrap_or(fallback);
+            let failure = candidates.iter().find_map(|c| c.failure.clone());
             notes.push(if settings.folds == 0 {
                 format!("backtest disabled (folds = 0): {chosen} used without selection")
+            } else if let (false, Some(f)) = (origins.is_empty(), failure) {
+                format!("every candidate failed in the backtest ({f}): {chosen} used without selection")
             } else {
                 format!(
                     "history of {} buckets too short for a backtest of {h} buckets: {chosen} used without selection",
