@@ -328,25 +328,7 @@ pub fn steer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{design, evaluate, Method, PolicyInput, ServiceMeasure};
-
-    fn input(kind: PolicyKind) -> PolicyInput {
-        PolicyInput {
-            kind,
-            demand_mean: 10.0,
-            demand_sd: 3.0,
-            lead_time: 9.0,
-            lead_time_sd: 0.0,
-            review_period: 7.0,
-            measure: ServiceMeasure::Cycle,
-            target: 0.95,
-            order: OrderRule::Fixed(100.0),
-            order_cost: 10.0,
-            holding_cost: 1.0,
-            moq: 1.0,
-            pack_size: 1.0,
-        }
-    }
+    use crate::policy::{design, evaluate, tests::base as input, Method};
 
     fn run(kind: PolicyKind, rules: &Rules, ov: Option<&SkuOverride>, rate: &[f64]) -> Steered {
         let inp = input(kind);

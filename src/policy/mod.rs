@@ -620,4 +620,4 @@ fn outcome(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

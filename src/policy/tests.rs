@@ -6,7 +6,8 @@ use proptest::prelude::*;
 
 use super::*;
 
-fn base(kind: PolicyKind) -> PolicyInput {
+/// The textbook case: 10 a day (sd 3), lead time 9 days, R 7, 95% cycle target, Q 100.
+pub(crate) fn base(kind: PolicyKind) -> PolicyInput {
     PolicyInput {
         kind,
         demand_mean: 10.0,
