@@ -448,3 +448,47 @@ fn a_planned_promotion_feeds_the_global_models_promotion_feature() {
         "not applied twice: {echo}"
     );
 }
+
+#[test]
+fn simulated_levels_keep_the_planners_levels() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (_, base) = run(&config, out.path());
+    let skus = established(&base);
+    let fixed = (by_sku(&base)[skus[0].as_str()]
+        .policy
+        .as_ref()
+        .unwrap()
+        .reorder_point
+        .unwrap()
+        * 0.5)
+        .round()
+        + 1.0;
+    config.inputs.overrides = Some(write_overrides(
+        dir.path(),
+        &[format!("{},,,,,{fixed},,,,,,,,,,,,", skus[0])],
+    ));
+    config.policy.levels = replenish::config::LevelSource::Simulated;
+    config.simulation.days = 120;
+    config.simulation.warmup_days = 20;
+    config.simulation.replications = 20;
+    config.simulation.min_replications = 20;
+    config.simulation.optimise_replications = 10;
+    let (_, p) = run(&config, out.path());
+    let n = by_sku(&p);
+    let kept = n[skus[0].as_str()].policy.as_ref().unwrap();
+    assert!(close(kept.reorder_point.unwrap(), fixed));
+    assert_eq!(kept.method, "override");
+    assert!(
+        rec(&p, &skus[0])
+            .overrides
+            .contains("levels = simulated not applied"),
+        "{}",
+        rec(&p, &skus[0]).overrides
+    );
+    // Everyone else is optimised.
+    assert_eq!(
+        n[skus[1].as_str()].policy.as_ref().unwrap().method,
+        "simulated"
+    );
+}

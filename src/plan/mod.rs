@@ -644,7 +644,8 @@ fn protection_sample(
 
 /// Replaces each SKU's analytic levels by its simulation-optimised ones (baseline scenario,
 /// the SKU's target as a fill-rate target). The method becomes `simulated`, and the expected
-/// service figures are the simulated ones.
+/// service figures are the simulated ones. Levels the planner set (overrides, lock, coverage
+/// rules) are kept, and the echo says so.
 fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config) -> Vec<SkuPlan> {
     use crate::sim::run::{costs_of, sim_policy_of, world_for, DailyHistory};
     let history = DailyHistory::of(series);
@@ -656,6 +657,14 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
                 return p;
             };
             if p.demand_per_day <= 0.0 {
+                return p;
+            }
+            // The planner's levels (overrides, lock, coverage rules) win over the optimiser.
+            if matches!(design.method, "override" | "locked" | "coverage") {
+                p.overrides.push(format!(
+                    "levels = simulated not applied: the planner's {} levels are kept",
+                    design.method
+                ));
                 return p;
             }
             let hist = history.get(&p);
