@@ -50,6 +50,16 @@ impl Freq {
         }
     }
 
+    /// The average length of a bucket in days: 1, 7, or 365.25 / 12 for months. Used to
+    /// convert per-bucket quantities (errors, cover in periods, stockout shares) to days.
+    pub fn mean_days(self) -> f64 {
+        match self {
+            Freq::Day => 1.0,
+            Freq::Week => 7.0,
+            Freq::Month => 365.25 / 12.0,
+        }
+    }
+
     /// The first day of the bucket that holds `date`.
     ///
     /// # Example

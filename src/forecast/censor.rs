@@ -69,14 +69,6 @@ pub struct CensorStats {
     pub imputed_units: f64,
 }
 
-fn nominal_days(freq: Freq) -> f64 {
-    match freq {
-        Freq::Day => 1.0,
-        Freq::Week => 7.0,
-        Freq::Month => 365.25 / 12.0,
-    }
-}
-
 /// Mean of the nearest uncensored buckets around `i`, `step` buckets apart.
 fn level(y: &[f64], censored: &[bool], i: usize, step: usize) -> Option<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
@@ -115,7 +107,7 @@ pub fn apply(y: &mut [f64], stockout_days: &[u16], freq: Freq, mode: Censoring) 
     if mode == Censoring::Ignore || stats.buckets == 0 {
         return stats;
     }
-    let days = nominal_days(freq);
+    let days = freq.mean_days();
     let step = if freq == Freq::Day { 7 } else { 1 };
     let observed = y[..n].to_vec();
     for i in (0..n).filter(|&i| censored[i]) {

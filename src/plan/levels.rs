@@ -67,14 +67,6 @@ impl Rules {
     }
 }
 
-fn days_per_bucket(freq: Freq) -> f64 {
-    match freq {
-        Freq::Day => 1.0,
-        Freq::Week => 7.0,
-        Freq::Month => 365.25 / 12.0,
-    }
-}
-
 /// Resolves the coverage rules of a SKU: overrides file > ABC class > demand class > config.
 pub fn rules(
     settings: &PolicySettings,
@@ -83,7 +75,7 @@ pub fn rules(
     freq: Freq,
     ov: Option<&SkuOverride>,
 ) -> Rules {
-    let b = days_per_bucket(freq);
+    let b = freq.mean_days();
     let from_override = ov.map(|o| {
         (
             Coverage {

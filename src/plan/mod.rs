@@ -56,15 +56,6 @@ use crate::{
     validate::Loaded,
 };
 
-/// Days per bucket used to spread bucket errors over days.
-fn days_per_bucket(freq: Freq) -> f64 {
-    match freq {
-        Freq::Day => 1.0,
-        Freq::Week => 7.0,
-        Freq::Month => 365.25 / 12.0,
-    }
-}
-
 /// Per-day demand inputs of one SKU, derived from its forecast.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DemandInputs {
@@ -99,7 +90,7 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     let frac = p - whole as f64;
     let at = |t: usize| rate.get(t).or(rate.last()).copied().unwrap_or(0.0);
     let total: f64 = (0..whole).map(at).sum::<f64>() + frac * at(whole);
-    let b = days_per_bucket(f.freq);
+    let b = f.freq.mean_days();
     // Window of w buckets covering the protection period; the spread of the errors' sums over
     // every such window inside a backtest run (autocorrelation included).
     let w = ((p / b).ceil() as usize).max(1);
@@ -291,7 +282,7 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
             lt.stats.p95.max(lt.stats.mean) + if periodic { p.review_period_days } else { 0.0 }
         })
         .fold(0.0_f64, f64::max);
-    let b = days_per_bucket(freq);
+    let b = freq.mean_days();
     let needed = ((longest + 1.0) / b).ceil() as usize + 1;
     let cap = (730.0 / b).ceil() as usize;
     let horizon = config.forecast.horizon.max(needed.min(cap));
