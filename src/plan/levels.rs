@@ -126,17 +126,17 @@ pub fn rules(
     out
 }
 
-/// Forecast demand of the first `days` days (a fraction of a day by its fraction).
+/// Forecast demand of the first `days` days (a fraction of a day by its fraction); days past
+/// the end of `rate_per_day` take its last rate. Linear in the rates given, whatever `days`
+/// (a planner's "9999 days of cover" must not loop 9,999 times per SKU).
 pub fn demand_over(rate_per_day: &[f64], days: f64) -> f64 {
+    let days = days.max(0.0);
     let whole = days.floor() as usize;
-    let at = |t: usize| {
-        rate_per_day
-            .get(t)
-            .or(rate_per_day.last())
-            .copied()
-            .unwrap_or(0.0)
-    };
-    (0..whole).map(at).sum::<f64>() + (days - whole as f64) * at(whole)
+    let last = rate_per_day.last().copied().unwrap_or(0.0);
+    let at = |t: usize| rate_per_day.get(t).copied().unwrap_or(last);
+    let inside: f64 = rate_per_day[..whole.min(rate_per_day.len())].iter().sum();
+    let beyond = whole.saturating_sub(rate_per_day.len()) as f64 * last;
+    inside + beyond + (days - whole as f64) * at(whole)
 }
 
 /// Levels of earlier runs, by (sku, location), read from a policy.csv.
@@ -345,6 +345,9 @@ mod tests {
     fn safety_stock_is_n_days_of_forecast() {
         let rate = [10.0, 10.0, 10.0, 20.0, 20.0, 20.0];
         assert!((demand_over(&rate, 4.5) - 60.0).abs() < 1e-12);
+        // Past the forecast the last rate holds: 6 days given, 10.5 asked = 90 + 4.5 × 20.
+        assert!((demand_over(&rate, 10.5) - 180.0).abs() < 1e-12);
+        assert!((demand_over(&rate, 1e12) - (90.0 + (1e12 - 6.0) * 20.0)).abs() < 1e3);
         let st = run(PolicyKind::MinMax, &days(4.5), None, &rate);
         assert!((st.outcome.safety_stock - 60.0).abs() < 1e-9);
         assert_eq!(st.outcome.reorder_point, Some(150.0));

@@ -86,10 +86,7 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
         rate.push(0.0);
     }
     let p = protection_days.max(1.0);
-    let whole = p.floor() as usize;
-    let frac = p - whole as f64;
-    let at = |t: usize| rate.get(t).or(rate.last()).copied().unwrap_or(0.0);
-    let total: f64 = (0..whole).map(at).sum::<f64>() + frac * at(whole);
+    let total = levels::demand_over(&rate, p);
     let b = f.freq.mean_days();
     // Window of w buckets covering the protection period; the spread of the errors' sums over
     // every such window inside a backtest run (autocorrelation included).
