@@ -49,6 +49,11 @@ pub fn analogues(
         .enumerate()
         .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
         .collect();
+    // A SKU's first series (any location), for a like_sku sold elsewhere than the new item.
+    let mut first_of: AHashMap<&str, usize> = AHashMap::new();
+    for (i, s) in loaded.series.iter().enumerate() {
+        first_of.entry(s.sku.as_str()).or_insert(i);
+    }
     let days = |s: &DemandSeries| (planning - s.first_sale).num_days();
     let min = i64::from(min_history_days);
     let established: Vec<bool> = loaded
@@ -84,7 +89,7 @@ pub fn analogues(
                 .get(&(like, loc.as_deref()))
                 .or_else(|| idx.get(&(like, None)))
                 .copied()
-                .or_else(|| loaded.series.iter().position(|s| s.sku == like))?;
+                .or_else(|| first_of.get(like).copied())?;
             established[i].then_some((like, i))
         });
         let source = match like {
