@@ -492,3 +492,27 @@ fn simulated_levels_keep_the_planners_levels() {
         "simulated"
     );
 }
+
+#[test]
+fn a_forecast_override_on_a_sku_without_any_forecast_says_it_was_not_applied() {
+    let (dir, mut config) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    // An item-master SKU with no sales, no like_sku and no category: nothing to forecast.
+    let items = dir.path().join("items.csv");
+    let text = fs::read_to_string(&items).unwrap();
+    let columns = text.lines().next().unwrap().split(',').count();
+    let row = std::iter::once("LONELY".to_string())
+        .chain(std::iter::repeat_n(String::new(), columns - 1))
+        .collect::<Vec<_>>()
+        .join(",");
+    fs::write(&items, format!("{text}{row}\n")).unwrap();
+    config.inputs.overrides = Some(write_overrides(
+        dir.path(),
+        &["LONELY,ses,,,,,,,,,,2,,,,,,".to_string()],
+    ));
+    let (loaded, p) = run(&config, out.path());
+    assert!(loaded.rejects.is_empty(), "{:?}", loaded.rejects);
+    let echo = &rec(&p, "LONELY").overrides;
+    assert!(echo.contains("model=ses not applied"), "{echo}");
+    assert!(echo.contains("multiplier not applied"), "{echo}");
+}

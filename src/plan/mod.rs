@@ -471,8 +471,20 @@ fn sku_plan(
     if let Some(t) = ov.and_then(|o| o.service_level) {
         echo.push(format!("service_level={t}"));
     }
-    if let Some(m) = ov.and_then(|o| o.model) {
-        echo.push(format!("model={m}"));
+    if let Some(o) = ov {
+        // A forced model or a multiplier needs a forecast to act on.
+        match (o.model, fc.is_some()) {
+            (Some(m), true) => echo.push(format!("model={m}")),
+            (Some(m), false) => echo.push(format!(
+                "model={m} not applied: no sales history and no analogue to forecast from"
+            )),
+            (None, _) => {}
+        }
+        if fc.is_none() && !o.multipliers.is_empty() {
+            echo.push(
+                "multiplier not applied: no sales history and no analogue to forecast from".into(),
+            );
+        }
     }
     let review = if ps.policy.is_periodic() {
         item.review_period_days
@@ -538,6 +550,13 @@ fn sku_plan(
         echo.extend(st.echo);
         st.outcome
     });
+    if let (Err(e), Some(o)) = (&policy, ov) {
+        if o.fixes_levels() || o.lock {
+            echo.push(format!(
+                "fixed levels and lock not applied: the policy could not be computed ({e})"
+            ));
+        }
+    }
     let hold = ov.and_then(|o| match (o.discontinued, o.do_not_order) {
         (true, _) => Some("discontinued: no new orders, selling down".to_string()),
         (false, true) => Some("do_not_order: no new orders".to_string()),
