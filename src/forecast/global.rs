@@ -166,9 +166,96 @@ fn features(
     }
 }
 
+/// Training rows of the global model (features with a trailing 1 for the intercept, scaled
+/// targets), and the sampling plan that produces them.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingRows {
+    x: Vec<f64>,
+    target: Vec<f64>,
+    /// Series that contributed rows.
+    series: usize,
+    horizons: Vec<usize>,
+    stride: usize,
+    freq: Freq,
+    season: usize,
+}
+
+impl TrainingRows {
+    /// The sampling plan for a catalogue of `n_series`: horizons up to `horizon`, and a stride
+    /// over series that keeps the rows under [`MAX_ROWS`].
+    pub fn new(n_series: usize, freq: Freq, season: usize, horizon: usize) -> Self {
+        let horizons: Vec<usize> = HORIZONS
+            .iter()
+            .copied()
+            .filter(|&h| h <= horizon.max(1))
+            .collect();
+        let per_series = ORIGINS * horizons.len();
+        TrainingRows {
+            stride: (n_series * per_series).div_ceil(MAX_ROWS).max(1),
+            horizons,
+            freq,
+            season,
+            ..TrainingRows::default()
+        }
+    }
+
+    /// Whether series `i` (in catalogue order) contributes rows.
+    pub fn samples(&self, i: usize) -> bool {
+        i % self.stride == 0
+    }
+
+    /// The rows of one series, its last `holdback` buckets left out.
+    pub fn rows_of(&self, s: SeriesView<'_>, holdback: usize) -> TrainingRows {
+        let (freq, season) = (self.freq, self.season);
+        let mut out = TrainingRows::default();
+        let cutoff = s.y.len().saturating_sub(holdback);
+        let first = MIN_HISTORY.max(2 * season);
+        let max_h = *self.horizons.last().unwrap_or(&1);
+        if cutoff < first + 1 {
+            return out;
+        }
+        let mut f = [0.0; N_FEATURES];
+        for j in 0..ORIGINS {
+            // Origins spaced evenly, the last one leaving room for the longest horizon
+            // (shorter when the history is short).
+            let last_origin = cutoff.saturating_sub(max_h.min(cutoff - first)).max(first);
+            let span = last_origin - first;
+            let o = last_origin - span * j / ORIGINS;
+            let hist = &s.y[..o];
+            let scale = scale_of(hist);
+            if scale <= 0.0 {
+                continue;
+            }
+            for &h in &self.horizons {
+                let t = o + h - 1;
+                if t >= cutoff {
+                    break;
+                }
+                let date = bucket_date(s.start, freq, t);
+                let promo = s.promo.get(t).copied().unwrap_or(false);
+                features(hist, h, date, promo, freq, season, scale, &mut f);
+                out.x.extend_from_slice(&f);
+                out.x.push(1.0);
+                out.target.push((s.y[t].max(0.0) / scale).min(TARGET_CAP));
+            }
+        }
+        out.series = usize::from(!out.target.is_empty());
+        out
+    }
+
+    /// Appends another series' rows (in catalogue order, for reproducible fits).
+    pub fn append(&mut self, mut other: TrainingRows) {
+        self.x.append(&mut other.x);
+        self.target.append(&mut other.target);
+        self.series += other.series;
+    }
+}
+
 impl GlobalModel {
     /// Trains on `series`; `holdback[i]` buckets at the end of series i are not used (its
     /// backtest folds). `None` when there are too few rows (fewer than 50) or the fit fails.
+    /// Catalogue runs stream the series through [`TrainingRows`] instead, so that the
+    /// prepared histories need not all be held at once.
     pub fn train(
         series: &[SeriesView<'_>],
         holdback: &[usize],
@@ -176,52 +263,24 @@ impl GlobalModel {
         season: usize,
         horizon: usize,
     ) -> Option<GlobalModel> {
-        let horizons: Vec<usize> = HORIZONS
-            .iter()
-            .copied()
-            .filter(|&h| h <= horizon.max(1))
-            .collect();
-        let per_series = ORIGINS * horizons.len();
-        let stride = (series.len() * per_series).div_ceil(MAX_ROWS).max(1);
-        let mut x: Vec<f64> = Vec::new();
-        let mut target: Vec<f64> = Vec::new();
-        let mut used = 0;
-        let mut f = [0.0; N_FEATURES];
-        for (i, s) in series.iter().enumerate().step_by(stride) {
-            let cutoff = s.y.len().saturating_sub(holdback[i]);
-            let first = MIN_HISTORY.max(2 * season);
-            let max_h = *horizons.last().unwrap_or(&1);
-            if cutoff < first + 1 {
-                continue;
+        let plan = TrainingRows::new(series.len(), freq, season, horizon);
+        let mut rows = TrainingRows::default();
+        for (i, s) in series.iter().enumerate() {
+            if plan.samples(i) {
+                rows.append(plan.rows_of(*s, holdback[i]));
             }
-            let mut rows = 0;
-            for j in 0..ORIGINS {
-                // Origins spaced evenly, the last one leaving room for the longest horizon
-                // (shorter when the history is short).
-                let last_origin = cutoff.saturating_sub(max_h.min(cutoff - first)).max(first);
-                let span = last_origin - first;
-                let o = last_origin - span * j / ORIGINS;
-                let hist = &s.y[..o];
-                let scale = scale_of(hist);
-                if scale <= 0.0 {
-                    continue;
-                }
-                for &h in &horizons {
-                    let t = o + h - 1;
-                    if t >= cutoff {
-                        break;
-                    }
-                    let date = bucket_date(s.start, freq, t);
-                    let promo = s.promo.get(t).copied().unwrap_or(false);
-                    features(hist, h, date, promo, freq, season, scale, &mut f);
-                    x.extend_from_slice(&f);
-                    x.push(1.0);
-                    target.push((s.y[t].max(0.0) / scale).min(TARGET_CAP));
-                    rows += 1;
-                }
-            }
-            used += usize::from(rows > 0);
         }
+        GlobalModel::fit(rows, freq, season)
+    }
+
+    /// Fits the regression on collected rows.
+    pub fn fit(rows: TrainingRows, freq: Freq, season: usize) -> Option<GlobalModel> {
+        let TrainingRows {
+            mut x,
+            mut target,
+            series: used,
+            ..
+        } = rows;
         let n = target.len();
         if n < 50 {
             return None;

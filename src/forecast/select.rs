@@ -33,7 +33,7 @@ use serde::Serialize;
 
 use super::{
     censor::{self, CensorStats, Censoring},
-    global::{GlobalForecaster, GlobalModel, SeriesView},
+    global::{GlobalForecaster, GlobalModel, SeriesView, TrainingRows},
     metrics::{errors, scales, Errors},
     FittedForecaster, ForecastError, ModelSpec,
 };
@@ -347,19 +347,6 @@ pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> Fore
     if !wanted || series.is_empty() {
         return out;
     }
-    let prepared: Vec<(Vec<f64>, Arc<[bool]>)> = series
-        .par_iter()
-        .map(|s| (prepare(s, settings).y, promo_flags(s, settings)))
-        .collect();
-    let views: Vec<SeriesView<'_>> = prepared
-        .iter()
-        .zip(series)
-        .map(|((y, promo), s)| SeriesView {
-            y,
-            start: s.start,
-            promo,
-        })
-        .collect();
     // Per series: the region of every backtest origin (selection and quantile folds) when that
     // leaves room to train on; else the selection folds' region only (the older quantile origins
     // may then be in-sample for the global model, so its error spread there is optimistic).
@@ -367,24 +354,35 @@ pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> Fore
     let all = h * settings.folds.max(settings.quantile_folds).max(1);
     let selection = h * settings.folds.max(1);
     let room = super::global::MIN_HISTORY + h;
-    let holdbacks: Vec<usize> = views
-        .iter()
-        .map(|v| {
-            if v.y.len() >= all + room {
+    let freq = series[0].freq;
+    let plan = TrainingRows::new(series.len(), freq, settings.season, settings.horizon);
+    // Each sampled series is prepared, turned into rows and dropped: the catalogue's prepared
+    // histories are never held at once.
+    let parts: Vec<TrainingRows> = series
+        .par_iter()
+        .enumerate()
+        .filter(|(i, _)| plan.samples(*i))
+        .map(|(_, s)| {
+            let y = prepare(s, settings).y;
+            let promo = promo_flags(s, settings);
+            let holdback = if y.len() >= all + room {
                 all
             } else {
                 selection
-            }
+            };
+            let view = SeriesView {
+                y: &y,
+                start: s.start,
+                promo: &promo,
+            };
+            plan.rows_of(view, holdback)
         })
         .collect();
-    out.global = GlobalModel::train(
-        &views,
-        &holdbacks,
-        series[0].freq,
-        settings.season,
-        settings.horizon,
-    )
-    .map(Arc::new);
+    let mut rows = TrainingRows::default();
+    for p in parts {
+        rows.append(p);
+    }
+    out.global = GlobalModel::fit(rows, freq, settings.season).map(Arc::new);
     out
 }
 
