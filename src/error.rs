@@ -17,6 +17,9 @@ pub enum Error {
     /// Rendering the charts or report failed.
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    /// Shard outputs could not be merged.
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
 }
 
 /// Result alias for the library.

@@ -63,7 +63,7 @@ impl Default for LeadTimeSettings {
 }
 
 /// Where a SKU's lead time came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadTimeSource {
     /// The SKU's own receipts from its supplier.

@@ -29,6 +29,7 @@ pub mod forecast;
 pub mod generate;
 pub mod io;
 pub mod leadtime;
+pub mod merge;
 pub mod optimize;
 pub mod pipeline;
 pub mod plan;
@@ -36,6 +37,7 @@ pub mod policy;
 pub mod progress;
 pub mod recommend;
 pub mod report;
+pub mod shard;
 pub mod sim;
 pub mod validate;
 

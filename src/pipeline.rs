@@ -16,7 +16,7 @@
 
 use std::{collections::BTreeMap, io::Read, path::Path, time::Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -24,11 +24,12 @@ use crate::{
     io::{atomic::write_atomic, LoadError},
     plan::{
         output::{write_plan_outputs, PlanSummary},
-        plan,
+        plan_shard,
     },
+    shard::Shard,
     report::{self, detail::top_by_risk, detail::write_json, ReportOutcome},
     sim::{
-        output::{write_optimised, write_portfolio, write_simulation},
+        output::{write_optimised, write_portfolio, write_rollup, write_simulation},
         run::{optimise_catalogue, portfolio, simulate_catalogue, trajectories, PortfolioRow},
     },
     validate::load_and_validate,
@@ -37,6 +38,9 @@ use crate::{
 /// What to run besides the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
+    /// Plan only this shard's SKUs and write shard-named outputs without a report (see
+    /// [`crate::shard`]; `replenish merge` combines the shards).
+    pub shard: Option<Shard>,
     /// Simulate policies and scenarios (simulation.csv, simulation_portfolio.csv,
     /// optimised.csv when `[simulation] optimise`, trajectories.json).
     pub simulate: bool,
@@ -47,6 +51,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         Self {
+            shard: None,
             simulate: true,
             report: true,
         }
@@ -54,7 +59,7 @@ impl Default for RunOptions {
 }
 
 /// One input file in the manifest.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct InputRecord {
     /// Which input.
     pub input: String,
@@ -69,7 +74,7 @@ pub struct InputRecord {
 }
 
 /// `run.json`: what produced this folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// replenish version.
     pub version: String,
@@ -87,6 +92,18 @@ pub struct Manifest {
     pub policy_errors: usize,
     /// Whether the run simulated.
     pub simulated: bool,
+    /// The shard this run planned (only in a shard's `run.shard-K-of-N.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
+}
+
+/// A shard's part of its manifest.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShardRecord {
+    /// This shard, from 0.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
 }
 
 /// What [`run`] produced.
@@ -149,16 +166,13 @@ pub fn run_with_checkpoint(
         path: path.to_path_buf(),
         source,
     };
-    std::fs::create_dir_all(out).map_err(|e| write_err(out, e))?;
-    remove_stale_staging(out);
-    let staging = out.join(format!(".staging-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(|e| write_err(&staging, e))?;
+    let staging = make_staging(out, options.shard)?;
     let result = stage_all(config, &staging, out, options, &|stage: &str| {
         checkpoint(stage).map_err(|e| write_err(&staging.join(stage), e))
     });
     match result {
         Ok(outcome) => {
-            publish(&staging, out)?;
+            publish(&staging, out, options.shard)?;
             let _ = std::fs::remove_dir_all(&staging);
             let report = outcome.report.map(|mut r| {
                 r.html = out.join("report.html");
@@ -168,7 +182,10 @@ pub fn run_with_checkpoint(
         }
         Err(e) => {
             if matches!(e, crate::Error::Load(LoadError::TooManyRejects { .. })) {
-                let _ = std::fs::rename(staging.join("rejects.csv"), out.join("rejects.csv"));
+                let name = options
+                    .shard
+                    .map_or("rejects.csv".to_string(), |s| s.file_name("rejects.csv"));
+                let _ = std::fs::rename(staging.join("rejects.csv"), out.join(name));
             }
             let _ = std::fs::remove_dir_all(&staging);
             Err(e)
@@ -176,14 +193,42 @@ pub fn run_with_checkpoint(
     }
 }
 
-/// Removes staging folders of runs that were killed (their process is gone).
+/// Creates `out` and a fresh staging folder in it: `.staging-<pid>`, or for a shard
+/// `.staging-shard-K-of-N` (shards of one job may share a folder from several machines, where
+/// a process id says nothing; a shard's rerun replaces its own staging folder only).
+pub(crate) fn make_staging(out: &Path, shard: Option<Shard>) -> crate::Result<std::path::PathBuf> {
+    let write_err = |path: &Path, source: std::io::Error| LoadError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(out).map_err(|e| write_err(out, e))?;
+    let staging = match shard {
+        None => {
+            remove_stale_staging(out);
+            out.join(format!(".staging-{}", std::process::id()))
+        }
+        Some(s) => {
+            let dir = out.join(format!(".staging-{}", s.tag()));
+            let _ = std::fs::remove_dir_all(&dir);
+            dir
+        }
+    };
+    std::fs::create_dir_all(&staging).map_err(|e| write_err(&staging, e))?;
+    Ok(staging)
+}
+
+/// Removes staging folders of runs on this machine that were killed (their process is gone);
+/// shards' staging folders are left to their shard.
 fn remove_stale_staging(out: &Path) {
     let Ok(entries) = std::fs::read_dir(out) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix(".staging-") {
+        if let Some(pid) = name
+            .strip_prefix(".staging-")
+            .filter(|p| !p.starts_with("shard-"))
+        {
             let alive = Path::new("/proc").join(pid).exists();
             if !alive || pid == std::process::id().to_string() {
                 let _ = std::fs::remove_dir_all(e.path());
@@ -204,15 +249,20 @@ const OPTIONAL_OUTPUTS: &[&str] = &[
     "charts",
 ];
 
+/// Outputs only a shard writes (inputs of `replenish merge`).
+const SHARD_OUTPUTS: &[&str] = &["simulation_rollup.csv"];
+
 /// Moves every staged file into `out` (one rename each, on the same file system), swaps
-/// `charts/` as a whole, and removes optional outputs this run did not write.
-fn publish(staging: &Path, out: &Path) -> crate::Result<()> {
+/// `charts/` as a whole, and removes optional outputs this run did not write. A shard's files
+/// are renamed to their shard names ([`Shard::file_name`]) on the way.
+pub(crate) fn publish(staging: &Path, out: &Path, shard: Option<Shard>) -> crate::Result<()> {
     let err = |path: &Path, source: std::io::Error| LoadError::Write {
         path: path.to_path_buf(),
         source,
     };
-    for name in OPTIONAL_OUTPUTS {
-        let (old, new) = (out.join(name), staging.join(name));
+    let named = |name: &str| shard.map_or(name.to_string(), |s| s.file_name(name));
+    for name in OPTIONAL_OUTPUTS.iter().chain(SHARD_OUTPUTS) {
+        let (old, new) = (out.join(named(name)), staging.join(name));
         if !new.exists() && old.exists() {
             let removed = if old.is_dir() {
                 std::fs::remove_dir_all(&old)
@@ -232,9 +282,10 @@ fn publish(staging: &Path, out: &Path) -> crate::Result<()> {
         let Some(name) = from.file_name() else {
             continue;
         };
-        let to = out.join(name);
+        let name = named(&name.to_string_lossy());
+        let to = out.join(&name);
         if from.is_dir() {
-            let old = out.join(format!(".old-{}", name.to_string_lossy()));
+            let old = out.join(format!(".old-{name}"));
             let _ = std::fs::remove_dir_all(&old);
             if to.exists() {
                 std::fs::rename(&to, &old).map_err(|e| err(&to, e))?;
@@ -268,7 +319,7 @@ fn stage_all(
             .policy
             .lock_from
             .get_or_insert_with(|| published.join("policy.csv"));
-        plan(&effective, &loaded)
+        plan_shard(&effective, &loaded, options.shard)
     };
     timings.extend(planned.timings.iter().cloned());
     let clock = Instant::now();
@@ -285,6 +336,9 @@ fn stage_all(
         roll = portfolio(&run.rows);
         write_simulation(&out.join("simulation.csv"), &run.rows, sim.customer)?;
         write_portfolio(&out.join("simulation_portfolio.csv"), &roll)?;
+        if options.shard.is_some() {
+            write_rollup(&out.join("simulation_rollup.csv"), &run.rows)?;
+        }
         if sim.optimise {
             let clock = Instant::now();
             let rows = optimise_catalogue(&planned.plans, &run.designs, &loaded.series, sim);
@@ -339,12 +393,16 @@ fn stage_all(
         actions: summary.actions.clone(),
         policy_errors: summary.policy_errors,
         simulated: options.simulate,
+        shard: options.shard.map(|s| ShardRecord {
+            index: s.index,
+            count: s.count,
+        }),
     };
     let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     write_atomic(&out.join("run.json"), |w| w.write_all(json.as_bytes()))?;
     checkpoint("manifest")?;
 
-    let report = if options.report {
+    let report = if options.report && options.shard.is_none() {
         let clock = Instant::now();
         let r = report::render(out, &config.report)?;
         timings.push(("report".into(), clock.elapsed().as_secs_f64()));

@@ -56,7 +56,7 @@ use crate::{
 };
 
 /// What purchasing should do with a SKU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Action {
     /// Stock runs out before the next open order arrives: expedite it.
@@ -85,7 +85,7 @@ impl Action {
 }
 
 /// One recommendation row. Quantities in units, dates as days.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Recommendation {
     /// SKU.
     pub sku: String,
@@ -548,6 +548,13 @@ pub fn recommend_all(
         fill_to_minimum(&mut drafts, name, terms, planning);
     }
     let mut recs: Vec<Recommendation> = drafts.into_iter().map(|d| d.rec).collect();
+    sort_by_urgency(&mut recs);
+    recs
+}
+
+/// Sorts recommendations by urgency: action (EXPEDITE, ORDER, REVIEW, OK, HOLD), then
+/// projected stockout, then order-by date (missing dates last), then SKU and location.
+pub fn sort_by_urgency(recs: &mut [Recommendation]) {
     recs.sort_by(|a, b| {
         let far = NaiveDate::MAX;
         a.action
@@ -561,7 +568,6 @@ pub fn recommend_all(
             .then_with(|| a.sku.cmp(&b.sku))
             .then_with(|| a.location.cmp(&b.location))
     });
-    recs
 }
 
 fn fill_to_minimum(

@@ -156,7 +156,8 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     }
     write_forecasts(&args.out, &forecasts)?;
     write_accuracy(&dir.join("accuracy.csv"), &forecasts)?;
-    write_classes(&dir.join("classes.csv"), &loaded.series, &forecasts)?;
+    let index: Vec<usize> = (0..forecasts.len()).collect();
+    write_classes(&dir.join("classes.csv"), &loaded.series, &forecasts, &index)?;
     if !global.quiet {
         let mut by_model = std::collections::BTreeMap::<String, usize>::new();
         for f in &forecasts {

@@ -21,6 +21,7 @@ macro_rules! out {
 
 mod forecast;
 mod generate;
+mod merge;
 mod plan;
 mod policy;
 mod progress;
@@ -111,6 +112,10 @@ pub enum Command {
         after_help = "Examples:\n  replenish report --from reports/example\n  replenish report --from reports/example --top 50 --width 1400 --height 700"
     )]
     Report(report::ReportArgs),
+    /// Combine the outputs of `run --shard K/N` (all N shards of one job, checked to share
+    /// config, inputs and seed) into one output folder and report, byte-identical to one
+    /// unsharded run.
+    Merge(merge::MergeArgs),
     /// Write a realistic synthetic data set (sales, purchase orders, inventory, items, plan.toml).
     #[command(
         after_help = "Examples:\n  replenish generate --out data/demo\n  replenish generate --skus 30490 --days 1941 --dense --format parquet --out /tmp/m5"
@@ -132,6 +137,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Simulate(a) => simulate::run(a, &cli.global),
         Command::Run(a) => run::run(a, &cli.global),
         Command::Report(a) => report::run(a, &cli.global),
+        Command::Merge(a) => merge::run(a, &cli.global),
     }
 }
 

@@ -43,6 +43,12 @@ pub struct RunArgs {
     /// `[simulation] optimise_all`).
     #[arg(long)]
     pub optimise_all: bool,
+    /// Plan only shard K of N (0 <= K < N) of the catalogue and write shard-named outputs
+    /// (`recommendations.shard-K-of-N.csv`, `run.shard-K-of-N.json`, …) without a report;
+    /// `replenish merge` combines the N shards into one output folder. Every shard must run
+    /// with the same config, inputs and seed.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<replenish::shard::Shard>,
 }
 
 /// Runs the pipeline; exit code 0, or 3 when the run finished with warnings (rejected input
@@ -70,6 +76,7 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
     }
     config.check()?;
     let options = RunOptions {
+        shard: args.shard,
         simulate: !args.no_simulate,
         report: !args.no_report,
     };
@@ -101,7 +108,17 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
                 r.bytes as f64 / 1e6
             );
         }
-        outln!("wrote {}", args.out.join("recommendations.csv").display());
+        let recs = args.shard.map_or("recommendations.csv".to_string(), |s| {
+            s.file_name("recommendations.csv")
+        });
+        outln!("wrote {}", args.out.join(recs).display());
+        if let Some(s) = args.shard {
+            outln!(
+                "shard {s}: combine all {} shards with `replenish merge --from {} --out DIR`",
+                s.count,
+                args.out.display()
+            );
+        }
     }
     let warnings = outcome.rejected_rows > 0 || outcome.summary.policy_errors > 0;
     Ok(if warnings {

@@ -202,6 +202,8 @@ pub fn write_accuracy(path: &Path, forecasts: &[SkuForecast]) -> Result<(), Load
 /// Writes the demand classification of every forecast series as CSV: `sku, [location], adi,
 /// cv2, class, abc, xyz, units, revenue`. ABC ranks by revenue when any series has a price
 /// (sales `price` column), else by units; XYZ uses the CV of demand per bucket.
+/// `series_index[j]` is the index in `series` of `forecasts[j]`'s series: ABC ranks every
+/// series given, also when only some are written (a shard's).
 ///
 /// # Errors
 /// [`LoadError::Write`].
@@ -209,6 +211,7 @@ pub fn write_classes(
     path: &Path,
     series: &[crate::calendar::DemandSeries],
     forecasts: &[SkuForecast],
+    series_index: &[usize],
 ) -> Result<(), LoadError> {
     use crate::classify::{abc_of_series, xyz};
     let with_location = forecasts.iter().any(|f| f.location.is_some());
@@ -226,7 +229,7 @@ pub fn write_classes(
             w,
             "adi,cv2,class,abc,xyz,units,revenue,censored_days,imputed_units"
         )?;
-        for (i, f) in forecasts.iter().enumerate() {
+        for (&i, f) in series_index.iter().zip(forecasts) {
             write!(w, "{},", csv_field(&f.sku))?;
             if with_location {
                 write!(w, "{},", csv_field(f.location.as_deref().unwrap_or("")))?;

@@ -732,11 +732,23 @@ pub(crate) fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> 
 /// output order follows input order.
 pub fn forecast_all(series: &[DemandSeries], settings: &ForecastSettings) -> Vec<SkuForecast> {
     let settings = &with_global(series, settings);
-    crate::progress::begin("forecast", series.len() as u64);
-    series
+    let all: Vec<usize> = (0..series.len()).collect();
+    forecast_some(series, settings, &all)
+}
+
+/// Forecasts `series[i]` for every `i` of `which`, in parallel, in that order, with the
+/// settings as given (a global model is used only when `settings.global` holds one: train it
+/// on the whole catalogue first with [`with_global`]). Progress counts these series.
+pub fn forecast_some(
+    series: &[DemandSeries],
+    settings: &ForecastSettings,
+    which: &[usize],
+) -> Vec<SkuForecast> {
+    crate::progress::begin("forecast", which.len() as u64);
+    which
         .par_iter()
-        .map(|s| {
-            let f = forecast_series(s, settings);
+        .map(|&i| {
+            let f = forecast_series(&series[i], settings);
             crate::progress::advance(1);
             f
         })

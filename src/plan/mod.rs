@@ -43,7 +43,10 @@ use crate::{
     calendar::{DemandSeries, Freq},
     classify::{abc_of_series, Abc, DemandClass},
     config::{Config, LevelSource, SafetyStockMethod},
-    forecast::select::{forecast_all, ForecastSettings, SkuForecast},
+    forecast::{
+        analogue::MAX_MEMBERS,
+        select::{forecast_some, with_global, ForecastSettings, SkuForecast},
+    },
     io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
     leadtime::{LeadTimeModel, SkuLeadTime},
     policy::{
@@ -53,6 +56,7 @@ use crate::{
         Levels, Method, OrderRule, PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
     },
     recommend::{recommend_all, Recommendation, SkuState},
+    shard::Shard,
     validate::Loaded,
 };
 
@@ -206,8 +210,11 @@ pub struct SkuPlan {
 /// Everything `plan` produces.
 #[derive(Debug)]
 pub struct Plan {
-    /// Forecasts of the SKUs with sales (aligned with the loaded series).
+    /// Forecasts of the SKUs with sales, in series order (of a shard's SKUs only for a shard).
     pub forecasts: Vec<SkuForecast>,
+    /// Index into the loaded series of each forecast (every series, in order, unless the plan is
+    /// a shard's).
+    pub series_index: Vec<usize>,
     /// Analogue forecasts of new SKUs without sales, sorted by sku and location.
     pub analogues: Vec<SkuForecast>,
     /// One plan per SKU (with sales, stock or an item-master row), sorted by sku, location.
@@ -233,6 +240,28 @@ pub(crate) fn fnv1a(text: &str) -> u64 {
 
 /// Runs the plan stage on validated inputs.
 pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
+    plan_shard(config, loaded, None)
+}
+
+/// The shard key of a SKU: its supplier when the supplier has order minimums (their SKUs are
+/// pulled forward together, so they are planned in one shard), else the SKU itself.
+fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'a str {
+    match supplier {
+        Some(s)
+            if config.suppliers.get(s).is_some_and(|t| {
+                t.min_order_value.is_some() || t.min_order_qty.is_some()
+            }) =>
+        {
+            s
+        }
+        _ => sku,
+    }
+}
+
+/// [`plan`] of the SKUs of one shard (every SKU with `None`): the catalogue-wide quantities
+/// are computed from every SKU, the per-SKU stages only for the shard's (see
+/// [`crate::shard`]). The plan's forecasts, plans and recommendations are the shard's.
+pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Plan {
     let planning = loaded.report.planning_date;
     let freq = loaded.report.freq;
     let mut timings = Vec::new();
@@ -304,13 +333,40 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
             .filter_map(|o| Some((o.sku.clone(), o.model?)))
             .collect(),
     };
-    let mut forecasts = forecast_all(&loaded.series, &settings);
-    timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
     let keys: Vec<(String, Option<String>)> = keys.into_iter().collect();
+    let owned: Vec<bool> = keys
+        .iter()
+        .map(|(sku, _)| {
+            shard.is_none_or(|sh| {
+                let rec = items.get(sku.as_str()).copied();
+                let supplier = lead_times.supplier_of(sku, rec.and_then(|r| r.supplier.as_deref()));
+                sh.owns(shard_key(sku, supplier.as_deref(), config))
+            })
+        })
+        .collect();
+    let shard_keys: Vec<(String, Option<String>)> = keys
+        .iter()
+        .zip(&owned)
+        .filter(|(_, o)| **o)
+        .map(|(k, _)| k.clone())
+        .collect();
+    let owned_series: Vec<bool> = {
+        let owned_keys: BTreeSet<(&str, Option<&str>)> = shard_keys
+            .iter()
+            .map(|(s, l)| (s.as_str(), l.as_deref()))
+            .collect();
+        loaded
+            .series
+            .iter()
+            .map(|s| owned_keys.contains(&(s.sku.as_str(), s.location.as_deref())))
+            .collect()
+    };
+    let mut forecasts = forecast_keys(loaded, &settings, &shard_keys, config);
+    timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
     let mut analogues = steer::analogues(
         loaded,
         &mut forecasts,
-        &keys,
+        &shard_keys,
         planning,
         config.policy.min_history_days,
     );
@@ -338,11 +394,13 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
     let plans: Vec<SkuPlan> = keys
         .par_iter()
         .zip(per_key.into_par_iter())
-        .map(|((sku, loc), (item, lt))| {
+        .zip(owned.par_iter())
+        .filter(|(_, owned)| **owned)
+        .map(|(((sku, loc), (item, lt)), _)| {
             let idx = by_key.get(&(sku.as_str(), loc.as_deref())).copied();
             let series = idx.map(|i| &loaded.series[i]);
             let fc = idx
-                .map(|i| &forecasts[i])
+                .and_then(|i| forecasts[i].as_ref())
                 .or_else(|| analogues.get(&(sku.clone(), loc.clone())));
             let class_abc = idx.map_or(Abc::C, |i| abc[i]);
             let ov = loaded.overrides.get(sku.as_str());
@@ -421,8 +479,15 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         .collect();
     let recommendations = recommend_all(&states, planning, &config.suppliers, &config.policy);
     timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
+    let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
+        .into_iter()
+        .enumerate()
+        .filter(|(i, f)| f.is_some() && owned_series[*i])
+        .filter_map(|(i, f)| Some((i, f?)))
+        .unzip();
     Plan {
         forecasts,
+        series_index,
         analogues: analogues.into_values().collect(),
         plans,
         lead_times,
@@ -431,6 +496,74 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
         planning_date: planning,
         timings,
     }
+}
+
+/// Forecasts, aligned with `loaded.series` (`None` = not needed), of the series of `keys`
+/// and of every series a young key may take its analogue forecast from: its like_sku, and its
+/// category's candidates in series order until [`MAX_MEMBERS`] established ones are found
+/// (exactly the members [`steer::analogues`] picks when every series is forecast). The global
+/// model is trained on every series. With every key of the catalogue this is every series.
+fn forecast_keys(
+    loaded: &Loaded,
+    settings: &ForecastSettings,
+    keys: &[steer::Key],
+    config: &Config,
+) -> Vec<Option<SkuForecast>> {
+    let series = &loaded.series;
+    let settings = with_global(series, settings);
+    let mut out: Vec<Option<SkuForecast>> = (0..series.len()).map(|_| None).collect();
+    let fill = |which: Vec<usize>, out: &mut Vec<Option<SkuForecast>>| {
+        let which: Vec<usize> = which.into_iter().filter(|&i| out[i].is_none()).collect();
+        for (i, f) in which
+            .iter()
+            .zip(forecast_some(series, &settings, &which))
+        {
+            out[*i] = Some(f);
+        }
+    };
+    let look = steer::AnalogueLookup::new(
+        loaded,
+        loaded.report.planning_date,
+        config.policy.min_history_days,
+    );
+    let young: Vec<&steer::Key> = keys.iter().filter(|k| look.young(k)).collect();
+    let first: BTreeSet<usize> = keys
+        .iter()
+        .filter_map(|k| look.own(k))
+        .chain(young.iter().filter_map(|k| look.like_of(k)))
+        .collect();
+    fill(first.into_iter().collect(), &mut out);
+    let categories: BTreeSet<&str> = young
+        .iter()
+        .filter(|k| {
+            !look
+                .like_of(k)
+                .is_some_and(|i| look.established(i, out[i].as_ref()))
+        })
+        .filter_map(|k| look.category_of(&k.0))
+        .collect();
+    for c in categories {
+        let candidates = look.category_candidates(c);
+        let (mut pos, mut found) = (0, 0);
+        while pos < candidates.len() && found < MAX_MEMBERS {
+            let missing: Vec<usize> = candidates[pos..]
+                .iter()
+                .copied()
+                .filter(|&i| out[i].is_none())
+                .take(64)
+                .collect();
+            fill(missing, &mut out);
+            while pos < candidates.len() && found < MAX_MEMBERS {
+                let i = candidates[pos];
+                let Some(f) = out[i].as_ref() else {
+                    break;
+                };
+                found += usize::from(look.established(i, Some(f)));
+                pos += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The planner's steering of one SKU.

@@ -18,7 +18,7 @@
 use std::{collections::BTreeMap, path::Path};
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Plan;
 use crate::{
@@ -265,7 +265,7 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
 }
 
 /// Counts and values per action and supplier: `plan.json` and the printed summary.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PlanSummary {
     /// Planning date.
     pub planning_date: NaiveDate,
@@ -286,7 +286,7 @@ pub struct PlanSummary {
 }
 
 /// One supplier's recommended order.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SupplierOrder {
     /// ORDER lines.
     pub lines: usize,
@@ -299,31 +299,7 @@ pub struct SupplierOrder {
 impl PlanSummary {
     /// Summarises a plan.
     pub fn of(plan: &Plan) -> Self {
-        let mut actions = BTreeMap::new();
-        for a in [
-            Action::Expedite,
-            Action::Order,
-            Action::Review,
-            Action::Ok,
-            Action::Hold,
-        ] {
-            actions.insert(a.name().to_string(), 0);
-        }
-        let mut orders_by_supplier: BTreeMap<String, SupplierOrder> = BTreeMap::new();
-        for r in &plan.recommendations {
-            *actions.entry(r.action.name().to_string()).or_default() += 1;
-            if r.action == Action::Order {
-                let o = orders_by_supplier
-                    .entry(r.supplier.clone().unwrap_or_else(|| "(none)".into()))
-                    .or_default();
-                o.lines += 1;
-                o.units += r.order_quantity;
-                o.value += r.order_value.unwrap_or(0.0);
-            }
-        }
-        for o in orders_by_supplier.values_mut() {
-            o.value = (o.value * 100.0).round() / 100.0;
-        }
+        let (actions, orders_by_supplier) = Self::tally(&plan.recommendations);
         let mut methods = BTreeMap::new();
         for p in &plan.plans {
             let m = p.policy.as_ref().map_or("error", |o| o.method);
@@ -345,6 +321,40 @@ impl PlanSummary {
             methods,
             policy_errors: plan.plans.iter().filter(|p| p.policy.is_err()).count(),
         }
+    }
+
+    /// SKUs per action (every action listed, zeros included) and the recommended orders per
+    /// supplier (`(none)` without one; values rounded to cents after summing in the order
+    /// given).
+    pub fn tally(
+        recommendations: &[Recommendation],
+    ) -> (BTreeMap<String, usize>, BTreeMap<String, SupplierOrder>) {
+        let mut actions = BTreeMap::new();
+        for a in [
+            Action::Expedite,
+            Action::Order,
+            Action::Review,
+            Action::Ok,
+            Action::Hold,
+        ] {
+            actions.insert(a.name().to_string(), 0);
+        }
+        let mut orders_by_supplier: BTreeMap<String, SupplierOrder> = BTreeMap::new();
+        for r in recommendations {
+            *actions.entry(r.action.name().to_string()).or_default() += 1;
+            if r.action == Action::Order {
+                let o = orders_by_supplier
+                    .entry(r.supplier.clone().unwrap_or_else(|| "(none)".into()))
+                    .or_default();
+                o.lines += 1;
+                o.units += r.order_quantity;
+                o.value += r.order_value.unwrap_or(0.0);
+            }
+        }
+        for o in orders_by_supplier.values_mut() {
+            o.value = (o.value * 100.0).round() / 100.0;
+        }
+        (actions, orders_by_supplier)
     }
 
     /// A few lines for the terminal.
@@ -391,11 +401,15 @@ struct RecommendationsFile<'a> {
 ///
 /// # Errors
 /// [`LoadError::Write`].
-pub fn write_recommendations_json(path: &Path, plan: &Plan) -> Result<(), LoadError> {
+pub fn write_recommendations_json(
+    path: &Path,
+    planning_date: NaiveDate,
+    recommendations: &[Recommendation],
+) -> Result<(), LoadError> {
     let file = RecommendationsFile {
-        planning_date: plan.planning_date,
+        planning_date,
         columns: RECOMMENDATION_COLUMNS,
-        recommendations: &plan.recommendations,
+        recommendations,
     };
     write_atomic(path, |w| {
         serde_json::to_writer_pretty(&mut *w, &file).map_err(std::io::Error::other)?;
@@ -436,7 +450,12 @@ pub fn write_plan_outputs(
     let all: Vec<crate::forecast::select::SkuForecast> = all.into_iter().cloned().collect();
     write_forecasts(&dir.join("forecast.csv"), &all)?;
     write_accuracy(&dir.join("accuracy.csv"), &plan.forecasts)?;
-    write_classes(&dir.join("classes.csv"), &loaded.series, &plan.forecasts)?;
+    write_classes(
+        &dir.join("classes.csv"),
+        &loaded.series,
+        &plan.forecasts,
+        &plan.series_index,
+    )?;
     write_policy(&dir.join("policy.csv"), plan)?;
     write_lead_times(&dir.join("lead_times.csv"), plan)?;
     write_lead_time_histogram(&dir.join("lead_time_histogram.csv"), plan)?;
@@ -463,7 +482,11 @@ pub fn write_plan_outputs(
         })
         .collect();
     write_json(&dir.join("detail.json"), &details)?;
-    write_recommendations_json(&dir.join("recommendations.json"), plan)?;
+    write_recommendations_json(
+        &dir.join("recommendations.json"),
+        plan.planning_date,
+        &plan.recommendations,
+    )?;
     write_recommendations_csv(&dir.join("recommendations.csv"), &plan.recommendations)?;
     let summary = PlanSummary::of(plan);
     write_summary(&dir.join("plan.json"), &summary)?;

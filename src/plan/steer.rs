@@ -32,42 +32,117 @@ use crate::{
 /// A SKU/location key.
 pub type Key = (String, Option<String>);
 
-/// Analogue forecasts for young SKUs: replaces the forecasts of young SKUs with a series (in
-/// place) and returns those of young SKUs without one, keyed.
+/// Where a young SKU's analogue can come from: the series index of every SKU/location, each
+/// SKU's first series, the item master, and what "young" and "established" mean.
+pub struct AnalogueLookup<'a> {
+    loaded: &'a Loaded,
+    items: AHashMap<&'a str, &'a ItemRecord>,
+    idx: AHashMap<(&'a str, Option<&'a str>), usize>,
+    // A SKU's first series (any location), for a like_sku sold elsewhere than the new item.
+    first_of: AHashMap<&'a str, usize>,
+    planning: NaiveDate,
+    min: i64,
+}
+
+impl<'a> AnalogueLookup<'a> {
+    /// Indexes the loaded series and item master.
+    pub fn new(loaded: &'a Loaded, planning: NaiveDate, min_history_days: u32) -> Self {
+        let mut first_of: AHashMap<&str, usize> = AHashMap::new();
+        for (i, s) in loaded.series.iter().enumerate() {
+            first_of.entry(s.sku.as_str()).or_insert(i);
+        }
+        Self {
+            loaded,
+            items: loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect(),
+            idx: loaded
+                .series
+                .iter()
+                .enumerate()
+                .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
+                .collect(),
+            first_of,
+            planning,
+            min: i64::from(min_history_days),
+        }
+    }
+
+    /// Days of sales history of a series (from its first sale to the planning date).
+    fn days(&self, s: &DemandSeries) -> i64 {
+        (self.planning - s.first_sale).num_days()
+    }
+
+    /// The key's own series, if it has one.
+    pub fn own(&self, key: &Key) -> Option<usize> {
+        self.idx.get(&(key.0.as_str(), key.1.as_deref())).copied()
+    }
+
+    /// Whether the key is young (fewer than `min_history_days` days of sales, or none) and has
+    /// an item-master row (without one it has neither like_sku nor category).
+    pub fn young(&self, key: &Key) -> bool {
+        let own_days = self.own(key).map_or(0, |i| self.days(&self.loaded.series[i]));
+        own_days < self.min && self.items.contains_key(key.0.as_str())
+    }
+
+    /// The series of a young key's like_sku (same location, else none, else its first), if
+    /// the item master names one that has sales; whether it is established is up to its
+    /// forecast.
+    pub fn like_of(&self, key: &Key) -> Option<usize> {
+        let like = self.items.get(key.0.as_str())?.like_sku.as_deref()?;
+        self.idx
+            .get(&(like, key.1.as_deref()))
+            .or_else(|| self.idx.get(&(like, None)))
+            .copied()
+            .or_else(|| self.first_of.get(like).copied())
+    }
+
+    /// The SKU's category in the item master.
+    pub fn category_of(&self, sku: &str) -> Option<&'a str> {
+        self.items.get(sku).and_then(|r| r.category.as_deref())
+    }
+
+    /// Whether series `i` may serve as an analogue: old enough, backtested, not all zero.
+    pub fn established(&self, i: usize, forecast: Option<&SkuForecast>) -> bool {
+        forecast.is_some_and(|f| {
+            self.days(&self.loaded.series[i]) >= self.min && f.backtested() && f.model != "zero"
+        })
+    }
+
+    /// Series of the category old enough to be established once forecast, in series order
+    /// (the category's members are the first [`MAX_MEMBERS`] of them that are established).
+    pub fn category_candidates(&self, category: &str) -> Vec<usize> {
+        self.loaded
+            .series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                self.days(s) >= self.min && self.category_of(s.sku.as_str()) == Some(category)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Analogue forecasts for the young SKUs among `keys`: replaces the forecasts of young SKUs
+/// with a series (in place) and returns those of young SKUs without one, keyed.
+/// `forecasts[i]` belongs to `loaded.series[i]`; `None` = not forecast (a shard's SKUs of
+/// other shards), which is never an analogue — the caller forecasts every series a young key
+/// of `keys` may take its analogue from (see [`crate::shard`]).
 pub fn analogues(
     loaded: &Loaded,
-    forecasts: &mut [SkuForecast],
+    forecasts: &mut [Option<SkuForecast>],
     keys: &[Key],
     planning: NaiveDate,
     min_history_days: u32,
 ) -> BTreeMap<Key, SkuForecast> {
-    let items: AHashMap<&str, &ItemRecord> =
-        loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect();
-    let idx: AHashMap<(&str, Option<&str>), usize> = loaded
-        .series
+    let look = AnalogueLookup::new(loaded, planning, min_history_days);
+    let established: Vec<bool> = forecasts
         .iter()
         .enumerate()
-        .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
-        .collect();
-    // A SKU's first series (any location), for a like_sku sold elsewhere than the new item.
-    let mut first_of: AHashMap<&str, usize> = AHashMap::new();
-    for (i, s) in loaded.series.iter().enumerate() {
-        first_of.entry(s.sku.as_str()).or_insert(i);
-    }
-    let days = |s: &DemandSeries| (planning - s.first_sale).num_days();
-    let min = i64::from(min_history_days);
-    let established: Vec<bool> = loaded
-        .series
-        .iter()
-        .zip(forecasts.iter())
-        .map(|(s, f)| days(s) >= min && f.backtested() && f.model != "zero")
+        .map(|(i, f)| look.established(i, f.as_ref()))
         .collect();
     let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in loaded.series.iter().enumerate() {
-        if let Some(c) = items
-            .get(s.sku.as_str())
-            .and_then(|r| r.category.as_deref())
-        {
+        if let Some(c) = look.category_of(s.sku.as_str()) {
             let m = members.entry(c).or_default();
             if established[i] && m.len() < MAX_MEMBERS {
                 m.push(i);
@@ -75,36 +150,30 @@ pub fn analogues(
         }
     }
     let mut made: Vec<(Option<usize>, Key, SkuForecast)> = Vec::new();
-    for (sku, loc) in keys {
-        let own = idx.get(&(sku.as_str(), loc.as_deref())).copied();
-        let own_days = own.map_or(0, |i| days(&loaded.series[i]));
-        if own_days >= min {
+    for key in keys {
+        if !look.young(key) {
             continue;
         }
-        let Some(rec) = items.get(sku.as_str()) else {
-            continue;
-        };
-        let like = rec.like_sku.as_deref().and_then(|like| {
-            let i = idx
-                .get(&(like, loc.as_deref()))
-                .or_else(|| idx.get(&(like, None)))
-                .copied()
-                .or_else(|| first_of.get(like).copied())?;
-            established[i].then_some((like, i))
-        });
+        let (sku, loc) = key;
+        let own = look.own(key);
+        let own_days = own.map_or(0, |i| look.days(&loaded.series[i]));
+        let like = look
+            .like_of(key)
+            .filter(|&i| established[i])
+            .and_then(|i| Some((loaded.series[i].sku.as_str(), i, forecasts[i].as_ref()?)));
         let source = match like {
-            Some((like, i)) => Source::Like {
+            Some((like, i, forecast)) => Source::Like {
                 sku: like,
                 series: &loaded.series[i],
-                forecast: &forecasts[i],
+                forecast,
             },
             None => {
-                let Some(m) = rec.category.as_deref().and_then(|c| {
+                let Some(m) = look.category_of(sku).and_then(|c| {
                     let list: Vec<(&DemandSeries, &SkuForecast)> = members
                         .get(c)?
                         .iter()
                         .filter(|&&i| loaded.series[i].sku != *sku)
-                        .map(|&i| (&loaded.series[i], &forecasts[i]))
+                        .filter_map(|&i| Some((&loaded.series[i], forecasts[i].as_ref()?)))
                         .collect();
                     (!list.is_empty()).then_some((c, list))
                 }) else {
@@ -123,21 +192,25 @@ pub fn analogues(
             own_days,
             &source,
         );
-        if let Some(i) = own {
-            fc.censored = forecasts[i].censored;
+        if let Some(own) = own.and_then(|i| forecasts[i].as_ref()) {
+            fc.censored = own.censored;
         }
-        if let (Some(like), None) = (&rec.like_sku, like) {
+        let like_sku = look
+            .items
+            .get(sku.as_str())
+            .and_then(|r| r.like_sku.as_ref());
+        if let (Some(like), None) = (like_sku, like) {
             fc.adjustments.insert(
                 0,
                 format!("like_sku {like} not usable (unknown, or young itself): category used"),
             );
         }
-        made.push((own, (sku.clone(), loc.clone()), fc));
+        made.push((own, key.clone(), fc));
     }
     let mut extra = BTreeMap::new();
     for (own, key, fc) in made {
         match own {
-            Some(i) => forecasts[i] = fc,
+            Some(i) => forecasts[i] = Some(fc),
             None => {
                 extra.insert(key, fc);
             }
@@ -168,10 +241,11 @@ pub fn promo_windows(loaded: &Loaded) -> BTreeMap<String, Vec<(NaiveDate, NaiveD
 }
 
 /// Applies events and planner multipliers to every forecast (`series[i]` belongs to
-/// `forecasts[i]`; `extra` are analogue forecasts without a series).
+/// `forecasts[i]`, `None` = not forecast; `extra` are analogue forecasts without a series).
+/// Learned promotion lifts of categories come from every series, forecast or not.
 pub fn events_and_multipliers(
     loaded: &Loaded,
-    forecasts: &mut [SkuForecast],
+    forecasts: &mut [Option<SkuForecast>],
     extra: &mut BTreeMap<Key, SkuForecast>,
 ) {
     if loaded.events.is_empty() && loaded.overrides.values().all(|o| o.multipliers.is_empty()) {
@@ -266,6 +340,6 @@ pub fn events_and_multipliers(
         adjust::apply(fc, &w);
         fc.adjustments.extend(notes);
     };
-    forecasts.iter_mut().for_each(&mut one);
+    forecasts.iter_mut().flatten().for_each(&mut one);
     extra.values_mut().for_each(&mut one);
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::{
     kpi::{KpiSummary, KPI_NAMES},
-    run::{OptimisedRow, PortfolioRow, SimRow},
+    run::{OptimisedRow, PortfolioRow, RollupRow, SimRow},
     CustomerMode, SimPolicy,
 };
 use crate::policy::PolicyKind;
@@ -17,6 +17,75 @@ use crate::{
     io::cells::{fmt, key, key_header, opt},
     io::{atomic::write_atomic, rejects::csv_field, LoadError},
 };
+
+/// Writes a shard's `simulation_rollup.csv`: per simulated row, `sku, location, policy,
+/// scenario, unit_cost` and the KPIs of [`RollupRow::KPIS`], numbers in Rust's shortest
+/// round-trip form (exact when read back), for `replenish merge`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_rollup(path: &Path, rows: &[SimRow]) -> Result<(), LoadError> {
+    write_atomic(path, |w| {
+        writeln!(
+            w,
+            "sku,location,policy,scenario,unit_cost,{}",
+            RollupRow::KPIS.join(",")
+        )?;
+        for r in rows.iter().map(RollupRow::of) {
+            write!(
+                w,
+                "{},{},{},{},{}",
+                csv_field(&r.sku),
+                csv_field(r.location.as_deref().unwrap_or("")),
+                csv_field(&r.policy),
+                csv_field(&r.scenario),
+                r.unit_cost
+            )?;
+            for v in r.kpis {
+                write!(w, ",{v}")?;
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    })
+}
+
+/// Reads a file written by [`write_rollup`]. An empty location cell is no location.
+///
+/// # Errors
+/// A message naming the file, line and cell that cannot be read.
+pub fn read_rollup(path: &Path) -> Result<Vec<RollupRow>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut rows = Vec::new();
+    for (n, rec) in reader.records().enumerate() {
+        let line = n + 2;
+        let rec = rec.map_err(|e| format!("{}: line {line}: {e}", path.display()))?;
+        let num = |i: usize| -> Result<f64, String> {
+            let cell = rec.get(i).unwrap_or("");
+            cell.parse().map_err(|_| {
+                format!(
+                    "{}: line {line}, column {}: '{cell}' is not a number",
+                    path.display(),
+                    i + 1
+                )
+            })
+        };
+        let text = |i: usize| rec.get(i).unwrap_or("").to_string();
+        let mut kpis = [0.0; 9];
+        for (k, v) in kpis.iter_mut().enumerate() {
+            *v = num(5 + k)?;
+        }
+        rows.push(RollupRow {
+            sku: text(0),
+            location: Some(text(1)).filter(|l| !l.is_empty()),
+            policy: text(2),
+            scenario: text(3),
+            unit_cost: num(4)?,
+            kpis,
+        });
+    }
+    Ok(rows)
+}
 
 /// Writes `simulation.csv`.
 ///

@@ -316,8 +316,59 @@ struct Acc {
     cost: f64,
 }
 
+/// What the portfolio roll-up takes from one simulated row: the row's key, its unit cost and
+/// the KPIs it weights. Shards write these at full precision (`simulation_rollup.csv`) so
+/// that `replenish merge` rolls the catalogue up exactly as one unsharded run would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollupRow {
+    /// SKU.
+    pub sku: String,
+    /// Location.
+    pub location: Option<String>,
+    /// Policy family.
+    pub policy: String,
+    /// Scenario.
+    pub scenario: String,
+    /// Unit cost.
+    pub unit_cost: f64,
+    /// The KPIs in [`RollupRow::KPIS`] order.
+    pub kpis: [f64; 9],
+}
+
+impl RollupRow {
+    /// The KPIs the roll-up uses, in order.
+    pub const KPIS: [&'static str; 9] = [
+        "demand_per_year",
+        "fill_rate",
+        "backorder_rate",
+        "cancellation_rate",
+        "lost_sales_rate",
+        "cycle_service_level",
+        "mean_wait_days",
+        "mean_on_hand",
+        "total_cost",
+    ];
+
+    /// The roll-up's view of a simulated row.
+    pub fn of(r: &SimRow) -> Self {
+        Self {
+            sku: r.sku.clone(),
+            location: r.location.clone(),
+            policy: r.policy.clone(),
+            scenario: r.scenario.clone(),
+            unit_cost: r.unit_cost,
+            kpis: Self::KPIS.map(|k| r.kpis.get(k)),
+        }
+    }
+}
+
 /// Rolls the rows up per policy and scenario (in first-seen order).
 pub fn portfolio(rows: &[SimRow]) -> Vec<PortfolioRow> {
+    portfolio_of(rows.iter().map(RollupRow::of))
+}
+
+/// [`portfolio`] of roll-up rows (the same sums in the same order).
+pub fn portfolio_of(rows: impl IntoIterator<Item = RollupRow>) -> Vec<PortfolioRow> {
     let mut order: Vec<(String, String)> = Vec::new();
     let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for r in rows {
@@ -326,22 +377,22 @@ pub fn portfolio(rows: &[SimRow]) -> Vec<PortfolioRow> {
             order.push(key);
             Acc::default()
         });
-        let k = &r.kpis;
-        let d = k.get("demand_per_year");
+        let [d, fill_rate, backorder_rate, cancellation_rate, lost_sales_rate, cycle_service_level, mean_wait_days, mean_on_hand, total_cost] =
+            r.kpis;
         let v = d * r.unit_cost;
         a.skus += 1;
         a.demand += d;
         a.value += v;
-        a.filled += d * k.get("fill_rate");
-        a.filled_value += v * k.get("fill_rate");
-        a.waited += d * k.get("backorder_rate");
-        a.waited_value += v * k.get("backorder_rate");
-        a.cancelled += d * k.get("cancellation_rate");
-        a.lost += d * k.get("lost_sales_rate");
-        a.cycle_ok += d * k.get("cycle_service_level");
-        a.wait_days += d * k.get("backorder_rate") * k.get("mean_wait_days");
-        a.stock_value += k.get("mean_on_hand") * r.unit_cost;
-        a.cost += k.get("total_cost");
+        a.filled += d * fill_rate;
+        a.filled_value += v * fill_rate;
+        a.waited += d * backorder_rate;
+        a.waited_value += v * backorder_rate;
+        a.cancelled += d * cancellation_rate;
+        a.lost += d * lost_sales_rate;
+        a.cycle_ok += d * cycle_service_level;
+        a.wait_days += d * backorder_rate * mean_wait_days;
+        a.stock_value += mean_on_hand * r.unit_cost;
+        a.cost += total_cost;
     }
     let per = |x: f64, w: f64| if w > 0.0 { x / w } else { 0.0 };
     order

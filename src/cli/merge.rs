@@ -1,0 +1,66 @@
+//! `replenish merge`: combines the outputs of `replenish run --shard K/N` (all N shards of one
+//! job) into one output folder and report.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Result;
+use clap::Args;
+use replenish::{merge::merge, sim::output::portfolio_table};
+
+use super::Global;
+
+/// Arguments of `replenish merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folders holding the shards' outputs (one shared folder, or one per shard).
+    #[arg(long, value_name = "DIR", num_args = 1.., required = true)]
+    pub from: Vec<PathBuf>,
+    /// Output folder for the merged outputs and the report (may be a --from folder: the shard
+    /// files keep their shard names).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Do not write charts/ and report.html.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// Merges; exit code 0, or 3 when the merged run has warnings (rejected input rows, SKUs
+/// whose policy could not be computed).
+///
+/// # Errors
+/// Shards missing, of different jobs, configs or inputs; unreadable shard files; write
+/// failures.
+pub fn run(args: &MergeArgs, global: &Global) -> Result<ExitCode> {
+    let outcome = merge(&args.from, &args.out, !args.no_report)?;
+    if !global.quiet {
+        outln!(
+            "merged {} shards into {} in {:.1} s",
+            outcome.shards,
+            args.out.display(),
+            outcome.seconds
+        );
+        out!("{}", outcome.summary.table());
+        if !outcome.portfolio.is_empty() {
+            outln!(
+                "simulated portfolio (recommended family: {}; current = the item master's levels):",
+                outcome.recommended_policy
+            );
+            out!("{}", portfolio_table(&outcome.portfolio));
+        }
+        if let Some(r) = &outcome.report {
+            outln!(
+                "wrote {} ({} charts, {:.1} MB)",
+                r.html.display(),
+                r.charts,
+                r.bytes as f64 / 1e6
+            );
+        }
+        outln!("wrote {}", args.out.join("recommendations.csv").display());
+    }
+    let warnings = outcome.rejected_rows > 0 || outcome.summary.policy_errors > 0;
+    Ok(if warnings {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

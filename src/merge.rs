@@ -1,0 +1,590 @@
+//! `replenish merge`: combines the outputs of the N shards of one job ([`crate::shard`]) into
+//! one output folder — the same files, byte for byte, as one unsharded `run` of the same config
+//! and inputs would have written, then the report.
+//!
+//! # What is checked first
+//! Every shard 0..N−1 present exactly once (from one or several folders), all with the same
+//! shard count, replenish version, effective config, seeds, input files (path, rows, SHA-256)
+//! and options (simulated or not, the same optional outputs). A mismatch is refused with the
+//! shards and the setting that differ; nothing is written.
+//!
+//! # How each output is combined
+//! - Per-SKU tables (`forecast.csv`, `accuracy.csv`, `classes.csv`, `policy.csv`,
+//!   `lead_times.csv`, `simulation.csv`, `optimised.csv`): rows of all shards in
+//!   SKU/location order, each SKU's rows as its shard wrote them (every SKU is planned by one
+//!   shard). A shard without any location gets the empty `location` cell the catalogue's file
+//!   has.
+//! - Catalogue-wide files every shard computes alike (`validation.json`, `rejects.csv`,
+//!   `lead_time_histogram.csv`): must be identical in every shard; copied.
+//! - `recommendations.csv` / `.json`: all shards' recommendations, sorted by urgency as `run`
+//!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards).
+//! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
+//!   `simulation_rollup.csv` rows in catalogue order, so the sums are the unsharded run's.
+//! - `detail.json`, `trajectories.json`: the catalogue's top `[report] top_skus` SKUs by value
+//!   at risk, picked from the shards' own top lists (which contain them).
+//! - `run.json`: a shard's manifest without the shard, with the catalogue's action counts.
+//!
+//! Written like `run`: staged, then moved into place; a failed merge changes nothing.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::{
+    io::{atomic::write_atomic, rejects::csv_field},
+    pipeline::{make_staging, publish, Manifest},
+    plan::output::{
+        write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
+    },
+    recommend::{sort_by_urgency, Recommendation},
+    report::{self, detail::top_by_risk, detail::write_json, detail::SkuDetail, ReportOutcome},
+    shard::Shard,
+    sim::{
+        output::{read_rollup, write_portfolio},
+        run::{portfolio_of, PortfolioRow},
+        trace::Trajectory,
+    },
+};
+
+/// Per-SKU tables, merged row-wise in SKU/location order.
+const KEYED_TABLES: &[&str] = &[
+    "forecast.csv",
+    "accuracy.csv",
+    "classes.csv",
+    "policy.csv",
+    "lead_times.csv",
+    "simulation.csv",
+    "optimised.csv",
+];
+
+/// Files every shard writes identically.
+const SHARED_FILES: &[&str] = &["validation.json", "rejects.csv", "lead_time_histogram.csv"];
+
+/// Why a merge was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// The shard outputs given do not form one complete, consistent job.
+    #[error("cannot merge: {0}")]
+    Shards(String),
+    /// A shard's output file could not be read.
+    #[error("cannot read {path}: {reason}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// What [`merge`] produced.
+#[derive(Debug)]
+pub struct MergeOutcome {
+    /// Shards merged.
+    pub shards: u32,
+    /// The catalogue's plan summary.
+    pub summary: PlanSummary,
+    /// Portfolio KPIs per policy and scenario (empty without simulation).
+    pub portfolio: Vec<PortfolioRow>,
+    /// The recommended policy family.
+    pub recommended_policy: String,
+    /// The report, when written.
+    pub report: Option<ReportOutcome>,
+    /// Rejected input rows (of the whole catalogue).
+    pub rejected_rows: usize,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+/// One shard's outputs.
+struct Part {
+    shard: Shard,
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+impl Part {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(self.shard.file_name(name))
+    }
+}
+
+fn read_err(path: &Path, reason: impl ToString) -> MergeError {
+    MergeError::Read {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, MergeError> {
+    let bytes = std::fs::read(path).map_err(|e| read_err(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| read_err(path, e))
+}
+
+/// Finds the shard manifests (`run.shard-K-of-N.json`) in `from` and checks that they form one
+/// complete job.
+fn discover(from: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
+    let mut found: BTreeMap<u32, Part> = BTreeMap::new();
+    let mut counts = BTreeSet::new();
+    for dir in from {
+        let entries = std::fs::read_dir(dir).map_err(|e| read_err(dir, e))?;
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let Some((shard, plain)) = Shard::parse_file_name(&name) else {
+                continue;
+            };
+            if plain != "run.json" {
+                continue;
+            }
+            let manifest: Manifest = read_json(&dir.join(&name))?;
+            let recorded = manifest.shard.map(|s| (s.index, s.count));
+            if recorded != Some((shard.index, shard.count)) {
+                return Err(MergeError::Shards(format!(
+                    "{} records shard {:?}, not {shard}",
+                    dir.join(&name).display(),
+                    recorded
+                )));
+            }
+            counts.insert(shard.count);
+            if let Some(other) = found.get(&shard.index) {
+                return Err(MergeError::Shards(format!(
+                    "shard {shard} is in both {} and {}: give each shard's output once",
+                    other.dir.display(),
+                    dir.display()
+                )));
+            }
+            found.insert(
+                shard.index,
+                Part {
+                    shard,
+                    dir: dir.clone(),
+                    manifest,
+                },
+            );
+        }
+    }
+    let folders = from
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.is_empty() {
+        return Err(MergeError::Shards(format!(
+            "no shard outputs (run.shard-K-of-N.json) in {folders}: run `replenish run --shard K/N` first"
+        )));
+    }
+    if counts.len() > 1 {
+        return Err(MergeError::Shards(format!(
+            "shards of different jobs in {folders}: shard counts {counts:?}; merge the shards of one job"
+        )));
+    }
+    let n = *counts.iter().next().expect("one count");
+    let missing: Vec<String> = (0..n)
+        .filter(|k| !found.contains_key(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Shards(format!(
+            "shard(s) {} missing in {folders}: every shard 0..{} must have finished",
+            missing.join(", "),
+            n - 1
+        )));
+    }
+    Ok(found.into_values().collect())
+}
+
+/// The path of the first difference between two JSON values (`config.policy.seed`).
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(u), Some(v)) => first_difference(u, v, &format!("{at}.{k}")),
+                _ => Some(format!("{at}.{k}")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, &format!("{at}[{i}]"))),
+        _ => (a != b).then(|| at.to_string()),
+    }
+}
+
+/// Refuses shards that ran with different versions, configs, seeds, inputs or options.
+fn check_same_job(parts: &[Part]) -> Result<(), MergeError> {
+    let view = |p: &Part| {
+        let m = &p.manifest;
+        serde_json::json!({
+            "version": m.version,
+            "config": m.config,
+            "seeds": m.seeds,
+            "inputs": m.inputs,
+            "rejected_rows": m.rejected_rows,
+            "simulated": m.simulated,
+        })
+    };
+    let first = view(&parts[0]);
+    for p in &parts[1..] {
+        if let Some(at) = first_difference(&first, &view(p), "run") {
+            let what = if at.starts_with("run.inputs") {
+                "read different input files"
+            } else if at.starts_with("run.config") {
+                "ran with a different config"
+            } else {
+                "differ"
+            };
+            return Err(MergeError::Shards(format!(
+                "shards {} ({}) and {} ({}) {what}: {at} differs; rerun every shard with the same config and inputs",
+                parts[0].shard,
+                parts[0].dir.display(),
+                p.shard,
+                p.dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Which of `name` the shards wrote: all of them, or none (else refused).
+fn present_in_all(parts: &[Part], name: &str) -> Result<bool, MergeError> {
+    let have: Vec<bool> = parts.iter().map(|p| p.path(name).exists()).collect();
+    if have.iter().all(|h| *h) {
+        return Ok(true);
+    }
+    if have.iter().all(|h| !*h) {
+        return Ok(false);
+    }
+    let lacking: Vec<String> = parts
+        .iter()
+        .zip(&have)
+        .filter(|(_, h)| !**h)
+        .map(|(p, _)| p.path(name).display().to_string())
+        .collect();
+    Err(MergeError::Shards(format!(
+        "{name} is missing from {} but written by other shards: the shards did not run with the same options",
+        lacking.join(", ")
+    )))
+}
+
+/// One data row of a per-SKU table: its sort key and its bytes (without the line end).
+struct KeyedRow {
+    key: (String, String),
+    bytes: Vec<u8>,
+}
+
+/// Reads a per-SKU table: its header cells and rows.
+fn read_keyed(path: &Path) -> Result<(Vec<String>, Vec<KeyedRow>), MergeError> {
+    let data = std::fs::read(path).map_err(|e| read_err(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(data.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| read_err(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let located = header.get(1).is_some_and(|h| h == "location");
+    let mut rows = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let start = reader.position().byte() as usize;
+        if !reader.read_record(&mut rec).map_err(|e| read_err(path, e))? {
+            break;
+        }
+        let end = reader.position().byte() as usize;
+        let mut bytes = data[start..end].to_vec();
+        while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            bytes.pop();
+        }
+        let sku = rec.get(0).unwrap_or("").to_string();
+        let loc = if located { rec.get(1).unwrap_or("") } else { "" }.to_string();
+        if !located {
+            // The catalogue's file has a location column when any shard's has: add the empty
+            // cell the unsharded writer puts there.
+            let first = csv_field(&sku).len();
+            bytes.splice(first..first, b",".iter().copied());
+        }
+        rows.push(KeyedRow {
+            key: (sku, loc),
+            bytes,
+        });
+    }
+    Ok((header, rows))
+}
+
+/// Merges one per-SKU table of every shard into `out`.
+fn merge_keyed(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
+    let mut headers = Vec::new();
+    let mut rows = Vec::new();
+    for p in parts {
+        let (h, r) = read_keyed(&p.path(name))?;
+        headers.push((p.path(name), h));
+        rows.extend(r);
+    }
+    let located = headers
+        .iter()
+        .any(|(_, h)| h.get(1).is_some_and(|c| c == "location"));
+    let mut header: Option<Vec<String>> = None;
+    for (path, h) in &headers {
+        let mut h = h.clone();
+        if located && h.get(1).is_none_or(|c| c != "location") {
+            h.insert(1, "location".into());
+        }
+        match &header {
+            None => header = Some(h),
+            Some(first) if *first != h => {
+                return Err(MergeError::Shards(format!(
+                    "{} has columns {} where another shard has {}",
+                    path.display(),
+                    h.join(","),
+                    first.join(",")
+                ))
+                .into())
+            }
+            Some(_) => {}
+        }
+    }
+    let header = header.unwrap_or_default();
+    let rows = if located {
+        rows
+    } else {
+        // No shard had a location: undo the empty cells added while reading.
+        rows.into_iter()
+            .map(|mut r| {
+                let first = csv_field(&r.key.0).len();
+                r.bytes.remove(first);
+                r
+            })
+            .collect()
+    };
+    let mut rows = rows;
+    // Stable: a SKU's rows (all in one shard) keep their order.
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    let header_line = header
+        .iter()
+        .map(|h| csv_field(h).into_owned())
+        .collect::<Vec<_>>()
+        .join(",");
+    write_atomic(&out.join(name), |w| {
+        writeln!(w, "{header_line}")?;
+        for r in &rows {
+            w.write_all(&r.bytes)?;
+            writeln!(w)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Copies a file every shard wrote alike, refusing shards whose copies differ.
+fn copy_shared(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
+    let first = std::fs::read(parts[0].path(name)).map_err(|e| read_err(&parts[0].path(name), e))?;
+    for p in &parts[1..] {
+        let other = std::fs::read(p.path(name)).map_err(|e| read_err(&p.path(name), e))?;
+        if other != first {
+            return Err(MergeError::Shards(format!(
+                "{} differs from {}: the shards read different inputs",
+                p.path(name).display(),
+                parts[0].path(name).display()
+            ))
+            .into());
+        }
+    }
+    write_atomic(&out.join(name), |w| w.write_all(&first))?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct RecommendationsFile {
+    planning_date: NaiveDate,
+    recommendations: Vec<Recommendation>,
+}
+
+/// Merges the shard outputs found in `from` (one or several folders) into `out`, then renders
+/// the report there when `report` is set. See the module documentation.
+///
+/// # Errors
+/// [`MergeError`] (as [`crate::Error::Merge`]) when the shards do not form one job or a file
+/// cannot be read; write or report failures. `out` is then unchanged.
+pub fn merge(from: &[PathBuf], out: &Path, report: bool) -> crate::Result<MergeOutcome> {
+    let clock = Instant::now();
+    let parts = discover(from)?;
+    check_same_job(&parts)?;
+    let staging = make_staging(out, None)?;
+    let result = stage(&parts, &staging, report);
+    match result {
+        Ok(mut outcome) => {
+            publish(&staging, out, None)?;
+            let _ = std::fs::remove_dir_all(&staging);
+            if let Some(r) = outcome.report.as_mut() {
+                r.html = out.join("report.html");
+            }
+            outcome.seconds = clock.elapsed().as_secs_f64();
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
+}
+
+fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOutcome> {
+    let clock = Instant::now();
+    let manifest = &parts[0].manifest;
+    let config = &manifest.config;
+    for name in KEYED_TABLES {
+        if present_in_all(parts, name)? {
+            merge_keyed(parts, name, out)?;
+        }
+    }
+    for name in SHARED_FILES {
+        if present_in_all(parts, name)? {
+            copy_shared(parts, name, out)?;
+        }
+    }
+
+    // Recommendations and the plan summary.
+    let mut recs = Vec::new();
+    let mut planning_date = None;
+    let mut summaries = Vec::new();
+    for p in parts {
+        let file: RecommendationsFile = read_json(&p.path("recommendations.json"))?;
+        planning_date = Some(file.planning_date);
+        recs.extend(file.recommendations);
+        summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
+    }
+    sort_by_urgency(&mut recs);
+    let planning_date = planning_date.expect("at least one shard");
+    write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
+    write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
+    let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
+    let mut summary = summaries[0].clone();
+    summary.actions = actions;
+    summary.orders_by_supplier = orders_by_supplier;
+    summary.skus = summaries.iter().map(|s| s.skus).sum();
+    summary.policy_errors = summaries.iter().map(|s| s.policy_errors).sum();
+    summary.methods = BTreeMap::new();
+    for s in &summaries {
+        for (m, n) in &s.methods {
+            *summary.methods.entry(m.clone()).or_default() += n;
+        }
+    }
+    write_summary(&out.join("plan.json"), &summary)?;
+
+    // The catalogue's top SKUs by value at risk, from each shard's own top list.
+    let top: Vec<(String, Option<String>)> = top_by_risk(&recs, config.report.top_skus)
+        .into_iter()
+        .map(|i| (recs[i].sku.clone(), recs[i].location.clone()))
+        .collect();
+    let mut details: Vec<SkuDetail> = Vec::new();
+    for p in parts {
+        details.extend(read_json::<Vec<SkuDetail>>(&p.path("detail.json"))?);
+    }
+    let details: Vec<&SkuDetail> = top
+        .iter()
+        .flat_map(|k| {
+            details
+                .iter()
+                .filter(move |d| (&d.sku, &d.location) == (&k.0, &k.1))
+        })
+        .collect();
+    write_json(&out.join("detail.json"), &details)?;
+
+    let mut portfolio = Vec::new();
+    if present_in_all(parts, "simulation_rollup.csv")? {
+        let mut rows = Vec::new();
+        for p in parts {
+            let path = p.path("simulation_rollup.csv");
+            rows.extend(read_rollup(&path).map_err(|e| read_err(&path, e))?);
+        }
+        // Stable: a SKU's rows keep the order its shard simulated them in.
+        rows.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
+        portfolio = portfolio_of(rows);
+        write_portfolio(&out.join("simulation_portfolio.csv"), &portfolio)?;
+    }
+    if present_in_all(parts, "trajectories.json")? {
+        let mut all: Vec<Trajectory> = Vec::new();
+        for p in parts {
+            all.extend(read_json::<Vec<Trajectory>>(&p.path("trajectories.json"))?);
+        }
+        let chosen: Vec<&Trajectory> = top
+            .iter()
+            .flat_map(|k| {
+                all.iter()
+                    .filter(move |t| (&t.sku, &t.location) == (&k.0, &k.1))
+            })
+            .collect();
+        write_json(&out.join("trajectories.json"), &chosen)?;
+    }
+
+    let mut merged = manifest.clone();
+    merged.shard = None;
+    merged.actions = summary.actions.clone();
+    merged.policy_errors = summary.policy_errors;
+    let json = serde_json::to_string_pretty(&merged).expect("manifest serialises");
+    write_atomic(&out.join("run.json"), |w| w.write_all(json.as_bytes()))?;
+
+    let mut timings: Vec<(String, f64)> = Vec::new();
+    for p in parts {
+        let t: Vec<(String, f64)> = read_json(&p.path("timings.json")).unwrap_or_default();
+        timings.push((
+            format!("shard {}", p.shard),
+            t.iter().map(|(_, s)| s).sum(),
+        ));
+    }
+    timings.push(("merge".into(), clock.elapsed().as_secs_f64()));
+    let report = if with_report {
+        let clock = Instant::now();
+        let r = report::render(out, &config.report)?;
+        timings.push(("report".into(), clock.elapsed().as_secs_f64()));
+        Some(r)
+    } else {
+        None
+    };
+    let json = serde_json::to_string_pretty(&timings).expect("timings serialise");
+    write_atomic(&out.join("timings.json"), |w| w.write_all(json.as_bytes()))?;
+    Ok(MergeOutcome {
+        shards: parts[0].shard.count,
+        summary,
+        portfolio,
+        recommended_policy: config.policy.policy.name().to_string(),
+        report,
+        rejected_rows: manifest.rejected_rows,
+        seconds: 0.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_difference_names_the_path() {
+        let a = serde_json::json!({"config": {"policy": {"seed": 1}, "x": [1, 2]}});
+        let b = serde_json::json!({"config": {"policy": {"seed": 2}, "x": [1, 2]}});
+        assert_eq!(
+            first_difference(&a, &b, "run").as_deref(),
+            Some("run.config.policy.seed")
+        );
+        assert_eq!(first_difference(&a, &a, "run"), None);
+        let c = serde_json::json!({"config": {"policy": {"seed": 1}, "x": [1, 3]}});
+        assert_eq!(
+            first_difference(&a, &c, "run").as_deref(),
+            Some("run.config.x[1]")
+        );
+    }
+}
