@@ -128,8 +128,7 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, MergeError>
 /// Finds the shard manifests (`run.shard-K-of-N.json`) in `from` and checks that they form one
 /// complete job.
 fn discover(from: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
-    let mut found: BTreeMap<u32, Part> = BTreeMap::new();
-    let mut counts = BTreeSet::new();
+    let mut parts: Vec<Part> = Vec::new();
     for dir in from {
         let entries = std::fs::read_dir(dir).map_err(|e| read_err(dir, e))?;
         let mut names: Vec<String> = entries
@@ -153,22 +152,11 @@ fn discover(from: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
                     recorded
                 )));
             }
-            counts.insert(shard.count);
-            if let Some(other) = found.get(&shard.index) {
-                return Err(MergeError::Shards(format!(
-                    "shard {shard} is in both {} and {}: give each shard's output once",
-                    other.dir.display(),
-                    dir.display()
-                )));
-            }
-            found.insert(
-                shard.index,
-                Part {
-                    shard,
-                    dir: dir.clone(),
-                    manifest,
-                },
-            );
+            parts.push(Part {
+                shard,
+                dir: dir.clone(),
+                manifest,
+            });
         }
     }
     let folders = from
@@ -176,17 +164,30 @@ fn discover(from: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
         .map(|d| d.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    if found.is_empty() {
+    if parts.is_empty() {
         return Err(MergeError::Shards(format!(
             "no shard outputs (run.shard-K-of-N.json) in {folders}: run `replenish run --shard K/N` first"
         )));
     }
+    let counts: BTreeSet<u32> = parts.iter().map(|p| p.shard.count).collect();
     if counts.len() > 1 {
         return Err(MergeError::Shards(format!(
             "shards of different jobs in {folders}: shard counts {counts:?}; merge the shards of one job"
         )));
     }
     let n = *counts.iter().next().expect("one count");
+    let mut found: BTreeMap<u32, Part> = BTreeMap::new();
+    for p in parts {
+        if let Some(other) = found.get(&p.shard.index) {
+            return Err(MergeError::Shards(format!(
+                "shard {} is in both {} and {}: give each shard's output once",
+                p.shard,
+                other.dir.display(),
+                p.dir.display()
+            )));
+        }
+        found.insert(p.shard.index, p);
+    }
     let missing: Vec<String> = (0..n)
         .filter(|k| !found.contains_key(k))
         .map(|k| format!("{k}/{n}"))
@@ -301,7 +302,10 @@ fn read_keyed(path: &Path) -> Result<(Vec<String>, Vec<KeyedRow>), MergeError> {
     let mut rec = csv::StringRecord::new();
     loop {
         let start = reader.position().byte() as usize;
-        if !reader.read_record(&mut rec).map_err(|e| read_err(path, e))? {
+        if !reader
+            .read_record(&mut rec)
+            .map_err(|e| read_err(path, e))?
+        {
             break;
         }
         let end = reader.position().byte() as usize;
@@ -310,7 +314,12 @@ fn read_keyed(path: &Path) -> Result<(Vec<String>, Vec<KeyedRow>), MergeError> {
             bytes.pop();
         }
         let sku = rec.get(0).unwrap_or("").to_string();
-        let loc = if located { rec.get(1).unwrap_or("") } else { "" }.to_string();
+        let loc = if located {
+            rec.get(1).unwrap_or("")
+        } else {
+            ""
+        }
+        .to_string();
         if !located {
             // The catalogue's file has a location column when any shard's has: add the empty
             // cell the unsharded writer puts there.
@@ -391,7 +400,8 @@ fn merge_keyed(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
 
 /// Copies a file every shard wrote alike, refusing shards whose copies differ.
 fn copy_shared(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
-    let first = std::fs::read(parts[0].path(name)).map_err(|e| read_err(&parts[0].path(name), e))?;
+    let first =
+        std::fs::read(parts[0].path(name)).map_err(|e| read_err(&parts[0].path(name), e))?;
     for p in &parts[1..] {
         let other = std::fs::read(p.path(name)).map_err(|e| read_err(&p.path(name), e))?;
         if other != first {
@@ -541,10 +551,7 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
     let mut timings: Vec<(String, f64)> = Vec::new();
     for p in parts {
         let t: Vec<(String, f64)> = read_json(&p.path("timings.json")).unwrap_or_default();
-        timings.push((
-            format!("shard {}", p.shard),
-            t.iter().map(|(_, s)| s).sum(),
-        ));
+        timings.push((format!("shard {}", p.shard), t.iter().map(|(_, s)| s).sum()));
     }
     timings.push(("merge".into(), clock.elapsed().as_secs_f64()));
     let report = if with_report {

@@ -26,8 +26,8 @@ use crate::{
         output::{write_plan_outputs, PlanSummary},
         plan_shard,
     },
-    shard::Shard,
     report::{self, detail::top_by_risk, detail::write_json, ReportOutcome},
+    shard::Shard,
     sim::{
         output::{write_optimised, write_portfolio, write_rollup, write_simulation},
         run::{optimise_catalogue, portfolio, simulate_catalogue, trajectories, PortfolioRow},

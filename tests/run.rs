@@ -115,6 +115,7 @@ fn a_run_that_fails_at_any_stage_leaves_the_previous_outputs_untouched() {
     assert!(snapshot(&out) != before);
     // A run without simulation and report leaves none of the earlier run's.
     let plan_only = RunOptions {
+        shard: None,
         simulate: false,
         report: false,
     };
@@ -214,6 +215,7 @@ fn optimisation_covers_the_recommended_family_unless_asked_for_all() {
         config.simulation.optimise = true;
         config.simulation.optimise_all = all;
         let options = RunOptions {
+            shard: None,
             simulate: true,
             report: false,
         };

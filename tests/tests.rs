@@ -9,6 +9,7 @@ mod plan;
 mod policy_cli;
 mod report;
 mod run;
+mod shard;
 mod simulate;
 mod steering;
 mod util;

@@ -248,9 +248,10 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
 fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'a str {
     match supplier {
         Some(s)
-            if config.suppliers.get(s).is_some_and(|t| {
-                t.min_order_value.is_some() || t.min_order_qty.is_some()
-            }) =>
+            if config
+                .suppliers
+                .get(s)
+                .is_some_and(|t| t.min_order_value.is_some() || t.min_order_qty.is_some()) =>
         {
             s
         }
@@ -514,10 +515,7 @@ fn forecast_keys(
     let mut out: Vec<Option<SkuForecast>> = (0..series.len()).map(|_| None).collect();
     let fill = |which: Vec<usize>, out: &mut Vec<Option<SkuForecast>>| {
         let which: Vec<usize> = which.into_iter().filter(|&i| out[i].is_none()).collect();
-        for (i, f) in which
-            .iter()
-            .zip(forecast_some(series, &settings, &which))
-        {
+        for (i, f) in which.iter().zip(forecast_some(series, &settings, &which)) {
             out[*i] = Some(f);
         }
     };

@@ -79,7 +79,9 @@ impl<'a> AnalogueLookup<'a> {
     /// Whether the key is young (fewer than `min_history_days` days of sales, or none) and has
     /// an item-master row (without one it has neither like_sku nor category).
     pub fn young(&self, key: &Key) -> bool {
-        let own_days = self.own(key).map_or(0, |i| self.days(&self.loaded.series[i]));
+        let own_days = self
+            .own(key)
+            .map_or(0, |i| self.days(&self.loaded.series[i]));
         own_days < self.min && self.items.contains_key(key.0.as_str())
     }
 

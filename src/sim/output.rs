@@ -55,7 +55,8 @@ pub fn write_rollup(path: &Path, rows: &[SimRow]) -> Result<(), LoadError> {
 /// # Errors
 /// A message naming the file, line and cell that cannot be read.
 pub fn read_rollup(path: &Path) -> Result<Vec<RollupRow>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut rows = Vec::new();
     for (n, rec) in reader.records().enumerate() {
         let line = n + 2;
