@@ -6,15 +6,22 @@
 //! so comparisons are not sampling noise):
 //! 1. the **protection level** (s for `sQ`, `sS`, `RsS` with S − s kept; S for `RS`) is
 //!    bracketed from the analytic value — stepping down while the target is still met, or up
-//!    until it is, the step doubling each time — then bisected to within
-//!    [`LEVEL_TOLERANCE`] units (the simulated fill rate rises with the level);
+//!    until it is, the step (first the protection-period demand sd) doubling each time — then
+//!    bisected to within max([`LEVEL_TOLERANCE`] units, [`RELATIVE_TOLERANCE`] × that sd)
+//!    (the simulated fill rate rises with the level);
 //! 2. for the families with an order quantity, Q (or S − s) is also tried at 0.75× and 1.25×
-//!    the analytic value, each with its own level search; the candidate with the lowest
-//!    simulated holding + ordering cost that meets the target wins.
+//!    the analytic value, each with its own level search starting from the level found for
+//!    the analytic Q (half the first step); the candidate with the lowest simulated holding +
+//!    ordering cost that meets the target wins.
 //!
 //! The target is met when the simulated mean fill rate is at least the target. The search
-//! runs with few replications; the winner is re-simulated with the full count and, if the
-//! target slipped there, its level is searched again with every replication.
+//! runs with few replications (`optimise_replications`, 40), in batches of 10 that stop as
+//! soon as the fill rate is clearly (2.9 standard errors) above or below the target. The
+//! winner and the analytic policy are then simulated as the simulation stage does (at least
+//! `min_replications`, at most `replications`, until the fill rate is known to
+//! `fill_rate_precision`), so their figures equal the analytic row of `simulation.csv` in
+//! kind; if the winner's fill rate slipped below the target there, its level is searched
+//! again with all `replications` (no early decisions) and reported with them.
 
 use serde::Serialize;
 
@@ -23,12 +30,25 @@ use crate::{
     sim::{
         engine::World,
         kpi::{KpiSummary, SimCosts},
-        simulate, SimPolicy,
+        simulate, simulate_to_precision, simulate_until, SimPolicy,
     },
 };
 
-/// Bisection stops when the bracket is this narrow (units).
+/// Bisection stops when the bracket is this narrow (units), or [`RELATIVE_TOLERANCE`] × the
+/// protection-period demand sd when that is wider.
 pub const LEVEL_TOLERANCE: f64 = 0.5;
+
+/// Bisection's tolerance as a share of the protection-period demand sd: for a fast mover
+/// (sd 200 units) the level is found to 4 units, which moves its fill rate by well under the
+/// simulation's own precision, instead of to half a unit with three more evaluations.
+pub const RELATIVE_TOLERANCE: f64 = 0.02;
+
+/// Replications per batch of a search decision (see `Search::meets`).
+pub const DECISION_BATCH: usize = 10;
+
+/// A search decision is taken before all replications ran when the fill rate is this many
+/// 95% half-widths from the target (1.5 × 1.96 ≈ 2.9 standard errors).
+pub const DECISION_MARGIN: f64 = 1.5;
 
 /// The result of the search for one SKU and family.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,7 +57,7 @@ pub struct Optimised {
     pub analytic: KpiSummary,
     /// The cheapest policy found that meets the target.
     pub policy: SimPolicy,
-    /// Its simulated KPIs (full replications).
+    /// Its simulated KPIs (to the reporting precision; all replications after a re-search).
     pub kpis: KpiSummary,
     /// Whether the target was met (false: the highest level tried still missed it).
     pub met: bool,
@@ -85,6 +105,8 @@ struct Search<'a, 'w> {
     reps: usize,
     seed: u64,
     target: f64,
+    tolerance: f64,
+    early: bool,
     evaluations: usize,
 }
 
@@ -94,8 +116,27 @@ impl Search<'_, '_> {
         simulate(p, self.world, self.costs, self.reps, self.seed)
     }
 
+    /// Whether the level meets the target. Replications come in batches of
+    /// [`DECISION_BATCH`]; the answer is taken early when the fill rate so far is further from
+    /// the target than [`DECISION_MARGIN`] × its 95% half-width (levels far from the answer,
+    /// as in bracketing, are settled in one batch), else after all `reps`. Replications that
+    /// all agree (half-width 0, e.g. no stockout in any) never decide early; nor does the
+    /// re-search with every replication (`early` off).
     fn meets(&mut self, p: &SimPolicy) -> bool {
-        self.eval(p).get("fill_rate") >= self.target
+        self.evaluations += 1;
+        let target = self.target;
+        let k = simulate_until(
+            p,
+            self.world,
+            self.costs,
+            (DECISION_BATCH, DECISION_BATCH, self.reps),
+            self.seed,
+            |k| {
+                let hw = k.half_width("fill_rate");
+                self.early && hw > 0.0 && (k.get("fill_rate") - target).abs() > DECISION_MARGIN * hw
+            },
+        );
+        k.get("fill_rate") >= target
     }
 
     /// The lowest level (to the tolerance) meeting the target, and whether one was found.
@@ -133,7 +174,7 @@ impl Search<'_, '_> {
                 return (with_level(p, hi), false);
             }
         }
-        while hi - lo > LEVEL_TOLERANCE {
+        while hi - lo > self.tolerance {
             let mid = 0.5 * (lo + hi);
             if self.meets(&with_level(p, mid)) {
                 hi = mid;
@@ -145,26 +186,65 @@ impl Search<'_, '_> {
     }
 }
 
-/// Searches the cheapest policy of `analytic`'s family meeting `target_fill_rate`, with
-/// `search_reps` replications per candidate and `final_reps` for the reported figures.
-/// `scale` is the first bracketing step in units (e.g. the protection-period demand sd).
-#[allow(clippy::too_many_arguments)]
+/// Replications of the search and of the reported figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Replications {
+    /// Per search candidate (`[simulation] optimise_replications`).
+    pub search: usize,
+    /// Reported figures: at least this many (`min_replications`) …
+    pub min: usize,
+    /// … at most this many (`replications`) …
+    pub max: usize,
+    /// … stopping when the fill rate's 95% half-width is this small (`fill_rate_precision`;
+    /// 0 = always `max`), as the simulation stage does.
+    pub precision: f64,
+}
+
+impl Replications {
+    /// The `[simulation]` settings' counts.
+    pub fn of(settings: &crate::config::SimulationSettings) -> Self {
+        Self {
+            search: settings.optimise_replications,
+            min: settings.min_replications,
+            max: settings.replications,
+            precision: settings.fill_rate_precision,
+        }
+    }
+
+    /// Always `n` (search and figures).
+    pub fn fixed(n: usize) -> Self {
+        Self {
+            search: n,
+            min: n,
+            max: n,
+            precision: 0.0,
+        }
+    }
+}
+
+/// Searches the cheapest policy of `analytic`'s family meeting `target_fill_rate`. `scale` is
+/// the first bracketing step in units (e.g. the protection-period demand sd).
 pub fn optimise(
     analytic: &SimPolicy,
     world: &World<'_>,
     costs: &SimCosts,
     target_fill_rate: f64,
     scale: f64,
-    search_reps: usize,
-    final_reps: usize,
+    reps: Replications,
     seed: u64,
 ) -> Optimised {
+    let final_reps = reps.max.max(2);
+    let report = |p: &SimPolicy| {
+        simulate_to_precision(p, world, costs, (reps.min, reps.max), reps.precision, seed)
+    };
     let mut search = Search {
         world,
         costs,
-        reps: search_reps.clamp(2, final_reps.max(2)),
+        reps: reps.search.clamp(2, final_reps),
         seed,
         target: target_fill_rate,
+        tolerance: LEVEL_TOLERANCE.max(RELATIVE_TOLERANCE * scale),
+        early: true,
         evaluations: 0,
     };
     let factors: &[f64] = if analytic.kind == PolicyKind::RS {
@@ -173,9 +253,16 @@ pub fn optimise(
         &[1.0, 0.75, 1.25]
     };
     let mut best: Option<(SimPolicy, f64, bool)> = None;
+    let mut found: Option<f64> = None;
     for &f in factors {
         let candidate = with_quantity(analytic, f);
-        let (p, met) = search.level(&candidate, scale);
+        let (p, met) = match found {
+            Some(level) => search.level(&with_level(&candidate, level), scale / 2.0),
+            None => search.level(&candidate, scale),
+        };
+        if met && found.is_none() {
+            found = Some(level_of(&p));
+        }
         let cost = {
             let k = search.eval(&p);
             k.get("holding_cost") + k.get("ordering_cost")
@@ -189,11 +276,12 @@ pub fn optimise(
         }
     }
     let (mut policy, _, mut met) = best.expect("at least one candidate");
-    // Confirm with the full replications (the first `search_reps` are the same draws); if
-    // the target slipped, search the level again from here with all of them.
-    let mut kpis = simulate(&policy, world, costs, final_reps, seed);
+    // Confirm to the reporting precision (the first `search` replications are the same
+    // draws); if the target slipped, search the level again from here with all of them.
+    let mut kpis = report(&policy);
     if met && kpis.get("fill_rate") < target_fill_rate {
         search.reps = final_reps;
+        search.early = false;
         let (p, m) = search.level(&policy, scale / 2.0);
         policy = p;
         kpis = search.eval(&policy);
@@ -201,7 +289,7 @@ pub fn optimise(
     }
     let evaluations = search.evaluations + 2;
     Optimised {
-        analytic: simulate(analytic, world, costs, final_reps, seed),
+        analytic: report(analytic),
         kpis,
         policy,
         met,
@@ -254,7 +342,15 @@ mod tests {
             review_days: 7,
             rounding: None,
         };
-        let o = optimise(&analytic, &world, &costs, 0.99, 7.0, 30, 30, 9);
+        let o = optimise(
+            &analytic,
+            &world,
+            &costs,
+            0.99,
+            7.0,
+            Replications::fixed(30),
+            9,
+        );
         assert!(o.met);
         assert!(o.kpis.get("fill_rate") >= 0.99);
         let s = o.policy.order_up_to;
@@ -278,7 +374,15 @@ mod tests {
             review_days: 1,
             rounding: Some((1.0, 1.0)),
         };
-        let o = optimise(&analytic, &world, &costs, 0.97, 10.0, 30, 30, 4);
+        let o = optimise(
+            &analytic,
+            &world,
+            &costs,
+            0.97,
+            10.0,
+            Replications::fixed(30),
+            4,
+        );
         assert!(o.analytic.get("fill_rate") < 0.97);
         assert!(o.met && o.kpis.get("fill_rate") >= 0.97);
         assert!(o.policy.reorder_point > 20.0);

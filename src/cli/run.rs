@@ -43,6 +43,11 @@ pub struct RunArgs {
     /// `[simulation] optimise_all`).
     #[arg(long)]
     pub optimise_all: bool,
+    /// Simulate every scenario for every family compared (default: disruptions only for the
+    /// current policy and each SKU's recommended family; overrides `[simulation]
+    /// scenarios_all`).
+    #[arg(long)]
+    pub scenarios_all: bool,
     /// Plan only shard K of N (0 <= K < N) of the catalogue and write shard-named outputs
     /// (`recommendations.shard-K-of-N.csv`, `run.shard-K-of-N.json`, …) without a report;
     /// `replenish merge` combines the N shards into one output folder. Every shard must run
@@ -73,6 +78,9 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
     }
     if args.optimise_all {
         config.simulation.optimise_all = true;
+    }
+    if args.scenarios_all {
+        config.simulation.scenarios_all = true;
     }
     config.check()?;
     let options = RunOptions {

@@ -40,7 +40,8 @@ pub struct SimulateArgs {
     /// Customer behaviour: backorder, lost_sales or patience.
     #[arg(long, value_name = "MODE")]
     pub customer: Option<CustomerMode>,
-    /// Policy families, comma-separated (default: sQ,sS,RS,RsS).
+    /// Policy families, comma-separated (default: sQ,sS,RS,RsS). Families listed here are
+    /// simulated under every scenario (as with --scenarios-all).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub policies: Option<Vec<PolicyKind>>,
     /// Scenario names to run, comma-separated (default: every configured scenario).
@@ -56,6 +57,11 @@ pub struct SimulateArgs {
     /// Do not simulate the item master's current policy.
     #[arg(long)]
     pub no_current: bool,
+    /// Simulate every scenario for every family compared (default: disruptions only for the
+    /// current policy and each SKU's recommended family; overrides `[simulation]
+    /// scenarios_all`).
+    #[arg(long)]
+    pub scenarios_all: bool,
 }
 
 /// Runs the simulation stage.
@@ -88,6 +94,10 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     }
     if let Some(p) = &args.policies {
         sim.policies.clone_from(p);
+        sim.scenarios_all = true;
+    }
+    if args.scenarios_all {
+        sim.scenarios_all = true;
     }
     if let Some(names) = &args.scenarios {
         let known: Vec<Scenario> = sim.scenarios.clone();

@@ -814,8 +814,7 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
                     &costs_of(&p),
                     p.target,
                     design.protection_demand_sd.max(1.0),
-                    settings.optimise_replications,
-                    settings.replications,
+                    crate::optimize::Replications::of(settings),
                     p.seed,
                 )
             };

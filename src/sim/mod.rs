@@ -271,12 +271,30 @@ pub fn simulate_to_precision(
     precision: f64,
     seed: u64,
 ) -> KpiSummary {
+    let first = if precision > 0.0 { min } else { max };
+    simulate_until(
+        policy,
+        world,
+        costs,
+        (first, REPLICATION_BATCH, max),
+        seed,
+        |summary| summary.half_width("fill_rate") <= precision,
+    )
+}
+
+/// Runs `first` replications, then batches of `step`, until `done` says the summary so far
+/// is enough or `max` replications ran. Replication `r` uses the streams of `(seed, r)`, so
+/// the result equals a fixed run of however many replications it stopped at.
+pub fn simulate_until(
+    policy: &SimPolicy,
+    world: &World<'_>,
+    costs: &SimCosts,
+    (first, step, max): (usize, usize, usize),
+    seed: u64,
+    done: impl Fn(&KpiSummary) -> bool,
+) -> KpiSummary {
     let max = max.max(1);
-    let mut target = if precision > 0.0 {
-        min.clamp(1, max)
-    } else {
-        max
-    };
+    let mut target = first.clamp(1, max);
     let mut reps: Vec<[f64; 16]> = Vec::with_capacity(target);
     loop {
         while reps.len() < target {
@@ -284,10 +302,10 @@ pub fn simulate_to_precision(
             reps.push(kpis(&replicate(&mut s, policy, world), costs));
         }
         let summary = KpiSummary::of(&reps);
-        if reps.len() >= max || summary.half_width("fill_rate") <= precision {
+        if reps.len() >= max || done(&summary) {
             return summary;
         }
-        target = (target + REPLICATION_BATCH).min(max);
+        target = (target + step.max(1)).min(max);
     }
 }
 

@@ -141,7 +141,9 @@ pub fn designs_for(
     out
 }
 
-/// Simulates every SKU with a usable policy.
+/// Simulates every SKU with a usable policy: the current policy and the SKU's recommended
+/// family under every scenario, the other families compared under the baseline scenario only
+/// (every scenario with `[simulation] scenarios_all`).
 pub fn simulate_catalogue(
     plans: &[SkuPlan],
     series: &[DemandSeries],
@@ -241,10 +243,17 @@ fn simulate_sku(
     settings: &SimulationSettings,
 ) -> Vec<SimRow> {
     let costs = costs_of(p);
+    let baseline = baseline_index(settings);
     let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
     for (name, design) in designs {
         let policy = sim_policy_of(p, design);
-        for sc in &settings.scenarios {
+        let every = settings.scenarios_all
+            || name == "current"
+            || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name);
+        for (i, sc) in settings.scenarios.iter().enumerate() {
+            if !every && Some(i) != baseline {
+                continue;
+            }
             let world = world_for(p, history, settings, Some(sc));
             rows.push(SimRow {
                 sku: p.sku.clone(),
@@ -265,6 +274,14 @@ fn simulate_sku(
         }
     }
     rows
+}
+
+/// The position of the baseline scenario: the one named `baseline`, else the first.
+fn baseline_index(settings: &SimulationSettings) -> Option<usize> {
+    let s = &settings.scenarios;
+    s.iter()
+        .position(|s| s.name == "baseline")
+        .or((!s.is_empty()).then_some(0))
 }
 
 /// Portfolio KPIs of one policy under one scenario.
@@ -475,8 +492,7 @@ pub fn optimise_catalogue(
                         &costs,
                         p.target,
                         design.protection_demand_sd.max(1.0),
-                        settings.optimise_replications,
-                        settings.replications,
+                        crate::optimize::Replications::of(settings),
                         p.seed,
                     );
                     OptimisedRow {
@@ -504,11 +520,7 @@ pub fn trajectories(
     settings: &SimulationSettings,
 ) -> Vec<Trajectory> {
     let history = DailyHistory::of(series);
-    let scenario = settings
-        .scenarios
-        .iter()
-        .find(|s| s.name == "baseline")
-        .or(settings.scenarios.first());
+    let scenario = baseline_index(settings).map(|i| &settings.scenarios[i]);
     chosen
         .iter()
         .filter_map(|&i| {
