@@ -218,3 +218,32 @@ fn policy_simulate_agrees_with_the_exact_periodic_figures() {
     assert!(sim["cancellation_rate"].as_f64().unwrap().abs() < 1e-12);
     assert!(sim["lost_sales_rate"].as_f64().unwrap().abs() < 1e-12);
 }
+
+#[test]
+fn disruptions_are_simulated_for_current_and_the_recommended_family_only() {
+    // The shared example run: default settings (five scenarios, scenarios_all = false).
+    let dir = crate::report::example();
+    let (ph, plans) = read_csv(&dir.join("policy.csv"));
+    let recommended: std::collections::BTreeMap<String, String> = plans
+        .iter()
+        .map(|r| (r[col(&ph, "sku")].clone(), r[col(&ph, "policy")].clone()))
+        .collect();
+    let (h, rows) = read_csv(&dir.join("simulation.csv"));
+    let mut per: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
+    for r in &rows {
+        per.entry((r[col(&h, "sku")].clone(), r[col(&h, "policy")].clone()))
+            .or_default()
+            .push(r[col(&h, "scenario")].clone());
+    }
+    let (mut full, mut baseline_only) = (0, 0);
+    for ((sku, policy), scenarios) in &per {
+        if policy == "current" || recommended.get(sku) == Some(policy) {
+            assert_eq!(scenarios.len(), 5, "{sku} {policy}: {scenarios:?}");
+            full += 1;
+        } else {
+            assert_eq!(scenarios, &vec!["baseline".to_string()], "{sku} {policy}");
+            baseline_only += 1;
+        }
+    }
+    assert!(full > 200 && baseline_only > 600, "{full} {baseline_only}");
+}
