@@ -483,7 +483,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
     let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
         .into_iter()
         .enumerate()
-        .filter(|(i, f)| f.is_some() && owned_series[*i])
+        .filter(|(i, _)| owned_series[*i])
         .filter_map(|(i, f)| Some((i, f?)))
         .unzip();
     Plan {
