@@ -108,6 +108,7 @@ pub fn replicate_observed<O: Observer>(
     world: &World<'_>,
     observer: &mut O,
 ) -> Rep {
+    let _subnormals_are_zero = super::fpmode::FlushSubnormals::new();
     let demand = &world.demand;
     let lead = &world.lead;
     let mode = world.mode;

@@ -16,6 +16,7 @@
 
 pub mod demand;
 pub mod engine;
+pub mod fpmode;
 pub mod kpi;
 pub mod output;
 pub mod run;
