@@ -218,7 +218,7 @@ pub enum DemandSource {
 /// | `policies` | sQ, sS, RS, RsS | policy families compared |
 /// | `current` | true | also simulate the item master's current policy, where given |
 /// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`crate::sim::scenario`] |
-/// | `scenarios_all` | false | simulate every scenario for every family compared; by default the disruption scenarios are simulated for the current policy and each SKU's recommended family (`[policy] policy`) — what the report compares — and the other families under the baseline only (about half the simulation time) |
+/// | `scenarios_all` | `simulate`: true; `run`: false | simulate every scenario for every family compared; when false the disruption scenarios are simulated for the current policy and each SKU's recommended family (`[policy] policy`) — what the report compares — and the other families under the baseline only (about half the simulation time) |
 /// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target fill rate in simulation (baseline), written to `optimised.csv` |
 /// | `optimise_all` | false | optimise every family compared, not only the recommended one (`[policy] policy`); about 4× the cost |
 /// | `optimise_replications` | 40 | replications per candidate in that search (the reported figures use `replications`) |
@@ -250,8 +250,9 @@ pub struct SimulationSettings {
     /// Scenarios.
     pub scenarios: Vec<crate::sim::scenario::Scenario>,
     /// Simulate every scenario for every family (else the disruptions only for `current` and
-    /// the recommended family, the baseline for all).
-    pub scenarios_all: bool,
+    /// the recommended family, the baseline for all); unset = the command's default (true for
+    /// `simulate`, false for `run`).
+    pub scenarios_all: Option<bool>,
     /// Whether `simulate` also runs the simulation-optimisation.
     pub optimise: bool,
     /// Optimise every family compared (else only the recommended one).
@@ -280,7 +281,7 @@ impl Default for SimulationSettings {
             ],
             current: true,
             scenarios: crate::sim::scenario::Scenario::defaults(),
-            scenarios_all: false,
+            scenarios_all: None,
             optimise: true,
             optimise_all: false,
             optimise_replications: 40,

@@ -43,9 +43,9 @@ pub struct RunArgs {
     /// `[simulation] optimise_all`).
     #[arg(long)]
     pub optimise_all: bool,
-    /// Simulate every scenario for every family compared (default: disruptions only for the
-    /// current policy and each SKU's recommended family; overrides `[simulation]
-    /// scenarios_all`).
+    /// Simulate every scenario for every family compared (`run`'s default: disruptions only for
+    /// the current policy and each SKU's recommended family, the report's comparison;
+    /// overrides `[simulation] scenarios_all`).
     #[arg(long)]
     pub scenarios_all: bool,
     /// Plan only shard K of N (0 <= K < N) of the catalogue and write shard-named outputs
@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
         config.simulation.optimise_all = true;
     }
     if args.scenarios_all {
-        config.simulation.scenarios_all = true;
+        config.simulation.scenarios_all = Some(true);
     }
     config.check()?;
     let options = RunOptions {

@@ -57,9 +57,8 @@ pub struct SimulateArgs {
     /// Do not simulate the item master's current policy.
     #[arg(long)]
     pub no_current: bool,
-    /// Simulate every scenario for every family compared (default: disruptions only for the
-    /// current policy and each SKU's recommended family; overrides `[simulation]
-    /// scenarios_all`).
+    /// Simulate every scenario for every family compared (`simulate`'s default unless
+    /// `[simulation] scenarios_all = false`).
     #[arg(long)]
     pub scenarios_all: bool,
 }
@@ -94,11 +93,13 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     }
     if let Some(p) = &args.policies {
         sim.policies.clone_from(p);
-        sim.scenarios_all = true;
+        sim.scenarios_all = Some(true);
     }
     if args.scenarios_all {
-        sim.scenarios_all = true;
+        sim.scenarios_all = Some(true);
     }
+    // `simulate` compares every family under every scenario unless the config says otherwise.
+    sim.scenarios_all.get_or_insert(true);
     if let Some(names) = &args.scenarios {
         let known: Vec<Scenario> = sim.scenarios.clone();
         let mut chosen = Vec::new();

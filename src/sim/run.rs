@@ -143,7 +143,8 @@ pub fn designs_for(
 
 /// Simulates every SKU with a usable policy: the current policy and the SKU's recommended
 /// family under every scenario, the other families compared under the baseline scenario only
-/// (every scenario with `[simulation] scenarios_all`).
+/// (every scenario with `[simulation] scenarios_all`; unset counts as false here — `simulate`
+/// sets it to true unless configured).
 pub fn simulate_catalogue(
     plans: &[SkuPlan],
     series: &[DemandSeries],
@@ -247,7 +248,7 @@ fn simulate_sku(
     let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
     for (name, design) in designs {
         let policy = sim_policy_of(p, design);
-        let every = settings.scenarios_all
+        let every = settings.scenarios_all == Some(true)
             || name == "current"
             || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name);
         for (i, sc) in settings.scenarios.iter().enumerate() {
