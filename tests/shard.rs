@@ -17,27 +17,7 @@ use replenish::{
     shard::Shard,
 };
 
-use crate::util::{col, read_csv};
-
-/// Every file under `dir` (relative path → bytes).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
+use crate::util::{col, read_csv, snapshot};
 
 /// A generated catalogue of 45 SKUs plus two new items — NEW1 (14 days of sales, like_sku =
 /// an established SKU) and NEW2 (no sales, category only) — and an order minimum for the

@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Result;
 use clap::Args;
-use replenish::{merge::merge, sim::output::portfolio_table};
+use replenish::merge::merge;
 
 use super::Global;
 
@@ -39,22 +39,12 @@ pub fn run(args: &MergeArgs, global: &Global) -> Result<ExitCode> {
             args.out.display(),
             outcome.seconds
         );
-        out!("{}", outcome.summary.table());
-        if !outcome.portfolio.is_empty() {
-            outln!(
-                "simulated portfolio (recommended family: {}; current = the item master's levels):",
-                outcome.recommended_policy
-            );
-            out!("{}", portfolio_table(&outcome.portfolio));
-        }
-        if let Some(r) = &outcome.report {
-            outln!(
-                "wrote {} ({} charts, {:.1} MB)",
-                r.html.display(),
-                r.charts,
-                r.bytes as f64 / 1e6
-            );
-        }
+        super::run::print_portfolio(
+            &outcome.summary,
+            &outcome.portfolio,
+            &outcome.recommended_policy,
+        );
+        super::run::print_report(outcome.report.as_ref());
         outln!("wrote {}", args.out.join("recommendations.csv").display());
     }
     let warnings = outcome.rejected_rows > 0 || outcome.summary.policy_errors > 0;

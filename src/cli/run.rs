@@ -7,7 +7,9 @@ use anyhow::Result;
 use clap::Args;
 use replenish::{
     pipeline::{run as run_pipeline, RunOptions},
-    sim::output::portfolio_table,
+    plan::output::PlanSummary,
+    report::ReportOutcome,
+    sim::{output::portfolio_table, run::PortfolioRow},
 };
 
 use super::{config_from, Global, InputArgs};
@@ -56,6 +58,33 @@ pub struct RunArgs {
     pub shard: Option<replenish::shard::Shard>,
 }
 
+/// Prints the plan summary and, when simulated, the portfolio table (`run` and `merge`).
+pub(super) fn print_portfolio(
+    summary: &PlanSummary,
+    portfolio: &[PortfolioRow],
+    recommended: &str,
+) {
+    out!("{}", summary.table());
+    if !portfolio.is_empty() {
+        outln!(
+            "simulated portfolio (recommended family: {recommended}; current = the item master's levels):"
+        );
+        out!("{}", portfolio_table(portfolio));
+    }
+}
+
+/// Prints where the report went, if one was written.
+pub(super) fn print_report(report: Option<&ReportOutcome>) {
+    if let Some(r) = report {
+        outln!(
+            "wrote {} ({} charts, {:.1} MB)",
+            r.html.display(),
+            r.charts,
+            r.bytes as f64 / 1e6
+        );
+    }
+}
+
 /// Runs the pipeline; exit code 0, or 3 when the run finished with warnings (rejected input
 /// rows within the allowed share, or SKUs whose policy could not be computed: REVIEW rows).
 ///
@@ -98,24 +127,14 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     if !global.quiet {
-        out!("{}", outcome.summary.table());
-        if !outcome.portfolio.is_empty() {
-            outln!(
-                "simulated portfolio (recommended family: {}; current = the item master's levels):",
-                outcome.recommended_policy
-            );
-            out!("{}", portfolio_table(&outcome.portfolio));
-        }
+        print_portfolio(
+            &outcome.summary,
+            &outcome.portfolio,
+            &outcome.recommended_policy,
+        );
         let total: f64 = outcome.timings.iter().map(|t| t.1).sum();
         outln!("stages took {total:.1} s (timings.json)");
-        if let Some(r) = &outcome.report {
-            outln!(
-                "wrote {} ({} charts, {:.1} MB)",
-                r.html.display(),
-                r.charts,
-                r.bytes as f64 / 1e6
-            );
-        }
+        print_report(outcome.report.as_ref());
         let recs = args.shard.map_or("recommendations.csv".to_string(), |s| {
             s.file_name("recommendations.csv")
         });
