@@ -171,8 +171,23 @@ fn discover(from: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
     }
     let counts: BTreeSet<u32> = parts.iter().map(|p| p.shard.count).collect();
     if counts.len() > 1 {
+        let manifests = |n: u32| {
+            parts
+                .iter()
+                .filter(|p| p.shard.count == n)
+                .map(|p| p.path("run.json").display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let jobs: Vec<String> = counts
+            .iter()
+            .map(|&n| format!("{n} shards: {}", manifests(n)))
+            .collect();
         return Err(MergeError::Shards(format!(
-            "shards of different jobs in {folders}: shard counts {counts:?}; merge the shards of one job"
+            "shards of different jobs in {folders} ({}); merge the shards of one job — remove the \
+             other job's shard files (e.g. an earlier night's with another shard count) or give \
+             each job its own folder",
+            jobs.join("; ")
         )));
     }
     let n = *counts.iter().next().expect("one count");
@@ -417,6 +432,35 @@ fn copy_shared(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
     Ok(())
 }
 
+/// The entries of a JSON array file of every shard, shard by shard.
+fn read_each<T: for<'de> Deserialize<'de>>(
+    parts: &[Part],
+    name: &str,
+) -> Result<Vec<T>, MergeError> {
+    let mut all = Vec::new();
+    for p in parts {
+        all.extend(read_json::<Vec<T>>(&p.path(name))?);
+    }
+    Ok(all)
+}
+
+/// The items of the `top` SKU/location keys, in `top`'s order (a key's items in their order).
+fn in_top_order<'a, T>(
+    top: &[(String, Option<String>)],
+    items: &'a [T],
+    key: impl Fn(&T) -> (&String, &Option<String>),
+) -> Vec<&'a T> {
+    let mut by_key: BTreeMap<(&String, &Option<String>), Vec<&T>> = BTreeMap::new();
+    for item in items {
+        by_key.entry(key(item)).or_default().push(item);
+    }
+    top.iter()
+        .filter_map(|(sku, loc)| by_key.get(&(sku, loc)))
+        .flatten()
+        .copied()
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct RecommendationsFile {
     planning_date: NaiveDate,
@@ -500,18 +544,8 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
         .into_iter()
         .map(|i| (recs[i].sku.clone(), recs[i].location.clone()))
         .collect();
-    let mut details: Vec<SkuDetail> = Vec::new();
-    for p in parts {
-        details.extend(read_json::<Vec<SkuDetail>>(&p.path("detail.json"))?);
-    }
-    let details: Vec<&SkuDetail> = top
-        .iter()
-        .flat_map(|k| {
-            details
-                .iter()
-                .filter(move |d| (&d.sku, &d.location) == (&k.0, &k.1))
-        })
-        .collect();
+    let details: Vec<SkuDetail> = read_each(parts, "detail.json")?;
+    let details = in_top_order(&top, &details, |d| (&d.sku, &d.location));
     write_json(&out.join("detail.json"), &details)?;
 
     let mut portfolio = Vec::new();
@@ -527,17 +561,8 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
         write_portfolio(&out.join("simulation_portfolio.csv"), &portfolio)?;
     }
     if present_in_all(parts, "trajectories.json")? {
-        let mut all: Vec<Trajectory> = Vec::new();
-        for p in parts {
-            all.extend(read_json::<Vec<Trajectory>>(&p.path("trajectories.json"))?);
-        }
-        let chosen: Vec<&Trajectory> = top
-            .iter()
-            .flat_map(|k| {
-                all.iter()
-                    .filter(move |t| (&t.sku, &t.location) == (&k.0, &k.1))
-            })
-            .collect();
+        let all: Vec<Trajectory> = read_each(parts, "trajectories.json")?;
+        let chosen = in_top_order(&top, &all, |t| (&t.sku, &t.location));
         write_json(&out.join("trajectories.json"), &chosen)?;
     }
 
