@@ -335,14 +335,12 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
             .collect(),
     };
     let keys: Vec<(String, Option<String>)> = keys.into_iter().collect();
+    // The supplier the recommendation will carry (and supplier minimums group by).
     let owned: Vec<bool> = keys
         .iter()
-        .map(|(sku, _)| {
-            shard.is_none_or(|sh| {
-                let rec = items.get(sku.as_str()).copied();
-                let supplier = lead_times.supplier_of(sku, rec.and_then(|r| r.supplier.as_deref()));
-                sh.owns(shard_key(sku, supplier.as_deref(), config))
-            })
+        .zip(&per_key)
+        .map(|((sku, _), (_, lt))| {
+            shard.is_none_or(|sh| sh.owns(shard_key(sku, lt.supplier.as_deref(), config)))
         })
         .collect();
     let shard_keys: Vec<(String, Option<String>)> = keys
