@@ -733,18 +733,19 @@ pub(crate) fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> 
 pub fn forecast_all(series: &[DemandSeries], settings: &ForecastSettings) -> Vec<SkuForecast> {
     let settings = &with_global(series, settings);
     let all: Vec<usize> = (0..series.len()).collect();
+    crate::progress::begin("forecast", all.len() as u64);
     forecast_some(series, settings, &all)
 }
 
 /// Forecasts `series[i]` for every `i` of `which`, in parallel, in that order, with the
 /// settings as given (a global model is used only when `settings.global` holds one: train it
-/// on the whole catalogue first with [`with_global`]). Progress counts these series.
+/// on the whole catalogue first with [`with_global`]). Each series advances the current
+/// progress stage; the caller begins it.
 pub fn forecast_some(
     series: &[DemandSeries],
     settings: &ForecastSettings,
     which: &[usize],
 ) -> Vec<SkuForecast> {
-    crate::progress::begin("forecast", which.len() as u64);
     which
         .par_iter()
         .map(|&i| {

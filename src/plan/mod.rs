@@ -528,6 +528,7 @@ fn forecast_keys(
         .filter_map(|k| look.own(k))
         .chain(young.iter().filter_map(|k| look.like_of(k)))
         .collect();
+    crate::progress::begin("forecast", first.len() as u64);
     fill(first.into_iter().collect(), &mut out);
     let categories: BTreeSet<&str> = young
         .iter()
@@ -548,7 +549,10 @@ fn forecast_keys(
                 .filter(|&i| out[i].is_none())
                 .take(64)
                 .collect();
-            fill(missing, &mut out);
+            if !missing.is_empty() {
+                crate::progress::begin("forecast analogue sources", missing.len() as u64);
+                fill(missing, &mut out);
+            }
             while pos < candidates.len() && found < MAX_MEMBERS {
                 let i = candidates[pos];
                 let Some(f) = out[i].as_ref() else {
