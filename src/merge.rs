@@ -335,12 +335,6 @@ fn read_keyed(path: &Path) -> Result<(Vec<String>, Vec<KeyedRow>), MergeError> {
             ""
         }
         .to_string();
-        if !located {
-            // The catalogue's file has a location column when any shard's has: add the empty
-            // cell the unsharded writer puts there.
-            let first = csv_field(&sku).len();
-            bytes.splice(first..first, b",".iter().copied());
-        }
         rows.push(KeyedRow {
             key: (sku, loc),
             bytes,
@@ -349,18 +343,31 @@ fn read_keyed(path: &Path) -> Result<(Vec<String>, Vec<KeyedRow>), MergeError> {
     Ok((header, rows))
 }
 
-/// Merges one per-SKU table of every shard into `out`.
-fn merge_keyed(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
+/// Merges per-SKU tables (one per shard) into the file `out`.
+fn merge_keyed(inputs: &[PathBuf], out: &Path) -> crate::Result<()> {
+    let has_location = |h: &[String]| h.get(1).is_some_and(|c| c == "location");
+    let mut files = Vec::new();
+    for path in inputs {
+        let (h, r) = read_keyed(path)?;
+        files.push((path.clone(), h, r));
+    }
+    let located = files.iter().any(|(_, h, _)| has_location(h));
     let mut headers = Vec::new();
     let mut rows = Vec::new();
-    for p in parts {
-        let (h, r) = read_keyed(&p.path(name))?;
-        headers.push((p.path(name), h));
-        rows.extend(r);
+    for (path, h, r) in files {
+        if located && !has_location(&h) {
+            // The catalogue's file has a location column when any shard's has: add the empty
+            // cell the unsharded writer puts there.
+            rows.extend(r.into_iter().map(|mut row| {
+                let first = csv_field(&row.key.0).len();
+                row.bytes.insert(first, b',');
+                row
+            }));
+        } else {
+            rows.extend(r);
+        }
+        headers.push((path, h));
     }
-    let located = headers
-        .iter()
-        .any(|(_, h)| h.get(1).is_some_and(|c| c == "location"));
     let mut header: Option<Vec<String>> = None;
     for (path, h) in &headers {
         let mut h = h.clone();
@@ -382,19 +389,6 @@ fn merge_keyed(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
         }
     }
     let header = header.unwrap_or_default();
-    let rows = if located {
-        rows
-    } else {
-        // No shard had a location: undo the empty cells added while reading.
-        rows.into_iter()
-            .map(|mut r| {
-                let first = csv_field(&r.key.0).len();
-                r.bytes.remove(first);
-                r
-            })
-            .collect()
-    };
-    let mut rows = rows;
     // Stable: a SKU's rows (all in one shard) keep their order.
     rows.sort_by(|a, b| a.key.cmp(&b.key));
     let header_line = header
@@ -402,7 +396,7 @@ fn merge_keyed(parts: &[Part], name: &str, out: &Path) -> crate::Result<()> {
         .map(|h| csv_field(h).into_owned())
         .collect::<Vec<_>>()
         .join(",");
-    write_atomic(&out.join(name), |w| {
+    write_atomic(out, |w| {
         writeln!(w, "{header_line}")?;
         for r in &rows {
             w.write_all(&r.bytes)?;
@@ -502,7 +496,8 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
     let config = &manifest.config;
     for name in KEYED_TABLES {
         if present_in_all(parts, name)? {
-            merge_keyed(parts, name, out)?;
+            let inputs: Vec<PathBuf> = parts.iter().map(|p| p.path(name)).collect();
+            merge_keyed(&inputs, &out.join(name))?;
         }
     }
     for name in SHARED_FILES {
@@ -603,6 +598,28 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyed_tables_merge_in_sku_order_and_gain_the_location_cell_another_shard_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let b = dir.path().join("b.csv");
+        std::fs::write(&a, "sku,location,qty\nB,W1,1\nB,W2,2\nD,W1,4\n").unwrap();
+        // A shard whose SKUs have no location writes no location column.
+        std::fs::write(&b, "sku,qty\n\"A,1\",0\nC,3\n").unwrap();
+        let out = dir.path().join("out.csv");
+        merge_keyed(&[a, b.clone()], &out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "sku,location,qty\n\"A,1\",,0\nB,W1,1\nB,W2,2\nC,,3\nD,W1,4\n"
+        );
+        // Without any location, rows are kept as written.
+        merge_keyed(&[b], &out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "sku,qty\n\"A,1\",0\nC,3\n"
+        );
+    }
 
     #[test]
     fn first_difference_names_the_path() {
