@@ -90,6 +90,17 @@ impl Freq {
         }
     }
 
+    /// The first day of the bucket `k` buckets after the one starting at `start` (`k` = 0 is
+    /// `start`): one date addition, where stepping with [`Freq::next_bucket`] takes `k`.
+    pub fn nth_bucket(self, start: NaiveDate, k: u32) -> NaiveDate {
+        match self {
+            Freq::Day => start + chrono::Days::new(u64::from(k)),
+            Freq::Week => start + chrono::Days::new(7 * u64::from(k)),
+            // Month buckets start on day 1, which every month has.
+            Freq::Month => start + Months::new(k),
+        }
+    }
+
     /// Name as used in the config and on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -371,6 +382,15 @@ mod tests {
         assert_eq!(Freq::Week.bucket_start(ymd(2024, 1, 7)), ymd(2024, 1, 1));
         assert_eq!(Freq::Month.bucket_start(ymd(2024, 2, 29)), ymd(2024, 2, 1));
         assert_eq!(Freq::Month.next_bucket(ymd(2024, 1, 1)), ymd(2024, 2, 1));
+        // nth_bucket equals stepping k times, across month ends and a leap day.
+        for freq in [Freq::Day, Freq::Week, Freq::Month] {
+            let start = freq.bucket_start(ymd(2023, 12, 27));
+            let mut stepped = start;
+            for k in 0..400 {
+                assert_eq!(freq.nth_bucket(start, k), stepped, "{freq:?} k={k}");
+                stepped = freq.next_bucket(stepped);
+            }
+        }
     }
 
     #[test]

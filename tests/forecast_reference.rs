@@ -6,9 +6,12 @@
 //! - fixed-parameter models (SES with a given α, naive, seasonal naive, moving average, Croston
 //!   classic, SBA, TSB with given α's) and the parameter-free ADIDA and IMAPA: 1e-6 relative
 //!   (1e-9 absolute near zero);
-//! - models with estimated parameters (SES, Croston optimised): the same bounded golden-section
-//!   search as the peer, so also 1e-6 relative; and the in-sample one-step MSE of replenish's
-//!   estimated SES is no worse than the peer's (+1e-9).
+//! - models with estimated parameters (SES, Croston optimised): 1e-6 relative where the
+//!   in-sample error has one minimum in the search range. Where it has two, replenish's search
+//!   (a grid, then Newton) may find the lower one while the peer stops at the other; then the
+//!   forecasts differ and replenish's in-sample MSE must be strictly lower (the "smooth" series:
+//!   a minimum on each bound, α = 0.01 with MSE 20.64 and the peer's α = 0.99 with 21.48). The
+//!   in-sample one-step MSE of replenish's estimated SES is never worse than the peer's (+1e-9).
 
 use replenish::forecast::{ses, ModelSpec};
 use serde_json::Value;
@@ -53,12 +56,26 @@ fn forecasts_match_statsforecast() {
     let h = fx["horizon"].as_u64().unwrap() as usize;
     let mut checked = 0;
     let mut mismatches = Vec::new();
+    let mut better_minimum = Vec::new();
     for (name, y) in fx["series"].as_object().unwrap() {
         let y = series(y);
         for (peer, ours) in MODELS {
             let expected = series(&fx["forecasts"][name][*peer]);
             let spec: ModelSpec = ours.parse().unwrap();
             let got = spec.build().fit(&y, 7).unwrap().predict(h);
+            if *peer == "ses_opt" && !got.iter().zip(&expected).all(|(g, e)| close(*g, *e)) {
+                // A different minimum: only acceptable when it is the better one.
+                let peer_mse = fx["forecasts"][name]["ses_opt_in_sample_mse"]
+                    .as_f64()
+                    .unwrap();
+                let alpha = ses::optimal_alpha(&y, 0.01, 0.99);
+                let ours = ses::ses_sse(&y, alpha) / (y.len() - 1) as f64;
+                if ours < peer_mse - 1e-6 {
+                    better_minimum.push(name.clone());
+                    checked += got.len();
+                    continue;
+                }
+            }
             for (g, e) in got.iter().zip(&expected) {
                 if !close(*g, *e) {
                     mismatches.push(format!("{name}/{peer}: ours {g}, statsforecast {e}"));
@@ -69,6 +86,8 @@ fn forecasts_match_statsforecast() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert_eq!(checked, 6 * MODELS.len() * h);
+    // The one series of the six with two minima; every other estimated SES matches the peer.
+    assert_eq!(better_minimum, ["smooth"]);
 }
 
 #[test]

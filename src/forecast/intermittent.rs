@@ -6,8 +6,8 @@
 //!
 //! - **Croston (1972)**: SES of the positive demand sizes and, separately, of the intervals
 //!   between demands (the first interval counts from the start of the series); forecast =
-//!   size level / interval level. Classic: α = 0.1 for both; optimised: each α by golden-section
-//!   search on in-sample squared error in [0.1, 0.3].
+//!   size level / interval level. Classic: α = 0.1 for both; optimised: each α minimises the
+//!   in-sample squared error in [0.1, 0.3] ([`super::ses::optimal_alpha`]).
 //! - **SBA** (Syntetos & Boylan 2005): Croston × (1 − α/2), removing Croston's positive bias.
 //! - **TSB** (Teunter, Syntetos & Babai 2011): SES of the demand probability (the 0/1 indicator)
 //!   updated every bucket, times SES of the demand size updated only when demand occurs; the

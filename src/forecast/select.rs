@@ -274,11 +274,9 @@ struct Prepared {
 
 fn prepare(s: &DemandSeries, settings: &ForecastSettings) -> Prepared {
     let mut y: Vec<f64> = s.values.iter().map(|v| v.max(0.0)).collect();
-    // Series are never empty (bucketing starts at a sale); walk to the last bucket once.
-    let mut last_start = s.start;
-    for _ in 1..s.values.len() {
-        last_start = s.freq.next_bucket(last_start);
-    }
+    // Series are never empty (bucketing starts at a sale).
+    let buckets = u32::try_from(s.values.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    let last_start = s.freq.nth_bucket(s.start, buckets);
     let mut next = s.freq.next_bucket(last_start);
     let mut notes = Vec::new();
     if !y.is_empty() && i64::from(s.last_bucket_days) < bucket_days(s.freq, last_start) {
@@ -316,10 +314,9 @@ fn prepare(s: &DemandSeries, settings: &ForecastSettings) -> Prepared {
 fn promo_flags(s: &DemandSeries, settings: &ForecastSettings) -> Arc<[bool]> {
     let mut flags: Vec<bool> = s.promo_days.iter().map(|&d| d > 0).collect();
     if let Some(windows) = settings.promo_windows.get(&s.sku) {
-        let mut bucket = s.start;
-        for _ in 0..flags.len() {
-            bucket = s.freq.next_bucket(bucket);
-        }
+        let mut bucket = s
+            .freq
+            .nth_bucket(s.start, u32::try_from(flags.len()).unwrap_or(u32::MAX));
         for _ in 0..settings.horizon + 1 {
             let next = s.freq.next_bucket(bucket);
             let last = next - chrono::Days::new(1);
