@@ -211,6 +211,7 @@ pub enum DemandSource {
 /// | `replications` | 200 | most independent runs per SKU, policy and scenario |
 /// | `min_replications` | 40 | runs made first; more follow in batches of 20 until the fill rate's 95% half-width is at most `fill_rate_precision`, or `replications` is reached |
 /// | `fill_rate_precision` | 0.005 | that half-width (0.005 = ±0.5 percentage points); 0 = always `replications` |
+/// | `fill_rate_relative_precision` | 0.05 | also enough: a half-width of this share of the unfilled share (1 − fill rate), so a policy filling 60% stops at ±2 points; it loosens the rule only below 90% fill; 0 = off (see [`crate::sim::Precision`]) |
 /// | `seed` | 42 | run seed; each SKU's streams derive from it and the SKU |
 /// | `customer` | `patience` | `backorder`, `lost_sales` or `patience` (mean = the item's `patience_days`) |
 /// | `demand` | `forecast` | `forecast` (forecast + backtest errors) or `history` (block bootstrap) |
@@ -235,6 +236,8 @@ pub struct SimulationSettings {
     pub min_replications: usize,
     /// Target 95% half-width of the fill rate (0 = run every replication).
     pub fill_rate_precision: f64,
+    /// Also enough: this share of the unfilled share (1 − fill rate) as the half-width.
+    pub fill_rate_relative_precision: f64,
     /// Seed.
     pub seed: u64,
     /// Customer behaviour.
@@ -269,6 +272,7 @@ impl Default for SimulationSettings {
             replications: 200,
             min_replications: 40,
             fill_rate_precision: 0.005,
+            fill_rate_relative_precision: 0.05,
             seed: 42,
             customer: crate::sim::CustomerMode::Patience,
             demand: DemandSource::Forecast,
@@ -875,6 +879,15 @@ impl Config {
                 format!(
                     "should be a half-width in [0, 1) (0.005 = ±0.5 points; 0 = every replication), but is {}",
                     sim.fill_rate_precision
+                ),
+            ));
+        }
+        if !(0.0..1.0).contains(&sim.fill_rate_relative_precision) {
+            return Err(invalid(
+                "simulation.fill_rate_relative_precision",
+                format!(
+                    "should be a share of the unfilled share in [0, 1) (0.05 = ±5% of it; 0 = off), but is {}",
+                    sim.fill_rate_relative_precision
                 ),
             ));
         }

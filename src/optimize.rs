@@ -30,7 +30,7 @@ use crate::{
     sim::{
         engine::World,
         kpi::{KpiSummary, SimCosts},
-        simulate, simulate_to_precision, simulate_until, SimPolicy,
+        simulate, simulate_to_precision, simulate_until, Precision, SimPolicy,
     },
 };
 
@@ -195,9 +195,9 @@ pub struct Replications {
     pub min: usize,
     /// … at most this many (`replications`) …
     pub max: usize,
-    /// … stopping when the fill rate's 95% half-width is this small (`fill_rate_precision`;
-    /// 0 = always `max`), as the simulation stage does.
-    pub precision: f64,
+    /// … stopping when the fill rate is known this precisely (`fill_rate_precision`,
+    /// `fill_rate_relative_precision`; absolute 0 = always `max`), as the simulation stage does.
+    pub precision: Precision,
 }
 
 impl Replications {
@@ -207,7 +207,7 @@ impl Replications {
             search: settings.optimise_replications,
             min: settings.min_replications,
             max: settings.replications,
-            precision: settings.fill_rate_precision,
+            precision: Precision::of(settings),
         }
     }
 
@@ -217,7 +217,7 @@ impl Replications {
             search: n,
             min: n,
             max: n,
-            precision: 0.0,
+            precision: Precision::EVERY,
         }
     }
 }

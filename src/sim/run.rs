@@ -20,7 +20,7 @@ use super::{
     scenario::Scenario,
     simulate_to_precision,
     trace::Trajectory,
-    LeadTimeSampler, SimPolicy,
+    LeadTimeSampler, Precision, SimPolicy,
 };
 use std::time::Instant;
 
@@ -266,7 +266,7 @@ fn simulate_sku(
                     &world,
                     &costs,
                     (settings.min_replications, settings.replications),
-                    settings.fill_rate_precision,
+                    Precision::of(settings),
                     p.seed,
                 ),
                 design: design.clone(),

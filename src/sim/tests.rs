@@ -303,6 +303,43 @@ fn intermittent_demand_has_the_requested_occurrence_mean_and_sd() {
     assert!((zeros - 0.75).abs() < 0.004, "{zeros}");
 }
 
+/// A policy far below any target stops on the relative rule: its half-width is within 5% of
+/// the unfilled share but wider than the absolute 0.5 points, with fewer replications than the
+/// absolute rule alone needs; the absolute rule alone reaches 0.5 points.
+#[test]
+fn a_poor_policy_stops_on_the_relative_precision() {
+    let w = world(
+        DemandSampler::parametric(DemandDist::Normal, 10.0, 6.0),
+        &[5.0, 7.0, 9.0],
+        CustomerMode::Backorder,
+        60 + 365,
+    );
+    // Reorder point below the lead-time demand: a fill rate far below 90%.
+    let p = policy(PolicyKind::SQ, 20.0, 40.0, 0.0, 1);
+    let both = Precision {
+        absolute: 0.005,
+        relative: 0.05,
+    };
+    let absolute_only = Precision {
+        absolute: 0.005,
+        relative: 0.0,
+    };
+    let relative = simulate_to_precision(&p, &w, &costs(), (10, 400), both, 3);
+    let absolute = simulate_to_precision(&p, &w, &costs(), (10, 400), absolute_only, 3);
+    let fill = relative.get("fill_rate");
+    let hw = relative.half_width("fill_rate");
+    assert!(fill < 0.9, "{fill}");
+    assert!(hw <= 0.05 * (1.0 - fill), "{hw} vs {fill}");
+    assert!(hw > 0.005, "{hw}");
+    assert!(
+        relative.replications < absolute.replications,
+        "{} vs {}",
+        relative.replications,
+        absolute.replications
+    );
+    assert!(absolute.half_width("fill_rate") <= 0.005 || absolute.replications == 400);
+}
+
 #[test]
 fn replications_stop_once_the_fill_rate_is_precise_and_match_a_fixed_run() {
     let w = world(
@@ -312,9 +349,13 @@ fn replications_stop_once_the_fill_rate_is_precise_and_match_a_fixed_run() {
         200 + 365,
     );
     let p = policy(PolicyKind::SQ, 80.0, 100.0, 0.0, 1);
-    let loose = simulate_to_precision(&p, &w, &costs(), (10, 200), 0.02, 3);
-    let tight = simulate_to_precision(&p, &w, &costs(), (10, 200), 1e-6, 3);
-    let every = simulate_to_precision(&p, &w, &costs(), (10, 200), 0.0, 3);
+    let absolute = |a: f64| Precision {
+        absolute: a,
+        relative: 0.0,
+    };
+    let loose = simulate_to_precision(&p, &w, &costs(), (10, 200), absolute(0.02), 3);
+    let tight = simulate_to_precision(&p, &w, &costs(), (10, 200), absolute(1e-6), 3);
+    let every = simulate_to_precision(&p, &w, &costs(), (10, 200), Precision::EVERY, 3);
     // Loose precision stops early, on a batch boundary, with the half-width reached.
     assert!(loose.replications < 200, "{}", loose.replications);
     assert_eq!((loose.replications - 10) % REPLICATION_BATCH, 0);
