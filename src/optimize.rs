@@ -19,9 +19,11 @@
 //! soon as the fill rate is clearly (2.9 standard errors) above or below the target. The
 //! winner and the analytic policy are then simulated as the simulation stage does (at least
 //! `min_replications`, at most `replications`, until the fill rate is known to
-//! `fill_rate_precision`), so their figures equal the analytic row of `simulation.csv` in
-//! kind; if the winner's fill rate slipped below the target there, its level is searched
-//! again with all `replications` (no early decisions) and reported with them.
+//! `fill_rate_precision`), so their figures compare with `simulation.csv`'s; the analytic
+//! policy's are its baseline row there, reused rather than simulated again (same world, seed
+//! and replications, so the same numbers). If the winner's fill rate slipped below the target
+//! there, its level is searched again with all `replications` (no early decisions) and
+//! reported with them.
 
 use serde::Serialize;
 
@@ -224,8 +226,12 @@ impl Replications {
 
 /// Searches the cheapest policy of `analytic`'s family meeting `target_fill_rate`. `scale` is
 /// the first bracketing step in units (e.g. the protection-period demand sd).
+/// `analytic_kpis`: the analytic policy's figures when already simulated in this `world` with
+/// `reps` and `seed` (the simulation stage's baseline row), else `None` to simulate them here.
+#[allow(clippy::too_many_arguments)]
 pub fn optimise(
     analytic: &SimPolicy,
+    analytic_kpis: Option<KpiSummary>,
     world: &World<'_>,
     costs: &SimCosts,
     target_fill_rate: f64,
@@ -289,7 +295,7 @@ pub fn optimise(
     }
     let evaluations = search.evaluations + 2;
     Optimised {
-        analytic: report(analytic),
+        analytic: analytic_kpis.unwrap_or_else(|| report(analytic)),
         kpis,
         policy,
         met,
@@ -344,6 +350,7 @@ mod tests {
         };
         let o = optimise(
             &analytic,
+            None,
             &world,
             &costs,
             0.99,
@@ -376,6 +383,7 @@ mod tests {
         };
         let o = optimise(
             &analytic,
+            None,
             &world,
             &costs,
             0.97,

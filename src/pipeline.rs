@@ -341,7 +341,8 @@ fn stage_all(
         }
         if sim.optimise {
             let clock = Instant::now();
-            let rows = optimise_catalogue(&planned.plans, &run.designs, &loaded.series, sim);
+            let rows =
+                optimise_catalogue(&planned.plans, &run.designs, &loaded.series, &run.rows, sim);
             write_optimised(&out.join("optimised.csv"), &rows)?;
             timings.push(("optimise".into(), clock.elapsed().as_secs_f64()));
         }

@@ -150,7 +150,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     write_portfolio(&args.out.join("simulation_portfolio.csv"), &roll)?;
     let optimised = if sim.optimise {
         let clock = Instant::now();
-        let rows = optimise_catalogue(&planned.plans, &run.designs, &loaded.series, sim);
+        let rows = optimise_catalogue(&planned.plans, &run.designs, &loaded.series, &run.rows, sim);
         if global.verbose >= 1 {
             eprintln!(
                 "{:<22} {:>8.3} s",

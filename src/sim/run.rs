@@ -17,7 +17,7 @@ use super::{
     demand::DemandSampler,
     engine::{replicate_observed, World},
     kpi::{KpiSummary, SimCosts},
-    scenario::Scenario,
+    scenario::{Scenario, ScenarioKind},
     simulate_to_precision,
     trace::Trajectory,
     LeadTimeSampler, Precision, SimPolicy,
@@ -464,9 +464,25 @@ pub fn optimise_catalogue(
     plans: &[SkuPlan],
     designs: &[Option<Vec<(String, PolicyOutcome)>>],
     series: &[DemandSeries],
+    simulated: &[SimRow],
     settings: &SimulationSettings,
 ) -> Vec<OptimisedRow> {
     let history = DailyHistory::of(series);
+    // The analytic policy's figures under an undisturbed scenario were simulated already, in
+    // the same world, with the same seed and replication rule: reused, not simulated again.
+    let undisturbed = settings
+        .scenarios
+        .iter()
+        .find(|s| s.kind == ScenarioKind::Baseline)
+        .map(|s| s.name.as_str());
+    let known: BTreeMap<(&str, Option<&str>, &str), &KpiSummary> = simulated
+        .iter()
+        .filter(|r| Some(r.scenario.as_str()) == undisturbed)
+        .map(|r| {
+            let key = (r.sku.as_str(), r.location.as_deref(), r.policy.as_str());
+            (key, &r.kpis)
+        })
+        .collect();
     crate::progress::begin("optimise", plans.len() as u64);
     plans
         .par_iter()
@@ -487,8 +503,10 @@ pub fn optimise_catalogue(
                 })
                 .map(|(name, design)| {
                     let analytic = sim_policy_of(p, design);
+                    let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
                     let result = crate::optimize::optimise(
                         &analytic,
+                        known.get(&key).map(|k| (*k).clone()),
                         &world,
                         &costs,
                         p.target,
