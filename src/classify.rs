@@ -92,7 +92,7 @@ pub struct DemandProfile {
 /// assert_eq!(profile(&[0.0, 0.0, 3.0, 0.0, 0.0, 3.0]).class, DemandClass::Intermittent);
 /// ```
 pub fn profile(y: &[f64]) -> DemandProfile {
-    let sizes: Vec<f64> = y.iter().copied().filter(|&v| v > 0.0).collect();
+    let sizes = || y.iter().copied().filter(|&v| v > 0.0);
     let n = y.len() as f64;
     let cv = {
         let (m, sd) = mean_sd(y);
@@ -102,7 +102,8 @@ pub fn profile(y: &[f64]) -> DemandProfile {
             0.0
         }
     };
-    if sizes.is_empty() {
+    let demands = sizes().count();
+    if demands == 0 {
         return DemandProfile {
             adi: f64::INFINITY,
             cv2: 0.0,
@@ -110,13 +111,9 @@ pub fn profile(y: &[f64]) -> DemandProfile {
             cv,
         };
     }
-    let adi = n / sizes.len() as f64;
-    let (m, sd) = mean_sd(&sizes);
-    let cv2 = if sizes.len() > 1 {
-        (sd / m).powi(2)
-    } else {
-        0.0
-    };
+    let adi = n / demands as f64;
+    let (m, sd) = mean_sd_of(sizes);
+    let cv2 = if demands > 1 { (sd / m).powi(2) } else { 0.0 };
     let class = match (adi < ADI_CUTOFF, cv2 < CV2_CUTOFF) {
         (true, true) => DemandClass::Smooth,
         (true, false) => DemandClass::Erratic,
@@ -133,12 +130,19 @@ pub fn profile(y: &[f64]) -> DemandProfile {
 
 /// Population mean and standard deviation.
 fn mean_sd(v: &[f64]) -> (f64, f64) {
-    if v.is_empty() {
+    mean_sd_of(|| v.iter().copied())
+}
+
+/// Population mean and standard deviation of the values `values()` yields (two passes, no
+/// copy).
+fn mean_sd_of<I: Iterator<Item = f64>>(values: impl Fn() -> I) -> (f64, f64) {
+    let (n, sum) = values().fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if n == 0 {
         return (0.0, 0.0);
     }
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    let n = n as f64;
+    let m = sum / n;
+    let var = values().map(|x| (x - m).powi(2)).sum::<f64>() / n;
     (m, var.sqrt())
 }
 

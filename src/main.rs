@@ -7,6 +7,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc keeps freed pages for reuse; glibc malloc returned them to the kernel and faulted
+/// in fresh zeroed pages for each series' buffers (measured in benches/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     if let Some(n) = args.global.threads {
