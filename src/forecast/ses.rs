@@ -1,6 +1,6 @@
 //! Simple exponential smoothing: the recursion, its sum of squared errors, and the bounded
-//! search for the smoothing constant (a grid, then safeguarded Newton). Shared by SES, Croston, SBA, TSB, ADIDA,
-//! IMAPA and Theta.
+//! search for the smoothing constant (a grid, then safeguarded Newton). Shared by SES, Croston,
+//! SBA, TSB, ADIDA, IMAPA and Theta.
 //!
 //! Convention (Hyndman & Athanasopoulos, and statsforecast): the level starts at the first
 //! observation, `l₀ = y₀`; each step `lₜ = α·yₜ + (1 − α)·lₜ₋₁`; the one-step forecast made after
