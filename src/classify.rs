@@ -258,14 +258,27 @@ mod tests {
         };
         let mut state = 7_u64;
         let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) % 100
         };
         let intermittent: Vec<f64> = (0..1900)
-            .map(|_| if next() < 70 { 0.0 } else { next() as f64 * 0.37 })
+            .map(|_| {
+                if next() < 70 {
+                    0.0
+                } else {
+                    next() as f64 * 0.37
+                }
+            })
             .collect();
         let smooth: Vec<f64> = (0..500).map(|_| 20.0 + next() as f64 / 7.0).collect();
-        for y in [intermittent, smooth, vec![0.0; 30], vec![0.0, 0.0, 4.0, 0.0]] {
+        for y in [
+            intermittent,
+            smooth,
+            vec![0.0; 30],
+            vec![0.0, 0.0, 4.0, 0.0],
+        ] {
             let (k, m, sd) = mean_sd_where(&y, |v| v > 0.0);
             let (k2, m2, sd2) = filtered(&y);
             assert_eq!(k, k2);
