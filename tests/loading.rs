@@ -4,10 +4,7 @@
 use std::collections::BTreeMap;
 
 use replenish::{
-    calendar::Freq,
-    config::Config,
-    generate::{generate, GenerateParams},
-    io::table::Format,
+    calendar::Freq, config::Config, generate::GenerateParams, io::table::Format,
     validate::load_and_validate,
 };
 
@@ -42,18 +39,16 @@ fn rows_on_or_after_the_planning_date_are_rejected() {
 }
 
 fn generated(format: Format, dense: bool) -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().unwrap();
-    let params = GenerateParams {
+    let (dir, config) = crate::util::generated_catalogue(&GenerateParams {
         skus: 40,
         days: 120,
         seed: 11,
         dense,
         format,
         ..GenerateParams::default()
-    };
-    let summary = generate(&params, dir.path()).unwrap();
-    assert_eq!(summary.skus, 40);
-    let config = Config::from_file(&dir.path().join("plan.toml")).unwrap();
+    });
+    let items = std::fs::read_to_string(dir.path().join("items.csv")).unwrap();
+    assert_eq!(items.lines().count(), 41, "a header and 40 SKUs");
     (dir, config)
 }
 

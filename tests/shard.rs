@@ -11,7 +11,7 @@ use std::{
 
 use replenish::{
     config::{Config, SupplierTerms},
-    generate::{generate, GenerateParams},
+    generate::GenerateParams,
     merge::merge,
     pipeline::{run, RunOptions},
     shard::Shard,
@@ -23,14 +23,12 @@ use crate::util::{col, read_csv, snapshot};
 /// an established SKU) and NEW2 (no sales, category only) — and an order minimum for the
 /// supplier of most SKUs; a quick simulation with optimisation.
 fn dataset() -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().unwrap();
-    let params = GenerateParams {
+    let (dir, mut config) = crate::util::generated_catalogue(&GenerateParams {
         skus: 45,
         days: 400,
         seed: 11,
         ..GenerateParams::default()
-    };
-    generate(&params, dir.path()).unwrap();
+    });
     let items = dir.path().join("items.csv");
     let text = fs::read_to_string(&items).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
@@ -120,7 +118,6 @@ fn dataset() -> (tempfile::TempDir, Config) {
     }
     fs::write(&sales, s).unwrap();
 
-    let mut config = Config::from_file(&dir.path().join("plan.toml")).unwrap();
     config.suppliers.insert(
         busiest,
         SupplierTerms {

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, fs, path::Path};
 
 use replenish::{
     config::{Config, Coverage},
-    generate::{generate, GenerateParams},
+    generate::GenerateParams,
     plan::{levels::demand_over, output::write_plan_outputs, plan, Plan, SkuPlan},
     policy::order_qty::round_order,
     recommend::{Action, Recommendation},
@@ -15,16 +15,12 @@ use replenish::{
 
 /// A generated catalogue of 40 SKUs with 400 days of history.
 fn dataset() -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().unwrap();
-    let params = GenerateParams {
+    crate::util::generated_catalogue(&GenerateParams {
         skus: 40,
         days: 400,
         seed: 3,
         ..GenerateParams::default()
-    };
-    generate(&params, dir.path()).unwrap();
-    let config = Config::from_file(&dir.path().join("plan.toml")).unwrap();
-    (dir, config)
+    })
 }
 
 fn run(config: &Config, out: &Path) -> (replenish::validate::Loaded, Plan) {

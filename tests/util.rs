@@ -7,8 +7,18 @@ use std::{
 
 use replenish::{
     config::Config,
+    generate::{generate, GenerateParams},
     validate::{load_and_validate, Loaded},
 };
+
+/// A catalogue written by `generate` with `params` into a fresh temporary folder, and the
+/// config of its plan.toml.
+pub fn generated_catalogue(params: &GenerateParams) -> (tempfile::TempDir, Config) {
+    let dir = tempfile::tempdir().unwrap();
+    generate(params, dir.path()).unwrap();
+    let config = Config::from_file(&dir.path().join("plan.toml")).unwrap();
+    (dir, config)
+}
 
 /// Path of a file in `tests/data/`.
 pub fn data(rel: &str) -> PathBuf {
