@@ -78,6 +78,24 @@ fn simulate_the_bundled_example() {
     assert!(orows.iter().all(|r| o(r, "policy") == "sS"));
     for r in &orows {
         let num = |n: &str| o(r, n).parse::<f64>().unwrap();
+        // The analytic policy's figures are simulation.csv's baseline row of the family.
+        let baseline = rows
+            .iter()
+            .find(|s| {
+                s[c("sku")] == o(r, "sku")
+                    && s[c("policy")] == "sS"
+                    && s[c("scenario")] == "baseline"
+            })
+            .unwrap();
+        assert_eq!(
+            o(r, "analytic_fill_rate"),
+            baseline[c("fill_rate")],
+            "{r:?}"
+        );
+        assert_eq!(
+            o(r, "analytic_fill_rate_ci95"),
+            baseline[c("fill_rate_ci95")]
+        );
         if o(r, "met") == "true" {
             assert!(
                 num("optimised_fill_rate") >= num("target_fill_rate") - 1e-9,

@@ -187,7 +187,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
                 .iter()
                 .filter(|r| {
                     r.result.met
-                        && r.result.kpis.get("holding_cost") < r.result.analytic.get("holding_cost")
+                        && r.result.kpis.get("holding_cost") < r.analytic_kpis.get("holding_cost")
                 })
                 .count();
             outln!(

@@ -812,7 +812,6 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
                 let world = world_for(&p, hist, settings, None);
                 crate::optimize::optimise(
                     &sim_policy_of(&p, &design),
-                    None,
                     &world,
                     &costs_of(&p),
                     p.target,

@@ -202,7 +202,7 @@ pub fn write_optimised(path: &Path, rows: &[OptimisedRow]) -> Result<(), LoadErr
         )?;
         for r in rows {
             write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
-            let (a, o) = (&r.result.analytic, &r.result.kpis);
+            let (a, o) = (&r.analytic_kpis, &r.result.kpis);
             writeln!(
                 w,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{}",

@@ -448,9 +448,11 @@ pub struct OptimisedRow {
     pub target: f64,
     /// Analytic levels.
     pub analytic: SimPolicy,
+    /// The analytic levels' simulated KPIs (the simulation stage's baseline row).
+    pub analytic_kpis: KpiSummary,
     /// Optimised levels.
     pub optimised: SimPolicy,
-    /// The search result (KPIs of both).
+    /// The search result.
     pub result: crate::optimize::Optimised,
 }
 
@@ -503,15 +505,30 @@ pub fn optimise_catalogue(
                 })
                 .map(|(name, design)| {
                     let analytic = sim_policy_of(p, design);
+                    let reps = crate::optimize::Replications::of(settings);
                     let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
+                    // Simulated here only when no undisturbed scenario ran (e.g. `simulate
+                    // --scenarios demand_surge`).
+                    let analytic_kpis = known.get(&key).map_or_else(
+                        || {
+                            simulate_to_precision(
+                                &analytic,
+                                &world,
+                                &costs,
+                                (reps.min, reps.max),
+                                reps.precision,
+                                p.seed,
+                            )
+                        },
+                        |k| (*k).clone(),
+                    );
                     let result = crate::optimize::optimise(
                         &analytic,
-                        known.get(&key).map(|k| (*k).clone()),
                         &world,
                         &costs,
                         p.target,
                         design.protection_demand_sd.max(1.0),
-                        crate::optimize::Replications::of(settings),
+                        reps,
                         p.seed,
                     );
                     OptimisedRow {
@@ -520,6 +537,7 @@ pub fn optimise_catalogue(
                         policy: name.clone(),
                         target: p.target,
                         analytic,
+                        analytic_kpis,
                         optimised: result.policy,
                         result,
                     }
