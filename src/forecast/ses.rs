@@ -143,15 +143,18 @@ const FINAL_STEP: f64 = 1e-5;
 /// would put one point in [0.01, 0.15]), else evenly spaced.
 fn grid(lower: f64, upper: f64) -> [f64; GRID] {
     let last = (GRID - 1) as f64;
-    if lower > 0.0 && upper > 4.0 * lower {
+    let mut alphas: [f64; GRID] = if lower > 0.0 && upper > 4.0 * lower {
         let ratio = (upper / lower).ln() / last;
-        let mut alphas: [f64; GRID] = std::array::from_fn(|i| lower * (ratio * i as f64).exp());
-        alphas[GRID - 1] = upper;
-        alphas
+        std::array::from_fn(|i| lower * (ratio * i as f64).exp())
     } else {
         let step = (upper - lower) / last;
         std::array::from_fn(|i| lower + step * i as f64)
-    }
+    };
+    // The ends exactly on the bounds (rounding could put the last a hair outside), so a
+    // minimum on a bound returns the bound itself.
+    alphas[0] = lower;
+    alphas[GRID - 1] = upper;
+    alphas
 }
 
 /// SSE at each of the grid's constants, in one pass (the recursions are independent, so
@@ -349,5 +352,13 @@ mod tests {
         // A random walk is best followed closely: the minimum is on the upper bound.
         let walk: Vec<f64> = (0..200).map(|t| f64::from(t) * 10.0).collect();
         assert_eq!(optimal_alpha(&walk, 0.1, 0.3).to_bits(), 0.3_f64.to_bits());
+        // Both grids end exactly on the bounds (0.05 + 7 × 0.11/7 rounds off 0.16).
+        for (lower, upper) in [(0.1, 0.3), (0.01, 0.99), (0.05, 0.16)] {
+            let g = grid(lower, upper);
+            assert_eq!(
+                (g[0].to_bits(), g[GRID - 1].to_bits()),
+                (lower.to_bits(), upper.to_bits())
+            );
+        }
     }
 }
