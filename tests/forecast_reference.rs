@@ -107,27 +107,24 @@ fn estimated_ses_fits_no_worse_than_statsforecast() {
     }
 }
 
-/// AutoETS, damped Holt and AutoTheta (anofox-forecast, wrapped): in-sample one-step MSE
+/// AutoETS, damped Holt (both replenish's own) and AutoTheta (anofox-forecast, wrapped): in-sample one-step MSE
 /// compared with statsforecast's AutoETS (season 7), AutoETS("AAN", damped) and AutoTheta
 /// (season 7) on the same series. Returns (series, model, ours, peer).
 fn estimated_model_mses() -> Vec<(String, &'static str, f64, f64)> {
-    use replenish::forecast::external::{in_sample_fitted, Family};
+    use replenish::forecast::{ets, external};
     let fx = fixture();
     let mut out = Vec::new();
     for (name, y) in fx["series"].as_object().unwrap() {
         let y = series(y);
         let season = if y.len() >= 14 { 7 } else { 1 };
-        for (key, family) in [
-            ("ets", Some(Family::Ets)),
-            ("holt", None),
-            ("theta", Some(Family::Theta)),
-        ] {
+        for key in ["ets", "holt", "theta"] {
             let Some(peer) = fx["forecasts"][name][format!("{key}_in_sample_mse")].as_f64() else {
                 continue;
             };
-            let fitted = match family {
-                Some(f) => in_sample_fitted(f, &y, season).unwrap(),
-                None => replenish::forecast::holt::in_sample_fitted(&y),
+            let fitted = match key {
+                "ets" => ets::in_sample_fitted(&y, season).unwrap().0,
+                "theta" => external::in_sample_fitted(&y, season).unwrap(),
+                _ => replenish::forecast::holt::in_sample_fitted(&y),
             };
             let sq: Vec<f64> = y
                 .iter()
@@ -143,11 +140,11 @@ fn estimated_model_mses() -> Vec<(String, &'static str, f64, f64)> {
     out
 }
 
-/// replenish's own damped Holt: no worse than statsforecast's on every series, within the
-/// coordinate search's precision (0.1%; measured at most +0.02%). The wrapped anofox-forecast AutoETS and AutoTheta: no worse on
-/// average (geometric mean of the MSE ratios over the six series ≤ 1.05); per series AutoETS is
-/// up to 19% worse on the 10-point series and AutoTheta up to 5% worse on the trend series —
-/// shortfalls recorded in benches/RESULTS.md.
+/// replenish's own damped Holt and AutoETS: no worse than statsforecast's on every series,
+/// within the line searches' precision (0.1%; measured at most +0.02%). The wrapped
+/// anofox-forecast AutoTheta: no worse on average (geometric mean of the MSE ratios over the six
+/// series ≤ 1.05); per series it is up to 5% worse on the trend series — a shortfall recorded
+/// in benches/RESULTS.md.
 #[test]
 fn estimated_models_fit_as_well_as_statsforecast() {
     let rows = estimated_model_mses();
@@ -162,16 +159,14 @@ fn estimated_models_fit_as_well_as_statsforecast() {
         );
     }
     assert_eq!(rows.len(), 18);
-    for r in rows.iter().filter(|r| r.1 == "holt") {
-        assert!(r.2 <= r.3 * 1.001, "holt on {}: {} vs {}", r.0, r.2, r.3);
+    for r in rows.iter().filter(|r| r.1 != "theta") {
+        assert!(r.2 <= r.3 * 1.001, "{} on {}: {} vs {}", r.1, r.0, r.2, r.3);
     }
-    for model in ["ets", "theta"] {
-        let logs: Vec<f64> = rows
-            .iter()
-            .filter(|r| r.1 == model)
-            .map(|r| (r.2 / r.3).ln())
-            .collect();
-        let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-        assert!(geo <= 1.05, "{model}: geometric mean MSE ratio {geo}");
-    }
+    let logs: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.1 == "theta")
+        .map(|r| (r.2 / r.3).ln())
+        .collect();
+    let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+    assert!(geo <= 1.05, "theta: geometric mean MSE ratio {geo}");
 }

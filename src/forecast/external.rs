@@ -1,17 +1,18 @@
-//! Exponential smoothing state-space models and Theta from the anofox-forecast crate, wrapped
-//! behind [`Forecaster`]: AutoETS (error/trend/season forms chosen by information criterion,
-//! seasonal forms included) and AutoTheta. (Its damped Holt fitted up to 2× worse in-sample
-//! than statsforecast's on the reference series; replenish's own [`super::holt`] is used.)
+//! AutoTheta from the anofox-forecast crate, wrapped behind [`Forecaster`]: the standard,
+//! optimised and dynamic Theta variants (Assimakopoulos & Nikolopoulos 2000; Fiorucci et al.
+//! 2016), with classical seasonal decomposition when seasonal.
 //!
-//! Why a crate: these are well-defined published methods (Hyndman et al. 2008; Assimakopoulos &
-//! Nikolopoulos 2000) whose estimation code is long and easy to get subtly wrong; anofox-forecast
-//! implements them with seasonal forms (augurs' ETS has none). Its results are checked against
-//! statsforecast in `tests/forecast_reference.rs` (in-sample error no worse than the peer's).
+//! Why a crate: the Theta variants are published methods whose estimation code is long and easy
+//! to get subtly wrong. Its results are checked against statsforecast's AutoTheta in
+//! `tests/forecast_reference.rs`. (The crate's AutoETS and damped Holt were measured too and
+//! replaced by replenish's own [`super::ets`] and [`super::holt`]: they keep the initial level
+//! and trend of the non-seasonal forms at a heuristic instead of estimating them, which fitted
+//! up to 19% (AutoETS) and 2× (Holt) worse in-sample than statsforecast on the reference
+//! series, and the AutoETS caps "spikes" of intermittent series before fitting.)
 //!
-//! Cost: these models estimate several parameters by numerical optimisation, 10–40 ms per fit
-//! on two years of daily data (SES takes microseconds), so they are fitted on the most recent
-//! [`MAX_FIT`] buckets only; older history adds little to the level, trend and weekly season
-//! they estimate.
+//! Cost: 10–40 ms per fit on two years of daily data (SES takes microseconds), so it is fitted
+//! on the most recent [`MAX_FIT`] buckets only; older history adds little to the level, trend
+//! and weekly season it estimates.
 //!
 //! Robustness: any error becomes [`ForecastError::Failed`] for that SKU, and the selection
 //! driver catches panics (see [`super::select`]), so one series cannot crash a run. Seasonal
@@ -19,7 +20,7 @@
 
 use anofox_forecast::{
     core::TimeSeries,
-    models::{exponential::AutoETS, theta::AutoTheta, Forecaster as _},
+    models::{theta::AutoTheta, Forecaster as _},
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -28,27 +29,15 @@ use super::{FittedForecaster, ForecastError, Forecaster};
 /// Most recent buckets used to fit a wrapped model.
 pub const MAX_FIT: usize = 730;
 
-/// Which wrapped model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// AutoETS over error, trend (none, additive, damped) and season (none, additive,
-    /// multiplicative) forms, chosen by AICc.
-    Ets,
-    /// AutoTheta: standard, optimised and dynamic Theta variants, with classical seasonal
-    /// decomposition when seasonal.
-    Theta,
-}
+/// AutoTheta (anofox-forecast).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Theta;
 
-/// A model from anofox-forecast.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct External(pub Family);
-
-/// A fitted anofox-forecast model; the horizon is only known at prediction time, so the
-/// fitted model object itself is kept.
+/// A fitted AutoTheta; the horizon is only known at prediction time, so the fitted model object
+/// itself is kept.
 struct Fitted {
-    model: Boxed,
-    params: String,
-    name: &'static str,
+    model: AutoTheta,
+    variant: String,
 }
 
 impl FittedForecaster for Fitted {
@@ -62,7 +51,7 @@ impl FittedForecaster for Fitted {
     }
 
     fn params(&self) -> String {
-        format!("{}: {}", self.name, self.params)
+        format!("theta: {}", self.variant)
     }
 }
 
@@ -74,93 +63,60 @@ fn series(y: &[f64]) -> Result<TimeSeries, String> {
     TimeSeries::univariate(stamps, y.to_vec()).map_err(|e| e.to_string())
 }
 
-impl Forecaster for External {
+/// Fewest observations AutoTheta accepts.
+const MIN_POINTS: usize = 4;
+
+impl Forecaster for Theta {
     fn name(&self) -> String {
-        match self.0 {
-            Family::Ets => "ets".into(),
-            Family::Theta => "theta".into(),
-        }
+        "theta".into()
     }
 
     fn fit(&self, y: &[f64], season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
-        let name = match self.0 {
-            Family::Ets => "ets",
-            Family::Theta => "theta",
-        };
-        let need = 4;
-        if y.len() < need {
+        if y.len() < MIN_POINTS {
             return Err(ForecastError::TooShort {
-                model: name,
-                need,
+                model: "theta",
+                need: MIN_POINTS,
                 have: y.len(),
             });
         }
         let y = &y[y.len().saturating_sub(MAX_FIT)..];
-        let (model, params) = fit_model(self.0, y, season)?;
-        let fitted = Fitted {
-            model,
-            params,
-            name,
-        };
-        Ok(Box::new(fitted))
+        let (model, variant) = fit_model(y, season)?;
+        Ok(Box::new(Fitted { model, variant }))
     }
 }
 
-type Boxed = Box<dyn anofox_forecast::models::Forecaster + Send + Sync>;
-
-/// Fits the wrapped model (seasonal forms with at least two full seasons); returns the model and
-/// a description of the form it chose.
-fn fit_model(family: Family, y: &[f64], season: usize) -> Result<(Boxed, String), ForecastError> {
+/// Fits AutoTheta (seasonal with at least two full seasons); returns the model and the variant
+/// it chose.
+fn fit_model(y: &[f64], season: usize) -> Result<(AutoTheta, String), ForecastError> {
     let failed = |message: String| ForecastError::Failed {
-        model: format!("{family:?}").to_lowercase(),
+        model: "theta".into(),
         message,
     };
     let ts = series(y).map_err(failed)?;
-    let seasonal = season > 1 && y.len() >= 2 * season;
-    Ok(match family {
-        Family::Ets => {
-            let mut m = if seasonal {
-                AutoETS::with_period(season)
-            } else {
-                AutoETS::non_seasonal()
-            };
-            m.fit(&ts).map_err(|e| failed(e.to_string()))?;
-            let form = m
-                .selected_spec()
-                .map_or_else(String::new, |s| format!("{s:?}"));
-            (Box::new(m), form)
-        }
-        Family::Theta => {
-            let mut m = if seasonal {
-                AutoTheta::seasonal(season)
-            } else {
-                AutoTheta::new()
-            };
-            m.fit(&ts).map_err(|e| failed(e.to_string()))?;
-            let form = m
-                .selected_model()
-                .map_or_else(String::new, |s| format!("{s:?}"));
-            (Box::new(m), form)
-        }
-    })
+    let mut m = if season > 1 && y.len() >= 2 * season {
+        AutoTheta::seasonal(season)
+    } else {
+        AutoTheta::new()
+    };
+    m.fit(&ts).map_err(|e| failed(e.to_string()))?;
+    let variant = m
+        .selected_model()
+        .map_or_else(String::new, |s| format!("{s:?}"));
+    Ok((m, variant))
 }
 
-/// In-sample one-step fitted values of a wrapped model fitted on the whole of `y` (for the
-/// reference tests).
+/// In-sample one-step fitted values of AutoTheta fitted on the whole of `y` (for the reference
+/// tests).
 ///
 /// # Errors
 /// As [`Forecaster::fit`].
-pub fn in_sample_fitted(
-    family: Family,
-    y: &[f64],
-    season: usize,
-) -> Result<Vec<f64>, ForecastError> {
-    let (model, _) = fit_model(family, y, season)?;
+pub fn in_sample_fitted(y: &[f64], season: usize) -> Result<Vec<f64>, ForecastError> {
+    let (model, _) = fit_model(y, season)?;
     model
         .fitted_values()
         .map(<[f64]>::to_vec)
         .ok_or_else(|| ForecastError::Failed {
-            model: format!("{family:?}").to_lowercase(),
+            model: "theta".into(),
             message: "no fitted values".into(),
         })
 }

@@ -18,12 +18,13 @@
 //!
 //! Fitted on the most recent 730 buckets. Estimation minimises the in-sample one-step squared
 //! error. For given (α, β, φ) the errors are affine in the initial states, so the best (l₀, b₀)
-//! is solved exactly by least squares; (α, β, φ) are found by cyclic coordinate descent (up to 4
-//! sweeps of 20-step golden-section searches within the bounds, stopping once a sweep lowers the
-//! SSE by at most 1e-9 of itself) from three starting values of α (0.001, 0.2, 0.8), keeping the
-//! best.
+//! is solved exactly by least squares; (α, β, φ) are found by the cyclic coordinate descent that
+//! AutoETS uses ([`super::ets`]: up to 4 sweeps of Brent line searches within the bounds,
+//! stopping once a sweep lowers the SSE by at most 1e-9 of itself) from three starting
+//! values of α (0.001, 0.2, 0.8), keeping the best. Holt is ETS(A,Ad,N) with β = α·`beta`; this
+//! module keeps its own two-state profile, which is faster than AutoETS's general one.
 
-use super::{FittedForecaster, ForecastError, Forecaster};
+use super::{ets::minimise_multistart, FittedForecaster, ForecastError, Forecaster};
 
 /// Damped Holt with estimated parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -47,36 +48,6 @@ fn run(y: &[f64], p: &Params) -> (f64, f64, f64) {
     }
     (sse, l, b)
 }
-
-fn golden(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64, iters: usize) -> f64 {
-    let gr = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut a, mut b) = (lo, hi);
-    let mut c = b - gr * (b - a);
-    let mut d = a + gr * (b - a);
-    let (mut fc, mut fd) = (f(c), f(d));
-    for _ in 0..iters {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - gr * (b - a);
-            fc = f(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + gr * (b - a);
-            fd = f(d);
-        }
-    }
-    (a + b) / 2.0
-}
-
-/// Coordinate-descent sweeps over (α, β, φ), at most.
-const SWEEPS: usize = 4;
-
-/// Sweeps stop early once one lowers the SSE by no more than this share.
-const CONVERGED: f64 = 1e-9;
 
 /// For fixed (α, β, φ), the one-step errors are affine in the initial states (the recursions
 /// are linear), so the best (l₀, b₀) is a 2×2 least-squares solution. Runs the recursion once
@@ -128,44 +99,9 @@ fn profile_sse(y: &[f64], alpha: f64, beta: f64, phi: f64) -> (f64, f64, f64) {
 fn estimate(y: &[f64]) -> Params {
     let bounds = [(1e-4, 0.9999), (1e-4, 0.9999), (0.8, 0.98)];
     let eval = |p: &[f64; 3]| profile_sse(y, p[0], p[1], p[2]).0;
-    // Several starts: the error surface has separate basins for "track the level closely"
-    // (high α) and "average the noise" (α near 0).
-    let mut best: Option<(f64, [f64; 3])> = None;
-    for alpha in [0.001, 0.2, 0.8] {
-        let mut p = [alpha, 0.01, 0.95];
-        let mut sse = eval(&p);
-        for _ in 0..SWEEPS {
-            let before = sse;
-            for i in [2, 1, 0] {
-                let (lo, hi) = bounds[i];
-                let mut q = p;
-                let x = golden(
-                    |v| {
-                        q[i] = v;
-                        eval(&q)
-                    },
-                    lo,
-                    hi,
-                    20,
-                );
-                let mut cand = p;
-                cand[i] = x;
-                let c = eval(&cand);
-                if c < sse {
-                    sse = c;
-                    p = cand;
-                }
-            }
-            if before - sse <= CONVERGED * before {
-                // Another sweep would start from the same point and move it by less.
-                break;
-            }
-        }
-        if best.is_none_or(|(b, _)| sse < b) {
-            best = Some((sse, p));
-        }
-    }
-    let [alpha, beta, phi] = best.map_or([0.3, 0.05, 0.95], |(_, p)| p);
+    let starts = [0.001, 0.2, 0.8].map(|alpha| [alpha, 0.01, 0.95]);
+    let [alpha, beta, phi] = minimise_multistart(eval, &starts, &bounds, &[2, 1, 0])
+        .map_or([0.3, 0.05, 0.95], |(_, p)| p);
     let (_, l0, b0) = profile_sse(y, alpha, beta, phi);
     [alpha, beta, phi, l0, b0]
 }

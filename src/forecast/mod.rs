@@ -10,7 +10,8 @@
 //! | [`ses`] | simple exponential smoothing (and the SES machinery the others share) |
 //! | [`intermittent`] | Croston (classic, optimised), SBA, TSB, ADIDA, IMAPA |
 //! | [`holt`] | Holt's linear trend with damping |
-//! | [`external`] | AutoETS, AutoTheta (wrapping anofox-forecast) |
+//! | [`ets`] | AutoETS: additive-error state-space forms, chosen by AICc |
+//! | [`external`] | AutoTheta (wrapping anofox-forecast) |
 //! | [`global`] | the learned global model: one linfa regression across all SKUs |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
 //! | [`censor`] | stockout (censored) buckets: counted and imputed before fitting |
@@ -26,6 +27,7 @@ pub mod adjust;
 pub mod analogue;
 pub mod baseline;
 pub mod censor;
+pub mod ets;
 pub mod evaluate;
 pub mod external;
 pub mod global;
@@ -114,7 +116,7 @@ pub enum ModelSpec {
     Ses(Option<f64>),
     /// Damped Holt, parameters estimated.
     Holt,
-    /// AutoETS, form chosen by information criterion (anofox-forecast).
+    /// AutoETS over the additive-error forms, chosen by AICc (see [`ets`]).
     Ets,
     /// AutoTheta (anofox-forecast).
     Theta,
@@ -144,8 +146,8 @@ impl ModelSpec {
             ModelSpec::MovingAverage(window) => Box::new(baseline::MovingAverage { window }),
             ModelSpec::Ses(alpha) => Box::new(ses::Ses { alpha }),
             ModelSpec::Holt => Box::new(holt::Holt),
-            ModelSpec::Ets => Box::new(external::External(external::Family::Ets)),
-            ModelSpec::Theta => Box::new(external::External(external::Family::Theta)),
+            ModelSpec::Ets => Box::new(ets::AutoEts),
+            ModelSpec::Theta => Box::new(external::Theta),
             ModelSpec::Croston => Box::new(Croston::classic()),
             ModelSpec::CrostonOptimized => Box::new(Croston::optimized()),
             ModelSpec::Sba => Box::new(Croston::sba()),

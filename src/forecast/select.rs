@@ -110,7 +110,7 @@ impl ForecastSettings {
 }
 
 /// Series longer than this (in buckets) are not offered AutoETS and AutoTheta by default: on
-/// daily data they cost 10–40 ms per fit (a full daily M5-shaped catalogue took over 5 minutes
+/// daily data they cost 5–40 ms per fit (a full daily M5-shaped catalogue took over 5 minutes
 /// with them, against 43 s without) for a small gain (MASE 0.929 against SES's 0.948 on the
 /// bundled example's smooth SKUs). Weekly and monthly series, and young daily SKUs, get them.
 /// `--models` can always ask for them.
@@ -825,13 +825,18 @@ mod tests {
         let week = [2.0, 2.0, 3.0, 3.0, 8.0, 12.0, 4.0];
         let y: Vec<f64> = (0..140).map(|t| week[t % 7]).collect();
         let f = forecast_series(&test_series("A", y), &settings(14));
-        assert!(f.model.contains("snaive"), "{}", f.model);
-        assert!((f.point[5] - 12.0).abs() < 1e-9);
+        // The seasonal naive and ETS(A,N,A) both fit it exactly (ETS to rounding).
+        assert!(
+            f.model.contains("snaive") || f.model.contains("ets"),
+            "{}",
+            f.model
+        );
+        assert!((f.point[5] - 12.0).abs() < 1e-6, "{:?}", f.point);
         // A perfect model has zero backtest error: quantiles equal the point forecast.
         assert!(f.quantiles[2]
             .iter()
             .zip(&f.point)
-            .all(|(q, p)| (q - p).abs() < 1e-9));
+            .all(|(q, p)| (q - p).abs() < 1e-6));
     }
 
     #[test]
