@@ -52,7 +52,7 @@
 //! which demand series with zero-sale days are not (R and statsforecast exclude them there too);
 //! Petropoulos et al. (2023) find the additive forms carry most of the pool's accuracy.
 //!
-//! Fitted on the most recent [`super::external::MAX_FIT`] buckets.
+//! Fitted on the most recent [`super::theta::MAX_FIT`] buckets.
 
 use nalgebra::{DMatrix, DVector};
 
@@ -391,7 +391,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// interpolation; Brent 1973, ch. 5, the `fmin` routine) to an absolute tolerance of about `tol`,
 /// at most
 /// [`LINE_EVALS`] evaluations. Returns (x, f(x)).
-fn brent(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64, tol: f64) -> (f64, f64) {
+pub(super) fn brent(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64, tol: f64) -> (f64, f64) {
     let golden = (3.0 - 5f64.sqrt()) / 2.0;
     let (mut a, mut b) = (lo, hi);
     let mut x = a + golden * (b - a);
@@ -692,7 +692,7 @@ impl Forecaster for AutoEts {
                 have: y.len(),
             });
         }
-        let y = &y[y.len().saturating_sub(super::external::MAX_FIT)..];
+        let y = &y[y.len().saturating_sub(super::theta::MAX_FIT)..];
         let fit = select(y, season).ok_or_else(|| ForecastError::Failed {
             model: "ets".into(),
             message: "no form could be fitted (non-finite data?)".into(),

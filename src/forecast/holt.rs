@@ -149,7 +149,7 @@ impl Forecaster for Holt {
         }
         // The most recent buckets only: the damped trend is a local model, and the search
         // costs O(n) per evaluation.
-        let y = &y[y.len().saturating_sub(super::external::MAX_FIT)..];
+        let y = &y[y.len().saturating_sub(super::theta::MAX_FIT)..];
         let params = estimate(y);
         let (_, level, trend) = run(y, &params);
         Ok(Box::new(Fitted {

@@ -11,7 +11,7 @@
 //! | [`intermittent`] | Croston (classic, optimised), SBA, TSB, ADIDA, IMAPA |
 //! | [`holt`] | Holt's linear trend with damping |
 //! | [`ets`] | AutoETS: additive-error state-space forms, chosen by AICc |
-//! | [`external`] | AutoTheta (wrapping anofox-forecast) |
+//! | [`theta`] | AutoTheta: the four Theta state-space variants, with seasonal adjustment |
 //! | [`global`] | the learned global model: one linfa regression across all SKUs |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
 //! | [`censor`] | stockout (censored) buckets: counted and imputed before fitting |
@@ -29,7 +29,6 @@ pub mod baseline;
 pub mod censor;
 pub mod ets;
 pub mod evaluate;
-pub mod external;
 pub mod global;
 pub mod holt;
 pub mod intermittent;
@@ -37,6 +36,7 @@ pub mod metrics;
 pub mod output;
 pub mod select;
 pub mod ses;
+pub mod theta;
 
 use std::str::FromStr;
 
@@ -118,7 +118,7 @@ pub enum ModelSpec {
     Holt,
     /// AutoETS over the additive-error forms, chosen by AICc (see [`ets`]).
     Ets,
-    /// AutoTheta (anofox-forecast).
+    /// AutoTheta: the best of four Theta variants (see [`theta`]).
     Theta,
     /// Croston with α = 0.1.
     Croston,
@@ -147,7 +147,7 @@ impl ModelSpec {
             ModelSpec::Ses(alpha) => Box::new(ses::Ses { alpha }),
             ModelSpec::Holt => Box::new(holt::Holt),
             ModelSpec::Ets => Box::new(ets::AutoEts),
-            ModelSpec::Theta => Box::new(external::Theta),
+            ModelSpec::Theta => Box::new(theta::AutoTheta),
             ModelSpec::Croston => Box::new(Croston::classic()),
             ModelSpec::CrostonOptimized => Box::new(Croston::optimized()),
             ModelSpec::Sba => Box::new(Croston::sba()),
