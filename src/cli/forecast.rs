@@ -54,6 +54,10 @@ pub struct ForecastArgs {
     /// Do not train the learned global model (it is offered to every SKU by default).
     #[arg(long)]
     pub no_global: bool,
+    /// Re-estimate ets and theta parameters at every backtest origin (default: at the oldest
+    /// origin, re-solving only the initial states at later ones; `[forecast] recalibrate`).
+    #[arg(long)]
+    pub recalibrate: bool,
     /// Stockout days: `impute` (the stocked-out share of a bucket takes the local uncensored
     /// level) or `ignore` (sales taken as demand). Default: `[forecast] censoring`, else impute.
     #[arg(long, value_name = "MODE")]
@@ -142,6 +146,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         censoring: args.censoring.unwrap_or(config.forecast.censoring),
         forced: Default::default(),
         learn_global: config.forecast.global && !args.no_global,
+        recalibrate: config.forecast.recalibrate || args.recalibrate,
         global: None,
         promo_windows: Default::default(),
     };

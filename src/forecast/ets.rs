@@ -662,6 +662,31 @@ impl FittedForecaster for Fitted {
         }
         s + &format!(" aicc={aicc:.2}")
     }
+
+    /// The same form and smoothing parameters on `y` (its last [`super::theta::MAX_FIT`]
+    /// buckets), the initial states re-solved by least squares.
+    fn rerun(&self, y: &[f64], _season: usize) -> Option<Box<dyn FittedForecaster>> {
+        let y = &y[y.len().saturating_sub(super::theta::MAX_FIT)..];
+        let Fit { form, m, p, .. } = self.fit;
+        if y.len() < MIN_POINTS.max(2 * m) {
+            return None;
+        }
+        let Profile { sse, states } = profile(y, form, m, &p);
+        if !sse.is_finite() {
+            return None;
+        }
+        let fit = Fit {
+            initial: states,
+            sse,
+            ..self.fit.clone()
+        };
+        let (_, last) = replay(&fit, y);
+        Some(Box::new(Fitted {
+            fit,
+            last,
+            n: y.len(),
+        }))
+    }
 }
 
 /// Runs the fitted recursions over `y` from the initial states; returns the one-step
@@ -786,6 +811,27 @@ mod tests {
         // Next week's shape: the day-of-week offsets, a week apart, repeat.
         for (h, got) in f.iter().enumerate().take(7) {
             let t = 140 + h;
+            let expect = 20.0 + 0.1 * t as f64 + [3.0, -1.0, 0.5, -2.0, 4.0, -3.0, -1.5][t % 7];
+            assert!((got - expect).abs() < 1.5, "h={h}: {got} vs {expect}");
+        }
+    }
+
+    #[test]
+    fn rerun_keeps_the_parameters_and_re_solves_the_states() {
+        let y = seasonal_series(168);
+        let fitted = AutoEts.fit(&y[..140], 7).unwrap();
+        // On the history it was fitted on, the rerun is the same model.
+        let same = fitted.rerun(&y[..140], 7).unwrap();
+        for (a, b) in same.predict(14).iter().zip(fitted.predict(14)) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        // On four more weeks: the same form and smoothing constants (the params text up to
+        // the AICc), and forecasts that follow on from the longer history.
+        let longer = fitted.rerun(&y, 7).unwrap();
+        let head = |s: String| s.split(" aicc").next().unwrap_or_default().to_string();
+        assert_eq!(head(longer.params()), head(fitted.params()));
+        for (h, got) in longer.predict(7).iter().enumerate() {
+            let t = 168 + h;
             let expect = 20.0 + 0.1 * t as f64 + [3.0, -1.0, 0.5, -2.0, 4.0, -3.0, -1.5][t % 7];
             assert!((got - expect).abs() < 1.5, "h={h}: {got} vs {expect}");
         }

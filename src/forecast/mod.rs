@@ -96,6 +96,17 @@ pub trait FittedForecaster: Send + Sync {
 
     /// Estimated (or given) parameters, for the outputs.
     fn params(&self) -> String;
+
+    /// This model with its estimated form and smoothing parameters kept, run over `y` — a
+    /// longer history that extends the one it was fitted on — with only its cheap estimates
+    /// (initial states by least squares, seasonal indices) redone; `None` when the model has no
+    /// such shortcut and must be fitted afresh. Backtests use it to estimate the expensive
+    /// parameters once, at the oldest origin, and roll forward without re-estimating them
+    /// ("rolling origin without recalibration", Tashman 2000); no later data reach the
+    /// parameters, so there is no look-ahead.
+    fn rerun(&self, _y: &[f64], _season: usize) -> Option<Box<dyn FittedForecaster>> {
+        None
+    }
 }
 
 /// Names accepted by [`ModelSpec::from_str`], for messages.

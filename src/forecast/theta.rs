@@ -482,6 +482,40 @@ impl FittedForecaster for Fitted {
             self.seasonal.label()
         )
     }
+
+    /// The same variant and α on `y` (its last [`MAX_FIT`] buckets): the seasonal test and
+    /// indices, s₀ and (for the optimised variants) θ redone — all closed forms.
+    fn rerun(&self, y: &[f64], season: usize) -> Option<Box<dyn FittedForecaster>> {
+        let y = &y[y.len().saturating_sub(MAX_FIT)..];
+        if y.len() < MIN_POINTS {
+            return None;
+        }
+        let seasonal = seasonality(y, season);
+        let adjusted: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(t, &v)| seasonal.adjust(t, v))
+            .collect();
+        let line = trend_line(&adjusted);
+        let (sse, s0, c) = profile(&adjusted, self.fit.variant, self.fit.alpha, line);
+        if !sse.is_finite() {
+            return None;
+        }
+        let fit = Fit {
+            theta: 1.0 / (1.0 - c),
+            s0,
+            sse,
+            ..self.fit
+        };
+        let (_, last) = replay(&adjusted, &fit);
+        Some(Box::new(Fitted {
+            fit,
+            seasonal,
+            last,
+            line,
+            n: y.len(),
+        }))
+    }
 }
 
 impl Forecaster for AutoTheta {
@@ -613,6 +647,25 @@ mod tests {
         let f = AutoTheta.fit(&y, 7).unwrap().predict(7);
         let peak = (0..7).max_by(|&a, &b| f[a].total_cmp(&f[b])).unwrap();
         assert_eq!((140 + peak) % 7, 5, "{f:?}");
+    }
+
+    #[test]
+    fn rerun_keeps_variant_and_alpha_and_continues_the_line() {
+        let y = noisy_trend(120);
+        let fitted = AutoTheta.fit(&y[..90], 1).unwrap();
+        let same = fitted.rerun(&y[..90], 1).unwrap();
+        for (a, b) in same.predict(10).iter().zip(fitted.predict(10)) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        // Variant and α kept (the params text up to θ); the forecast continues the longer
+        // history's line, 10 + 0.5·t, within the noise amplitude (3) plus slack.
+        let longer = fitted.rerun(&y, 1).unwrap();
+        let head = |s: String| s.split(" theta").next().unwrap_or_default().to_string();
+        assert_eq!(head(longer.params()), head(fitted.params()));
+        for (h, v) in longer.predict(5).iter().enumerate() {
+            let expect = 10.0 + 0.5 * (120 + h) as f64;
+            assert!((v - expect).abs() < 4.0, "h={h}: {v} vs {expect}");
+        }
     }
 
     #[test]

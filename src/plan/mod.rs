@@ -326,6 +326,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         combine: config.forecast.combine,
         censoring: config.forecast.censoring,
         learn_global: config.forecast.global,
+        recalibrate: config.forecast.recalibrate,
         global: None,
         promo_windows: steer::promo_windows(loaded),
         forced: loaded
