@@ -305,7 +305,7 @@ impl Default for SimulationSettings {
 /// | `season` | from the bucket size | seasonal period in buckets |
 /// | `global` | true | train the learned global model (one linfa regression across all SKUs) and offer it as a candidate to every SKU; see [`crate::forecast::global`] |
 /// | `censoring` | `impute` | stockout days: `impute` (the stocked-out share takes the local uncensored level) or `ignore` (sales taken as demand); see [`crate::forecast::censor`] |
-/// | `recalibrate` | false | re-estimate ets and theta parameters at every backtest origin (true), or at the oldest origin only, re-solving their initial states at the later ones (false: a third of the cost, same accuracy); see [`crate::forecast::select::ForecastSettings::recalibrate`] |
+/// | `recalibrate` | false | re-estimate holt, ets and theta parameters at every backtest origin (true), or at the oldest origin only, re-solving their initial states at the later ones (false: a third of the cost, same accuracy); see [`crate::forecast::select::ForecastSettings::recalibrate`] |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ForecastConfig {

@@ -54,7 +54,7 @@ pub struct ForecastArgs {
     /// Do not train the learned global model (it is offered to every SKU by default).
     #[arg(long)]
     pub no_global: bool,
-    /// Re-estimate ets and theta parameters at every backtest origin (default: at the oldest
+    /// Re-estimate holt, ets and theta parameters at every backtest origin (default: at the oldest
     /// origin, re-solving only the initial states at later ones; `[forecast] recalibrate`).
     #[arg(long)]
     pub recalibrate: bool,

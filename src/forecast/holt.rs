@@ -132,6 +132,26 @@ impl FittedForecaster for Fitted {
         let [a, b, phi, l0, b0] = self.params;
         format!("alpha={a:.4} beta={b:.4} phi={phi:.4} l0={l0:.4} b0={b0:.4}")
     }
+
+    /// The same (α, β, φ) on `y` (its last 730 buckets), (l₀, b₀) re-solved by least squares.
+    fn rerun(&self, y: &[f64], _season: usize) -> Option<Box<dyn FittedForecaster>> {
+        let y = &y[y.len().saturating_sub(super::theta::MAX_FIT)..];
+        if y.len() < 3 {
+            return None;
+        }
+        let [alpha, beta, phi, ..] = self.params;
+        let (sse, l0, b0) = profile_sse(y, alpha, beta, phi);
+        if !sse.is_finite() {
+            return None;
+        }
+        let params = [alpha, beta, phi, l0, b0];
+        let (_, level, trend) = run(y, &params);
+        Some(Box::new(Fitted {
+            level,
+            trend,
+            params,
+        }))
+    }
 }
 
 impl Forecaster for Holt {
@@ -189,6 +209,24 @@ mod tests {
         assert!((f[0] - 130.0).abs() < 1.0, "{}", f[0]);
         // Damped: increments shrink, the forecast flattens.
         assert!(f[49] - f[48] < f[1] - f[0]);
+    }
+
+    #[test]
+    fn rerun_keeps_the_smoothing_constants_and_re_solves_the_states() {
+        let y: Vec<f64> = (0..90)
+            .map(|t| 10.0 + 0.5 * f64::from(t) + 3.0 * (f64::from(t) * 2.3).sin())
+            .collect();
+        let fitted = Holt.fit(&y[..60], 1).unwrap();
+        let same = fitted.rerun(&y[..60], 1).unwrap();
+        for (a, b) in same.predict(10).iter().zip(fitted.predict(10)) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        let longer = fitted.rerun(&y, 1).unwrap();
+        let head = |s: String| s.split(" l0").next().unwrap_or_default().to_string();
+        assert_eq!(head(longer.params()), head(fitted.params()));
+        // The forecast starts from the longer history's line (10 + 0.5·90 = 55, noise ±3).
+        let f = longer.predict(1)[0];
+        assert!((f - 55.0).abs() < 4.0, "{f}");
     }
 
     #[test]

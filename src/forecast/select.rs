@@ -59,7 +59,7 @@ pub const MIN_TRAIN: usize = 8;
 /// | `censoring` | impute | stockout buckets: `impute` or `ignore` (see [`super::censor`]) |
 /// | `forced` | none | per-SKU forced model (the overrides file's `model` column) |
 /// | `learn_global` | true | train the global model across the catalogue and offer it to every SKU |
-/// | `recalibrate` | false | re-estimate every model's parameters at every backtest origin; by default models that can (ets, theta) estimate them at the oldest origin and roll forward with them |
+/// | `recalibrate` | false | re-estimate every model's parameters at every backtest origin; by default models that can (holt, ets, theta) estimate them at the oldest origin and roll forward with them |
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastSettings {
     /// Buckets to forecast.
@@ -84,11 +84,11 @@ pub struct ForecastSettings {
     /// Train the global model in [`forecast_all`] (when it may be a candidate).
     pub learn_global: bool,
     /// Re-estimate the parameters at every backtest origin. When false, models with a cheap
-    /// rerun ([`super::FittedForecaster::rerun`]: AutoETS, AutoTheta) estimate their form and
-    /// smoothing parameters at the oldest origin of the selection folds (and of the extra
-    /// quantile folds) and only re-solve their initial states at the later ones — a third of
-    /// the cost for the same selection accuracy (benches/RESULTS.md). The final fit on the
-    /// whole history always estimates afresh.
+    /// rerun ([`super::FittedForecaster::rerun`]: damped Holt, AutoETS, AutoTheta) estimate
+    /// their form and smoothing parameters at the oldest origin of the selection folds (and of
+    /// the extra quantile folds) and only re-solve their initial states at the later ones — a
+    /// third of the backtest's cost for the same held-out accuracy (benches/RESULTS.md). The
+    /// final fit on the whole history always estimates afresh.
     pub recalibrate: bool,
     /// The trained global model, once [`with_global`] has trained it.
     pub global: Option<Arc<GlobalModel>>,
