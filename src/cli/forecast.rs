@@ -170,7 +170,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
             *by_model.entry(family).or_default() += 1;
         }
         outln!(
-            "forecast {} series x {} {} buckets in {secs:.3} s ({:.0} series/s)",
+            "forecast {} series x {} {} buckets in {secs:.4} s ({:.0} series/s)",
             forecasts.len(),
             settings.horizon,
             config.calendar.freq,

@@ -20,11 +20,15 @@
 //! error. For given (α, β, φ) the errors are affine in the initial states, so the best (l₀, b₀)
 //! is solved exactly by least squares; (α, β, φ) are found by the cyclic coordinate descent that
 //! AutoETS uses ([`super::ets`]: up to 4 sweeps of Brent line searches within the bounds,
-//! stopping once a sweep lowers the SSE by at most 1e-9 of itself) from three starting
-//! values of α (0.001, 0.2, 0.8), keeping the best. Holt is ETS(A,Ad,N) with β = α·`beta`; this
+//! stopping once a sweep lowers the SSE by at most 1e-9 of itself), started from the best of
+//! six values of α (0.001, 0.05, 0.2, 0.4, 0.6, 0.8; β = 0.01, φ = 0.95) by SSE. Holt is
+//! ETS(A,Ad,N) with β = α·`beta`; this
 //! module keeps its own two-state profile, which is faster than AutoETS's general one.
 
-use super::{ets::minimise_multistart, FittedForecaster, ForecastError, Forecaster};
+use super::{
+    ets::{minimise_screened, SCREENED_ALPHAS},
+    FittedForecaster, ForecastError, Forecaster,
+};
 
 /// Damped Holt with estimated parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -99,9 +103,9 @@ fn profile_sse(y: &[f64], alpha: f64, beta: f64, phi: f64) -> (f64, f64, f64) {
 fn estimate(y: &[f64]) -> Params {
     let bounds = [(1e-4, 0.9999), (1e-4, 0.9999), (0.8, 0.98)];
     let eval = |p: &[f64; 3]| profile_sse(y, p[0], p[1], p[2]).0;
-    let starts = [0.001, 0.2, 0.8].map(|alpha| [alpha, 0.01, 0.95]);
-    let [alpha, beta, phi] = minimise_multistart(eval, &starts, &bounds, &[2, 1, 0])
-        .map_or([0.3, 0.05, 0.95], |(_, p)| p);
+    let starts = SCREENED_ALPHAS.map(|alpha| [alpha, 0.01, 0.95]);
+    let [alpha, beta, phi] =
+        minimise_screened(eval, &starts, &bounds, &[2, 1, 0]).map_or([0.3, 0.05, 0.95], |(_, p)| p);
     let (_, l0, b0) = profile_sse(y, alpha, beta, phi);
     [alpha, beta, phi, l0, b0]
 }

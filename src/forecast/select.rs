@@ -21,8 +21,8 @@
 //!   an empirical error distribution; quantile p at horizon h is
 //!   max(0, forecast_h + the p-quantile of the errors) (linear interpolation between order
 //!   statistics). The errors themselves are returned for safety stock and simulation to sample.
-//!   Without any backtest fold (short history) the errors are the one-step deviations from the
-//!   running mean of the history.
+//!   Without any backtest fold (short history, or `folds = 0`) the errors are the one-step
+//!   deviations of the last 730 buckets from the running mean of the history before each.
 //! - Forecasts and quantiles are never negative and never NaN.
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -423,11 +423,6 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         censored,
         mut notes,
     } = prepare(s, settings);
-    let ctx = FitContext {
-        global: settings.global.clone(),
-        start: s.start,
-        promo: promo_flags(s, settings),
-    };
     let prof = profile(&y);
     let mut out = SkuForecast {
         sku: s.sku.clone(),
@@ -469,6 +464,16 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         }),
     };
     let sporadic = prof.class.is_sporadic();
+    let ctx = FitContext {
+        global: settings.global.clone(),
+        start: s.start,
+        // The promotion flags are the global model's feature only.
+        promo: if specs.contains(&ModelSpec::Global) {
+            promo_flags(s, settings)
+        } else {
+            Arc::from(Vec::new())
+        },
+    };
 
     // Backtest: per candidate, per fold, the forecast; per fold the actuals and scales.
     let origins: Vec<usize> = (0..settings.folds)
@@ -709,11 +714,13 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     }
     out.error_block = h;
     if errs.is_empty() {
-        let mut sum = 0.0;
-        for (t, &v) in y.iter().enumerate() {
-            if t > 0 {
-                errs.push(v - sum / t as f64);
-            }
+        // Deviations of the last MAX_FIT buckets (the most recent regime, as the models fit)
+        // from the running mean of everything before each.
+        let from = y.len().saturating_sub(super::theta::MAX_FIT).max(1);
+        let mut sum: f64 = y[..from.min(y.len())].iter().sum();
+        errs.reserve(y.len().saturating_sub(from));
+        for (t, &v) in y.iter().enumerate().skip(from) {
+            errs.push(v - sum / t as f64);
             sum += v;
         }
         out.error_block = errs.len().max(1);
