@@ -66,7 +66,7 @@ impl Alpha {
 /// | name | default | meaning | range |
 /// |---|---|---|---|
 /// | `alpha` | 0.1 (classic) | smoothing constant of sizes and intervals, or optimised per component in [0.1, 0.3] | (0, 1] |
-/// | `debias` | false | multiply by 1 − α/2 (SBA); with optimised α, the size component's α is used | |
+/// | `debias` | false | multiply by 1 − α/2 (SBA); with optimised α's, the intervals' α (the bias comes from smoothing the intervals: Syntetos & Boylan 2005) | |
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Croston {
     /// Smoothing constant.
@@ -92,6 +92,14 @@ impl Croston {
         }
     }
 
+    /// SBA with both constants optimised, the factor 1 − α/2 from the intervals' α.
+    pub fn sba_optimized() -> Self {
+        Self {
+            alpha: Alpha::Optimized,
+            debias: true,
+        }
+    }
+
     /// Croston with both constants optimised.
     pub fn optimized() -> Self {
         Self {
@@ -104,7 +112,8 @@ impl Croston {
 impl Forecaster for Croston {
     fn name(&self) -> String {
         match (self.alpha, self.debias) {
-            (_, true) => "sba".into(),
+            (Alpha::Fixed(_), true) => "sba".into(),
+            (Alpha::Optimized, true) => "sba_opt".into(),
             (Alpha::Optimized, false) => "croston_opt".into(),
             (Alpha::Fixed(_), false) => "croston".into(),
         }
@@ -125,7 +134,7 @@ impl Forecaster for Croston {
             size
         };
         if self.debias {
-            level *= 1.0 - ad / 2.0;
+            level *= 1.0 - aq / 2.0;
         }
         Ok(Box::new(Flat {
             level,
@@ -316,6 +325,26 @@ mod tests {
         let y = [0.0, 4.0, 0.0, 0.0, 2.0];
         assert!((point(&Croston::classic(), &y) - 3.8 / 2.1).abs() < 1e-12);
         assert!((point(&Croston::sba(), &y) - 0.95 * 3.8 / 2.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn optimised_sba_is_optimised_croston_times_one_minus_half_the_interval_alpha() {
+        // Sizes and intervals of different smoothness, so the two estimated α's differ.
+        let y: Vec<f64> = (0..300)
+            .map(|t| match t % 11 {
+                0 => 3.0 + f64::from(t % 7),
+                4 if t % 3 == 0 => 9.0,
+                7 => 1.0,
+                _ => 0.0,
+            })
+            .collect();
+        let aq = optimal_alpha(&intervals(&y), 0.1, 0.3);
+        let ad = optimal_alpha(&sizes(&y), 0.1, 0.3);
+        assert!((aq - ad).abs() > 1e-3, "{aq} vs {ad}");
+        let croston = point(&Croston::optimized(), &y);
+        let sba = point(&Croston::sba_optimized(), &y);
+        assert!((sba - croston * (1.0 - aq / 2.0)).abs() < 1e-12, "{sba} vs {croston}");
+        assert_eq!(Croston::sba_optimized().name(), "sba_opt");
     }
 
     #[test]

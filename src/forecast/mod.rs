@@ -110,7 +110,7 @@ pub trait FittedForecaster: Send + Sync {
 }
 
 /// Names accepted by [`ModelSpec::from_str`], for messages.
-pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, theta, croston, croston_opt, sba, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa, global";
+pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, theta, croston, croston_opt, sba, sba_opt, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa, global";
 
 /// A model specification, parsed from text such as `ses`, `ses(0.3)`, `ma(28)` or
 /// `tsb(0.1,0.2)`. Parameters left out are estimated.
@@ -135,8 +135,10 @@ pub enum ModelSpec {
     Croston,
     /// Croston with optimised α.
     CrostonOptimized,
-    /// Syntetos–Boylan approximation (Croston × 0.95).
+    /// Syntetos–Boylan approximation (Croston with α = 0.1, × 0.95).
     Sba,
+    /// Syntetos–Boylan approximation with optimised α's (× (1 − α_interval/2)).
+    SbaOptimized,
     /// Teunter–Syntetos–Babai with optional fixed (α_d, α_p).
     Tsb(Option<(f64, f64)>),
     /// Aggregate–disaggregate intermittent demand approach.
@@ -162,6 +164,7 @@ impl ModelSpec {
             ModelSpec::Croston => Box::new(Croston::classic()),
             ModelSpec::CrostonOptimized => Box::new(Croston::optimized()),
             ModelSpec::Sba => Box::new(Croston::sba()),
+            ModelSpec::SbaOptimized => Box::new(Croston::sba_optimized()),
             ModelSpec::Tsb(a) => Box::new(Tsb {
                 alpha_d: a.map(|a| a.0),
                 alpha_p: a.map(|a| a.1),
@@ -188,6 +191,7 @@ impl std::fmt::Display for ModelSpec {
             ModelSpec::Croston => write!(f, "croston"),
             ModelSpec::CrostonOptimized => write!(f, "croston_opt"),
             ModelSpec::Sba => write!(f, "sba"),
+            ModelSpec::SbaOptimized => write!(f, "sba_opt"),
             ModelSpec::Tsb(None) => write!(f, "tsb"),
             ModelSpec::Tsb(Some((d, p))) => write!(f, "tsb({d},{p})"),
             ModelSpec::Adida => write!(f, "adida"),
@@ -270,6 +274,7 @@ impl FromStr for ModelSpec {
             ("croston", None) => ModelSpec::Croston,
             ("croston_opt" | "croston_optimized", None) => ModelSpec::CrostonOptimized,
             ("sba", None) => ModelSpec::Sba,
+            ("sba_opt" | "sba_optimized", None) => ModelSpec::SbaOptimized,
             ("tsb", None) => ModelSpec::Tsb(None),
             ("tsb", Some(a)) => {
                 let (d, p) = a
@@ -322,6 +327,7 @@ mod tests {
             "croston",
             "croston_opt",
             "sba",
+            "sba_opt",
             "tsb",
             "tsb(0.1,0.2)",
             "adida",

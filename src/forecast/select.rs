@@ -119,10 +119,11 @@ impl ForecastSettings {
 }
 
 /// Series longer than this (in buckets) are not offered AutoETS and AutoTheta by default: on
-/// daily data they cost 5–40 ms per fit (a full daily M5-shaped catalogue took over 5 minutes
-/// with them, against 43 s without) for a small gain (MASE 0.929 against SES's 0.948 on the
-/// bundled example's smooth SKUs). Weekly and monthly series, and young daily SKUs, get them.
-/// `--models` can always ask for them.
+/// daily data an ETS fit costs ~5 ms and a Theta fit ~1 ms, against microseconds for the
+/// others; offering them to every daily SKU of the M5-shaped catalogue made its forecast step
+/// 4× longer (96 s against 24 s) for no held-out gain (MASE 0.940 against 0.939;
+/// benches/RESULTS.md). Weekly and monthly series, and young daily SKUs, get them. `--models`
+/// can always ask for them.
 pub const EXPENSIVE_MAX_LEN: usize = 400;
 
 /// Candidate models for a demand class and series length (buckets).
@@ -138,8 +139,8 @@ pub fn candidates_for(class: DemandClass, len: usize) -> Vec<ModelSpec> {
             c
         }
         DemandClass::Intermittent | DemandClass::Lumpy => vec![
-            M::Sba,
-            M::Croston,
+            M::SbaOptimized,
+            M::CrostonOptimized,
             M::Tsb(None),
             M::Adida,
             M::Imapa,
@@ -617,7 +618,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         }
         None => {
             let fallback = if sporadic {
-                ModelSpec::Sba
+                ModelSpec::SbaOptimized
             } else {
                 ModelSpec::Ses(None)
             };
