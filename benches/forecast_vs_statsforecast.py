@@ -5,7 +5,9 @@ fit per series: replenish runs with --folds 0 --combine 0, so no backtest), and 
 series per second (model time only: replenish's own timing line, statsforecast's
 forecast() call with n_jobs = cores) and accuracy on the held-out days (mean sMAPE, MASE and
 RMSSE; MASE scaled by the in-sample seasonal-naive error with season 7, RMSSE as in the M5
-competition).
+competition). End to end: replenish's whole `forecast` command (read and validate the CSV,
+bucket, classify, forecast, write its outputs) against statsforecast reading the same CSV with
+pandas, preparing it, forecasting and writing its CSV.
 
 Usage: python3 benches/forecast_vs_statsforecast.py [SKUS] [DAYS]   (default 2000 1941)
        FREQ=month python3 benches/...   monthly series instead: the same daily data summed
@@ -100,6 +102,27 @@ def scores(fc: pd.DataFrame, test: pd.DataFrame, train: pd.DataFrame) -> tuple[f
     return per["smape"].mean(), per["mase"].mean(), per["rmsse"].mean()
 
 
+def monthly(df: pd.DataFrame) -> pd.DataFrame:
+    """Daily rows summed per calendar month, labelled by the month's first day."""
+    out = df.assign(ds=df["ds"].dt.to_period("M").dt.start_time)
+    return out.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+
+
+def peer_input(train_csv: str) -> pd.DataFrame:
+    """statsforecast's training frame from the daily training file replenish reads: renamed,
+    summed per month in monthly mode, trimmed to the first sale with TRIM_LEADING_ZEROS=1."""
+    df = pd.read_csv(train_csv, parse_dates=["date"]).rename(
+        columns={"sku": "unique_id", "date": "ds", "quantity": "y"}
+    )
+    if MONTHLY:
+        df = monthly(df)
+    if os.environ.get("TRIM_LEADING_ZEROS") == "1":
+        first = df[df["y"] > 0].groupby("unique_id")["ds"].min().rename("first")
+        df = df.join(first, on="unique_id")
+        df = df[df["ds"] >= df["first"]].drop(columns="first")
+    return df
+
+
 def main() -> None:
     work = tempfile.mkdtemp(prefix="fc-bench-")
     try:
@@ -139,28 +162,24 @@ def run(work: str) -> None:
         train_csv, index=False, date_format="%Y-%m-%d"
     )
     if MONTHLY:
-        def monthly(df: pd.DataFrame) -> pd.DataFrame:
-            out = df.assign(ds=df["ds"].dt.to_period("M").dt.start_time)
-            return out.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
         train, test = monthly(daily_train), monthly(test)
     else:
         train = daily_train
-    peer_train = train
-    if os.environ.get("TRIM_LEADING_ZEROS") == "1":
-        first = train[train["y"] > 0].groupby("unique_id")["ds"].min().rename("first")
-        peer_train = train.join(first, on="unique_id")
-        peer_train = peer_train[peer_train["ds"] >= peer_train["first"]].drop(columns="first")
     n = train["unique_id"].nunique()
     unit = "months" if MONTHLY else "days"
     length = train.groupby("unique_id").size().max()
     print(f"{n} series x {length} training {unit}, horizon {H}, {CORES} cores\n")
-    print("| model | replenish series/s | statsforecast series/s | speed ratio | replenish sMAPE | statsforecast sMAPE | replenish MASE | statsforecast MASE | replenish RMSSE | statsforecast RMSSE |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | replenish series/s | statsforecast series/s | speed ratio | end to end, replenish s | end to end, statsforecast s | end-to-end ratio | replenish sMAPE | statsforecast sMAPE | replenish MASE | statsforecast MASE | replenish RMSSE | statsforecast RMSSE |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     only = [f for f in os.environ.get("FAMILIES", "").split(",") if f]
     for ours, peer in FAMILIES:
         if only and ours.split("(")[0] not in only:
             continue
         out = os.path.join(work, "f.csv")
+        # End to end: replenish's whole command (read and validate the CSV, bucket, classify,
+        # forecast, write the forecast, accuracy.csv and classes.csv); statsforecast reading
+        # the same file with pandas, preparing it, forecasting and writing its CSV.
+        e2e = time.perf_counter()
         res = subprocess.run(
             [BIN, "forecast", "--sales", train_csv, "--planning-date", cut.strftime("%Y-%m-%d"),
              "--freq", "month" if MONTHLY else "day", "--season", str(SEASON),
@@ -168,20 +187,26 @@ def run(work: str) -> None:
              "--combine", "0", "--horizon", str(H), "--quantiles", "0.5", "--out", out],
             check=True, capture_output=True, text=True,
         )
+        r_e2e = time.perf_counter() - e2e
         secs = float(re.search(r"in ([0-9.]+) s", res.stdout).group(1))
         fc = pd.read_csv(out, parse_dates=["date"]).rename(
             columns={"sku": "unique_id", "date": "ds", "forecast": "yhat"}
         )
         r_smape, r_mase, r_rmsse = scores(fc[["unique_id", "ds", "yhat"]], test, train)
+        e2e = time.perf_counter()
+        peer_train = peer_input(train_csv)
         sf = StatsForecast(models=[peer], freq="MS" if MONTHLY else "D", n_jobs=CORES)
         t0 = time.perf_counter()
         pf = sf.forecast(df=peer_train, h=H)
         peer_secs = time.perf_counter() - t0
+        pf.to_csv(os.path.join(work, "peer.csv"), index=False)
+        p_e2e = time.perf_counter() - e2e
         col = [c for c in pf.columns if c not in ("unique_id", "ds")][0]
         pf = pf.rename(columns={col: "yhat"}).reset_index(drop=("unique_id" in pf.columns))
         p_smape, p_mase, p_rmsse = scores(pf[["unique_id", "ds", "yhat"]], test, train)
         print(
             f"| {ours} | {n / secs:,.0f} | {n / peer_secs:,.0f} | {peer_secs / secs:.1f}x | "
+            f"{r_e2e:.2f} | {p_e2e:.2f} | {p_e2e / r_e2e:.1f}x | "
             f"{r_smape:.1f} | {p_smape:.1f} | {r_mase:.3f} | {p_mase:.3f} | "
             f"{r_rmsse:.3f} | {p_rmsse:.3f} |",
             flush=True,
