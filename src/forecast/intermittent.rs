@@ -343,7 +343,10 @@ mod tests {
         assert!((aq - ad).abs() > 1e-3, "{aq} vs {ad}");
         let croston = point(&Croston::optimized(), &y);
         let sba = point(&Croston::sba_optimized(), &y);
-        assert!((sba - croston * (1.0 - aq / 2.0)).abs() < 1e-12, "{sba} vs {croston}");
+        assert!(
+            (sba - croston * (1.0 - aq / 2.0)).abs() < 1e-12,
+            "{sba} vs {croston}"
+        );
         assert_eq!(Croston::sba_optimized().name(), "sba_opt");
     }
 
