@@ -410,14 +410,20 @@ fn seasonality(y: &[f64], m: usize) -> Season {
     Season::Additive(classical_indices(y, m, false))
 }
 
-/// A full fit: seasonal adjustment, then the best variant on the adjusted series.
-fn select(y: &[f64], season: usize) -> (Season, Vec<f64>, Fit) {
+/// The seasonal adjustment for `y` and the adjusted series.
+fn deseasonalise(y: &[f64], season: usize) -> (Season, Vec<f64>) {
     let seasonal = seasonality(y, season);
-    let adjusted: Vec<f64> = y
+    let adjusted = y
         .iter()
         .enumerate()
         .map(|(t, &v)| seasonal.adjust(t, v))
         .collect();
+    (seasonal, adjusted)
+}
+
+/// A full fit: seasonal adjustment, then the best variant on the adjusted series.
+fn select(y: &[f64], season: usize) -> (Season, Vec<f64>, Fit) {
+    let (seasonal, adjusted) = deseasonalise(y, season);
     let best = Variant::ALL
         .iter()
         .map(|&v| fit_variant(&adjusted, v))
@@ -490,12 +496,7 @@ impl FittedForecaster for Fitted {
         if y.len() < MIN_POINTS {
             return None;
         }
-        let seasonal = seasonality(y, season);
-        let adjusted: Vec<f64> = y
-            .iter()
-            .enumerate()
-            .map(|(t, &v)| seasonal.adjust(t, v))
-            .collect();
+        let (seasonal, adjusted) = deseasonalise(y, season);
         let line = trend_line(&adjusted);
         let (sse, s0, c) = profile(&adjusted, self.fit.variant, self.fit.alpha, line);
         if !sse.is_finite() {
