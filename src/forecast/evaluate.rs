@@ -4,6 +4,9 @@
 //! Calibration of a quantile level p is the share of held-out actuals at or below the
 //! forecast's p-quantile; a calibrated q90 covers 90% of actuals. Accuracy is sMAPE and MASE
 //! (scaled by the in-sample seasonal-naive error of the training part), averaged over series.
+//! The forecasts are of demand, while held-out buckets with stockout days record only what was
+//! sold; calibration is therefore also given over the held-out buckets without stockout days
+//! (`coverage_uncensored`), where sales are demand.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +30,10 @@ pub struct GroupScore {
     pub mase: f64,
     /// Per quantile level: share of actuals at or below the quantile forecast.
     pub coverage: Vec<(f64, f64)>,
+    /// The same over the held-out buckets without stockout days only.
+    pub coverage_uncensored: Vec<(f64, f64)>,
+    /// Held-out buckets without stockout days, as a share of all held-out buckets.
+    pub uncensored_share: f64,
 }
 
 /// Held-out evaluation per demand class, plus `all`.
@@ -55,6 +62,8 @@ pub fn evaluate_holdout(
         mase: f64,
         below: Vec<usize>,
         n: usize,
+        below_open: Vec<usize>,
+        n_open: usize,
     }
     let pairs: Vec<(&DemandSeries, DemandSeries)> = series
         .par_iter()
@@ -84,17 +93,30 @@ pub fn evaluate_holdout(
             }
             let actual: Vec<f64> = s.values[cut..].iter().map(|v| v.max(0.0)).collect();
             let e = errors(&actual, &f.point, scales(&train.values, settings.season));
-            let below = f
-                .quantiles
-                .iter()
-                .map(|q| actual.iter().zip(q).filter(|(a, q)| a <= q).count())
+            let open: Vec<bool> = (cut..s.values.len())
+                .map(|i| s.stockout_days.get(i).is_none_or(|&d| d == 0))
                 .collect();
+            let count_below = |only_open: bool| -> Vec<usize> {
+                f.quantiles
+                    .iter()
+                    .map(|q| {
+                        actual
+                            .iter()
+                            .zip(q)
+                            .zip(&open)
+                            .filter(|((a, q), &o)| a <= q && (o || !only_open))
+                            .count()
+                    })
+                    .collect()
+            };
             Some(One {
                 class: f.profile.class,
                 smape: e.smape,
                 mase: e.mase,
-                below,
+                below: count_below(false),
                 n: actual.len(),
+                below_open: count_below(true),
+                n_open: open.iter().filter(|&&o| o).count(),
             })
         })
         .collect();
@@ -113,15 +135,20 @@ pub fn evaluate_holdout(
     for (name, members) in groups {
         let k = members.len() as f64;
         let cells: usize = members.iter().map(|r| r.n).sum();
-        let coverage = settings
-            .quantiles
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| {
-                let below: usize = members.iter().map(|r| r.below[i]).sum();
-                (p, below as f64 / cells.max(1) as f64)
-            })
-            .collect();
+        let open_cells: usize = members.iter().map(|r| r.n_open).sum();
+        let shares = |below: fn(&One, usize) -> usize, total: usize| -> Vec<(f64, f64)> {
+            settings
+                .quantiles
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    let n: usize = members.iter().map(|r| below(r, i)).sum();
+                    (p, n as f64 / total.max(1) as f64)
+                })
+                .collect()
+        };
+        let coverage = shares(|r, i| r.below[i], cells);
+        let coverage_uncensored = shares(|r, i| r.below_open[i], open_cells);
         report.groups.insert(
             name,
             GroupScore {
@@ -129,6 +156,8 @@ pub fn evaluate_holdout(
                 smape: members.iter().map(|r| r.smape).sum::<f64>() / k,
                 mase: members.iter().map(|r| r.mase).sum::<f64>() / k,
                 coverage,
+                coverage_uncensored,
+                uncensored_share: open_cells as f64 / cells.max(1) as f64,
             },
         );
     }
@@ -142,22 +171,26 @@ impl HoldoutReport {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "held-out evaluation, last {} buckets: class, series, sMAPE, MASE, coverage per quantile",
+            "held-out evaluation, last {} buckets: class, series, sMAPE, MASE, coverage per quantile \
+             (all buckets | buckets without stockout days, their share)",
             self.holdout
         );
-        for (name, g) in &self.groups {
-            let cov: Vec<String> = g
-                .coverage
-                .iter()
+        let cov = |c: &[(f64, f64)]| -> String {
+            c.iter()
                 .map(|(p, c)| format!("q{:.0}: {:.1}%", p * 100.0, c * 100.0))
-                .collect();
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        for (name, g) in &self.groups {
             let _ = writeln!(
                 s,
-                "  {name:<13} {:>6} {:>7.1} {:>6.3}  {}",
+                "  {name:<13} {:>6} {:>7.1} {:>6.3}  {} | {} ({:.0}%)",
                 g.series,
                 g.smape,
                 g.mase,
-                cov.join("  ")
+                cov(&g.coverage),
+                cov(&g.coverage_uncensored),
+                g.uncensored_share * 100.0
             );
         }
         s
@@ -196,5 +229,35 @@ mod tests {
             assert!((q90 - 0.9).abs() <= 0.04, "{class}: q90 covers {q90}");
             assert!(r.groups.contains_key(class), "{:?}", r.groups.keys());
         }
+    }
+
+    /// Held-out stockout days (no sales, every other day) count in `coverage` but not in
+    /// `coverage_uncensored`.
+    #[test]
+    fn stockout_days_are_left_out_of_the_uncensored_coverage() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let pois = Poisson::new(6.0).unwrap();
+        let all: Vec<DemandSeries> = (0..100)
+            .map(|i| {
+                let values = (0..400).map(|_| pois.sample(&mut rng)).collect();
+                let mut s = test_series(&format!("S{i}"), values);
+                for d in (372..400).step_by(2) {
+                    s.values[d] = 0.0;
+                    s.stockout_days[d] = 1;
+                }
+                s
+            })
+            .collect();
+        let r = evaluate_holdout(&all, &ForecastSettings::for_freq(Freq::Day), 28);
+        let g = &r.groups["all"];
+        assert!(
+            (g.uncensored_share - 0.5).abs() < 1e-12,
+            "{}",
+            g.uncensored_share
+        );
+        // A stocked-out day's zero lies at or below q10 (about 3 for Poisson(6)).
+        let (all10, open10) = (g.coverage[0].1, g.coverage_uncensored[0].1);
+        assert!(all10 >= 0.5, "{all10}");
+        assert!(open10 < 0.2, "{open10}");
     }
 }
