@@ -20,7 +20,9 @@
 //!   for the chosen model only, since errors from the folds that chose it are optimistic — form
 //!   an empirical error distribution; quantile p at horizon h is
 //!   max(0, forecast_h + the p-quantile of the errors) (linear interpolation between order
-//!   statistics). The errors themselves are returned for safety stock and simulation to sample.
+//!   statistics). With imputed censoring the quantiles use only the errors on buckets without
+//!   stockout days (whose actuals are observed demand, not an imputed local mean), when at
+//!   least 28 remain. The errors themselves are returned for safety stock and simulation to sample.
 //!   Without any backtest fold (short history, or `folds = 0`) the errors are the one-step
 //!   deviations of the last 730 buckets from the running mean of the history before each.
 //! - Forecasts and quantiles are never negative and never NaN.
@@ -676,12 +678,14 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     out.params = params.join("; ");
     out.point = mean_of(fits.iter());
 
-    // Error distribution and quantiles: the selection folds, plus older origins.
+    // Error distribution and quantiles: the selection folds, plus older origins. `starts`:
+    // where each origin's run of errors begins in the series.
     let mut errs: Vec<f64> = folds
         .iter()
         .zip(&backtest)
         .flat_map(|((actual, _), f)| actual.iter().zip(f).map(|(a, f)| a - f))
         .collect();
+    let mut starts: Vec<usize> = origins.iter().take(backtest.len()).copied().collect();
     if !backtest.is_empty() {
         // The older origins, newest first; fitted oldest first so that a model without
         // recalibration estimates its parameters at the oldest one.
@@ -710,6 +714,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             if f.len() == members.len() {
                 let f = mean_of(f.iter());
                 errs.extend(y[o..o + h].iter().zip(&f).map(|(a, f)| a - f));
+                starts.push(o);
             }
         }
     }
@@ -726,11 +731,51 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         }
         out.error_block = errs.len().max(1);
     }
-    out.quantiles = quantiles_from(&out.point, &errs, &settings.quantiles);
+    out.quantiles = quantiles_from(
+        &out.point,
+        &observed_errors(&errs, &starts, out.error_block, s, settings.censoring),
+        &settings.quantiles,
+    );
     out.errors = errs;
     out.candidates = candidates;
     out.reason = notes.join("; ");
     out
+}
+
+/// Fewest errors on uncensored buckets for the quantiles to use them alone.
+const MIN_OBSERVED_ERRORS: usize = 28;
+
+/// The backtest errors the quantiles are taken from: with imputed censoring, those on buckets
+/// without stockout days only — on a censored bucket the "actual" is itself an imputation (a
+/// local mean, smoother than demand), which made the error spread too narrow — when at least
+/// [`MIN_OBSERVED_ERRORS`] remain; otherwise all of them. `starts[k]` is the bucket where the
+/// k-th run of `block` errors begins (none for in-sample deviations, which are all kept).
+fn observed_errors(
+    errs: &[f64],
+    starts: &[usize],
+    block: usize,
+    s: &DemandSeries,
+    censoring: Censoring,
+) -> Vec<f64> {
+    if censoring == Censoring::Ignore || starts.is_empty() {
+        return errs.to_vec();
+    }
+    let stocked_out = |i: usize| s.stockout_days.get(i).is_some_and(|&d| d > 0);
+    let kept: Vec<f64> = errs
+        .chunks(block.max(1))
+        .zip(starts)
+        .flat_map(|(run, &o)| {
+            run.iter()
+                .enumerate()
+                .filter(move |&(k, _)| !stocked_out(o + k))
+                .map(|(_, &e)| e)
+        })
+        .collect();
+    if kept.len() >= MIN_OBSERVED_ERRORS {
+        kept
+    } else {
+        errs.to_vec()
+    }
 }
 
 impl SkuForecast {
@@ -944,6 +989,37 @@ mod tests {
         assert!(!close(&rolled.backtest_fit[h..], &recal.backtest_fit[h..]));
         // The final forecast is estimated afresh either way.
         assert!(close(&rolled.point, &recal.point));
+    }
+
+    #[test]
+    fn quantile_errors_leave_out_stocked_out_buckets() {
+        // Two runs of 28 errors starting at buckets 100 and 72; stockouts on buckets 101, 102
+        // (first run) and 72 (second run).
+        let errs: Vec<f64> = (0..56).map(f64::from).collect();
+        let mut s = test_series("A", vec![1.0; 200]);
+        for b in [101, 102, 72] {
+            s.stockout_days[b] = 1;
+        }
+        let kept = observed_errors(&errs, &[100, 72], 28, &s, Censoring::Impute);
+        let expect: Vec<f64> = (0..56)
+            .filter(|&k| ![1, 2, 28].contains(&k))
+            .map(f64::from)
+            .collect();
+        assert_eq!(kept, expect);
+        // Sales taken as demand, or in-sample deviations (no origins): every error.
+        assert_eq!(
+            observed_errors(&errs, &[100, 72], 28, &s, Censoring::Ignore),
+            errs
+        );
+        assert_eq!(observed_errors(&errs, &[], 56, &s, Censoring::Impute), errs);
+        // Too few uncensored errors left: all of them.
+        for b in 100..128 {
+            s.stockout_days[b] = 1;
+        }
+        assert_eq!(
+            observed_errors(&errs, &[100, 72], 28, &s, Censoring::Impute),
+            errs
+        );
     }
 
     #[test]
