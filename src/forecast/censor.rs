@@ -20,7 +20,10 @@
 //! with no uncensored neighbour in reach keeps its sales (and still counts as censored).
 //!
 //! Imputed values are used for model fitting, backtests (the "actuals" of censored buckets are
-//! the imputed ones, so errors are not inflated by stockouts) and the demand class.
+//! the imputed ones, so selection scores and the error runs that safety stock and simulation
+//! sample are not inflated by stockouts) and the demand class. The quantile forecasts leave
+//! the censored buckets' errors out instead (an imputed actual is a local mean, smoother than
+//! demand, and would narrow them; see [`super::select`]).
 //! `censoring = "ignore"` fits the raw sales; the censored days are counted either way and
 //! written per SKU (`censored_days`, `imputed_units` in classes.csv and policy.csv).
 
