@@ -139,7 +139,7 @@ impl FittedForecaster for Fitted {
 
     /// The same (α, β, φ) on `y` (its last 730 buckets), (l₀, b₀) re-solved by least squares.
     fn rerun(&self, y: &[f64], _season: usize) -> Option<Box<dyn FittedForecaster>> {
-        let y = &y[y.len().saturating_sub(super::theta::MAX_FIT)..];
+        let y = super::theta::recent(y);
         if y.len() < 3 {
             return None;
         }
@@ -173,7 +173,7 @@ impl Forecaster for Holt {
         }
         // The most recent buckets only: the damped trend is a local model, and the search
         // costs O(n) per evaluation.
-        let y = &y[y.len().saturating_sub(super::theta::MAX_FIT)..];
+        let y = super::theta::recent(y);
         let params = estimate(y);
         let (_, level, trend) = run(y, &params);
         Ok(Box::new(Fitted {
@@ -220,14 +220,8 @@ mod tests {
         let y: Vec<f64> = (0..90)
             .map(|t| 10.0 + 0.5 * f64::from(t) + 3.0 * (f64::from(t) * 2.3).sin())
             .collect();
-        let fitted = Holt.fit(&y[..60], 1).unwrap();
-        let same = fitted.rerun(&y[..60], 1).unwrap();
-        for (a, b) in same.predict(10).iter().zip(fitted.predict(10)) {
-            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
-        }
-        let longer = fitted.rerun(&y, 1).unwrap();
-        let head = |s: String| s.split(" l0").next().unwrap_or_default().to_string();
-        assert_eq!(head(longer.params()), head(fitted.params()));
+        // α, β, φ kept (the params text up to l₀).
+        let longer = crate::forecast::rerun_on_longer_history(&Holt, &y, 60, 1, " l0");
         // The forecast starts from the longer history's line (10 + 0.5·90 = 55, noise ±3).
         let f = longer.predict(1)[0];
         assert!((f - 55.0).abs() < 4.0, "{f}");

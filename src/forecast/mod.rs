@@ -308,6 +308,34 @@ impl From<ModelSpec> for String {
     }
 }
 
+/// Test helper for [`FittedForecaster::rerun`]: `model` fitted on `y[..cut]` and rerun on the
+/// same history predicts the same; rerun on all of `y` keeps the parameters (its `params` text
+/// before `estimates_from`, where the re-solved states begin, is unchanged). Returns the rerun
+/// on all of `y`, for the caller's checks of its forecast.
+#[cfg(test)]
+pub(crate) fn rerun_on_longer_history(
+    model: &dyn Forecaster,
+    y: &[f64],
+    cut: usize,
+    season: usize,
+    estimates_from: &str,
+) -> Box<dyn FittedForecaster> {
+    let fitted = model.fit(&y[..cut], season).unwrap();
+    let same = fitted.rerun(&y[..cut], season).unwrap();
+    for (a, b) in same.predict(10).iter().zip(fitted.predict(10)) {
+        assert!((a - b).abs() < 1e-9, "same history: {a} vs {b}");
+    }
+    let longer = fitted.rerun(y, season).unwrap();
+    let head = |s: String| {
+        s.split(estimates_from)
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(head(longer.params()), head(fitted.params()));
+    longer
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,12 @@ use super::{FittedForecaster, ForecastError, Forecaster};
 /// Most recent buckets the estimated state-space models (Holt, AutoETS, AutoTheta) fit on.
 pub const MAX_FIT: usize = 730;
 
+/// The most recent [`MAX_FIT`] buckets of `y`: what Holt, AutoETS and AutoTheta fit (and rerun)
+/// on.
+pub(super) fn recent(y: &[f64]) -> &[f64] {
+    &y[y.len().saturating_sub(MAX_FIT)..]
+}
+
 /// Observations before the fitted errors count.
 const BURN_IN: usize = 3;
 
@@ -492,7 +498,7 @@ impl FittedForecaster for Fitted {
     /// The same variant and α on `y` (its last [`MAX_FIT`] buckets): the seasonal test and
     /// indices, s₀ and (for the optimised variants) θ redone — all closed forms.
     fn rerun(&self, y: &[f64], season: usize) -> Option<Box<dyn FittedForecaster>> {
-        let y = &y[y.len().saturating_sub(MAX_FIT)..];
+        let y = recent(y);
         if y.len() < MIN_POINTS {
             return None;
         }
@@ -532,7 +538,7 @@ impl Forecaster for AutoTheta {
                 have: y.len(),
             });
         }
-        let y = &y[y.len().saturating_sub(MAX_FIT)..];
+        let y = recent(y);
         let (seasonal, adjusted, fit) = select(y, season);
         if !fit.sse.is_finite() {
             return Err(ForecastError::Failed {
@@ -653,16 +659,9 @@ mod tests {
     #[test]
     fn rerun_keeps_variant_and_alpha_and_continues_the_line() {
         let y = noisy_trend(120);
-        let fitted = AutoTheta.fit(&y[..90], 1).unwrap();
-        let same = fitted.rerun(&y[..90], 1).unwrap();
-        for (a, b) in same.predict(10).iter().zip(fitted.predict(10)) {
-            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
-        }
         // Variant and α kept (the params text up to θ); the forecast continues the longer
         // history's line, 10 + 0.5·t, within the noise amplitude (3) plus slack.
-        let longer = fitted.rerun(&y, 1).unwrap();
-        let head = |s: String| s.split(" theta").next().unwrap_or_default().to_string();
-        assert_eq!(head(longer.params()), head(fitted.params()));
+        let longer = crate::forecast::rerun_on_longer_history(&AutoTheta, &y, 90, 1, " theta");
         for (h, v) in longer.predict(5).iter().enumerate() {
             let expect = 10.0 + 0.5 * (120 + h) as f64;
             assert!((v - expect).abs() < 4.0, "h={h}: {v} vs {expect}");
