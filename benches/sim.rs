@@ -1,6 +1,7 @@
 //! Simulation engine throughput (criterion): one SKU, 200 replications × 425 days, per policy
 //! family and customer mode, parametric and forecast-style demand. Throughput is reported in
-//! SKU-days (elements) per second.
+//! SKU-days (elements) per second. The `shared-paths` cases time the engine alone, on demand
+//! paths drawn once (as the catalogue run shares them between a SKU's policies and scenarios).
 //!
 //! Run: `cargo bench --bench sim`.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
@@ -12,7 +13,7 @@ use replenish::{
         demand::{DemandDist, DemandSampler},
         engine::{Inaccuracy, World},
         kpi::SimCosts,
-        simulate, CustomerMode, LeadTimeSampler, SimPolicy,
+        simulate, simulate_with, CustomerMode, DemandPaths, LeadTimeSampler, SimPolicy,
     },
 };
 
@@ -68,9 +69,19 @@ fn bench(c: &mut Criterion) {
                 };
                 let p = policy(kind);
                 let id = format!("{demand_name}/{}/{}", mode.name(), kind.name());
-                g.bench_with_input(BenchmarkId::from_parameter(id), &p, |b, p| {
+                g.bench_with_input(BenchmarkId::from_parameter(&id), &p, |b, p| {
                     b.iter(|| simulate(p, &world, &costs, REPS, 7));
                 });
+                // The engine alone: demand paths drawn once and shared, as the catalogue
+                // run shares them between the policies and scenarios of a SKU.
+                let mut paths = DemandPaths::new(7);
+                g.bench_with_input(
+                    BenchmarkId::from_parameter(format!("{id}/shared-paths")),
+                    &p,
+                    |b, p| {
+                        b.iter(|| simulate_with(&mut paths, p, &world, &costs, REPS));
+                    },
+                );
             }
         }
     }

@@ -30,7 +30,8 @@ use crate::{
     sim::{
         engine::World,
         kpi::{KpiSummary, SimCosts},
-        simulate, simulate_to_precision, simulate_until, Precision, SimPolicy,
+        simulate_to_precision_with, simulate_until_with, simulate_with, DemandPaths, Precision,
+        SimPolicy,
     },
 };
 
@@ -98,10 +99,10 @@ fn with_quantity(p: &SimPolicy, factor: f64) -> SimPolicy {
 }
 
 struct Search<'a, 'w> {
+    paths: &'a mut DemandPaths,
     world: &'a World<'w>,
     costs: &'a SimCosts,
     reps: usize,
-    seed: u64,
     target: f64,
     tolerance: f64,
     early: bool,
@@ -111,7 +112,7 @@ struct Search<'a, 'w> {
 impl Search<'_, '_> {
     fn eval(&mut self, p: &SimPolicy) -> KpiSummary {
         self.evaluations += 1;
-        simulate(p, self.world, self.costs, self.reps, self.seed)
+        simulate_with(self.paths, p, self.world, self.costs, self.reps)
     }
 
     /// Whether the level meets the target. Replications come in batches of
@@ -123,15 +124,16 @@ impl Search<'_, '_> {
     fn meets(&mut self, p: &SimPolicy) -> bool {
         self.evaluations += 1;
         let target = self.target;
-        let k = simulate_until(
+        let early = self.early;
+        let k = simulate_until_with(
+            self.paths,
             p,
             self.world,
             self.costs,
             (DECISION_BATCH, DECISION_BATCH, self.reps),
-            self.seed,
             |k| {
                 let hw = k.half_width("fill_rate");
-                self.early && hw > 0.0 && (k.get("fill_rate") - target).abs() > DECISION_MARGIN * hw
+                early && hw > 0.0 && (k.get("fill_rate") - target).abs() > DECISION_MARGIN * hw
             },
         );
         k.get("fill_rate") >= target
@@ -233,15 +235,34 @@ pub fn optimise(
     reps: Replications,
     seed: u64,
 ) -> Optimised {
+    let mut paths = DemandPaths::new(seed);
+    optimise_with(
+        &mut paths,
+        analytic,
+        world,
+        costs,
+        target_fill_rate,
+        scale,
+        reps,
+    )
+}
+
+/// [`optimise`] on shared demand paths (the seed is theirs).
+pub fn optimise_with(
+    paths: &mut DemandPaths,
+    analytic: &SimPolicy,
+    world: &World<'_>,
+    costs: &SimCosts,
+    target_fill_rate: f64,
+    scale: f64,
+    reps: Replications,
+) -> Optimised {
     let final_reps = reps.max.max(2);
-    let report = |p: &SimPolicy| {
-        simulate_to_precision(p, world, costs, (reps.min, reps.max), reps.precision, seed)
-    };
     let mut search = Search {
+        paths,
         world,
         costs,
         reps: reps.search.clamp(2, final_reps),
-        seed,
         target: target_fill_rate,
         tolerance: LEVEL_TOLERANCE.max(RELATIVE_TOLERANCE * scale),
         early: true,
@@ -278,7 +299,14 @@ pub fn optimise(
     let (mut policy, _, mut met) = best.expect("at least one candidate");
     // Confirm to the reporting precision (the first `search` replications are the same
     // draws); if the target slipped, search the level again from here with all of them.
-    let mut kpis = report(&policy);
+    let mut kpis = simulate_to_precision_with(
+        search.paths,
+        &policy,
+        world,
+        costs,
+        (reps.min, reps.max),
+        reps.precision,
+    );
     if met && kpis.get("fill_rate") < target_fill_rate {
         search.reps = final_reps;
         search.early = false;
@@ -302,7 +330,7 @@ mod tests {
     use crate::sim::{
         demand::{DemandDist, DemandSampler},
         engine::Inaccuracy,
-        CustomerMode, LeadTimeSampler,
+        simulate, CustomerMode, LeadTimeSampler,
     };
 
     /// A year after a 60-day warm-up, full backorders, holding 1 per unit-year, 10 per order.

@@ -201,6 +201,35 @@ impl<'a> DemandSampler<'a> {
     /// Demand on day `t`.
     #[inline]
     pub fn sample(&self, st: &mut DemandState, rng: &mut ChaCha8Rng, t: u32) -> f64 {
+        self.surged(self.sample_base(st, rng, t), t)
+    }
+
+    /// `base` demand on day `t` with the surge applied (unchanged outside the surge window).
+    #[inline]
+    pub fn surged(&self, base: f64, t: u32) -> f64 {
+        match self.surge {
+            Some((a, b, f)) if t >= a && t < b => base * f,
+            _ => base,
+        }
+    }
+
+    /// The surge window and factor, if any: (first day, end day exclusive, multiplier).
+    pub fn surge(&self) -> Option<(u32, u32, f64)> {
+        self.surge
+    }
+
+    /// Writes days `0 .. out.len()` of one replication's demand before any surge (a surge
+    /// only multiplies days, so one path serves every scenario of a SKU).
+    pub fn draw_base_path(&self, rng: &mut ChaCha8Rng, out: &mut [f64]) {
+        let mut st = DemandState::default();
+        for (t, d) in out.iter_mut().enumerate() {
+            *d = self.sample_base(&mut st, rng, t as u32);
+        }
+    }
+
+    /// Demand on day `t` before any surge.
+    #[inline]
+    fn sample_base(&self, st: &mut DemandState, rng: &mut ChaCha8Rng, t: u32) -> f64 {
         let d = match &self.kind {
             Kind::Constant(v) => *v,
             Kind::Normal(n) => n.sample(rng).max(0.0),
@@ -261,10 +290,10 @@ impl<'a> DemandSampler<'a> {
         // Demand below a billionth of a unit is none: forecasts that decay towards zero
         // (TSB on a dead SKU) otherwise reach subnormal numbers, which make every
         // floating-point operation on them ~100x slower.
-        let d = if d < 1e-9 { 0.0 } else { d };
-        match self.surge {
-            Some((a, b, f)) if t >= a && t < b => d * f,
-            _ => d,
+        if d < 1e-9 {
+            0.0
+        } else {
+            d
         }
     }
 }

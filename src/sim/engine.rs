@@ -25,11 +25,9 @@ use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{
-    demand::{DemandSampler, DemandState},
-    kpi::Rep,
-    CustomerMode, LeadTimeSampler, SimPolicy,
-};
+use crate::policy::PolicyKind;
+
+use super::{demand::DemandSampler, kpi::Rep, CustomerMode, LeadTimeSampler, SimPolicy};
 
 /// Independent random streams of one replication: demand, lead times and customer patience
 /// draw from separate streams, so every policy compared sees the same demand path (common
@@ -108,8 +106,53 @@ pub fn replicate_observed<O: Observer>(
     world: &World<'_>,
     observer: &mut O,
 ) -> Rep {
+    let mut path = vec![0.0; world.days as usize];
+    world.demand.draw_base_path(&mut streams.demand, &mut path);
+    replicate_path(streams, policy, world, &path, observer)
+}
+
+/// [`replicate_observed`] with the replication's demand drawn beforehand: `base` holds day
+/// t's demand before any surge (what [`DemandSampler::draw_base_path`] wrote from
+/// `streams.demand`, which this does not draw from). Every policy and scenario of a SKU meets
+/// the same demand (common random numbers), so [`super::DemandPaths`] draws each
+/// replication's path once and shares it.
+///
+/// # Panics
+/// When `base` is shorter than the simulated days.
+pub fn replicate_path<O: Observer>(
+    streams: &mut Streams,
+    policy: &SimPolicy,
+    world: &World<'_>,
+    base: &[f64],
+    observer: &mut O,
+) -> Rep {
+    run_days(streams, policy, world, base, observer, true)
+}
+
+/// [`replicate_path`] with every day in the full loop: the reference the quiet-day loop is
+/// tested against.
+#[cfg(test)]
+pub(crate) fn replicate_path_day_by_day(
+    streams: &mut Streams,
+    policy: &SimPolicy,
+    world: &World<'_>,
+    base: &[f64],
+) -> Rep {
+    run_days(streams, policy, world, base, &mut (), false)
+}
+
+/// The daily loop; `quiet` runs quiet days in [`Quiet::run`] (same result, faster).
+fn run_days<O: Observer>(
+    streams: &mut Streams,
+    policy: &SimPolicy,
+    world: &World<'_>,
+    base: &[f64],
+    observer: &mut O,
+    quiet: bool,
+) -> Rep {
     let _subnormals_are_zero = super::fpmode::FlushSubnormals::new();
     let demand = &world.demand;
+    let base = &base[..world.days as usize];
     let lead = &world.lead;
     let mode = world.mode;
     let mean_patience = world.mean_patience;
@@ -122,11 +165,35 @@ pub fn replicate_observed<O: Observer>(
     let mut on_order = 0.0;
     let mut waiting: VecDeque<Waiting> = VecDeque::new();
     let mut backlog = 0.0;
+    // At most the earliest deadline of the orders still waiting (fills may have removed the
+    // earliest): no cancellation can happen before that day, so none is looked for.
+    let mut earliest_deadline = f64::INFINITY;
     let mut last_arrival = 0u32;
     let mut cycle_short = false;
     let mut t_stats = Rep::default();
-    let mut demand_state = DemandState::default();
-    for t in 0..days {
+    let shrink = inaccuracy.shrink_per_day;
+    let mut t = 0;
+    while t < days {
+        // Quiet days first, in a lean loop: no receipt due, nobody waiting, and neither a
+        // shortage nor an order today.
+        if quiet && waiting.is_empty() {
+            let due = pipeline.iter().map(|o| o.0).min().unwrap_or(u32::MAX);
+            let end = days.min(due).min(if t < warmup { warmup } else { days });
+            let quiet = Quiet {
+                base,
+                demand,
+                policy,
+                shrink,
+                on_order,
+                backlog,
+            };
+            let state = (on_hand, recorded);
+            let (day, (oh, rec)) = quiet.run(t, end, state, &mut t_stats, t >= warmup, observer);
+            (t, on_hand, recorded) = (day, oh, rec);
+            if t >= days {
+                break;
+            }
+        }
         let counted = t >= warmup;
         // 1. Receipts.
         if !pipeline.is_empty() {
@@ -153,7 +220,7 @@ pub fn replicate_observed<O: Observer>(
         }
         // 2. Cancellations, then backorders first-come-first-served.
         if !waiting.is_empty() {
-            if mode == CustomerMode::Patience {
+            if mode == CustomerMode::Patience && earliest_deadline < f64::from(t) {
                 let tf = f64::from(t);
                 let (mut gone, mut counted_gone) = (0.0, 0.0);
                 waiting.retain(|w| {
@@ -169,6 +236,10 @@ pub fn replicate_observed<O: Observer>(
                 });
                 backlog -= gone;
                 t_stats.cancelled += counted_gone;
+                earliest_deadline = waiting
+                    .iter()
+                    .map(|w| w.deadline)
+                    .fold(f64::INFINITY, f64::min);
             }
             while on_hand > 0.0 {
                 let Some(front) = waiting.front_mut() else {
@@ -192,7 +263,7 @@ pub fn replicate_observed<O: Observer>(
             }
         }
         // 3. Demand.
-        let d = demand.sample(&mut demand_state, &mut streams.demand, t);
+        let d = demand.surged(base[t as usize], t);
         let served = d.min(on_hand);
         on_hand -= served;
         recorded = (recorded - served).max(0.0);
@@ -238,10 +309,12 @@ pub fn replicate_observed<O: Observer>(
                             t_stats.backordered += short;
                         }
                         backlog += short;
+                        let deadline = f64::from(t) + patience;
+                        earliest_deadline = earliest_deadline.min(deadline);
                         waiting.push_back(Waiting {
                             day: t,
                             qty: short,
-                            deadline: f64::from(t) + patience,
+                            deadline,
                         });
                     }
                 }
@@ -283,6 +356,7 @@ pub fn replicate_observed<O: Observer>(
             t_stats.on_hand_sum += on_hand;
             t_stats.backlog_sum += backlog.max(0.0);
         }
+        t += 1;
     }
     t_stats.waiting_end = waiting
         .iter()
@@ -291,4 +365,109 @@ pub fn replicate_observed<O: Observer>(
         .sum();
     t_stats.days = days.saturating_sub(warmup);
     t_stats
+}
+
+/// What the lean loop of quiet days needs (see [`Quiet::run`]).
+struct Quiet<'a, 'w> {
+    base: &'a [f64],
+    demand: &'a DemandSampler<'w>,
+    policy: &'a SimPolicy,
+    shrink: f64,
+    on_order: f64,
+    backlog: f64,
+}
+
+impl Quiet<'_, '_> {
+    /// Runs days `t .. end` while they are quiet — nothing is received (the caller stops `end`
+    /// at the next receipt and at the end of the warm-up), nobody waits, the day's demand is
+    /// served in full and the review orders nothing — doing exactly what the full day would,
+    /// in the same order, with far fewer branches. Returns the first day that is not quiet (or
+    /// `end`) and the (physical, recorded) on hand then; that day is left untouched for the
+    /// full loop.
+    #[inline]
+    fn run<O: Observer>(
+        &self,
+        mut t: u32,
+        end: u32,
+        (mut on_hand, mut recorded): (f64, f64),
+        stats: &mut Rep,
+        counted: bool,
+        observer: &mut O,
+    ) -> (u32, (f64, f64)) {
+        let policy = self.policy;
+        let periodic = policy.kind.is_periodic();
+        let review_days = policy.review_days.max(1);
+        let mut phase = t % review_days;
+        let (on_order, backlog) = (self.on_order, self.backlog);
+        let (mut demanded, mut served, mut on_hand_sum, mut backlog_sum) = (
+            stats.demand,
+            stats.served,
+            stats.on_hand_sum,
+            stats.backlog_sum,
+        );
+        let mut min_on_hand = stats.min_on_hand;
+        // `order_for` is 0 above the reorder point (below S − 1e-9 for `RS`): only a position
+        // at or below it needs the full rule.
+        let (trigger, strict) = match policy.kind {
+            PolicyKind::RS => (policy.order_up_to - 1e-9, true),
+            _ => (policy.reorder_point, false),
+        };
+        // Without shrinkage the recorded on-hand is the physical one: both start equal and
+        // every movement changes both alike (physical stock never goes below 0, so the
+        // record's floor at 0 never bites).
+        let exact_record = self.shrink <= 0.0;
+        debug_assert!(!exact_record || recorded.to_bits() == on_hand.to_bits());
+        while t < end {
+            let d = self.demand.surged(self.base[t as usize], t);
+            // A shortage: the full loop handles the day.
+            if d > on_hand {
+                break;
+            }
+            let mut next = on_hand - d;
+            let next_recorded = if exact_record {
+                next
+            } else {
+                (recorded - d).max(0.0)
+            };
+            let low = next;
+            if !exact_record && next > 0.0 {
+                next -= next * self.shrink;
+            }
+            if !periodic || phase == 0 {
+                let position = next_recorded + on_order - backlog;
+                let low_enough = if strict {
+                    position < trigger
+                } else {
+                    position <= trigger
+                };
+                if low_enough && policy.order_for(position) > 0.0 {
+                    break;
+                }
+            }
+            phase += 1;
+            if phase == review_days {
+                phase = 0;
+            }
+            if low < min_on_hand {
+                min_on_hand = low;
+            }
+            (on_hand, recorded) = (next, next_recorded);
+            observer.end_of_day(t, on_hand, backlog.max(0.0), recorded + on_order - backlog);
+            if counted {
+                demanded += d;
+                served += d;
+                on_hand_sum += on_hand;
+                backlog_sum += backlog.max(0.0);
+            }
+            t += 1;
+        }
+        (
+            stats.demand,
+            stats.served,
+            stats.on_hand_sum,
+            stats.backlog_sum,
+        ) = (demanded, served, on_hand_sum, backlog_sum);
+        stats.min_on_hand = min_on_hand;
+        (t, (on_hand, recorded))
+    }
 }

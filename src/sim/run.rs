@@ -18,9 +18,9 @@ use super::{
     engine::{replicate_observed, World},
     kpi::{KpiSummary, SimCosts},
     scenario::{Scenario, ScenarioKind},
-    simulate_to_precision,
+    simulate_to_precision_with,
     trace::Trajectory,
-    LeadTimeSampler, Precision, SimPolicy,
+    DemandPaths, LeadTimeSampler, Precision, SimPolicy,
 };
 use std::time::Instant;
 
@@ -245,6 +245,7 @@ fn simulate_sku(
 ) -> Vec<SimRow> {
     let costs = costs_of(p);
     let baseline = baseline_index(settings);
+    let mut paths = DemandPaths::new(p.seed);
     let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
     for (name, design) in designs {
         let policy = sim_policy_of(p, design);
@@ -261,13 +262,13 @@ fn simulate_sku(
                 location: p.location.clone(),
                 policy: name.clone(),
                 scenario: sc.name.clone(),
-                kpis: simulate_to_precision(
+                kpis: simulate_to_precision_with(
+                    &mut paths,
                     &policy,
                     &world,
                     &costs,
                     (settings.min_replications, settings.replications),
                     Precision::of(settings),
-                    p.seed,
                 ),
                 design: design.clone(),
                 unit_cost: p.item.unit_cost,
@@ -497,6 +498,7 @@ pub fn optimise_catalogue(
             let hist = history.get(p);
             let world = world_for(p, hist, settings, None);
             let costs = costs_of(p);
+            let mut paths = DemandPaths::new(p.seed);
             d.iter()
                 .filter(|(name, _)| name != "current")
                 .filter(|(name, _)| {
@@ -511,25 +513,25 @@ pub fn optimise_catalogue(
                     // --scenarios demand_surge`).
                     let analytic_kpis = known.get(&key).map_or_else(
                         || {
-                            simulate_to_precision(
+                            simulate_to_precision_with(
+                                &mut paths,
                                 &analytic,
                                 &world,
                                 &costs,
                                 (reps.min, reps.max),
                                 reps.precision,
-                                p.seed,
                             )
                         },
                         |k| (*k).clone(),
                     );
-                    let result = crate::optimize::optimise(
+                    let result = crate::optimize::optimise_with(
+                        &mut paths,
                         &analytic,
                         &world,
                         &costs,
                         p.target,
                         design.protection_demand_sd.max(1.0),
                         reps,
-                        p.seed,
                     );
                     OptimisedRow {
                         sku: p.sku.clone(),

@@ -286,6 +286,72 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// The quiet-day loop is a shortcut, not a model: every tally, bit for bit, equals the
+    /// plain day-by-day loop's, for every customer mode, family, rounding, shrinkage, surge
+    /// and lead-time disruption (warm-up boundary included).
+    #[test]
+    fn quiet_days_change_no_tally(
+        mode in modes(), kind in kinds(), mean in 0.05f64..30.0, cv in 0.0f64..3.0,
+        s in 0.0f64..200.0, gap in 0.0f64..300.0, review in 1u32..15, seed in any::<u64>(),
+        shrink in prop_oneof![Just(0.0), 0.0f64..0.01], rounded in any::<bool>(),
+        surge in 0.5f64..2.0,
+    ) {
+        let mut w = world(
+            DemandSampler::parametric(DemandDist::NegBin, mean, mean * cv + mean.sqrt()),
+            &[1.0, 3.0, 8.0, 21.0],
+            mode,
+            60 + 365,
+        );
+        w.demand = w.demand.with_surge(90, 40, surge);
+        w.warmup = 60;
+        w.inaccuracy = Inaccuracy { shrink_per_day: shrink };
+        w.lead.delay = Some((100, 160, 2.0));
+        w.lead.crossing = seed % 2 == 0;
+        let p = SimPolicy {
+            kind,
+            reorder_point: s,
+            order_quantity: gap,
+            order_up_to: s + gap,
+            review_days: review,
+            rounding: rounded.then_some((2.0, 5.0)),
+        };
+        let mut paths = DemandPaths::new(seed);
+        for r in 0..3 {
+            let fast = paths.replicate(&p, &w, r);
+            let mut streams = streams_for(seed, r as u64);
+            let days = w.days as usize;
+            let path = &paths.values[r * days..(r + 1) * days];
+            let plain = engine::replicate_path_day_by_day(&mut streams, &p, &w, path);
+            prop_assert_eq!(format!("{fast:?}"), format!("{plain:?}"));
+        }
+    }
+}
+
+#[test]
+fn shared_paths_give_what_fresh_draws_give() {
+    // Sharing a SKU's demand paths between worlds (here with and without a surge) gives the
+    // same replications as drawing each day's demand afresh from the replication's stream.
+    let base = world(
+        DemandSampler::parametric(DemandDist::Gamma, 4.0, 3.0),
+        &[3.0, 9.0],
+        CustomerMode::Patience,
+        60 + 365,
+    );
+    let mut surged = base.clone();
+    surged.demand = surged.demand.clone().with_surge(100, 60, 1.5);
+    let p = policy(PolicyKind::MinMax, 30.0, 0.0, 80.0, 1);
+    let mut paths = DemandPaths::new(11);
+    for w in [&base, &surged, &base] {
+        for r in 0..5u64 {
+            let shared = paths.replicate(&p, w, r as usize);
+            let fresh = engine::replicate(&mut streams_for(11, r), &p, w);
+            assert_eq!(format!("{shared:?}"), format!("{fresh:?}"));
+        }
+    }
+}
+
 #[test]
 fn intermittent_demand_has_the_requested_occurrence_mean_and_sd() {
     use rand::SeedableRng;
