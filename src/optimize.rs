@@ -21,7 +21,9 @@
 //! most `replications`, until the fill rate is known to `fill_rate_precision`), so its figures
 //! compare with `simulation.csv`'s baseline row of the analytic policy, which the catalogue
 //! run reports next to it. If the winner's fill rate slipped below the target there, its level
-//! is searched again with all `replications` (no early decisions) and reported with them.
+//! is searched again with all `replications` (no early decisions; the bracket starts one
+//! tolerance above, since the slip is small) and reported with them. A candidate simulated
+//! with all of a phase's replications is never simulated again for its cost or its report.
 
 use serde::Serialize;
 
@@ -107,12 +109,24 @@ struct Search<'a, 'w> {
     tolerance: f64,
     early: bool,
     evaluations: usize,
+    /// Summaries of candidates that ran all `reps` replications (a decision near the target),
+    /// so [`Search::eval`] of the same candidate reuses them: the same replications give the
+    /// same summary.
+    known: Vec<(SimPolicy, KpiSummary)>,
 }
 
 impl Search<'_, '_> {
     fn eval(&mut self, p: &SimPolicy) -> KpiSummary {
+        let reps = self.reps;
+        if let Some((_, k)) = self
+            .known
+            .iter()
+            .find(|(q, k)| q == p && k.replications == reps)
+        {
+            return k.clone();
+        }
         self.evaluations += 1;
-        simulate_with(self.paths, p, self.world, self.costs, self.reps)
+        simulate_with(self.paths, p, self.world, self.costs, reps)
     }
 
     /// Whether the level meets the target. Replications come in batches of
@@ -136,7 +150,11 @@ impl Search<'_, '_> {
                 early && hw > 0.0 && (k.get("fill_rate") - target).abs() > DECISION_MARGIN * hw
             },
         );
-        k.get("fill_rate") >= target
+        let met = k.get("fill_rate") >= target;
+        if k.replications == self.reps {
+            self.known.push((*p, k));
+        }
+        met
     }
 
     /// The lowest level (to the tolerance) meeting the target, and whether one was found.
@@ -267,6 +285,7 @@ pub fn optimise_with(
         tolerance: LEVEL_TOLERANCE.max(RELATIVE_TOLERANCE * scale),
         early: true,
         evaluations: 0,
+        known: Vec::new(),
     };
     let factors: &[f64] = if analytic.kind == PolicyKind::RS {
         &[1.0]
@@ -310,7 +329,9 @@ pub fn optimise_with(
     if met && kpis.get("fill_rate") < target_fill_rate {
         search.reps = final_reps;
         search.early = false;
-        let (p, m) = search.level(&policy, scale / 2.0);
+        // The slip is small (the first replications agreed): the bracket starts one
+        // tolerance up and widens only if that is not enough.
+        let (p, m) = search.level(&policy, search.tolerance);
         policy = p;
         kpis = search.eval(&policy);
         met = m && kpis.get("fill_rate") >= target_fill_rate;

@@ -252,6 +252,13 @@ impl DemandPaths {
         }
     }
 
+    /// Forgets the paths drawn, for the replications of seed `seed` (another SKU), keeping
+    /// the memory: a worker thread reuses one `DemandPaths` for all its SKUs.
+    pub fn reset(&mut self, seed: u64) {
+        self.seed = seed;
+        self.values.clear();
+    }
+
     /// The seed whose streams the replications use.
     pub fn seed(&self) -> u64 {
         self.seed

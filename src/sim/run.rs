@@ -174,13 +174,17 @@ pub fn simulate_catalogue(
     let per_sku: Vec<Vec<SimRow>> = plans
         .par_iter()
         .zip(&designs)
-        .filter_map(|(p, d)| {
-            let rows = d
-                .as_ref()
-                .map(|d| simulate_sku(p, d, history.get(p), settings));
-            crate::progress::advance(1);
-            rows
-        })
+        .map_init(
+            || DemandPaths::new(0),
+            |paths, (p, d)| {
+                let rows = d.as_ref().map_or_else(Vec::new, |d| {
+                    paths.reset(p.seed);
+                    simulate_sku(paths, p, d, history.get(p), settings)
+                });
+                crate::progress::advance(1);
+                rows
+            },
+        )
         .collect();
     CatalogueRun {
         skipped: designs.iter().filter(|d| d.is_none()).count(),
@@ -238,6 +242,7 @@ pub fn sim_policy_of(p: &SkuPlan, design: &PolicyOutcome) -> SimPolicy {
 }
 
 fn simulate_sku(
+    paths: &mut DemandPaths,
     p: &SkuPlan,
     designs: &[(String, PolicyOutcome)],
     history: Option<&[f64]>,
@@ -245,7 +250,6 @@ fn simulate_sku(
 ) -> Vec<SimRow> {
     let costs = costs_of(p);
     let baseline = baseline_index(settings);
-    let mut paths = DemandPaths::new(p.seed);
     let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
     for (name, design) in designs {
         let policy = sim_policy_of(p, design);
@@ -263,7 +267,7 @@ fn simulate_sku(
                 policy: name.clone(),
                 scenario: sc.name.clone(),
                 kpis: simulate_to_precision_with(
-                    &mut paths,
+                    paths,
                     &policy,
                     &world,
                     &costs,
@@ -494,58 +498,62 @@ pub fn optimise_catalogue(
             crate::progress::advance(1);
             d.as_ref().map(|d| (p, d))
         })
-        .flat_map_iter(|(p, d)| {
-            let hist = history.get(p);
-            let world = world_for(p, hist, settings, None);
-            let costs = costs_of(p);
-            let mut paths = DemandPaths::new(p.seed);
-            d.iter()
-                .filter(|(name, _)| name != "current")
-                .filter(|(name, _)| {
-                    settings.optimise_all
-                        || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name)
-                })
-                .map(|(name, design)| {
-                    let analytic = sim_policy_of(p, design);
-                    let reps = crate::optimize::Replications::of(settings);
-                    let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
-                    // Simulated here only when no undisturbed scenario ran (e.g. `simulate
-                    // --scenarios demand_surge`).
-                    let analytic_kpis = known.get(&key).map_or_else(
-                        || {
-                            simulate_to_precision_with(
-                                &mut paths,
-                                &analytic,
-                                &world,
-                                &costs,
-                                (reps.min, reps.max),
-                                reps.precision,
-                            )
-                        },
-                        |k| (*k).clone(),
-                    );
-                    let result = crate::optimize::optimise_with(
-                        &mut paths,
-                        &analytic,
-                        &world,
-                        &costs,
-                        p.target,
-                        design.protection_demand_sd.max(1.0),
-                        reps,
-                    );
-                    OptimisedRow {
-                        sku: p.sku.clone(),
-                        location: p.location.clone(),
-                        policy: name.clone(),
-                        target: p.target,
-                        analytic,
-                        analytic_kpis,
-                        optimised: result.policy,
-                        result,
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
+        .map_init(
+            || DemandPaths::new(0),
+            |paths, (p, d)| {
+                paths.reset(p.seed);
+                let hist = history.get(p);
+                let world = world_for(p, hist, settings, None);
+                let costs = costs_of(p);
+                d.iter()
+                    .filter(|(name, _)| name != "current")
+                    .filter(|(name, _)| {
+                        settings.optimise_all
+                            || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name)
+                    })
+                    .map(|(name, design)| {
+                        let analytic = sim_policy_of(p, design);
+                        let reps = crate::optimize::Replications::of(settings);
+                        let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
+                        // Simulated here only when no undisturbed scenario ran (e.g. `simulate
+                        // --scenarios demand_surge`).
+                        let analytic_kpis = known.get(&key).map_or_else(
+                            || {
+                                simulate_to_precision_with(
+                                    paths,
+                                    &analytic,
+                                    &world,
+                                    &costs,
+                                    (reps.min, reps.max),
+                                    reps.precision,
+                                )
+                            },
+                            |k| (*k).clone(),
+                        );
+                        let result = crate::optimize::optimise_with(
+                            paths,
+                            &analytic,
+                            &world,
+                            &costs,
+                            p.target,
+                            design.protection_demand_sd.max(1.0),
+                            reps,
+                        );
+                        OptimisedRow {
+                            sku: p.sku.clone(),
+                            location: p.location.clone(),
+                            policy: name.clone(),
+                            target: p.target,
+                            analytic,
+                            analytic_kpis,
+                            optimised: result.policy,
+                            result,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+        .flatten_iter()
         .collect()
 }
 
