@@ -245,6 +245,47 @@ fn kinds() -> impl Strategy<Value = PolicyKind> {
     ]
 }
 
+/// Negative-binomial demand (mean, cv) for a year after `warmup` days, with unrecorded
+/// shrinkage, lead times `delay` × as long for orders placed on days 100–159, and orders that
+/// may cross on even seeds: the worlds the invariant tests draw.
+fn disrupted_world(
+    mode: CustomerMode,
+    (mean, cv): (f64, f64),
+    lead: &[f64],
+    warmup: u32,
+    shrink: f64,
+    delay: f64,
+    seed: u64,
+) -> World<'static> {
+    let demand = DemandSampler::parametric(DemandDist::NegBin, mean, mean * cv + mean.sqrt());
+    let mut w = world(demand, lead, mode, warmup + 365);
+    w.warmup = warmup;
+    w.inaccuracy = Inaccuracy {
+        shrink_per_day: shrink,
+    };
+    w.lead.delay = Some((100, 160, delay));
+    w.lead.crossing = seed % 2 == 0;
+    w
+}
+
+/// A policy of `kind` with reorder point `s`, order quantity `gap` and S = s + gap.
+fn family_policy(
+    kind: PolicyKind,
+    s: f64,
+    gap: f64,
+    review: u32,
+    rounding: Option<(f64, f64)>,
+) -> SimPolicy {
+    SimPolicy {
+        kind,
+        reorder_point: s,
+        order_quantity: gap,
+        order_up_to: s + gap,
+        review_days: review,
+        rounding,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
@@ -253,24 +294,8 @@ proptest! {
         s in 0.0f64..200.0, gap in 1.0f64..300.0, review in 1u32..15, seed in any::<u64>(),
         shrink in 0.0f64..0.01, delay in 1.0f64..3.0,
     ) {
-        let mut w = world(
-            DemandSampler::parametric(DemandDist::NegBin, mean, mean * cv + mean.sqrt()),
-            &[2.0, 5.0, 11.0, 30.0],
-            mode,
-            120 + 365,
-        );
-        w.warmup = 120;
-        w.inaccuracy = Inaccuracy { shrink_per_day: shrink };
-        w.lead.delay = Some((100, 160, delay));
-        w.lead.crossing = seed % 2 == 0;
-        let p = SimPolicy {
-            kind,
-            reorder_point: s,
-            order_quantity: gap,
-            order_up_to: s + gap,
-            review_days: review,
-            rounding: Some((3.0, 6.0)),
-        };
+        let w = disrupted_world(mode, (mean, cv), &[2.0, 5.0, 11.0, 30.0], 120, shrink, delay, seed);
+        let p = family_policy(kind, s, gap, review, Some((3.0, 6.0)));
         let reps = simulate_reps(&p, &w, 4, seed);
         for r in &reps {
             let accounted = r.served + r.filled_later + r.cancelled + r.lost + r.waiting_end;
@@ -298,25 +323,9 @@ proptest! {
         shrink in prop_oneof![Just(0.0), 0.0f64..0.01], rounded in any::<bool>(),
         surge in 0.5f64..2.0,
     ) {
-        let mut w = world(
-            DemandSampler::parametric(DemandDist::NegBin, mean, mean * cv + mean.sqrt()),
-            &[1.0, 3.0, 8.0, 21.0],
-            mode,
-            60 + 365,
-        );
+        let mut w = disrupted_world(mode, (mean, cv), &[1.0, 3.0, 8.0, 21.0], 60, shrink, 2.0, seed);
         w.demand = w.demand.with_surge(90, 40, surge);
-        w.warmup = 60;
-        w.inaccuracy = Inaccuracy { shrink_per_day: shrink };
-        w.lead.delay = Some((100, 160, 2.0));
-        w.lead.crossing = seed % 2 == 0;
-        let p = SimPolicy {
-            kind,
-            reorder_point: s,
-            order_quantity: gap,
-            order_up_to: s + gap,
-            review_days: review,
-            rounding: rounded.then_some((2.0, 5.0)),
-        };
+        let p = family_policy(kind, s, gap, review, rounded.then_some((2.0, 5.0)));
         let mut paths = DemandPaths::new(seed);
         for r in 0..3 {
             let fast = paths.replicate(&p, &w, r);
