@@ -32,8 +32,7 @@ use crate::{
     sim::{
         engine::World,
         kpi::{KpiSummary, SimCosts},
-        simulate_to_precision_with, simulate_until_with, simulate_with, DemandPaths, Precision,
-        SimPolicy,
+        simulate_to_precision, simulate_until, simulate_with, DemandPaths, Precision, SimPolicy,
     },
 };
 
@@ -139,7 +138,7 @@ impl Search<'_, '_> {
         self.evaluations += 1;
         let target = self.target;
         let early = self.early;
-        let k = simulate_until_with(
+        let k = simulate_until(
             self.paths,
             p,
             self.world,
@@ -244,29 +243,10 @@ impl Replications {
 /// the first bracketing step in units (e.g. the protection-period demand sd). The analytic
 /// policy's own figures are not simulated here: the simulation stage has them (see
 /// [`crate::sim::run::optimise_catalogue`]).
+///
+/// `paths` are the SKU's demand paths (their seed is the search's), shared with its other
+/// simulations.
 pub fn optimise(
-    analytic: &SimPolicy,
-    world: &World<'_>,
-    costs: &SimCosts,
-    target_fill_rate: f64,
-    scale: f64,
-    reps: Replications,
-    seed: u64,
-) -> Optimised {
-    let mut paths = DemandPaths::new(seed);
-    optimise_with(
-        &mut paths,
-        analytic,
-        world,
-        costs,
-        target_fill_rate,
-        scale,
-        reps,
-    )
-}
-
-/// [`optimise`] on shared demand paths (the seed is theirs).
-pub fn optimise_with(
     paths: &mut DemandPaths,
     analytic: &SimPolicy,
     world: &World<'_>,
@@ -318,7 +298,7 @@ pub fn optimise_with(
     let (mut policy, _, mut met) = best.expect("at least one candidate");
     // Confirm to the reporting precision (the first `search` replications are the same
     // draws); if the target slipped, search the level again from here with all of them.
-    let mut kpis = simulate_to_precision_with(
+    let mut kpis = simulate_to_precision(
         search.paths,
         &policy,
         world,
@@ -391,13 +371,13 @@ mod tests {
             rounding: None,
         };
         let o = optimise(
+            &mut DemandPaths::new(9),
             &analytic,
             &world,
             &costs,
             0.99,
             7.0,
             Replications::fixed(30),
-            9,
         );
         assert!(o.met);
         assert!(o.kpis.get("fill_rate") >= 0.99);
@@ -423,13 +403,13 @@ mod tests {
             rounding: Some((1.0, 1.0)),
         };
         let o = optimise(
+            &mut DemandPaths::new(4),
             &analytic,
             &world,
             &costs,
             0.97,
             10.0,
             Replications::fixed(30),
-            4,
         );
         assert!(simulate(&analytic, &world, &costs, 30, 4).get("fill_rate") < 0.97);
         assert!(o.met && o.kpis.get("fill_rate") >= 0.97);

@@ -812,13 +812,13 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
             let o = {
                 let world = world_for(&p, hist, settings, None);
                 crate::optimize::optimise(
+                    &mut crate::sim::DemandPaths::new(p.seed),
                     &sim_policy_of(&p, &design),
                     &world,
                     &costs_of(&p),
                     p.target,
                     design.protection_demand_sd.max(1.0),
                     crate::optimize::Replications::of(settings),
-                    p.seed,
                 )
             };
             let mut out = design;

@@ -259,11 +259,6 @@ impl DemandPaths {
         self.values.clear();
     }
 
-    /// The seed whose streams the replications use.
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
     /// Draws the paths of replications `0 .. reps` of `world` not drawn yet.
     fn ensure(&mut self, world: &World<'_>, reps: usize) {
         let days = world.days as usize;
@@ -384,22 +379,10 @@ impl Precision {
 /// Runs replications until the fill rate is known precisely enough: `min` replications first,
 /// then batches of [`REPLICATION_BATCH`] until [`Precision::met`], never more than `max`
 /// (`precision.absolute` 0 = exactly `max`). Replication `r` always uses the streams of
-/// `(seed, r)`, so the result is the same as a fixed run of however many replications it
-/// stopped at — deterministic, whatever the thread count.
+/// `(seed, r)` (the seed of `paths`, the SKU's shared demand paths), so the result is the same
+/// as a fixed run of however many replications it stopped at — deterministic, whatever the
+/// thread count.
 pub fn simulate_to_precision(
-    policy: &SimPolicy,
-    world: &World<'_>,
-    costs: &SimCosts,
-    (min, max): (usize, usize),
-    precision: Precision,
-    seed: u64,
-) -> KpiSummary {
-    let mut paths = DemandPaths::new(seed);
-    simulate_to_precision_with(&mut paths, policy, world, costs, (min, max), precision)
-}
-
-/// [`simulate_to_precision`] on shared demand paths (the seed is theirs).
-pub fn simulate_to_precision_with(
     paths: &mut DemandPaths,
     policy: &SimPolicy,
     world: &World<'_>,
@@ -408,7 +391,7 @@ pub fn simulate_to_precision_with(
     precision: Precision,
 ) -> KpiSummary {
     let first = if precision.absolute > 0.0 { min } else { max };
-    simulate_until_with(
+    simulate_until(
         paths,
         policy,
         world,
@@ -419,22 +402,10 @@ pub fn simulate_to_precision_with(
 }
 
 /// Runs `first` replications, then batches of `step`, until `done` says the summary so far
-/// is enough or `max` replications ran. Replication `r` uses the streams of `(seed, r)`, so
-/// the result equals a fixed run of however many replications it stopped at.
+/// is enough or `max` replications ran. Replication `r` uses the streams of `(seed, r)` (the
+/// seed of `paths`), so the result equals a fixed run of however many replications it stopped
+/// at.
 pub fn simulate_until(
-    policy: &SimPolicy,
-    world: &World<'_>,
-    costs: &SimCosts,
-    plan: (usize, usize, usize),
-    seed: u64,
-    done: impl Fn(&KpiSummary) -> bool,
-) -> KpiSummary {
-    let mut paths = DemandPaths::new(seed);
-    simulate_until_with(&mut paths, policy, world, costs, plan, done)
-}
-
-/// [`simulate_until`] on shared demand paths (the seed is theirs).
-pub fn simulate_until_with(
     paths: &mut DemandPaths,
     policy: &SimPolicy,
     world: &World<'_>,

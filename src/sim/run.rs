@@ -18,7 +18,7 @@ use super::{
     engine::{replicate_observed, World},
     kpi::{KpiSummary, SimCosts},
     scenario::{Scenario, ScenarioKind},
-    simulate_to_precision_with,
+    simulate_to_precision,
     trace::Trajectory,
     DemandPaths, LeadTimeSampler, Precision, SimPolicy,
 };
@@ -266,7 +266,7 @@ fn simulate_sku(
                 location: p.location.clone(),
                 policy: name.clone(),
                 scenario: sc.name.clone(),
-                kpis: simulate_to_precision_with(
+                kpis: simulate_to_precision(
                     paths,
                     &policy,
                     &world,
@@ -519,7 +519,7 @@ pub fn optimise_catalogue(
                         // --scenarios demand_surge`).
                         let analytic_kpis = known.get(&key).map_or_else(
                             || {
-                                simulate_to_precision_with(
+                                simulate_to_precision(
                                     paths,
                                     &analytic,
                                     &world,
@@ -530,7 +530,7 @@ pub fn optimise_catalogue(
                             },
                             |k| (*k).clone(),
                         );
-                        let result = crate::optimize::optimise_with(
+                        let result = crate::optimize::optimise(
                             paths,
                             &analytic,
                             &world,

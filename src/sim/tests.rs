@@ -399,8 +399,11 @@ fn a_poor_policy_stops_on_the_relative_precision() {
         absolute: 0.005,
         relative: 0.0,
     };
-    let relative = simulate_to_precision(&p, &w, &costs(), (10, 400), both, 3);
-    let absolute = simulate_to_precision(&p, &w, &costs(), (10, 400), absolute_only, 3);
+    let run = |reps, precision| {
+        simulate_to_precision(&mut DemandPaths::new(3), &p, &w, &costs(), reps, precision)
+    };
+    let relative = run((10, 400), both);
+    let absolute = run((10, 400), absolute_only);
     let fill = relative.get("fill_rate");
     let hw = relative.half_width("fill_rate");
     assert!(fill < 0.9, "{fill}");
@@ -428,9 +431,12 @@ fn replications_stop_once_the_fill_rate_is_precise_and_match_a_fixed_run() {
         absolute: a,
         relative: 0.0,
     };
-    let loose = simulate_to_precision(&p, &w, &costs(), (10, 200), absolute(0.02), 3);
-    let tight = simulate_to_precision(&p, &w, &costs(), (10, 200), absolute(1e-6), 3);
-    let every = simulate_to_precision(&p, &w, &costs(), (10, 200), Precision::EVERY, 3);
+    let run = |reps, precision| {
+        simulate_to_precision(&mut DemandPaths::new(3), &p, &w, &costs(), reps, precision)
+    };
+    let loose = run((10, 200), absolute(0.02));
+    let tight = run((10, 200), absolute(1e-6));
+    let every = run((10, 200), Precision::EVERY);
     // Loose precision stops early, on a batch boundary, with the half-width reached.
     assert!(loose.replications < 200, "{}", loose.replications);
     assert_eq!((loose.replications - 10) % REPLICATION_BATCH, 0);
