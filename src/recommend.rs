@@ -171,13 +171,7 @@ fn r1(v: f64) -> String {
 fn order_for(kind: PolicyKind, p: &PolicyOutcome, ip: f64, moq: f64, pack: f64) -> f64 {
     match (kind, p.order_quantity, p.order_up_to) {
         (PolicyKind::SQ, Some(q), _) if q > 0.0 => {
-            let s = p.reorder_point.unwrap_or(0.0);
-            let n = if ip <= s {
-                ((s - ip) / q).floor() + 1.0
-            } else {
-                1.0
-            };
-            n * q
+            crate::policy::sq_multiple(ip, p.reorder_point.unwrap_or(0.0), q) * q
         }
         (_, _, Some(big_s)) => round_order((big_s - ip).max(0.0), moq, pack),
         _ => round_order(0.0, moq, pack),
@@ -250,11 +244,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
         PolicyKind::RS => o.order_up_to,
         _ => o.reorder_point,
     });
-    let triggered = |pos: f64| match (kind, trigger_level) {
-        (PolicyKind::RS, Some(big_s)) => pos < big_s - 1e-9,
-        (_, Some(s)) => pos <= s + 1e-9,
-        _ => false,
-    };
+    let triggered = |pos: f64| trigger_level.is_some_and(|level| kind.triggers(pos, level));
 
     // Day-by-day projection.
     let mut net = on_hand - backordered;

@@ -80,10 +80,41 @@ pub enum PolicyKind {
     RsS,
 }
 
+/// How close to a policy level a position counts as at it: a billionth of the level, at
+/// least 1e-9 units (see [`PolicyKind::triggers`]).
+#[inline]
+pub fn tie(level: f64) -> f64 {
+    1e-9 * level.abs().max(1.0)
+}
+
+/// How many order quantities `q` an `sQ` policy with reorder point `s` orders at inventory
+/// position `pos`: enough to lift the position above s (a position that lands on s in exact
+/// arithmetic counts as on it, see [`tie`]); at least one.
+#[inline]
+pub fn sq_multiple(pos: f64, s: f64, q: f64) -> f64 {
+    (((s + tie(s) - pos) / q).floor() + 1.0).max(1.0)
+}
+
 impl PolicyKind {
     /// Whether the policy reviews every R days (so the review period is protected too).
     pub fn is_periodic(self) -> bool {
         matches!(self, Self::RS | Self::RsS)
+    }
+
+    /// Whether an inventory position `pos` triggers an order: at or below the reorder point
+    /// `level` (`sQ`, `sS`, `RsS`), or below the order-up-to level `level` (`RS`).
+    ///
+    /// A position within a billionth of the level (at least 1e-9 units) counts as at it: a
+    /// position reached along two routes (day by day, or from running sums) differs by
+    /// rounding, and a tie in exact arithmetic — a tenth of a unit a day meeting a whole-unit
+    /// reorder point — must take the same turn on both.
+    #[inline]
+    pub fn triggers(self, pos: f64, level: f64) -> bool {
+        let tie = tie(level);
+        match self {
+            Self::RS => pos < level - tie,
+            _ => pos <= level + tie,
+        }
     }
 
     /// The policy's short name (`sQ`, `sS`, `RS`, `RsS`).

@@ -7,7 +7,8 @@
 //! 3. **Demand**: the day's demand is served from stock; the rest is backordered (mode
 //!    `backorder`), lost (`lost_sales`), or waits with a patience drawn for this customer
 //!    order (`patience`; a patience under one day cancels at once, since stock only arrives
-//!    at the start of a day). A day with unserved demand is a stockout day.
+//!    at the start of a day). A day with unserved demand is a stockout day (unserved by more
+//!    than a billionth of the starting stock: less is floating-point rounding).
 //! 4. **Review**: continuous policies review every day, periodic ones on days divisible by R.
 //!    The position uses the *recorded* on-hand (which drifts from physical stock in the record
 //!    inaccuracy scenario): recorded on hand + on order − waiting. Unrecorded shrinkage is
@@ -24,8 +25,6 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-
-use crate::policy::PolicyKind;
 
 use super::{demand::DemandSampler, kpi::Rep, CustomerMode, LeadTimeSampler, SimPolicy};
 
@@ -82,6 +81,9 @@ pub struct World<'a> {
 /// Watches one replication day by day (for the inventory-trajectory chart). Every method has
 /// an empty default; `()` observes nothing, and the compiler removes the calls.
 pub trait Observer {
+    /// Whether [`Observer::end_of_day`] must see every day. When false (`()`), stretches of
+    /// quiet days are skipped with the demand path's running sums instead of walked day by day.
+    const DAILY: bool = true;
     /// An order of `qty` units placed on day `t` (step 4), due to arrive at the start of day
     /// `arrival`.
     fn order(&mut self, _t: u32, _qty: f64, _arrival: u32) {}
@@ -92,7 +94,55 @@ pub trait Observer {
     fn end_of_day(&mut self, _t: u32, _on_hand: f64, _backlog: f64, _position: f64) {}
 }
 
-impl Observer for () {}
+impl Observer for () {
+    const DAILY: bool = false;
+}
+
+/// One replication's demand path before any surge, with the running sums that let the engine
+/// skip a stretch of quiet days in a binary search instead of walking it.
+#[derive(Debug, Clone, Copy)]
+pub struct DemandPath<'a> {
+    /// Day t's demand.
+    base: &'a [f64],
+    /// `cum[k]` = demand of days `0 .. k` (k = 0 ..= days).
+    cum: &'a [f64],
+    /// `cum2[k]` = `cum[1] + … + cum[k]` (k = 0 ..= days).
+    cum2: &'a [f64],
+}
+
+impl<'a> DemandPath<'a> {
+    /// The path `base` with its running sums, as [`running_sums`] wrote them.
+    ///
+    /// # Panics
+    /// When the sums are not one longer than the path.
+    pub fn new(base: &'a [f64], cum: &'a [f64], cum2: &'a [f64]) -> Self {
+        assert!(cum.len() == base.len() + 1 && cum2.len() == cum.len());
+        Self { base, cum, cum2 }
+    }
+
+    /// Day t's demand before any surge.
+    pub fn base(&self) -> &'a [f64] {
+        self.base
+    }
+}
+
+/// Writes the running sums of `base` that [`DemandPath`] takes: `cum[k]` = Σ of days `0 .. k`,
+/// `cum2[k]` = Σ of `cum[1 ..= k]`; both one longer than `base`.
+///
+/// # Panics
+/// When the output lengths are not `base.len() + 1`.
+pub fn running_sums(base: &[f64], cum: &mut [f64], cum2: &mut [f64]) {
+    assert!(cum.len() == base.len() + 1 && cum2.len() == cum.len());
+    let (mut c, mut c2) = (0.0, 0.0);
+    cum[0] = 0.0;
+    cum2[0] = 0.0;
+    for (k, d) in base.iter().enumerate() {
+        c += d;
+        c2 += c;
+        cum[k + 1] = c;
+        cum2[k + 1] = c2;
+    }
+}
 
 /// Runs one replication and returns its tallies.
 pub fn replicate(streams: &mut Streams, policy: &SimPolicy, world: &World<'_>) -> Rep {
@@ -106,59 +156,73 @@ pub fn replicate_observed<O: Observer>(
     world: &World<'_>,
     observer: &mut O,
 ) -> Rep {
-    let mut path = vec![0.0; world.days as usize];
-    world.demand.draw_base_path(&mut streams.demand, &mut path);
-    replicate_path(streams, policy, world, &path, observer)
+    let days = world.days as usize;
+    let mut base = vec![0.0; days];
+    world.demand.draw_base_path(&mut streams.demand, &mut base);
+    let (mut cum, mut cum2) = (vec![0.0; days + 1], vec![0.0; days + 1]);
+    running_sums(&base, &mut cum, &mut cum2);
+    replicate_path(
+        streams,
+        policy,
+        world,
+        DemandPath::new(&base, &cum, &cum2),
+        observer,
+    )
 }
 
-/// [`replicate_observed`] with the replication's demand drawn beforehand: `base` holds day
+/// [`replicate_observed`] with the replication's demand drawn beforehand: `path` holds day
 /// t's demand before any surge (what [`DemandSampler::draw_base_path`] wrote from
-/// `streams.demand`, which this does not draw from). Every policy and scenario of a SKU meets
-/// the same demand (common random numbers), so [`super::DemandPaths`] draws each
-/// replication's path once and shares it.
+/// `streams.demand`, which this does not draw from) and its running sums. Every policy and
+/// scenario of a SKU meets the same demand (common random numbers), so
+/// [`super::DemandPaths`] draws each replication's path once and shares it.
 ///
 /// # Panics
-/// When `base` is shorter than the simulated days.
+/// When the path is shorter than the simulated days.
 pub fn replicate_path<O: Observer>(
     streams: &mut Streams,
     policy: &SimPolicy,
     world: &World<'_>,
-    base: &[f64],
+    path: DemandPath<'_>,
     observer: &mut O,
 ) -> Rep {
-    run_days(streams, policy, world, base, observer, true)
+    run_days(streams, policy, world, path, observer, true)
 }
 
-/// [`replicate_path`] with every day in the full loop: the reference the quiet-day loop is
-/// tested against.
+/// [`replicate_path`] with every day in the full loop: the reference the quiet-day shortcuts
+/// are tested against.
 #[cfg(test)]
 pub(crate) fn replicate_path_day_by_day(
     streams: &mut Streams,
     policy: &SimPolicy,
     world: &World<'_>,
-    base: &[f64],
+    path: DemandPath<'_>,
 ) -> Rep {
-    run_days(streams, policy, world, base, &mut (), false)
+    run_days(streams, policy, world, path, &mut (), false)
 }
 
-/// The daily loop; `quiet` runs quiet days in [`Quiet::run`] (same result, faster).
+/// The daily loop. With `quiet`, stretches of quiet days are skipped in [`Quiet::skip`] when
+/// nobody watches each day and the record is exact (no shrinkage), else walked in the lean
+/// [`Quiet::run`].
 fn run_days<O: Observer>(
     streams: &mut Streams,
     policy: &SimPolicy,
     world: &World<'_>,
-    base: &[f64],
+    path: DemandPath<'_>,
     observer: &mut O,
     quiet: bool,
 ) -> Rep {
     let _subnormals_are_zero = super::fpmode::FlushSubnormals::new();
     let demand = &world.demand;
-    let base = &base[..world.days as usize];
+    let base = &path.base[..world.days as usize];
     let lead = &world.lead;
     let mode = world.mode;
     let mean_patience = world.mean_patience;
     let inaccuracy = world.inaccuracy;
     let (days, warmup) = (world.days, world.warmup);
     let start = policy.initial_stock();
+    // Unserved demand this small is rounding, not a shortage: stock computed along two
+    // routes (day by day, or from running sums) differs by about this much.
+    let tie = 1e-9 * start.max(1.0);
     let mut on_hand = start;
     let mut recorded = start;
     let mut pipeline: Vec<(u32, f64)> = Vec::with_capacity(8);
@@ -187,9 +251,15 @@ fn run_days<O: Observer>(
                 on_order,
                 backlog,
             };
-            let state = (on_hand, recorded);
-            let (day, (oh, rec)) = quiet.run(t, end, state, &mut t_stats, t >= warmup, observer);
-            (t, on_hand, recorded) = (day, oh, rec);
+            if !O::DAILY && shrink <= 0.0 {
+                (t, on_hand) = quiet.skip(path, t, end, on_hand, &mut t_stats, t >= warmup);
+                recorded = on_hand;
+            } else {
+                let state = (on_hand, recorded);
+                let (day, (oh, rec)) =
+                    quiet.run(t, end, state, &mut t_stats, t >= warmup, observer);
+                (t, on_hand, recorded) = (day, oh, rec);
+            }
             if t >= days {
                 break;
             }
@@ -254,7 +324,7 @@ fn run_days<O: Observer>(
                     t_stats.filled_later += q;
                     t_stats.add_wait(t - front.day, q);
                 }
-                if front.qty <= 1e-12 {
+                if front.qty <= tie {
                     waiting.pop_front();
                 }
             }
@@ -268,7 +338,7 @@ fn run_days<O: Observer>(
         on_hand -= served;
         recorded = (recorded - served).max(0.0);
         let short = d - served;
-        if short > 1e-12 {
+        if short > tie {
             cycle_short = true;
             if counted {
                 t_stats.stockout_days += 1;
@@ -367,6 +437,25 @@ fn run_days<O: Observer>(
     t_stats
 }
 
+/// The first index of `xs` where `pred` holds, for a `pred` that stays true once true
+/// (`xs.len()` if it never holds). Probes indexes 0, 2, 6, 14, … and then bisects the last
+/// gap: O(log i) for an answer at i, so a short stretch costs little in a long path.
+fn first_true(xs: &[f64], pred: impl Fn(f64) -> bool) -> usize {
+    let (mut lo, mut width) = (0, 1);
+    let hi = loop {
+        let probe = lo + width - 1;
+        if probe >= xs.len() {
+            break xs.len();
+        }
+        if pred(xs[probe]) {
+            break probe;
+        }
+        lo = probe + 1;
+        width *= 2;
+    };
+    lo + xs[lo..hi].partition_point(|&x| !pred(x))
+}
+
 /// What the lean loop of quiet days needs (see [`Quiet::run`]).
 struct Quiet<'a, 'w> {
     base: &'a [f64],
@@ -378,6 +467,75 @@ struct Quiet<'a, 'w> {
 }
 
 impl Quiet<'_, '_> {
+    /// [`Quiet::run`] without walking the days, when nobody watches them and there is no
+    /// shrinkage (so the recorded on-hand is the physical one, `on_hand`): the stretch ends at
+    /// the first day whose demand cannot be served in full or whose review finds the position
+    /// at or below the trigger. Both conditions only grow more true as cumulative demand grows,
+    /// so each is a binary search over the path's running sums, and the stretch's tallies
+    /// come from the same sums: O(log days) per stretch instead of O(days).
+    ///
+    /// The result equals the day-by-day loop's up to rounding (cumulative demand is one
+    /// difference of running sums instead of a chain of subtractions; exactly equal for
+    /// whole-unit demand), which the engine's tests check.
+    fn skip(
+        &self,
+        path: DemandPath<'_>,
+        t: u32,
+        end: u32,
+        on_hand: f64,
+        stats: &mut Rep,
+        counted: bool,
+    ) -> (u32, f64) {
+        // A surge multiplies the days of its window: a stretch stays on one side of each of
+        // its edges, so the whole stretch has one multiplier.
+        let (end, m) = match self.demand.surge() {
+            Some((a, _, _)) if t < a => (end.min(a), 1.0),
+            Some((_, b, f)) if t < b => (end.min(b), f),
+            _ => (end, 1.0),
+        };
+        if t >= end {
+            return (t, on_hand);
+        }
+        let policy = self.policy;
+        let (a, e) = (t as usize, end as usize);
+        let (cum, cum2) = (path.cum, path.cum2);
+        let ca = cum[a];
+        // `ahead[i]` = demand of days a ..= a + i (up to the multiplier).
+        let ahead = &cum[a + 1..=e];
+        let used = |c: f64| m * (c - ca);
+        let short = |c: f64| used(c) > on_hand;
+        let (on_order, backlog) = (self.on_order, self.backlog);
+        let low = |c: f64| policy.triggers((on_hand - used(c)) + on_order - backlog);
+        let n = if policy.kind.is_periodic() {
+            // The first review day on or after the position is low, unless a shortage comes
+            // first.
+            let low_from = first_true(ahead, low);
+            let r = policy.review_days.max(1);
+            let review = ((a + low_from) as u32).div_ceil(r) as usize * r as usize - a;
+            let review = review.min(ahead.len());
+            first_true(&ahead[..review], short)
+        } else {
+            first_true(ahead, |c| short(c) || low(c))
+        };
+        if n == 0 {
+            return (t, on_hand);
+        }
+        let stop = a + n;
+        let demanded = used(cum[stop]);
+        let left = on_hand - demanded;
+        stats.min_on_hand = stats.min_on_hand.min(left);
+        if counted {
+            let days = n as f64;
+            // Σ over the days of the end-of-day on-hand: on_hand − demand so far.
+            let drawn = m * ((cum2[stop] - cum2[a]) - days * ca);
+            stats.demand += demanded;
+            stats.served += demanded;
+            stats.on_hand_sum += days * on_hand - drawn;
+            stats.backlog_sum += days * backlog.max(0.0);
+        }
+        (stop as u32, left)
+    }
+
     /// Runs days `t .. end` while they are quiet — nothing is received (the caller stops `end`
     /// at the next receipt and at the end of the warm-up), nobody waits, the day's demand is
     /// served in full and the review orders nothing — doing exactly what the full day would,
@@ -406,12 +564,6 @@ impl Quiet<'_, '_> {
             stats.backlog_sum,
         );
         let mut min_on_hand = stats.min_on_hand;
-        // `order_for` is 0 above the reorder point (below S − 1e-9 for `RS`): only a position
-        // at or below it needs the full rule.
-        let (trigger, strict) = match policy.kind {
-            PolicyKind::RS => (policy.order_up_to - 1e-9, true),
-            _ => (policy.reorder_point, false),
-        };
         // Without shrinkage the recorded on-hand is the physical one: both start equal and
         // every movement changes both alike (physical stock never goes below 0, so the
         // record's floor at 0 never bites).
@@ -435,12 +587,8 @@ impl Quiet<'_, '_> {
             }
             if !periodic || phase == 0 {
                 let position = next_recorded + on_order - backlog;
-                let low_enough = if strict {
-                    position < trigger
-                } else {
-                    position <= trigger
-                };
-                if low_enough && policy.order_for(position) > 0.0 {
+                // `order_for` is 0 unless the position triggers.
+                if policy.triggers(position) && policy.order_for(position) > 0.0 {
                     break;
                 }
             }

@@ -111,36 +111,45 @@ impl SimPolicy {
     #[inline]
     pub fn order_for(&self, pos: f64) -> f64 {
         let up_to = |target: f64| {
+            // A gap within a tie of the target is none (not a sliver of a unit).
             let q = target - pos;
+            let q = if q > crate::policy::tie(target) {
+                q
+            } else {
+                0.0
+            };
             match self.rounding {
                 Some((moq, pack)) => round_order(q, moq, pack),
                 None => q,
             }
         };
-        match self.kind {
-            PolicyKind::SQ => {
-                if pos <= self.reorder_point && self.order_quantity > 0.0 {
-                    (((self.reorder_point - pos) / self.order_quantity).floor() + 1.0)
-                        * self.order_quantity
-                } else {
-                    0.0
-                }
-            }
-            PolicyKind::MinMax | PolicyKind::RsS => {
-                if pos <= self.reorder_point {
-                    up_to(self.order_up_to)
-                } else {
-                    0.0
-                }
-            }
-            PolicyKind::RS => {
-                if pos < self.order_up_to - 1e-9 {
-                    up_to(self.order_up_to)
-                } else {
-                    0.0
-                }
-            }
+        if !self.triggers(pos) {
+            return 0.0;
         }
+        match self.kind {
+            // Enough Qs to bring the position above s (one Q at a tie).
+            PolicyKind::SQ if self.order_quantity > 0.0 => {
+                let q = self.order_quantity;
+                crate::policy::sq_multiple(pos, self.reorder_point, q) * q
+            }
+            PolicyKind::SQ => 0.0,
+            PolicyKind::MinMax | PolicyKind::RsS | PolicyKind::RS => up_to(self.order_up_to),
+        }
+    }
+
+    /// The level whose crossing triggers an order: S for `RS`, else s.
+    #[inline]
+    pub fn trigger_level(&self) -> f64 {
+        match self.kind {
+            PolicyKind::RS => self.order_up_to,
+            _ => self.reorder_point,
+        }
+    }
+
+    /// Whether the position `pos` triggers an order ([`PolicyKind::triggers`]).
+    #[inline]
+    pub fn triggers(&self, pos: f64) -> bool {
+        self.kind.triggers(pos, self.trigger_level())
     }
 
     /// Stock on day 0 (nothing on order): the top of the policy's range.
@@ -240,6 +249,9 @@ pub struct DemandPaths {
     seed: u64,
     days: usize,
     values: Vec<f64>,
+    /// Running sums of each path ([`engine::running_sums`]), `days + 1` per replication.
+    cum: Vec<f64>,
+    cum2: Vec<f64>,
 }
 
 impl DemandPaths {
@@ -249,6 +261,8 @@ impl DemandPaths {
             seed,
             days: 0,
             values: Vec::new(),
+            cum: Vec::new(),
+            cum2: Vec::new(),
         }
     }
 
@@ -257,13 +271,15 @@ impl DemandPaths {
     pub fn reset(&mut self, seed: u64) {
         self.seed = seed;
         self.values.clear();
+        self.cum.clear();
+        self.cum2.clear();
     }
 
     /// Draws the paths of replications `0 .. reps` of `world` not drawn yet.
     fn ensure(&mut self, world: &World<'_>, reps: usize) {
         let days = world.days as usize;
         if days != self.days {
-            self.values.clear();
+            self.reset(self.seed);
             self.days = days;
         }
         let have = self.values.len() / days.max(1);
@@ -271,20 +287,33 @@ impl DemandPaths {
             return;
         }
         self.values.resize(reps * days, 0.0);
+        self.cum.resize(reps * (days + 1), 0.0);
+        self.cum2.resize(reps * (days + 1), 0.0);
         for r in have..reps {
             let mut rng = streams_for(self.seed, r as u64).demand;
             let out = &mut self.values[r * days..(r + 1) * days];
             world.demand.draw_base_path(&mut rng, out);
+            let sums = r * (days + 1)..(r + 1) * (days + 1);
+            engine::running_sums(out, &mut self.cum[sums.clone()], &mut self.cum2[sums]);
         }
+    }
+
+    /// Replication `r`'s path (drawn).
+    fn path(&self, r: usize) -> engine::DemandPath<'_> {
+        let days = self.days;
+        let sums = r * (days + 1)..(r + 1) * (days + 1);
+        engine::DemandPath::new(
+            &self.values[r * days..(r + 1) * days],
+            &self.cum[sums.clone()],
+            &self.cum2[sums],
+        )
     }
 
     /// Runs replication `r` of `policy` in `world` on its shared demand path.
     fn replicate(&mut self, policy: &SimPolicy, world: &World<'_>, r: usize) -> Rep {
         self.ensure(world, r + 1);
-        let days = self.days;
         let mut streams = streams_for(self.seed, r as u64);
-        let path = &self.values[r * days..(r + 1) * days];
-        engine::replicate_path(&mut streams, policy, world, path, &mut ())
+        engine::replicate_path(&mut streams, policy, world, self.path(r), &mut ())
     }
 }
 
