@@ -10,12 +10,17 @@
 //!
 //! classes: `sku, [location], adi, cv2, class, abc, xyz, units, revenue` — one row per SKU.
 
-use std::path::Path;
+use std::{io::Write, path::Path};
 
 use polars::prelude::*;
 
 use super::select::SkuForecast;
-use crate::io::{atomic::write_atomic, rejects::csv_field, table::Format, LoadError};
+use crate::io::{
+    atomic::{write_atomic, write_rows},
+    rejects::csv_field,
+    table::Format,
+    LoadError,
+};
 
 /// Column name of a quantile level: `q10` for 0.1, `q2.5` for 0.025.
 pub fn quantile_column(p: f64) -> String {
@@ -50,7 +55,7 @@ pub fn write_forecasts(path: &Path, forecasts: &[SkuForecast]) -> Result<(), Loa
                 write!(w, ",{}", quantile_column(p))?;
             }
             writeln!(w, ",model")?;
-            for f in forecasts {
+            write_rows(w, forecasts, |w, f| {
                 let mut date = f.start;
                 for h in 0..f.point.len() {
                     write!(w, "{},", csv_field(&f.sku))?;
@@ -64,8 +69,8 @@ pub fn write_forecasts(path: &Path, forecasts: &[SkuForecast]) -> Result<(), Loa
                     writeln!(w, ",{}", csv_field(&f.model))?;
                     date = f.freq.next_bucket(date);
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         }),
         Format::Parquet => {
             let mut df = forecast_frame(forecasts, with_location, &levels).map_err(|e| {

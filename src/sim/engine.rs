@@ -25,20 +25,29 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Exp1;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{demand::DemandSampler, kpi::Rep, CustomerMode, LeadTimeSampler, SimPolicy};
 
 /// Independent random streams of one replication: demand, lead times and customer patience
 /// draw from separate streams, so every policy compared sees the same demand path (common
 /// random numbers).
+///
+/// Demand is drawn once per replication and shared ([`super::DemandPaths`]), from ChaCha8.
+/// Lead times and patience are drawn afresh for every policy and scenario, a few draws per
+/// replication, so their streams are xoshiro256++: seeded in a few nanoseconds, where a
+/// ChaCha stream's first draw computes a 256-byte block (it was a tenth of the simulation's
+/// time). Both are fixed, documented algorithms: same seed, same draws, on every platform and
+/// crate version.
 #[derive(Debug, Clone)]
 pub struct Streams {
     /// Demand draws.
     pub demand: ChaCha8Rng,
     /// Lead-time draws.
-    pub lead: ChaCha8Rng,
+    pub lead: Xoshiro256PlusPlus,
     /// Patience draws.
-    pub customer: ChaCha8Rng,
+    pub customer: Xoshiro256PlusPlus,
 }
 
 /// One waiting customer order.
@@ -368,8 +377,7 @@ fn run_days<O: Observer>(
                     // customers have cancelled. Stock only arrives at the start of a day, so
                     // a customer whose patience ends before tomorrow cancels at once (and
                     // never counts as backordered).
-                    let u: f64 = streams.customer.random();
-                    let patience = -mean_patience * (1.0 - u).ln();
+                    let patience = mean_patience * streams.customer.sample::<f64, _>(Exp1);
                     if patience < 1.0 {
                         if counted {
                             t_stats.cancelled += short;

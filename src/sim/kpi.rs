@@ -211,18 +211,16 @@ impl KpiSummary {
         let mut mean = [0.0; 16];
         let mut ci95 = [0.0; 16];
         for k in 0..16 {
-            let vals: Vec<f64> = reps
-                .iter()
-                .map(|r| r[k])
-                .filter(|v| v.is_finite())
-                .collect();
-            if vals.is_empty() {
+            // Two passes over the finite values (no copy: this runs after every batch).
+            let vals = || reps.iter().map(|r| r[k]).filter(|v| v.is_finite());
+            let count = vals().count();
+            if count == 0 {
                 continue;
             }
-            let n = vals.len() as f64;
-            let m = vals.iter().sum::<f64>() / n;
-            let var = if vals.len() > 1 {
-                vals.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)
+            let n = count as f64;
+            let m = vals().sum::<f64>() / n;
+            let var = if count > 1 {
+                vals().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)
             } else {
                 0.0
             };

@@ -25,6 +25,7 @@ pub mod trace;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{order_qty::round_order, PolicyKind, PolicyOutcome};
@@ -197,7 +198,7 @@ impl<'a> LeadTimeSampler<'a> {
 
     /// Lead time (days) of an order placed on day `t`.
     #[inline]
-    pub fn sample(&self, rng: &mut ChaCha8Rng, t: u32) -> f64 {
+    pub fn sample(&self, rng: &mut impl Rng, t: u32) -> f64 {
         let base = match self.sample.len() {
             0 => 0.0,
             1 => self.sample[0],
@@ -230,8 +231,8 @@ pub fn streams_for(seed: u64, rep: u64) -> Streams {
     let base = mix(seed ^ mix(rep));
     Streams {
         demand: ChaCha8Rng::seed_from_u64(mix(base ^ 1)),
-        lead: ChaCha8Rng::seed_from_u64(mix(base ^ 2)),
-        customer: ChaCha8Rng::seed_from_u64(mix(base ^ 3)),
+        lead: Xoshiro256PlusPlus::seed_from_u64(mix(base ^ 2)),
+        customer: Xoshiro256PlusPlus::seed_from_u64(mix(base ^ 3)),
     }
 }
 

@@ -5,7 +5,7 @@
 //! order_quantity, order_up_to, analytic_fill_rate, analytic_cycle_service_level`, then every
 //! KPI of [`super::kpi::KPI_NAMES`] followed by its 95% half-width (`<kpi>_ci95`).
 
-use std::path::Path;
+use std::{io::Write, path::Path};
 
 use super::{
     kpi::{KpiSummary, KPI_NAMES},
@@ -15,7 +15,11 @@ use super::{
 use crate::policy::PolicyKind;
 use crate::{
     io::cells::{fmt, key, key_header, opt},
-    io::{atomic::write_atomic, rejects::csv_field, LoadError},
+    io::{
+        atomic::{write_atomic, write_rows},
+        rejects::csv_field,
+        LoadError,
+    },
 };
 
 /// Writes a shard's `simulation_rollup.csv`: per simulated row, `sku, location, policy,
@@ -104,7 +108,7 @@ pub fn write_simulation(path: &Path, rows: &[SimRow], mode: CustomerMode) -> Res
             write!(w, ",{k},{k}_ci95")?;
         }
         writeln!(w)?;
-        for r in rows {
+        write_rows(w, rows, |w, r| {
             write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
             write!(
                 w,
@@ -123,9 +127,8 @@ pub fn write_simulation(path: &Path, rows: &[SimRow], mode: CustomerMode) -> Res
             for (m, h) in r.kpis.mean.iter().zip(&r.kpis.ci95) {
                 write!(w, ",{},{}", fmt(*m), fmt(*h))?;
             }
-            writeln!(w)?;
-        }
-        Ok(())
+            writeln!(w)
+        })
     })
 }
 
