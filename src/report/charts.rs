@@ -115,7 +115,9 @@ fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, png::EncodingEr
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Best);
+        // The default level: `Best` made charts 10% smaller but took three quarters of the
+        // report's time (4 s of the M5-shape run).
+        enc.set_compression(png::Compression::Default);
         let mut writer = enc.write_header()?;
         writer.write_image_data(rgb)?;
     }
