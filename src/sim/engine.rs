@@ -302,6 +302,8 @@ fn run_days<O: Observer>(
             if mode == CustomerMode::Patience && earliest_deadline < f64::from(t) {
                 let tf = f64::from(t);
                 let (mut gone, mut counted_gone) = (0.0, 0.0);
+                // One pass: drop the expired, and find the earliest deadline of the rest.
+                let mut earliest = f64::INFINITY;
                 waiting.retain(|w| {
                     if w.deadline < tf {
                         gone += w.qty;
@@ -310,15 +312,13 @@ fn run_days<O: Observer>(
                         }
                         false
                     } else {
+                        earliest = earliest.min(w.deadline);
                         true
                     }
                 });
                 backlog -= gone;
                 t_stats.cancelled += counted_gone;
-                earliest_deadline = waiting
-                    .iter()
-                    .map(|w| w.deadline)
-                    .fold(f64::INFINITY, f64::min);
+                earliest_deadline = earliest;
             }
             while on_hand > 0.0 {
                 let Some(front) = waiting.front_mut() else {
