@@ -283,8 +283,9 @@ impl DemandPaths {
             self.reset(self.seed);
             self.days = days;
         }
-        let have = self.values.len() / days.max(1);
-        if days == 0 || have >= reps {
+        // Counted by the running sums, which are `days + 1` long even for a zero-day world.
+        let have = self.cum.len() / (days + 1);
+        if have >= reps {
             return;
         }
         self.values.resize(reps * days, 0.0);

@@ -389,6 +389,24 @@ proptest! {
 }
 
 #[test]
+fn a_world_of_no_days_counts_nothing() {
+    // Zero simulated days (a planner's `days = 0, warmup_days = 0`): no demand, no panic.
+    let mut w = world(
+        DemandSampler::parametric(DemandDist::Gamma, 4.0, 3.0),
+        &[3.0],
+        CustomerMode::Patience,
+        0,
+    );
+    w.warmup = 0;
+    let p = policy(PolicyKind::MinMax, 30.0, 0.0, 80.0, 1);
+    let mut paths = DemandPaths::new(3);
+    for r in 0..3 {
+        let rep = paths.replicate(&p, &w, r);
+        assert_eq!((rep.days, rep.orders, rep.demand), (0, 0, 0.0));
+    }
+}
+
+#[test]
 fn shared_paths_give_what_fresh_draws_give() {
     // Sharing a SKU's demand paths between worlds (here with and without a surge) gives the
     // same replications as drawing each day's demand afresh from the replication's stream.
