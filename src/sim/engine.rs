@@ -128,11 +128,6 @@ impl<'a> DemandPath<'a> {
         assert!(cum.len() == base.len() + 1 && cum2.len() == cum.len());
         Self { base, cum, cum2 }
     }
-
-    /// Day t's demand before any surge.
-    pub fn base(&self) -> &'a [f64] {
-        self.base
-    }
 }
 
 /// Writes the running sums of `base` that [`DemandPath`] takes: `cum[k]` = Σ of days `0 .. k`,
