@@ -240,10 +240,7 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             (settings.policy, None)
         }
     };
-    let trigger_level = policy.and_then(|o| match kind {
-        PolicyKind::RS => o.order_up_to,
-        _ => o.reorder_point,
-    });
+    let trigger_level = policy.and_then(|o| kind.trigger_level(o.reorder_point, o.order_up_to));
     let triggered = |pos: f64| trigger_level.is_some_and(|level| kind.triggers(pos, level));
 
     // Day-by-day projection.

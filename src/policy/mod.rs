@@ -101,6 +101,16 @@ impl PolicyKind {
         matches!(self, Self::RS | Self::RsS)
     }
 
+    /// The level an order is triggered against: the order-up-to level for `RS` (reviewed
+    /// against S), else the reorder point.
+    #[inline]
+    pub fn trigger_level<T>(self, reorder_point: T, order_up_to: T) -> T {
+        match self {
+            Self::RS => order_up_to,
+            _ => reorder_point,
+        }
+    }
+
     /// Whether an inventory position `pos` triggers an order: at or below the reorder point
     /// `level` (`sQ`, `sS`, `RsS`), or below the order-up-to level `level` (`RS`).
     ///

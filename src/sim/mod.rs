@@ -141,10 +141,8 @@ impl SimPolicy {
     /// The level whose crossing triggers an order: S for `RS`, else s.
     #[inline]
     pub fn trigger_level(&self) -> f64 {
-        match self.kind {
-            PolicyKind::RS => self.order_up_to,
-            _ => self.reorder_point,
-        }
+        self.kind
+            .trigger_level(self.reorder_point, self.order_up_to)
     }
 
     /// Whether the position `pos` triggers an order ([`PolicyKind::triggers`]).
