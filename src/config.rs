@@ -52,9 +52,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Freq;
 use crate::forecast::{censor::Censoring, ModelSpec};
+pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
 use crate::policy::{PolicyKind, ServiceMeasure};
+pub use crate::sim::settings::{DemandSource, SimulationSettings};
 
 /// Errors from reading or checking the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -188,108 +190,6 @@ impl ReportSettings {
             ));
         }
         Ok(())
-    }
-}
-
-/// Where simulated demand comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum DemandSource {
-    /// The forecast plus its own backtest errors (the model the policy was designed with).
-    #[default]
-    Forecast,
-    /// A weekday-aligned block bootstrap of the SKU's daily history (daily buckets only).
-    History,
-}
-
-/// Simulation settings (`[simulation]`).
-///
-/// | name | default | meaning |
-/// |---|---|---|
-/// | `days` | 365 | simulated days counted in the KPIs (after the warm-up) |
-/// | `warmup_days` | 60 | days simulated first and not counted |
-/// | `replications` | 200 | most independent runs per SKU, policy and scenario |
-/// | `min_replications` | 40 | runs made first; more follow in batches of 20 until the fill rate's 95% half-width is at most `fill_rate_precision`, or `replications` is reached |
-/// | `fill_rate_precision` | 0.005 | that half-width (0.005 = ±0.5 percentage points); 0 = always `replications` |
-/// | `fill_rate_relative_precision` | 0.05 | also enough: a half-width of this share of the unfilled share (1 − fill rate), so a policy filling 60% stops at ±2 points; it loosens the rule only below 90% fill; 0 = off (see [`crate::sim::Precision`]) |
-/// | `seed` | 42 | run seed; each SKU's streams derive from it and the SKU |
-/// | `customer` | `patience` | `backorder`, `lost_sales` or `patience` (mean = the item's `patience_days`) |
-/// | `demand` | `forecast` | `forecast` (forecast + backtest errors) or `history` (block bootstrap) |
-/// | `crossing` | true | orders may overtake each other |
-/// | `policies` | sQ, sS, RS, RsS | policy families compared |
-/// | `current` | true | also simulate the item master's current policy, where given |
-/// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`crate::sim::scenario`] |
-/// | `scenarios_all` | `simulate`: true; `run`: false | simulate every scenario for every family compared; when false the disruption scenarios are simulated for the current policy and each SKU's recommended family (`[policy] policy`) — what the report compares — and the other families under the baseline only (about half the simulation time) |
-/// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target fill rate in simulation (baseline), written to `optimised.csv` |
-/// | `optimise_all` | false | optimise every family compared, not only the recommended one (`[policy] policy`); about 4× the cost |
-/// | `optimise_replications` | 40 | replications per candidate in that search (the reported figures use `replications`) |
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SimulationSettings {
-    /// Days counted.
-    pub days: u32,
-    /// Warm-up days.
-    pub warmup_days: u32,
-    /// Replications (the most).
-    pub replications: usize,
-    /// Replications made before the precision is first checked.
-    pub min_replications: usize,
-    /// Target 95% half-width of the fill rate (0 = run every replication).
-    pub fill_rate_precision: f64,
-    /// Also enough: this share of the unfilled share (1 − fill rate) as the half-width.
-    pub fill_rate_relative_precision: f64,
-    /// Seed.
-    pub seed: u64,
-    /// Customer behaviour.
-    pub customer: crate::sim::CustomerMode,
-    /// Demand source.
-    pub demand: DemandSource,
-    /// Whether orders may cross.
-    pub crossing: bool,
-    /// Policies compared.
-    pub policies: Vec<PolicyKind>,
-    /// Also simulate the item master's current policy (policy `current`).
-    pub current: bool,
-    /// Scenarios.
-    pub scenarios: Vec<crate::sim::scenario::Scenario>,
-    /// Simulate every scenario for every family (else the disruptions only for `current` and
-    /// the recommended family, the baseline for all); unset = the command's default (true for
-    /// `simulate`, false for `run`).
-    pub scenarios_all: Option<bool>,
-    /// Whether `simulate` also runs the simulation-optimisation.
-    pub optimise: bool,
-    /// Optimise every family compared (else only the recommended one).
-    pub optimise_all: bool,
-    /// Replications per candidate in the optimisation.
-    pub optimise_replications: usize,
-}
-
-impl Default for SimulationSettings {
-    fn default() -> Self {
-        Self {
-            days: 365,
-            warmup_days: 60,
-            replications: 200,
-            min_replications: 40,
-            fill_rate_precision: 0.005,
-            fill_rate_relative_precision: 0.05,
-            seed: 42,
-            customer: crate::sim::CustomerMode::Patience,
-            demand: DemandSource::Forecast,
-            crossing: true,
-            policies: vec![
-                PolicyKind::SQ,
-                PolicyKind::MinMax,
-                PolicyKind::RS,
-                PolicyKind::RsS,
-            ],
-            current: true,
-            scenarios: crate::sim::scenario::Scenario::defaults(),
-            scenarios_all: None,
-            optimise: true,
-            optimise_all: false,
-            optimise_replications: 40,
-        }
     }
 }
 
@@ -640,66 +540,6 @@ pub struct CalendarSettings {
     pub planning_date: Option<NaiveDate>,
     /// Earliest date used; sales before it are counted and reported but not bucketed.
     pub history_start: Option<NaiveDate>,
-}
-
-/// Item parameters used where the item master has no row for a SKU, or an empty cell.
-///
-/// | name | default | unit | meaning |
-/// |---|---|---|---|
-/// | `unit_cost` | 0 | currency per unit | 0 means unknown: values are then reported in units |
-/// | `price` | 0 | currency per unit | 0 means unknown |
-/// | `order_cost` | 50 | currency per order | fixed cost of placing one purchase order |
-/// | `holding_rate` | 0.25 | fraction of unit cost per year | cost of holding stock |
-/// | `moq` | 1 | units | minimum order quantity |
-/// | `pack_size` | 1 | units | orders are rounded up to a multiple |
-/// | `lead_time_days` | 14 | days | lead time when purchase-order history is too thin |
-/// | `review_period_days` | 7 | days | time between reviews for periodic policies |
-/// | `service_level` | 0.95 | probability | target service level |
-/// | `shortage_cost` | 0 | currency per unit short | 0 means unknown |
-/// | `patience_days` | 7 | days | mean time a backordered customer waits before cancelling |
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ItemDefaults {
-    /// Unit cost (currency per unit); 0 = unknown.
-    pub unit_cost: f64,
-    /// Selling price (currency per unit); 0 = unknown.
-    pub price: f64,
-    /// Cost of placing one order (currency per order).
-    pub order_cost: f64,
-    /// Annual holding cost as a fraction of unit cost.
-    pub holding_rate: f64,
-    /// Minimum order quantity (units).
-    pub moq: f64,
-    /// Pack size (units); orders are multiples of it.
-    pub pack_size: f64,
-    /// Fallback lead time (days).
-    pub lead_time_days: f64,
-    /// Review period for periodic policies (days).
-    pub review_period_days: f64,
-    /// Target service level, in (0, 1).
-    pub service_level: f64,
-    /// Cost per unit short (currency per unit); 0 = unknown.
-    pub shortage_cost: f64,
-    /// Mean customer patience (days).
-    pub patience_days: f64,
-}
-
-impl Default for ItemDefaults {
-    fn default() -> Self {
-        Self {
-            unit_cost: 0.0,
-            price: 0.0,
-            order_cost: 50.0,
-            holding_rate: 0.25,
-            moq: 1.0,
-            pack_size: 1.0,
-            lead_time_days: 14.0,
-            review_period_days: 7.0,
-            service_level: 0.95,
-            shortage_cost: 0.0,
-            patience_days: 7.0,
-        }
-    }
 }
 
 impl Config {

@@ -19,7 +19,7 @@ pub enum Error {
     Report(#[from] crate::report::ReportError),
     /// Shard outputs could not be merged.
     #[error(transparent)]
-    Merge(#[from] crate::merge::MergeError),
+    Merge(#[from] crate::pipeline::merge::MergeError),
 }
 
 /// Result alias for the library.

@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::{forecast::select::quantile_sorted, io::purchase_orders::PurchaseOrderLine};
+use crate::{io::purchase_orders::PurchaseOrderLine, util::quantile_sorted};
 
 /// Lead-time settings (`[lead_time]` in the config).
 ///

@@ -219,7 +219,7 @@ pub struct Replications {
 
 impl Replications {
     /// The `[simulation]` settings' counts.
-    pub fn of(settings: &crate::config::SimulationSettings) -> Self {
+    pub fn of(settings: &crate::sim::settings::SimulationSettings) -> Self {
         Self {
             search: settings.optimise_replications,
             min: settings.min_replications,
@@ -242,7 +242,7 @@ impl Replications {
 /// Searches the cheapest policy of `analytic`'s family meeting `target_fill_rate`. `scale` is
 /// the first bracketing step in units (e.g. the protection-period demand sd). The analytic
 /// policy's own figures are not simulated here: the simulation stage has them (see
-/// [`crate::sim::run::optimise_catalogue`]).
+/// [`crate::simulate::optimise_catalogue`]).
 ///
 /// `paths` are the SKU's demand paths (their seed is the search's), shared with its other
 /// simulations.

@@ -1,6 +1,6 @@
 //! Purchase recommendations for the planning date: what to order, by when, and why.
 //!
-//! One row per SKU (and location), from its policy ([`crate::plan::SkuPlan`]), stock and
+//! One row per SKU (and location), from its policy ([`crate::sku_plan::SkuPlan`]), stock and
 //! open orders. Nothing here estimates anything; it compares positions with levels and walks
 //! the forecast forward day by day.
 //!
@@ -51,8 +51,8 @@ use crate::{
     config::{PolicySettings, SupplierTerms},
     io::inventory::InventoryRecord,
     leadtime::{LeadTimeSource, OpenOrder, SupplierDrift},
-    plan::SkuPlan,
     policy::{order_qty::round_order, PolicyKind, PolicyOutcome},
+    sku_plan::SkuPlan,
 };
 
 /// What purchasing should do with a SKU.

@@ -22,11 +22,11 @@
 //! # Output names
 //! Shard K of N writes `<name>.shard-K-of-N.<ext>` (e.g. `recommendations.shard-0-of-3.csv`,
 //! `run.shard-0-of-3.json`) so that a shard's partial recommendations are never mistaken for
-//! the catalogue's; `replenish merge` ([`crate::merge`]) combines them.
+//! the catalogue's; `replenish merge` ([`crate::pipeline::merge`]) combines them.
 
 use std::{fmt, str::FromStr};
 
-use crate::plan::fnv1a;
+use crate::util::fnv1a;
 
 /// Shard `index` of `count` (0 ≤ index < count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,7 +30,6 @@ use crate::{
         sales::{load_sales, DateWindow, SalesStats},
         FileStats, InputKind, LoadError,
     },
-    Result,
 };
 
 /// Everything the inputs hold, typed and validated.
@@ -101,7 +100,7 @@ pub struct ValidationReport {
 /// A structural [`LoadError`] of any file (nothing is written), [`LoadError::NoInput`] without
 /// a sales file, [`LoadError::TooManyRejects`] when a file's reject share is above the limit
 /// (after `rejects.csv` is written to `out_dir`), or a write error.
-pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
+pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, LoadError> {
     let sales_path = config.inputs.sales.as_deref().ok_or(LoadError::NoInput {
         input: "sales",
         flag: "sales",
@@ -265,8 +264,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded> {
                 read: f.stats.rows_read,
                 share: 100.0 * f.stats.reject_share(),
                 limit: 100.0 * limit,
-            }
-            .into());
+            });
         }
     }
 
@@ -370,7 +368,7 @@ impl ValidationReport {
     ///
     /// # Errors
     /// [`LoadError::Write`].
-    pub fn write_json(&self, path: &Path) -> Result<()> {
+    pub fn write_json(&self, path: &Path) -> Result<(), LoadError> {
         let json = serde_json::to_string_pretty(self).expect("report serialises");
         write_atomic(path, |w| w.write_all(json.as_bytes()))?;
         Ok(())

@@ -12,7 +12,7 @@ use std::{
 use replenish::{
     config::{Config, SupplierTerms},
     generate::GenerateParams,
-    merge::merge,
+    pipeline::merge::merge,
     pipeline::{run, RunOptions},
     shard::Shard,
 };

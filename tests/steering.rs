@@ -7,9 +7,10 @@ use std::{collections::BTreeMap, fs, path::Path};
 use replenish::{
     config::{Config, Coverage},
     generate::GenerateParams,
-    plan::{levels::demand_over, output::write_plan_outputs, plan, Plan, SkuPlan},
+    plan::{levels::demand_over, output::write_plan_outputs, plan, Plan},
     policy::order_qty::round_order,
     recommend::{Action, Recommendation},
+    sku_plan::SkuPlan,
     validate::load_and_validate,
 };
 

@@ -1,6 +1,7 @@
 //! The integration test binary: bad-input corpus, loader behaviour on real-export quirks,
 //! and the command line end to end.
 
+mod architecture;
 mod bad_input;
 mod cli;
 mod forecast_reference;

@@ -28,7 +28,7 @@ pub fn data(rel: &str) -> PathBuf {
 }
 
 /// Loads `tests/data/<rel>` as the sales file with no reject limit.
-pub fn load_sales(rel: &str) -> Result<Loaded, replenish::Error> {
+pub fn load_sales(rel: &str) -> Result<Loaded, replenish::io::LoadError> {
     let mut config = Config::default();
     config.inputs.sales = Some(data(rel));
     config.validation.max_reject_share = 1.0;

@@ -9,7 +9,7 @@ use replenish::{
     pipeline::{run as run_pipeline, RunOptions},
     plan::output::PlanSummary,
     report::ReportOutcome,
-    sim::{output::portfolio_table, run::PortfolioRow},
+    simulate::{output::portfolio_table, PortfolioRow},
 };
 
 use super::{config_from, Global, InputArgs};

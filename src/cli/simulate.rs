@@ -8,11 +8,11 @@ use clap::Args;
 use replenish::{
     plan::plan,
     policy::PolicyKind,
-    sim::{
+    sim::{scenario::Scenario, CustomerMode},
+    simulate::{
+        optimise_catalogue,
         output::{portfolio_table, write_optimised, write_portfolio, write_simulation},
-        run::{optimise_catalogue, portfolio, simulate_catalogue},
-        scenario::Scenario,
-        CustomerMode,
+        portfolio, simulate_catalogue,
     },
     validate::load_and_validate,
 };

@@ -278,18 +278,6 @@ fn predict_clamped(model: &dyn FittedForecaster, horizon: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Quantile `p` of sorted values, linear interpolation between order statistics (numpy's
-/// default, Hyndman–Fan type 7).
-pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let pos = p.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 /// Bucket length in days of the bucket starting at `start`.
 fn bucket_days(freq: Freq, start: NaiveDate) -> i64 {
     (freq.next_bucket(start) - start).num_days()
@@ -792,7 +780,7 @@ impl SkuForecast {
 }
 
 /// Quantile `p` of unsorted values by selection (the same type-7 value as
-/// [`quantile_sorted`] on the sorted values, in linear time; reorders `values`).
+/// [`crate::util::quantile_sorted`] on the sorted values, in linear time; reorders `values`).
 pub fn quantile_select(values: &mut [f64], p: f64) -> f64 {
     if values.is_empty() {
         return 0.0;
@@ -867,6 +855,7 @@ pub fn forecast_some(
 mod tests {
     use super::*;
     use crate::calendar::test_series;
+    use crate::util::quantile_sorted;
 
     fn settings(h: usize) -> ForecastSettings {
         ForecastSettings {
@@ -1107,13 +1096,5 @@ mod tests {
             assert!((quantile_select(&mut w, p) - quantile_sorted(&sorted, p)).abs() < 1e-12);
         }
         assert!(quantile_select(&mut [], 0.5).abs() < 1e-12);
-    }
-
-    #[test]
-    fn quantile_type7() {
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert!((quantile_sorted(&v, 0.5) - 2.5).abs() < 1e-12);
-        assert!((quantile_sorted(&v, 0.9) - 3.7).abs() < 1e-12);
-        assert!((quantile_sorted(&v, 0.0) - 1.0).abs() < 1e-12);
     }
 }

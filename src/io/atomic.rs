@@ -133,6 +133,15 @@ pub fn write_rows<T: Sync>(
     Ok(())
 }
 
+/// Writes a JSON file atomically.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), LoadError> {
+    let json = serde_json::to_string(value).expect("chart data serialises");
+    write_atomic(path, |w| w.write_all(json.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Loading the item master: costs, order constraints, lead-time fallback and service targets.
 //!
 //! Every column but `sku` is optional, and an empty cell takes the config default
-//! ([`crate::config::ItemDefaults`]) in [`ItemRecord::resolve`]. A duplicate sku is rejected.
+//! ([`ItemDefaults`], the `[defaults]` table of the config) in [`ItemRecord::resolve`]. A duplicate sku is rejected.
 //! Values out of range are rejected with the expected range: negative costs, a pack size or
 //! MOQ below zero, a service level outside (0, 1) (write 0.95, not 95), a max below its min.
 //! `reorder_point`, `order_quantity` and `order_up_to` are the planner's current policy
@@ -10,12 +10,11 @@
 use std::{collections::BTreeMap, path::Path};
 
 use ahash::AHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind, LoadError,
 };
-use crate::config::ItemDefaults;
 
 /// One row of the item master, as given (empty cells are `None`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -175,4 +174,64 @@ pub fn load_items(
         records.push(r);
     })?;
     Ok((records, stats))
+}
+
+/// Item parameters used where the item master has no row for a SKU, or an empty cell.
+///
+/// | name | default | unit | meaning |
+/// |---|---|---|---|
+/// | `unit_cost` | 0 | currency per unit | 0 means unknown: values are then reported in units |
+/// | `price` | 0 | currency per unit | 0 means unknown |
+/// | `order_cost` | 50 | currency per order | fixed cost of placing one purchase order |
+/// | `holding_rate` | 0.25 | fraction of unit cost per year | cost of holding stock |
+/// | `moq` | 1 | units | minimum order quantity |
+/// | `pack_size` | 1 | units | orders are rounded up to a multiple |
+/// | `lead_time_days` | 14 | days | lead time when purchase-order history is too thin |
+/// | `review_period_days` | 7 | days | time between reviews for periodic policies |
+/// | `service_level` | 0.95 | probability | target service level |
+/// | `shortage_cost` | 0 | currency per unit short | 0 means unknown |
+/// | `patience_days` | 7 | days | mean time a backordered customer waits before cancelling |
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ItemDefaults {
+    /// Unit cost (currency per unit); 0 = unknown.
+    pub unit_cost: f64,
+    /// Selling price (currency per unit); 0 = unknown.
+    pub price: f64,
+    /// Cost of placing one order (currency per order).
+    pub order_cost: f64,
+    /// Annual holding cost as a fraction of unit cost.
+    pub holding_rate: f64,
+    /// Minimum order quantity (units).
+    pub moq: f64,
+    /// Pack size (units); orders are multiples of it.
+    pub pack_size: f64,
+    /// Fallback lead time (days).
+    pub lead_time_days: f64,
+    /// Review period for periodic policies (days).
+    pub review_period_days: f64,
+    /// Target service level, in (0, 1).
+    pub service_level: f64,
+    /// Cost per unit short (currency per unit); 0 = unknown.
+    pub shortage_cost: f64,
+    /// Mean customer patience (days).
+    pub patience_days: f64,
+}
+
+impl Default for ItemDefaults {
+    fn default() -> Self {
+        Self {
+            unit_cost: 0.0,
+            price: 0.0,
+            order_cost: 50.0,
+            holding_rate: 0.25,
+            moq: 1.0,
+            pack_size: 1.0,
+            lead_time_days: 14.0,
+            review_period_days: 7.0,
+            service_level: 0.95,
+            shortage_cost: 0.0,
+            patience_days: 7.0,
+        }
+    }
 }

@@ -24,6 +24,7 @@ pub mod rejects;
 pub mod rows;
 pub mod sales;
 pub mod table;
+pub mod text_table;
 
 use std::path::PathBuf;
 

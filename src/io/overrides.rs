@@ -36,7 +36,7 @@ use super::{
     parse::date_of, rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind,
     LoadError,
 };
-use crate::forecast::ModelSpec;
+use crate::domain::model::ModelSpec;
 
 const SKU: usize = 0;
 const MODEL: usize = 1;

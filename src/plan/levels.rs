@@ -145,7 +145,7 @@ pub type PreviousLevels = BTreeMap<(String, Option<String>), Levels>;
 /// Reads the levels of an earlier run's policy.csv; `None` when the file does not exist or
 /// cannot be read as one (the echo of each `lock` then says so).
 pub fn read_previous(path: &Path) -> Option<PreviousLevels> {
-    let t = crate::report::folder::Table::read(path).ok()?;
+    let t = crate::io::text_table::Table::read(path).ok()?;
     t.col("sku")?;
     let has_loc = t.col("location").is_some();
     let mut out = BTreeMap::new();

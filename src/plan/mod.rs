@@ -27,17 +27,13 @@
 //! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
 //!   depend on the thread count.
 
+pub mod detail;
 pub mod levels;
 pub mod output;
 pub mod steer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
-
-use ahash::AHashMap;
-use chrono::NaiveDate;
-use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::{
     calendar::{DemandSeries, Freq},
@@ -53,12 +49,16 @@ use crate::{
         design,
         empirical::{sample_protection_demand, SampleInput},
         order_qty::round_order,
-        Levels, Method, OrderRule, PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
+        Levels, Method, OrderRule, PolicyInput, PolicyKind,
     },
     recommend::{recommend_all, Recommendation, SkuState},
     shard::Shard,
+    sku_plan::SkuPlan,
     validate::Loaded,
 };
+use ahash::AHashMap;
+use chrono::NaiveDate;
+use rayon::prelude::*;
 
 /// Per-day demand inputs of one SKU, derived from its forecast.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -139,74 +139,6 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     }
 }
 
-/// One SKU's plan: the inputs of its policy and the policy.
-#[derive(Debug, Clone, Serialize)]
-pub struct SkuPlan {
-    /// SKU.
-    pub sku: String,
-    /// Location, if any.
-    pub location: Option<String>,
-    /// Supplier (item master, else latest purchase order).
-    pub supplier: Option<String>,
-    /// Demand class (`none` for SKUs without sales).
-    pub class: DemandClass,
-    /// ABC class (C for SKUs without sales).
-    pub abc: Abc,
-    /// Chosen forecast model.
-    pub model: String,
-    /// Service target.
-    pub target: f64,
-    /// Where the target came from: `item`, `class A|B|C` or `default`.
-    pub target_source: String,
-    /// What the target measures.
-    pub measure: ServiceMeasure,
-    /// Mean demand per day over the protection period.
-    pub demand_per_day: f64,
-    /// Standard deviation of daily demand around the forecast.
-    pub demand_sd_per_day: f64,
-    /// Lead time used.
-    pub lead_time: SkuLeadTime,
-    /// Review period (days).
-    pub review_period: f64,
-    /// The policy, or why it could not be computed.
-    pub policy: Result<PolicyOutcome, String>,
-    /// Days of sales history before the planning date (0 without sales).
-    pub history_days: i64,
-    /// Whether the forecast model was chosen by backtest.
-    pub backtested: bool,
-    /// Item parameters with defaults applied.
-    pub item: ItemParams,
-    /// Forecast demand per day from the planning date.
-    #[serde(skip)]
-    pub rate_per_day: Vec<f64>,
-    /// Backtest error runs per day (for simulation and the Monte Carlo).
-    #[serde(skip)]
-    pub error_paths: Vec<Vec<f64>>,
-    /// The policy calculator's input (to redesign for another policy family).
-    #[serde(skip)]
-    pub policy_input: PolicyInput,
-    /// Whether the empirical (Monte Carlo) method was used.
-    pub empirical: bool,
-    /// The planner's current policy from the item master, if given: `sS` with min/max, else
-    /// `sQ` (with the given Q, or the calculator's).
-    #[serde(skip)]
-    pub current: Option<(PolicyKind, Levels)>,
-    /// Seed of this SKU's random streams.
-    pub seed: u64,
-    /// What the planner's inputs changed for this SKU, one line each: overrides (with the
-    /// computed value they replaced), coverage rules, locks, events and multipliers applied
-    /// to the forecast, analogue forecasts. Empty when nothing was steered.
-    pub overrides: Vec<String>,
-    /// How the safety stock was set (`statistical`, `14 days of forecast (class A)`, …).
-    pub safety_stock_rule: String,
-    /// Stockout days in the forecast's training history.
-    pub censored_days: u32,
-    /// Units the censored-demand imputation added to the history.
-    pub imputed_units: f64,
-    /// Why no new orders may be placed (`do_not_order`, `discontinued`), if so.
-    pub hold: Option<String>,
-}
-
 /// Everything `plan` produces.
 #[derive(Debug)]
 pub struct Plan {
@@ -229,13 +161,6 @@ pub struct Plan {
     pub planning_date: NaiveDate,
     /// Wall time per step (seconds).
     pub timings: Vec<(String, f64)>,
-}
-
-/// Stable 64-bit FNV-1a hash, to derive per-SKU seeds that do not depend on thread count.
-pub(crate) fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// Runs the plan stage on validated inputs.
@@ -660,7 +585,7 @@ fn sku_plan(
         SafetyStockMethod::Auto => class.is_sporadic(),
     } && demand.mean > 0.0;
     let key = format!("{sku}\u{1f}{}", location.map_or("", String::as_str));
-    let seed = ps.seed ^ fnv1a(&key);
+    let seed = ps.seed ^ crate::util::fnv1a(&key);
     let sample = empirical.then(|| {
         protection_sample(
             &input,
@@ -788,7 +713,7 @@ fn protection_sample(
 /// service figures are the simulated ones. Levels the planner set (overrides, lock, coverage
 /// rules) are kept, and the echo says so.
 fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config) -> Vec<SkuPlan> {
-    use crate::sim::run::{costs_of, sim_policy_of, world_for, DailyHistory};
+    use crate::simulate::{costs_of, sim_policy_of, world_for, DailyHistory};
     let history = DailyHistory::of(series);
     let settings = &config.simulation;
     plans
@@ -897,11 +822,5 @@ mod tests {
         let d = demand_inputs(&f, "2026-01-05".parse().unwrap(), 7.5);
         // 7 days at 10 and half a day at 20, over 7.5 days.
         assert!((d.mean - 80.0 / 7.5).abs() < 1e-12);
-    }
-
-    #[test]
-    fn sku_seeds_are_stable() {
-        // FNV-1a test vector: "a" → 0xaf63dc4c8601ec8c.
-        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

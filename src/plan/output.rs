@@ -442,8 +442,9 @@ pub fn write_plan_outputs(
     plan: &Plan,
     top_skus: usize,
 ) -> Result<PlanSummary, LoadError> {
+    use super::detail::{top_by_risk, SkuDetail};
     use crate::forecast::output::{write_accuracy, write_classes, write_forecasts};
-    use crate::report::detail::{top_by_risk, write_json, SkuDetail};
+    use crate::io::atomic::write_json;
     let mut all: Vec<&crate::forecast::select::SkuForecast> =
         plan.forecasts.iter().chain(&plan.analogues).collect();
     all.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));

@@ -16,15 +16,13 @@ use plotters::{
     style::{FontStyle, RGBColor},
 };
 
-use super::{
-    detail::SkuDetail,
-    palette::{
-        CURRENT, DEMAND, FIT, FORECAST, LEVEL, ON_HAND, ORDERS, OTHER, RECOMMENDED, SHORTAGE,
-    },
+use super::palette::{
+    CURRENT, DEMAND, FIT, FORECAST, LEVEL, ON_HAND, ORDERS, OTHER, RECOMMENDED, SHORTAGE,
 };
 use crate::{
     calendar::Freq,
     io::{atomic::write_atomic, LoadError},
+    plan::detail::SkuDetail,
     sim::trace::Trajectory,
 };
 

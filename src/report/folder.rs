@@ -11,71 +11,10 @@ use std::{
 
 use serde::de::DeserializeOwned;
 
-use super::{detail::SkuDetail, ReportError};
+use super::ReportError;
+pub use crate::io::text_table::Table;
+use crate::plan::detail::SkuDetail;
 use crate::sim::trace::Trajectory;
-
-/// A CSV file as text cells, with a column index.
-#[derive(Debug, Clone, Default)]
-pub struct Table {
-    /// Column names.
-    pub headers: Vec<String>,
-    /// Rows of cells (as many as headers).
-    pub rows: Vec<Vec<String>>,
-    index: HashMap<String, usize>,
-}
-
-impl Table {
-    /// Reads a CSV file.
-    ///
-    /// # Errors
-    /// [`ReportError::Read`] naming the file (and line for a malformed row).
-    pub fn read(path: &Path) -> Result<Self, ReportError> {
-        let err = |message: String| ReportError::Read {
-            path: path.to_path_buf(),
-            message,
-        };
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(path)
-            .map_err(|x| err(x.to_string()))?;
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(|x| err(x.to_string()))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let mut rows = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(|x| err(x.to_string()))?;
-            rows.push(rec.iter().map(str::to_string).collect());
-        }
-        let index = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.clone(), i))
-            .collect();
-        Ok(Table {
-            headers,
-            rows,
-            index,
-        })
-    }
-
-    /// Column position.
-    pub fn col(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
-    }
-
-    /// Text of a cell (empty when the column is absent).
-    pub fn text<'a>(&self, row: &'a [String], name: &str) -> &'a str {
-        self.col(name).map_or("", |i| row[i].as_str())
-    }
-
-    /// Number in a cell (`None` when empty, absent or not a number).
-    pub fn num(&self, row: &[String], name: &str) -> Option<f64> {
-        self.text(row, name).parse().ok()
-    }
-}
 
 /// Everything the report reads from an output folder.
 #[derive(Debug, Default)]
@@ -113,7 +52,7 @@ pub struct Folder {
 fn optional_table(dir: &Path, name: &str) -> Result<Option<Table>, ReportError> {
     let path = dir.join(name);
     if path.exists() {
-        Table::read(&path).map(Some)
+        read_table(&path).map(Some)
     } else {
         Ok(None)
     }
@@ -151,7 +90,7 @@ impl Folder {
         }
         Ok(Folder {
             dir: dir.to_path_buf(),
-            recommendations: Table::read(&recs)?,
+            recommendations: read_table(&recs)?,
             policy: optional_table(dir, "policy.csv")?,
             classes: optional_table(dir, "classes.csv")?,
             lead_times: optional_table(dir, "lead_times.csv")?,
@@ -182,4 +121,12 @@ impl Folder {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
             .map(|(p, _)| p.to_string())
     }
+}
+
+/// Reads an output CSV as a text table, a failure named by file (and line).
+fn read_table(path: &Path) -> Result<Table, ReportError> {
+    Table::read(path).map_err(|message| ReportError::Read {
+        path: path.to_path_buf(),
+        message,
+    })
 }

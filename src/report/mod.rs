@@ -27,7 +27,6 @@
 //! Not responsible for computing any number shown (every figure comes from the folder's files).
 
 pub mod charts;
-pub mod detail;
 pub mod folder;
 pub mod html;
 pub mod palette;
@@ -50,7 +49,7 @@ use self::{
     html::{Exception, Figure, Kpi, Page, SkuSection},
     palette::{CURRENT, LEVEL, ORDERS, RECOMMENDED, SHORTAGE},
 };
-use crate::{config::ReportSettings, io::atomic::write_atomic, io::LoadError, plan::fnv1a};
+use crate::{config::ReportSettings, io::atomic::write_atomic, io::LoadError, util::fnv1a};
 
 /// What can go wrong rendering a report.
 #[derive(Debug, Error)]

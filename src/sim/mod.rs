@@ -8,7 +8,9 @@
 //! - [`demand`]: demand samplers (parametric, forecast + errors, history bootstrap);
 //! - [`kpi`]: KPIs and their 95% confidence intervals;
 //! - [`scenario`]: baseline and disruption scenarios;
-//! - [`run`]: the catalogue run behind `replenish simulate` and `simulation.csv`.
+//!
+//! The catalogue run over every SKU (`replenish simulate`, `simulation.csv`) is the
+//! [`crate::simulate`] stage, above this engine.
 //!
 //! Reproducibility: each replication's random streams are derived from the seed, the SKU and
 //! the replication number only (see [`streams_for`]), so results do not depend on the thread
@@ -18,9 +20,8 @@ pub mod demand;
 pub mod engine;
 pub mod fpmode;
 pub mod kpi;
-pub mod output;
-pub mod run;
 pub mod scenario;
+pub mod settings;
 pub mod trace;
 
 use rand::{Rng, SeedableRng};
@@ -391,7 +392,7 @@ impl Precision {
     };
 
     /// The `[simulation]` settings' rule.
-    pub fn of(settings: &crate::config::SimulationSettings) -> Self {
+    pub fn of(settings: &settings::SimulationSettings) -> Self {
         Self {
             absolute: settings.fill_rate_precision,
             relative: settings.fill_rate_relative_precision,

@@ -3,16 +3,16 @@
 //!
 //! simulation.csv: `sku, [location], policy, scenario, customer, method, reorder_point,
 //! order_quantity, order_up_to, analytic_fill_rate, analytic_cycle_service_level`, then every
-//! KPI of [`super::kpi::KPI_NAMES`] followed by its 95% half-width (`<kpi>_ci95`).
+//! KPI of [`crate::sim::kpi::KPI_NAMES`] followed by its 95% half-width (`<kpi>_ci95`).
 
 use std::{io::Write, path::Path};
 
-use super::{
+use super::{OptimisedRow, PortfolioRow, RollupRow, SimRow};
+use crate::policy::PolicyKind;
+use crate::sim::{
     kpi::{KpiSummary, KPI_NAMES},
-    run::{OptimisedRow, PortfolioRow, RollupRow, SimRow},
     CustomerMode, SimPolicy,
 };
-use crate::policy::PolicyKind;
 use crate::{
     io::cells::{fmt, key, key_header, opt},
     io::{

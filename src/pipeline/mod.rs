@@ -14,6 +14,8 @@
 //!
 //! Not responsible for argument parsing or printing.
 
+pub mod merge;
+
 use std::{collections::BTreeMap, io::Read, path::Path, time::Instant};
 
 use serde::{Deserialize, Serialize};
@@ -21,16 +23,21 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     config::Config,
-    io::{atomic::write_atomic, LoadError},
+    io::{
+        atomic::{write_atomic, write_json},
+        LoadError,
+    },
     plan::{
+        detail::top_by_risk,
         output::{write_plan_outputs, PlanSummary},
         plan_shard,
     },
-    report::{self, detail::top_by_risk, detail::write_json, ReportOutcome},
+    report::{self, ReportOutcome},
     shard::Shard,
-    sim::{
+    simulate::{
+        optimise_catalogue,
         output::{write_optimised, write_portfolio, write_rollup, write_simulation},
-        run::{optimise_catalogue, portfolio, simulate_catalogue, trajectories, PortfolioRow},
+        portfolio, simulate_catalogue, trajectories, PortfolioRow,
     },
     validate::load_and_validate,
 };

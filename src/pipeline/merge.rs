@@ -36,18 +36,22 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::{
-    io::{atomic::write_atomic, rejects::csv_field},
+    io::{
+        atomic::{write_atomic, write_json},
+        rejects::csv_field,
+    },
     pipeline::{make_staging, publish, Manifest},
+    plan::detail::{top_by_risk, SkuDetail},
     plan::output::{
         write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
     },
     recommend::{sort_by_urgency, Recommendation},
-    report::{self, detail::top_by_risk, detail::write_json, detail::SkuDetail, ReportOutcome},
+    report::{self, ReportOutcome},
     shard::Shard,
-    sim::{
+    sim::trace::Trajectory,
+    simulate::{
         output::{read_rollup, write_portfolio},
-        run::{portfolio_of, PortfolioRow},
-        trace::Trajectory,
+        portfolio_of, PortfolioRow,
     },
 };
 

@@ -1,4 +1,4 @@
-//! The catalogue simulation behind `replenish simulate`: every SKU × policy family ×
+//! The simulation stage: the catalogue simulation behind `replenish simulate` (and `run`): every SKU × policy family ×
 //! scenario, at the policy's analytic parameters, and the portfolio roll-up.
 //!
 //! Per SKU the planner's current policy (item master `reorder_point` with `order_up_to` or
@@ -8,12 +8,14 @@
 //! differences between them are not sampling noise. SKUs without demand or without a policy
 //! are skipped (and counted).
 
+pub mod output;
+
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{
+use crate::sim::{
     demand::DemandSampler,
     engine::{replicate_observed, World},
     kpi::{KpiSummary, SimCosts},
@@ -26,13 +28,14 @@ use std::time::Instant;
 
 use crate::{
     calendar::{DemandSeries, Freq},
-    config::{DemandSource, PolicySettings, SimulationSettings},
-    plan::SkuPlan,
+    config::PolicySettings,
     policy::{
         design,
         empirical::{sample_protection_demand, DemandSample, SampleInput},
         evaluate, Method, PolicyKind, PolicyOutcome,
     },
+    sim::settings::{DemandSource, SimulationSettings},
+    sku_plan::SkuPlan,
 };
 
 /// One SKU × policy × scenario result.
@@ -585,7 +588,7 @@ pub fn trajectories(
                 warmup: world.warmup,
                 ..Trajectory::default()
             };
-            let mut streams = super::streams_for(p.seed, 0);
+            let mut streams = crate::sim::streams_for(p.seed, 0);
             replicate_observed(&mut streams, &policy, &world, &mut t);
             Some(t)
         })

@@ -1,11 +1,9 @@
-//! The per-SKU data behind the report's forecast charts, written by the pipeline for the top
+//! The per-SKU data behind the report's forecast charts, written with the plan's outputs for the top
 //! SKUs by value at risk (`detail.json`: history, backtest fit, forecast band; the simulated
 //! trajectories are [`crate::sim::trace`]), so `replenish report --from DIR` can re-render
 //! without re-running anything.
 //!
-//! Not responsible for drawing (see [`super::charts`]) or choosing what the report shows.
-
-use std::path::Path;
+//! Not responsible for drawing (see `report::charts`) or choosing what the report shows.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use crate::{
     calendar::{DemandSeries, Freq},
     forecast::select::SkuForecast,
-    io::{atomic::write_atomic, LoadError},
     recommend::Recommendation,
 };
 
@@ -116,15 +113,6 @@ pub fn top_by_risk(recs: &[Recommendation], n: usize) -> Vec<usize> {
     });
     idx.truncate(n);
     idx
-}
-
-/// Writes a JSON file atomically.
-///
-/// # Errors
-/// [`LoadError::Write`].
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), LoadError> {
-    let json = serde_json::to_string(value).expect("chart data serialises");
-    write_atomic(path, |w| w.write_all(json.as_bytes()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,83 @@
+//! The per-SKU plan record: what the plan stage decided for one SKU — its demand and lead-time
+//! inputs, service target and policy — and what the stages after it read (recommendations,
+//! the simulation stage, the report).
+//!
+//! Only the record lives here; building it is [`crate::plan`]'s job. It sits below both `plan`
+//! and the stages that read it, so they need not import each other.
+
+use serde::Serialize;
+
+use crate::{
+    classify::{Abc, DemandClass},
+    io::items::ItemParams,
+    leadtime::SkuLeadTime,
+    policy::{Levels, PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure},
+};
+
+/// One SKU's plan: the inputs of its policy and the policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkuPlan {
+    /// SKU.
+    pub sku: String,
+    /// Location, if any.
+    pub location: Option<String>,
+    /// Supplier (item master, else latest purchase order).
+    pub supplier: Option<String>,
+    /// Demand class (`none` for SKUs without sales).
+    pub class: DemandClass,
+    /// ABC class (C for SKUs without sales).
+    pub abc: Abc,
+    /// Chosen forecast model.
+    pub model: String,
+    /// Service target.
+    pub target: f64,
+    /// Where the target came from: `item`, `class A|B|C` or `default`.
+    pub target_source: String,
+    /// What the target measures.
+    pub measure: ServiceMeasure,
+    /// Mean demand per day over the protection period.
+    pub demand_per_day: f64,
+    /// Standard deviation of daily demand around the forecast.
+    pub demand_sd_per_day: f64,
+    /// Lead time used.
+    pub lead_time: SkuLeadTime,
+    /// Review period (days).
+    pub review_period: f64,
+    /// The policy, or why it could not be computed.
+    pub policy: Result<PolicyOutcome, String>,
+    /// Days of sales history before the planning date (0 without sales).
+    pub history_days: i64,
+    /// Whether the forecast model was chosen by backtest.
+    pub backtested: bool,
+    /// Item parameters with defaults applied.
+    pub item: ItemParams,
+    /// Forecast demand per day from the planning date.
+    #[serde(skip)]
+    pub rate_per_day: Vec<f64>,
+    /// Backtest error runs per day (for simulation and the Monte Carlo).
+    #[serde(skip)]
+    pub error_paths: Vec<Vec<f64>>,
+    /// The policy calculator's input (to redesign for another policy family).
+    #[serde(skip)]
+    pub policy_input: PolicyInput,
+    /// Whether the empirical (Monte Carlo) method was used.
+    pub empirical: bool,
+    /// The planner's current policy from the item master, if given: `sS` with min/max, else
+    /// `sQ` (with the given Q, or the calculator's).
+    #[serde(skip)]
+    pub current: Option<(PolicyKind, Levels)>,
+    /// Seed of this SKU's random streams.
+    pub seed: u64,
+    /// What the planner's inputs changed for this SKU, one line each: overrides (with the
+    /// computed value they replaced), coverage rules, locks, events and multipliers applied
+    /// to the forecast, analogue forecasts. Empty when nothing was steered.
+    pub overrides: Vec<String>,
+    /// How the safety stock was set (`statistical`, `14 days of forecast (class A)`, …).
+    pub safety_stock_rule: String,
+    /// Stockout days in the forecast's training history.
+    pub censored_days: u32,
+    /// Units the censored-demand imputation added to the history.
+    pub imputed_units: f64,
+    /// Why no new orders may be placed (`do_not_order`, `discontinued`), if so.
+    pub hold: Option<String>,
+}
