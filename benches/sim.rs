@@ -8,7 +8,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use replenish::{
-    policy::PolicyKind,
+    policy::Levels,
     sim::{
         demand::{DemandDist, DemandSampler},
         engine::{Inaccuracy, World},
@@ -20,12 +20,19 @@ use replenish::{
 const REPS: usize = 200;
 const DAYS: u32 = 425;
 
-fn policy(kind: PolicyKind) -> SimPolicy {
+/// s = 110, Q = 150, S = 260, R = 7, as each family uses them.
+const FAMILIES: [Levels; 3] = [
+    Levels::SQ { s: 110.0, q: 150.0 },
+    Levels::MinMax {
+        s: 110.0,
+        big_s: 260.0,
+    },
+    Levels::RS { big_s: 260.0 },
+];
+
+fn policy(levels: Levels) -> SimPolicy {
     SimPolicy {
-        kind,
-        reorder_point: 110.0,
-        order_quantity: 150.0,
-        order_up_to: 260.0,
+        levels,
         review_days: 7,
         rounding: Some((1.0, 1.0)),
     }
@@ -57,7 +64,7 @@ fn bench(c: &mut Criterion) {
         ("forecast", DemandSampler::forecast(&rate, &errors)),
     ] {
         for mode in [CustomerMode::Backorder, CustomerMode::Patience] {
-            for kind in [PolicyKind::SQ, PolicyKind::MinMax, PolicyKind::RS] {
+            for levels in FAMILIES {
                 let world = World {
                     demand: demand.clone(),
                     lead: LeadTimeSampler::new(&lead),
@@ -67,8 +74,8 @@ fn bench(c: &mut Criterion) {
                     days: DAYS,
                     warmup: 60,
                 };
-                let p = policy(kind);
-                let id = format!("{demand_name}/{}/{}", mode.name(), kind.name());
+                let p = policy(levels);
+                let id = format!("{demand_name}/{}/{}", mode.name(), levels.kind().name());
                 g.bench_with_input(BenchmarkId::from_parameter(&id), &p, |b, p| {
                     b.iter(|| simulate(p, &world, &costs, REPS, 7));
                 });

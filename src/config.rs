@@ -57,6 +57,7 @@ use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
 use crate::policy::{PolicyKind, ServiceMeasure};
 pub use crate::sim::settings::{DemandSource, SimulationSettings};
+use crate::{forecast::select::ForecastSettings, sim::scenario::Scenario, sim::CustomerMode};
 
 /// Errors from reading or checking the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +86,13 @@ pub enum ConfigError {
         /// What was expected and what was found.
         message: String,
     },
+    /// A setting given by one of the input flags every command shares (`--max-reject-share`,
+    /// `--planning-date`) is invalid.
+    #[error("checking the settings given on the command line")]
+    CommandLine(#[source] Box<ConfigError>),
+    /// A command-line flag has a value the config cannot take (named by the flag).
+    #[error("{0}")]
+    Flag(String),
 }
 
 /// The whole configuration. See the module documentation for an example.
@@ -241,6 +249,29 @@ impl Default for ForecastConfig {
             censoring: Censoring::Impute,
             global: true,
             recalibrate: false,
+        }
+    }
+}
+
+impl ForecastConfig {
+    /// The forecasting engine's settings for buckets of `freq` (the one place they are built
+    /// from the config): no forced models, no promotions and no trained global model yet — the
+    /// plan stage adds the overrides' models and the events' promotions.
+    pub fn settings(&self, freq: Freq) -> ForecastSettings {
+        ForecastSettings {
+            horizon: self.horizon,
+            season: self.season.unwrap_or(freq.season_length()),
+            folds: self.folds,
+            quantile_folds: 2 * self.folds,
+            quantiles: self.quantiles.clone(),
+            models: self.models.clone(),
+            combine: self.combine,
+            censoring: self.censoring,
+            forced: BTreeMap::new(),
+            learn_global: self.global,
+            recalibrate: self.recalibrate,
+            global: None,
+            promo_windows: BTreeMap::new(),
         }
     }
 }
@@ -634,6 +665,14 @@ impl Config {
     }
 
     fn check_planning(&self) -> Result<(), ConfigError> {
+        self.check_forecast()?;
+        self.check_policy()?;
+        self.check_simulation()?;
+        self.check_suppliers()
+    }
+
+    /// `[forecast]`.
+    fn check_forecast(&self) -> Result<(), ConfigError> {
         let f = &self.forecast;
         if f.horizon == 0 {
             return Err(invalid(
@@ -650,6 +689,11 @@ impl Config {
         if f.season == Some(0) {
             return Err(invalid("forecast.season", "should be at least 1".into()));
         }
+        Ok(())
+    }
+
+    /// `[policy]` and `[lead_time]`.
+    fn check_policy(&self) -> Result<(), ConfigError> {
         let p = &self.policy;
         for (class, t) in &p.service_targets {
             if !matches!(class.as_str(), "A" | "B" | "C") {
@@ -698,6 +742,11 @@ impl Config {
                 "should be at least 1".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// `[simulation]`.
+    fn check_simulation(&self) -> Result<(), ConfigError> {
         let sim = &self.simulation;
         if sim.days == 0 || sim.replications < 2 {
             return Err(invalid(
@@ -760,6 +809,11 @@ impl Config {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `[suppliers.NAME]`.
+    fn check_suppliers(&self) -> Result<(), ConfigError> {
         for (name, terms) in &self.suppliers {
             for (key, v) in [
                 ("min_order_value", terms.min_order_value),
@@ -774,6 +828,255 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// Settings given on the command line, laid over the config file: every `Some` replaces the
+/// file's value (precedence: command line > config file > defaults). The command line builds
+/// one from its flags (`src/cli/`); [`Config::patched`] applies it and checks the result once.
+///
+/// | field | flag | setting |
+/// |---|---|---|
+/// | `sales`, `purchase_orders`, `inventory`, `items` | `--sales` … | `[inputs]` |
+/// | `freq`, `planning_date` | `--freq`, `--planning-date` | `[calendar]` |
+/// | `max_reject_share` | `--max-reject-share` | `[validation]` |
+/// | `horizon` | `plan --horizon` | `[forecast] horizon` |
+/// | `policy`, `service_measure`, `method`, `levels`, `policy_seed` | `plan --policy` …, `--seed` | `[policy]` |
+/// | `simulation_seed`, `days`, `replications`, `customer`, `optimise`, `optimise_all`, `current`, `policies`, `scenarios`, `scenarios_all` | `simulate` and `run` flags | `[simulation]` |
+/// | `top_skus`, `chart_width`, `chart_height`, `page_size`, `static_rows`, `long_wait_days` | `report --top` … | `[report]` |
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigPatch {
+    /// Sales history file.
+    pub sales: Option<PathBuf>,
+    /// Purchase-order history file.
+    pub purchase_orders: Option<PathBuf>,
+    /// Inventory snapshot file.
+    pub inventory: Option<PathBuf>,
+    /// Item master file.
+    pub items: Option<PathBuf>,
+    /// Bucket size.
+    pub freq: Option<Freq>,
+    /// Planning date.
+    pub planning_date: Option<NaiveDate>,
+    /// Largest share of a file's rows that may be rejected.
+    pub max_reject_share: Option<f64>,
+    /// Forecast horizon in buckets (`--horizon`; 0 is refused naming the flag).
+    pub horizon: Option<usize>,
+    /// Policy family.
+    pub policy: Option<PolicyKind>,
+    /// What service targets mean.
+    pub service_measure: Option<ServiceMeasure>,
+    /// Safety-stock method.
+    pub method: Option<SafetyStockMethod>,
+    /// Where the levels come from.
+    pub levels: Option<LevelSource>,
+    /// Seed of the policy Monte Carlo.
+    pub policy_seed: Option<u64>,
+    /// Seed of the simulation.
+    pub simulation_seed: Option<u64>,
+    /// After the other fields: the policy seed takes the (final) simulation seed, so one
+    /// `simulate --seed` changes every random choice.
+    pub policy_seed_follows_simulation: bool,
+    /// Simulated days counted.
+    pub days: Option<u32>,
+    /// Replications per SKU, policy and scenario.
+    pub replications: Option<usize>,
+    /// Customer behaviour.
+    pub customer: Option<CustomerMode>,
+    /// Simulation-optimised levels on or off.
+    pub optimise: Option<bool>,
+    /// Optimise every family compared.
+    pub optimise_all: Option<bool>,
+    /// Simulate the item master's current policy.
+    pub current: Option<bool>,
+    /// Policy families simulated.
+    pub policies: Option<Vec<PolicyKind>>,
+    /// Names of the configured scenarios to simulate (`--scenarios`; an unknown name is
+    /// refused naming the flag).
+    pub scenarios: Option<Vec<String>>,
+    /// Simulate every scenario for every family.
+    pub scenarios_all: Option<bool>,
+    /// `scenarios_all` when neither the config file nor `scenarios_all` sets it (the
+    /// command's own default).
+    pub scenarios_all_default: Option<bool>,
+    /// SKUs with their own report section.
+    pub top_skus: Option<usize>,
+    /// Chart width (pixels).
+    pub chart_width: Option<u32>,
+    /// Chart height (pixels).
+    pub chart_height: Option<u32>,
+    /// Report table rows per page.
+    pub page_size: Option<usize>,
+    /// Report table rows written as plain HTML.
+    pub static_rows: Option<usize>,
+    /// Backorder wait (days) above which a SKU is an exception.
+    pub long_wait_days: Option<f64>,
+}
+
+/// The settings the shared input flags can make invalid: an error on one of them is reported
+/// as [`ConfigError::CommandLine`].
+const INPUT_FLAG_KEYS: [&str; 2] = ["validation.max_reject_share", "calendar.history_start"];
+
+impl ConfigPatch {
+    /// Lays the patch over `config` (the `scenarios` chosen by name already).
+    fn apply(&self, config: &mut Config, scenarios: Option<Vec<Scenario>>) {
+        let inputs = &mut config.inputs;
+        for (slot, value) in [
+            (&mut inputs.sales, &self.sales),
+            (&mut inputs.purchase_orders, &self.purchase_orders),
+            (&mut inputs.inventory, &self.inventory),
+            (&mut inputs.items, &self.items),
+        ] {
+            if value.is_some() {
+                slot.clone_from(value);
+            }
+        }
+        set(&mut config.calendar.freq, self.freq);
+        if self.planning_date.is_some() {
+            config.calendar.planning_date = self.planning_date;
+        }
+        set(
+            &mut config.validation.max_reject_share,
+            self.max_reject_share,
+        );
+        set(&mut config.forecast.horizon, self.horizon);
+        let p = &mut config.policy;
+        set(&mut p.policy, self.policy);
+        set(&mut p.service_measure, self.service_measure);
+        set(&mut p.method, self.method);
+        set(&mut p.levels, self.levels);
+        set(&mut p.seed, self.policy_seed);
+        self.apply_simulation(&mut config.simulation, scenarios);
+        if self.policy_seed_follows_simulation {
+            config.policy.seed = config.simulation.seed;
+        }
+        self.apply_report(&mut config.report);
+    }
+
+    fn apply_report(&self, r: &mut ReportSettings) {
+        set(&mut r.top_skus, self.top_skus);
+        set(&mut r.width, self.chart_width);
+        set(&mut r.height, self.chart_height);
+        set(&mut r.page_size, self.page_size);
+        set(&mut r.static_rows, self.static_rows);
+        set(&mut r.long_wait_days, self.long_wait_days);
+    }
+
+    fn apply_simulation(&self, sim: &mut SimulationSettings, scenarios: Option<Vec<Scenario>>) {
+        set(&mut sim.seed, self.simulation_seed);
+        set(&mut sim.days, self.days);
+        set(&mut sim.replications, self.replications);
+        set(&mut sim.customer, self.customer);
+        set(&mut sim.optimise, self.optimise);
+        set(&mut sim.optimise_all, self.optimise_all);
+        set(&mut sim.current, self.current);
+        if let Some(p) = &self.policies {
+            sim.policies.clone_from(p);
+        }
+        if self.scenarios_all.is_some() {
+            sim.scenarios_all = self.scenarios_all;
+        }
+        if let Some(all) = self.scenarios_all_default {
+            sim.scenarios_all.get_or_insert(all);
+        }
+        if let Some(chosen) = scenarios {
+            sim.scenarios = chosen;
+        }
+    }
+
+    /// The configured scenarios named by `--scenarios`, in the order given.
+    fn chosen_scenarios(&self, known: &[Scenario]) -> Result<Option<Vec<Scenario>>, ConfigError> {
+        let Some(names) = &self.scenarios else {
+            return Ok(None);
+        };
+        let mut chosen = Vec::new();
+        for n in names {
+            match known.iter().find(|s| &s.name == n) {
+                Some(s) => chosen.push(s.clone()),
+                None => {
+                    return Err(ConfigError::Flag(format!(
+                        "--scenarios: unknown scenario '{n}'; configured: {}",
+                        known
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+            }
+        }
+        Ok(Some(chosen))
+    }
+
+    /// Names the flag behind an error of the check, where the message has always named it.
+    fn attribute(&self, e: ConfigError) -> ConfigError {
+        match &e {
+            ConfigError::Invalid { key, .. } if INPUT_FLAG_KEYS.contains(&key.as_str()) => {
+                ConfigError::CommandLine(Box::new(e))
+            }
+            ConfigError::Invalid { key, .. }
+                if key == "forecast.horizon" && self.horizon.is_some() =>
+            {
+                ConfigError::Flag("--horizon should be at least 1 bucket".into())
+            }
+            _ => e,
+        }
+    }
+}
+
+impl ReportSettings {
+    /// These settings (from a config file or an output folder's run.json) with the report
+    /// fields of `patch` laid over them, checked once (`replenish report`).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first bad setting.
+    pub fn patched(mut self, patch: &ConfigPatch) -> Result<Self, ConfigError> {
+        patch.apply_report(&mut self);
+        self.check()?;
+        Ok(self)
+    }
+}
+
+/// Replaces `slot` by `value` when given.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+impl Config {
+    /// This (checked) config with `patch` laid over it, checked once: the one way command-line
+    /// flags enter the configuration.
+    ///
+    /// # Errors
+    /// The first invalid setting, in this order: one the shared input flags set
+    /// ([`ConfigError::CommandLine`]), an unknown `--scenarios` name or a zero `--horizon`
+    /// ([`ConfigError::Flag`]), any other ([`ConfigError::Invalid`]).
+    ///
+    /// # Example
+    /// ```
+    /// use replenish::config::{Config, ConfigPatch};
+    ///
+    /// let file = Config::from_toml_str("[simulation]\ndays = 100\nreplications = 5\n").unwrap();
+    /// let patch = ConfigPatch { days: Some(30), ..ConfigPatch::default() };
+    /// let c = file.patched(&patch).unwrap();
+    /// assert_eq!((c.simulation.days, c.simulation.replications), (30, 5));
+    /// let bad = ConfigPatch { replications: Some(1), ..ConfigPatch::default() };
+    /// assert!(c.patched(&bad).is_err());
+    /// ```
+    pub fn patched(mut self, patch: &ConfigPatch) -> Result<Config, ConfigError> {
+        let scenarios = patch.chosen_scenarios(&self.simulation.scenarios);
+        let (chosen, unknown) = match scenarios {
+            Ok(chosen) => (chosen, None),
+            Err(e) => (None, Some(e)),
+        };
+        patch.apply(&mut self, chosen);
+        let checked = self.check().map_err(|e| patch.attribute(e));
+        match (checked, unknown) {
+            (Err(e @ ConfigError::CommandLine(_)), _) => Err(e),
+            (_, Some(e)) | (Err(e), None) => Err(e),
+            (Ok(()), None) => Ok(self),
+        }
     }
 }
 
@@ -969,5 +1272,114 @@ mod tests {
         assert_eq!(c.suppliers["S1"].min_order_value, Some(500.0));
         assert_eq!(c.lead_time.min_receipts, 3);
         assert_eq!(c.forecast.models.as_ref().map(Vec::len), Some(2));
+    }
+
+    /// The whole message as `replenish` prints it: the error and its causes joined by ": ".
+    fn chain(e: &ConfigError) -> String {
+        let mut text = e.to_string();
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            text.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        text
+    }
+
+    #[test]
+    fn patch_precedence_is_command_line_then_file_then_default() {
+        let file = Config::from_toml_str(
+            "[simulation]\ndays = 100\nseed = 5\n[policy]\npolicy = \"RS\"\nseed = 11\n",
+        )
+        .unwrap();
+        let patch = ConfigPatch {
+            days: Some(30),
+            policy_seed: Some(3),
+            max_reject_share: Some(0.2),
+            ..ConfigPatch::default()
+        };
+        let c = file.clone().patched(&patch).unwrap();
+        // Command line over the file.
+        assert_eq!((c.simulation.days, c.policy.seed), (30, 3));
+        assert!((c.validation.max_reject_share - 0.2).abs() < 1e-12);
+        // The file where the command line is silent.
+        assert_eq!((c.policy.policy, c.simulation.seed), (PolicyKind::RS, 5));
+        // Defaults where both are.
+        let d = Config::default();
+        assert_eq!(c.simulation.replications, d.simulation.replications);
+        assert_eq!(c.forecast.horizon, d.forecast.horizon);
+        // An empty patch changes nothing.
+        assert_eq!(file.clone().patched(&ConfigPatch::default()).unwrap(), file);
+    }
+
+    #[test]
+    fn simulate_patch_defaults_and_seeds() {
+        let file = Config::from_toml_str("[simulation]\nseed = 5\n[policy]\nseed = 11\n").unwrap();
+        let patch = ConfigPatch {
+            scenarios_all_default: Some(true),
+            policy_seed_follows_simulation: true,
+            scenarios: Some(vec!["supplier_delay".into(), "baseline".into()]),
+            ..ConfigPatch::default()
+        };
+        let c = file.clone().patched(&patch).unwrap();
+        assert_eq!(c.simulation.scenarios_all, Some(true));
+        assert_eq!(c.policy.seed, 5);
+        let names: Vec<&str> = c
+            .simulation
+            .scenarios
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["supplier_delay", "baseline"]);
+        // The command's default does not override the file.
+        let off = Config::from_toml_str("[simulation]\nscenarios_all = false\n").unwrap();
+        let c = off.patched(&patch).unwrap();
+        assert_eq!(c.simulation.scenarios_all, Some(false));
+    }
+
+    #[test]
+    fn one_check_rejects_an_invalid_flag_with_the_message_it_always_had() {
+        let c = Config::default();
+        let replications = ConfigPatch {
+            replications: Some(1),
+            ..ConfigPatch::default()
+        };
+        assert_eq!(
+            chain(&c.clone().patched(&replications).unwrap_err()),
+            "invalid setting simulation: days should be >= 1 and replications >= 2 (for a confidence interval), but are 365 and 1"
+        );
+        let share = ConfigPatch {
+            max_reject_share: Some(2.0),
+            ..ConfigPatch::default()
+        };
+        assert_eq!(
+            chain(&c.clone().patched(&share).unwrap_err()),
+            "checking the settings given on the command line: invalid setting validation.max_reject_share: should be a share in [0, 1] (0.01 = 1%), but is 2"
+        );
+        let horizon = ConfigPatch {
+            horizon: Some(0),
+            ..ConfigPatch::default()
+        };
+        assert_eq!(
+            chain(&c.clone().patched(&horizon).unwrap_err()),
+            "--horizon should be at least 1 bucket"
+        );
+        let unknown = ConfigPatch {
+            scenarios: Some(vec!["nope".into()]),
+            replications: Some(1),
+            ..ConfigPatch::default()
+        };
+        assert_eq!(
+            chain(&c.clone().patched(&unknown).unwrap_err()),
+            "--scenarios: unknown scenario 'nope'; configured: baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy"
+        );
+        // An invalid input flag is reported before a command's flags, as it always was.
+        let both = ConfigPatch {
+            max_reject_share: Some(2.0),
+            ..unknown
+        };
+        assert!(matches!(
+            c.patched(&both).unwrap_err(),
+            ConfigError::CommandLine(_)
+        ));
     }
 }

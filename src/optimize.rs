@@ -28,7 +28,7 @@
 use serde::Serialize;
 
 use crate::{
-    policy::{order_qty::round_order, PolicyKind},
+    policy::{order_qty::round_order, Levels},
     sim::{
         engine::World,
         kpi::{KpiSummary, SimCosts},
@@ -65,38 +65,47 @@ pub struct Optimised {
     pub evaluations: usize,
 }
 
+/// The protection level searched: s, or S for `RS`.
 fn level_of(p: &SimPolicy) -> f64 {
-    match p.kind {
-        PolicyKind::RS => p.order_up_to,
-        _ => p.reorder_point,
-    }
+    p.levels.trigger_level()
 }
 
+/// `p` with its protection level at `level` (Q or S − s kept).
 fn with_level(p: &SimPolicy, level: f64) -> SimPolicy {
-    let mut q = *p;
-    match p.kind {
-        PolicyKind::RS => q.order_up_to = level,
-        _ => {
-            let gap = p.order_up_to - p.reorder_point;
-            q.reorder_point = level;
-            q.order_up_to = level + gap;
-        }
+    SimPolicy {
+        levels: p.levels.with_trigger_level(level),
+        ..*p
     }
-    q
 }
 
+/// `p` with its order quantity (Q, or S − s) scaled by `factor` and rounded; `RS` has none.
 fn with_quantity(p: &SimPolicy, factor: f64) -> SimPolicy {
-    let mut q = *p;
     let (moq, pack) = p.rounding.unwrap_or((0.0, 1.0));
-    match p.kind {
-        PolicyKind::SQ => q.order_quantity = round_order(p.order_quantity * factor, moq, pack),
-        PolicyKind::MinMax | PolicyKind::RsS => {
-            let gap = round_order((p.order_up_to - p.reorder_point) * factor, moq, pack);
-            q.order_up_to = p.reorder_point + gap;
-        }
-        PolicyKind::RS => {}
+    let scaled = |s: f64, big_s: f64| s + round_order((big_s - s) * factor, moq, pack);
+    let levels = match p.levels {
+        Levels::SQ { s, q } => Levels::SQ {
+            s,
+            q: round_order(q * factor, moq, pack),
+        },
+        Levels::MinMax { s, big_s } => Levels::MinMax {
+            s,
+            big_s: scaled(s, big_s),
+        },
+        Levels::RsS { s, big_s } => Levels::RsS {
+            s,
+            big_s: scaled(s, big_s),
+        },
+        Levels::RS { big_s } => Levels::RS { big_s },
+    };
+    SimPolicy { levels, ..*p }
+}
+
+/// The order-quantity factors tried: 0.75× and 1.25× too for the families with a quantity.
+fn quantity_factors(p: &SimPolicy) -> &'static [f64] {
+    match p.levels {
+        Levels::RS { .. } => &[1.0],
+        Levels::SQ { .. } | Levels::MinMax { .. } | Levels::RsS { .. } => &[1.0, 0.75, 1.25],
     }
-    q
 }
 
 struct Search<'a, 'w> {
@@ -267,11 +276,7 @@ pub fn optimise(
         evaluations: 0,
         known: Vec::new(),
     };
-    let factors: &[f64] = if analytic.kind == PolicyKind::RS {
-        &[1.0]
-    } else {
-        &[1.0, 0.75, 1.25]
-    };
+    let factors = quantity_factors(analytic);
     let mut best: Option<(SimPolicy, f64, bool)> = None;
     let mut found: Option<f64> = None;
     for &f in factors {
@@ -363,10 +368,7 @@ mod tests {
             &lead,
         );
         let analytic = SimPolicy {
-            kind: PolicyKind::RS,
-            reorder_point: 0.0,
-            order_quantity: 0.0,
-            order_up_to: 140.0,
+            levels: Levels::RS { big_s: 140.0 },
             review_days: 7,
             rounding: None,
         };
@@ -381,7 +383,7 @@ mod tests {
         );
         assert!(o.met);
         assert!(o.kpis.get("fill_rate") >= 0.99);
-        let s = o.policy.order_up_to;
+        let s = o.policy.levels.order_up_to().unwrap();
         assert!(s < 140.0, "S = 140 over-stocks: found {s}");
         let below = with_level(&analytic, s - LEVEL_TOLERANCE - 1e-9);
         assert!(simulate(&below, &world, &costs, 30, 9).get("fill_rate") < 0.99);
@@ -395,10 +397,10 @@ mod tests {
             &lead,
         );
         let analytic = SimPolicy {
-            kind: PolicyKind::MinMax,
-            reorder_point: 20.0,
-            order_quantity: 0.0,
-            order_up_to: 80.0,
+            levels: Levels::MinMax {
+                s: 20.0,
+                big_s: 80.0,
+            },
             review_days: 1,
             rounding: Some((1.0, 1.0)),
         };
@@ -413,6 +415,6 @@ mod tests {
         );
         assert!(simulate(&analytic, &world, &costs, 30, 4).get("fill_rate") < 0.97);
         assert!(o.met && o.kpis.get("fill_rate") >= 0.97);
-        assert!(o.policy.reorder_point > 20.0);
+        assert!(o.policy.levels.reorder_point().unwrap() > 20.0);
     }
 }

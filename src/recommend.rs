@@ -51,7 +51,7 @@ use crate::{
     config::{PolicySettings, SupplierTerms},
     io::inventory::InventoryRecord,
     leadtime::{LeadTimeSource, OpenOrder, SupplierDrift},
-    policy::{order_qty::round_order, PolicyKind, PolicyOutcome},
+    policy::{GapRule, Levels, OrderSizing, PolicyOutcome},
     sku_plan::SkuPlan,
 };
 
@@ -167,15 +167,15 @@ fn r1(v: f64) -> String {
     s.strip_suffix(".0").map_or(s.clone(), str::to_string)
 }
 
-/// What a SKU would order if triggered now, given its position.
-fn order_for(kind: PolicyKind, p: &PolicyOutcome, ip: f64, moq: f64, pack: f64) -> f64 {
-    match (kind, p.order_quantity, p.order_up_to) {
-        (PolicyKind::SQ, Some(q), _) if q > 0.0 => {
-            crate::policy::sq_multiple(ip, p.reorder_point.unwrap_or(0.0), q) * q
-        }
-        (_, _, Some(big_s)) => round_order((big_s - ip).max(0.0), moq, pack),
-        _ => round_order(0.0, moq, pack),
-    }
+/// What a SKU would order if triggered now, given its position: the order the simulator
+/// places too ([`Levels::order_at`]), with the recommendations' rule for a gap of (nearly)
+/// nothing ([`GapRule::Exact`]) and the item's MOQ and pack size.
+fn order_for(levels: &Levels, ip: f64, moq: f64, pack: f64) -> f64 {
+    let sizing = OrderSizing {
+        rounding: Some((moq, pack)),
+        gap: GapRule::Exact,
+    };
+    levels.order_at(ip, sizing)
 }
 
 struct Draft {
@@ -191,72 +191,118 @@ struct Draft {
     p90: f64,
 }
 
-fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettings) -> Draft {
-    let p = st.plan;
-    let day = |t: i64| planning + Duration::days(t);
-    let after = |from: NaiveDate, days: f64| from + Duration::days(days.max(0.0).ceil() as i64);
-    let on_hand = st.inventory.map_or(0.0, |r| r.on_hand);
-    let backordered = st.inventory.and_then(|r| r.backordered).unwrap_or(0.0);
-    let (p50, p90) = (p.lead_time.stats.p50, p.lead_time.stats.p90);
-    // Arrivals: (date, units, PO line).
-    let mut arrivals: Vec<(NaiveDate, f64, Option<u64>, bool)> = match &st.open_orders {
-        Some(list) => list
-            .iter()
-            .map(|o| {
-                (
-                    o.expected.max(planning),
-                    o.quantity,
-                    Some(o.line),
-                    o.overdue,
-                )
-            })
-            .collect(),
-        None => st
-            .inventory
-            .and_then(|r| r.on_order)
-            .filter(|&q| q > 0.0)
-            .map(|q| vec![(after(planning, p50), q, None, false)])
-            .unwrap_or_default(),
-    };
-    arrivals.sort_by_key(|a| a.0);
-    let on_order: f64 = arrivals.iter().map(|a| a.1).sum();
-    let ip = on_hand + on_order - backordered;
-    let d = p.demand_per_day;
-    let rate = |t: usize| {
-        p.rate_per_day
-            .get(t)
-            .or(p.rate_per_day.last())
-            .copied()
-            .unwrap_or(0.0)
-    };
-    let days = p.rate_per_day.len().max(1);
-    let mut notes: Vec<String> = Vec::new();
-    let mut review: Vec<String> = Vec::new();
+/// `from` plus `days` (rounded up to whole days, at least 0).
+fn after(from: NaiveDate, days: f64) -> NaiveDate {
+    from + Duration::days(days.max(0.0).ceil() as i64)
+}
 
-    let (kind, policy) = match &p.policy {
-        Ok(o) => (o.policy, Some(o)),
-        Err(e) => {
-            review.push(format!("policy could not be computed: {e}"));
-            (settings.policy, None)
+/// An expected receipt: an open order (overdue ones on the planning date), or the inventory
+/// file's `on_order` at the lead-time median.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    date: NaiveDate,
+    units: f64,
+    /// Purchase-order line.
+    line: Option<u64>,
+    overdue: bool,
+}
+
+/// Step 1: stock, backorders and the pipeline on the planning date.
+struct Stock {
+    on_hand: f64,
+    backordered: f64,
+    on_order: f64,
+    /// Inventory position: on hand + on order − backordered.
+    ip: f64,
+    /// By date.
+    arrivals: Vec<Arrival>,
+}
+
+impl Stock {
+    fn of(st: &SkuState<'_>, planning: NaiveDate, p50: f64) -> Self {
+        let on_hand = st.inventory.map_or(0.0, |r| r.on_hand);
+        let backordered = st.inventory.and_then(|r| r.backordered).unwrap_or(0.0);
+        let mut arrivals: Vec<Arrival> = match &st.open_orders {
+            Some(list) => list
+                .iter()
+                .map(|o| Arrival {
+                    date: o.expected.max(planning),
+                    units: o.quantity,
+                    line: Some(o.line),
+                    overdue: o.overdue,
+                })
+                .collect(),
+            None => st
+                .inventory
+                .and_then(|r| r.on_order)
+                .filter(|&q| q > 0.0)
+                .map(|q| {
+                    vec![Arrival {
+                        date: after(planning, p50),
+                        units: q,
+                        line: None,
+                        overdue: false,
+                    }]
+                })
+                .unwrap_or_default(),
+        };
+        arrivals.sort_by_key(|a| a.date);
+        let on_order: f64 = arrivals.iter().map(|a| a.units).sum();
+        let ip = on_hand + on_order - backordered;
+        Self {
+            on_hand,
+            backordered,
+            on_order,
+            ip,
+            arrivals,
         }
-    };
-    let trigger_level = policy.and_then(|o| kind.trigger_level(o.reorder_point, o.order_up_to));
-    let triggered = |pos: f64| trigger_level.is_some_and(|level| kind.triggers(pos, level));
+    }
+}
 
-    // Day-by-day projection.
-    let mut net = on_hand - backordered;
+/// Step 2: the day-by-day projection from the planning date.
+struct Projection {
+    /// First day net stock goes below 0.
+    stockout: Option<NaiveDate>,
+    /// First day the position reaches the trigger (the next review for `RS` without one).
+    order_by: Option<NaiveDate>,
+    /// Whether the position triggers an order now.
+    needs_order: bool,
+    /// Deepest shortfall before an order placed today arrives.
+    units_at_risk: f64,
+    /// What would be ordered now.
+    pull_qty: f64,
+}
+
+/// The forecast demand of day `t` (the last rate past the forecast).
+fn rate(p: &SkuPlan, t: usize) -> f64 {
+    p.rate_per_day
+        .get(t)
+        .or(p.rate_per_day.last())
+        .copied()
+        .unwrap_or(0.0)
+}
+
+fn project(
+    p: &SkuPlan,
+    stock: &Stock,
+    policy: Option<&PolicyOutcome>,
+    planning: NaiveDate,
+) -> Projection {
+    let triggered = |pos: f64| policy.is_some_and(|o| o.levels.triggers(pos));
+    let arrivals = &stock.arrivals;
+    let mut net = stock.on_hand - stock.backordered;
     let mut stockout = (net < -1e-9).then_some(planning);
-    let mut pos = ip;
-    let mut order_by = triggered(ip).then_some(planning);
+    let mut pos = stock.ip;
+    let mut order_by = triggered(stock.ip).then_some(planning);
     let mut next = 0;
-    for t in 0..days {
-        let date = day(t as i64);
-        while next < arrivals.len() && arrivals[next].0 <= date {
-            net += arrivals[next].1;
+    for t in 0..p.rate_per_day.len().max(1) {
+        let date = planning + Duration::days(t as i64);
+        while next < arrivals.len() && arrivals[next].date <= date {
+            net += arrivals[next].units;
             next += 1;
         }
-        net -= rate(t);
-        pos -= rate(t);
+        net -= rate(p, t);
+        pos -= rate(p, t);
         if stockout.is_none() && net < -1e-9 {
             stockout = Some(date);
         }
@@ -267,32 +313,51 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             break;
         }
     }
-    let needs_order = triggered(ip);
-    let units_at_risk = {
-        // Deepest projected shortfall from today until an order placed today arrives.
-        let horizon = p50.max(0.0).ceil() as i64;
-        let mut net = on_hand - backordered;
-        let mut worst = (-net).max(0.0);
-        let mut next = 0;
-        for t in 0..horizon.max(0) {
-            while next < arrivals.len() && (arrivals[next].0 - planning).num_days() <= t {
-                net += arrivals[next].1;
-                next += 1;
-            }
-            net -= rate(t as usize);
-            worst = worst.max(-net);
+    let units_at_risk = units_at_risk(p, stock, planning);
+    if let (None, Some(o)) = (order_by, policy) {
+        if o.kind().orders_every_review() {
+            order_by = Some(after(planning, p.review_period));
         }
-        worst
-    };
-    if kind == PolicyKind::RS && order_by.is_none() && policy.is_some() {
-        order_by = Some(after(planning, p.review_period));
     }
-    let pull_qty = policy.map_or(0.0, |o| {
-        order_for(kind, o, ip, p.item.moq, p.item.pack_size)
-    });
+    Projection {
+        stockout,
+        order_by,
+        needs_order: triggered(stock.ip),
+        units_at_risk,
+        pull_qty: policy.map_or(0.0, |o| {
+            order_for(&o.levels, stock.ip, p.item.moq, p.item.pack_size)
+        }),
+    }
+}
 
-    // Thin data.
-    let analogue = p.model.starts_with("analogue");
+/// The deepest projected shortfall from today until an order placed today arrives
+/// (planning date + lead-time p50).
+fn units_at_risk(p: &SkuPlan, stock: &Stock, planning: NaiveDate) -> f64 {
+    let horizon = p.lead_time.stats.p50.max(0.0).ceil() as i64;
+    let arrivals = &stock.arrivals;
+    let mut net = stock.on_hand - stock.backordered;
+    let mut worst = (-net).max(0.0);
+    let mut next = 0;
+    for t in 0..horizon.max(0) {
+        while next < arrivals.len() && (arrivals[next].date - planning).num_days() <= t {
+            net += arrivals[next].units;
+            next += 1;
+        }
+        net -= rate(p, t as usize);
+        worst = worst.max(-net);
+    }
+    worst
+}
+
+/// Why the numbers are too thin to trust (empty: they are not): the policy failed, short or
+/// no history, no backtest, a default lead time, no inventory record.
+fn review_reasons(st: &SkuState<'_>, settings: &PolicySettings) -> Vec<String> {
+    let p = st.plan;
+    let mut review: Vec<String> = Vec::new();
+    if let Err(e) = &p.policy {
+        review.push(format!("policy could not be computed: {e}"));
+    }
+    let analogue = p.model.is_analogue();
     if analogue {
         review.push(format!(
             "new item ({} days of history < {}): forecast {} — check it until enough history exists",
@@ -318,170 +383,264 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     if st.has_inventory_file && st.inventory.is_none() {
         review.push("no inventory record: on hand taken as 0".into());
     }
+    review
+}
 
-    let first_arrival = arrivals.first().map(|a| a.0);
-    let late_arrival = match (stockout, first_arrival) {
-        (Some(s), Some(a)) if s < a => arrivals.first(),
+/// Step 3: the action and what it orders.
+struct Decision {
+    action: Action,
+    order_by: Option<NaiveDate>,
+    quantity: f64,
+    arrival_p50: Option<NaiveDate>,
+    arrival_p90: Option<NaiveDate>,
+    /// The next open order, when stock is projected to run out before it arrives.
+    late_arrival: Option<Arrival>,
+}
+
+fn decide(p: &SkuPlan, stock: &Stock, proj: &Projection, review: &[String]) -> Decision {
+    let late_arrival = match (proj.stockout, stock.arrivals.first()) {
+        (Some(s), Some(a)) if s < a.date => Some(*a),
         _ => None,
     };
     let action = if p.hold.is_some() {
         Action::Hold
     } else if !review.is_empty() {
         Action::Review
-    } else if needs_order {
+    } else if proj.needs_order {
         Action::Order
     } else if late_arrival.is_some() {
         Action::Expedite
     } else {
         Action::Ok
     };
-    if action == Action::Hold {
-        order_by = None;
-    }
+    let order_by = if action == Action::Hold {
+        None
+    } else {
+        proj.order_by
+    };
     let quantity = if action == Action::Order {
-        pull_qty
+        proj.pull_qty
     } else {
         0.0
     };
-    let arrival_p50 = order_by.map(|o| after(o, p50));
-    let arrival_p90 = order_by.map(|o| after(o, p90));
+    let (p50, p90) = (p.lead_time.stats.p50, p.lead_time.stats.p90);
+    Decision {
+        action,
+        order_by,
+        quantity,
+        arrival_p50: order_by.map(|o| after(o, p50)),
+        arrival_p90: order_by.map(|o| after(o, p90)),
+        late_arrival,
+    }
+}
 
-    // Backorder fill date: arrivals fill waiting customers first.
-    let backorder_fill = if backordered <= 0.0 {
+/// Backorder fill date: arrivals (open orders, then this order at its p50 arrival) fill
+/// waiting customers first.
+fn backorder_fill(stock: &Stock, decision: &Decision, planning: NaiveDate) -> Option<NaiveDate> {
+    let (on_hand, backordered) = (stock.on_hand, stock.backordered);
+    if backordered <= 0.0 {
         None
     } else if on_hand >= backordered {
         Some(planning)
     } else {
         let mut avail = on_hand;
-        let mut extra: Vec<(NaiveDate, f64)> = arrivals.iter().map(|a| (a.0, a.1)).collect();
-        if let (true, Some(a)) = (quantity > 0.0, arrival_p50) {
-            extra.push((a, quantity));
+        let mut extra: Vec<(NaiveDate, f64)> =
+            stock.arrivals.iter().map(|a| (a.date, a.units)).collect();
+        if let (true, Some(a)) = (decision.quantity > 0.0, decision.arrival_p50) {
+            extra.push((a, decision.quantity));
         }
         extra.sort_by_key(|a| a.0);
         extra.into_iter().find_map(|(date, q)| {
             avail += q;
             (avail >= backordered - 1e-9).then_some(date)
         })
-    };
+    }
+}
 
-    // Reason.
-    let level_text = match (kind, policy) {
-        (PolicyKind::RS, Some(o)) => format!("order-up-to {}", r1(o.order_up_to.unwrap_or(0.0))),
-        (_, Some(o)) => format!("reorder point {}", r1(o.reorder_point.unwrap_or(0.0))),
-        _ => String::new(),
-    };
-    let main = match action {
-        Action::Hold => {
-            let mut t = format!("planner hold — {}", p.hold.as_deref().unwrap_or(""));
-            if needs_order && pull_qty > 0.0 {
-                t.push_str(&format!(
-                    "; the numbers would say ORDER {} (position {} vs {level_text})",
-                    r1(pull_qty),
-                    r1(ip)
-                ));
+/// Step 4: everything the reason is written from.
+struct Explain<'a> {
+    p: &'a SkuPlan,
+    policy: Option<&'a PolicyOutcome>,
+    stock: &'a Stock,
+    proj: &'a Projection,
+    decision: &'a Decision,
+    review: &'a [String],
+}
+
+impl Explain<'_> {
+    /// The level the position is compared with (`reorder point 60`, `order-up-to 200`).
+    fn level_text(&self) -> String {
+        match self.policy.map(|o| o.levels) {
+            Some(Levels::RS { big_s }) => format!("order-up-to {}", r1(big_s)),
+            Some(Levels::SQ { s, .. } | Levels::MinMax { s, .. } | Levels::RsS { s, .. }) => {
+                format!("reorder point {}", r1(s))
             }
-            match stockout {
-                Some(s) => t.push_str(&format!("; stock projected to run out {s}")),
-                None if d > 0.0 => {
-                    t.push_str(&format!("; stock lasts beyond the {days}-day forecast"))
-                }
-                None => {}
-            }
-            if !review.is_empty() {
-                t.push_str(&format!("; also review: {}", review.join("; ")));
-            }
-            t
+            None => String::new(),
         }
-        Action::Review => {
-            let mut t = format!("review: {}", review.join("; "));
-            if needs_order && pull_qty > 0.0 {
-                t.push_str(&format!(
-                    " — the numbers say ORDER {} (position {} vs {level_text})",
-                    r1(pull_qty),
-                    r1(ip)
-                ));
-            }
-            t
-        }
-        Action::Order => {
-            let how = match kind {
-                PolicyKind::SQ => "multiples of Q".to_string(),
-                _ => format!(
-                    "up to S {}",
-                    r1(policy.and_then(|o| o.order_up_to).unwrap_or(0.0))
-                ),
-            };
-            let mut t = format!(
-                "position {} at or below {level_text}: order {} ({how}, pack {}, MOQ {}), arrives about {} (p90 {})",
-                r1(ip),
-                r1(quantity),
-                r1(p.item.pack_size),
-                r1(p.item.moq),
-                arrival_p50.map_or("?".into(), |d| d.to_string()),
-                arrival_p90.map_or("?".into(), |d| d.to_string()),
-            );
-            if let (Some(s), Some(a)) = (stockout, arrival_p50) {
-                if s < a {
+    }
+
+    /// The main reason, by action.
+    fn main(&self) -> String {
+        let (p, proj, ip) = (self.p, self.proj, self.stock.ip);
+        let days = p.rate_per_day.len().max(1);
+        let level_text = self.level_text();
+        match self.decision.action {
+            Action::Hold => {
+                let mut t = format!("planner hold — {}", p.hold.as_deref().unwrap_or(""));
+                if proj.needs_order && proj.pull_qty > 0.0 {
                     t.push_str(&format!(
-                        "; stockout projected {s}, before this order can arrive"
+                        "; the numbers would say ORDER {} (position {} vs {level_text})",
+                        r1(proj.pull_qty),
+                        r1(ip)
                     ));
                 }
+                match proj.stockout {
+                    Some(s) => t.push_str(&format!("; stock projected to run out {s}")),
+                    None if p.demand_per_day > 0.0 => {
+                        t.push_str(&format!("; stock lasts beyond the {days}-day forecast"))
+                    }
+                    None => {}
+                }
+                if !self.review.is_empty() {
+                    t.push_str(&format!("; also review: {}", self.review.join("; ")));
+                }
+                t
             }
-            if let Some(a) = late_arrival {
+            Action::Review => {
+                let mut t = format!("review: {}", self.review.join("; "));
+                if proj.needs_order && proj.pull_qty > 0.0 {
+                    t.push_str(&format!(
+                        " — the numbers say ORDER {} (position {} vs {level_text})",
+                        r1(proj.pull_qty),
+                        r1(ip)
+                    ));
+                }
+                t
+            }
+            Action::Order => self.order(&level_text),
+            Action::Expedite => {
+                let a = self
+                    .decision
+                    .late_arrival
+                    .expect("expedite has a late arrival");
+                format!(
+                    "stockout projected {}, before the next open order{} arrives {}: expedite it",
+                    proj.stockout.map_or("?".into(), |d| d.to_string()),
+                    a.line.map_or(String::new(), |l| format!(" (PO line {l})")),
+                    a.date
+                )
+            }
+            Action::Ok => match self.decision.order_by {
+                Some(o) => format!("position {} above {level_text}; order by {o}", r1(ip)),
+                None if p.demand_per_day <= 0.0 => "no forecast demand".into(),
+                None => format!(
+                    "position {} covers the {days}-day forecast; no order due",
+                    r1(ip)
+                ),
+            },
+        }
+    }
+
+    /// The reason of an `ORDER`: what, how it is sized, when it arrives, and what is late.
+    fn order(&self, level_text: &str) -> String {
+        let (p, dec) = (self.p, self.decision);
+        let how = match self.policy.map(|o| o.levels) {
+            Some(Levels::SQ { .. }) => "multiples of Q".to_string(),
+            Some(
+                Levels::MinMax { big_s, .. } | Levels::RS { big_s } | Levels::RsS { big_s, .. },
+            ) => {
+                format!("up to S {}", r1(big_s))
+            }
+            // Not reached: an ORDER has a policy.
+            None => format!("up to S {}", r1(0.0)),
+        };
+        let mut t = format!(
+            "position {} at or below {level_text}: order {} ({how}, pack {}, MOQ {}), arrives about {} (p90 {})",
+            r1(self.stock.ip),
+            r1(dec.quantity),
+            r1(p.item.pack_size),
+            r1(p.item.moq),
+            dec.arrival_p50.map_or("?".into(), |d| d.to_string()),
+            dec.arrival_p90.map_or("?".into(), |d| d.to_string()),
+        );
+        if let (Some(s), Some(a)) = (self.proj.stockout, dec.arrival_p50) {
+            if s < a {
                 t.push_str(&format!(
-                    "; also expedite the open order{} due {}",
-                    a.2.map_or(String::new(), |l| format!(" (PO line {l})")),
-                    a.0
+                    "; stockout projected {s}, before this order can arrive"
                 ));
             }
-            t
         }
-        Action::Expedite => {
-            let a = late_arrival.expect("expedite has a late arrival");
-            format!(
-                "stockout projected {}, before the next open order{} arrives {}: expedite it",
-                stockout.map_or("?".into(), |d| d.to_string()),
-                a.2.map_or(String::new(), |l| format!(" (PO line {l})")),
-                a.0
-            )
+        if let Some(a) = dec.late_arrival {
+            t.push_str(&format!(
+                "; also expedite the open order{} due {}",
+                a.line.map_or(String::new(), |l| format!(" (PO line {l})")),
+                a.date
+            ));
         }
-        Action::Ok => match order_by {
-            Some(o) => format!("position {} above {level_text}; order by {o}", r1(ip)),
-            None if d <= 0.0 => "no forecast demand".into(),
-            None => format!(
-                "position {} covers the {days}-day forecast; no order due",
-                r1(ip)
-            ),
-        },
+        t
+    }
+
+    /// Notes after the main reason: backorders, overdue orders, supplier drift, a shared
+    /// pipeline.
+    fn notes(&self, st: &SkuState<'_>, backorder_fill: Option<NaiveDate>) -> Vec<String> {
+        let backordered = self.stock.backordered;
+        let mut notes: Vec<String> = Vec::new();
+        if backordered > 0.0 {
+            notes.push(match backorder_fill {
+                Some(f) => format!("{} backordered units expected filled {f}", r1(backordered)),
+                None => format!(
+                    "{} backordered units: no arrival in sight covers them",
+                    r1(backordered)
+                ),
+            });
+        }
+        if self.stock.arrivals.iter().any(|a| a.overdue) {
+            notes.push("an open order is overdue (assumed to arrive today)".into());
+        }
+        if let Some(dr) = &st.drift {
+            notes.push(format!(
+                "supplier {} lead times drifting: recent median {} days above historical p90 {}",
+                dr.supplier,
+                r1(dr.recent_median),
+                r1(dr.historical_p90)
+            ));
+        }
+        if st.shared_pipeline {
+            notes.push(
+                "open orders are per SKU, not per location: counted at every location".into(),
+            );
+        }
+        notes
+    }
+}
+
+/// One SKU's recommendation: stock on the planning date → projection → action → reason.
+fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettings) -> Draft {
+    let p = st.plan;
+    let (p50, p90) = (p.lead_time.stats.p50, p.lead_time.stats.p90);
+    let policy = p.policy.as_ref().ok();
+    let stock = Stock::of(st, planning, p50);
+    let proj = project(p, &stock, policy, planning);
+    let review = review_reasons(st, settings);
+    let decision = decide(p, &stock, &proj, &review);
+    let backorder_fill = backorder_fill(&stock, &decision, planning);
+    let explain = Explain {
+        p,
+        policy,
+        stock: &stock,
+        proj: &proj,
+        decision: &decision,
+        review: &review,
     };
-    let standing = format!("position {} vs {level_text}", r1(ip));
-    if backordered > 0.0 {
-        notes.push(match backorder_fill {
-            Some(f) => format!("{} backordered units expected filled {f}", r1(backordered)),
-            None => format!(
-                "{} backordered units: no arrival in sight covers them",
-                r1(backordered)
-            ),
-        });
-    }
-    if arrivals.iter().any(|a| a.3) {
-        notes.push("an open order is overdue (assumed to arrive today)".into());
-    }
-    if let Some(dr) = &st.drift {
-        notes.push(format!(
-            "supplier {} lead times drifting: recent median {} days above historical p90 {}",
-            dr.supplier,
-            r1(dr.recent_median),
-            r1(dr.historical_p90)
-        ));
-    }
-    if st.shared_pipeline {
-        notes.push("open orders are per SKU, not per location: counted at every location".into());
-    }
-    let reason = std::iter::once(main.clone())
+    let main = explain.main();
+    let standing = format!("position {} vs {}", r1(stock.ip), explain.level_text());
+    let notes = explain.notes(st, backorder_fill);
+    let reason = std::iter::once(main)
         .chain(notes.iter().cloned())
         .collect::<Vec<_>>()
         .join("; ");
+    let d = p.demand_per_day;
+    let (on_hand, backordered, quantity) = (stock.on_hand, stock.backordered, decision.quantity);
     Draft {
         standing,
         tail: notes,
@@ -489,31 +648,32 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
             sku: p.sku.clone(),
             location: p.location.clone(),
             supplier: p.supplier.clone(),
-            action,
+            action: decision.action,
             order_quantity: quantity,
             order_value: (p.item.unit_cost > 0.0).then_some(quantity * p.item.unit_cost),
-            order_by,
-            expected_arrival_p50: arrival_p50,
-            expected_arrival_p90: arrival_p90,
-            inventory_position: ip,
+            order_by: decision.order_by,
+            expected_arrival_p50: decision.arrival_p50,
+            expected_arrival_p90: decision.arrival_p90,
+            inventory_position: stock.ip,
             on_hand,
-            on_order,
+            on_order: stock.on_order,
             backordered,
-            reorder_point: policy.and_then(|o| o.reorder_point),
-            order_up_to: policy.and_then(|o| o.order_up_to),
+            reorder_point: policy.and_then(PolicyOutcome::reorder_point),
+            order_up_to: policy.and_then(PolicyOutcome::order_up_to),
             safety_stock: policy.map(|o| o.safety_stock),
             demand_per_day: d,
-            next_arrival: first_arrival,
-            projected_stockout: stockout,
+            next_arrival: stock.arrivals.first().map(|a| a.date),
+            projected_stockout: proj.stockout,
             days_of_cover: (d > 0.0).then(|| (on_hand - backordered).max(0.0) / d),
             backorder_fill_date: backorder_fill,
-            units_at_risk,
-            value_at_risk: (p.item.unit_cost > 0.0).then_some(units_at_risk * p.item.unit_cost),
+            units_at_risk: proj.units_at_risk,
+            value_at_risk: (p.item.unit_cost > 0.0)
+                .then_some(proj.units_at_risk * p.item.unit_cost),
             lead_time_source: p.lead_time.source,
             overrides: p.overrides.join("; "),
             reason,
         },
-        pull_qty,
+        pull_qty: proj.pull_qty,
         unit_cost: p.item.unit_cost,
         p50,
         p90,
@@ -661,7 +821,7 @@ mod tests {
         config::ItemDefaults,
         io::items::{ItemParams, ItemRecord},
         leadtime::{LeadTimeStats, SkuLeadTime},
-        policy::{Method, OrderRule, PolicyInput, ServiceMeasure},
+        policy::{Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure},
     };
 
     fn day(s: &str) -> NaiveDate {
@@ -688,7 +848,7 @@ mod tests {
             moq: 1.0,
             pack_size: 1.0,
         };
-        let levels = crate::policy::Levels {
+        let levels = crate::policy::GivenLevels {
             reorder_point: Some(s),
             order_quantity: None,
             order_up_to: Some(big_s),
@@ -701,7 +861,7 @@ mod tests {
             supplier: Some("S1".into()),
             class: DemandClass::Smooth,
             abc: Abc::A,
-            model: "ses".into(),
+            model: crate::domain::model::ModelSpec::Ses(None).into(),
             target: 0.95,
             target_source: "default".into(),
             measure: ServiceMeasure::Cycle,
@@ -776,6 +936,56 @@ mod tests {
             &PolicySettings::default(),
         )
         .remove(0)
+    }
+
+    #[test]
+    fn the_simulator_orders_what_the_recommendation_orders_at_the_same_position() {
+        // One function sizes both (`Levels::order_at`): wherever a position triggers an
+        // order, the simulator's order is the recommendation's, bit for bit, in every family.
+        for kind in [
+            PolicyKind::SQ,
+            PolicyKind::MinMax,
+            PolicyKind::RS,
+            PolicyKind::RsS,
+        ] {
+            let mut input = crate::policy::tests::base(kind);
+            (input.moq, input.pack_size) = (30.0, 12.0);
+            let o = crate::policy::design(&input, Method::Normal).unwrap();
+            let sim = crate::sim::SimPolicy::from_outcome(
+                &o,
+                input.review_period,
+                Some((input.moq, input.pack_size)),
+            );
+            let mut triggered = 0;
+            for i in -400..=400 {
+                let pos = o.levels.trigger_level() + f64::from(i) * 0.37;
+                if !sim.triggers(pos) {
+                    continue;
+                }
+                triggered += 1;
+                let rec = order_for(&o.levels, pos, input.moq, input.pack_size);
+                assert_eq!(
+                    sim.order_for(pos).to_bits(),
+                    rec.to_bits(),
+                    "{kind} at {pos}"
+                );
+            }
+            assert!(triggered > 300, "{kind}: {triggered}");
+        }
+        // And through a whole recommendation: position 45 ≤ s = 60 orders S − 45 = 155.
+        let p = sku_plan("A", 2.0, 60.0, 200.0);
+        let r = one(
+            &p,
+            &inv("A", 30.0, 5.0),
+            vec![open("A", 20.0, "2026-01-05")],
+        );
+        let o = p.policy.as_ref().unwrap();
+        let sim = crate::sim::SimPolicy::from_outcome(o, 7.0, Some((p.item.moq, p.item.pack_size)));
+        assert_eq!(r.action, Action::Order);
+        assert_eq!(
+            sim.order_for(r.inventory_position).to_bits(),
+            r.order_quantity.to_bits()
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{
     classify::{Abc, DemandClass},
     io::items::ItemParams,
     leadtime::SkuLeadTime,
-    policy::{Levels, PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure},
+    policy::{Levels, PolicyInput, PolicyOutcome, ServiceMeasure},
 };
 
 /// One SKU's plan: the inputs of its policy and the policy.
@@ -28,7 +28,7 @@ pub struct SkuPlan {
     /// ABC class (C for SKUs without sales).
     pub abc: Abc,
     /// Chosen forecast model.
-    pub model: String,
+    pub model: crate::domain::model::ModelId,
     /// Service target.
     pub target: f64,
     /// Where the target came from: `item`, `class A|B|C` or `default`.
@@ -65,7 +65,7 @@ pub struct SkuPlan {
     /// The planner's current policy from the item master, if given: `sS` with min/max, else
     /// `sQ` (with the given Q, or the calculator's).
     #[serde(skip)]
-    pub current: Option<(PolicyKind, Levels)>,
+    pub current: Option<Levels>,
     /// Seed of this SKU's random streams.
     pub seed: u64,
     /// What the planner's inputs changed for this SKU, one line each: overrides (with the

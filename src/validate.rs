@@ -10,7 +10,10 @@
 //! `[validation] max_reject_share` (the run fails after writing rejects.csv, so the planner can
 //! see which rows to fix); then the sales are bucketed.
 
-use std::{collections::BTreeSet, path::Path};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::Path,
+};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -27,7 +30,7 @@ use crate::{
         parse::{date_of, day_of},
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
-        sales::{load_sales, DateWindow, SalesStats},
+        sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats},
         FileStats, InputKind, LoadError,
     },
 };
@@ -44,7 +47,7 @@ pub struct Loaded {
     /// Item master (empty without an items file).
     pub items: Vec<ItemRecord>,
     /// The planner's overrides by SKU (empty without an overrides file).
-    pub overrides: std::collections::BTreeMap<String, SkuOverride>,
+    pub overrides: BTreeMap<String, SkuOverride>,
     /// Known future events (empty without an events file).
     pub events: Vec<EventRecord>,
     /// Every rejected row of every file.
@@ -94,7 +97,9 @@ pub struct ValidationReport {
     pub timings: Vec<(String, f64)>,
 }
 
-/// Loads, validates and buckets all configured inputs.
+/// Loads, validates and buckets all configured inputs: every file is read (`Reading`), the
+/// steering files are checked against the catalogue, `rejects.csv` is written, the reject
+/// shares are checked, the sales are bucketed and the inputs cross-checked.
 ///
 /// # Errors
 /// A structural [`LoadError`] of any file (nothing is written), [`LoadError::NoInput`] without
@@ -105,8 +110,166 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         input: "sales",
         flag: "sales",
     })?;
+    let mut reading = Reading::start();
+    let Inputs {
+        sales,
+        purchase_orders,
+        inventory,
+        items,
+        overrides,
+        events,
+    } = read_inputs(config, sales_path, &mut reading)?;
+
+    // Steering files name SKUs and categories: check them against the catalogue.
+    let known = Known::of(&sales.series, &inventory, &items);
+    let overrides = match overrides {
+        Some((p, (mut rows, mut stats))) => {
+            known.keep_overrides(p, &mut rows, &mut stats, &mut reading.rejects);
+            reading.report(InputKind::Overrides, p, &stats, "load overrides");
+            rows
+        }
+        None => BTreeMap::new(),
+    };
+    let events = match events {
+        Some((p, (mut rows, mut stats))) => {
+            known.keep_events(p, &mut rows, &mut stats, &mut reading.rejects);
+            reading.report(InputKind::Events, p, &stats, "load events");
+            rows
+        }
+        None => Vec::new(),
+    };
+
+    write_rejects_csv(&out_dir.join("rejects.csv"), &reading.rejects)?;
+    check_reject_shares(&reading.files, config.validation.max_reject_share)?;
+
+    let planning_date = config.calendar.planning_date.unwrap_or_else(|| {
+        sales
+            .stats
+            .last_date
+            .map_or(NaiveDate::MIN, |d| date_of(day_of(d) + 1))
+    });
+    let window = Window {
+        freq: config.calendar.freq,
+        planning_date,
+        history_start: config.calendar.history_start,
+    };
+    let (series, buckets) = bucket_all(&sales.series, &window);
+    reading.laps.lap("bucket");
+
+    let found = CrossCheck::of(
+        &sales.series,
+        &purchase_orders,
+        &inventory,
+        &items,
+        config.inputs.items.is_some(),
+    );
+    let report = ValidationReport {
+        files: reading.files,
+        sales: sales.stats.clone(),
+        freq: window.freq,
+        planning_date,
+        buckets,
+        never_sold: found.never_sold,
+        missing_from_items: found.missing_from_items,
+        ordered_not_sold: found.ordered_not_sold,
+        open_orders: purchase_orders.iter().filter(|p| p.is_open()).count(),
+        skus_on_backorder: inventory
+            .iter()
+            .filter(|r| r.backordered.is_some_and(|b| b > 0.0))
+            .count(),
+        timings: reading.laps.timings,
+    };
+    Ok(Loaded {
+        series,
+        purchase_orders,
+        inventory,
+        items,
+        overrides,
+        events,
+        rejects: reading.rejects,
+        report,
+    })
+}
+
+/// Every input file as read, before the cross-checks. A steering file (overrides, events) is
+/// kept with its path and row counts: the catalogue check rejects more of its rows.
+struct Inputs<'c> {
+    sales: SalesData,
+    purchase_orders: Vec<PurchaseOrderLine>,
+    inventory: Vec<InventoryRecord>,
+    items: Vec<ItemRecord>,
+    overrides: Option<Steering<'c, BTreeMap<String, SkuOverride>>>,
+    events: Option<Steering<'c, Vec<EventRecord>>>,
+}
+
+/// A steering file's path, rows and row counts.
+type Steering<'c, T> = (&'c Path, (T, FileStats));
+
+/// Reads every configured input (the sales file at `sales_path`); the data files are reported
+/// as they are read.
+fn read_inputs<'c>(
+    config: &'c Config,
+    sales_path: &Path,
+    reading: &mut Reading,
+) -> Result<Inputs<'c>, LoadError> {
     let cols = &config.columns;
-    let window = match config.calendar.planning_date {
+    let window = date_window(config);
+    let sales = reading.read(sales_path, |p, log| {
+        load_sales(p, &cols.sales, &window, log)
+    })?;
+    reading.report(
+        InputKind::Sales,
+        sales_path,
+        &sales.stats.file,
+        "load sales",
+    );
+    let purchase_orders = reading.optional(
+        InputKind::PurchaseOrders,
+        config.inputs.purchase_orders.as_deref(),
+        "load purchase orders",
+        |p, log| load_purchase_orders(p, &cols.purchase_orders, log),
+    )?;
+    let inventory = reading.optional(
+        InputKind::Inventory,
+        config.inputs.inventory.as_deref(),
+        "load inventory",
+        |p, log| load_inventory(p, &cols.inventory, log),
+    )?;
+    let items = reading.optional(
+        InputKind::Items,
+        config.inputs.items.as_deref(),
+        "load items",
+        |p, log| load_items(p, &cols.items, log),
+    )?;
+    let overrides = match config.inputs.overrides.as_deref() {
+        Some(p) => Some((
+            p,
+            reading.read(p, |p, log| load_overrides(p, &cols.overrides, log))?,
+        )),
+        None => None,
+    };
+    let events = match config.inputs.events.as_deref() {
+        Some(p) => Some((
+            p,
+            reading.read(p, |p, log| load_events(p, &cols.events, log))?,
+        )),
+        None => None,
+    };
+
+    Ok(Inputs {
+        sales,
+        purchase_orders,
+        inventory,
+        items,
+        overrides,
+        events,
+    })
+}
+
+/// The window sales dates must lie in: from `[validation] earliest_date` up to the day before
+/// the planning date, or without one up to the run date.
+fn date_window(config: &Config) -> DateWindow {
+    match config.calendar.planning_date {
         Some(plan) => DateWindow {
             earliest: day_of(config.validation.earliest_date),
             before: day_of(plan),
@@ -122,81 +285,120 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
                 ),
             }
         }
-    };
+    }
+}
 
-    let mut rejects = Vec::new();
-    let mut files = Vec::new();
-    let mut timings = Vec::new();
-    let mut clock = std::time::Instant::now();
-    let mut lap = |name: &str| {
-        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
-        clock = std::time::Instant::now();
-    };
-    let mut log = RejectLog::new(sales_path);
-    let sales = load_sales(sales_path, &cols.sales, &window, &mut log)?;
-    rejects.append(&mut log.rows);
-    files.push(file_report(InputKind::Sales, sales_path, &sales.stats.file));
-    lap("load sales");
+/// Wall time per step.
+struct Laps {
+    timings: Vec<(String, f64)>,
+    clock: std::time::Instant,
+}
 
-    let mut purchase_orders = Vec::new();
-    if let Some(p) = &config.inputs.purchase_orders {
-        let mut log = RejectLog::new(p);
-        let (rows, stats) = load_purchase_orders(p, &cols.purchase_orders, &mut log)?;
-        purchase_orders = rows;
-        rejects.append(&mut log.rows);
-        files.push(file_report(InputKind::PurchaseOrders, p, &stats));
-        lap("load purchase orders");
+impl Laps {
+    /// Records the time since the last lap (or the start) as step `name`.
+    fn lap(&mut self, name: &str) {
+        self.timings
+            .push((name.to_string(), self.clock.elapsed().as_secs_f64()));
+        self.clock = std::time::Instant::now();
     }
-    let mut inventory = Vec::new();
-    if let Some(p) = &config.inputs.inventory {
-        let mut log = RejectLog::new(p);
-        let (rows, stats) = load_inventory(p, &cols.inventory, &mut log)?;
-        inventory = rows;
-        rejects.append(&mut log.rows);
-        files.push(file_report(InputKind::Inventory, p, &stats));
-        lap("load inventory");
-    }
-    let mut items = Vec::new();
-    if let Some(p) = &config.inputs.items {
-        let mut log = RejectLog::new(p);
-        let (rows, stats) = load_items(p, &cols.items, &mut log)?;
-        items = rows;
-        rejects.append(&mut log.rows);
-        files.push(file_report(InputKind::Items, p, &stats));
-        lap("load items");
-    }
-    let mut overrides = std::collections::BTreeMap::new();
-    let mut override_stats = None;
-    if let Some(p) = &config.inputs.overrides {
-        let mut log = RejectLog::new(p);
-        let (rows, stats) = load_overrides(p, &cols.overrides, &mut log)?;
-        overrides = rows;
-        rejects.append(&mut log.rows);
-        override_stats = Some((p.clone(), stats));
-    }
-    let mut events = Vec::new();
-    let mut event_stats = None;
-    if let Some(p) = &config.inputs.events {
-        let mut log = RejectLog::new(p);
-        let (rows, stats) = load_events(p, &cols.events, &mut log)?;
-        events = rows;
-        rejects.append(&mut log.rows);
-        event_stats = Some((p.clone(), stats));
+}
+
+/// The input files read so far: their rejects in the order found, their row counts, and the
+/// time each step took.
+struct Reading {
+    rejects: Vec<Reject>,
+    files: Vec<FileReport>,
+    laps: Laps,
+}
+
+impl Reading {
+    /// Nothing read yet; the clock starts now.
+    fn start() -> Self {
+        Reading {
+            rejects: Vec::new(),
+            files: Vec::new(),
+            laps: Laps {
+                timings: Vec::new(),
+                clock: std::time::Instant::now(),
+            },
+        }
     }
 
-    // Steering files name SKUs and categories: check them against the catalogue.
-    let catalogue: BTreeSet<&str> = sales
-        .series
-        .iter()
-        .map(|s| s.sku.as_str())
-        .chain(inventory.iter().map(|r| r.sku.as_str()))
-        .chain(items.iter().map(|r| r.sku.as_str()))
-        .collect();
-    let categories: BTreeSet<&str> = items.iter().filter_map(|r| r.category.as_deref()).collect();
-    if let Some((p, mut stats)) = override_stats {
-        let mut log = RejectLog::new(&p);
+    /// Reads the file at `path` with `load`, keeping its rejects.
+    fn read<R>(
+        &mut self,
+        path: &Path,
+        load: impl FnOnce(&Path, &mut RejectLog) -> Result<R, LoadError>,
+    ) -> Result<R, LoadError> {
+        let mut log = RejectLog::new(path);
+        let read = load(path, &mut log)?;
+        self.rejects.append(&mut log.rows);
+        Ok(read)
+    }
+
+    /// Reports the row counts of the `kind` file at `path` and laps the clock for `step`.
+    fn report(&mut self, kind: InputKind, path: &Path, stats: &FileStats, step: &str) {
+        self.files.push(file_report(kind, path, stats));
+        self.laps.lap(step);
+    }
+
+    /// Reads the optional `kind` file at `path` with `load` and reports it (no rows without
+    /// the file).
+    fn optional<T>(
+        &mut self,
+        kind: InputKind,
+        path: Option<&Path>,
+        step: &str,
+        load: impl FnOnce(&Path, &mut RejectLog) -> Result<(Vec<T>, FileStats), LoadError>,
+    ) -> Result<Vec<T>, LoadError> {
+        let Some(p) = path else {
+            return Ok(Vec::new());
+        };
+        let (rows, stats) = self.read(p, load)?;
+        self.report(kind, p, &stats, step);
+        Ok(rows)
+    }
+}
+
+/// The SKUs (in a sales, inventory or item-master row) and categories (of the item master)
+/// the steering files may name.
+struct Known<'a> {
+    catalogue: BTreeSet<&'a str>,
+    categories: BTreeSet<&'a str>,
+}
+
+impl<'a> Known<'a> {
+    fn of(
+        sales: &'a [DailySales],
+        inventory: &'a [InventoryRecord],
+        items: &'a [ItemRecord],
+    ) -> Self {
+        let catalogue: BTreeSet<&str> = sales
+            .iter()
+            .map(|s| s.sku.as_str())
+            .chain(inventory.iter().map(|r| r.sku.as_str()))
+            .chain(items.iter().map(|r| r.sku.as_str()))
+            .collect();
+        let categories: BTreeSet<&str> =
+            items.iter().filter_map(|r| r.category.as_deref()).collect();
+        Known {
+            catalogue,
+            categories,
+        }
+    }
+
+    /// Rejects (into `rejects`, recounted in `stats`) every line of the overrides file at `p`
+    /// whose SKU is not in the catalogue.
+    fn keep_overrides(
+        &self,
+        p: &Path,
+        overrides: &mut BTreeMap<String, SkuOverride>,
+        stats: &mut FileStats,
+        rejects: &mut Vec<Reject>,
+    ) {
+        let mut log = RejectLog::new(p);
         overrides.retain(|sku, o| {
-            if catalogue.contains(sku.as_str()) {
+            if self.catalogue.contains(sku.as_str()) {
                 return true;
             }
             for &line in &o.lines {
@@ -207,7 +409,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
                     unknown(
                         "sku",
                         sku,
-                        &catalogue,
+                        &self.catalogue,
                         "in no sales, inventory or item-master row",
                     ),
                 );
@@ -217,24 +419,31 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
             false
         });
         rejects.append(&mut log.rows);
-        files.push(file_report(InputKind::Overrides, &p, &stats));
-        lap("load overrides");
     }
-    if let Some((p, mut stats)) = event_stats {
-        let mut log = RejectLog::new(&p);
+
+    /// Rejects (into `rejects`, recounted in `stats`) every event of the events file at `p`
+    /// for a SKU not in the catalogue or a category not in the item master.
+    fn keep_events(
+        &self,
+        p: &Path,
+        events: &mut Vec<EventRecord>,
+        stats: &mut FileStats,
+        rejects: &mut Vec<Reject>,
+    ) {
+        let mut log = RejectLog::new(p);
         events.retain(|e| {
             let (column, name, known, set) = match &e.target {
                 EventTarget::Sku(s) => (
                     "sku",
                     s,
-                    catalogue.contains(s.as_str()),
-                    ("in no sales, inventory or item-master row", &catalogue),
+                    self.catalogue.contains(s.as_str()),
+                    ("in no sales, inventory or item-master row", &self.catalogue),
                 ),
                 EventTarget::Category(c) => (
                     "category",
                     c,
-                    categories.contains(c.as_str()),
-                    ("not a category of the item master", &categories),
+                    self.categories.contains(c.as_str()),
+                    ("not a category of the item master", &self.categories),
                 ),
             };
             if !known {
@@ -250,12 +459,12 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
             known
         });
         rejects.append(&mut log.rows);
-        files.push(file_report(InputKind::Events, &p, &stats));
-        lap("load events");
     }
+}
 
-    write_rejects_csv(&out_dir.join("rejects.csv"), &rejects)?;
-    let limit = config.validation.max_reject_share;
+/// [`LoadError::TooManyRejects`] for the first data file (not a steering file) whose reject
+/// share is above `limit`.
+fn check_reject_shares(files: &[FileReport], limit: f64) -> Result<(), LoadError> {
     for f in files.iter().filter(|f| !f.input.is_steering()) {
         if f.stats.reject_share() > limit {
             return Err(LoadError::TooManyRejects {
@@ -267,70 +476,53 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
             });
         }
     }
+    Ok(())
+}
 
-    let planning_date = config.calendar.planning_date.unwrap_or_else(|| {
-        sales
-            .stats
-            .last_date
-            .map_or(NaiveDate::MIN, |d| date_of(day_of(d) + 1))
-    });
-    let window = Window {
-        freq: config.calendar.freq,
-        planning_date,
-        history_start: config.calendar.history_start,
-    };
-    let (series, buckets) = bucket_all(&sales.series, &window);
-    lap("bucket");
+/// SKUs one input knows and another does not.
+struct CrossCheck {
+    never_sold: Vec<String>,
+    missing_from_items: Vec<String>,
+    ordered_not_sold: Vec<String>,
+}
 
-    let sold: BTreeSet<&str> = sales.series.iter().map(|s| s.sku.as_str()).collect();
-    let item_skus: BTreeSet<&str> = items.iter().map(|i| i.sku.as_str()).collect();
-    let never_sold: BTreeSet<String> = inventory
-        .iter()
-        .map(|r| r.sku.as_str())
-        .chain(item_skus.iter().copied())
-        .filter(|s| !sold.contains(s))
-        .map(str::to_string)
-        .collect();
-    let missing_from_items = if config.inputs.items.is_some() {
-        sold.iter()
-            .filter(|s| !item_skus.contains(*s))
-            .map(|s| s.to_string())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let ordered_not_sold: BTreeSet<String> = purchase_orders
-        .iter()
-        .filter(|p| !sold.contains(p.sku.as_str()))
-        .map(|p| p.sku.clone())
-        .collect();
-
-    let report = ValidationReport {
-        files,
-        sales: sales.stats.clone(),
-        freq: window.freq,
-        planning_date,
-        buckets,
-        never_sold: never_sold.into_iter().collect(),
-        missing_from_items,
-        ordered_not_sold: ordered_not_sold.into_iter().collect(),
-        open_orders: purchase_orders.iter().filter(|p| p.is_open()).count(),
-        skus_on_backorder: inventory
+impl CrossCheck {
+    /// The findings; `missing_from_items` only `with_items` (an item master was given).
+    fn of(
+        sales: &[DailySales],
+        purchase_orders: &[PurchaseOrderLine],
+        inventory: &[InventoryRecord],
+        items: &[ItemRecord],
+        with_items: bool,
+    ) -> Self {
+        let sold: BTreeSet<&str> = sales.iter().map(|s| s.sku.as_str()).collect();
+        let item_skus: BTreeSet<&str> = items.iter().map(|i| i.sku.as_str()).collect();
+        let never_sold: BTreeSet<String> = inventory
             .iter()
-            .filter(|r| r.backordered.is_some_and(|b| b > 0.0))
-            .count(),
-        timings,
-    };
-    Ok(Loaded {
-        series,
-        purchase_orders,
-        inventory,
-        items,
-        overrides,
-        events,
-        rejects,
-        report,
-    })
+            .map(|r| r.sku.as_str())
+            .chain(item_skus.iter().copied())
+            .filter(|s| !sold.contains(s))
+            .map(str::to_string)
+            .collect();
+        let missing_from_items = if with_items {
+            sold.iter()
+                .filter(|s| !item_skus.contains(*s))
+                .map(|s| s.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let ordered_not_sold: BTreeSet<String> = purchase_orders
+            .iter()
+            .filter(|p| !sold.contains(p.sku.as_str()))
+            .map(|p| p.sku.clone())
+            .collect();
+        CrossCheck {
+            never_sold: never_sold.into_iter().collect(),
+            missing_from_items,
+            ordered_not_sold: ordered_not_sold.into_iter().collect(),
+        }
+    }
 }
 
 /// The reason for a sku or category no other input knows, with the closest known names (edit

@@ -274,3 +274,142 @@ fn forecast_outputs_are_identical_at_any_thread_count() {
         assert!(x == y, "{name} differs between 1 and 2 threads");
     }
 }
+
+/// The bundled example's config, small enough for a quick simulation.
+fn quick_simulation_config() -> replenish::config::Config {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/plan.toml");
+    let mut c = replenish::config::Config::from_file(&path).unwrap();
+    c.simulation.replications = 5;
+    c.simulation.days = 60;
+    c.simulation.optimise = false;
+    c
+}
+
+#[test]
+fn a_simulate_that_fails_leaves_the_previous_outputs_untouched() {
+    use replenish::pipeline::Job;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let config = quick_simulation_config();
+    Job::simulate(&config, &out).execute().unwrap();
+    let before = crate::util::snapshot(&out);
+    assert!(before.contains_key(std::path::Path::new("simulation.csv")));
+    let mut other = config.clone();
+    other.simulation.seed = 7;
+    for stage in ["simulation", "optimise"] {
+        let mut c = other.clone();
+        c.simulation.optimise = stage == "optimise";
+        let fail = |s: &str| {
+            if s == stage {
+                Err(std::io::Error::other("disk full (injected)"))
+            } else {
+                Ok(())
+            }
+        };
+        let err = Job::simulate(&c, &out)
+            .execute_with_checkpoint(&fail)
+            .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert!(
+            crate::util::snapshot(&out) == before,
+            "a simulate failing after {stage} changed the output folder"
+        );
+        let hidden = std::fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.')
+            })
+            .count();
+        assert_eq!(hidden, 0, "staging left behind");
+    }
+    // Without the fault the folder changes; files of other commands are kept.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    Job::simulate(&other, &out).execute().unwrap();
+    assert!(crate::util::snapshot(&out) != before);
+    assert!(out.join("notes.txt").exists());
+}
+
+#[test]
+fn invalid_flags_are_refused_with_the_messages_they_always_had() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, message) in [
+        (
+            vec!["simulate", "--replications", "1"],
+            "error: invalid setting simulation: days should be >= 1 and replications >= 2 (for a confidence interval), but are 365 and 1\n",
+        ),
+        (
+            vec!["validate", "--max-reject-share", "2"],
+            "error: checking the settings given on the command line: invalid setting validation.max_reject_share: should be a share in [0, 1] (0.01 = 1%), but is 2\n",
+        ),
+        (
+            vec!["plan", "--horizon", "0"],
+            "error: --horizon should be at least 1 bucket\n",
+        ),
+        (
+            vec!["simulate", "--scenarios", "baseline,nope"],
+            "error: --scenarios: unknown scenario 'nope'; configured: baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy\n",
+        ),
+    ] {
+        replenish()
+            .current_dir(dir.path())
+            .args(&args)
+            .args(["--out", "x"])
+            .assert()
+            .code(1)
+            .stderr(message);
+        assert!(!dir.path().join("x").exists(), "{args:?} wrote outputs");
+    }
+}
+
+#[test]
+fn command_line_settings_win_over_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // data/plan.toml sets no policy seed: the default 42 shows without --seed.
+    let effective = |extra: &[&str]| {
+        let out = replenish()
+            .current_dir(dir.path())
+            .args(["-vv", "-q", "plan", "--no-report", "--out", "p"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let given = effective(&["--seed", "5", "--policy", "RS"]);
+    assert!(given.contains("seed = 5\n"), "{given}");
+    assert!(given.contains("policy = \"RS\"\n"), "{given}");
+}
+
+#[test]
+fn plan_adds_to_a_folder_and_reports_on_it_as_published() {
+    use replenish::pipeline::Job;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan");
+    let mut config = quick_simulation_config();
+    config.report.top_skus = 2;
+    // An earlier simulate's outputs and an earlier report in the folder.
+    Job::simulate(&config, &out).execute().unwrap();
+    std::fs::write(out.join("report.html"), "earlier").unwrap();
+    let simulation = std::fs::read(out.join("simulation.csv")).unwrap();
+    let outcome = Job::plan(&config, &out, true).execute().unwrap();
+    assert_eq!(
+        outcome.report.map(|r| r.html),
+        Some(out.join("report.html"))
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_ne!(html, "earlier", "the new report was not published");
+    // `plan` keeps what it does not write, and its report reads it.
+    assert_eq!(
+        std::fs::read(out.join("simulation.csv")).unwrap(),
+        simulation
+    );
+    let staged_names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(staged_names.is_empty(), "{staged_names:?}");
+}

@@ -73,14 +73,14 @@ fn plan_the_bundled_example() {
     run_plan(dir.path(), "2");
     let (header, rows) = read_csv(&dir.path().join("recommendations.csv"));
     assert_eq!(header, CONTRACT);
+    // The row struct defines the file's columns: the contract above is its oracle.
     assert_eq!(
         header,
-        replenish::plan::output::RECOMMENDATION_COLUMNS
-            .iter()
-            .filter(|c| **c != "location")
-            .copied()
-            .collect::<Vec<_>>()
+        replenish::plan::output::RecommendationRow::columns(false)
     );
+    let with_location = replenish::plan::output::RecommendationRow::columns(true);
+    assert_eq!(with_location[..2], ["sku", "location"]);
+    assert_eq!(with_location[2..], header[1..]);
 
     // Exactly one row per SKU known to any input.
     let mut all = skus_of("sales.csv");

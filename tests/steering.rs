@@ -74,8 +74,8 @@ fn each_override_changes_exactly_what_it_names_and_is_echoed() {
     let s: Vec<&str> = skus.iter().map(String::as_str).take(8).collect();
     let b = by_sku(&base);
     let pol = |sku: &str| b[sku].policy.as_ref().unwrap().clone();
-    let s_fixed = (pol(s[1]).reorder_point.unwrap() * 0.5).round() + 1.0;
-    let big_s_fixed = pol(s[7]).order_up_to.unwrap() + 50.0;
+    let s_fixed = (pol(s[1]).reorder_point().unwrap() * 0.5).round() + 1.0;
+    let big_s_fixed = pol(s[7]).order_up_to().unwrap() + 50.0;
     let rows = vec![
         format!("{},,0.995,,,,,,,,,,,,,,,", s[0]),
         format!("{},,,,,{s_fixed},,,,,,,,,,,,", s[1]),
@@ -98,28 +98,28 @@ fn each_override_changes_exactly_what_it_names_and_is_echoed() {
     assert!(close(n[s[0]].demand_per_day, b[s[0]].demand_per_day));
     assert!(new(s[0]).safety_stock >= pol(s[0]).safety_stock - 1e-9);
     // Reorder point: s given, the min-max gap kept, the forecast untouched.
-    assert!(close(new(s[1]).reorder_point.unwrap(), s_fixed));
-    let gap = pol(s[1]).order_up_to.unwrap() - pol(s[1]).reorder_point.unwrap();
-    assert!(close(new(s[1]).order_up_to.unwrap(), s_fixed + gap));
+    assert!(close(new(s[1]).reorder_point().unwrap(), s_fixed));
+    let gap = pol(s[1]).order_up_to().unwrap() - pol(s[1]).reorder_point().unwrap();
+    assert!(close(new(s[1]).order_up_to().unwrap(), s_fixed + gap));
     assert_eq!(new(s[1]).method, "override");
     // Safety stock: s = mean protection demand + 5.
     assert!(close(new(s[2]).safety_stock, 5.0));
     assert!(close(
-        new(s[2]).reorder_point.unwrap(),
+        new(s[2]).reorder_point().unwrap(),
         new(s[2]).protection_demand_mean + 5.0
     ));
     // Order quantity: S − s = 77 rounded to pack and MOQ; s unchanged.
     let item = &n[s[3]].item;
     assert!(close(
-        new(s[3]).order_up_to.unwrap() - new(s[3]).reorder_point.unwrap(),
+        new(s[3]).order_up_to().unwrap() - new(s[3]).reorder_point().unwrap(),
         round_order(77.0, item.moq, item.pack_size)
     ));
     assert!(close(
-        new(s[3]).reorder_point.unwrap(),
-        pol(s[3]).reorder_point.unwrap()
+        new(s[3]).reorder_point().unwrap(),
+        pol(s[3]).reorder_point().unwrap()
     ));
     // Model: forced.
-    assert_eq!(n[s[4]].model, "naive");
+    assert_eq!(n[s[4]].model.to_string(), "naive");
     // Multiplier ×2 over the whole horizon: twice the demand per day, same error spread.
     assert!(close(n[s[5]].demand_per_day, 2.0 * b[s[5]].demand_per_day));
     assert!(close(n[s[5]].demand_sd_per_day, b[s[5]].demand_sd_per_day));
@@ -127,14 +127,14 @@ fn each_override_changes_exactly_what_it_names_and_is_echoed() {
     assert_eq!(rec(&steered, s[6]).action, Action::Hold);
     assert!(rec(&steered, s[6]).order_quantity.abs() < 1e-12);
     assert!(close(
-        new(s[6]).reorder_point.unwrap(),
-        pol(s[6]).reorder_point.unwrap()
+        new(s[6]).reorder_point().unwrap(),
+        pol(s[6]).reorder_point().unwrap()
     ));
     // Order-up-to: S given, s unchanged.
-    assert!(close(new(s[7]).order_up_to.unwrap(), big_s_fixed));
+    assert!(close(new(s[7]).order_up_to().unwrap(), big_s_fixed));
     assert!(close(
-        new(s[7]).reorder_point.unwrap(),
-        pol(s[7]).reorder_point.unwrap()
+        new(s[7]).reorder_point().unwrap(),
+        pol(s[7]).reorder_point().unwrap()
     ));
 
     // Every override is echoed, naming what it set.
@@ -279,8 +279,8 @@ fn lock_keeps_the_levels_of_the_last_run() {
     let (_, second) = run(&config, out.path());
     let after = by_sku(&second)[sku.as_str()].policy.clone().unwrap();
     let r4 = |v: Option<f64>| v.map(|x| (x * 1e4).round());
-    assert_eq!(r4(after.reorder_point), r4(before.reorder_point));
-    assert_eq!(r4(after.order_up_to), r4(before.order_up_to));
+    assert_eq!(r4(after.reorder_point()), r4(before.reorder_point()));
+    assert_eq!(r4(after.order_up_to()), r4(before.order_up_to()));
     assert_eq!(after.method, "locked");
     assert!(rec(&second, &sku)
         .overrides
@@ -378,7 +378,9 @@ fn a_new_item_gets_its_like_skus_forecast_scaled_and_is_flagged_review() {
     let (_, p) = run(&config, out.path());
     let n1 = by_sku(&p)["NEW1"];
     assert!(
-        n1.model.starts_with(&format!("analogue(like_sku:{like}")),
+        n1.model
+            .to_string()
+            .starts_with(&format!("analogue(like_sku:{like}")),
         "{}",
         n1.model
     );
@@ -391,7 +393,11 @@ fn a_new_item_gets_its_like_skus_forecast_scaled_and_is_flagged_review() {
     assert!(r1.reason.contains("new item"), "{}", r1.reason);
     assert!(r1.overrides.contains("scaled x"), "{}", r1.overrides);
     let n2 = by_sku(&p)["NEW2"];
-    assert!(n2.model.starts_with("analogue(category:"), "{}", n2.model);
+    assert!(
+        n2.model.to_string().starts_with("analogue(category:"),
+        "{}",
+        n2.model
+    );
     assert!(n2.demand_per_day > 0.0);
     assert_eq!(rec(&p, "NEW2").action, Action::Review);
     assert!(p.analogues.iter().any(|f| f.sku == "NEW2"));
@@ -424,7 +430,7 @@ fn a_planned_promotion_feeds_the_global_models_promotion_feature() {
         by_sku(&promoted)[sku.as_str()],
     );
     let fa = plain.forecasts.iter().find(|f| f.sku == sku).unwrap();
-    assert_eq!(a.model, "global", "{}", fa.reason);
+    assert_eq!(a.model.to_string(), "global", "{}", fa.reason);
     // Outside the promotion the forecast is unchanged; inside it is the model's own promotion
     // effect, learned across the catalogue (the generator's promotions lift demand 1.5–3×).
     for t in (0..10).chain(17..30) {
@@ -456,7 +462,7 @@ fn simulated_levels_keep_the_planners_levels() {
         .policy
         .as_ref()
         .unwrap()
-        .reorder_point
+        .reorder_point()
         .unwrap()
         * 0.5)
         .round()
@@ -474,7 +480,7 @@ fn simulated_levels_keep_the_planners_levels() {
     let (_, p) = run(&config, out.path());
     let n = by_sku(&p);
     let kept = n[skus[0].as_str()].policy.as_ref().unwrap();
-    assert!(close(kept.reorder_point.unwrap(), fixed));
+    assert!(close(kept.reorder_point().unwrap(), fixed));
     assert_eq!(kept.method, "override");
     assert!(
         rec(&p, &skus[0])

@@ -6,11 +6,12 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use replenish::{
+    config::{ConfigPatch, ForecastConfig},
     forecast::{
         censor::Censoring,
         evaluate::evaluate_holdout,
         output::{write_accuracy, write_classes, write_forecasts},
-        select::{forecast_all, ForecastSettings},
+        select::forecast_all,
         ModelSpec,
     },
     validate::load_and_validate,
@@ -121,7 +122,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     if args.horizon == 0 {
         bail!("--horizon should be at least 1 bucket");
     }
-    let config = config_from(&args.inputs)?;
+    let config = config_from(&args.inputs, ConfigPatch::default())?;
     let dir = args
         .out
         .parent()
@@ -135,21 +136,20 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     config.inputs.overrides = None;
     config.inputs.events = None;
     let loaded = load_and_validate(&config, &dir)?;
-    let settings = ForecastSettings {
+    // `forecast`'s flags have their own defaults (they do not fall back to `[forecast]`),
+    // except the stockout treatment, the global model and recalibration.
+    let settings = ForecastConfig {
         horizon: args.horizon,
-        season: args.season.unwrap_or(config.calendar.freq.season_length()),
+        season: args.season,
         folds: args.folds,
-        quantile_folds: 2 * args.folds,
         quantiles: parse_quantiles(&args.quantiles)?,
         models: parse_models(&args.models)?,
         combine: args.combine,
         censoring: args.censoring.unwrap_or(config.forecast.censoring),
-        forced: Default::default(),
-        learn_global: config.forecast.global && !args.no_global,
+        global: config.forecast.global && !args.no_global,
         recalibrate: config.forecast.recalibrate || args.recalibrate,
-        global: None,
-        promo_windows: Default::default(),
-    };
+    }
+    .settings(config.calendar.freq);
     let clock = std::time::Instant::now();
     let forecasts = forecast_all(&loaded.series, &settings);
     let secs = clock.elapsed().as_secs_f64();
@@ -166,7 +166,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     if !global.quiet {
         let mut by_model = std::collections::BTreeMap::<String, usize>::new();
         for f in &forecasts {
-            let family = f.model.split('(').next().unwrap_or("").to_string();
+            let family = f.model.family().to_string();
             *by_model.entry(family).or_default() += 1;
         }
         outln!(

@@ -5,12 +5,15 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Result;
 use clap::Args;
-use replenish::merge::merge;
+use replenish::pipeline::merge::merge;
 
 use super::Global;
 
 /// Arguments of `replenish merge`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  replenish merge --from reports/nightly --out reports/nightly   # the shards share one folder\n  replenish merge --from s0 s1 s2 s3 --out reports/nightly        # one folder per shard\n  replenish merge --from /shared/run --out /shared/run --no-report"
+)]
 pub struct MergeArgs {
     /// Folders holding the shards' outputs (one shared folder, or one per shard).
     #[arg(long, value_name = "DIR", num_args = 1.., required = true)]

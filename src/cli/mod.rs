@@ -1,7 +1,8 @@
 //! Command-line arguments (clap) and dispatch to one module per subcommand.
 //!
-//! Arguments are checked for syntax here; [`config_from`] merges them with the TOML config
-//! (command line > config file > defaults) into one validated [`replenish::config::Config`].
+//! Arguments are checked for syntax here; each command turns its flags into one
+//! [`ConfigPatch`] and [`config_from`] lays it over the TOML config (command line > config
+//! file > defaults) and checks the result once ([`Config::patched`]).
 
 /// `println!` that ignores a closed stdout (`replenish validate | head` must not panic).
 macro_rules! outln {
@@ -35,9 +36,12 @@ use std::{
     process::ExitCode,
 };
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use replenish::{calendar::Freq, config::Config};
+use replenish::{
+    calendar::Freq,
+    config::{Config, ConfigPatch},
+};
 
 /// Demand forecasting and replenishment planning: forecasts, safety stock, reorder points,
 /// backorder simulation and purchase recommendations, as a batch job.
@@ -181,43 +185,37 @@ pub struct InputArgs {
     pub max_reject_share: Option<f64>,
 }
 
-/// Builds the validated config: command line > config file > defaults. With neither a config
-/// nor a sales file, the bundled example is used.
+impl InputArgs {
+    /// `patch` with these input flags laid in.
+    fn over(&self, patch: ConfigPatch) -> ConfigPatch {
+        ConfigPatch {
+            sales: self.sales.clone(),
+            purchase_orders: self.purchase_orders.clone(),
+            inventory: self.inventory.clone(),
+            items: self.items.clone(),
+            freq: self.freq,
+            planning_date: self.planning_date,
+            max_reject_share: self.max_reject_share,
+            ..patch
+        }
+    }
+}
+
+/// Builds the validated config: the input flags and a command's `patch` over the config file
+/// over the defaults, checked once. With neither a config nor a sales file, the bundled example
+/// is used.
 ///
 /// # Errors
 /// An unreadable or invalid config file, or an out-of-range override.
-pub fn config_from(args: &InputArgs) -> Result<Config> {
+pub fn config_from(args: &InputArgs, patch: ConfigPatch) -> Result<Config> {
     let path = match (&args.config, &args.sales) {
         (Some(p), _) => Some(p.clone()),
         (None, None) => Some(bundled_config()),
         (None, Some(_)) => None,
     };
-    let mut config = match &path {
+    let config = match &path {
         Some(p) => Config::from_file(p)?,
         None => Config::default(),
     };
-    let inputs = &mut config.inputs;
-    for (slot, arg) in [
-        (&mut inputs.sales, &args.sales),
-        (&mut inputs.purchase_orders, &args.purchase_orders),
-        (&mut inputs.inventory, &args.inventory),
-        (&mut inputs.items, &args.items),
-    ] {
-        if arg.is_some() {
-            slot.clone_from(arg);
-        }
-    }
-    if let Some(f) = args.freq {
-        config.calendar.freq = f;
-    }
-    if let Some(d) = args.planning_date {
-        config.calendar.planning_date = Some(d);
-    }
-    if let Some(s) = args.max_reject_share {
-        config.validation.max_reject_share = s;
-    }
-    config
-        .check()
-        .context("checking the settings given on the command line")?;
-    Ok(config)
+    Ok(config.patched(&args.over(patch))?)
 }

@@ -3,13 +3,12 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 use replenish::{
-    config::{LevelSource, SafetyStockMethod},
-    plan::{output::write_plan_outputs, plan},
+    config::{ConfigPatch, LevelSource, SafetyStockMethod},
+    pipeline::Job,
     policy::{PolicyKind, ServiceMeasure},
-    validate::load_and_validate,
 };
 
 use super::{config_from, Global, InputArgs};
@@ -80,79 +79,59 @@ fn parse_method(s: &str) -> Result<SafetyStockMethod, String> {
     }
 }
 
+impl PlanArgs {
+    /// The settings these flags override.
+    fn patch(&self) -> ConfigPatch {
+        ConfigPatch {
+            policy: self.policy,
+            service_measure: self.service_measure,
+            method: self.method,
+            policy_seed: self.seed,
+            levels: self.levels,
+            horizon: self.horizon,
+            ..ConfigPatch::default()
+        }
+    }
+}
+
 /// Runs the plan stage; exit code 0, or 3 when some input rows were rejected (within the
 /// allowed share).
 ///
 /// # Errors
 /// Invalid settings, input problems, or write failures.
 pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
-    let mut config = config_from(&args.inputs)?;
-    if let Some(p) = args.policy {
-        config.policy.policy = p;
-    }
-    if let Some(m) = args.service_measure {
-        config.policy.service_measure = m;
-    }
-    if let Some(m) = args.method {
-        config.policy.method = m;
-    }
-    if let Some(s) = args.seed {
-        config.policy.seed = s;
-    }
-    if let Some(l) = args.levels {
-        config.policy.levels = l;
-    }
-    if let Some(h) = args.horizon {
-        if h == 0 {
-            bail!("--horizon should be at least 1 bucket");
-        }
-        config.forecast.horizon = h;
-    }
-    config
-        .policy
-        .lock_from
-        .get_or_insert_with(|| args.out.join("policy.csv"));
-    config.check()?;
+    let config = config_from(&args.inputs, args.patch())?;
+    let job = Job::plan(&config, &args.out, !args.no_report);
     if global.verbose >= 2 {
         eprintln!(
             "effective config:\n{}",
-            toml::to_string_pretty(&config).unwrap_or_default()
+            toml::to_string_pretty(&*job.plan_config()).unwrap_or_default()
         );
     }
-    let loaded = load_and_validate(&config, &args.out)?;
-    let result = {
+    let outcome = {
         let _progress = super::progress::Monitor::start(global.quiet);
-        plan(&config, &loaded)
+        job.execute()?
     };
     if global.verbose >= 1 {
-        for (step, t) in loaded.report.timings.iter().chain(&result.timings) {
+        for (step, t) in outcome.load_steps.iter().chain(&outcome.plan_steps) {
             eprintln!("{step:<22} {t:>8.3} s");
         }
     }
     let out = &args.out;
-    let summary = write_plan_outputs(out, &loaded, &result, config.report.top_skus)?;
-    let report = (!args.no_report)
-        .then(|| replenish::report::render(out, &config.report))
-        .transpose()?;
     if !global.quiet {
-        out!("{}", summary.table());
-        if summary.policy_errors > 0 {
-            outln!(
-                "{} SKUs have no policy (see the error column of policy.csv)",
-                summary.policy_errors
-            );
+        if let Some(summary) = &outcome.summary {
+            out!("{}", summary.table());
+            if summary.policy_errors > 0 {
+                outln!(
+                    "{} SKUs have no policy (see the error column of policy.csv)",
+                    summary.policy_errors
+                );
+            }
         }
         outln!("wrote {}", out.join("recommendations.csv").display());
-        if let Some(r) = &report {
-            outln!(
-                "wrote {} ({} charts, {:.1} MB)",
-                r.html.display(),
-                r.charts,
-                r.bytes as f64 / 1e6
-            );
-        }
+        super::run::print_report(outcome.report.as_ref());
     }
-    Ok(if !loaded.rejects.is_empty() {
+    Ok(if outcome.rejected_rows > 0 {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS

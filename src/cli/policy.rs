@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use replenish::{
     policy::{
-        design, evaluate, normal::z_for_cycle_service, Levels, Method, OrderRule, PolicyError,
+        design, evaluate, normal::z_for_cycle_service, GivenLevels, Method, OrderRule, PolicyError,
         PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
     },
     sim::{
@@ -173,7 +173,7 @@ pub fn input_of(a: &PolicyArgs) -> Result<PolicyInput> {
 pub fn compute(a: &PolicyArgs) -> Result<PolicyOutcome> {
     let input = input_of(a)?;
     if a.reorder_point.is_some() || a.order_up_to.is_some() {
-        let levels = Levels {
+        let levels = GivenLevels {
             reorder_point: a.reorder_point,
             order_quantity: a.order_qty,
             order_up_to: a.order_up_to,
@@ -187,11 +187,11 @@ pub fn compute(a: &PolicyArgs) -> Result<PolicyOutcome> {
 /// The documented JSON keys (null where a key does not apply).
 pub fn to_json(o: &PolicyOutcome) -> serde_json::Value {
     json!({
-        "policy": o.policy.name(),
+        "policy": o.kind().name(),
         "safety_stock": o.safety_stock,
-        "reorder_point": o.reorder_point,
-        "order_quantity": o.order_quantity,
-        "order_up_to": o.order_up_to,
+        "reorder_point": o.reorder_point(),
+        "order_quantity": o.order_quantity(),
+        "order_up_to": o.order_up_to(),
         "safety_factor": o.safety_factor,
         "expected_fill_rate": o.expected_fill_rate,
         "expected_cycle_service_level": o.expected_cycle_service_level,
@@ -319,7 +319,7 @@ pub fn run(a: &PolicyArgs, _global: &Global) -> Result<ExitCode> {
     let reverse = a.reorder_point.is_some() || a.order_up_to.is_some();
     outln!(
         "{} policy, {}{}",
-        o.policy,
+        o.kind(),
         if reverse {
             "service of the given levels".to_string()
         } else {

@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{Context, Result};
 use clap::Args;
 use replenish::{
-    config::{Config, ReportSettings},
+    config::{Config, ConfigPatch, ReportSettings},
     report::render,
 };
 
@@ -51,34 +51,31 @@ fn settings_of_folder(dir: &std::path::Path) -> Option<ReportSettings> {
     serde_json::from_value(v.get("config")?.get("report")?.clone()).ok()
 }
 
+impl ReportArgs {
+    /// The `[report]` settings these flags override.
+    fn patch(&self) -> ConfigPatch {
+        ConfigPatch {
+            top_skus: self.top,
+            chart_width: self.width,
+            chart_height: self.height,
+            page_size: self.page_size,
+            static_rows: self.static_rows,
+            long_wait_days: self.long_wait_days,
+            ..ConfigPatch::default()
+        }
+    }
+}
+
 /// Renders the report.
 ///
 /// # Errors
 /// Not an output folder, unreadable files, invalid settings, or write failures.
 pub fn run(args: &ReportArgs, global: &Global) -> Result<ExitCode> {
-    let mut settings = match &args.config {
+    let settings = match &args.config {
         Some(p) => Config::from_file(p)?.report,
         None => settings_of_folder(&args.from).unwrap_or_default(),
-    };
-    if let Some(n) = args.top {
-        settings.top_skus = n;
     }
-    if let Some(w) = args.width {
-        settings.width = w;
-    }
-    if let Some(h) = args.height {
-        settings.height = h;
-    }
-    if let Some(n) = args.page_size {
-        settings.page_size = n;
-    }
-    if let Some(n) = args.static_rows {
-        settings.static_rows = n;
-    }
-    if let Some(d) = args.long_wait_days {
-        settings.long_wait_days = d;
-    }
-    settings.check()?;
+    .patched(&args.patch())?;
     let out = render(&args.from, &settings)
         .with_context(|| format!("rendering the report of {}", args.from.display()))?;
     if !global.quiet {

@@ -6,6 +6,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Result;
 use clap::Args;
 use replenish::{
+    config::ConfigPatch,
     pipeline::{run as run_pipeline, RunOptions},
     plan::output::PlanSummary,
     report::ReportOutcome,
@@ -85,33 +86,29 @@ pub(super) fn print_report(report: Option<&ReportOutcome>) {
     }
 }
 
+impl RunArgs {
+    /// The settings these flags override.
+    fn patch(&self) -> ConfigPatch {
+        ConfigPatch {
+            policy_seed: self.seed,
+            simulation_seed: self.seed,
+            replications: self.replications,
+            days: self.days,
+            optimise: self.no_optimise.then_some(false),
+            optimise_all: self.optimise_all.then_some(true),
+            scenarios_all: self.scenarios_all.then_some(true),
+            ..ConfigPatch::default()
+        }
+    }
+}
+
 /// Runs the pipeline; exit code 0, or 3 when the run finished with warnings (rejected input
 /// rows within the allowed share, or SKUs whose policy could not be computed: REVIEW rows).
 ///
 /// # Errors
 /// Invalid settings, input problems, or write failures.
 pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
-    let mut config = config_from(&args.inputs)?;
-    if let Some(s) = args.seed {
-        config.policy.seed = s;
-        config.simulation.seed = s;
-    }
-    if let Some(r) = args.replications {
-        config.simulation.replications = r;
-    }
-    if let Some(d) = args.days {
-        config.simulation.days = d;
-    }
-    if args.no_optimise {
-        config.simulation.optimise = false;
-    }
-    if args.optimise_all {
-        config.simulation.optimise_all = true;
-    }
-    if args.scenarios_all {
-        config.simulation.scenarios_all = Some(true);
-    }
-    config.check()?;
+    let config = config_from(&args.inputs, args.patch())?;
     let options = RunOptions {
         shard: args.shard,
         simulate: !args.no_simulate,

@@ -5,7 +5,11 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Result;
 use clap::Args;
-use replenish::validate::{load_and_validate, totals};
+use replenish::{
+    config::ConfigPatch,
+    pipeline::{staged, Publish},
+    validate::{load_and_validate, totals},
+};
 
 use super::{config_from, Global, InputArgs};
 
@@ -26,22 +30,24 @@ pub struct ValidateArgs {
 /// # Errors
 /// Structural input problems, too many rejects, or write failures.
 pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
-    let config = config_from(&args.inputs)?;
+    let config = config_from(&args.inputs, ConfigPatch::default())?;
     if global.verbose >= 2 {
         eprintln!(
             "effective config:\n{}",
             toml::to_string_pretty(&config).unwrap_or_default()
         );
     }
-    let loaded = load_and_validate(&config, &args.out)?;
-    if global.verbose >= 1 {
-        for (step, secs) in &loaded.report.timings {
-            eprintln!("{step:<22} {secs:>8.3} s");
+    // Staged and published like every command's folder: a failure changes nothing in it.
+    let loaded = staged(&args.out, None, Publish::Add, |dir| {
+        let loaded = load_and_validate(&config, dir)?;
+        if global.verbose >= 1 {
+            for (step, secs) in &loaded.report.timings {
+                eprintln!("{step:<22} {secs:>8.3} s");
+            }
         }
-    }
-    loaded
-        .report
-        .write_json(&args.out.join("validation.json"))?;
+        loaded.report.write_json(&dir.join("validation.json"))?;
+        Ok(loaded)
+    })?;
     let t = totals(&loaded.report);
     if !global.quiet {
         out!("{}", loaded.report.summary());

@@ -1,5 +1,7 @@
 //! Model specifications: the forecasting models a planner can name in the config, on the
-//! command line or in the overrides file, parsed from text such as `ses(0.3)`.
+//! command line or in the overrides file, parsed from text such as `ses(0.3)`; and
+//! [`ModelId`], what produced a SKU's forecast (one model, a combination, an analogue, …), as
+//! the outputs' `model` columns write it.
 //!
 //! This module is vocabulary only: it knows the names and parameters of the models, not how to
 //! fit them (building a model from its specification is [`crate::forecast`]'s job, through
@@ -181,6 +183,206 @@ impl From<ModelSpec> for String {
     }
 }
 
+impl ModelSpec {
+    /// The model's name without its parameters (`ma` for `ma(28)`), as the model family in
+    /// summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelSpec::Naive => "naive",
+            ModelSpec::SeasonalNaive => "snaive",
+            ModelSpec::MovingAverage(_) => "ma",
+            ModelSpec::Ses(_) => "ses",
+            ModelSpec::Holt => "holt",
+            ModelSpec::Ets => "ets",
+            ModelSpec::Theta => "theta",
+            ModelSpec::Croston => "croston",
+            ModelSpec::CrostonOptimized => "croston_opt",
+            ModelSpec::Sba => "sba",
+            ModelSpec::SbaOptimized => "sba_opt",
+            ModelSpec::Tsb(_) => "tsb",
+            ModelSpec::Adida => "adida",
+            ModelSpec::Imapa => "imapa",
+            ModelSpec::Global => "global",
+        }
+    }
+}
+
+/// Where an analogue forecast (of a new or short-history SKU) was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalogueKind {
+    /// The item master's `like_sku`.
+    LikeSku,
+    /// The established SKUs of the SKU's category.
+    Category,
+}
+
+impl AnalogueKind {
+    /// The kind as written in model names and notes (`like_sku`, `category`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AnalogueKind::LikeSku => "like_sku",
+            AnalogueKind::Category => "category",
+        }
+    }
+}
+
+/// What produced a SKU's forecast: the chosen model as written in the `model` column of the
+/// outputs (`forecast.csv`, `accuracy.csv`, `policy.csv`, …).
+///
+/// | variant | written as |
+/// |---|---|
+/// | [`ModelId::Spec`] | the specification: `ses`, `ma(28)`, `tsb(0.1,0.2)` |
+/// | [`ModelId::Combination`] | `combo(a+b+c)`, members best first |
+/// | [`ModelId::Analogue`] | `analogue(like_sku:SKU)` or `analogue(category:NAME)` (the name up to its first space) |
+/// | [`ModelId::Zero`] | `zero` |
+/// | [`ModelId::FallbackMean`] | `fallback_mean` |
+/// | [`ModelId::NoForecast`] | `none` |
+///
+/// It parses back from that text ([`FromStr`]); the round trip keeps every name the program
+/// writes (an analogue's name only up to its first space).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelId {
+    /// One model.
+    Spec(ModelSpec),
+    /// The mean of several models' forecasts (the best k of the backtest, best first).
+    Combination(Vec<ModelSpec>),
+    /// A new or short-history SKU's forecast taken from an analogue, scaled by its own sales.
+    Analogue {
+        /// Like SKU or category.
+        kind: AnalogueKind,
+        /// The like SKU or the category.
+        name: String,
+    },
+    /// No positive demand in the history: the forecast is 0.
+    Zero,
+    /// Every chosen model failed on the full history: the mean of the last season.
+    FallbackMean,
+    /// No forecast: no sales history and no analogue to forecast from.
+    NoForecast,
+}
+
+impl ModelId {
+    /// Whether the forecast comes from an analogue (a like SKU or the category).
+    pub fn is_analogue(&self) -> bool {
+        matches!(self, ModelId::Analogue { .. })
+    }
+
+    /// The models whose forecasts make this one: the model, or the combination's members;
+    /// none for the others.
+    pub fn members(&self) -> &[ModelSpec] {
+        match self {
+            ModelId::Spec(s) => std::slice::from_ref(s),
+            ModelId::Combination(members) => members,
+            ModelId::Analogue { .. }
+            | ModelId::Zero
+            | ModelId::FallbackMean
+            | ModelId::NoForecast => &[],
+        }
+    }
+
+    /// Whether `spec` is the model or one of the combination's members.
+    pub fn uses(&self, spec: ModelSpec) -> bool {
+        self.members().contains(&spec)
+    }
+
+    /// The model family, for summaries: the model's name without parameters (`ma` for
+    /// `ma(28)`), else `combo`, `analogue`, `zero`, `fallback_mean` or `none`.
+    pub fn family(&self) -> &'static str {
+        match self {
+            ModelId::Spec(s) => s.name(),
+            ModelId::Combination(_) => "combo",
+            ModelId::Analogue { .. } => "analogue",
+            ModelId::Zero => "zero",
+            ModelId::FallbackMean => "fallback_mean",
+            ModelId::NoForecast => "none",
+        }
+    }
+}
+
+impl From<ModelSpec> for ModelId {
+    fn from(spec: ModelSpec) -> Self {
+        ModelId::Spec(spec)
+    }
+}
+
+impl std::fmt::Display for ModelId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelId::Spec(s) => write!(f, "{s}"),
+            ModelId::Combination(members) => {
+                f.write_str("combo(")?;
+                for (i, m) in members.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("+")?;
+                    }
+                    write!(f, "{m}")?;
+                }
+                f.write_str(")")
+            }
+            ModelId::Analogue { kind, name } => {
+                let word = name.split(' ').next().unwrap_or_default();
+                write!(f, "analogue({}:{word})", kind.name())
+            }
+            ModelId::Zero => f.write_str("zero"),
+            ModelId::FallbackMean => f.write_str("fallback_mean"),
+            ModelId::NoForecast => f.write_str("none"),
+        }
+    }
+}
+
+impl FromStr for ModelId {
+    type Err = ModelSpecError;
+
+    /// Parses the text [`ModelId`]'s `Display` writes. An analogue's name keeps its case; the
+    /// model specifications parse as [`ModelSpec::from_str`] does.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if let Some(inner) = t
+            .strip_prefix("analogue(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            let (kind, name) = inner
+                .split_once(':')
+                .ok_or_else(|| ModelSpecError::Unknown(t.to_string()))?;
+            let kind = match kind {
+                "like_sku" => AnalogueKind::LikeSku,
+                "category" => AnalogueKind::Category,
+                _ => return Err(ModelSpecError::Unknown(t.to_string())),
+            };
+            return Ok(ModelId::Analogue {
+                kind,
+                name: name.to_string(),
+            });
+        }
+        if let Some(inner) = t.strip_prefix("combo(").and_then(|r| r.strip_suffix(')')) {
+            let members = inner
+                .split('+')
+                .map(str::parse)
+                .collect::<Result<Vec<ModelSpec>, _>>()?;
+            return Ok(ModelId::Combination(members));
+        }
+        Ok(match t {
+            "zero" => ModelId::Zero,
+            "fallback_mean" => ModelId::FallbackMean,
+            "none" => ModelId::NoForecast,
+            _ => ModelId::Spec(t.parse()?),
+        })
+    }
+}
+
+impl Serialize for ModelId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +424,75 @@ mod tests {
         assert!(e.contains("(0, 1]") && e.contains("1.5"), "{e}");
         assert!("ma(0)".parse::<ModelSpec>().is_err());
         assert!("tsb(0.1)".parse::<ModelSpec>().is_err());
+    }
+
+    /// Every form of model name the program writes: those seen in the `model` columns of a
+    /// bundled run's forecast.csv, accuracy.csv and policy.csv, and the ones written for
+    /// zero demand, failed fits, analogues and SKUs without a forecast.
+    #[test]
+    fn model_ids_round_trip_through_text() {
+        for text in [
+            "adida",
+            "croston_opt",
+            "ets",
+            "global",
+            "holt",
+            "imapa",
+            "ma",
+            "naive",
+            "sba_opt",
+            "ses",
+            "snaive",
+            "theta",
+            "tsb",
+            "ma(28)",
+            "ses(0.3)",
+            "tsb(0.1,0.2)",
+            "combo(global+holt+snaive)",
+            "combo(adida+croston_opt+sba_opt)",
+            "combo(ma+ses+tsb)",
+            "combo(sba_opt+imapa+global)",
+            "combo(ses+holt)",
+            "analogue(like_sku:OLD)",
+            "analogue(like_sku:SKU00042)",
+            "analogue(category:CAT)",
+            "analogue(category:Garden)",
+            "zero",
+            "fallback_mean",
+            "none",
+        ] {
+            let id: ModelId = text.parse().unwrap();
+            assert_eq!(id.to_string(), text);
+            let json = serde_json::to_string(&id).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<ModelId>(&json).unwrap(), id);
+        }
+    }
+
+    #[test]
+    fn model_ids_say_what_they_are() {
+        let combo = ModelId::Combination(vec![
+            ModelSpec::Global,
+            ModelSpec::Holt,
+            ModelSpec::Ses(None),
+        ]);
+        assert_eq!(combo.to_string(), "combo(global+holt+ses)");
+        assert!(combo.uses(ModelSpec::Global) && !combo.uses(ModelSpec::Naive));
+        assert_eq!(combo.family(), "combo");
+        assert_eq!(
+            ModelId::from(ModelSpec::MovingAverage(Some(28))).family(),
+            "ma"
+        );
+        assert!(ModelId::Spec(ModelSpec::Global).uses(ModelSpec::Global));
+        // An analogue's name is written up to its first space.
+        let like = ModelId::Analogue {
+            kind: AnalogueKind::Category,
+            name: "Garden tools".into(),
+        };
+        assert_eq!(like.to_string(), "analogue(category:Garden)");
+        assert!(like.is_analogue() && !like.uses(ModelSpec::Global));
+        assert!(!ModelId::Zero.is_analogue());
+        assert!("combo(ses+arima)".parse::<ModelId>().is_err());
+        assert!("analogue(cousin:X)".parse::<ModelId>().is_err());
     }
 }

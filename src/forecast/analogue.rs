@@ -18,7 +18,10 @@
 
 use std::collections::BTreeMap;
 
-use super::select::{mean_of, SkuForecast};
+use super::{
+    select::{mean_of, SkuForecast},
+    AnalogueKind, ModelId,
+};
 use crate::calendar::DemandSeries;
 
 /// Most category members averaged into a profile.
@@ -45,6 +48,22 @@ pub enum Source<'a> {
         /// Members' histories and forecasts (non-empty).
         members: Vec<(&'a DemandSeries, &'a SkuForecast)>,
     },
+}
+
+impl Source<'_> {
+    /// The model name of a forecast taken from this source.
+    pub fn model(&self) -> ModelId {
+        match self {
+            Source::Like { sku, .. } => ModelId::Analogue {
+                kind: AnalogueKind::LikeSku,
+                name: (*sku).to_string(),
+            },
+            Source::Category { name, .. } => ModelId::Analogue {
+                kind: AnalogueKind::Category,
+                name: (*name).to_string(),
+            },
+        }
+    }
 }
 
 /// Sum of the last `n` buckets of `s`.
@@ -127,10 +146,7 @@ pub fn forecast_from(
         });
         1.0
     };
-    let model = format!(
-        "analogue({})",
-        what.split(' ').take(2).collect::<Vec<_>>().join(":")
-    );
+    let model = source.model();
     for v in fc
         .point
         .iter_mut()
@@ -177,7 +193,7 @@ mod tests {
             },
         );
         assert_eq!(f.sku, "NEW");
-        assert!(f.model.starts_with("analogue(like_sku:OLD"), "{}", f.model);
+        assert_eq!(f.model.to_string(), "analogue(like_sku:OLD)");
         assert!(
             f.point.iter().all(|v| (v - 5.0).abs() < 1e-9),
             "{:?}",
@@ -212,6 +228,6 @@ mod tests {
             f.point
         );
         assert!(f.reason.contains("unscaled"), "{}", f.reason);
-        assert!(f.model.contains("category"), "{}", f.model);
+        assert!(f.model.to_string().contains("category"), "{}", f.model);
     }
 }

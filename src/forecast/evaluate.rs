@@ -47,6 +47,9 @@ pub struct HoldoutReport {
 
 /// Evaluates forecasts on the last `holdout` buckets of each series (series with fewer than
 /// `holdout + 2` buckets, or without demand, are skipped). The forecast horizon is `holdout`.
+///
+/// Steps: `split_holdout` every series, train the global model on the training parts only,
+/// `score_series` each one, and sum the scores per class (`group_score`).
 pub fn evaluate_holdout(
     series: &[DemandSeries],
     settings: &ForecastSettings,
@@ -56,16 +59,39 @@ pub fn evaluate_holdout(
         horizon: holdout,
         ..settings.clone()
     };
-    struct One {
-        class: DemandClass,
-        smape: f64,
-        mase: f64,
-        below: Vec<usize>,
-        n: usize,
-        below_open: Vec<usize>,
-        n_open: usize,
+    let pairs = split_holdout(series, holdout);
+    // The global model is trained on the truncated histories only: the held-out buckets are
+    // never seen.
+    let trains: Vec<DemandSeries> = pairs.iter().map(|p| p.1.clone()).collect();
+    let settings = with_global(&trains, &settings);
+    let rows: Vec<SeriesScore> = pairs
+        .par_iter()
+        .filter_map(|(s, train)| score_series(s, train, &settings))
+        .collect();
+    let mut report = HoldoutReport {
+        holdout,
+        groups: BTreeMap::new(),
+    };
+    let groups: Vec<(String, Vec<&SeriesScore>)> = {
+        let mut m: BTreeMap<String, Vec<&SeriesScore>> = BTreeMap::new();
+        for r in &rows {
+            m.entry(r.class.name().to_string()).or_default().push(r);
+            m.entry("all".to_string()).or_default().push(r);
+        }
+        m.into_iter().collect()
+    };
+    for (name, members) in groups {
+        report
+            .groups
+            .insert(name, group_score(&members, &settings.quantiles));
     }
-    let pairs: Vec<(&DemandSeries, DemandSeries)> = series
+    report
+}
+
+/// Every series long enough (`holdout + 2` buckets), with its training part: the series
+/// without its last `holdout` buckets.
+fn split_holdout(series: &[DemandSeries], holdout: usize) -> Vec<(&DemandSeries, DemandSeries)> {
+    series
         .par_iter()
         .filter(|s| s.values.len() >= holdout + 2)
         .map(|s| {
@@ -78,90 +104,88 @@ pub fn evaluate_holdout(
             train.last_bucket_days = u16::MAX;
             (s, train)
         })
-        .collect();
-    // The global model is trained on the truncated histories only: the held-out buckets are
-    // never seen.
-    let trains: Vec<DemandSeries> = pairs.iter().map(|p| p.1.clone()).collect();
-    let settings = with_global(&trains, &settings);
-    let rows: Vec<One> = pairs
-        .par_iter()
-        .filter_map(|(s, train)| {
-            let cut = train.values.len();
-            let f = forecast_series(train, &settings);
-            if f.profile.class == DemandClass::None {
-                return None;
-            }
-            let actual: Vec<f64> = s.values[cut..].iter().map(|v| v.max(0.0)).collect();
-            let e = errors(&actual, &f.point, scales(&train.values, settings.season));
-            let open: Vec<bool> = (cut..s.values.len())
-                .map(|i| s.stockout_days.get(i).is_none_or(|&d| d == 0))
-                .collect();
-            let count_below = |only_open: bool| -> Vec<usize> {
-                f.quantiles
-                    .iter()
-                    .map(|q| {
-                        actual
-                            .iter()
-                            .zip(q)
-                            .zip(&open)
-                            .filter(|((a, q), &o)| a <= q && (o || !only_open))
-                            .count()
-                    })
-                    .collect()
-            };
-            Some(One {
-                class: f.profile.class,
-                smape: e.smape,
-                mase: e.mase,
-                below: count_below(false),
-                n: actual.len(),
-                below_open: count_below(true),
-                n_open: open.iter().filter(|&&o| o).count(),
-            })
-        })
-        .collect();
-    let mut report = HoldoutReport {
-        holdout,
-        groups: BTreeMap::new(),
-    };
-    let groups: Vec<(String, Vec<&One>)> = {
-        let mut m: BTreeMap<String, Vec<&One>> = BTreeMap::new();
-        for r in &rows {
-            m.entry(r.class.name().to_string()).or_default().push(r);
-            m.entry("all".to_string()).or_default().push(r);
-        }
-        m.into_iter().collect()
-    };
-    for (name, members) in groups {
-        let k = members.len() as f64;
-        let cells: usize = members.iter().map(|r| r.n).sum();
-        let open_cells: usize = members.iter().map(|r| r.n_open).sum();
-        let shares = |below: fn(&One, usize) -> usize, total: usize| -> Vec<(f64, f64)> {
-            settings
-                .quantiles
-                .iter()
-                .enumerate()
-                .map(|(i, &p)| {
-                    let n: usize = members.iter().map(|r| below(r, i)).sum();
-                    (p, n as f64 / total.max(1) as f64)
-                })
-                .collect()
-        };
-        let coverage = shares(|r, i| r.below[i], cells);
-        let coverage_uncensored = shares(|r, i| r.below_open[i], open_cells);
-        report.groups.insert(
-            name,
-            GroupScore {
-                series: members.len(),
-                smape: members.iter().map(|r| r.smape).sum::<f64>() / k,
-                mase: members.iter().map(|r| r.mase).sum::<f64>() / k,
-                coverage,
-                coverage_uncensored,
-                uncensored_share: open_cells as f64 / cells.max(1) as f64,
-            },
-        );
+        .collect()
+}
+
+/// The held-out scores of one series.
+struct SeriesScore {
+    class: DemandClass,
+    smape: f64,
+    mase: f64,
+    /// Per quantile level, held-out actuals at or below the quantile forecast.
+    below: Vec<usize>,
+    /// Held-out buckets.
+    n: usize,
+    /// The same over the held-out buckets without stockout days.
+    below_open: Vec<usize>,
+    /// Held-out buckets without stockout days.
+    n_open: usize,
+}
+
+/// Forecasts `train` and scores the forecast against the rest of `s`; `None` for a series
+/// without demand.
+fn score_series(
+    s: &DemandSeries,
+    train: &DemandSeries,
+    settings: &ForecastSettings,
+) -> Option<SeriesScore> {
+    let cut = train.values.len();
+    let f = forecast_series(train, settings);
+    if f.profile.class == DemandClass::None {
+        return None;
     }
-    report
+    let actual: Vec<f64> = s.values[cut..].iter().map(|v| v.max(0.0)).collect();
+    let e = errors(&actual, &f.point, scales(&train.values, settings.season));
+    let open: Vec<bool> = (cut..s.values.len())
+        .map(|i| s.stockout_days.get(i).is_none_or(|&d| d == 0))
+        .collect();
+    let count_below = |only_open: bool| -> Vec<usize> {
+        f.quantiles
+            .iter()
+            .map(|q| {
+                actual
+                    .iter()
+                    .zip(q)
+                    .zip(&open)
+                    .filter(|((a, q), &o)| a <= q && (o || !only_open))
+                    .count()
+            })
+            .collect()
+    };
+    Some(SeriesScore {
+        class: f.profile.class,
+        smape: e.smape,
+        mase: e.mase,
+        below: count_below(false),
+        n: actual.len(),
+        below_open: count_below(true),
+        n_open: open.iter().filter(|&&o| o).count(),
+    })
+}
+
+/// The accuracy and calibration of a group of series, at quantile `levels`.
+fn group_score(members: &[&SeriesScore], levels: &[f64]) -> GroupScore {
+    let k = members.len() as f64;
+    let cells: usize = members.iter().map(|r| r.n).sum();
+    let open_cells: usize = members.iter().map(|r| r.n_open).sum();
+    let shares = |below: fn(&SeriesScore, usize) -> usize, total: usize| -> Vec<(f64, f64)> {
+        levels
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let n: usize = members.iter().map(|r| below(r, i)).sum();
+                (p, n as f64 / total.max(1) as f64)
+            })
+            .collect()
+    };
+    GroupScore {
+        series: members.len(),
+        smape: members.iter().map(|r| r.smape).sum::<f64>() / k,
+        mase: members.iter().map(|r| r.mase).sum::<f64>() / k,
+        coverage: shares(|r, i| r.below[i], cells),
+        coverage_uncensored: shares(|r, i| r.below_open[i], open_cells),
+        uncensored_share: open_cells as f64 / cells.max(1) as f64,
+    }
 }
 
 impl HoldoutReport {

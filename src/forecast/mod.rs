@@ -21,7 +21,8 @@
 //!
 //! Every model is a [`Forecaster`] (the unfitted specification); fitting a series returns a
 //! boxed [`FittedForecaster`], so selection can mix model types per SKU. [`ModelSpec`] is the
-//! one place that builds models from text (config, command line).
+//! one place that builds models from text (config, command line); a forecast names what
+//! produced it with a [`ModelId`] (a model, a combination, an analogue, …).
 
 pub mod adjust;
 pub mod analogue;
@@ -38,7 +39,7 @@ pub mod select;
 pub mod ses;
 pub mod theta;
 
-pub use crate::domain::model::{ModelSpec, ModelSpecError, MODEL_NAMES};
+pub use crate::domain::model::{AnalogueKind, ModelId, ModelSpec, ModelSpecError, MODEL_NAMES};
 
 /// Errors of a model on one series.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -64,6 +65,13 @@ pub enum ForecastError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// Written as its message (outputs show the error as text; the type is kept until then).
+impl serde::Serialize for ForecastError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// An unfitted model: parameters given or to be estimated.

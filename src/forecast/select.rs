@@ -37,7 +37,7 @@ use super::{
     censor::{self, CensorStats, Censoring},
     global::{GlobalForecaster, GlobalModel, SeriesView, TrainingRows},
     metrics::{errors, scales, Errors},
-    FittedForecaster, ForecastError, ModelSpec,
+    FittedForecaster, ForecastError, ModelId, ModelSpec,
 };
 use crate::{
     calendar::{DemandSeries, Freq},
@@ -156,8 +156,8 @@ pub fn candidates_for(class: DemandClass, len: usize) -> Vec<ModelSpec> {
 /// One candidate's backtest result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
-    /// Model name (a combination is `combo(a+b+c)`).
-    pub model: String,
+    /// The model (a single model, or the combination of the best ones).
+    pub model: ModelId,
     /// Mean errors over the folds.
     pub errors: Errors,
     /// Selection score (MASE or RMSSE; see the module documentation).
@@ -165,7 +165,7 @@ pub struct Candidate {
     /// Whether this candidate was chosen.
     pub chosen: bool,
     /// Why the candidate could not be evaluated, if so.
-    pub failure: Option<String>,
+    pub failure: Option<ForecastError>,
 }
 
 /// The forecast of one SKU (and location).
@@ -178,7 +178,7 @@ pub struct SkuForecast {
     /// Demand measures and class.
     pub profile: DemandProfile,
     /// The chosen model.
-    pub model: String,
+    pub model: ModelId,
     /// Its parameters, fitted on the whole history.
     pub params: String,
     /// First day of the first forecast bucket.
@@ -222,6 +222,20 @@ struct FitContext {
 }
 
 impl FitContext {
+    /// The context of series `s` with candidates `specs`: the promotion flags are the global
+    /// model's feature only, so they are built only when it is a candidate.
+    fn for_series(s: &DemandSeries, settings: &ForecastSettings, specs: &[ModelSpec]) -> Self {
+        FitContext {
+            global: settings.global.clone(),
+            start: s.start,
+            promo: if specs.contains(&ModelSpec::Global) {
+                promo_flags(s, settings)
+            } else {
+                Arc::from(Vec::new())
+            },
+        }
+    }
+
     fn build(&self, spec: ModelSpec) -> Box<dyn super::Forecaster> {
         match (spec, &self.global) {
             (ModelSpec::Global, Some(g)) => Box::new(GlobalForecaster {
@@ -404,7 +418,11 @@ pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> Fore
     out
 }
 
-/// Forecasts one series.
+/// Forecasts one series, in named steps: `prepare` the history, offer the candidates
+/// (`candidate_specs`), `backtest` them, score them and their combination
+/// (`score_candidates`, `add_combination`), pick the best (`chosen`; `unselected` when none
+/// could be scored), fit it on the whole history (`final_fit`), and take the quantiles from its
+/// backtest errors (`error_distribution`).
 pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuForecast {
     let h = settings.horizon.max(1);
     let m = settings.season.max(1);
@@ -415,58 +433,159 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         mut notes,
     } = prepare(s, settings);
     let prof = profile(&y);
-    let mut out = SkuForecast {
-        sku: s.sku.clone(),
-        location: s.location.clone(),
-        profile: prof,
-        model: String::new(),
-        params: String::new(),
-        start: next,
-        freq: s.freq,
-        point: vec![0.0; h],
-        levels: settings.quantiles.clone(),
-        quantiles: vec![vec![0.0; h]; settings.quantiles.len()],
-        errors: Vec::new(),
-        error_block: 0,
-        backtest_fit: Vec::new(),
-        candidates: Vec::new(),
-        censored,
-        adjustments: Vec::new(),
-        reason: String::new(),
-    };
+    let mut out = SkuForecast::blank(s, prof, next, h, settings, censored);
     if prof.class == DemandClass::None {
-        out.model = "zero".into();
         notes.push("no positive demand in the history: forecast 0".into());
         out.reason = notes.join("; ");
         return out;
     }
     let forced = settings.forced.get(&s.sku).copied();
-    let specs = match forced {
+    let specs = candidate_specs(settings, prof.class, y.len(), forced, &mut notes);
+    let sporadic = prof.class.is_sporadic();
+    let ctx = FitContext::for_series(s, settings, &specs);
+    let bt = backtest(&y, &specs, &ctx, settings, h, m);
+    let mut candidates = score_candidates(&bt, &specs, sporadic);
+    let k = if forced.is_some() {
+        0
+    } else {
+        settings.combine
+    };
+    let combo = add_combination(&bt, &specs, &mut candidates, k, sporadic);
+    let best = best_of(&candidates);
+    let choice = match best {
+        Some(b) => chosen(b, &bt, &specs, combo),
+        None => unselected(
+            &bt,
+            &specs,
+            &candidates,
+            settings,
+            sporadic,
+            y.len(),
+            &mut notes,
+        ),
+    };
+    if let Some(b) = best {
+        candidates[b].chosen = true;
+    }
+    out.backtest_fit = choice.backtest.concat();
+    let fit = final_fit(choice.model.members(), &y, m, h, &ctx, &mut notes);
+    let dist = error_distribution(&y, &bt, &choice, settings, &ctx, m);
+    out.model = if fit.fell_back {
+        ModelId::FallbackMean
+    } else {
+        choice.model
+    };
+    out.params = fit.params;
+    out.point = fit.point;
+    out.error_block = dist.block;
+    out.quantiles = quantiles_from(
+        &out.point,
+        &observed_errors(
+            &dist.errors,
+            &dist.starts,
+            dist.block,
+            s,
+            settings.censoring,
+        ),
+        &settings.quantiles,
+    );
+    out.errors = dist.errors;
+    out.candidates = candidates;
+    out.reason = notes.join("; ");
+    out
+}
+
+impl SkuForecast {
+    /// The forecast of `s` before any model is fitted: `zero`, with zero point and quantiles
+    /// over `h` buckets from `start`.
+    fn blank(
+        s: &DemandSeries,
+        profile: DemandProfile,
+        start: NaiveDate,
+        h: usize,
+        settings: &ForecastSettings,
+        censored: CensorStats,
+    ) -> Self {
+        SkuForecast {
+            sku: s.sku.clone(),
+            location: s.location.clone(),
+            profile,
+            model: ModelId::Zero,
+            params: String::new(),
+            start,
+            freq: s.freq,
+            point: vec![0.0; h],
+            levels: settings.quantiles.clone(),
+            quantiles: vec![vec![0.0; h]; settings.quantiles.len()],
+            errors: Vec::new(),
+            error_block: 0,
+            backtest_fit: Vec::new(),
+            candidates: Vec::new(),
+            censored,
+            adjustments: Vec::new(),
+            reason: String::new(),
+        }
+    }
+}
+
+/// The candidate models of a series of `len` buckets: the forced one (noted), else the
+/// configured list, else the demand class's list plus the trained global model.
+fn candidate_specs(
+    settings: &ForecastSettings,
+    class: DemandClass,
+    len: usize,
+    forced: Option<ModelSpec>,
+    notes: &mut Vec<String>,
+) -> Vec<ModelSpec> {
+    match forced {
         Some(spec) => {
             notes.push(format!("model {spec} forced by an override"));
             vec![spec]
         }
         None => settings.models.clone().unwrap_or_else(|| {
-            let mut c = candidates_for(prof.class, y.len());
+            let mut c = candidates_for(class, len);
             if settings.global.is_some() {
                 c.push(ModelSpec::Global);
             }
             c
         }),
-    };
-    let sporadic = prof.class.is_sporadic();
-    let ctx = FitContext {
-        global: settings.global.clone(),
-        start: s.start,
-        // The promotion flags are the global model's feature only.
-        promo: if specs.contains(&ModelSpec::Global) {
-            promo_flags(s, settings)
-        } else {
-            Arc::from(Vec::new())
-        },
-    };
+    }
+}
 
-    // Backtest: per candidate, per fold, the forecast; per fold the actuals and scales.
+/// One candidate's backtest: its forecast per fold, up to the fold where it failed.
+struct Run {
+    fcsts: Vec<Vec<f64>>,
+    failure: Option<ForecastError>,
+}
+
+/// The rolling-origin backtest of every candidate (see the module documentation).
+struct Backtest<'y> {
+    /// Origin of each fold (the first bucket it forecasts), oldest first.
+    origins: Vec<usize>,
+    /// Per fold, the actuals and the scales of the training part.
+    folds: Vec<(&'y [f64], (f64, f64))>,
+    /// Per candidate (in the order of the candidate list), its forecasts.
+    runs: Vec<Run>,
+}
+
+impl Backtest<'_> {
+    /// Per fold, the mean of the forecasts of the candidates `members`.
+    fn combined(&self, members: &[usize]) -> Vec<Vec<f64>> {
+        (0..self.folds.len())
+            .map(|f| mean_of(members.iter().map(|&i| &self.runs[i].fcsts[f])))
+            .collect()
+    }
+}
+
+/// Fits every candidate at every origin of the selection folds and forecasts `h` buckets.
+fn backtest<'y>(
+    y: &'y [f64],
+    specs: &[ModelSpec],
+    ctx: &FitContext,
+    settings: &ForecastSettings,
+    h: usize,
+    m: usize,
+) -> Backtest<'y> {
     let origins: Vec<usize> = (0..settings.folds)
         .filter_map(|i| y.len().checked_sub(h * (settings.folds - i)))
         .filter(|&o| o >= MIN_TRAIN)
@@ -475,11 +594,6 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         .iter()
         .map(|&o| (&y[o..o + h], scales(&y[..o], m)))
         .collect();
-    struct Run {
-        name: String,
-        fcsts: Vec<Vec<f64>>,
-        failure: Option<String>,
-    }
     let runs: Vec<Run> = specs
         .iter()
         .map(|spec| {
@@ -491,7 +605,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
                     *spec,
                     &y[..o],
                     m,
-                    &ctx,
+                    ctx,
                     earlier.as_deref(),
                     settings.recalibrate,
                 );
@@ -501,146 +615,196 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
                         earlier = Some(f);
                     }
                     Err(e) => {
-                        failure = Some(e.to_string());
+                        failure = Some(e);
                         break;
                     }
                 }
             }
-            Run {
-                name: spec.to_string(),
-                fcsts,
-                failure,
-            }
+            Run { fcsts, failure }
         })
         .collect();
-    let score_of = |fcsts: &[Vec<f64>]| -> (Errors, f64) {
-        let errs: Vec<Errors> = folds
-            .iter()
-            .zip(fcsts)
-            .map(|((actual, sc), f)| errors(actual, f, *sc))
-            .collect();
-        let k = errs.len() as f64;
-        let mean = |g: fn(&Errors) -> f64| errs.iter().map(g).sum::<f64>() / k;
-        let e = Errors {
-            mae: mean(|e| e.mae),
-            rmse: mean(|e| e.rmse),
-            wape: mean(|e| e.wape),
-            bias: mean(|e| e.bias),
-            mase: mean(|e| e.mase),
-            rmsse: mean(|e| e.rmsse),
-            smape: mean(|e| e.smape),
-        };
-        (e, if sporadic { e.rmsse } else { e.mase })
-    };
-    let mut candidates: Vec<Candidate> = runs
+    Backtest {
+        origins,
+        folds,
+        runs,
+    }
+}
+
+/// Mean errors of per-fold forecasts `fcsts` over the `folds`, and the selection score (RMSSE
+/// for sporadic demand, else MASE).
+fn score(folds: &[(&[f64], (f64, f64))], fcsts: &[Vec<f64>], sporadic: bool) -> (Errors, f64) {
+    let errs: Vec<Errors> = folds
         .iter()
-        .map(|r| {
-            let (errors, score) = if r.failure.is_none() && !folds.is_empty() {
-                score_of(&r.fcsts)
+        .zip(fcsts)
+        .map(|((actual, sc), f)| errors(actual, f, *sc))
+        .collect();
+    let k = errs.len() as f64;
+    let mean = |g: fn(&Errors) -> f64| errs.iter().map(g).sum::<f64>() / k;
+    let e = Errors {
+        mae: mean(|e| e.mae),
+        rmse: mean(|e| e.rmse),
+        wape: mean(|e| e.wape),
+        bias: mean(|e| e.bias),
+        mase: mean(|e| e.mase),
+        rmsse: mean(|e| e.rmsse),
+        smape: mean(|e| e.smape),
+    };
+    (e, if sporadic { e.rmsse } else { e.mase })
+}
+
+/// Every candidate's backtest result; a failed candidate, or any without a fold, scores ∞.
+fn score_candidates(bt: &Backtest<'_>, specs: &[ModelSpec], sporadic: bool) -> Vec<Candidate> {
+    bt.runs
+        .iter()
+        .zip(specs)
+        .map(|(r, spec)| {
+            let (errors, score) = if r.failure.is_none() && !bt.folds.is_empty() {
+                score(&bt.folds, &r.fcsts, sporadic)
             } else {
                 (Errors::default(), f64::INFINITY)
             };
             Candidate {
-                model: r.name.clone(),
+                model: ModelId::Spec(*spec),
                 errors,
                 score,
                 chosen: false,
                 failure: r.failure.clone(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Combination of the best k.
+/// Orders candidates `a` and `b` by score, ties to the earlier one.
+fn by_score(candidates: &[Candidate], a: usize, b: usize) -> std::cmp::Ordering {
+    candidates[a]
+        .score
+        .total_cmp(&candidates[b].score)
+        .then(a.cmp(&b))
+}
+
+/// With `k ≥ 2` and at least `k` scored candidates, adds the combination of the best `k` as
+/// a candidate (after the single models) and returns its members (indices into `specs`).
+fn add_combination(
+    bt: &Backtest<'_>,
+    specs: &[ModelSpec],
+    candidates: &mut Vec<Candidate>,
+    k: usize,
+    sporadic: bool,
+) -> Option<Vec<usize>> {
     let mut ranked: Vec<usize> = (0..candidates.len())
         .filter(|&i| candidates[i].score.is_finite())
         .collect();
-    ranked.sort_by(|&a, &b| {
-        candidates[a]
-            .score
-            .total_cmp(&candidates[b].score)
-            .then(a.cmp(&b))
+    ranked.sort_by(|&a, &b| by_score(candidates, a, b));
+    let members: Vec<usize> = (k >= 2 && ranked.len() >= k).then(|| ranked[..k].to_vec())?;
+    let (errors, score) = score(&bt.folds, &bt.combined(&members), sporadic);
+    candidates.push(Candidate {
+        model: ModelId::Combination(members.iter().map(|&i| specs[i]).collect()),
+        errors,
+        score,
+        chosen: false,
+        failure: None,
     });
-    let k = if forced.is_some() {
-        0
-    } else {
-        settings.combine
-    };
-    let combo: Option<Vec<usize>> = (k >= 2 && ranked.len() >= k).then(|| ranked[..k].to_vec());
-    if let Some(members) = &combo {
-        let fcsts: Vec<Vec<f64>> = (0..folds.len())
-            .map(|f| mean_of(members.iter().map(|&i| &runs[i].fcsts[f])))
-            .collect();
-        let (errors, score) = score_of(&fcsts);
-        let name = format!(
-            "combo({})",
-            members
-                .iter()
-                .map(|&i| runs[i].name.as_str())
-                .collect::<Vec<_>>()
-                .join("+")
-        );
-        candidates.push(Candidate {
-            model: name,
-            errors,
-            score,
-            chosen: false,
-            failure: None,
-        });
-    }
-    let best = (0..candidates.len())
+    Some(members)
+}
+
+/// The best-scoring candidate, if any scored (ties to the earlier one).
+fn best_of(candidates: &[Candidate]) -> Option<usize> {
+    (0..candidates.len())
         .filter(|&i| candidates[i].score.is_finite())
-        .min_by(|&a, &b| {
-            candidates[a]
-                .score
-                .total_cmp(&candidates[b].score)
-                .then(a.cmp(&b))
-        });
+        .min_by(|&a, &b| by_score(candidates, a, b))
+}
 
-    // The chosen members (one model, or a combination) and their backtest forecasts.
-    let (members, backtest): (Vec<ModelSpec>, Vec<Vec<f64>>) = match best {
-        Some(b) if b < runs.len() => (vec![specs[b]], runs[b].fcsts.clone()),
-        Some(_) => {
-            let members = combo.clone().unwrap_or_default();
-            let fc = (0..folds.len())
-                .map(|f| mean_of(members.iter().map(|&i| &runs[i].fcsts[f])))
-                .collect();
-            (members.iter().map(|&i| specs[i]).collect(), fc)
-        }
-        None => {
-            let fallback = if sporadic {
-                ModelSpec::SbaOptimized
-            } else {
-                ModelSpec::Ses(None)
-            };
-            let chosen = specs
-                .first()
-                .copied()
-                .filter(|_| specs.len() == 1)
-                .unwrap_or(fallback);
-            let failure = candidates.iter().find_map(|c| c.failure.clone());
-            notes.push(if settings.folds == 0 {
-                format!("backtest disabled (folds = 0): {chosen} used without selection")
-            } else if let (false, Some(f)) = (origins.is_empty(), failure) {
-                format!("every candidate failed in the backtest ({f}): {chosen} used without selection")
-            } else {
-                format!(
-                    "history of {} buckets too short for a backtest of {h} buckets: {chosen} used without selection",
-                    y.len()
-                )
-            });
-            (vec![chosen], Vec::new())
-        }
-    };
-    if let Some(b) = best {
-        candidates[b].chosen = true;
+/// The chosen model (one model or a combination) and its backtest forecasts per selection
+/// fold (none when nothing was backtested).
+struct Choice {
+    model: ModelId,
+    backtest: Vec<Vec<f64>>,
+}
+
+/// The choice when candidate `best` won the backtest: a single model, or (past the single
+/// models) the combination of `combo`.
+fn chosen(
+    best: usize,
+    bt: &Backtest<'_>,
+    specs: &[ModelSpec],
+    combo: Option<Vec<usize>>,
+) -> Choice {
+    if best < bt.runs.len() {
+        return Choice {
+            model: ModelId::Spec(specs[best]),
+            backtest: bt.runs[best].fcsts.clone(),
+        };
     }
-    out.backtest_fit = backtest.concat();
+    let members = combo.unwrap_or_default();
+    Choice {
+        backtest: bt.combined(&members),
+        model: ModelId::Combination(members.iter().map(|&i| specs[i]).collect()),
+    }
+}
 
-    // Final fit on the whole training series.
+/// The choice when no candidate could be scored (no backtest, or every candidate failed):
+/// the only candidate, else SBA (optimised) for sporadic demand and SES otherwise; the notes
+/// say why (`len`: buckets of training history).
+fn unselected(
+    bt: &Backtest<'_>,
+    specs: &[ModelSpec],
+    candidates: &[Candidate],
+    settings: &ForecastSettings,
+    sporadic: bool,
+    len: usize,
+    notes: &mut Vec<String>,
+) -> Choice {
+    let fallback = if sporadic {
+        ModelSpec::SbaOptimized
+    } else {
+        ModelSpec::Ses(None)
+    };
+    let chosen = specs
+        .first()
+        .copied()
+        .filter(|_| specs.len() == 1)
+        .unwrap_or(fallback);
+    let failure = candidates.iter().find_map(|c| c.failure.clone());
+    notes.push(if settings.folds == 0 {
+        format!("backtest disabled (folds = 0): {chosen} used without selection")
+    } else if let (false, Some(f)) = (bt.origins.is_empty(), failure) {
+        format!("every candidate failed in the backtest ({f}): {chosen} used without selection")
+    } else {
+        format!(
+            "history of {len} buckets too short for a backtest of {} buckets: {chosen} used without selection",
+            settings.horizon.max(1)
+        )
+    });
+    Choice {
+        model: ModelId::Spec(chosen),
+        backtest: Vec::new(),
+    }
+}
+
+/// The chosen model fitted on the whole training history.
+struct FinalFit {
+    /// Point forecast (the members' mean; the last season's mean when every member failed).
+    point: Vec<f64>,
+    /// The members' fitted parameters, `; `-separated.
+    params: String,
+    /// Whether every member failed and the point is the last season's mean.
+    fell_back: bool,
+}
+
+/// Fits `members` on all of `y` and averages their forecasts; a member that fails is noted,
+/// and when all fail the forecast is the mean of the last season.
+fn final_fit(
+    members: &[ModelSpec],
+    y: &[f64],
+    m: usize,
+    h: usize,
+    ctx: &FitContext,
+    notes: &mut Vec<String>,
+) -> FinalFit {
     let mut fits = Vec::new();
     let mut params = Vec::new();
-    for spec in &members {
-        match fit_guarded(*spec, &y, m, &ctx) {
+    for spec in members {
+        match fit_guarded(*spec, y, m, ctx) {
             Ok(f) => {
                 params.push(f.params());
                 fits.push(predict_clamped(f.as_ref(), h));
@@ -648,86 +812,136 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
             Err(e) => notes.push(format!("{spec} failed on the full history: {e}")),
         }
     }
-    if fits.is_empty() {
+    let fell_back = fits.is_empty();
+    if fell_back {
         // Every member failed: fall back to the mean of the last season.
         let w = m.min(y.len()).max(1);
         let level = y[y.len() - w..].iter().sum::<f64>() / w as f64;
         fits.push(vec![level; h]);
         notes.push(format!("fallback: mean of the last {w} buckets"));
-        out.model = "fallback_mean".into();
-    } else {
-        out.model = if members.len() == 1 {
-            members[0].to_string()
-        } else {
-            best.map(|b| candidates[b].model.clone())
-                .unwrap_or_default()
-        };
     }
-    out.params = params.join("; ");
-    out.point = mean_of(fits.iter());
+    FinalFit {
+        point: mean_of(fits.iter()),
+        params: params.join("; "),
+        fell_back,
+    }
+}
 
-    // Error distribution and quantiles: the selection folds, plus older origins. `starts`:
-    // where each origin's run of errors begins in the series.
-    let mut errs: Vec<f64> = folds
+/// The chosen model's error distribution, for the quantiles and for sampling.
+struct ErrorDistribution {
+    /// Errors (actual − forecast), in runs of `block`, one run per origin.
+    errors: Vec<f64>,
+    /// Where each run's origin is in the series (empty for in-sample deviations).
+    starts: Vec<usize>,
+    /// Length of one run.
+    block: usize,
+}
+
+/// The chosen model's backtest errors over the selection folds, plus the older origins up to
+/// `quantile_folds`; without a backtest, the in-sample deviations (see the module
+/// documentation).
+fn error_distribution(
+    y: &[f64],
+    bt: &Backtest<'_>,
+    choice: &Choice,
+    settings: &ForecastSettings,
+    ctx: &FitContext,
+    m: usize,
+) -> ErrorDistribution {
+    let h = settings.horizon.max(1);
+    let mut errs: Vec<f64> = bt
+        .folds
         .iter()
-        .zip(&backtest)
+        .zip(&choice.backtest)
         .flat_map(|((actual, _), f)| actual.iter().zip(f).map(|(a, f)| a - f))
         .collect();
-    let mut starts: Vec<usize> = origins.iter().take(backtest.len()).copied().collect();
-    if !backtest.is_empty() {
-        // The older origins, newest first; fitted oldest first so that a model without
-        // recalibration estimates its parameters at the oldest one.
-        let extra: Vec<usize> = (settings.folds..settings.quantile_folds)
-            .map_while(|i| y.len().checked_sub(h * (i + 1)).filter(|&o| o >= MIN_TRAIN))
-            .collect();
-        let mut fcsts: Vec<Vec<Vec<f64>>> = vec![Vec::new(); extra.len()];
-        for spec in &members {
-            let mut earlier: Option<Box<dyn FittedForecaster>> = None;
-            for (j, &o) in extra.iter().enumerate().rev() {
-                let fitted = fit_at(
-                    *spec,
-                    &y[..o],
-                    m,
-                    &ctx,
-                    earlier.as_deref(),
-                    settings.recalibrate,
-                );
-                if let Ok(f) = fitted {
-                    fcsts[j].push(predict_clamped(f.as_ref(), h));
-                    earlier = Some(f);
-                }
-            }
-        }
-        for (&o, f) in extra.iter().zip(&fcsts) {
-            if f.len() == members.len() {
-                let f = mean_of(f.iter());
-                errs.extend(y[o..o + h].iter().zip(&f).map(|(a, f)| a - f));
-                starts.push(o);
-            }
-        }
+    let mut starts: Vec<usize> = bt
+        .origins
+        .iter()
+        .take(choice.backtest.len())
+        .copied()
+        .collect();
+    if !choice.backtest.is_empty() {
+        older_origin_errors(
+            y,
+            choice.model.members(),
+            settings,
+            ctx,
+            m,
+            &mut errs,
+            &mut starts,
+        );
     }
-    out.error_block = h;
     if errs.is_empty() {
-        // Deviations of the last MAX_FIT buckets (the most recent regime, as the models fit)
-        // from the running mean of everything before each.
-        let from = y.len().saturating_sub(super::theta::MAX_FIT).max(1);
-        let mut sum: f64 = y[..from.min(y.len())].iter().sum();
-        errs.reserve(y.len().saturating_sub(from));
-        for (t, &v) in y.iter().enumerate().skip(from) {
-            errs.push(v - sum / t as f64);
-            sum += v;
-        }
-        out.error_block = errs.len().max(1);
+        let errors = in_sample_deviations(y);
+        return ErrorDistribution {
+            block: errors.len().max(1),
+            errors,
+            starts,
+        };
     }
-    out.quantiles = quantiles_from(
-        &out.point,
-        &observed_errors(&errs, &starts, out.error_block, s, settings.censoring),
-        &settings.quantiles,
-    );
-    out.errors = errs;
-    out.candidates = candidates;
-    out.reason = notes.join("; ");
-    out
+    ErrorDistribution {
+        errors: errs,
+        starts,
+        block: h,
+    }
+}
+
+/// Appends to `errs` (and `starts`) the errors of the combination of `members` at the origins
+/// older than the selection folds, up to `quantile_folds` origins in all: newest first, fitted
+/// oldest first so that a model without recalibration estimates its parameters at the oldest
+/// one. An origin where a member failed is left out.
+fn older_origin_errors(
+    y: &[f64],
+    members: &[ModelSpec],
+    settings: &ForecastSettings,
+    ctx: &FitContext,
+    m: usize,
+    errs: &mut Vec<f64>,
+    starts: &mut Vec<usize>,
+) {
+    let h = settings.horizon.max(1);
+    let extra: Vec<usize> = (settings.folds..settings.quantile_folds)
+        .map_while(|i| y.len().checked_sub(h * (i + 1)).filter(|&o| o >= MIN_TRAIN))
+        .collect();
+    let mut fcsts: Vec<Vec<Vec<f64>>> = vec![Vec::new(); extra.len()];
+    for spec in members {
+        let mut earlier: Option<Box<dyn FittedForecaster>> = None;
+        for (j, &o) in extra.iter().enumerate().rev() {
+            let fitted = fit_at(
+                *spec,
+                &y[..o],
+                m,
+                ctx,
+                earlier.as_deref(),
+                settings.recalibrate,
+            );
+            if let Ok(f) = fitted {
+                fcsts[j].push(predict_clamped(f.as_ref(), h));
+                earlier = Some(f);
+            }
+        }
+    }
+    for (&o, f) in extra.iter().zip(&fcsts) {
+        if f.len() == members.len() {
+            let f = mean_of(f.iter());
+            errs.extend(y[o..o + h].iter().zip(&f).map(|(a, f)| a - f));
+            starts.push(o);
+        }
+    }
+}
+
+/// Deviations of the last [`super::theta::MAX_FIT`] buckets (the most recent regime, as the
+/// models fit) from the running mean of everything before each.
+fn in_sample_deviations(y: &[f64]) -> Vec<f64> {
+    let from = y.len().saturating_sub(super::theta::MAX_FIT).max(1);
+    let mut sum: f64 = y[..from.min(y.len())].iter().sum();
+    let mut errs = Vec::with_capacity(y.len().saturating_sub(from));
+    for (t, &v) in y.iter().enumerate().skip(from) {
+        errs.push(v - sum / t as f64);
+        sum += v;
+    }
+    errs
 }
 
 /// Fewest errors on uncensored buckets for the quantiles to use them alone.
@@ -901,9 +1115,9 @@ mod tests {
         for (name, y) in cases {
             let f = forecast_series(&test_series("A", y), &settings(7));
             assert_sane(&f, 7);
-            assert!(!f.model.is_empty(), "{name}");
+            assert!(!f.model.to_string().is_empty(), "{name}");
             if name == "all zero" {
-                assert_eq!(f.model, "zero");
+                assert_eq!(f.model, ModelId::Zero);
                 assert!(f.reason.contains("no positive demand"));
             }
             if name == "very short" || name == "single bucket" {
@@ -926,7 +1140,7 @@ mod tests {
         let f = forecast_series(&test_series("A", y), &settings(14));
         // The seasonal naive and ETS(A,N,A) both fit it exactly (ETS to rounding).
         assert!(
-            f.model.contains("snaive") || f.model.contains("ets"),
+            f.model.to_string().contains("snaive") || f.model.to_string().contains("ets"),
             "{}",
             f.model
         );
@@ -1019,7 +1233,7 @@ mod tests {
             ..settings(5)
         };
         let f = forecast_series(&test_series("A", (1..=40).map(f64::from).collect()), &s);
-        assert_eq!(f.model, "naive");
+        assert_eq!(f.model, ModelId::Spec(ModelSpec::Naive));
         assert_eq!(f.point, vec![40.0; 5]);
         assert!(f.candidates[0].chosen);
     }
@@ -1072,7 +1286,11 @@ mod tests {
         let g = trained.global.as_ref().expect("trained");
         assert!(g.rows > 50 && g.series == 20, "{g:?}");
         let f = forecast_series(&series[4], &trained);
-        let c = f.candidates.iter().find(|c| c.model == "global").unwrap();
+        let c = f
+            .candidates
+            .iter()
+            .find(|c| c.model == ModelId::Spec(ModelSpec::Global))
+            .unwrap();
         assert!(c.failure.is_none() && c.score.is_finite(), "{c:?}");
         // Without training, it is not offered.
         let untrained = ForecastSettings {

@@ -113,18 +113,49 @@ pub fn write_rows<T: Sync>(
     items: &[T],
     row: impl Fn(&mut Vec<u8>, &T) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
+    write_batches(w, items, |batch| {
+        let mut text = Vec::new();
+        for item in batch {
+            row(&mut text, item)?;
+        }
+        Ok(text)
+    })
+}
+
+/// [`write_rows`] for CSV row structs: `row` serialises the rows of one item into a CSV
+/// writer (see [`super::cells::csv_writer`]; one writer per batch, on the worker threads).
+///
+/// # Errors
+/// The first error of `row` or of `w`.
+pub fn write_csv_rows<T: Sync>(
+    w: &mut dyn Write,
+    items: &[T],
+    row: impl Fn(&mut csv::Writer<&mut Vec<u8>>, &T) -> csv::Result<()> + Sync,
+) -> std::io::Result<()> {
+    write_batches(w, items, |batch| {
+        let mut text = Vec::new();
+        let mut out = super::cells::csv_writer(&mut text);
+        for item in batch {
+            row(&mut out, item)?;
+        }
+        out.flush()?;
+        drop(out);
+        Ok(text)
+    })
+}
+
+/// Formats batches of `items` on the worker threads with `batch`, writing the texts in order.
+fn write_batches<T: Sync>(
+    w: &mut dyn Write,
+    items: &[T],
+    batch: impl Fn(&[T]) -> std::io::Result<Vec<u8>> + Sync,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
     let threads = rayon::current_num_threads().max(1);
     for group in items.chunks(BATCH * threads) {
         let texts = group
             .par_chunks(BATCH)
-            .map(|batch| {
-                let mut text = Vec::new();
-                for item in batch {
-                    row(&mut text, item)?;
-                }
-                Ok(text)
-            })
+            .map(&batch)
             .collect::<std::io::Result<Vec<Vec<u8>>>>()?;
         for text in texts {
             w.write_all(&text)?;

@@ -33,8 +33,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{
-    parse::date_of, rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind,
-    LoadError,
+    parse::date_of,
+    rejects::RejectLog,
+    rows::{for_each_row, Row},
+    table::Table,
+    FileStats, InputKind, LoadError,
 };
 use crate::domain::model::ModelSpec;
 
@@ -142,6 +145,10 @@ fn merge(
 
 /// Loads the overrides file; rejected rows go to `rejects`. The result is keyed by SKU.
 ///
+/// Each row is read (`OverrideRow::read`), checked on its own (`OverrideRow::problem`) and
+/// merged into its SKU's override (`OverrideRow::merge_into`); a row that fails a step is
+/// rejected and changes nothing.
+///
 /// # Errors
 /// Structural [`LoadError`]s.
 pub fn load_overrides(
@@ -153,6 +160,59 @@ pub fn load_overrides(
     let mut out: BTreeMap<String, SkuOverride> = BTreeMap::new();
     let mut first_lines: BTreeMap<String, BTreeMap<&'static str, u64>> = BTreeMap::new();
     let stats = for_each_row(&table, rejects, |row| {
+        let values = OverrideRow::read(row);
+        let Some(sku) = values.sku else { return };
+        if row.is_rejected() {
+            return;
+        }
+        if let Some((col, reason)) = values.problem() {
+            row.reject(col, reason);
+            return;
+        }
+        let line = row.line();
+        let mut o = out.get(sku).cloned().unwrap_or_else(|| SkuOverride {
+            sku: sku.to_string(),
+            ..SkuOverride::default()
+        });
+        let mut first = first_lines.get(sku).cloned().unwrap_or_default();
+        if let Err((col, reason)) = values.merge_into(&mut o, &mut first, line) {
+            row.reject(col, reason);
+            return;
+        }
+        first_lines.insert(sku.to_string(), first);
+        out.insert(sku.to_string(), o);
+    })?;
+    Ok((out, stats))
+}
+
+/// The cells of one overrides row, parsed (a cell that does not parse is rejected and empty).
+struct OverrideRow<'a> {
+    sku: Option<&'a str>,
+    model: Option<ModelSpec>,
+    service: Option<f64>,
+    ss: Option<f64>,
+    ss_days: Option<f64>,
+    rop: Option<f64>,
+    qty: Option<f64>,
+    qty_days: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    up_to: Option<f64>,
+    mult: Option<f64>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    dno: bool,
+    disc: bool,
+    lock: bool,
+    note: Option<&'a str>,
+}
+
+/// A rejected row: the column to blame and the reason.
+type Problem = (usize, String);
+
+impl<'a> OverrideRow<'a> {
+    /// Parses every cell of `row`, rejecting the cells that are not valid.
+    fn read(row: &mut Row<'_, 'a>) -> Self {
         let sku = row.text(SKU);
         let model = row
             .opt_text(MODEL)
@@ -172,165 +232,195 @@ pub fn load_overrides(
                 );
             }
         }
-        let ss = row.opt_non_negative(SS, false);
-        let ss_days = row.opt_non_negative(SS_DAYS, false);
-        let rop = row.opt_non_negative(ROP, false);
-        let qty = row.opt_non_negative(QTY, true);
-        let qty_days = row.opt_non_negative(QTY_DAYS, true);
-        let min = row.opt_non_negative(MIN, false);
-        let max = row.opt_non_negative(MAX, false);
-        let up_to = row.opt_non_negative(UP_TO, false);
-        let mult = row.opt_non_negative(MULT, false);
-        let from = row.opt_date(FROM).map(date_of);
-        let to = row.opt_date(TO).map(date_of);
-        let dno = row.flag(DNO);
-        let disc = row.flag(DISC);
-        let lock = row.flag(LOCK);
-        let note = row.opt_text(NOTE);
-        let Some(sku) = sku else { return };
-        if row.is_rejected() {
-            return;
+        OverrideRow {
+            sku,
+            model,
+            service,
+            ss: row.opt_non_negative(SS, false),
+            ss_days: row.opt_non_negative(SS_DAYS, false),
+            rop: row.opt_non_negative(ROP, false),
+            qty: row.opt_non_negative(QTY, true),
+            qty_days: row.opt_non_negative(QTY_DAYS, true),
+            min: row.opt_non_negative(MIN, false),
+            max: row.opt_non_negative(MAX, false),
+            up_to: row.opt_non_negative(UP_TO, false),
+            mult: row.opt_non_negative(MULT, false),
+            from: row.opt_date(FROM).map(date_of),
+            to: row.opt_date(TO).map(date_of),
+            dno: row.flag(DNO),
+            disc: row.flag(DISC),
+            lock: row.flag(LOCK),
+            note: row.opt_text(NOTE),
         }
+    }
+
+    /// The reorder point (`reorder_point`, else `min`).
+    fn reorder_point(&self) -> Option<f64> {
+        self.rop.or(self.min)
+    }
+
+    /// The order-up-to level (`order_up_to`, else `max`).
+    fn order_up_to(&self) -> Option<f64> {
+        self.up_to.or(self.max)
+    }
+
+    /// Why the row cannot be used on its own, if so: both of a pair, S not above s, from/to
+    /// without a multiplier or the wrong way round, or nothing set.
+    fn problem(&self) -> Option<Problem> {
         let pairs = [
-            (ss, ss_days, SS_DAYS, "safety_stock and safety_stock_days"),
-            (qty, qty_days, QTY_DAYS, "order_quantity and order_days"),
-            (min, rop, MIN, "min and reorder_point"),
-            (max, up_to, MAX, "max and order_up_to"),
+            (
+                self.ss,
+                self.ss_days,
+                SS_DAYS,
+                "safety_stock and safety_stock_days",
+            ),
+            (
+                self.qty,
+                self.qty_days,
+                QTY_DAYS,
+                "order_quantity and order_days",
+            ),
+            (self.min, self.rop, MIN, "min and reorder_point"),
+            (self.max, self.up_to, MAX, "max and order_up_to"),
         ];
         for (a, b, col, what) in pairs {
             if a.is_some() && b.is_some() {
-                row.reject(col, format!("{what} are both given; give one of them"));
-                return;
+                return Some((col, format!("{what} are both given; give one of them")));
             }
         }
-        let rop = rop.or(min);
-        let up_to = up_to.or(max);
-        if let (Some(s), Some(big_s)) = (rop, up_to) {
+        if let (Some(s), Some(big_s)) = (self.reorder_point(), self.order_up_to()) {
             if big_s <= s {
-                row.reject(
-                    if max.is_some() { MAX } else { UP_TO },
+                return Some((
+                    if self.max.is_some() { MAX } else { UP_TO },
                     format!("order_up_to {big_s} should be above the reorder point {s}"),
-                );
-                return;
+                ));
             }
         }
-        if mult.is_none() && (from.is_some() || to.is_some()) {
-            let col = if from.is_some() { FROM } else { TO };
-            row.reject(
+        if self.mult.is_none() && (self.from.is_some() || self.to.is_some()) {
+            let col = if self.from.is_some() { FROM } else { TO };
+            return Some((
                 col,
-                "from/to give the date range of a forecast multiplier, but the row has no multiplier",
-            );
-            return;
+                "from/to give the date range of a forecast multiplier, but the row has no multiplier".into(),
+            ));
         }
-        if let (Some(a), Some(b)) = (from, to) {
+        if let (Some(a), Some(b)) = (self.from, self.to) {
             if b < a {
-                row.reject(TO, format!("to {b} is before from {a}"));
-                return;
+                return Some((TO, format!("to {b} is before from {a}")));
             }
         }
-        let sets_something = model.is_some()
-            || service.is_some()
-            || ss.is_some()
-            || ss_days.is_some()
-            || rop.is_some()
-            || qty.is_some()
-            || qty_days.is_some()
-            || up_to.is_some()
-            || mult.is_some()
-            || dno
-            || disc
-            || lock;
-        if !sets_something {
-            row.reject(
+        if !self.sets_something() {
+            return Some((
                 SKU,
-                "the row overrides nothing; fill at least one of model, service_level, safety_stock, safety_stock_days, reorder_point, order_quantity, order_days, order_up_to, multiplier, do_not_order, discontinued, lock",
-            );
-            return;
+                "the row overrides nothing; fill at least one of model, service_level, safety_stock, safety_stock_days, reorder_point, order_quantity, order_days, order_up_to, multiplier, do_not_order, discontinued, lock".into(),
+            ));
         }
-        let line = row.line();
-        let mut o = out.get(sku).cloned().unwrap_or_else(|| SkuOverride {
-            sku: sku.to_string(),
-            ..SkuOverride::default()
-        });
-        let mut first = first_lines.get(sku).cloned().unwrap_or_default();
-        let merged = (|| -> Result<(), (usize, String)> {
-            if let Some(m) = model {
-                match o.model {
-                    Some(old) if old != m => {
-                        return Err((
-                            MODEL,
-                            format!(
-                                "model {m} conflicts with {old} set for the same sku at line {}; keep one",
-                                first.get("model").copied().unwrap_or(0)
-                            ),
-                        ))
-                    }
-                    _ => {
-                        o.model = Some(m);
-                        first.entry("model").or_insert(line);
-                    }
-                }
-            }
-            let fields = [
-                (&mut o.service_level, service, "service_level", SERVICE),
-                (&mut o.safety_stock, ss, "safety_stock", SS),
-                (
-                    &mut o.safety_stock_days,
-                    ss_days,
-                    "safety_stock_days",
-                    SS_DAYS,
-                ),
-                (&mut o.reorder_point, rop, "reorder_point", ROP),
-                (&mut o.order_quantity, qty, "order_quantity", QTY),
-                (&mut o.order_days, qty_days, "order_days", QTY_DAYS),
-                (&mut o.order_up_to, up_to, "order_up_to", UP_TO),
-            ];
-            for (slot, v, name, col) in fields {
-                merge(slot, v, &mut first, name, line).map_err(|e| (col, e))?;
-            }
-            if o.safety_stock.is_some() && o.safety_stock_days.is_some() {
+        None
+    }
+
+    /// Whether the row overrides anything.
+    fn sets_something(&self) -> bool {
+        self.model.is_some()
+            || self.service.is_some()
+            || self.ss.is_some()
+            || self.ss_days.is_some()
+            || self.reorder_point().is_some()
+            || self.qty.is_some()
+            || self.qty_days.is_some()
+            || self.order_up_to().is_some()
+            || self.mult.is_some()
+            || self.dno
+            || self.disc
+            || self.lock
+    }
+
+    /// Merges the row (at `line`) into its SKU's override `o`, whose values were first set at
+    /// the lines in `first`. A value that conflicts with one set by another row, or a
+    /// combination across rows that cannot go together, is a problem; `o` is then not to be
+    /// kept.
+    fn merge_into(
+        &self,
+        o: &mut SkuOverride,
+        first: &mut BTreeMap<&'static str, u64>,
+        line: u64,
+    ) -> Result<(), Problem> {
+        if let Some(m) = self.model {
+            if let Some(old) = o.model.filter(|&old| old != m) {
+                let at = first.get("model").copied().unwrap_or(0);
                 return Err((
-                    SS,
-                    "safety_stock and safety_stock_days set for the same sku on different rows; give one".into(),
+                    MODEL,
+                    format!("model {m} conflicts with {old} set for the same sku at line {at}; keep one"),
                 ));
             }
-            if o.order_quantity.is_some() && o.order_days.is_some() {
-                return Err((
-                    QTY,
-                    "order_quantity and order_days set for the same sku on different rows; give one".into(),
-                ));
-            }
-            if let (Some(s), Some(big_s)) = (o.reorder_point, o.order_up_to) {
-                if big_s <= s {
-                    return Err((
-                        UP_TO,
-                        format!("order_up_to {big_s} should be above the reorder point {s} set for the same sku"),
-                    ));
-                }
-            }
-            Ok(())
-        })();
-        if let Err((col, reason)) = merged {
-            row.reject(col, reason);
-            return;
+            o.model = Some(m);
+            first.entry("model").or_insert(line);
         }
-        if let Some(factor) = mult {
+        let fields = [
+            (&mut o.service_level, self.service, "service_level", SERVICE),
+            (&mut o.safety_stock, self.ss, "safety_stock", SS),
+            (
+                &mut o.safety_stock_days,
+                self.ss_days,
+                "safety_stock_days",
+                SS_DAYS,
+            ),
+            (
+                &mut o.reorder_point,
+                self.reorder_point(),
+                "reorder_point",
+                ROP,
+            ),
+            (&mut o.order_quantity, self.qty, "order_quantity", QTY),
+            (&mut o.order_days, self.qty_days, "order_days", QTY_DAYS),
+            (&mut o.order_up_to, self.order_up_to(), "order_up_to", UP_TO),
+        ];
+        for (slot, v, name, col) in fields {
+            merge(slot, v, first, name, line).map_err(|e| (col, e))?;
+        }
+        if let Some(p) = across_rows_problem(o) {
+            return Err(p);
+        }
+        if let Some(factor) = self.mult {
             o.multipliers.push(Multiplier {
                 factor,
-                from,
-                to,
+                from: self.from,
+                to: self.to,
                 line,
             });
         }
-        o.do_not_order |= dno;
-        o.discontinued |= disc;
-        o.lock |= lock;
-        if let Some(n) = note {
+        o.do_not_order |= self.dno;
+        o.discontinued |= self.disc;
+        o.lock |= self.lock;
+        if let Some(n) = self.note {
             o.notes.push(n.to_string());
         }
         o.lines.push(line);
-        first_lines.insert(sku.to_string(), first);
-        out.insert(sku.to_string(), o);
-    })?;
-    Ok((out, stats))
+        Ok(())
+    }
+}
+
+/// Why a SKU's merged override cannot hold, if so: both of a pair set on different rows, or
+/// S not above s.
+fn across_rows_problem(o: &SkuOverride) -> Option<Problem> {
+    if o.safety_stock.is_some() && o.safety_stock_days.is_some() {
+        return Some((
+            SS,
+            "safety_stock and safety_stock_days set for the same sku on different rows; give one"
+                .into(),
+        ));
+    }
+    if o.order_quantity.is_some() && o.order_days.is_some() {
+        return Some((
+            QTY,
+            "order_quantity and order_days set for the same sku on different rows; give one".into(),
+        ));
+    }
+    if let (Some(s), Some(big_s)) = (o.reorder_point, o.order_up_to) {
+        if big_s <= s {
+            return Some((
+                UP_TO,
+                format!("order_up_to {big_s} should be above the reorder point {s} set for the same sku"),
+            ));
+        }
+    }
+    None
 }

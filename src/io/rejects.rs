@@ -1,17 +1,22 @@
 //! Rejected rows: what could not be used, where it is, and why.
 //!
 //! Every row a loader cannot use becomes a [`Reject`]; nothing is dropped silently. The
-//! rejects of all inputs are written together to `rejects.csv` with the columns
-//! `file, line, column, value, reason`, sorted by file then line.
+//! rejects of all inputs are written together to `rejects.csv`, one [`Reject`] per row (its
+//! fields are the columns: `file, line, column, value, reason`), sorted by file then line.
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{atomic::write_atomic, LoadError};
+use super::{
+    atomic::write_atomic,
+    cells::{header_of, write_csv},
+    LoadError,
+};
 
-/// One rejected row (or one ignored cell, for warnings that do not reject).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One rejected row (or one ignored cell, for warnings that do not reject): also the row
+/// struct of `rejects.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reject {
     /// The input file, as given.
     pub file: String,
@@ -71,24 +76,12 @@ impl RejectLog {
 pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<(), LoadError> {
     let mut sorted: Vec<&Reject> = rejects.iter().collect();
     sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    write_atomic(path, |w| {
-        writeln!(w, "file,line,column,value,reason")?;
-        for r in sorted {
-            writeln!(
-                w,
-                "{},{},{},{},{}",
-                csv_field(&r.file),
-                r.line,
-                csv_field(&r.column),
-                csv_field(&r.value),
-                csv_field(&r.reason)
-            )?;
-        }
-        Ok(())
-    })
+    let header = header_of(&Reject::default());
+    write_atomic(path, |w| write_csv(w, &header, sorted))
 }
 
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180): the rule the
+/// csv crate's writer follows for the outputs (see the test in [`super::cells`]).
 pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()

@@ -218,6 +218,9 @@ pub struct DateWindow {
 /// Rows dated outside `window` are rejected (a typo such as 2204 for 2024 would otherwise
 /// stretch the history of every SKU over centuries). Rejected rows go to `rejects`.
 ///
+/// Each accepted row is added to its sku/location's accumulator (`Accumulators`); the
+/// accumulators are then turned into sorted series and summarised (`summarise`).
+///
 /// # Errors
 /// Structural [`LoadError`]s (see [`Table::open`] and [`Table::read`]).
 pub fn load_sales(
@@ -227,37 +230,17 @@ pub fn load_sales(
     rejects: &mut RejectLog,
 ) -> Result<SalesData, LoadError> {
     let table = Table::open(path, InputKind::Sales, mapping)?;
-    let mut skus = Interner::default();
-    let mut locations = Interner::default();
-    let mut index: AHashMap<(u32, u32), u32> = AHashMap::new();
-    let mut accs: Vec<(u32, u32, Acc)> = Vec::new();
+    let mut accs = Accumulators::default();
     let mut stats = SalesStats::default();
     let has_location = table.has(LOCATION);
-    let mut last_slot: Option<(u32, u32, u32)> = None;
     let file = for_each_row(&table, rejects, |row| {
         let (Some(day), Some(sku), Some(qty)) =
             (row.date(DATE), row.text(SKU), row.number(QUANTITY))
         else {
             return;
         };
-        if day >= window.before {
-            row.reject(
-                DATE,
-                format!(
-                    "date on or after {}; only past sales are history",
-                    window.before_is
-                ),
-            );
-            return;
-        }
-        if day < window.earliest {
-            row.reject(
-                DATE,
-                format!(
-                    "date before the earliest accepted date {} ([validation] earliest_date); check the year",
-                    parse::date_of(window.earliest)
-                ),
-            );
+        if let Some(reason) = window.problem(day) {
+            row.reject(DATE, reason);
             return;
         }
         let flags = if row.flag(PROMO_COL) { PROMO } else { 0 }
@@ -271,21 +254,7 @@ pub fn load_sales(
         if row.is_rejected() {
             return;
         }
-        let sku_id = skus.id(sku);
-        let loc_id = location.map_or(0, |l| locations.id(l) + 1);
-        // Exports are usually grouped by SKU: skip the hash lookup for a repeat.
-        let slot = match last_slot {
-            Some((s, l, slot)) if s == sku_id && l == loc_id => slot,
-            _ => {
-                let slot = *index.entry((sku_id, loc_id)).or_insert_with(|| {
-                    accs.push((sku_id, loc_id, Acc::new(day)));
-                    accs.len() as u32 - 1
-                });
-                last_slot = Some((sku_id, loc_id, slot));
-                slot
-            }
-        };
-        let acc = &mut accs[slot as usize].2;
+        let acc = accs.of(sku, location, day);
         if acc.add(day, qty, flags) {
             stats.duplicate_rows += 1;
         }
@@ -299,16 +268,82 @@ pub fn load_sales(
         stats.net_units += qty;
     })?;
     stats.file = file;
+    stats.skus = accs.skus.names.len();
+    let series = accs.finish();
+    summarise(&series, &mut stats);
+    Ok(SalesData { series, stats })
+}
 
-    let mut series: Vec<DailySales> = accs
-        .into_iter()
-        .map(|(s, l, acc)| {
-            let location = (l > 0).then(|| locations.names[l as usize - 1].to_string());
-            acc.finish(skus.names[s as usize].to_string(), location)
-        })
-        .collect();
-    series.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
-    stats.skus = skus.names.len();
+impl DateWindow {
+    /// Why a row dated `day` is rejected, if it is outside the window.
+    fn problem(&self, day: Day) -> Option<String> {
+        if day >= self.before {
+            return Some(format!(
+                "date on or after {}; only past sales are history",
+                self.before_is
+            ));
+        }
+        if day < self.earliest {
+            return Some(format!(
+                "date before the earliest accepted date {} ([validation] earliest_date); check the year",
+                parse::date_of(self.earliest)
+            ));
+        }
+        None
+    }
+}
+
+/// One daily accumulator per sku/location, in order of first appearance, found by interned
+/// ids.
+#[derive(Default)]
+struct Accumulators {
+    skus: Interner,
+    locations: Interner,
+    index: AHashMap<(u32, u32), u32>,
+    accs: Vec<(u32, u32, Acc)>,
+    /// The last (sku, location, slot) looked up.
+    last_slot: Option<(u32, u32, u32)>,
+}
+
+impl Accumulators {
+    /// The accumulator of `sku` at `location`, created (starting at `day`) when new.
+    fn of(&mut self, sku: &str, location: Option<&str>, day: Day) -> &mut Acc {
+        let sku_id = self.skus.id(sku);
+        let loc_id = location.map_or(0, |l| self.locations.id(l) + 1);
+        // Exports are usually grouped by SKU: skip the hash lookup for a repeat.
+        let slot = match self.last_slot {
+            Some((s, l, slot)) if s == sku_id && l == loc_id => slot,
+            _ => {
+                let accs = &mut self.accs;
+                let slot = *self.index.entry((sku_id, loc_id)).or_insert_with(|| {
+                    accs.push((sku_id, loc_id, Acc::new(day)));
+                    accs.len() as u32 - 1
+                });
+                self.last_slot = Some((sku_id, loc_id, slot));
+                slot
+            }
+        };
+        &mut self.accs[slot as usize].2
+    }
+
+    /// The daily series, sorted by sku then location.
+    fn finish(self) -> Vec<DailySales> {
+        let (skus, locations) = (self.skus, self.locations);
+        let mut series: Vec<DailySales> = self
+            .accs
+            .into_iter()
+            .map(|(s, l, acc)| {
+                let location = (l > 0).then(|| locations.names[l as usize - 1].to_string());
+                acc.finish(skus.names[s as usize].to_string(), location)
+            })
+            .collect();
+        series.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
+        series
+    }
+}
+
+/// Fills the series count, date range and flagged days of `stats` from `series`.
+fn summarise(series: &[DailySales], stats: &mut SalesStats) {
     stats.series = series.len();
     stats.first_date = series.iter().map(|s| s.first_day).min().map(parse::date_of);
     stats.last_date = series
@@ -316,11 +351,10 @@ pub fn load_sales(
         .map(|s| s.last_day())
         .max()
         .map(parse::date_of);
-    for s in &series {
+    for s in series {
         for &f in &s.flags {
             stats.stockout_days += u64::from(f & STOCKOUT != 0);
             stats.promo_days += u64::from(f & PROMO != 0);
         }
     }
-    Ok(SalesData { series, stats })
 }

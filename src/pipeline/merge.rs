@@ -12,14 +12,17 @@
 //! - Per-SKU tables (`forecast.csv`, `accuracy.csv`, `classes.csv`, `policy.csv`,
 //!   `lead_times.csv`, `simulation.csv`, `optimised.csv`): rows of all shards in
 //!   SKU/location order, each SKU's rows as its shard wrote them (every SKU is planned by one
-//!   shard). A shard without any location gets the empty `location` cell the catalogue's file
-//!   has.
+//!   shard) — copied as bytes, keyed by their leading `sku`/`location` cells, so this works
+//!   for every row struct, including the ones with configured columns (quantiles, KPIs). A
+//!   shard without any location gets the empty `location` cell the catalogue's file has.
 //! - Catalogue-wide files every shard computes alike (`validation.json`, `rejects.csv`,
 //!   `lead_time_histogram.csv`): must be identical in every shard; copied.
 //! - `recommendations.csv` / `.json`: all shards' recommendations, sorted by urgency as `run`
 //!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards).
 //! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
-//!   `simulation_rollup.csv` rows in catalogue order, so the sums are the unsharded run's.
+//!   `simulation_rollup.csv` rows (read typed,
+//!   [`RollupFileRow`](crate::simulate::output::RollupFileRow)) in catalogue order, so the
+//!   sums are the unsharded run's.
 //! - `detail.json`, `trajectories.json`: the catalogue's top `[report] top_skus` SKUs by value
 //!   at risk, picked from the shards' own top lists (which contain them).
 //! - `run.json`: a shard's manifest without the shard, with the catalogue's action counts.
@@ -498,45 +501,8 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
     let clock = Instant::now();
     let manifest = &parts[0].manifest;
     let config = &manifest.config;
-    for name in KEYED_TABLES {
-        if present_in_all(parts, name)? {
-            let inputs: Vec<PathBuf> = parts.iter().map(|p| p.path(name)).collect();
-            merge_keyed(&inputs, &out.join(name))?;
-        }
-    }
-    for name in SHARED_FILES {
-        if present_in_all(parts, name)? {
-            copy_shared(parts, name, out)?;
-        }
-    }
-
-    // Recommendations and the plan summary.
-    let mut recs = Vec::new();
-    let mut planning_date = None;
-    let mut summaries = Vec::new();
-    for p in parts {
-        let file: RecommendationsFile = read_json(&p.path("recommendations.json"))?;
-        planning_date = Some(file.planning_date);
-        recs.extend(file.recommendations);
-        summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
-    }
-    sort_by_urgency(&mut recs);
-    let planning_date = planning_date.expect("at least one shard");
-    write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
-    write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
-    let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
-    let mut summary = summaries[0].clone();
-    summary.actions = actions;
-    summary.orders_by_supplier = orders_by_supplier;
-    summary.skus = summaries.iter().map(|s| s.skus).sum();
-    summary.policy_errors = summaries.iter().map(|s| s.policy_errors).sum();
-    summary.methods = BTreeMap::new();
-    for s in &summaries {
-        for (m, n) in &s.methods {
-            *summary.methods.entry(m.clone()).or_default() += n;
-        }
-    }
-    write_summary(&out.join("plan.json"), &summary)?;
+    copy_tables(parts, out)?;
+    let (recs, summary) = merge_recommendations(parts, out)?;
 
     // The catalogue's top SKUs by value at risk, from each shard's own top list.
     let top: Vec<(String, Option<String>)> = top_by_risk(&recs, config.report.top_skus)
@@ -546,24 +512,7 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
     let details: Vec<SkuDetail> = read_each(parts, "detail.json")?;
     let details = in_top_order(&top, &details, |d| (&d.sku, &d.location));
     write_json(&out.join("detail.json"), &details)?;
-
-    let mut portfolio = Vec::new();
-    if present_in_all(parts, "simulation_rollup.csv")? {
-        let mut rows = Vec::new();
-        for p in parts {
-            let path = p.path("simulation_rollup.csv");
-            rows.extend(read_rollup(&path).map_err(|e| read_err(&path, e))?);
-        }
-        // Stable: a SKU's rows keep the order its shard simulated them in.
-        rows.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
-        portfolio = portfolio_of(rows);
-        write_portfolio(&out.join("simulation_portfolio.csv"), &portfolio)?;
-    }
-    if present_in_all(parts, "trajectories.json")? {
-        let all: Vec<Trajectory> = read_each(parts, "trajectories.json")?;
-        let chosen = in_top_order(&top, &all, |t| (&t.sku, &t.location));
-        write_json(&out.join("trajectories.json"), &chosen)?;
-    }
+    let portfolio = merge_simulation(parts, out, &top)?;
 
     let mut merged = manifest.clone();
     merged.shard = None;
@@ -597,6 +546,84 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
         rejected_rows: manifest.rejected_rows,
         seconds: 0.0,
     })
+}
+
+/// The per-SKU tables (merged row-wise) and the files every shard writes alike (copied).
+fn copy_tables(parts: &[Part], out: &Path) -> crate::Result<()> {
+    for name in KEYED_TABLES {
+        if present_in_all(parts, name)? {
+            let inputs: Vec<PathBuf> = parts.iter().map(|p| p.path(name)).collect();
+            merge_keyed(&inputs, &out.join(name))?;
+        }
+    }
+    for name in SHARED_FILES {
+        if present_in_all(parts, name)? {
+            copy_shared(parts, name, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// All shards' recommendations (sorted by urgency, written as CSV and JSON) and the
+/// catalogue's plan summary (`plan.json`).
+fn merge_recommendations(
+    parts: &[Part],
+    out: &Path,
+) -> crate::Result<(Vec<Recommendation>, PlanSummary)> {
+    let mut recs = Vec::new();
+    let mut planning_date = None;
+    let mut summaries = Vec::new();
+    for p in parts {
+        let file: RecommendationsFile = read_json(&p.path("recommendations.json"))?;
+        planning_date = Some(file.planning_date);
+        recs.extend(file.recommendations);
+        summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
+    }
+    sort_by_urgency(&mut recs);
+    let planning_date = planning_date.expect("at least one shard");
+    write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
+    write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
+    let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
+    let mut summary = summaries[0].clone();
+    summary.actions = actions;
+    summary.orders_by_supplier = orders_by_supplier;
+    summary.skus = summaries.iter().map(|s| s.skus).sum();
+    summary.policy_errors = summaries.iter().map(|s| s.policy_errors).sum();
+    summary.methods = BTreeMap::new();
+    for s in &summaries {
+        for (m, n) in &s.methods {
+            *summary.methods.entry(m.clone()).or_default() += n;
+        }
+    }
+    write_summary(&out.join("plan.json"), &summary)?;
+    Ok((recs, summary))
+}
+
+/// `simulation_portfolio.csv` rolled up from the shards' typed roll-up rows, and the top
+/// SKUs' trajectories; the portfolio (empty without simulation).
+fn merge_simulation(
+    parts: &[Part],
+    out: &Path,
+    top: &[(String, Option<String>)],
+) -> crate::Result<Vec<PortfolioRow>> {
+    let mut portfolio = Vec::new();
+    if present_in_all(parts, "simulation_rollup.csv")? {
+        let mut rows = Vec::new();
+        for p in parts {
+            let path = p.path("simulation_rollup.csv");
+            rows.extend(read_rollup(&path).map_err(|e| read_err(&path, e))?);
+        }
+        // Stable: a SKU's rows keep the order its shard simulated them in.
+        rows.sort_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
+        portfolio = portfolio_of(rows);
+        write_portfolio(&out.join("simulation_portfolio.csv"), &portfolio)?;
+    }
+    if present_in_all(parts, "trajectories.json")? {
+        let all: Vec<Trajectory> = read_each(parts, "trajectories.json")?;
+        let chosen = in_top_order(top, &all, |t| (&t.sku, &t.location));
+        write_json(&out.join("trajectories.json"), &chosen)?;
+    }
+    Ok(portfolio)
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ impl SkuDetail {
             band_levels,
             band_low,
             band_high,
-            model: f.model.clone(),
+            model: f.model.to_string(),
         }
     }
 }

@@ -28,7 +28,7 @@ use crate::{
     classify::{Abc, DemandClass},
     config::{Coverage, PolicySettings},
     io::overrides::SkuOverride,
-    policy::{Levels, OrderRule, PolicyKind, PolicyOutcome},
+    policy::{GivenLevels, Levels, OrderRule, PolicyOutcome},
 };
 
 /// How the safety stock is set.
@@ -140,29 +140,18 @@ pub fn demand_over(rate_per_day: &[f64], days: f64) -> f64 {
 }
 
 /// Levels of earlier runs, by (sku, location), read from a policy.csv.
-pub type PreviousLevels = BTreeMap<(String, Option<String>), Levels>;
+pub type PreviousLevels = BTreeMap<(String, Option<String>), GivenLevels>;
 
 /// Reads the levels of an earlier run's policy.csv; `None` when the file does not exist or
 /// cannot be read as one (the echo of each `lock` then says so).
 pub fn read_previous(path: &Path) -> Option<PreviousLevels> {
-    let t = crate::io::text_table::Table::read(path).ok()?;
-    t.col("sku")?;
-    let has_loc = t.col("location").is_some();
-    let mut out = BTreeMap::new();
-    for row in &t.rows {
-        let loc = Some(t.text(row, "location"))
-            .filter(|l| has_loc && !l.is_empty())
-            .map(str::to_string);
-        out.insert(
-            (t.text(row, "sku").to_string(), loc),
-            Levels {
-                reorder_point: t.num(row, "reorder_point"),
-                order_quantity: t.num(row, "order_quantity"),
-                order_up_to: t.num(row, "order_up_to"),
-            },
-        );
-    }
-    Some(out)
+    let rows = crate::io::cells::read_keyed::<super::output::PolicyRow>(path).ok()?;
+    let levels = |p: &super::output::PolicyRow| GivenLevels {
+        reorder_point: p.reorder_point,
+        order_quantity: p.order_quantity,
+        order_up_to: p.order_up_to,
+    };
+    Some(rows.into_iter().map(|r| ((r.sku, r.location), levels(&r.row))).collect())
 }
 
 /// What steering did to one SKU's policy.
@@ -187,131 +176,153 @@ pub fn steer(
     designed: PolicyOutcome,
     rules: &Rules,
     ov: Option<&SkuOverride>,
-    previous: Option<Result<Levels, String>>,
+    previous: Option<Result<GivenLevels, String>>,
     rate_per_day: &[f64],
-    evaluate_at: &dyn Fn(Levels) -> Result<PolicyOutcome, crate::policy::PolicyError>,
+    evaluate_at: &dyn Fn(GivenLevels) -> Result<PolicyOutcome, crate::policy::PolicyError>,
 ) -> Steered {
-    let kind = designed.policy;
-    let mut echo = Vec::new();
-    let mut lv = Levels {
-        reorder_point: designed.reorder_point,
-        order_quantity: designed.order_quantity,
-        order_up_to: designed.order_up_to,
+    let mut w = Steering {
+        lv: designed.levels.into(),
+        echo: Vec::new(),
+        method: designed.method,
     };
-    let gap = match (lv.reorder_point, lv.order_up_to) {
-        (Some(s), Some(big_s)) => Some(big_s - s),
-        _ => None,
-    };
-    let mut method = designed.method;
-    // 3. Coverage safety stock.
-    let ss = match rules.safety_stock {
-        SafetyStockRule::Statistical => None,
-        SafetyStockRule::Days(d) => Some(demand_over(rate_per_day, d)),
-        SafetyStockRule::Units(u) => Some(u),
-    };
-    if let Some(ss) = ss {
-        let level = designed.protection_demand_mean + ss;
-        match kind {
-            PolicyKind::RS => lv.order_up_to = Some(level),
-            _ => {
-                lv.reorder_point = Some(level);
-                if let Some(g) = gap {
-                    lv.order_up_to = Some(level + g);
-                }
-            }
-        }
-        echo.push(format!(
-            "safety_stock={} = {} (computed {})",
-            r2(ss),
-            rules.describe(),
-            r2(designed.safety_stock)
-        ));
-        method = "coverage";
-    }
-    if let Some((rule, source)) = &rules.order {
-        let what = match rule {
-            OrderRule::Fixed(q) => format!("{q} units"),
-            OrderRule::DaysOfDemand(d) => format!("{d} days of demand"),
-            OrderRule::Eoq { .. } => "eoq".into(),
-        };
-        echo.push(format!("order quantity {what} ({source})"));
-    }
-    // 4. Lock.
-    match previous {
-        Some(Ok(prev)) => {
-            lv = prev;
-            echo.push(format!(
-                "lock: levels of the last run kept (s {}, Q {}, S {})",
-                prev.reorder_point.map_or("-".into(), r2),
-                prev.order_quantity.map_or("-".into(), r2),
-                prev.order_up_to.map_or("-".into(), r2)
-            ));
-            method = "locked";
-        }
-        Some(Err(why)) => echo.push(format!("lock not applied: {why}; levels computed afresh")),
-        None => {}
-    }
-    // 5. Fixed levels.
+    w.coverage(&designed, rules, rate_per_day);
+    w.lock(previous);
     if let Some(o) = ov {
+        w.fixed(&designed, o);
+    }
+    w.reevaluate(designed, evaluate_at)
+}
+
+/// The levels while the steps apply, what they said, and the method they leave.
+struct Steering {
+    lv: GivenLevels,
+    echo: Vec<String>,
+    method: &'static str,
+}
+
+impl Steering {
+    /// Step 3: a coverage safety stock moves the protection level (s, or S for `RS`), the
+    /// gap S − s or Q kept; the order-quantity rule is echoed.
+    fn coverage(&mut self, designed: &PolicyOutcome, rules: &Rules, rate_per_day: &[f64]) {
+        let ss = match rules.safety_stock {
+            SafetyStockRule::Statistical => None,
+            SafetyStockRule::Days(d) => Some(demand_over(rate_per_day, d)),
+            SafetyStockRule::Units(u) => Some(u),
+        };
+        if let Some(ss) = ss {
+            let level = designed.protection_demand_mean + ss;
+            self.lv = designed.levels.with_trigger_level(level).into();
+            self.echo.push(format!(
+                "safety_stock={} = {} (computed {})",
+                r2(ss),
+                rules.describe(),
+                r2(designed.safety_stock)
+            ));
+            self.method = "coverage";
+        }
+        if let Some((rule, source)) = &rules.order {
+            let what = match rule {
+                OrderRule::Fixed(q) => format!("{q} units"),
+                OrderRule::DaysOfDemand(d) => format!("{d} days of demand"),
+                OrderRule::Eoq { .. } => "eoq".into(),
+            };
+            self.echo.push(format!("order quantity {what} ({source})"));
+        }
+    }
+
+    /// Step 4: `lock` replaces the levels by the earlier run's.
+    fn lock(&mut self, previous: Option<Result<GivenLevels, String>>) {
+        match previous {
+            Some(Ok(prev)) => {
+                self.lv = prev;
+                self.echo.push(format!(
+                    "lock: levels of the last run kept (s {}, Q {}, S {})",
+                    prev.reorder_point.map_or("-".into(), r2),
+                    prev.order_quantity.map_or("-".into(), r2),
+                    prev.order_up_to.map_or("-".into(), r2)
+                ));
+                self.method = "locked";
+            }
+            Some(Err(why)) => self
+                .echo
+                .push(format!("lock not applied: {why}; levels computed afresh")),
+            None => {}
+        }
+    }
+
+    /// Step 5: fixed levels from the overrides file; a level the family does not have is
+    /// said, not used.
+    fn fixed(&mut self, designed: &PolicyOutcome, o: &SkuOverride) {
+        let gap = designed.levels.gap();
         if let Some(s) = o.reorder_point {
-            if kind == PolicyKind::RS {
-                echo.push(format!(
+            match designed.levels {
+                Levels::RS { .. } => self.echo.push(format!(
                     "reorder_point={s} not used: the RS policy has no reorder point (set order_up_to)"
-                ));
-            } else {
-                let before = lv.reorder_point;
-                lv.reorder_point = Some(s);
-                if o.order_up_to.is_none() {
-                    if let (Some(g), Some(_)) = (gap, lv.order_up_to) {
-                        lv.order_up_to = Some(s + g);
+                )),
+                Levels::SQ { .. } | Levels::MinMax { .. } | Levels::RsS { .. } => {
+                    let before = self.lv.reorder_point;
+                    self.lv.reorder_point = Some(s);
+                    if o.order_up_to.is_none() {
+                        if let (Some(g), Some(_)) = (gap, self.lv.order_up_to) {
+                            self.lv.order_up_to = Some(s + g);
+                        }
                     }
+                    self.echo.push(format!(
+                        "reorder_point={s} (computed {})",
+                        before.map_or("-".into(), r2)
+                    ));
+                    self.method = "override";
                 }
-                echo.push(format!(
-                    "reorder_point={s} (computed {})",
-                    before.map_or("-".into(), r2)
-                ));
-                method = "override";
             }
         }
         if let Some(big_s) = o.order_up_to {
-            if kind == PolicyKind::SQ {
-                echo.push(format!(
+            match designed.levels {
+                Levels::SQ { .. } => self.echo.push(format!(
                     "order_up_to={big_s} not used: the sQ policy orders fixed quantities (set order_quantity)"
-                ));
-            } else {
-                let before = lv.order_up_to;
-                lv.order_up_to = Some(big_s);
-                echo.push(format!(
-                    "order_up_to={big_s} (computed {})",
-                    before.map_or("-".into(), r2)
-                ));
-                method = "override";
+                )),
+                Levels::MinMax { .. } | Levels::RS { .. } | Levels::RsS { .. } => {
+                    let before = self.lv.order_up_to;
+                    self.lv.order_up_to = Some(big_s);
+                    self.echo.push(format!(
+                        "order_up_to={big_s} (computed {})",
+                        before.map_or("-".into(), r2)
+                    ));
+                    self.method = "override";
+                }
             }
         }
     }
-    // 6. Re-evaluate when anything moved.
-    let changed = lv.reorder_point != designed.reorder_point
-        || lv.order_quantity != designed.order_quantity
-        || lv.order_up_to != designed.order_up_to;
-    if !changed {
-        return Steered {
-            outcome: PolicyOutcome { method, ..designed },
-            echo,
-        };
-    }
-    match evaluate_at(lv) {
-        Ok(mut out) => {
-            out.method = method;
-            out.order_rule = designed.order_rule.clone();
-            Steered { outcome: out, echo }
+
+    /// Step 6: re-evaluates the policy at the final levels when any moved.
+    fn reevaluate(
+        mut self,
+        designed: PolicyOutcome,
+        evaluate_at: &dyn Fn(GivenLevels) -> Result<PolicyOutcome, crate::policy::PolicyError>,
+    ) -> Steered {
+        let method = self.method;
+        if self.lv == GivenLevels::from(designed.levels) {
+            return Steered {
+                outcome: PolicyOutcome { method, ..designed },
+                echo: self.echo,
+            };
         }
-        Err(e) => {
-            echo.push(format!(
-                "planner levels rejected ({e}); the computed levels are used"
-            ));
-            Steered {
-                outcome: designed,
-                echo,
+        match evaluate_at(self.lv) {
+            Ok(mut out) => {
+                out.method = method;
+                out.order_rule = designed.order_rule.clone();
+                Steered {
+                    outcome: out,
+                    echo: self.echo,
+                }
+            }
+            Err(e) => {
+                self.echo.push(format!(
+                    "planner levels rejected ({e}); the computed levels are used"
+                ));
+                Steered {
+                    outcome: designed,
+                    echo: self.echo,
+                }
             }
         }
     }
@@ -320,7 +331,7 @@ pub fn steer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{design, evaluate, tests::base as input, Method};
+    use crate::policy::{design, evaluate, tests::base as input, Method, PolicyKind};
 
     fn run(kind: PolicyKind, rules: &Rules, ov: Option<&SkuOverride>, rate: &[f64]) -> Steered {
         let inp = input(kind);
@@ -350,8 +361,8 @@ mod tests {
         assert!((demand_over(&rate, 1e12) - (90.0 + (1e12 - 6.0) * 20.0)).abs() < 1e3);
         let st = run(PolicyKind::MinMax, &days(4.5), None, &rate);
         assert!((st.outcome.safety_stock - 60.0).abs() < 1e-9);
-        assert_eq!(st.outcome.reorder_point, Some(150.0));
-        assert_eq!(st.outcome.order_up_to, Some(250.0));
+        assert_eq!(st.outcome.reorder_point(), Some(150.0));
+        assert_eq!(st.outcome.order_up_to(), Some(250.0));
         assert_eq!(st.outcome.method, "coverage");
         // 60 units over sd 9 is z = 6.67: the expected service is reported, near 1.
         assert!(st.outcome.expected_cycle_service_level > 0.9999);
@@ -414,8 +425,8 @@ mod tests {
             order: None,
         };
         let st = run(PolicyKind::MinMax, &stat, Some(&ov), &[10.0]);
-        assert_eq!(st.outcome.reorder_point, Some(120.0));
-        assert_eq!(st.outcome.order_up_to, Some(220.0));
+        assert_eq!(st.outcome.reorder_point(), Some(120.0));
+        assert_eq!(st.outcome.order_up_to(), Some(220.0));
         assert_eq!(st.outcome.method, "override");
         assert!(
             st.echo
@@ -427,6 +438,6 @@ mod tests {
         // A reorder point does not apply to RS: said, not used.
         let st = run(PolicyKind::RS, &stat, Some(&ov), &[10.0]);
         assert!(st.echo[0].contains("not used"));
-        assert_eq!(st.outcome.reorder_point, None);
+        assert_eq!(st.outcome.reorder_point(), None);
     }
 }

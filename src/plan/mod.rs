@@ -42,6 +42,7 @@ use crate::{
     forecast::{
         analogue::MAX_MEMBERS,
         select::{forecast_some, with_global, ForecastSettings, SkuForecast},
+        ModelId,
     },
     io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
     leadtime::{LeadTimeModel, SkuLeadTime},
@@ -49,7 +50,7 @@ use crate::{
         design,
         empirical::{sample_protection_demand, SampleInput},
         order_qty::round_order,
-        Levels, Method, OrderRule, PolicyInput, PolicyKind,
+        GivenLevels, Levels, Method, OrderRule, PolicyInput,
     },
     recommend::{recommend_all, Recommendation, SkuState},
     shard::Shard,
@@ -188,15 +189,74 @@ fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'
 /// are computed from every SKU, the per-SKU stages only for the shard's (see
 /// [`crate::shard`]). The plan's forecasts, plans and recommendations are the shard's.
 pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Plan {
-    let planning = loaded.report.planning_date;
-    let freq = loaded.report.freq;
+    let run = RunContext::new(config, loaded);
     let mut timings = Vec::new();
     let clock = Instant::now();
-    let lead_times = LeadTimeModel::learn(&loaded.purchase_orders, planning, &config.lead_time);
-    let items: AHashMap<&str, &ItemRecord> =
-        loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect();
+    let lead_times = LeadTimeModel::learn(&loaded.purchase_orders, run.planning, &config.lead_time);
+    let keys: Vec<steer::Key> = sku_universe(loaded).into_iter().collect();
+    // Lead times first: they set the horizon.
+    let per_key: Vec<(ItemParams, SkuLeadTime)> = keys
+        .iter()
+        .map(|(s, _)| run.item_and_lead_time(s, &lead_times))
+        .collect();
+    let horizon = horizon_for(config, run.freq, &per_key);
+    timings.push(("lead times".into(), clock.elapsed().as_secs_f64()));
 
-    // SKU universe: sales series, then inventory rows and items without sales.
+    let clock = Instant::now();
+    let settings = forecast_settings(config, loaded, run.freq, horizon);
+    let owned = Ownership::of(&keys, &per_key, shard, config, loaded);
+    let mut forecasts = forecast_keys(loaded, &settings, &owned.keys, config);
+    timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
+    let mut analogues = steer::analogues(
+        loaded,
+        &mut forecasts,
+        &owned.keys,
+        run.planning,
+        config.policy.min_history_days,
+    );
+    steer::events_and_multipliers(loaded, &mut forecasts, &mut analogues);
+    let previous = previous_levels(loaded, config);
+
+    let clock = Instant::now();
+    let forecast_of = ForecastLookup {
+        forecasts: &forecasts,
+        analogues: &analogues,
+    };
+    let plans = run.plan_skus(&keys, per_key, &owned.flags, &forecast_of, &previous);
+    timings.push(("policy".into(), clock.elapsed().as_secs_f64()));
+    let plans = if config.policy.levels == LevelSource::Simulated {
+        let clock = Instant::now();
+        let p = simulated_levels(plans, &loaded.series, config);
+        timings.push(("simulation-optimise".into(), clock.elapsed().as_secs_f64()));
+        p
+    } else {
+        plans
+    };
+
+    let clock = Instant::now();
+    let recommendations = run.recommend(&plans, &keys, &lead_times);
+    timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
+    let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| owned.series[*i])
+        .filter_map(|(i, f)| Some((i, f?)))
+        .unzip();
+    Plan {
+        forecasts,
+        series_index,
+        analogues: analogues.into_values().collect(),
+        plans,
+        lead_times,
+        recommendations,
+        horizon,
+        planning_date: run.planning,
+        timings,
+    }
+}
+
+/// SKU universe: sales series, then inventory rows and items without sales.
+fn sku_universe(loaded: &Loaded) -> BTreeSet<steer::Key> {
     let mut keys: BTreeSet<(String, Option<String>)> = loaded
         .series
         .iter()
@@ -212,21 +272,12 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
             keys.insert((r.sku.clone(), None));
         }
     }
+    keys
+}
 
-    // Lead times first: they set the horizon.
-    let lt_of = |sku: &str| -> (ItemParams, SkuLeadTime) {
-        let rec = items.get(sku).copied();
-        let params = ItemRecord::resolve(rec, &config.defaults);
-        let supplier = lead_times.supplier_of(sku, rec.and_then(|r| r.supplier.as_deref()));
-        let lt = lead_times.for_sku(
-            sku,
-            supplier.as_deref(),
-            rec.and_then(|r| r.lead_time_days),
-            config.defaults.lead_time_days,
-        );
-        (params, lt)
-    };
-    let per_key: Vec<(ItemParams, SkuLeadTime)> = keys.iter().map(|(s, _)| lt_of(s)).collect();
+/// The forecast horizon: the configured one, extended to cover the longest lead-time p95 plus
+/// the review period (at most two years).
+fn horizon_for(config: &Config, freq: Freq, per_key: &[(ItemParams, SkuLeadTime)]) -> usize {
     let periodic = config.policy.policy.is_periodic();
     let longest = per_key
         .iter()
@@ -237,68 +288,89 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
     let b = freq.mean_days();
     let needed = ((longest + 1.0) / b).ceil() as usize + 1;
     let cap = (730.0 / b).ceil() as usize;
-    let horizon = config.forecast.horizon.max(needed.min(cap));
-    timings.push(("lead times".into(), clock.elapsed().as_secs_f64()));
+    config.forecast.horizon.max(needed.min(cap))
+}
 
-    let clock = Instant::now();
-    let settings = ForecastSettings {
+/// The config's forecast settings with the plan's horizon, the events' promotions and the
+/// overrides' forced models.
+fn forecast_settings(
+    config: &Config,
+    loaded: &Loaded,
+    freq: Freq,
+    horizon: usize,
+) -> ForecastSettings {
+    ForecastSettings {
         horizon,
-        season: config.forecast.season.unwrap_or(freq.season_length()),
-        folds: config.forecast.folds,
-        quantile_folds: 2 * config.forecast.folds,
-        quantiles: config.forecast.quantiles.clone(),
-        models: config.forecast.models.clone(),
-        combine: config.forecast.combine,
-        censoring: config.forecast.censoring,
-        learn_global: config.forecast.global,
-        recalibrate: config.forecast.recalibrate,
-        global: None,
         promo_windows: steer::promo_windows(loaded),
         forced: loaded
             .overrides
             .values()
             .filter_map(|o| Some((o.sku.clone(), o.model?)))
             .collect(),
-    };
-    let keys: Vec<(String, Option<String>)> = keys.into_iter().collect();
-    // The supplier the recommendation will carry (and supplier minimums group by).
-    let owned: Vec<bool> = keys
-        .iter()
-        .zip(&per_key)
-        .map(|((sku, _), (_, lt))| {
-            shard.is_none_or(|sh| sh.owns(shard_key(sku, lt.supplier.as_deref(), config)))
-        })
-        .collect();
-    let shard_keys: Vec<(String, Option<String>)> = keys
-        .iter()
-        .zip(&owned)
-        .filter(|(_, o)| **o)
-        .map(|(k, _)| k.clone())
-        .collect();
-    let owned_series: Vec<bool> = {
-        let owned_keys: BTreeSet<(&str, Option<&str>)> = shard_keys
+        ..config.forecast.settings(freq)
+    }
+}
+
+/// Which SKUs a shard plans.
+struct Ownership {
+    /// Per key of the universe: planned by this shard.
+    flags: Vec<bool>,
+    /// The keys planned.
+    keys: Vec<steer::Key>,
+    /// Per loaded series: its key is planned.
+    series: Vec<bool>,
+}
+
+impl Ownership {
+    fn of(
+        keys: &[steer::Key],
+        per_key: &[(ItemParams, SkuLeadTime)],
+        shard: Option<Shard>,
+        config: &Config,
+        loaded: &Loaded,
+    ) -> Self {
+        // The supplier the recommendation will carry (and supplier minimums group by).
+        let flags: Vec<bool> = keys
             .iter()
-            .map(|(s, l)| (s.as_str(), l.as_deref()))
+            .zip(per_key)
+            .map(|((sku, _), (_, lt))| {
+                shard.is_none_or(|sh| sh.owns(shard_key(sku, lt.supplier.as_deref(), config)))
+            })
             .collect();
-        loaded
-            .series
+        let shard_keys: Vec<(String, Option<String>)> = keys
             .iter()
-            .map(|s| owned_keys.contains(&(s.sku.as_str(), s.location.as_deref())))
-            .collect()
-    };
-    let mut forecasts = forecast_keys(loaded, &settings, &shard_keys, config);
-    timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
-    let mut analogues = steer::analogues(
-        loaded,
-        &mut forecasts,
-        &shard_keys,
-        planning,
-        config.policy.min_history_days,
-    );
-    steer::events_and_multipliers(loaded, &mut forecasts, &mut analogues);
+            .zip(&flags)
+            .filter(|(_, o)| **o)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let series: Vec<bool> = {
+            let owned_keys: BTreeSet<(&str, Option<&str>)> = shard_keys
+                .iter()
+                .map(|(s, l)| (s.as_str(), l.as_deref()))
+                .collect();
+            loaded
+                .series
+                .iter()
+                .map(|s| owned_keys.contains(&(s.sku.as_str(), s.location.as_deref())))
+                .collect()
+        };
+        Self {
+            flags,
+            keys: shard_keys,
+            series,
+        }
+    }
+}
+
+/// The earlier levels `lock` overrides keep: `None` without a lock, else the policy.csv of
+/// `[policy] lock_from` or why it cannot be read.
+fn previous_levels(
+    loaded: &Loaded,
+    config: &Config,
+) -> Option<Result<levels::PreviousLevels, String>> {
     let any_lock = loaded.overrides.values().any(|o| o.lock);
     let lock_path = config.policy.lock_from.clone();
-    let previous = if any_lock {
+    if any_lock {
         Some(match &lock_path {
             Some(p) => levels::read_previous(p)
                 .ok_or_else(|| format!("{} not found or not a policy.csv", p.display())),
@@ -306,120 +378,155 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         })
     } else {
         None
-    };
+    }
+}
 
-    let clock = Instant::now();
-    let abc = abc_of_series(&loaded.series);
-    let by_key: AHashMap<(&str, Option<&str>), usize> = loaded
-        .series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
-        .collect();
-    let plans: Vec<SkuPlan> = keys
-        .par_iter()
-        .zip(per_key.into_par_iter())
-        .zip(owned.par_iter())
-        .filter(|(_, owned)| **owned)
-        .map(|(((sku, loc), (item, lt)), _)| {
-            let idx = by_key.get(&(sku.as_str(), loc.as_deref())).copied();
-            let series = idx.map(|i| &loaded.series[i]);
-            let fc = idx
-                .and_then(|i| forecasts[i].as_ref())
-                .or_else(|| analogues.get(&(sku.clone(), loc.clone())));
-            let class_abc = idx.map_or(Abc::C, |i| abc[i]);
-            let ov = loaded.overrides.get(sku.as_str());
-            let prev = ov.filter(|o| o.lock).map(|_| match &previous {
-                Some(Ok(map)) => map
-                    .get(&(sku.clone(), loc.clone()))
-                    .copied()
-                    .ok_or_else(|| "the earlier policy.csv has no row for it".to_string()),
-                Some(Err(e)) => Err(e.clone()),
-                None => Err("no earlier policy.csv".to_string()),
-            });
-            sku_plan(
-                config,
-                planning,
-                sku,
-                loc.as_ref(),
-                series,
-                fc,
-                class_abc,
-                items.get(sku.as_str()).copied(),
-                item,
-                lt,
-                Steering {
-                    ov,
-                    previous: prev,
-                    freq,
-                },
-            )
-        })
-        .collect();
-    timings.push(("policy".into(), clock.elapsed().as_secs_f64()));
-    let plans = if config.policy.levels == LevelSource::Simulated {
-        let clock = Instant::now();
-        let p = simulated_levels(plans, &loaded.series, config);
-        timings.push(("simulation-optimise".into(), clock.elapsed().as_secs_f64()));
-        p
-    } else {
-        plans
-    };
+/// The forecast of a key: its own (aligned with the loaded series), else its analogue's.
+struct ForecastLookup<'a> {
+    forecasts: &'a [Option<SkuForecast>],
+    analogues: &'a BTreeMap<steer::Key, SkuForecast>,
+}
 
-    let clock = Instant::now();
-    let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = loaded
-        .inventory
-        .iter()
-        .map(|r| ((r.sku.as_str(), r.location.as_deref()), r))
-        .collect();
-    let locations_per_sku = keys
-        .iter()
-        .fold(BTreeMap::<&str, usize>::new(), |mut m, (s, _)| {
-            *m.entry(s.as_str()).or_default() += 1;
-            m
-        });
-    let states: Vec<SkuState<'_>> = plans
-        .par_iter()
-        .map(|p| {
-            let open = if config.inputs.purchase_orders.is_some() {
-                Some(lead_times.open_orders(&p.sku, p.lead_time.stats.p50, planning))
-            } else {
-                None
-            };
-            SkuState {
-                plan: p,
-                inventory: inventory
-                    .get(&(p.sku.as_str(), p.location.as_deref()))
-                    .copied(),
-                has_inventory_file: config.inputs.inventory.is_some(),
-                open_orders: open,
-                shared_pipeline: locations_per_sku.get(p.sku.as_str()).copied().unwrap_or(1) > 1,
-                drift: p
-                    .supplier
-                    .as_deref()
-                    .and_then(|s| lead_times.drift_of(s))
-                    .cloned(),
-            }
-        })
-        .collect();
-    let recommendations = recommend_all(&states, planning, &config.suppliers, &config.policy);
-    timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
-    let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| owned_series[*i])
-        .filter_map(|(i, f)| Some((i, f?)))
-        .unzip();
-    Plan {
-        forecasts,
-        series_index,
-        analogues: analogues.into_values().collect(),
-        plans,
-        lead_times,
-        recommendations,
-        horizon,
-        planning_date: planning,
-        timings,
+/// What every SKU's plan of one run reads.
+struct RunContext<'a> {
+    config: &'a Config,
+    loaded: &'a Loaded,
+    items: AHashMap<&'a str, &'a ItemRecord>,
+    planning: NaiveDate,
+    freq: Freq,
+}
+
+impl<'a> RunContext<'a> {
+    fn new(config: &'a Config, loaded: &'a Loaded) -> Self {
+        Self {
+            config,
+            loaded,
+            items: loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect(),
+            planning: loaded.report.planning_date,
+            freq: loaded.report.freq,
+        }
+    }
+
+    /// A SKU's item parameters (item master over defaults) and lead time.
+    fn item_and_lead_time(
+        &self,
+        sku: &str,
+        lead_times: &LeadTimeModel,
+    ) -> (ItemParams, SkuLeadTime) {
+        let config = self.config;
+        let rec = self.items.get(sku).copied();
+        let params = ItemRecord::resolve(rec, &config.defaults);
+        let supplier = lead_times.supplier_of(sku, rec.and_then(|r| r.supplier.as_deref()));
+        let lt = lead_times.for_sku(
+            sku,
+            supplier.as_deref(),
+            rec.and_then(|r| r.lead_time_days),
+            config.defaults.lead_time_days,
+        );
+        (params, lt)
+    }
+
+    /// One plan per owned key, in parallel.
+    fn plan_skus(
+        &self,
+        keys: &[steer::Key],
+        per_key: Vec<(ItemParams, SkuLeadTime)>,
+        owned: &[bool],
+        forecasts: &ForecastLookup<'_>,
+        previous: &Option<Result<levels::PreviousLevels, String>>,
+    ) -> Vec<SkuPlan> {
+        let loaded = self.loaded;
+        let abc = abc_of_series(&loaded.series);
+        let by_key: AHashMap<(&str, Option<&str>), usize> = loaded
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.sku.as_str(), s.location.as_deref()), i))
+            .collect();
+        keys.par_iter()
+            .zip(per_key.into_par_iter())
+            .zip(owned.par_iter())
+            .filter(|(_, owned)| **owned)
+            .map(|(((sku, loc), (item, lt)), _)| {
+                let idx = by_key.get(&(sku.as_str(), loc.as_deref())).copied();
+                let ov = loaded.overrides.get(sku.as_str());
+                let prev = ov.filter(|o| o.lock).map(|_| match previous {
+                    Some(Ok(map)) => map
+                        .get(&(sku.clone(), loc.clone()))
+                        .copied()
+                        .ok_or_else(|| "the earlier policy.csv has no row for it".to_string()),
+                    Some(Err(e)) => Err(e.clone()),
+                    None => Err("no earlier policy.csv".to_string()),
+                });
+                sku_plan(SkuContext {
+                    config: self.config,
+                    planning: self.planning,
+                    sku,
+                    location: loc.as_ref(),
+                    series: idx.map(|i| &loaded.series[i]),
+                    fc: idx
+                        .and_then(|i| forecasts.forecasts[i].as_ref())
+                        .or_else(|| forecasts.analogues.get(&(sku.clone(), loc.clone()))),
+                    abc: idx.map_or(Abc::C, |i| abc[i]),
+                    record: self.items.get(sku.as_str()).copied(),
+                    item,
+                    lt,
+                    steering: Steering {
+                        ov,
+                        previous: prev,
+                        freq: self.freq,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Purchase recommendations from the plans, stock and open orders.
+    fn recommend(
+        &self,
+        plans: &[SkuPlan],
+        keys: &[steer::Key],
+        lead_times: &LeadTimeModel,
+    ) -> Vec<Recommendation> {
+        let (config, planning) = (self.config, self.planning);
+        let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = self
+            .loaded
+            .inventory
+            .iter()
+            .map(|r| ((r.sku.as_str(), r.location.as_deref()), r))
+            .collect();
+        let locations_per_sku =
+            keys.iter()
+                .fold(BTreeMap::<&str, usize>::new(), |mut m, (s, _)| {
+                    *m.entry(s.as_str()).or_default() += 1;
+                    m
+                });
+        let states: Vec<SkuState<'_>> = plans
+            .par_iter()
+            .map(|p| {
+                let open = if config.inputs.purchase_orders.is_some() {
+                    Some(lead_times.open_orders(&p.sku, p.lead_time.stats.p50, planning))
+                } else {
+                    None
+                };
+                SkuState {
+                    plan: p,
+                    inventory: inventory
+                        .get(&(p.sku.as_str(), p.location.as_deref()))
+                        .copied(),
+                    has_inventory_file: config.inputs.inventory.is_some(),
+                    open_orders: open,
+                    shared_pipeline: locations_per_sku.get(p.sku.as_str()).copied().unwrap_or(1)
+                        > 1,
+                    drift: p
+                        .supplier
+                        .as_deref()
+                        .and_then(|s| lead_times.drift_of(s))
+                        .cloned(),
+                }
+            })
+            .collect();
+        recommend_all(&states, planning, &config.suppliers, &config.policy)
     }
 }
 
@@ -495,38 +602,119 @@ fn forecast_keys(
 /// The planner's steering of one SKU.
 struct Steering<'a> {
     ov: Option<&'a crate::io::overrides::SkuOverride>,
-    previous: Option<Result<Levels, String>>,
+    previous: Option<Result<GivenLevels, String>>,
     freq: Freq,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sku_plan(
-    config: &Config,
+/// What the plan of one SKU (and location) is computed from.
+struct SkuContext<'a> {
+    config: &'a Config,
     planning: NaiveDate,
-    sku: &str,
-    location: Option<&String>,
-    series: Option<&DemandSeries>,
-    fc: Option<&SkuForecast>,
+    sku: &'a str,
+    location: Option<&'a String>,
+    series: Option<&'a DemandSeries>,
+    fc: Option<&'a SkuForecast>,
     abc: Abc,
-    record: Option<&ItemRecord>,
+    record: Option<&'a ItemRecord>,
     item: ItemParams,
     lt: SkuLeadTime,
-    steering: Steering<'_>,
-) -> SkuPlan {
-    let ps = &config.policy;
-    let ov = steering.ov;
+    steering: Steering<'a>,
+}
+
+/// The designed (and steered) policy of one SKU and how it was computed.
+struct Designed {
+    policy: Result<crate::policy::PolicyOutcome, crate::policy::PolicyError>,
+    empirical: bool,
+    seed: u64,
+}
+
+fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
+    let ps = &ctx.config.policy;
+    let (fc, ov, item) = (ctx.fc, ctx.steering.ov, &ctx.item);
     let mut echo: Vec<String> = fc.map(|f| f.adjustments.clone()).unwrap_or_default();
-    let (target, target_source) = match (
-        ov.and_then(|o| o.service_level),
-        record.and_then(|r| r.service_level),
+    let (target, target_source) = target_of(&ctx);
+    echo_steering(&ctx, &mut echo);
+    let review = if ps.policy.is_periodic() {
+        item.review_period_days
+    } else {
+        0.0
+    };
+    let protection = ctx.lt.stats.mean + review;
+    let demand = fc
+        .map(|f| demand_inputs(f, ctx.planning, protection))
+        .unwrap_or_else(|| DemandInputs {
+            rate_per_day: vec![0.0],
+            ..DemandInputs::default()
+        });
+    let class = fc.map_or(DemandClass::None, |f| f.profile.class);
+    let rules = levels::rules(ps, ctx.abc, class, ctx.steering.freq, ov);
+    let input = policy_input(&ctx, &demand, &rules, target);
+    let designed = design_policy(&ctx, &input, &demand, &rules, class, &mut echo);
+    let hold = hold_of(ov);
+    if let Some(h) = &hold {
+        echo.push(h.clone());
+    }
+    if let Some(o) = ov {
+        echo.extend(o.notes.iter().map(|n| format!("note: {n}")));
+    }
+    let history_days = ctx
+        .series
+        .map_or(0, |s| (ctx.planning - s.first_sale).num_days());
+    let current = current_levels(ctx.record, &input);
+    SkuPlan {
+        sku: ctx.sku.to_string(),
+        location: ctx.location.cloned(),
+        supplier: ctx.lt.supplier.clone(),
+        class,
+        abc: ctx.abc,
+        model: fc.map_or(ModelId::NoForecast, |f| f.model.clone()),
+        target,
+        target_source,
+        measure: ps.service_measure,
+        demand_per_day: demand.mean,
+        demand_sd_per_day: demand.sd,
+        review_period: item.review_period_days,
+        policy: designed.policy.map_err(|e| e.to_string()),
+        history_days,
+        backtested: fc.is_some_and(SkuForecast::backtested),
+        item: ctx.item,
+        rate_per_day: demand.rate_per_day,
+        error_paths: demand.daily_error_paths,
+        policy_input: input,
+        empirical: designed.empirical,
+        current,
+        seed: designed.seed,
+        lead_time: ctx.lt,
+        overrides: echo,
+        safety_stock_rule: rules.describe(),
+        censored_days: fc.map_or(0, |f| f.censored.days),
+        imputed_units: fc.map_or(0.0, |f| f.censored.imputed_units),
+        hold,
+    }
+}
+
+/// The SKU's service target and where it comes from: the override, the item master, the
+/// ABC class's target, else the default.
+fn target_of(ctx: &SkuContext<'_>) -> (f64, String) {
+    let ps = &ctx.config.policy;
+    let abc = ctx.abc;
+    match (
+        ctx.steering.ov.and_then(|o| o.service_level),
+        ctx.record.and_then(|r| r.service_level),
     ) {
         (Some(t), _) => (t, "override".to_string()),
         (None, Some(t)) => (t, "item".to_string()),
         (None, None) => match ps.service_targets.get(abc.name()) {
             Some(&t) => (t, format!("class {}", abc.name())),
-            None => (item.service_level, "default".to_string()),
+            None => (ctx.item.service_level, "default".to_string()),
         },
-    };
+    }
+}
+
+/// Echoes the override's service level, forced model and multipliers (or why they could not
+/// act).
+fn echo_steering(ctx: &SkuContext<'_>, echo: &mut Vec<String>) {
+    let (ov, fc) = (ctx.steering.ov, ctx.fc);
     if let Some(t) = ov.and_then(|o| o.service_level) {
         echo.push(format!("service_level={t}"));
     }
@@ -545,21 +733,17 @@ fn sku_plan(
             );
         }
     }
-    let review = if ps.policy.is_periodic() {
-        item.review_period_days
-    } else {
-        0.0
-    };
-    let protection = lt.stats.mean + review;
-    let demand = fc
-        .map(|f| demand_inputs(f, planning, protection))
-        .unwrap_or_else(|| DemandInputs {
-            rate_per_day: vec![0.0],
-            ..DemandInputs::default()
-        });
-    let class = fc.map_or(DemandClass::None, |f| f.profile.class);
-    let rules = levels::rules(ps, abc, class, steering.freq, ov);
-    let input = PolicyInput {
+}
+
+/// The policy calculator's input for the SKU.
+fn policy_input(
+    ctx: &SkuContext<'_>,
+    demand: &DemandInputs,
+    rules: &levels::Rules,
+    target: f64,
+) -> PolicyInput {
+    let (ps, item, lt) = (&ctx.config.policy, &ctx.item, &ctx.lt);
+    PolicyInput {
         kind: ps.policy,
         demand_mean: demand.mean,
         demand_sd: demand.sd,
@@ -578,33 +762,51 @@ fn sku_plan(
         holding_cost: item.holding_rate * item.unit_cost,
         moq: item.moq,
         pack_size: item.pack_size,
-    };
+    }
+}
+
+/// Designs the SKU's policy (normal or empirical safety stock, seeded per SKU) and applies the
+/// planner's steering; echoes what steering did or could not do.
+fn design_policy(
+    ctx: &SkuContext<'_>,
+    input: &PolicyInput,
+    demand: &DemandInputs,
+    rules: &levels::Rules,
+    class: DemandClass,
+    echo: &mut Vec<String>,
+) -> Designed {
+    let ps = &ctx.config.policy;
+    let ov = ctx.steering.ov;
     let empirical = match ps.method {
         SafetyStockMethod::Empirical => true,
         SafetyStockMethod::Normal => false,
         SafetyStockMethod::Auto => class.is_sporadic(),
     } && demand.mean > 0.0;
-    let key = format!("{sku}\u{1f}{}", location.map_or("", String::as_str));
+    let key = format!(
+        "{}\u{1f}{}",
+        ctx.sku,
+        ctx.location.map_or("", String::as_str)
+    );
     let seed = ps.seed ^ crate::util::fnv1a(&key);
     let sample = empirical.then(|| {
         protection_sample(
-            &input,
+            input,
             &demand.rate_per_day,
             &demand.daily_error_paths,
-            &lt.stats.sample,
+            &ctx.lt.stats.sample,
             ps.draws,
             seed,
         )
     });
     let method = sample.as_ref().map_or(Method::Normal, Method::Empirical);
-    let policy = design(&input, method).map(|designed| {
+    let policy = design(input, method).map(|designed| {
         let st = levels::steer(
             designed,
-            &rules,
+            rules,
             ov,
-            steering.previous.clone(),
+            ctx.steering.previous.clone(),
             &demand.rate_per_day,
-            &|lv| crate::policy::evaluate(&input, method, lv),
+            &|lv| crate::policy::evaluate(input, method, lv),
         );
         echo.extend(st.echo);
         st.outcome
@@ -616,71 +818,36 @@ fn sku_plan(
             ));
         }
     }
-    let hold = ov.and_then(|o| match (o.discontinued, o.do_not_order) {
+    Designed {
+        policy,
+        empirical,
+        seed,
+    }
+}
+
+/// Why the SKU is not ordered (discontinued, do not order), if it is not.
+fn hold_of(ov: Option<&crate::io::overrides::SkuOverride>) -> Option<String> {
+    ov.and_then(|o| match (o.discontinued, o.do_not_order) {
         (true, _) => Some("discontinued: no new orders, selling down".to_string()),
         (false, true) => Some("do_not_order: no new orders".to_string()),
         _ => None,
-    });
-    if let Some(h) = &hold {
-        echo.push(h.clone());
-    }
-    if let Some(o) = ov {
-        echo.extend(o.notes.iter().map(|n| format!("note: {n}")));
-    }
-    let history_days = series.map_or(0, |s| (planning - s.first_sale).num_days());
-    let current = record.and_then(|r| {
+    })
+}
+
+/// The item master's current levels (for the simulation's current-policy comparison).
+fn current_levels(record: Option<&ItemRecord>, input: &PolicyInput) -> Option<Levels> {
+    record.and_then(|r| {
         let s = r.reorder_point?;
         Some(match (r.order_up_to, r.order_quantity) {
-            (Some(big_s), _) => (
-                PolicyKind::MinMax,
-                Levels {
-                    reorder_point: Some(s),
-                    order_quantity: None,
-                    order_up_to: Some(big_s),
-                },
-            ),
-            (None, q) => (
-                PolicyKind::SQ,
-                Levels {
-                    reorder_point: Some(s),
-                    order_quantity: Some(q.unwrap_or_else(|| {
-                        round_order(input.raw_order_quantity().0, input.moq, input.pack_size)
-                    })),
-                    order_up_to: None,
-                },
-            ),
+            (Some(big_s), _) => Levels::MinMax { s, big_s },
+            (None, q) => Levels::SQ {
+                s,
+                q: q.unwrap_or_else(|| {
+                    round_order(input.raw_order_quantity().0, input.moq, input.pack_size)
+                }),
+            },
         })
-    });
-    SkuPlan {
-        sku: sku.to_string(),
-        location: location.cloned(),
-        supplier: lt.supplier.clone(),
-        class,
-        abc,
-        model: fc.map_or_else(|| "none".into(), |f| f.model.clone()),
-        target,
-        target_source,
-        measure: ps.service_measure,
-        demand_per_day: demand.mean,
-        demand_sd_per_day: demand.sd,
-        review_period: item.review_period_days,
-        policy: policy.map_err(|e| e.to_string()),
-        history_days,
-        backtested: fc.is_some_and(SkuForecast::backtested),
-        item,
-        rate_per_day: demand.rate_per_day,
-        error_paths: demand.daily_error_paths,
-        policy_input: input,
-        empirical,
-        current,
-        seed,
-        lead_time: lt,
-        overrides: echo,
-        safety_stock_rule: rules.describe(),
-        censored_days: fc.map_or(0, |f| f.censored.days),
-        imputed_units: fc.map_or(0.0, |f| f.censored.imputed_units),
-        hold,
-    }
+    })
 }
 
 /// The Monte Carlo sample of protection-period demand for the empirical method (the review
@@ -747,22 +914,8 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
                 )
             };
             let mut out = design;
-            let level = match out.policy {
-                crate::policy::PolicyKind::RS => {
-                    out.order_up_to = Some(o.policy.order_up_to);
-                    o.policy.order_up_to
-                }
-                crate::policy::PolicyKind::SQ => {
-                    out.reorder_point = Some(o.policy.reorder_point);
-                    out.order_quantity = Some(o.policy.order_quantity);
-                    o.policy.reorder_point
-                }
-                _ => {
-                    out.reorder_point = Some(o.policy.reorder_point);
-                    out.order_up_to = Some(o.policy.order_up_to);
-                    o.policy.reorder_point
-                }
-            };
+            out.levels = o.policy.levels;
+            let level = out.levels.trigger_level();
             out.safety_stock = level - out.protection_demand_mean;
             out.safety_factor = if out.protection_demand_sd > 0.0 {
                 out.safety_stock / out.protection_demand_sd

@@ -1,19 +1,17 @@
 //! Writing the plan's outputs, atomically: `policy.csv`, `lead_times.csv`,
 //! `recommendations.csv`, `recommendations.json` and `plan.json` (a summary).
 //!
-//! Column contracts (one row per SKU and location; empty cell = does not apply):
+//! One row per SKU and location (empty cell = does not apply):
 //!
-//! - **policy.csv**: `sku, [location], supplier, class, abc, model, policy, method,
-//!   service_measure, target, target_source, demand_mean_per_day, demand_sd_per_day,
-//!   lead_time_mean_days, lead_time_sd_days, lead_time_source, review_period_days,
-//!   protection_demand_mean, protection_demand_sd, safety_factor, safety_stock,
-//!   reorder_point, order_quantity, order_up_to, order_rule, expected_fill_rate,
-//!   expected_cycle_service_level, expected_backorders_per_cycle, annual_holding_cost,
-//!   annual_ordering_cost, annual_total_cost, error, censored_days, imputed_units,
-//!   safety_stock_rule, overrides`
-//! - **lead_times.csv**: `sku, [location], supplier, source, own_receipts, receipts_used,
-//!   mean_days, sd_days, p50_days, p90_days, p95_days, supplier_drifting`
-//! - **recommendations.csv**: [`RECOMMENDATION_COLUMNS`], sorted by urgency.
+//! - **policy.csv**: [`PolicyRow`]
+//! - **lead_times.csv**: [`LeadTimeRow`]
+//! - **lead_time_histogram.csv**: [`LeadTimeHistogramRow`] (one row per supplier and day)
+//! - **recommendations.csv**: [`RecommendationRow`], sorted by urgency.
+//!
+//! Each file's columns and their order are defined once, by its row struct ([`PolicyRow`],
+//! [`LeadTimeRow`], [`LeadTimeHistogramRow`], [`RecommendationRow`]) after the key columns
+//! ([`Key`]); the report (and `lock`, which reads an earlier `policy.csv`) read the files back
+//! through the same structs.
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -22,47 +20,338 @@ use serde::{Deserialize, Serialize};
 
 use super::Plan;
 use crate::{
-    io::cells::{fmt, key, key_header, opt},
-    io::{atomic::write_atomic, rejects::csv_field, LoadError},
+    io::cells::{header_of, num, opt_num, write_csv, Key},
+    io::{atomic::write_atomic, LoadError},
     recommend::{Action, Recommendation},
+    sku_plan::SkuPlan,
 };
 
-/// Columns of `recommendations.csv`, in order (`location` only when the data have one).
-pub const RECOMMENDATION_COLUMNS: &[&str] = &[
-    "sku",
-    "location",
-    "supplier",
-    "action",
-    "order_quantity",
-    "order_value",
-    "order_by",
-    "expected_arrival_p50",
-    "expected_arrival_p90",
-    "inventory_position",
-    "on_hand",
-    "on_order",
-    "backordered",
-    "reorder_point",
-    "order_up_to",
-    "safety_stock",
-    "demand_per_day",
-    "next_arrival",
-    "projected_stockout",
-    "days_of_cover",
-    "backorder_fill_date",
-    "units_at_risk",
-    "value_at_risk",
-    "lead_time_source",
-    "overrides",
-    "reason",
-];
-
-fn date(v: Option<NaiveDate>) -> String {
-    v.map(|d| d.to_string()).unwrap_or_default()
+/// One row of `policy.csv` after the key columns (`sku`, `location` when the data have one):
+/// the file's columns, in order. Empty cells (`None`, empty text) do not apply — a SKU whose
+/// policy failed has only its inputs and `error`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PolicyRow {
+    /// Supplier.
+    pub supplier: Option<String>,
+    /// Demand class.
+    pub class: String,
+    /// ABC class.
+    pub abc: String,
+    /// Chosen forecasting model.
+    pub model: String,
+    /// Policy family (empty when the policy failed).
+    pub policy: String,
+    /// Safety-stock method.
+    pub method: String,
+    /// `fill_rate` or `cycle`.
+    pub service_measure: String,
+    /// Service target.
+    #[serde(serialize_with = "num")]
+    pub target: f64,
+    /// Where the target came from.
+    pub target_source: String,
+    /// Mean demand per day.
+    #[serde(serialize_with = "num")]
+    pub demand_mean_per_day: f64,
+    /// Demand standard deviation per day.
+    #[serde(serialize_with = "num")]
+    pub demand_sd_per_day: f64,
+    /// Mean lead time, days.
+    #[serde(serialize_with = "num")]
+    pub lead_time_mean_days: f64,
+    /// Lead-time standard deviation, days.
+    #[serde(serialize_with = "num")]
+    pub lead_time_sd_days: f64,
+    /// Where the lead time came from.
+    pub lead_time_source: String,
+    /// Review period, days.
+    #[serde(serialize_with = "num")]
+    pub review_period_days: f64,
+    /// Mean demand over the protection interval.
+    #[serde(serialize_with = "opt_num")]
+    pub protection_demand_mean: Option<f64>,
+    /// Its standard deviation.
+    #[serde(serialize_with = "opt_num")]
+    pub protection_demand_sd: Option<f64>,
+    /// Safety factor.
+    #[serde(serialize_with = "opt_num")]
+    pub safety_factor: Option<f64>,
+    /// Safety stock.
+    #[serde(serialize_with = "opt_num")]
+    pub safety_stock: Option<f64>,
+    /// Reorder point s.
+    #[serde(serialize_with = "opt_num")]
+    pub reorder_point: Option<f64>,
+    /// Order quantity Q.
+    #[serde(serialize_with = "opt_num")]
+    pub order_quantity: Option<f64>,
+    /// Order-up-to level S.
+    #[serde(serialize_with = "opt_num")]
+    pub order_up_to: Option<f64>,
+    /// How the order quantity is rounded.
+    pub order_rule: String,
+    /// Expected fill rate.
+    #[serde(serialize_with = "opt_num")]
+    pub expected_fill_rate: Option<f64>,
+    /// Expected cycle service level.
+    #[serde(serialize_with = "opt_num")]
+    pub expected_cycle_service_level: Option<f64>,
+    /// Expected backorders per cycle.
+    #[serde(serialize_with = "opt_num")]
+    pub expected_backorders_per_cycle: Option<f64>,
+    /// Holding cost per year.
+    #[serde(serialize_with = "opt_num")]
+    pub annual_holding_cost: Option<f64>,
+    /// Ordering cost per year.
+    #[serde(serialize_with = "opt_num")]
+    pub annual_ordering_cost: Option<f64>,
+    /// Total cost per year.
+    #[serde(serialize_with = "opt_num")]
+    pub annual_total_cost: Option<f64>,
+    /// Why the policy could not be computed.
+    pub error: String,
+    /// Days whose demand was censored by stockouts.
+    pub censored_days: u32,
+    /// Units imputed on censored days.
+    #[serde(serialize_with = "num")]
+    pub imputed_units: f64,
+    /// The safety-stock rule applied.
+    pub safety_stock_rule: String,
+    /// The planner's steering in effect (`; `-separated).
+    pub overrides: String,
 }
 
-fn text(v: Option<&str>) -> String {
-    csv_field(v.unwrap_or("")).into_owned()
+impl PolicyRow {
+    /// The row of one planned SKU.
+    pub fn of(p: &SkuPlan) -> Self {
+        let lt = &p.lead_time.stats;
+        let mut row = PolicyRow {
+            supplier: p.supplier.clone(),
+            class: p.class.name().to_string(),
+            abc: p.abc.name().to_string(),
+            model: p.model.to_string(),
+            service_measure: p.measure.name().to_string(),
+            target: p.target,
+            target_source: p.target_source.clone(),
+            demand_mean_per_day: p.demand_per_day,
+            demand_sd_per_day: p.demand_sd_per_day,
+            lead_time_mean_days: lt.mean,
+            lead_time_sd_days: lt.sd,
+            lead_time_source: p.lead_time.source.name().to_string(),
+            review_period_days: p.review_period,
+            censored_days: p.censored_days,
+            imputed_units: p.imputed_units,
+            safety_stock_rule: p.safety_stock_rule.clone(),
+            overrides: p.overrides.join("; "),
+            ..Self::default()
+        };
+        match &p.policy {
+            Ok(o) => {
+                row.policy = o.kind().to_string();
+                row.method = o.method.to_string();
+                row.protection_demand_mean = Some(o.protection_demand_mean);
+                row.protection_demand_sd = Some(o.protection_demand_sd);
+                row.safety_factor = Some(o.safety_factor);
+                row.safety_stock = Some(o.safety_stock);
+                row.reorder_point = o.reorder_point();
+                row.order_quantity = o.order_quantity();
+                row.order_up_to = o.order_up_to();
+                row.order_rule = o.order_rule.clone();
+                row.expected_fill_rate = Some(o.expected_fill_rate);
+                row.expected_cycle_service_level = Some(o.expected_cycle_service_level);
+                row.expected_backorders_per_cycle = Some(o.expected_backorders_per_cycle);
+                row.annual_holding_cost = o.annual_holding_cost;
+                row.annual_ordering_cost = o.annual_ordering_cost;
+                row.annual_total_cost = o.annual_total_cost;
+            }
+            Err(e) => row.error = e.clone(),
+        }
+        row
+    }
+}
+
+/// One row of `lead_times.csv` after the key columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeadTimeRow {
+    /// Supplier.
+    pub supplier: Option<String>,
+    /// Where the lead time came from.
+    pub source: String,
+    /// Receipts of this SKU.
+    pub own_receipts: usize,
+    /// Receipts the distribution uses.
+    pub receipts_used: usize,
+    /// Mean, days.
+    #[serde(serialize_with = "num")]
+    pub mean_days: f64,
+    /// Standard deviation, days.
+    #[serde(serialize_with = "num")]
+    pub sd_days: f64,
+    /// Median, days.
+    #[serde(serialize_with = "num")]
+    pub p50_days: f64,
+    /// 90th percentile, days.
+    #[serde(serialize_with = "num")]
+    pub p90_days: f64,
+    /// 95th percentile, days.
+    #[serde(serialize_with = "num")]
+    pub p95_days: f64,
+    /// Whether the supplier's recent lead times drift above its p90.
+    pub supplier_drifting: bool,
+}
+
+/// One row of `lead_time_histogram.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeadTimeHistogramRow {
+    /// Supplier.
+    pub supplier: String,
+    /// Whole days of lead time.
+    pub lead_time_days: i64,
+    /// Receipts with that lead time.
+    pub receipts: usize,
+    /// The supplier's median, days (of the exact sample).
+    #[serde(serialize_with = "num")]
+    pub p50_days: f64,
+    /// The supplier's 90th percentile, days.
+    #[serde(serialize_with = "num")]
+    pub p90_days: f64,
+    /// Whether the supplier drifts.
+    pub supplier_drifting: bool,
+}
+
+/// One row of `recommendations.csv` after the key columns (`sku`, `location` when the data
+/// have one): the file's columns, in order; `recommendations.json` lists the same columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecommendationRow {
+    /// Supplier.
+    pub supplier: Option<String>,
+    /// ORDER, EXPEDITE, REVIEW, OK or HOLD.
+    pub action: String,
+    /// Units to order.
+    #[serde(serialize_with = "num")]
+    pub order_quantity: f64,
+    /// Their value at unit cost.
+    #[serde(serialize_with = "opt_num")]
+    pub order_value: Option<f64>,
+    /// Last day to order.
+    pub order_by: Option<NaiveDate>,
+    /// Arrival of an order placed on `order_by`, median lead time.
+    pub expected_arrival_p50: Option<NaiveDate>,
+    /// The same at the 90th percentile.
+    pub expected_arrival_p90: Option<NaiveDate>,
+    /// Inventory position.
+    #[serde(serialize_with = "num")]
+    pub inventory_position: f64,
+    /// On hand.
+    #[serde(serialize_with = "num")]
+    pub on_hand: f64,
+    /// On order.
+    #[serde(serialize_with = "num")]
+    pub on_order: f64,
+    /// Backordered customer units.
+    #[serde(serialize_with = "num")]
+    pub backordered: f64,
+    /// Reorder point.
+    #[serde(serialize_with = "opt_num")]
+    pub reorder_point: Option<f64>,
+    /// Order-up-to level.
+    #[serde(serialize_with = "opt_num")]
+    pub order_up_to: Option<f64>,
+    /// Safety stock.
+    #[serde(serialize_with = "opt_num")]
+    pub safety_stock: Option<f64>,
+    /// Forecast demand per day.
+    #[serde(serialize_with = "num")]
+    pub demand_per_day: f64,
+    /// First open order's arrival.
+    pub next_arrival: Option<NaiveDate>,
+    /// Projected stockout date.
+    pub projected_stockout: Option<NaiveDate>,
+    /// Days of cover.
+    #[serde(serialize_with = "opt_num")]
+    pub days_of_cover: Option<f64>,
+    /// When today's backorders are expected to be filled.
+    pub backorder_fill_date: Option<NaiveDate>,
+    /// Units at risk.
+    #[serde(serialize_with = "num")]
+    pub units_at_risk: f64,
+    /// Their value at unit cost.
+    #[serde(serialize_with = "opt_num")]
+    pub value_at_risk: Option<f64>,
+    /// Where the lead time came from.
+    pub lead_time_source: String,
+    /// The planner's steering in effect.
+    pub overrides: String,
+    /// Why this action.
+    pub reason: String,
+}
+
+impl RecommendationRow {
+    /// The row of one recommendation.
+    pub fn of(r: &Recommendation) -> Self {
+        Self {
+            supplier: r.supplier.clone(),
+            action: r.action.name().to_string(),
+            order_quantity: r.order_quantity,
+            order_value: r.order_value,
+            order_by: r.order_by,
+            expected_arrival_p50: r.expected_arrival_p50,
+            expected_arrival_p90: r.expected_arrival_p90,
+            inventory_position: r.inventory_position,
+            on_hand: r.on_hand,
+            on_order: r.on_order,
+            backordered: r.backordered,
+            reorder_point: r.reorder_point,
+            order_up_to: r.order_up_to,
+            safety_stock: r.safety_stock,
+            demand_per_day: r.demand_per_day,
+            next_arrival: r.next_arrival,
+            projected_stockout: r.projected_stockout,
+            days_of_cover: r.days_of_cover,
+            backorder_fill_date: r.backorder_fill_date,
+            units_at_risk: r.units_at_risk,
+            value_at_risk: r.value_at_risk,
+            lead_time_source: r.lead_time_source.name().to_string(),
+            overrides: r.overrides.clone(),
+            reason: r.reason.clone(),
+        }
+    }
+
+    /// The columns of `recommendations.csv`, key columns included (`location` only
+    /// `with_location`).
+    pub fn columns(with_location: bool) -> Vec<String> {
+        header_of(&(Key::header(with_location), Self::default()))
+    }
+}
+
+/// Whether any row has a location (the file then has a location column).
+fn located<'a>(mut locations: impl Iterator<Item = Option<&'a str>>) -> bool {
+    locations.any(|l| l.is_some())
+}
+
+/// Writes a per-SKU output: the key columns, then `R`'s columns; one row per item.
+fn write_keyed<'a, T: 'a, R: Serialize + Default>(
+    path: &Path,
+    items: impl Iterator<Item = &'a T> + Clone,
+    key: impl Fn(&'a T) -> (&'a str, Option<&'a str>),
+    row: impl Fn(&'a T) -> R,
+) -> Result<(), LoadError> {
+    let loc = located(items.clone().map(|i| key(i).1));
+    let header = header_of(&(Key::header(loc), R::default()));
+    write_atomic(path, |w| {
+        write_csv(
+            w,
+            &header,
+            items.map(|i| {
+                let (sku, location) = key(i);
+                (Key::new(sku, location, loc), row(i))
+            }),
+        )
+    })
 }
 
 /// Writes `policy.csv`.
@@ -70,80 +359,11 @@ fn text(v: Option<&str>) -> String {
 /// # Errors
 /// [`LoadError::Write`].
 pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
-    let loc = plan.plans.iter().any(|p| p.location.is_some());
-    write_atomic(path, |w| {
-        write!(w, "{}", key_header(loc))?;
-        writeln!(
-            w,
-            "supplier,class,abc,model,policy,method,service_measure,target,target_source,\
-             demand_mean_per_day,demand_sd_per_day,lead_time_mean_days,lead_time_sd_days,\
-             lead_time_source,review_period_days,protection_demand_mean,protection_demand_sd,\
-             safety_factor,safety_stock,reorder_point,order_quantity,order_up_to,order_rule,\
-             expected_fill_rate,expected_cycle_service_level,expected_backorders_per_cycle,\
-             annual_holding_cost,annual_ordering_cost,annual_total_cost,error,\
-             censored_days,imputed_units,safety_stock_rule,overrides"
-        )?;
-        for p in &plan.plans {
-            write!(w, "{}", key(&p.sku, p.location.as_deref(), loc))?;
-            write!(
-                w,
-                "{},{},{},{},",
-                text(p.supplier.as_deref()),
-                p.class.name(),
-                p.abc.name(),
-                csv_field(&p.model)
-            )?;
-            let lt = &p.lead_time.stats;
-            let common = format!(
-                "{},{},{},{},{},{},{},{}",
-                p.measure.name(),
-                fmt(p.target),
-                csv_field(&p.target_source),
-                fmt(p.demand_per_day),
-                fmt(p.demand_sd_per_day),
-                fmt(lt.mean),
-                fmt(lt.sd),
-                p.lead_time.source.name(),
-            );
-            let tail = format!(
-                "{},{},{},{}",
-                p.censored_days,
-                fmt(p.imputed_units),
-                csv_field(&p.safety_stock_rule),
-                csv_field(&p.overrides.join("; "))
-            );
-            match &p.policy {
-                Ok(o) => writeln!(
-                    w,
-                    "{},{},{common},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},,{tail}",
-                    o.policy,
-                    o.method,
-                    fmt(p.review_period),
-                    fmt(o.protection_demand_mean),
-                    fmt(o.protection_demand_sd),
-                    fmt(o.safety_factor),
-                    fmt(o.safety_stock),
-                    opt(o.reorder_point),
-                    opt(o.order_quantity),
-                    opt(o.order_up_to),
-                    csv_field(&o.order_rule),
-                    fmt(o.expected_fill_rate),
-                    fmt(o.expected_cycle_service_level),
-                    fmt(o.expected_backorders_per_cycle),
-                    opt(o.annual_holding_cost),
-                    opt(o.annual_ordering_cost),
-                    opt(o.annual_total_cost),
-                )?,
-                Err(e) => writeln!(
-                    w,
-                    ",,{common},{},,,,,,,,,,,,,,,{},{tail}",
-                    fmt(p.review_period),
-                    csv_field(e)
-                )?,
-            }
-        }
-        Ok(())
-    })
+    write_keyed(path, plan.plans.iter(), plan_key, PolicyRow::of)
+}
+
+fn plan_key(p: &SkuPlan) -> (&str, Option<&str>) {
+    (&p.sku, p.location.as_deref())
 }
 
 /// Writes `lead_times.csv`.
@@ -151,69 +371,51 @@ pub fn write_policy(path: &Path, plan: &Plan) -> Result<(), LoadError> {
 /// # Errors
 /// [`LoadError::Write`].
 pub fn write_lead_times(path: &Path, plan: &Plan) -> Result<(), LoadError> {
-    let loc = plan.plans.iter().any(|p| p.location.is_some());
-    write_atomic(path, |w| {
-        write!(w, "{}", key_header(loc))?;
-        writeln!(
-            w,
-            "supplier,source,own_receipts,receipts_used,mean_days,sd_days,p50_days,p90_days,p95_days,supplier_drifting"
-        )?;
-        for p in &plan.plans {
-            write!(w, "{}", key(&p.sku, p.location.as_deref(), loc))?;
-            let s = &p.lead_time.stats;
-            let drifting = p
+    write_keyed(path, plan.plans.iter(), plan_key, |p| {
+        let s = &p.lead_time.stats;
+        LeadTimeRow {
+            supplier: p.supplier.clone(),
+            source: p.lead_time.source.name().to_string(),
+            own_receipts: p.lead_time.own_receipts,
+            receipts_used: s.count,
+            mean_days: s.mean,
+            sd_days: s.sd,
+            p50_days: s.p50,
+            p90_days: s.p90,
+            p95_days: s.p95,
+            supplier_drifting: p
                 .supplier
                 .as_deref()
-                .is_some_and(|s| plan.lead_times.drift_of(s).is_some());
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{},{}",
-                text(p.supplier.as_deref()),
-                p.lead_time.source.name(),
-                p.lead_time.own_receipts,
-                s.count,
-                fmt(s.mean),
-                fmt(s.sd),
-                fmt(s.p50),
-                fmt(s.p90),
-                fmt(s.p95),
-                drifting
-            )?;
+                .is_some_and(|s| plan.lead_times.drift_of(s).is_some()),
         }
-        Ok(())
     })
 }
 
 /// Writes `lead_time_histogram.csv`: per supplier, receipts per whole day of lead time
-/// (`supplier, lead_time_days, receipts, p50_days, p90_days, supplier_drifting`; the
-/// percentiles are of the exact sample, repeated on each of the supplier's rows).
+/// ([`LeadTimeHistogramRow`]; the percentiles are of the exact sample, repeated on each of the
+/// supplier's rows).
 ///
 /// # Errors
 /// [`LoadError::Write`].
 pub fn write_lead_time_histogram(path: &Path, plan: &Plan) -> Result<(), LoadError> {
-    write_atomic(path, |w| {
-        writeln!(
-            w,
-            "supplier,lead_time_days,receipts,p50_days,p90_days,supplier_drifting"
-        )?;
-        for (supplier, st) in plan.lead_times.suppliers() {
-            let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
-            for v in &st.sample {
-                *counts.entry(v.round() as i64).or_default() += 1;
-            }
-            let drifting = plan.lead_times.drift_of(supplier).is_some();
-            for (days, n) in counts {
-                writeln!(
-                    w,
-                    "{},{days},{n},{},{},{drifting}",
-                    csv_field(supplier),
-                    fmt(st.p50),
-                    fmt(st.p90)
-                )?;
-            }
+    let mut rows = Vec::new();
+    for (supplier, st) in plan.lead_times.suppliers() {
+        let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+        for v in &st.sample {
+            *counts.entry(v.round() as i64).or_default() += 1;
         }
-        Ok(())
-    })
+        let drifting = plan.lead_times.drift_of(supplier).is_some();
+        rows.extend(counts.into_iter().map(|(days, n)| LeadTimeHistogramRow {
+            supplier: supplier.to_string(),
+            lead_time_days: days,
+            receipts: n,
+            p50_days: st.p50,
+            p90_days: st.p90,
+            supplier_drifting: drifting,
+        }));
+    }
+    let header = header_of(&LeadTimeHistogramRow::default());
+    write_atomic(path, |w| write_csv(w, &header, &rows))
 }
 
 /// Writes `recommendations.csv`.
@@ -221,47 +423,12 @@ pub fn write_lead_time_histogram(path: &Path, plan: &Plan) -> Result<(), LoadErr
 /// # Errors
 /// [`LoadError::Write`].
 pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result<(), LoadError> {
-    let loc = recs.iter().any(|r| r.location.is_some());
-    write_atomic(path, |w| {
-        let cols: Vec<&str> = RECOMMENDATION_COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| loc || *c != "location")
-            .collect();
-        writeln!(w, "{}", cols.join(","))?;
-        for r in recs {
-            write!(w, "{}", key(&r.sku, r.location.as_deref(), loc))?;
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                text(r.supplier.as_deref()),
-                r.action.name(),
-                fmt(r.order_quantity),
-                opt(r.order_value),
-                date(r.order_by),
-                date(r.expected_arrival_p50),
-                date(r.expected_arrival_p90),
-                fmt(r.inventory_position),
-                fmt(r.on_hand),
-                fmt(r.on_order),
-                fmt(r.backordered),
-                opt(r.reorder_point),
-                opt(r.order_up_to),
-                opt(r.safety_stock),
-                fmt(r.demand_per_day),
-                date(r.next_arrival),
-                date(r.projected_stockout),
-                opt(r.days_of_cover),
-                date(r.backorder_fill_date),
-                fmt(r.units_at_risk),
-                opt(r.value_at_risk),
-                r.lead_time_source.name(),
-                csv_field(&r.overrides),
-                csv_field(&r.reason),
-            )?;
-        }
-        Ok(())
-    })
+    write_keyed(
+        path,
+        recs.iter(),
+        |r| (&r.sku, r.location.as_deref()),
+        RecommendationRow::of,
+    )
 }
 
 /// Counts and values per action and supplier: `plan.json` and the printed summary.
@@ -392,7 +559,7 @@ impl PlanSummary {
 #[derive(Serialize)]
 struct RecommendationsFile<'a> {
     planning_date: NaiveDate,
-    columns: &'a [&'a str],
+    columns: Vec<String>,
     recommendations: &'a [Recommendation],
 }
 
@@ -408,7 +575,7 @@ pub fn write_recommendations_json(
 ) -> Result<(), LoadError> {
     let file = RecommendationsFile {
         planning_date,
-        columns: RECOMMENDATION_COLUMNS,
+        columns: RecommendationRow::columns(true),
         recommendations,
     };
     write_atomic(path, |w| {

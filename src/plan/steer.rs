@@ -24,6 +24,7 @@ use crate::{
         adjust::{self, promo_lift, Window},
         analogue::{forecast_from, Source, MAX_MEMBERS},
         select::SkuForecast,
+        ModelId, ModelSpec,
     },
     io::{events::EventTarget, items::ItemRecord},
     validate::Loaded,
@@ -105,7 +106,9 @@ impl<'a> AnalogueLookup<'a> {
     /// Whether series `i` may serve as an analogue: old enough, backtested, not all zero.
     pub fn established(&self, i: usize, forecast: Option<&SkuForecast>) -> bool {
         forecast.is_some_and(|f| {
-            self.days(&self.loaded.series[i]) >= self.min && f.backtested() && f.model != "zero"
+            self.days(&self.loaded.series[i]) >= self.min
+                && f.backtested()
+                && f.model != ModelId::Zero
         })
     }
 
@@ -337,7 +340,7 @@ pub fn events_and_multipliers(
         (w, notes)
     };
     let mut one = |fc: &mut SkuForecast| {
-        let global = fc.model.contains("global");
+        let global = fc.model.uses(ModelSpec::Global);
         let (w, notes) = windows_for(&fc.sku, fc.location.as_deref(), global);
         adjust::apply(fc, &w);
         fc.adjustments.extend(notes);

@@ -34,8 +34,15 @@
 //! fill-rate target (SS = k·σ, G(k) = (1 − β)·Q/σ) — both in [`normal`] — and empirical
 //! (quantile or expected shortage of a Monte Carlo sample of protection-period demand,
 //! [`empirical`]).
+//!
+//! A designed policy's levels are a [`Levels`] value ([`levels`]): one variant per family,
+//! holding only the levels the family uses, and owning the trigger, the tie rule, the order
+//! placed at a position and the initial stock — for the simulator and the recommendations
+//! alike. Matches on [`PolicyKind`] and [`Levels`] are exhaustive throughout the crate, so a
+//! new family is a compile error wherever it must be handled.
 
 pub mod empirical;
+pub mod levels;
 pub mod normal;
 pub mod order_qty;
 
@@ -44,6 +51,7 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 
 use empirical::DemandSample;
+pub use levels::{GapRule, GivenLevels, Levels, OrderSizing};
 use order_qty::{eoq, round_order, DAYS_PER_YEAR};
 
 /// Errors from invalid policy inputs; `param` is the input's name as in the `policy`
@@ -81,7 +89,7 @@ pub enum PolicyKind {
 }
 
 /// How close to a policy level a position counts as at it: a billionth of the level, at
-/// least 1e-9 units (see [`PolicyKind::triggers`]).
+/// least 1e-9 units (see [`Levels::triggers`]).
 #[inline]
 pub fn tie(level: f64) -> f64 {
     1e-9 * level.abs().max(1.0)
@@ -97,33 +105,20 @@ pub fn sq_multiple(pos: f64, s: f64, q: f64) -> f64 {
 
 impl PolicyKind {
     /// Whether the policy reviews every R days (so the review period is protected too).
-    pub fn is_periodic(self) -> bool {
-        matches!(self, Self::RS | Self::RsS)
-    }
-
-    /// The level an order is triggered against: the order-up-to level for `RS` (reviewed
-    /// against S), else the reorder point.
     #[inline]
-    pub fn trigger_level<T>(self, reorder_point: T, order_up_to: T) -> T {
+    pub fn is_periodic(self) -> bool {
         match self {
-            Self::RS => order_up_to,
-            _ => reorder_point,
+            Self::RS | Self::RsS => true,
+            Self::SQ | Self::MinMax => false,
         }
     }
 
-    /// Whether an inventory position `pos` triggers an order: at or below the reorder point
-    /// `level` (`sQ`, `sS`, `RsS`), or below the order-up-to level `level` (`RS`).
-    ///
-    /// A position within a billionth of the level (at least 1e-9 units) counts as at it: a
-    /// position reached along two routes (day by day, or from running sums) differs by
-    /// rounding, and a tie in exact arithmetic — a tenth of a unit a day meeting a whole-unit
-    /// reorder point — must take the same turn on both.
-    #[inline]
-    pub fn triggers(self, pos: f64, level: f64) -> bool {
-        let tie = tie(level);
+    /// Whether every review orders (up to S) unless the position is at S already: the family
+    /// has no reorder point, so its next order is due at the next review (`RS`).
+    pub fn orders_every_review(self) -> bool {
         match self {
-            Self::RS => pos < level - tie,
-            _ => pos <= level + tie,
+            Self::RS => true,
+            Self::SQ | Self::MinMax | Self::RsS => false,
         }
     }
 
@@ -369,13 +364,14 @@ impl PolicyInput {
     }
 }
 
-/// The policy parameters and what they are expected to deliver. `None` where a value does
-/// not apply to the policy (no reorder point for `RS`, no fixed order quantity for
+/// The policy parameters and what they are expected to deliver. The levels are the family's
+/// own ([`Levels`]); the output columns s, Q and S are its accessors, `None` where a level
+/// does not apply to the family (no reorder point for `RS`, no fixed order quantity for
 /// order-up-to policies).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyOutcome {
-    /// Policy family.
-    pub policy: PolicyKind,
+    /// Policy family and its levels.
+    pub levels: Levels,
     /// `normal` or `empirical`.
     pub method: &'static str,
     /// Mean demand over the protection period (units).
@@ -384,12 +380,6 @@ pub struct PolicyOutcome {
     pub protection_demand_sd: f64,
     /// Safety stock (units) = protection level − mean protection-period demand.
     pub safety_stock: f64,
-    /// Reorder point s (units of inventory position).
-    pub reorder_point: Option<f64>,
-    /// Fixed order quantity Q (`sQ`), rounded to pack size and MOQ.
-    pub order_quantity: Option<f64>,
-    /// Order-up-to level S (`sS`, `RS`, `RsS`).
-    pub order_up_to: Option<f64>,
     /// Safety factor: z (cycle target) or k (fill-rate target), in protection-period sd.
     pub safety_factor: f64,
     /// Demand per replenishment cycle used for fill rate and costs (units).
@@ -408,6 +398,28 @@ pub struct PolicyOutcome {
     pub annual_ordering_cost: Option<f64>,
     /// Holding + ordering per year.
     pub annual_total_cost: Option<f64>,
+}
+
+impl PolicyOutcome {
+    /// Policy family.
+    pub fn kind(&self) -> PolicyKind {
+        self.levels.kind()
+    }
+
+    /// Reorder point s (units of inventory position); `None` for `RS`.
+    pub fn reorder_point(&self) -> Option<f64> {
+        self.levels.reorder_point()
+    }
+
+    /// Fixed order quantity Q (`sQ`), rounded to pack size and MOQ.
+    pub fn order_quantity(&self) -> Option<f64> {
+        self.levels.order_quantity()
+    }
+
+    /// Order-up-to level S (`sS`, `RS`, `RsS`).
+    pub fn order_up_to(&self) -> Option<f64> {
+        self.levels.order_up_to()
+    }
 }
 
 /// Protection-period demand, normal or empirical.
@@ -474,17 +486,6 @@ impl Protection<'_> {
     }
 }
 
-/// The levels that define a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Levels {
-    /// Reorder point s.
-    pub reorder_point: Option<f64>,
-    /// Order quantity Q.
-    pub order_quantity: Option<f64>,
-    /// Order-up-to level S.
-    pub order_up_to: Option<f64>,
-}
-
 /// Designs the policy that meets the target at the lowest safety stock (floored at 0).
 ///
 /// # Errors
@@ -502,7 +503,7 @@ pub struct Levels {
 /// let p = design(&input, Method::Normal).unwrap();
 /// // SS = 1.645 × 3 × sqrt(9) = 14.8; s = 90 + 14.8.
 /// assert!((p.safety_stock - 14.804).abs() < 1e-3);
-/// assert!((p.reorder_point.unwrap() - 104.804).abs() < 1e-3);
+/// assert!((p.reorder_point().unwrap() - 104.804).abs() < 1e-3);
 /// ```
 pub fn design(input: &PolicyInput, method: Method<'_>) -> Result<PolicyOutcome, PolicyError> {
     input.check()?;
@@ -513,23 +514,7 @@ pub fn design(input: &PolicyInput, method: Method<'_>) -> Result<PolicyOutcome, 
     let level = prot
         .level_for(input.measure, input.target, cycle)
         .max(prot.mean);
-    let levels = match input.kind {
-        PolicyKind::SQ => Levels {
-            reorder_point: Some(level),
-            order_quantity: Some(q),
-            order_up_to: None,
-        },
-        PolicyKind::MinMax | PolicyKind::RsS => Levels {
-            reorder_point: Some(level),
-            order_quantity: None,
-            order_up_to: Some(level + q),
-        },
-        PolicyKind::RS => Levels {
-            reorder_point: None,
-            order_quantity: None,
-            order_up_to: Some(level),
-        },
-    };
+    let levels = Levels::designed(input.kind, level, q);
     Ok(outcome(input, &prot, method, levels, rule))
 }
 
@@ -542,47 +527,10 @@ pub fn design(input: &PolicyInput, method: Method<'_>) -> Result<PolicyOutcome, 
 pub fn evaluate(
     input: &PolicyInput,
     method: Method<'_>,
-    given: Levels,
+    given: GivenLevels,
 ) -> Result<PolicyOutcome, PolicyError> {
     input.check()?;
-    let need = |v: Option<f64>, param: &'static str| {
-        v.filter(|x| x.is_finite())
-            .ok_or_else(|| invalid(param, format!("is required for the {} policy", input.kind)))
-    };
-    let levels = match input.kind {
-        PolicyKind::SQ => {
-            let s = need(given.reorder_point, "reorder_point")?;
-            let q = need(given.order_quantity, "order_qty")?;
-            if q <= 0.0 {
-                return Err(invalid("order_qty", format!("should be > 0, but is {q}")));
-            }
-            Levels {
-                reorder_point: Some(s),
-                order_quantity: Some(q),
-                order_up_to: None,
-            }
-        }
-        PolicyKind::MinMax | PolicyKind::RsS => {
-            let s = need(given.reorder_point, "reorder_point")?;
-            let big_s = need(given.order_up_to, "order_up_to")?;
-            if big_s <= s {
-                return Err(invalid(
-                    "order_up_to",
-                    format!("should be above the reorder point {s}, but is {big_s}"),
-                ));
-            }
-            Levels {
-                reorder_point: Some(s),
-                order_quantity: None,
-                order_up_to: Some(big_s),
-            }
-        }
-        PolicyKind::RS => Levels {
-            reorder_point: None,
-            order_quantity: None,
-            order_up_to: Some(need(given.order_up_to, "order_up_to")?),
-        },
-    };
+    let levels = Levels::from_given(input.kind, given)?;
     let prot = Protection::new(input, method);
     Ok(outcome(input, &prot, method, levels, "given".into()))
 }
@@ -591,7 +539,7 @@ pub fn evaluate(
 fn cycle_demand(input: &PolicyInput, q: f64) -> f64 {
     match input.kind {
         PolicyKind::RS => input.demand_mean * input.review_period,
-        _ => q,
+        PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => q,
     }
 }
 
@@ -602,19 +550,10 @@ fn outcome(
     levels: Levels,
     order_rule: String,
 ) -> PolicyOutcome {
-    let (level, cycle) = match input.kind {
-        PolicyKind::SQ => (
-            levels.reorder_point.unwrap_or(0.0),
-            levels.order_quantity.unwrap_or(0.0),
-        ),
-        PolicyKind::MinMax | PolicyKind::RsS => {
-            let s = levels.reorder_point.unwrap_or(0.0);
-            (s, levels.order_up_to.unwrap_or(s) - s)
-        }
-        PolicyKind::RS => (
-            levels.order_up_to.unwrap_or(0.0),
-            input.demand_mean * input.review_period,
-        ),
+    let (level, cycle) = match levels {
+        Levels::SQ { s, q } => (s, q),
+        Levels::MinMax { s, big_s } | Levels::RsS { s, big_s } => (s, big_s - s),
+        Levels::RS { big_s } => (big_s, input.demand_mean * input.review_period),
     };
     let (csl, shortage) = prot.performance(level);
     let fill = if cycle > 0.0 {
@@ -631,23 +570,27 @@ fn outcome(
         0.0
     };
     let annual_demand = input.demand_mean * DAYS_PER_YEAR;
-    let orders_per_year = match input.kind {
-        PolicyKind::RS if annual_demand > 0.0 => DAYS_PER_YEAR / input.review_period,
-        _ if cycle > 0.0 => annual_demand / cycle,
-        _ => 0.0,
+    // RS orders at every review; the others once per cycle.
+    let per_review = match levels {
+        Levels::RS { .. } => annual_demand > 0.0,
+        Levels::SQ { .. } | Levels::MinMax { .. } | Levels::RsS { .. } => false,
+    };
+    let orders_per_year = if per_review {
+        DAYS_PER_YEAR / input.review_period
+    } else if cycle > 0.0 {
+        annual_demand / cycle
+    } else {
+        0.0
     };
     let holding = (input.holding_cost > 0.0)
         .then(|| input.holding_cost * (safety_stock + cycle / 2.0).max(0.0));
     let ordering = Some(input.order_cost * orders_per_year);
     PolicyOutcome {
-        policy: input.kind,
+        levels,
         method: method.name(),
         protection_demand_mean: prot.mean,
         protection_demand_sd: prot.sd,
         safety_stock,
-        reorder_point: levels.reorder_point,
-        order_quantity: levels.order_quantity,
-        order_up_to: levels.order_up_to,
         safety_factor,
         cycle_demand: cycle,
         order_rule,

@@ -32,9 +32,9 @@ fn cycle_service_continuous_review_demand_variability_only() {
     // (s,Q), continuous review: SS = z·σ_d·sqrt(L) = 1.644854 × 3 × 3; s = d·L + SS.
     let p = design(&base(PolicyKind::SQ), Method::Normal).unwrap();
     assert!((p.safety_stock - Z95 * 9.0).abs() < 1e-9);
-    assert!((p.reorder_point.unwrap() - (90.0 + Z95 * 9.0)).abs() < 1e-9);
-    assert!((p.order_quantity.unwrap() - 100.0).abs() < 1e-12);
-    assert!(p.order_up_to.is_none());
+    assert!((p.reorder_point().unwrap() - (90.0 + Z95 * 9.0)).abs() < 1e-9);
+    assert!((p.order_quantity().unwrap() - 100.0).abs() < 1e-12);
+    assert!(p.order_up_to().is_none());
     assert!((p.expected_cycle_service_level - 0.95).abs() < 1e-9);
     assert!((p.safety_factor - Z95).abs() < 1e-9);
 }
@@ -60,8 +60,8 @@ fn periodic_review_protects_lead_time_plus_review_period() {
     let p = design(&input, Method::Normal).unwrap();
     let z90 = 1.281_551_565_544_600_5;
     let expect = 240.0 + z90 * 5.0 * 12f64.sqrt();
-    assert!((p.order_up_to.unwrap() - expect).abs() < 1e-9);
-    assert!(p.reorder_point.is_none() && p.order_quantity.is_none());
+    assert!((p.order_up_to().unwrap() - expect).abs() < 1e-9);
+    assert!(p.reorder_point().is_none() && p.order_quantity().is_none());
     // Cycle demand is the demand per review period, d·R = 140.
     assert!((p.cycle_demand - 140.0).abs() < 1e-12);
 }
@@ -113,7 +113,7 @@ fn eoq_costs_balance_at_the_optimum() {
     input.order_cost = 100.0;
     input.holding_cost = 6.0;
     let p = design(&input, Method::Normal).unwrap();
-    assert!((p.order_quantity.unwrap() - 200.0).abs() < 1e-9);
+    assert!((p.order_quantity().unwrap() - 200.0).abs() < 1e-9);
     assert!((p.annual_ordering_cost.unwrap() - 600.0).abs() < 1e-9);
     assert!((p.annual_holding_cost.unwrap() - 600.0).abs() < 1e-9);
     assert!((p.annual_total_cost.unwrap() - 1200.0).abs() < 1e-9);
@@ -132,7 +132,7 @@ fn eoq_is_rounded_to_pack_and_moq() {
     input.pack_size = 48.0;
     input.moq = 250.0;
     let p = design(&input, Method::Normal).unwrap();
-    assert!((p.order_quantity.unwrap() - 288.0).abs() < 1e-9); // 6 packs ≥ 250
+    assert!((p.order_quantity().unwrap() - 288.0).abs() < 1e-9); // 6 packs ≥ 250
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn unknown_holding_cost_orders_fallback_days() {
     input.order_cost = 100.0;
     let p = design(&input, Method::Normal).unwrap();
     // S = s + 30 days × 10/day.
-    assert!((p.order_up_to.unwrap() - p.reorder_point.unwrap() - 300.0).abs() < 1e-9);
+    assert!((p.order_up_to().unwrap() - p.reorder_point().unwrap() - 300.0).abs() < 1e-9);
     assert!(p.annual_holding_cost.is_none() && p.annual_total_cost.is_none());
     assert!(p.order_rule.contains("30 days"));
 }
@@ -157,7 +157,7 @@ fn reverse_what_if_gives_the_service_of_given_levels() {
     let p = evaluate(
         &input,
         Method::Normal,
-        Levels {
+        GivenLevels {
             reorder_point: Some(90.0),
             order_quantity: Some(100.0),
             order_up_to: None,
@@ -171,9 +171,9 @@ fn reverse_what_if_gives_the_service_of_given_levels() {
     let mut again = input.clone();
     again.target = p.expected_cycle_service_level + 1e-12;
     let d = design(&again, Method::Normal).unwrap();
-    assert!((d.reorder_point.unwrap() - 90.0).abs() < 1e-4);
+    assert!((d.reorder_point().unwrap() - 90.0).abs() < 1e-4);
     // Missing levels name the flag.
-    let e = evaluate(&input, Method::Normal, Levels::default()).unwrap_err();
+    let e = evaluate(&input, Method::Normal, GivenLevels::default()).unwrap_err();
     assert!(e.to_string().starts_with("reorder_point"), "{e}");
 }
 
@@ -188,13 +188,13 @@ fn empirical_sample_of_normal_demand_agrees_with_the_normal_formula() {
     let n = design(&input, Method::Normal).unwrap();
     let e = design(&input, Method::Empirical(&sample)).unwrap();
     // Sampling error of the 95% quantile with n = 200k: about 0.05 units.
-    assert!((n.reorder_point.unwrap() - e.reorder_point.unwrap()).abs() < 0.2);
+    assert!((n.reorder_point().unwrap() - e.reorder_point().unwrap()).abs() < 0.2);
     let mut fr = input.clone();
     fr.measure = ServiceMeasure::FillRate;
     fr.target = 0.99;
     let n = design(&fr, Method::Normal).unwrap();
     let e = design(&fr, Method::Empirical(&sample)).unwrap();
-    assert!((n.reorder_point.unwrap() - e.reorder_point.unwrap()).abs() < 0.3);
+    assert!((n.reorder_point().unwrap() - e.reorder_point().unwrap()).abs() < 0.3);
     assert!((e.expected_fill_rate - 0.99).abs() < 1e-4);
 }
 
@@ -273,7 +273,7 @@ proptest! {
         let b = design(&input, Method::Normal).unwrap();
         prop_assert!(b.safety_stock >= a.safety_stock - 1e-9 * (1.0 + a.safety_stock.abs()));
         // Reorder point (or S for RS) at least the mean protection-period demand.
-        let level = b.reorder_point.or(b.order_up_to).unwrap();
+        let level = b.reorder_point().or(b.order_up_to()).unwrap();
         prop_assert!(level >= b.protection_demand_mean - 1e-9);
         prop_assert!(b.safety_stock >= 0.0);
         // The design meets its own target.
@@ -294,7 +294,7 @@ proptest! {
         input.moq = moq;
         input.pack_size = f64::from(pack);
         let p = design(&input, Method::Normal).unwrap();
-        let q = p.order_quantity.unwrap();
+        let q = p.order_quantity().unwrap();
         prop_assert!(q >= moq - 1e-9);
         prop_assert!(((q / input.pack_size) - (q / input.pack_size).round()).abs() < 1e-9);
     }

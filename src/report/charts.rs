@@ -272,26 +272,16 @@ pub struct ForecastChart<'a> {
     pub detail: &'a SkuDetail,
 }
 
+/// The plotting area of a chart, in f64 coordinates on both axes.
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 impl Chart for ForecastChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         let d = self.detail;
         area.fill(&WHITE).map_err(e)?;
-        let mut items = Vec::new();
-        if let Some((ql, qh)) = d.band_levels {
-            items.push((
-                Mark::Fill(FORECAST, 0.2),
-                format!("q{:.0}–q{:.0} band", ql * 100.0, qh * 100.0),
-            ));
-        }
-        items.push((Mark::Line(DEMAND), "actual demand".to_string()));
-        if !d.fit.is_empty() {
-            items.push((Mark::Line(FIT), "backtest forecasts".to_string()));
-        }
-        items.push((Mark::Line(FORECAST), "forecast".to_string()));
-        let plot = legend_below(area, &items)?;
+        let plot = legend_below(area, &self.legend())?;
         let nh = d.history.len();
-        let nf = d.forecast.len();
-        let n = nh + nf;
+        let n = nh + d.forecast.len();
         let hi = d
             .history
             .iter()
@@ -301,17 +291,7 @@ impl Chart for ForecastChart<'_> {
             .fold(0.0f64, |a, &b| a.max(b));
         let lo = d.history.iter().fold(0.0f64, |a, &b| a.min(b));
         let (y0, y1) = padded(lo, hi);
-        let mut dates = Vec::with_capacity(n);
-        let mut day = d.history_start;
-        for _ in 0..nh {
-            dates.push(day);
-            day = d.freq.next_bucket(day);
-        }
-        let mut day = d.forecast_start;
-        for _ in 0..nf {
-            dates.push(day);
-            day = d.freq.next_bucket(day);
-        }
+        let dates = self.bucket_dates();
         let label = |x: &f64| {
             let i = x.round();
             if i < 0.0 || i as usize >= dates.len() {
@@ -337,6 +317,52 @@ impl Chart for ForecastChart<'_> {
             &format!("units per {}", unit(d.freq)),
             &label,
         )?;
+        self.draw_lines(&mut chart)
+    }
+}
+
+impl ForecastChart<'_> {
+    /// The legend: the band (if any), actual demand, backtest forecasts (if any), forecast.
+    fn legend(&self) -> Vec<(Mark, String)> {
+        let d = self.detail;
+        let mut items = Vec::new();
+        if let Some((ql, qh)) = d.band_levels {
+            items.push((
+                Mark::Fill(FORECAST, 0.2),
+                format!("q{:.0}–q{:.0} band", ql * 100.0, qh * 100.0),
+            ));
+        }
+        items.push((Mark::Line(DEMAND), "actual demand".to_string()));
+        if !d.fit.is_empty() {
+            items.push((Mark::Line(FIT), "backtest forecasts".to_string()));
+        }
+        items.push((Mark::Line(FORECAST), "forecast".to_string()));
+        items
+    }
+
+    /// The start of every bucket charted: the history's, then the forecast's.
+    fn bucket_dates(&self) -> Vec<chrono::NaiveDate> {
+        let d = self.detail;
+        let (nh, nf) = (d.history.len(), d.forecast.len());
+        let mut dates = Vec::with_capacity(nh + nf);
+        let mut day = d.history_start;
+        for _ in 0..nh {
+            dates.push(day);
+            day = d.freq.next_bucket(day);
+        }
+        let mut day = d.forecast_start;
+        for _ in 0..nf {
+            dates.push(day);
+            day = d.freq.next_bucket(day);
+        }
+        dates
+    }
+
+    /// The quantile band, the history, the backtest forecasts and the forecast.
+    fn draw_lines<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> DrawResult {
+        let d = self.detail;
+        let nh = d.history.len();
+        let n = nh + d.forecast.len();
         if d.band_levels.is_some() {
             let xs = (nh..n).map(|i| i as f64);
             let upper: Vec<(f64, f64)> = xs.clone().zip(d.band_high.iter().copied()).collect();
@@ -387,7 +413,7 @@ fn frame<'a, DB: DrawingBackend>(
     title_style: TextStyle<'_>,
     x: std::ops::Range<f64>,
     y: std::ops::Range<f64>,
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+) -> Result<Plot<'a, DB>, String> {
     ChartBuilder::on(area)
         .caption(title, title_style)
         .margin(12)
@@ -399,7 +425,7 @@ fn frame<'a, DB: DrawingBackend>(
 
 /// Draws the axes, labels and a light grid.
 fn mesh<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &mut Plot<'_, DB>,
     x_desc: &str,
     y_desc: &str,
     x_label: &dyn Fn(&f64) -> String,
@@ -429,28 +455,7 @@ impl Chart for TrajectoryChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         let t = self.trajectory;
         area.fill(&WHITE).map_err(e)?;
-        let mut items = Vec::new();
-        if let Some(s) = t.reorder_point {
-            items.push((
-                Mark::Dashed(LEVEL),
-                format!("reorder point s = {}", short(s)),
-            ));
-        }
-        if let Some(s) = t.order_up_to {
-            items.push((Mark::Line(LEVEL), format!("order-up-to S = {}", short(s))));
-        }
-        items.push((Mark::Line(ON_HAND), "on hand".to_string()));
-        items.push((Mark::Line(OTHER), "inventory position".to_string()));
-        let short_days = t.backlog.iter().any(|&b| b > 0.0);
-        if short_days {
-            items.push((
-                Mark::Fill(SHORTAGE, 1.0),
-                "backlog (customers waiting)".to_string(),
-            ));
-        }
-        items.push((Mark::Triangle(ORDERS), "order placed".to_string()));
-        items.push((Mark::Ring(ORDERS), "order arrives".to_string()));
-        let plot = legend_below(area, &items)?;
+        let plot = legend_below(area, &self.legend())?;
         let n = t.on_hand.len();
         let hi = t
             .on_hand
@@ -473,6 +478,48 @@ impl Chart for TrajectoryChart<'_> {
             "units (backlog below 0)",
             &|v| format!("{v:.0}"),
         )?;
+        self.draw_levels(&mut chart)?;
+        self.draw_stock(&mut chart)?;
+        self.draw_orders(&mut chart)
+    }
+}
+
+impl TrajectoryChart<'_> {
+    /// Whether customers waited on any day.
+    fn short_days(&self) -> bool {
+        self.trajectory.backlog.iter().any(|&b| b > 0.0)
+    }
+
+    /// The legend: the levels, on hand, inventory position, backlog (if any), orders.
+    fn legend(&self) -> Vec<(Mark, String)> {
+        let t = self.trajectory;
+        let mut items = Vec::new();
+        if let Some(s) = t.reorder_point {
+            items.push((
+                Mark::Dashed(LEVEL),
+                format!("reorder point s = {}", short(s)),
+            ));
+        }
+        if let Some(s) = t.order_up_to {
+            items.push((Mark::Line(LEVEL), format!("order-up-to S = {}", short(s))));
+        }
+        items.push((Mark::Line(ON_HAND), "on hand".to_string()));
+        items.push((Mark::Line(OTHER), "inventory position".to_string()));
+        if self.short_days() {
+            items.push((
+                Mark::Fill(SHORTAGE, 1.0),
+                "backlog (customers waiting)".to_string(),
+            ));
+        }
+        items.push((Mark::Triangle(ORDERS), "order placed".to_string()));
+        items.push((Mark::Ring(ORDERS), "order arrives".to_string()));
+        items
+    }
+
+    /// The reorder point (dashed) and the order-up-to level, across the whole chart.
+    fn draw_levels<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> DrawResult {
+        let t = self.trajectory;
+        let n = t.on_hand.len();
         if let Some(s) = t.reorder_point {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -491,6 +538,12 @@ impl Chart for TrajectoryChart<'_> {
                 ))
                 .map_err(e)?;
         }
+        Ok(())
+    }
+
+    /// Inventory position, on hand, and the backlog as bars below 0.
+    fn draw_stock<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> DrawResult {
+        let t = self.trajectory;
         chart
             .draw_series(LineSeries::new(
                 t.position.iter().enumerate().map(|(i, &v)| (i as f64, v)),
@@ -503,7 +556,7 @@ impl Chart for TrajectoryChart<'_> {
                 ON_HAND.stroke_width(2),
             ))
             .map_err(e)?;
-        if short_days {
+        if self.short_days() {
             chart
                 .draw_series(t.backlog.iter().enumerate().filter(|(_, &b)| b > 0.0).map(
                     |(i, &b)| {
@@ -512,6 +565,12 @@ impl Chart for TrajectoryChart<'_> {
                 ))
                 .map_err(e)?;
         }
+        Ok(())
+    }
+
+    /// Orders placed (on the inventory position) and received (on the stock on hand).
+    fn draw_orders<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> DrawResult {
+        let t = self.trajectory;
         let pos_at = |d: u32| t.position.get(d as usize).copied().unwrap_or(0.0);
         let hand_at = |d: u32| t.on_hand.get(d as usize).copied().unwrap_or(0.0);
         chart

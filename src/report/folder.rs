@@ -1,5 +1,8 @@
-//! Reading an output folder back for the report: the CSV outputs as header-indexed text
-//! tables, and the JSON side files.
+//! Reading an output folder back for the report: the CSV outputs deserialized into the row
+//! structs that wrote them ([`RecommendationRow`], [`PolicyRow`], …), and the JSON side files.
+//! The report's recommendations table shows `recommendations.csv`'s columns as written: the
+//! typed rows serialised again ([`Table::of_rows`]; numbers read back and written again keep
+//! their text).
 //!
 //! Only `recommendations.csv` is required; every other file is optional and its section of the
 //! report says what is missing and which command writes it.
@@ -9,32 +12,63 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::de::DeserializeOwned;
+use serde::{de::DeserializeOwned, Deserialize};
 
 use super::ReportError;
+use crate::forecast::output::ClassRow;
 pub use crate::io::text_table::Table;
+use crate::io::{
+    cells::{read_keyed, read_keyed_file, read_rows, Key, Keyed},
+    rejects::Reject,
+};
 use crate::plan::detail::SkuDetail;
+use crate::plan::output::{LeadTimeHistogramRow, LeadTimeRow, PolicyRow, RecommendationRow};
 use crate::sim::trace::Trajectory;
+use crate::simulate::output::SimulationPortfolioRow;
+
+/// The columns of a `simulation.csv` row the report reads: two of the fixed ones
+/// ([`crate::simulate::output::SimulationRow`]) and the KPIs it charts, which the writer
+/// names from [`crate::sim::kpi::KPI_NAMES`] (`None` when absent).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct SimulationKpis {
+    /// Policy family.
+    pub policy: String,
+    /// Scenario.
+    pub scenario: String,
+    /// Simulated fill rate.
+    pub fill_rate: Option<f64>,
+    /// Simulated backorder rate.
+    pub backorder_rate: Option<f64>,
+    /// Mean wait of a backordered unit, days.
+    pub mean_wait_days: Option<f64>,
+    /// 95th percentile of the wait, days.
+    pub p95_wait_days: Option<f64>,
+    /// Total cost per year.
+    pub total_cost: Option<f64>,
+}
 
 /// Everything the report reads from an output folder.
 #[derive(Debug, Default)]
 pub struct Folder {
     /// The folder.
     pub dir: PathBuf,
-    /// `recommendations.csv` (required).
-    pub recommendations: Table,
+    /// `recommendations.csv` (required), most urgent first.
+    pub recommendations: Vec<Keyed<RecommendationRow>>,
+    /// `recommendations.csv`'s columns and the rows' cells, for the report's table.
+    pub recommendation_cells: Table,
     /// `policy.csv`.
-    pub policy: Option<Table>,
+    pub policy: Option<Vec<Keyed<PolicyRow>>>,
     /// `classes.csv`.
-    pub classes: Option<Table>,
+    pub classes: Option<Vec<Keyed<ClassRow>>>,
     /// `lead_times.csv`.
-    pub lead_times: Option<Table>,
+    pub lead_times: Option<Vec<Keyed<LeadTimeRow>>>,
     /// `lead_time_histogram.csv`.
-    pub lead_time_histogram: Option<Table>,
-    /// `simulation.csv`.
-    pub simulation: Option<Table>,
+    pub lead_time_histogram: Option<Vec<LeadTimeHistogramRow>>,
+    /// `simulation.csv` (the columns the report reads).
+    pub simulation: Option<Vec<Keyed<SimulationKpis>>>,
     /// `simulation_portfolio.csv`.
-    pub portfolio: Option<Table>,
+    pub portfolio: Option<Vec<SimulationPortfolioRow>>,
     /// `rejects.csv` (data rows).
     pub rejects: Option<usize>,
     /// `detail.json`.
@@ -49,13 +83,26 @@ pub struct Folder {
     pub run: Option<serde_json::Value>,
 }
 
-fn optional_table(dir: &Path, name: &str) -> Result<Option<Table>, ReportError> {
+/// Reads `name` in `dir` with `read` when it exists.
+fn optional<T>(
+    dir: &Path,
+    name: &str,
+    read: fn(&Path) -> Result<T, String>,
+) -> Result<Option<T>, ReportError> {
     let path = dir.join(name);
     if path.exists() {
-        read_table(&path).map(Some)
+        named(&path, read(&path)).map(Some)
     } else {
         Ok(None)
     }
+}
+
+/// A read failure named by file.
+fn named<T>(path: &Path, r: Result<T, String>) -> Result<T, ReportError> {
+    r.map_err(|message| ReportError::Read {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 fn optional_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Option<T>, ReportError> {
@@ -88,16 +135,25 @@ impl Folder {
                 dir: dir.to_path_buf(),
             });
         }
+        let (header, recommendations) = named(&recs, read_keyed_file(&recs))?;
+        let located = header.get(1).is_some_and(|h| h == "location");
+        let recommendation_cells = Table::of_rows(
+            header,
+            recommendations.iter().map(|r: &Keyed<RecommendationRow>| {
+                (Key::new(&r.sku, r.location.as_deref(), located), &r.row)
+            }),
+        );
         Ok(Folder {
             dir: dir.to_path_buf(),
-            recommendations: read_table(&recs)?,
-            policy: optional_table(dir, "policy.csv")?,
-            classes: optional_table(dir, "classes.csv")?,
-            lead_times: optional_table(dir, "lead_times.csv")?,
-            lead_time_histogram: optional_table(dir, "lead_time_histogram.csv")?,
-            simulation: optional_table(dir, "simulation.csv")?,
-            portfolio: optional_table(dir, "simulation_portfolio.csv")?,
-            rejects: optional_table(dir, "rejects.csv")?.map(|t| t.rows.len()),
+            recommendations,
+            recommendation_cells,
+            policy: optional(dir, "policy.csv", read_keyed)?,
+            classes: optional(dir, "classes.csv", read_keyed)?,
+            lead_times: optional(dir, "lead_times.csv", read_keyed)?,
+            lead_time_histogram: optional(dir, "lead_time_histogram.csv", read_rows)?,
+            simulation: optional(dir, "simulation.csv", read_keyed)?,
+            portfolio: optional(dir, "simulation_portfolio.csv", read_rows)?,
+            rejects: optional(dir, "rejects.csv", read_rows::<Reject>)?.map(|r| r.len()),
             details: optional_json(dir, "detail.json")?.unwrap_or_default(),
             trajectories: optional_json(dir, "trajectories.json")?.unwrap_or_default(),
             plan: optional_json(dir, "plan.json")?,
@@ -110,8 +166,8 @@ impl Folder {
     pub fn recommended_policy(&self) -> Option<String> {
         let t = self.policy.as_ref()?;
         let mut counts: HashMap<&str, usize> = HashMap::new();
-        for r in &t.rows {
-            let p = t.text(r, "policy");
+        for r in t {
+            let p = r.row.policy.as_str();
             if !p.is_empty() {
                 *counts.entry(p).or_default() += 1;
             }
@@ -121,12 +177,4 @@ impl Folder {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
             .map(|(p, _)| p.to_string())
     }
-}
-
-/// Reads an output CSV as a text table, a failure named by file (and line).
-fn read_table(path: &Path) -> Result<Table, ReportError> {
-    Table::read(path).map_err(|message| ReportError::Read {
-        path: path.to_path_buf(),
-        message,
-    })
 }

@@ -201,7 +201,8 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-/// Columns of the recommendations table in the report: (csv column, heading, numeric).
+/// Columns of the recommendations table in the report: (csv column, heading, numeric) — which
+/// of [`crate::plan::output::RecommendationRow`]'s columns the report shows, shown as written.
 const TABLE_COLUMNS: &[(&str, &str, bool)] = &[
     ("sku", "SKU", false),
     ("location", "Location", false),
@@ -323,7 +324,7 @@ pub fn page(p: &Page<'_>) -> String {
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Replenishment report — planning date {d}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header><h1>Replenishment report</h1><p>Planning date {d} · {n} SKUs · replenish {v}</p></header>\n",
         d = esc(&planning),
-        n = recs.rows.len(),
+        n = recs.len(),
         v = esc(p.version)
     );
     h.push_str("<nav><a href=\"#summary\">Summary</a><a href=\"#headline\">Current vs recommended</a><a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
@@ -394,7 +395,7 @@ fn summary(h: &mut String, p: &Page<'_>) {
     }
     facts.push((
         "SKUs planned".into(),
-        num(f.recommendations.rows.len() as f64, 0),
+        num(f.recommendations.len() as f64, 0),
     ));
     if let Some(n) = f.rejects {
         facts.push((
@@ -566,7 +567,7 @@ fn cell_value(raw: &str, numeric: bool) -> String {
 }
 
 fn table(h: &mut String, p: &Page<'_>) {
-    let t = &p.folder.recommendations;
+    let t = &p.folder.recommendation_cells;
     let cols: Vec<(usize, &str, bool)> = TABLE_COLUMNS
         .iter()
         .filter_map(|(c, head, n)| t.col(c).map(|i| (i, *head, *n)))
@@ -631,7 +632,7 @@ fn table(h: &mut String, p: &Page<'_>) {
 }
 
 fn sku_sections(h: &mut String, p: &Page<'_>) {
-    let t = &p.folder.recommendations;
+    let t = &p.folder.recommendation_cells;
     let _ = write!(
         h,
         "<section id=\"skus\">\n<h2>SKUs with the most value at risk</h2>\n<p class=\"note\">The top {} SKUs by value at risk (the most customer units waiting, now or projected, before an order placed today could arrive, at unit cost), then by order value.</p>\n",
@@ -708,6 +709,14 @@ mod tests {
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn table_columns_are_columns_of_the_file() {
+        let columns = crate::plan::output::RecommendationRow::columns(true);
+        for (c, _, _) in TABLE_COLUMNS {
+            assert!(columns.iter().any(|x| x == c), "{c}");
+        }
     }
 
     #[test]

@@ -37,19 +37,27 @@ use std::{
     time::Instant,
 };
 
+use chrono::NaiveDate;
 use plotters::style::BLACK;
 use thiserror::Error;
 
 use self::{
     charts::{
-        render as draw, BarChart, BarSeries, ClassChart, ForecastChart, PairChart, Role,
+        render as draw, BarChart, BarSeries, Chart, ClassChart, ForecastChart, PairChart, Role,
         TradeoffChart, TradeoffPoint, TrajectoryChart,
     },
-    folder::{Folder, Table},
+    folder::{Folder, SimulationKpis},
     html::{Exception, Figure, Kpi, Page, SkuSection},
     palette::{CURRENT, LEVEL, ORDERS, RECOMMENDED, SHORTAGE},
 };
-use crate::{config::ReportSettings, io::atomic::write_atomic, io::LoadError, util::fnv1a};
+use crate::{
+    config::ReportSettings,
+    forecast::output::ClassRow,
+    io::{atomic::write_atomic, cells::Keyed, LoadError},
+    plan::output::{LeadTimeHistogramRow, RecommendationRow},
+    simulate::output::SimulationPortfolioRow,
+    util::fnv1a,
+};
 
 /// What can go wrong rendering a report.
 #[derive(Debug, Error)]
@@ -108,6 +116,32 @@ pub fn stem(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Draws charts into `charts/`, remembering which (the rest are stale).
+struct Drawer {
+    dir: PathBuf,
+    size: (u32, u32),
+    drawn: BTreeSet<String>,
+}
+
+impl Drawer {
+    /// Draws `chart` as `stem` and describes it.
+    fn put<C: Chart>(
+        &mut self,
+        chart: &C,
+        stem: String,
+        title: &str,
+        how: &str,
+    ) -> Result<Figure, ReportError> {
+        let r = draw(chart, &self.dir, &stem, self.size)?;
+        self.drawn.insert(stem);
+        Ok(Figure {
+            chart: r,
+            title: title.to_string(),
+            how_to_read: how.to_string(),
+        })
+    }
+}
+
 /// Renders the charts and report.html of the output folder `dir`.
 ///
 /// # Errors
@@ -120,155 +154,22 @@ pub fn render(dir: &Path, settings: &ReportSettings) -> Result<ReportOutcome, Re
         path: charts_dir.clone(),
         source,
     })?;
-    let size = (settings.width, settings.height);
-    let mut drawn: BTreeSet<String> = BTreeSet::new();
-    let mut put = |chart: &dyn Fn(&Path, &str) -> Result<charts::Rendered, LoadError>,
-                   stem: String,
-                   title: &str,
-                   how: &str|
-     -> Result<Figure, ReportError> {
-        let r = chart(&charts_dir, &stem)?;
-        drawn.insert(stem);
-        Ok(Figure {
-            chart: r,
-            title: title.to_string(),
-            how_to_read: how.to_string(),
-        })
+    let mut drawer = Drawer {
+        dir: charts_dir,
+        size: (settings.width, settings.height),
+        drawn: BTreeSet::new(),
     };
     let recommended = folder.recommended_policy();
     let baseline = baseline_scenario(&folder);
-
-    // Portfolio charts.
-    let mut figures = Vec::new();
-    if let (Some(port), Some(rec)) = (&folder.portfolio, &recommended) {
-        let c = portfolio_tradeoff(&folder, port, rec, baseline.as_deref());
-        if !c.points.is_empty() {
-            figures.push(put(
-                &|d, s| draw(&c, d, s, size),
-                "tradeoff_portfolio".into(),
-                "Policy trade-off, whole catalogue",
-                "Each dot is a policy family simulated on every SKU: further up is a higher fill rate (share of demand served from stock), further right costs more per year. The purple dot is today's policy and the green one the recommendation; a good recommendation sits above the dashed target line without being far to the right.",
-            )?);
-        }
-    }
-    if let (Some(sim), Some(rec)) = (&folder.simulation, &recommended) {
-        if let Some(c) = backorder_distribution(sim, rec, baseline.as_deref()) {
-            figures.push(put(
-                &|d, s| draw(&c, d, s, size),
-                "backorder_distribution".into(),
-                "Backorder rate across SKUs",
-                "How many SKUs fall in each band of simulated backorder rate (share of demand that had to wait or was lost). Bars moving to the left, from purple (current) to green (recommended), mean fewer customers waiting on more SKUs.",
-            )?);
-        }
-    }
-    if let (Some(port), Some(rec)) = (&folder.portfolio, &recommended) {
-        if let Some(c) = scenario_chart(port, rec) {
-            figures.push(put(
-                &|d, s| draw(&c, d, s, size),
-                "scenarios".into(),
-                "Disruption scenarios",
-                "Backorder rate (top) and mean wait of a backordered unit (bottom) for each scenario, current vs recommended. A policy that only works in the baseline shows tall bars under supplier_delay or demand_surge: that is where backorders will come from.",
-            )?);
-        }
-    }
-    if let Some(hist) = &folder.lead_time_histogram {
-        for (supplier, c) in
-            lead_time_charts(hist, &folder.recommendations, settings.lead_time_charts)
-        {
-            figures.push(put(
-                &|d, s| draw(&c, d, s, size),
-                stem("lead_time", &supplier),
-                &format!("Lead times of {supplier}"),
-                "Completed purchase orders per lead time in days, with the median (p50) and 90th percentile (p90). A wide spread means more safety stock; a red title means the supplier's recent lead times sit above its historical p90 (drift): check the supplier before trusting the reorder points.",
-            )?);
-        }
-    }
-    if let Some(classes) = &folder.classes {
-        let c = class_chart(classes);
-        figures.push(put(
-            &|d, s| draw(&c, d, s, size),
-            "classes".into(),
-            "ABC/XYZ and demand classes",
-            "Left: SKUs by revenue class (A = top 80% of revenue) and variability (X steady, Z erratic); the AZ corner holds valuable, hard-to-forecast items that deserve a planner's eye. Right: SKUs per demand pattern; intermittent and lumpy items get Croston-type forecasts and empirical safety stock.",
-        )?);
-    }
-    if let Some(c) = supplier_orders(&folder.recommendations) {
-        figures.push(put(
-            &|d, s| draw(&c, d, s, size),
-            "supplier_orders".into(),
-            "Recommended orders per supplier",
-            "Value of the ORDER lines per supplier at unit cost (units when no cost is known), with the number of lines: the purchasing workload and cash going out with this run.",
-        )?);
-    }
-
-    // Per-SKU sections, in the order the pipeline ranked them (detail.json).
-    let keys: BTreeMap<(String, String), usize> = folder
-        .recommendations
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let t = &folder.recommendations;
-            (
-                (
-                    t.text(r, "sku").to_string(),
-                    t.text(r, "location").to_string(),
-                ),
-                i,
-            )
-        })
-        .collect();
-    let mut skus = Vec::new();
-    for d in folder.details.iter().take(settings.top_skus) {
-        let k = (d.sku.clone(), d.location.clone().unwrap_or_default());
-        let Some(&row) = keys.get(&k) else { continue };
-        let key = match &d.location {
-            Some(l) => format!("{}@{l}", d.sku),
-            None => d.sku.clone(),
-        };
-        let mut figs = Vec::new();
-        let fc = ForecastChart { detail: d };
-        figs.push(put(
-            &|dd, s| draw(&fc, dd, s, size),
-            stem("forecast", &key),
-            "Forecast",
-            "Grey: actual demand; orange: what the chosen model forecast at each backtest origin (a gap between grey and orange is the error the safety stock covers); blue: the forecast with its quantile band shaded.",
-        )?);
-        if let Some(t) = folder
-            .trajectories
-            .iter()
-            .find(|t| t.sku == d.sku && t.location == d.location)
-        {
-            let tc = TrajectoryChart { trajectory: t };
-            figs.push(put(
-                &|dd, s| draw(&tc, dd, s, size),
-                stem("trajectory", &key),
-                "Simulated stock",
-                "One simulated year of the recommended policy: stock on hand (teal) falls with demand; when the inventory position (grey) reaches the reorder point an order is placed (triangle) and arrives after the lead time (circle). Red bars below zero are customers waiting.",
-            )?);
-        }
-        if let (Some(sim), Some(rec)) = (&folder.simulation, &recommended) {
-            let c = sku_tradeoff(
-                sim,
-                &d.sku,
-                d.location.as_deref(),
-                rec,
-                baseline.as_deref(),
-                &folder,
-            );
-            if !c.points.is_empty() {
-                figs.push(put(
-                    &|dd, s| draw(&c, dd, s, size),
-                    stem("tradeoff", &key),
-                    "Policy trade-off",
-                    "This SKU's simulated fill rate against its total cost per year for each policy family; current in purple, recommended in green, the SKU's service target dashed.",
-                )?);
-            }
-        }
-        skus.push(SkuSection { row, figures: figs });
-    }
-
-    let kpis = headline_kpis(&folder, recommended.as_deref(), baseline.as_deref());
+    let ctx = Context {
+        folder: &folder,
+        settings,
+        recommended: recommended.as_deref(),
+        baseline: baseline.as_deref(),
+    };
+    let figures = portfolio_figures(&ctx, &mut drawer)?;
+    let skus = sku_figures(&ctx, &mut drawer)?;
+    let kpis = headline_kpis(&folder, ctx.recommended, ctx.baseline);
     let exceptions = exceptions(&folder, settings);
     let html = html::page(&Page {
         folder: &folder,
@@ -281,14 +182,143 @@ pub fn render(dir: &Path, settings: &ReportSettings) -> Result<ReportOutcome, Re
     });
     let path = dir.join("report.html");
     write_atomic(&path, |w| w.write_all(html.as_bytes()))?;
-    remove_stale_charts(&charts_dir, &drawn);
+    remove_stale_charts(&drawer.dir, &drawer.drawn);
     Ok(ReportOutcome {
         html: path,
         bytes: html.len(),
-        charts: drawn.len(),
+        charts: drawer.drawn.len(),
         sku_sections: skus.len(),
         seconds: clock.elapsed().as_secs_f64(),
     })
+}
+
+/// What the chart builders share.
+struct Context<'a> {
+    folder: &'a Folder,
+    settings: &'a ReportSettings,
+    recommended: Option<&'a str>,
+    baseline: Option<&'a str>,
+}
+
+/// The portfolio charts, in the report's order.
+fn portfolio_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<Figure>, ReportError> {
+    let (folder, baseline) = (c.folder, c.baseline);
+    let mut figures = Vec::new();
+    if let (Some(port), Some(rec)) = (&folder.portfolio, c.recommended) {
+        let chart = portfolio_tradeoff(folder, port, rec, baseline);
+        if !chart.points.is_empty() {
+            figures.push(d.put(
+                &chart,
+                "tradeoff_portfolio".into(),
+                "Policy trade-off, whole catalogue",
+                "Each dot is a policy family simulated on every SKU: further up is a higher fill rate (share of demand served from stock), further right costs more per year. The purple dot is today's policy and the green one the recommendation; a good recommendation sits above the dashed target line without being far to the right.",
+            )?);
+        }
+    }
+    if let (Some(sim), Some(rec)) = (&folder.simulation, c.recommended) {
+        if let Some(chart) = backorder_distribution(sim, rec, baseline) {
+            figures.push(d.put(
+                &chart,
+                "backorder_distribution".into(),
+                "Backorder rate across SKUs",
+                "How many SKUs fall in each band of simulated backorder rate (share of demand that had to wait or was lost). Bars moving to the left, from purple (current) to green (recommended), mean fewer customers waiting on more SKUs.",
+            )?);
+        }
+    }
+    if let (Some(port), Some(rec)) = (&folder.portfolio, c.recommended) {
+        if let Some(chart) = scenario_chart(port, rec) {
+            figures.push(d.put(
+                &chart,
+                "scenarios".into(),
+                "Disruption scenarios",
+                "Backorder rate (top) and mean wait of a backordered unit (bottom) for each scenario, current vs recommended. A policy that only works in the baseline shows tall bars under supplier_delay or demand_surge: that is where backorders will come from.",
+            )?);
+        }
+    }
+    if let Some(hist) = &folder.lead_time_histogram {
+        let n = c.settings.lead_time_charts;
+        for (supplier, chart) in lead_time_charts(hist, &folder.recommendations, n) {
+            figures.push(d.put(
+                &chart,
+                stem("lead_time", &supplier),
+                &format!("Lead times of {supplier}"),
+                "Completed purchase orders per lead time in days, with the median (p50) and 90th percentile (p90). A wide spread means more safety stock; a red title means the supplier's recent lead times sit above its historical p90 (drift): check the supplier before trusting the reorder points.",
+            )?);
+        }
+    }
+    if let Some(classes) = &folder.classes {
+        figures.push(d.put(
+            &class_chart(classes),
+            "classes".into(),
+            "ABC/XYZ and demand classes",
+            "Left: SKUs by revenue class (A = top 80% of revenue) and variability (X steady, Z erratic); the AZ corner holds valuable, hard-to-forecast items that deserve a planner's eye. Right: SKUs per demand pattern; intermittent and lumpy items get Croston-type forecasts and empirical safety stock.",
+        )?);
+    }
+    if let Some(chart) = supplier_orders(&folder.recommendations) {
+        figures.push(d.put(
+            &chart,
+            "supplier_orders".into(),
+            "Recommended orders per supplier",
+            "Value of the ORDER lines per supplier at unit cost (units when no cost is known), with the number of lines: the purchasing workload and cash going out with this run.",
+        )?);
+    }
+    Ok(figures)
+}
+
+/// Per-SKU sections, in the order the pipeline ranked them (detail.json).
+fn sku_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<SkuSection>, ReportError> {
+    let folder = c.folder;
+    let keys: BTreeMap<(&str, &str), usize> = folder
+        .recommendations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.sku.as_str(), r.location.as_deref().unwrap_or("")), i))
+        .collect();
+    let mut skus = Vec::new();
+    for detail in folder.details.iter().take(c.settings.top_skus) {
+        let k = (
+            detail.sku.as_str(),
+            detail.location.as_deref().unwrap_or(""),
+        );
+        let Some(&row) = keys.get(&k) else { continue };
+        let key = match &detail.location {
+            Some(l) => format!("{}@{l}", detail.sku),
+            None => detail.sku.clone(),
+        };
+        let mut figs = Vec::new();
+        figs.push(d.put(
+            &ForecastChart { detail },
+            stem("forecast", &key),
+            "Forecast",
+            "Grey: actual demand; orange: what the chosen model forecast at each backtest origin (a gap between grey and orange is the error the safety stock covers); blue: the forecast with its quantile band shaded.",
+        )?);
+        if let Some(trajectory) = folder
+            .trajectories
+            .iter()
+            .find(|t| t.sku == detail.sku && t.location == detail.location)
+        {
+            figs.push(d.put(
+                &TrajectoryChart { trajectory },
+                stem("trajectory", &key),
+                "Simulated stock",
+                "One simulated year of the recommended policy: stock on hand (teal) falls with demand; when the inventory position (grey) reaches the reorder point an order is placed (triangle) and arrives after the lead time (circle). Red bars below zero are customers waiting.",
+            )?);
+        }
+        if let (Some(sim), Some(rec)) = (&folder.simulation, c.recommended) {
+            let loc = detail.location.as_deref();
+            let chart = sku_tradeoff(sim, &detail.sku, loc, rec, c.baseline, folder);
+            if !chart.points.is_empty() {
+                figs.push(d.put(
+                    &chart,
+                    stem("tradeoff", &key),
+                    "Policy trade-off",
+                    "This SKU's simulated fill rate against its total cost per year for each policy family; current in purple, recommended in green, the SKU's service target dashed.",
+                )?);
+            }
+        }
+        skus.push(SkuSection { row, figures: figs });
+    }
+    Ok(skus)
 }
 
 /// Removes chart files of an earlier rendering that this one did not draw (e.g. SKUs that left
@@ -315,7 +345,7 @@ fn remove_stale_charts(dir: &Path, drawn: &BTreeSet<String>) {
 /// The baseline scenario's name: `baseline` when simulated, else the first scenario.
 fn baseline_scenario(f: &Folder) -> Option<String> {
     let t = f.portfolio.as_ref()?;
-    let names: Vec<&str> = t.rows.iter().map(|r| t.text(r, "scenario")).collect();
+    let names: Vec<&str> = t.iter().map(|r| r.scenario.as_str()).collect();
     names
         .iter()
         .find(|n| **n == "baseline")
@@ -347,12 +377,11 @@ fn mean_target(f: &Folder) -> Option<(f64, String)> {
     let t = f.policy.as_ref()?;
     let (mut sw, mut s) = (0.0, 0.0);
     let mut measure = String::new();
-    for r in &t.rows {
-        if let (Some(target), Some(d)) = (t.num(r, "target"), t.num(r, "demand_mean_per_day")) {
-            sw += d;
-            s += target * d;
-            measure = t.text(r, "service_measure").to_string();
-        }
+    for r in t {
+        let (target, d) = (r.row.target, r.row.demand_mean_per_day);
+        sw += d;
+        s += target * d;
+        measure.clone_from(&r.row.service_measure);
     }
     (sw > 0.0).then(|| {
         let m = s / sw;
@@ -365,29 +394,32 @@ fn mean_target(f: &Folder) -> Option<(f64, String)> {
     })
 }
 
-/// A simulation.csv or simulation_portfolio.csv row as a trade-off point (`None` without
-/// cost or fill rate).
-fn tradeoff_point(t: &Table, r: &[String], rec: &str) -> Option<TradeoffPoint> {
-    let policy = t.text(r, "policy");
+/// A simulation.csv or simulation_portfolio.csv row's policy, cost and fill rate as a
+/// trade-off point (`None` without cost or fill rate).
+fn tradeoff_point(
+    policy: &str,
+    cost: Option<f64>,
+    fill_rate: Option<f64>,
+    rec: &str,
+) -> Option<TradeoffPoint> {
     Some(TradeoffPoint {
         label: policy.to_string(),
-        cost: t.num(r, "total_cost")?,
-        fill_rate: t.num(r, "fill_rate")?,
+        cost: cost?,
+        fill_rate: fill_rate?,
         role: role_of(policy, rec),
     })
 }
 
 fn portfolio_tradeoff(
     f: &Folder,
-    port: &Table,
+    port: &[SimulationPortfolioRow],
     rec: &str,
     baseline: Option<&str>,
 ) -> TradeoffChart {
     let points = port
-        .rows
         .iter()
-        .filter(|r| Some(port.text(r, "scenario")) == baseline)
-        .filter_map(|r| tradeoff_point(port, r, rec))
+        .filter(|r| Some(r.scenario.as_str()) == baseline)
+        .filter_map(|r| tradeoff_point(&r.policy, Some(r.total_cost), Some(r.fill_rate), rec))
         .collect();
     TradeoffChart {
         title: format!(
@@ -400,7 +432,7 @@ fn portfolio_tradeoff(
 }
 
 fn sku_tradeoff(
-    sim: &Table,
+    sim: &[Keyed<SimulationKpis>],
     sku: &str,
     location: Option<&str>,
     rec: &str,
@@ -408,22 +440,20 @@ fn sku_tradeoff(
     f: &Folder,
 ) -> TradeoffChart {
     let points = sim
-        .rows
         .iter()
         .filter(|r| {
-            sim.text(r, "sku") == sku
-                && sim.text(r, "location") == location.unwrap_or("")
-                && Some(sim.text(r, "scenario")) == baseline
+            r.sku == sku
+                && r.location.as_deref() == location
+                && Some(r.row.scenario.as_str()) == baseline
         })
-        .filter_map(|r| tradeoff_point(sim, r, rec))
+        .filter_map(|r| tradeoff_point(&r.row.policy, r.row.total_cost, r.row.fill_rate, rec))
         .collect();
     let target = f.policy.as_ref().and_then(|t| {
         let r = t
-            .rows
             .iter()
-            .find(|r| t.text(r, "sku") == sku && t.text(r, "location") == location.unwrap_or(""))?;
-        let v = t.num(r, "target")?;
-        let m = t.text(r, "service_measure");
+            .find(|r| r.sku == sku && r.location.as_deref() == location)?;
+        let v = r.row.target;
+        let m = &r.row.service_measure;
         Some((v, format!("target {:.1}% ({m})", v * 100.0)))
     });
     TradeoffChart {
@@ -456,7 +486,11 @@ fn band_of(rate: f64) -> usize {
         .max(1)
 }
 
-fn backorder_distribution(sim: &Table, rec: &str, baseline: Option<&str>) -> Option<BarChart> {
+fn backorder_distribution(
+    sim: &[Keyed<SimulationKpis>],
+    rec: &str,
+    baseline: Option<&str>,
+) -> Option<BarChart> {
     let mut series = Vec::new();
     for (policy, name, colour) in [
         ("current", "current", CURRENT),
@@ -464,9 +498,9 @@ fn backorder_distribution(sim: &Table, rec: &str, baseline: Option<&str>) -> Opt
     ] {
         let mut counts = vec![0.0; BANDS.len()];
         let mut any = false;
-        for r in &sim.rows {
-            if sim.text(r, "policy") == policy && Some(sim.text(r, "scenario")) == baseline {
-                if let Some(b) = sim.num(r, "backorder_rate") {
+        for r in sim.iter().map(|r| &r.row) {
+            if r.policy == policy && Some(r.scenario.as_str()) == baseline {
+                if let Some(b) = r.backorder_rate {
                     counts[band_of(b)] += 1.0;
                     any = true;
                 }
@@ -495,19 +529,17 @@ fn backorder_distribution(sim: &Table, rec: &str, baseline: Option<&str>) -> Opt
     })
 }
 
-fn scenario_chart(port: &Table, rec: &str) -> Option<PairChart> {
+fn scenario_chart(port: &[SimulationPortfolioRow], rec: &str) -> Option<PairChart> {
     let mut scenarios: Vec<String> = Vec::new();
-    for r in &port.rows {
-        let s = port.text(r, "scenario").to_string();
-        if !scenarios.contains(&s) {
-            scenarios.push(s);
+    for r in port {
+        if !scenarios.contains(&r.scenario) {
+            scenarios.push(r.scenario.clone());
         }
     }
-    let value = |policy: &str, scenario: &str, col: &str| {
-        port.rows
-            .iter()
-            .find(|r| port.text(r, "policy") == policy && port.text(r, "scenario") == scenario)
-            .and_then(|r| port.num(r, col))
+    let value = |policy: &str, scenario: &str, col: fn(&SimulationPortfolioRow) -> f64| {
+        port.iter()
+            .find(|r| r.policy == policy && r.scenario == scenario)
+            .map(col)
     };
     let mut bo = Vec::new();
     let mut wait = Vec::new();
@@ -517,7 +549,7 @@ fn scenario_chart(port: &Table, rec: &str) -> Option<PairChart> {
     ] {
         let b: Vec<Option<f64>> = scenarios
             .iter()
-            .map(|s| value(policy, s, "backorder_rate"))
+            .map(|s| value(policy, s, |r| r.backorder_rate))
             .collect();
         if b.iter().all(Option::is_none) {
             continue;
@@ -533,7 +565,7 @@ fn scenario_chart(port: &Table, rec: &str) -> Option<PairChart> {
             values: scenarios
                 .iter()
                 .map(|s| {
-                    value(policy, s, "mean_wait_days")
+                    value(policy, s, |r| r.mean_wait_days)
                         .filter(|v| v.is_finite())
                         .unwrap_or(0.0)
                 })
@@ -565,30 +597,29 @@ fn scenario_chart(port: &Table, rec: &str) -> Option<PairChart> {
 
 /// Lead-time charts of at most `n` suppliers: every drifting one first, then by recommended
 /// order value, then by receipts (all suppliers stay in lead_time_histogram.csv).
-fn lead_time_charts(hist: &Table, recs: &Table, n: usize) -> Vec<(String, BarChart)> {
-    let mut by: BTreeMap<String, Vec<&Vec<String>>> = BTreeMap::new();
-    for r in &hist.rows {
-        by.entry(hist.text(r, "supplier").to_string())
-            .or_default()
-            .push(r);
+fn lead_time_charts(
+    hist: &[LeadTimeHistogramRow],
+    recs: &[Keyed<RecommendationRow>],
+    n: usize,
+) -> Vec<(String, BarChart)> {
+    let mut by: BTreeMap<String, Vec<&LeadTimeHistogramRow>> = BTreeMap::new();
+    for r in hist {
+        by.entry(r.supplier.clone()).or_default().push(r);
     }
     let mut value: BTreeMap<&str, f64> = BTreeMap::new();
-    for r in &recs.rows {
-        if recs.text(r, "action") == "ORDER" {
-            *value.entry(recs.text(r, "supplier")).or_default() += recs
-                .num(r, "order_value")
-                .or(recs.num(r, "order_quantity"))
-                .unwrap_or(0.0);
+    for r in recs.iter().map(|r| &r.row) {
+        if r.action == "ORDER" {
+            *value
+                .entry(r.supplier.as_deref().unwrap_or(""))
+                .or_default() += r.order_value.unwrap_or(r.order_quantity);
         }
     }
-    let rank = |s: &str, rows: &[&Vec<String>]| {
-        let drifting = rows
-            .first()
-            .is_some_and(|r| hist.text(r, "supplier_drifting") == "true");
-        let receipts: f64 = rows.iter().filter_map(|r| hist.num(r, "receipts")).sum();
+    let rank = |s: &str, rows: &[&LeadTimeHistogramRow]| {
+        let drifting = rows.first().is_some_and(|r| r.supplier_drifting);
+        let receipts: f64 = rows.iter().map(|r| r.receipts as f64).sum();
         (drifting, value.get(s).copied().unwrap_or(0.0), receipts)
     };
-    let mut order: Vec<(String, Vec<&Vec<String>>)> = by.into_iter().collect();
+    let mut order: Vec<(String, Vec<&LeadTimeHistogramRow>)> = by.into_iter().collect();
     order.sort_by(|a, b| {
         let (ka, kb) = (rank(&a.0, &a.1), rank(&b.0, &b.1));
         kb.0.cmp(&ka.0)
@@ -602,12 +633,7 @@ fn lead_time_charts(hist: &Table, recs: &Table, n: usize) -> Vec<(String, BarCha
         .filter_map(|(supplier, rows)| {
             let days: Vec<(i64, f64)> = rows
                 .iter()
-                .filter_map(|r| {
-                    Some((
-                        hist.text(r, "lead_time_days").parse().ok()?,
-                        hist.num(r, "receipts")?,
-                    ))
-                })
+                .map(|r| (r.lead_time_days, r.receipts as f64))
                 .collect();
             let lo = days.iter().map(|d| d.0).min()?;
             let hi = days.iter().map(|d| d.0).max()?;
@@ -616,9 +642,7 @@ fn lead_time_charts(hist: &Table, recs: &Table, n: usize) -> Vec<(String, BarCha
                 values[(d - lo) as usize] += n;
             }
             let first = rows[0];
-            let p50 = hist.num(first, "p50_days").unwrap_or(f64::NAN);
-            let p90 = hist.num(first, "p90_days").unwrap_or(f64::NAN);
-            let drifting = hist.text(first, "supplier_drifting") == "true";
+            let (p50, p90, drifting) = (first.p50_days, first.p90_days, first.supplier_drifting);
             let mut markers = Vec::new();
             if p50.is_finite() {
                 markers.push((p50 - lo as f64, format!("p50 {p50:.1} days"), LEVEL));
@@ -655,17 +679,17 @@ fn lead_time_charts(hist: &Table, recs: &Table, n: usize) -> Vec<(String, BarCha
         .collect()
 }
 
-fn class_chart(t: &Table) -> ClassChart {
+fn class_chart(t: &[Keyed<ClassRow>]) -> ClassChart {
     let mut matrix = [[0usize; 3]; 3];
     let mut classes: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &t.rows {
-        let a = match t.text(r, "abc") {
+    for r in t.iter().map(|r| &r.row) {
+        let a = match r.abc.as_str() {
             "A" => Some(0),
             "B" => Some(1),
             "C" => Some(2),
             _ => None,
         };
-        let x = match t.text(r, "xyz") {
+        let x = match r.xyz.as_str() {
             "X" => Some(0),
             "Y" => Some(1),
             "Z" => Some(2),
@@ -674,7 +698,7 @@ fn class_chart(t: &Table) -> ClassChart {
         if let (Some(a), Some(x)) = (a, x) {
             matrix[a][x] += 1;
         }
-        *classes.entry(t.text(r, "class").to_string()).or_default() += 1;
+        *classes.entry(r.class.clone()).or_default() += 1;
     }
     let order = ["smooth", "erratic", "intermittent", "lumpy", "none"];
     let mut list: Vec<(String, usize)> = order
@@ -688,15 +712,17 @@ fn class_chart(t: &Table) -> ClassChart {
     }
 }
 
-fn supplier_orders(t: &Table) -> Option<BarChart> {
+fn supplier_orders(t: &[Keyed<RecommendationRow>]) -> Option<BarChart> {
     let mut by: BTreeMap<String, (f64, f64, usize)> = BTreeMap::new();
-    for r in &t.rows {
-        if t.text(r, "action") != "ORDER" {
+    for r in t.iter().map(|r| &r.row) {
+        if r.action != "ORDER" {
             continue;
         }
-        let e = by.entry(t.text(r, "supplier").to_string()).or_default();
-        e.0 += t.num(r, "order_value").unwrap_or(0.0);
-        e.1 += t.num(r, "order_quantity").unwrap_or(0.0);
+        let e = by
+            .entry(r.supplier.clone().unwrap_or_default())
+            .or_default();
+        e.0 += r.order_value.unwrap_or(0.0);
+        e.1 += r.order_quantity;
         e.2 += 1;
     }
     if by.is_empty() {
@@ -737,42 +763,45 @@ fn headline_kpis(f: &Folder, rec: Option<&str>, baseline: Option<&str>) -> Vec<K
     let (Some(port), Some(rec)) = (&f.portfolio, rec) else {
         return Vec::new();
     };
-    let get = |policy: &str, col: &str| {
-        port.rows
-            .iter()
-            .find(|r| {
-                port.text(r, "policy") == policy && Some(port.text(r, "scenario")) == baseline
-            })
-            .and_then(|r| port.num(r, col))
+    let get = |policy: &str, col: fn(&SimulationPortfolioRow) -> f64| {
+        port.iter()
+            .find(|r| r.policy == policy && Some(r.scenario.as_str()) == baseline)
+            .map(col)
     };
-    [
-        ("Fill rate", "fill_rate", false, true),
-        ("Backorder rate", "backorder_rate", true, true),
-        ("Cancellation rate", "cancellation_rate", true, true),
-        ("Cycle service level", "cycle_service_level", false, true),
+    type Column = fn(&SimulationPortfolioRow) -> f64;
+    let rows: [(&str, Column, bool, bool); 7] = [
+        ("Fill rate", |r| r.fill_rate, false, true),
+        ("Backorder rate", |r| r.backorder_rate, true, true),
+        ("Cancellation rate", |r| r.cancellation_rate, true, true),
+        (
+            "Cycle service level",
+            |r| r.cycle_service_level,
+            false,
+            true,
+        ),
         (
             "Mean wait of a backordered unit (days)",
-            "mean_wait_days",
+            |r| r.mean_wait_days,
             true,
             false,
         ),
         (
             "Inventory value (mean, at unit cost)",
-            "inventory_value",
+            |r| r.inventory_value,
             true,
             false,
         ),
-        ("Total cost per year", "total_cost", true, false),
-    ]
-    .into_iter()
-    .map(|(name, col, lower, pct)| Kpi {
-        name: name.to_string(),
-        current: get("current", col),
-        recommended: get(rec, col),
-        lower_is_better: lower,
-        percent: pct,
-    })
-    .collect()
+        ("Total cost per year", |r| r.total_cost, true, false),
+    ];
+    rows.into_iter()
+        .map(|(name, col, lower, pct)| Kpi {
+            name: name.to_string(),
+            current: get("current", col),
+            recommended: get(rec, col),
+            lower_is_better: lower,
+            percent: pct,
+        })
+        .collect()
 }
 
 const SHOWN: usize = 50;
@@ -790,97 +819,117 @@ fn exception(title: &str, explain: &str, header: &[&str], mut rows: Vec<Vec<Stri
 }
 
 fn exceptions(f: &Folder, settings: &ReportSettings) -> Vec<Exception> {
+    let mut out = vec![
+        stockouts(&f.recommendations),
+        exception(
+            "Suppliers with lead-time drift",
+            "Their recent lead times (median of the last 90 days) sit above the 90th percentile of their history: the learned lead times understate what to expect now. Talk to the supplier, or shorten the lead-time window ([lead_time] window_days).",
+            &["Supplier", "Lead-time p50 (days, whole history)", "p90 (days)"],
+            json_drift(f),
+        ),
+        long_backorders(f, settings),
+    ];
+    if let Some(e) = long_simulated_waits(f, settings) {
+        out.push(e);
+    }
     let t = &f.recommendations;
-    let g = |r: &[String], c: &str| t.text(r, c).to_string();
-    let money = |r: &[String]| {
-        t.num(r, "value_at_risk")
-            .map(|v| html::num(v, 0))
-            .unwrap_or_else(|| {
-                format!(
-                    "{} units",
-                    html::num(t.num(r, "units_at_risk").unwrap_or(0.0), 0)
-                )
-            })
-    };
-    let risk = |r: &[String]| {
-        t.num(r, "value_at_risk")
-            .or(t.num(r, "units_at_risk"))
-            .unwrap_or(0.0)
-    };
-    let mut out = Vec::new();
-
-    // Stockouts before the next arrival.
-    let mut rows: Vec<(&Vec<String>, f64)> = t
-        .rows
+    let review: Vec<Vec<String>> = t
         .iter()
-        .filter(|r| {
-            let so = t.text(r, "projected_stockout");
-            if so.is_empty() {
-                return false;
-            }
-            let next = t.text(r, "next_arrival");
-            let own = t.text(r, "expected_arrival_p50");
-            let first = match (next.is_empty(), own.is_empty()) {
-                (false, false) => next.min(own),
-                (false, true) => next,
-                (true, false) => own,
-                (true, true) => "",
-            };
-            first.is_empty() || so < first
-        })
-        .map(|r| (r, risk(r)))
+        .filter(|r| r.row.action == "REVIEW")
+        .map(|r| vec![r.sku.clone(), supplier(r), r.row.reason.clone()])
+        .collect();
+    out.push(exception(
+        "Flagged for review",
+        "The numbers for these SKUs rest on thin data (short history, default lead time, no inventory record, a policy that failed): check them before ordering.",
+        &["SKU", "Supplier", "Why"],
+        review,
+    ));
+    let steered: Vec<Vec<String>> = t
+        .iter()
+        .filter(|r| !r.row.overrides.is_empty())
+        .map(|r| vec![r.sku.clone(), r.row.action.clone(), r.row.overrides.clone()])
+        .collect();
+    out.push(exception(
+        "Planner overrides, coverage rules, events and new-item forecasts in effect",
+        "What the overrides file, coverage rules, known events and analogue forecasts changed for these SKUs, with the computed value each replaced. Check they still hold; HOLD rows order nothing whatever the numbers say.",
+        &["SKU", "Action", "What was changed"],
+        steered,
+    ));
+    out
+}
+
+/// The supplier cell of a recommendation (empty without one).
+fn supplier(r: &Keyed<RecommendationRow>) -> String {
+    r.row.supplier.clone().unwrap_or_default()
+}
+
+/// Text of an optional date (empty when `None`).
+fn date_text(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// The earlier of two optional dates (the one given when only one is).
+fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Stockouts projected before the first arrival, most value at risk first.
+fn stockouts(t: &[Keyed<RecommendationRow>]) -> Exception {
+    let money = |r: &RecommendationRow| {
+        r.value_at_risk
+            .map(|v| html::num(v, 0))
+            .unwrap_or_else(|| format!("{} units", html::num(r.units_at_risk, 0)))
+    };
+    let risk = |r: &RecommendationRow| r.value_at_risk.unwrap_or(r.units_at_risk);
+    let first_arrival = |r: &RecommendationRow| earliest(r.next_arrival, r.expected_arrival_p50);
+    let mut rows: Vec<(&Keyed<RecommendationRow>, f64)> = t
+        .iter()
+        .filter(
+            |r| match (r.row.projected_stockout, first_arrival(&r.row)) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(so), Some(first)) => so < first,
+            },
+        )
+        .map(|r| (r, risk(&r.row)))
         .collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-    out.push(exception(
+    exception(
         "Stockout before the next arrival",
         "Stock is projected to run out before the first open order arrives, or before an order placed on its order-by date would arrive at the median lead time: customers will wait. Expedite, order now, or move stock between locations.",
         &["SKU", "Supplier", "Action", "Projected stockout", "First arrival", "Value at risk"],
         rows.iter()
             .map(|(r, _)| {
                 vec![
-                    g(r, "sku"),
-                    g(r, "supplier"),
-                    g(r, "action"),
-                    g(r, "projected_stockout"),
-                    {
-                        let (n, o) = (g(r, "next_arrival"), g(r, "expected_arrival_p50"));
-                        match (n.is_empty(), o.is_empty()) {
-                            (false, false) => n.min(o),
-                            (true, _) => o,
-                            (false, true) => n,
-                        }
-                    },
-                    money(r),
+                    r.sku.clone(),
+                    supplier(r),
+                    r.row.action.clone(),
+                    date_text(r.row.projected_stockout),
+                    date_text(first_arrival(&r.row)),
+                    money(&r.row),
                 ]
             })
             .collect(),
-    ));
+    )
+}
 
-    // Drifting suppliers.
-    let drift: Vec<Vec<String>> = json_drift(f);
-    out.push(exception(
-        "Suppliers with lead-time drift",
-        "Their recent lead times (median of the last 90 days) sit above the 90th percentile of their history: the learned lead times understate what to expect now. Talk to the supplier, or shorten the lead-time window ([lead_time] window_days).",
-        &["Supplier", "Lead-time p50 (days, whole history)", "p90 (days)"],
-        drift,
-    ));
-
-    // Long backorder waits (now, from the inventory snapshot).
+/// Customer units already waiting (inventory snapshot) whose fill date is far off or unknown.
+fn long_backorders(f: &Folder, settings: &ReportSettings) -> Exception {
     let planning = f
         .plan
         .as_ref()
         .and_then(|p| p.get("planning_date"))
         .and_then(|v| v.as_str())
-        .and_then(|s| s.parse::<chrono::NaiveDate>().ok());
-    let mut waits: Vec<(Vec<String>, f64)> = t
-        .rows
+        .and_then(|s| s.parse::<NaiveDate>().ok());
+    let mut waits: Vec<(Vec<String>, f64)> = f
+        .recommendations
         .iter()
-        .filter(|r| t.num(r, "backordered").unwrap_or(0.0) > 0.0)
+        .filter(|r| r.row.backordered > 0.0)
         .filter_map(|r| {
-            let fill = t
-                .text(r, "backorder_fill_date")
-                .parse::<chrono::NaiveDate>()
-                .ok();
+            let fill = r.row.backorder_fill_date;
             let days = match (fill, planning) {
                 (Some(d), Some(p)) => Some((d - p).num_days() as f64),
                 _ => None,
@@ -890,9 +939,9 @@ fn exceptions(f: &Folder, settings: &ReportSettings) -> Vec<Exception> {
             }
             Some((
                 vec![
-                    g(r, "sku"),
-                    g(r, "supplier"),
-                    html::num(t.num(r, "backordered").unwrap_or(0.0), 0),
+                    r.sku.clone(),
+                    supplier(r),
+                    html::num(r.row.backordered, 0),
                     fill.map_or("no arrival covers them".into(), |d| d.to_string()),
                     days.map_or("—".into(), |d| html::num(d, 0)),
                 ],
@@ -901,74 +950,45 @@ fn exceptions(f: &Folder, settings: &ReportSettings) -> Vec<Exception> {
         })
         .collect();
     waits.sort_by(|a, b| b.1.total_cmp(&a.1));
-    out.push(exception(
+    exception(
         &format!("Backorders waiting more than {} days", settings.long_wait_days),
         "Customer units already waiting (inventory snapshot) whose expected fill date is far off or unknown: the longer they wait, the more of them cancel.",
         &["SKU", "Supplier", "Backordered", "Expected fill", "Days from planning date"],
         waits.into_iter().map(|w| w.0).collect(),
-    ));
+    )
+}
 
-    // Simulated long waits under the recommended policy.
-    if let (Some(sim), Some(rec)) = (&f.simulation, f.recommended_policy()) {
-        let base = baseline_scenario(f);
-        let mut rows: Vec<(Vec<String>, f64)> = sim
-            .rows
-            .iter()
-            .filter(|r| {
-                sim.text(r, "policy") == rec && Some(sim.text(r, "scenario").to_string()) == base
-            })
-            .filter_map(|r| {
-                let p95 = sim.num(r, "p95_wait_days")?;
-                (p95 > settings.long_wait_days).then(|| {
-                    (
-                        vec![
-                            sim.text(r, "sku").to_string(),
-                            html::num(sim.num(r, "backorder_rate").unwrap_or(0.0) * 100.0, 1),
-                            html::num(sim.num(r, "mean_wait_days").unwrap_or(f64::NAN), 1),
-                            html::num(p95, 1),
-                        ],
-                        p95,
-                    )
-                })
-            })
-            .collect();
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-        out.push(exception(
-            "Long simulated waits under the recommended policy",
-            "SKUs whose backordered units would wait longer than the threshold in 1 case of 20 (p95) even with the recommended policy, in the baseline scenario: usually long or erratic lead times. Consider a higher target or a faster supplier.",
-            &["SKU", "Backorder rate (%)", "Mean wait (days)", "p95 wait (days)"],
-            rows.into_iter().map(|w| w.0).collect(),
-        ));
-    }
-
-    // REVIEW.
-    let review: Vec<Vec<String>> = t
-        .rows
+/// Simulated long waits under the recommended policy (`None` without simulation).
+fn long_simulated_waits(f: &Folder, settings: &ReportSettings) -> Option<Exception> {
+    let (Some(sim), Some(rec)) = (&f.simulation, f.recommended_policy()) else {
+        return None;
+    };
+    let base = baseline_scenario(f);
+    let mut rows: Vec<(Vec<String>, f64)> = sim
         .iter()
-        .filter(|r| t.text(r, "action") == "REVIEW")
-        .map(|r| vec![g(r, "sku"), g(r, "supplier"), g(r, "reason")])
+        .filter(|r| r.row.policy == rec && Some(&r.row.scenario) == base.as_ref())
+        .filter_map(|r| {
+            let p95 = r.row.p95_wait_days?;
+            (p95 > settings.long_wait_days).then(|| {
+                (
+                    vec![
+                        r.sku.clone(),
+                        html::num(r.row.backorder_rate.unwrap_or(0.0) * 100.0, 1),
+                        html::num(r.row.mean_wait_days.unwrap_or(f64::NAN), 1),
+                        html::num(p95, 1),
+                    ],
+                    p95,
+                )
+            })
+        })
         .collect();
-    out.push(exception(
-        "Flagged for review",
-        "The numbers for these SKUs rest on thin data (short history, default lead time, no inventory record, a policy that failed): check them before ordering.",
-        &["SKU", "Supplier", "Why"],
-        review,
-    ));
-
-    // The planner's steering.
-    let steered: Vec<Vec<String>> = t
-        .rows
-        .iter()
-        .filter(|r| !t.text(r, "overrides").is_empty())
-        .map(|r| vec![g(r, "sku"), g(r, "action"), g(r, "overrides")])
-        .collect();
-    out.push(exception(
-        "Planner overrides, coverage rules, events and new-item forecasts in effect",
-        "What the overrides file, coverage rules, known events and analogue forecasts changed for these SKUs, with the computed value each replaced. Check they still hold; HOLD rows order nothing whatever the numbers say.",
-        &["SKU", "Action", "What was changed"],
-        steered,
-    ));
-    out
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Some(exception(
+        "Long simulated waits under the recommended policy",
+        "SKUs whose backordered units would wait longer than the threshold in 1 case of 20 (p95) even with the recommended policy, in the baseline scenario: usually long or erratic lead times. Consider a higher target or a faster supplier.",
+        &["SKU", "Backorder rate (%)", "Mean wait (days)", "p95 wait (days)"],
+        rows.into_iter().map(|w| w.0).collect(),
+    ))
 }
 
 fn json_drift(f: &Folder) -> Vec<Vec<String>> {
@@ -980,21 +1000,22 @@ fn json_drift(f: &Folder) -> Vec<Vec<String>> {
     else {
         return Vec::new();
     };
-    let pct = |supplier: &str, col: &str| {
+    let pct = |supplier: &str, col: fn(&LeadTimeHistogramRow) -> f64| {
         f.lead_time_histogram
             .as_ref()
-            .and_then(|t| {
-                t.rows
-                    .iter()
-                    .find(|r| t.text(r, "supplier") == supplier)
-                    .and_then(|r| t.num(r, col))
-            })
+            .and_then(|t| t.iter().find(|r| r.supplier == supplier).map(col))
             .map(|v| html::num(v, 1))
             .unwrap_or_default()
     };
     list.iter()
         .filter_map(|v| v.as_str())
-        .map(|s| vec![s.to_string(), pct(s, "p50_days"), pct(s, "p90_days")])
+        .map(|s| {
+            vec![
+                s.to_string(),
+                pct(s, |r| r.p50_days),
+                pct(s, |r| r.p90_days),
+            ]
+        })
         .collect()
 }
 

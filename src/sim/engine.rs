@@ -207,6 +207,18 @@ pub(crate) fn replicate_path_day_by_day(
 /// The daily loop. With `quiet`, stretches of quiet days are skipped in [`Quiet::skip`] when
 /// nobody watches each day and the record is exact (no shrinkage), else walked in the lean
 /// [`Quiet::run`].
+///
+/// **The documented hot path**, and deliberately one function over the crate's 100-line
+/// rule: a catalogue simulation spends most of its time here (every SKU × policy × scenario
+/// × replication × day that is not quiet). The day's state — on hand, recorded stock, the
+/// pipeline, the waiting queue, the backlog, the tallies — lives in locals that the compiler
+/// keeps in registers across the five steps of a day (receipts; cancellations and
+/// backorders; demand; review; end of day, numbered below). Split into functions, that state
+/// would travel through `&mut` structs the optimiser cannot always see through, for no gain
+/// in clarity: the steps are short and numbered. Its speed is what `benches/sim.rs` and
+/// `benches/simulate_m5.sh` measure (results in `benches/RESULTS.md`); change it only with
+/// those numbers before and after. The family-specific decisions (trigger, order size,
+/// initial stock) are [`SimPolicy`]'s, so a new policy family does not touch this loop.
 fn run_days<O: Observer>(
     streams: &mut Streams,
     policy: &SimPolicy,
@@ -501,7 +513,7 @@ impl Quiet<'_, '_> {
         let short = |c: f64| used(c) > on_hand;
         let (on_order, backlog) = (self.on_order, self.backlog);
         let low = |c: f64| policy.triggers((on_hand - used(c)) + on_order - backlog);
-        let n = if policy.kind.is_periodic() {
+        let n = if policy.kind().is_periodic() {
             // The first review day on or after the position is low, unless a shortage comes
             // first.
             let low_from = first_true(ahead, low);
@@ -548,7 +560,7 @@ impl Quiet<'_, '_> {
         observer: &mut O,
     ) -> (u32, (f64, f64)) {
         let policy = self.policy;
-        let periodic = policy.kind.is_periodic();
+        let periodic = policy.kind().is_periodic();
         let review_days = policy.review_days.max(1);
         let mut phase = t % review_days;
         let (on_order, backlog) = (self.on_order, self.backlog);

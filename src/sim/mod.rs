@@ -29,7 +29,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{order_qty::round_order, PolicyKind, PolicyOutcome};
+use crate::policy::{GapRule, Levels, OrderSizing, PolicyKind, PolicyOutcome};
 use engine::{replicate, Streams, World};
 use kpi::{kpis, KpiSummary, Rep, SimCosts};
 
@@ -76,14 +76,8 @@ impl std::str::FromStr for CustomerMode {
 /// A policy's levels as the simulator applies them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SimPolicy {
-    /// Family.
-    pub kind: PolicyKind,
-    /// Reorder point s (unused by `RS`).
-    pub reorder_point: f64,
-    /// Order quantity Q (`sQ`).
-    pub order_quantity: f64,
-    /// Order-up-to level S (`sS`, `RS`, `RsS`).
-    pub order_up_to: f64,
+    /// Family and levels.
+    pub levels: Levels,
     /// Review period in days (periodic policies).
     pub review_days: u32,
     /// Pack size and MOQ rounding of order-up-to orders; `None` = continuous quantities.
@@ -94,71 +88,54 @@ impl SimPolicy {
     /// The simulator's view of a designed (or given) policy. `rounding` = (MOQ, pack size).
     pub fn from_outcome(o: &PolicyOutcome, review_days: f64, rounding: Option<(f64, f64)>) -> Self {
         Self {
-            kind: o.policy,
-            reorder_point: o.reorder_point.unwrap_or(0.0),
-            order_quantity: o.order_quantity.unwrap_or(0.0),
-            order_up_to: o.order_up_to.unwrap_or(0.0),
+            levels: o.levels,
             review_days: (review_days.round() as u32).max(1),
             rounding,
         }
     }
 
+    /// Policy family.
+    #[inline]
+    pub fn kind(&self) -> PolicyKind {
+        self.levels.kind()
+    }
+
     /// Whether day `t` is a review day.
     #[inline]
     pub fn reviews_on(&self, t: u32) -> bool {
-        !self.kind.is_periodic() || t % self.review_days == 0
+        !self.kind().is_periodic() || t % self.review_days == 0
     }
 
-    /// Units to order at inventory position `pos` (0 = none).
+    /// Units to order at inventory position `pos` (0 = none): nothing unless the position
+    /// triggers an order, else [`Levels::order_at`] with the simulator's rule (a gap within a
+    /// tie of S is none, [`GapRule::TieIsNone`]).
     #[inline]
     pub fn order_for(&self, pos: f64) -> f64 {
-        let up_to = |target: f64| {
-            // A gap within a tie of the target is none (not a sliver of a unit).
-            let q = target - pos;
-            let q = if q > crate::policy::tie(target) {
-                q
-            } else {
-                0.0
-            };
-            match self.rounding {
-                Some((moq, pack)) => round_order(q, moq, pack),
-                None => q,
-            }
-        };
         if !self.triggers(pos) {
             return 0.0;
         }
-        match self.kind {
-            // Enough Qs to bring the position above s (one Q at a tie).
-            PolicyKind::SQ if self.order_quantity > 0.0 => {
-                let q = self.order_quantity;
-                crate::policy::sq_multiple(pos, self.reorder_point, q) * q
-            }
-            PolicyKind::SQ => 0.0,
-            PolicyKind::MinMax | PolicyKind::RsS | PolicyKind::RS => up_to(self.order_up_to),
-        }
+        let sizing = OrderSizing {
+            rounding: self.rounding,
+            gap: GapRule::TieIsNone,
+        };
+        self.levels.order_at(pos, sizing)
     }
 
     /// The level whose crossing triggers an order: S for `RS`, else s.
     #[inline]
     pub fn trigger_level(&self) -> f64 {
-        self.kind
-            .trigger_level(self.reorder_point, self.order_up_to)
+        self.levels.trigger_level()
     }
 
-    /// Whether the position `pos` triggers an order ([`PolicyKind::triggers`]).
+    /// Whether the position `pos` triggers an order ([`Levels::triggers`]).
     #[inline]
     pub fn triggers(&self, pos: f64) -> bool {
-        self.kind.triggers(pos, self.trigger_level())
+        self.levels.triggers(pos)
     }
 
     /// Stock on day 0 (nothing on order): the top of the policy's range.
     pub fn initial_stock(&self) -> f64 {
-        match self.kind {
-            PolicyKind::SQ => self.reorder_point + self.order_quantity,
-            _ => self.order_up_to,
-        }
-        .max(0.0)
+        self.levels.initial_stock()
     }
 }
 

@@ -28,12 +28,19 @@ fn world(demand: DemandSampler<'_>, lead: &[f64], mode: CustomerMode, days: u32)
     }
 }
 
+/// Family `kind`'s levels out of s, Q and S (each family takes the ones it uses).
+fn levels_of(kind: PolicyKind, s: f64, q: f64, big_s: f64) -> Levels {
+    match kind {
+        PolicyKind::SQ => Levels::SQ { s, q },
+        PolicyKind::MinMax => Levels::MinMax { s, big_s },
+        PolicyKind::RS => Levels::RS { big_s },
+        PolicyKind::RsS => Levels::RsS { s, big_s },
+    }
+}
+
 fn policy(kind: PolicyKind, s: f64, q: f64, big_s: f64, review: u32) -> SimPolicy {
     SimPolicy {
-        kind,
-        reorder_point: s,
-        order_quantity: q,
-        order_up_to: big_s,
+        levels: levels_of(kind, s, q, big_s),
         review_days: review,
         rounding: None,
     }
@@ -277,10 +284,7 @@ fn family_policy(
     rounding: Option<(f64, f64)>,
 ) -> SimPolicy {
     SimPolicy {
-        kind,
-        reorder_point: s,
-        order_quantity: gap,
-        order_up_to: s + gap,
+        levels: levels_of(kind, s, gap, s + gap),
         review_days: review,
         rounding,
     }

@@ -106,10 +106,10 @@ pub fn designs_for(
     draws: usize,
 ) -> Vec<(String, PolicyOutcome)> {
     let mut out = Vec::new();
-    if let Some((kind, levels)) = p.current.filter(|_| with_current) {
+    if let Some(current) = p.current.filter(|_| with_current) {
         let mut input = p.policy_input.clone();
-        input.kind = kind;
-        if let Ok(o) = evaluate(&input, Method::Normal, levels) {
+        input.kind = current.kind();
+        if let Ok(o) = evaluate(&input, Method::Normal, current.into()) {
             out.push(("current".to_string(), o));
         }
     }
@@ -258,7 +258,7 @@ fn simulate_sku(
         let policy = sim_policy_of(p, design);
         let every = settings.scenarios_all == Some(true)
             || name == "current"
-            || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name);
+            || p.policy.as_ref().is_ok_and(|o| o.kind().name() == name);
         for (i, sc) in settings.scenarios.iter().enumerate() {
             if !every && Some(i) != baseline {
                 continue;
@@ -512,7 +512,7 @@ pub fn optimise_catalogue(
                     .filter(|(name, _)| name != "current")
                     .filter(|(name, _)| {
                         settings.optimise_all
-                            || p.policy.as_ref().is_ok_and(|o| o.policy.name() == name)
+                            || p.policy.as_ref().is_ok_and(|o| o.kind().name() == name)
                     })
                     .map(|(name, design)| {
                         let analytic = sim_policy_of(p, design);
@@ -581,10 +581,10 @@ pub fn trajectories(
             let mut t = Trajectory {
                 sku: p.sku.clone(),
                 location: p.location.clone(),
-                policy: design.policy.name().to_string(),
+                policy: design.kind().name().to_string(),
                 scenario: scenario.map_or("baseline".into(), |s| s.name.clone()),
-                reorder_point: design.reorder_point,
-                order_up_to: design.order_up_to,
+                reorder_point: design.reorder_point(),
+                order_up_to: design.order_up_to(),
                 warmup: world.warmup,
                 ..Trajectory::default()
             };
