@@ -148,7 +148,7 @@ fn generated_set_validates_cleanly() {
 #[test]
 fn every_subcommand_has_help_with_an_example() {
     for stage in [
-        "run", "validate", "forecast", "plan", "simulate", "policy", "report", "generate",
+        "run", "validate", "forecast", "plan", "simulate", "policy", "report", "generate", "merge",
     ] {
         replenish()
             .args([stage, "--help"])
@@ -279,8 +279,8 @@ fn forecast_outputs_are_identical_at_any_thread_count() {
 fn quick_simulation_config() -> replenish::config::Config {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/plan.toml");
     let mut c = replenish::config::Config::from_file(&path).unwrap();
-    c.simulation.replications = 5;
-    c.simulation.days = 60;
+    c.simulation.replications = 2;
+    c.simulation.days = 30;
     c.simulation.optimise = false;
     c
 }

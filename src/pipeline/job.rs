@@ -2,7 +2,7 @@
 //! publishes the folder once ([`super::staging`]). `replenish run`, `plan` and `simulate` are
 //! jobs that differ only in their stages and options; `merge` ends with [`finish`].
 //!
-//! | command | stages | publish |
+//! | command | stages (in this order) | publish |
 //! |---|---|---|
 //! | `run` | Validate, Plan, PlanOutputs, Simulate, Optimise, Trajectories, Manifest, Report, Timings | [`Publish::Replace`] |
 //! | `run --no-simulate` | the same without Simulate, Optimise, Trajectories | Replace |
@@ -40,8 +40,9 @@ use crate::{
     validate::{load_and_validate, Loaded},
 };
 
-/// One step of a job, in the order a job runs them ([`Stage::ALL`]). Every job validates and
-/// plans; the later stages are chosen per command (see the module documentation).
+/// One step of a job; a job runs its stages in the order they are declared here (the derived
+/// `Ord`). Every job validates and plans; the later stages are chosen per command (see the
+/// module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
     /// Load and validate the inputs (rejects.csv).
@@ -67,19 +68,6 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// Every stage, in the order a job runs them.
-    pub const ALL: [Stage; 9] = [
-        Stage::Validate,
-        Stage::Plan,
-        Stage::PlanOutputs,
-        Stage::Simulate,
-        Stage::Optimise,
-        Stage::Trajectories,
-        Stage::Manifest,
-        Stage::Report,
-        Stage::Timings,
-    ];
-
     /// The name [`Job::execute_with_checkpoint`] passes to its checkpoint once the stage's
     /// outputs are staged (`None`: no checkpoint after this stage).
     pub fn checkpoint(self) -> Option<&'static str> {
@@ -103,7 +91,8 @@ pub struct Job<'a> {
     pub config: &'a Config,
     /// The output folder.
     pub out: &'a Path,
-    /// Stages to run (run in [`Stage::ALL`] order; Validate and Plan always run).
+    /// Stages to run (in [`Stage`] order whatever the order here; Validate and Plan always
+    /// run).
     pub stages: Vec<Stage>,
     /// Plan only this shard's SKUs and publish shard-named files ([`crate::shard`]).
     pub shard: Option<Shard>,
@@ -248,6 +237,15 @@ impl<'a> Job<'a> {
         matches!(stage, Stage::Validate | Stage::Plan) || self.stages.contains(&stage)
     }
 
+    /// The stages the job runs, in order.
+    pub fn sequence(&self) -> Vec<Stage> {
+        let mut all = vec![Stage::Validate, Stage::Plan];
+        all.extend(&self.stages);
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
     /// The config the Plan stage uses: with [`Job::lock_from_published`], `[policy]
     /// lock_from` defaults to the folder's published policy.csv.
     pub fn plan_config(&self) -> Cow<'a, Config> {
@@ -281,7 +279,7 @@ impl<'a> Job<'a> {
     ) -> crate::Result<JobOutcome> {
         let mut outcome = staged(self.out, self.shard, self.publish, |staging| {
             let mut work = Work::new(self, staging);
-            for stage in Stage::ALL.into_iter().filter(|s| self.runs(*s)) {
+            for stage in self.sequence() {
                 work.run(stage)?;
                 if let Some(name) = stage.checkpoint() {
                     checkpoint(name).map_err(|source| LoadError::Write {
@@ -560,4 +558,52 @@ pub fn finish(
     };
     write_timings(dir, &timings)?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_run_their_stages_in_order() {
+        let config = Config::default();
+        let out = Path::new("out");
+        let run = Job::run(&config, out, super::super::RunOptions::default());
+        assert_eq!(
+            run.sequence(),
+            [
+                Stage::Validate,
+                Stage::Plan,
+                Stage::PlanOutputs,
+                Stage::Simulate,
+                Stage::Optimise,
+                Stage::Trajectories,
+                Stage::Manifest,
+                Stage::Report,
+                Stage::Timings,
+            ]
+        );
+        let plan = Job::plan(&config, out, false);
+        assert_eq!(
+            plan.sequence(),
+            [Stage::Validate, Stage::Plan, Stage::PlanOutputs]
+        );
+        let mut simulate = Job::simulate(&config, out);
+        simulate.stages.reverse();
+        assert_eq!(
+            simulate.sequence(),
+            [
+                Stage::Validate,
+                Stage::Plan,
+                Stage::Simulate,
+                Stage::Optimise
+            ]
+        );
+        // `plan` and `run` keep the levels of the folder's policy.csv for `lock` overrides.
+        assert_eq!(
+            plan.plan_config().policy.lock_from.as_deref(),
+            Some(Path::new("out/policy.csv"))
+        );
+        assert_eq!(simulate.plan_config().policy.lock_from, None);
+    }
 }

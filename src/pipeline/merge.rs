@@ -49,7 +49,7 @@ use crate::{
         write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
     },
     recommend::{sort_by_urgency, Recommendation},
-    report::{self, ReportOutcome},
+    report::ReportOutcome,
     shard::Shard,
     sim::trace::Trajectory,
     simulate::{
@@ -518,8 +518,7 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
     merged.shard = None;
     merged.actions = summary.actions.clone();
     merged.policy_errors = summary.policy_errors;
-    let json = serde_json::to_string_pretty(&merged).expect("manifest serialises");
-    write_atomic(&out.join("run.json"), |w| w.write_all(json.as_bytes()))?;
+    crate::pipeline::write_manifest(out, &merged)?;
 
     let mut timings: Vec<(String, f64)> = Vec::new();
     for p in parts {
@@ -527,16 +526,8 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
         timings.push((format!("shard {}", p.shard), t.iter().map(|(_, s)| s).sum()));
     }
     timings.push(("merge".into(), clock.elapsed().as_secs_f64()));
-    let report = if with_report {
-        let clock = Instant::now();
-        let r = report::render(out, &config.report)?;
-        timings.push(("report".into(), clock.elapsed().as_secs_f64()));
-        Some(r)
-    } else {
-        None
-    };
-    let json = serde_json::to_string_pretty(&timings).expect("timings serialise");
-    write_atomic(&out.join("timings.json"), |w| w.write_all(json.as_bytes()))?;
+    // The Report and Timings stages every job ends with.
+    let report = crate::pipeline::finish(out, &config.report, with_report, timings)?;
     Ok(MergeOutcome {
         shards: parts[0].shard.count,
         summary,

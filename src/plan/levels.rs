@@ -143,15 +143,51 @@ pub fn demand_over(rate_per_day: &[f64], days: f64) -> f64 {
 pub type PreviousLevels = BTreeMap<(String, Option<String>), GivenLevels>;
 
 /// Reads the levels of an earlier run's policy.csv; `None` when the file does not exist or
-/// cannot be read as one (the echo of each `lock` then says so).
+/// cannot be read as one (no `sku` column, a row with the wrong number of cells), and the
+/// echo of each `lock` then says so.
+///
+/// Only the key and the three level columns are read, by name, and a level cell that is not a
+/// number is taken as absent for that SKU alone: a planner's edit elsewhere in the file (a note
+/// in another column, a blank target, a spreadsheet's trailing empty line) must not cancel
+/// every lock.
 pub fn read_previous(path: &Path) -> Option<PreviousLevels> {
-    let rows = crate::io::cells::read_keyed::<super::output::PolicyRow>(path).ok()?;
-    let levels = |p: &super::output::PolicyRow| GivenLevels {
-        reorder_point: p.reorder_point,
-        order_quantity: p.order_quantity,
-        order_up_to: p.order_up_to,
-    };
-    Some(rows.into_iter().map(|r| ((r.sku, r.location), levels(&r.row))).collect())
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .ok()?;
+    rdr.headers()
+        .ok()?
+        .iter()
+        .any(|h| h == "sku")
+        .then_some(())?;
+    let mut out = BTreeMap::new();
+    for row in rdr.deserialize::<LockedRow>() {
+        let row = row.ok()?;
+        let location = Some(row.location).filter(|l| !l.is_empty());
+        out.insert(
+            (row.sku, location),
+            GivenLevels {
+                reorder_point: row.reorder_point.parse().ok(),
+                order_quantity: row.order_quantity.parse().ok(),
+                order_up_to: row.order_up_to.parse().ok(),
+            },
+        );
+    }
+    Some(out)
+}
+
+/// The columns of an earlier policy.csv that a `lock` reads, as text (see [`read_previous`]).
+#[derive(serde::Deserialize)]
+struct LockedRow {
+    sku: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    reorder_point: String,
+    #[serde(default)]
+    order_quantity: String,
+    #[serde(default)]
+    order_up_to: String,
 }
 
 /// What steering did to one SKU's policy.
@@ -439,5 +475,32 @@ mod tests {
         let st = run(PolicyKind::RS, &stat, Some(&ov), &[10.0]);
         assert!(st.echo[0].contains("not used"));
         assert_eq!(st.outcome.reorder_point(), None);
+    }
+
+    #[test]
+    fn a_bad_cell_loses_only_its_own_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.csv");
+        std::fs::write(
+            &path,
+            "policy,sku,target,reorder_point,order_quantity,order_up_to\n\
+             sQ,A,0.95,12.5 ,30,\n\
+             sS,B,n/a,40,,90\n\
+             ,,,,,\n",
+        )
+        .unwrap();
+        let levels = read_previous(&path).expect("file readable");
+        let a = &levels[&("A".to_string(), None)];
+        // "12.5 " is not a number: that level is absent, the rest of A and of B are read.
+        assert_eq!(a.reorder_point, None);
+        assert_eq!(a.order_quantity, Some(30.0));
+        let b = &levels[&("B".to_string(), None)];
+        assert_eq!((b.reorder_point, b.order_up_to), (Some(40.0), Some(90.0)));
+        // Without a sku column the file is not a policy.csv.
+        std::fs::write(&path, "policy,reorder_point\nsQ,1\n").unwrap();
+        assert!(read_previous(&path).is_none());
+        // A row with the wrong number of cells makes the file unreadable, as before.
+        std::fs::write(&path, "sku,reorder_point\nA,1,2\n").unwrap();
+        assert!(read_previous(&path).is_none());
     }
 }

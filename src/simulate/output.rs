@@ -506,7 +506,17 @@ mod tests {
             policy: "sQ".into(),
             scenario: "baseline".into(),
             unit_cost: 0.1 + 0.2,
-            kpis: [1e16, 1.0 / 3.0, 0.0, -0.0, 2.5, 1e-9, f64::NAN, 7.0, 123.456],
+            kpis: [
+                1e16,
+                1.0 / 3.0,
+                0.0,
+                -0.0,
+                2.5,
+                1e-9,
+                f64::NAN,
+                7.0,
+                123.456,
+            ],
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");
@@ -519,10 +529,16 @@ mod tests {
         assert_eq!(back[0].location, None);
         assert_eq!(back[0].unit_cost.to_bits(), row.unit_cost.to_bits());
         for (a, b) in back[0].kpis.iter().zip(&row.kpis) {
-            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{a} {b}");
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{a} {b}"
+            );
         }
         std::fs::write(&path, "sku,location,policy,scenario,unit_cost,demand_per_year,fill_rate,backorder_rate,cancellation_rate,lost_sales_rate,cycle_service_level,mean_wait_days,mean_on_hand,total_cost\nA,,sQ,b,1,2,x,0,0,0,0,0,0,0\n").unwrap();
         let err = read_rollup(&path).unwrap_err();
-        assert!(err.ends_with("line 2, column 7: 'x' is not a number"), "{err}");
+        assert!(
+            err.ends_with("line 2, column 7: 'x' is not a number"),
+            "{err}"
+        );
     }
 }
