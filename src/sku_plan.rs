@@ -5,17 +5,15 @@
 //! Only the record lives here; building it is [`crate::plan`]'s job. It sits below both `plan`
 //! and the stages that read it, so they need not import each other.
 
-use serde::Serialize;
-
 use crate::{
     classify::{Abc, DemandClass},
     io::items::ItemParams,
     leadtime::SkuLeadTime,
-    policy::{Levels, PolicyInput, PolicyOutcome, ServiceMeasure},
+    policy::{Levels, PolicyError, PolicyInput, PolicyOutcome, ServiceMeasure},
 };
 
 /// One SKU's plan: the inputs of its policy and the policy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct SkuPlan {
     /// SKU.
     pub sku: String,
@@ -44,7 +42,7 @@ pub struct SkuPlan {
     /// Review period (days).
     pub review_period: f64,
     /// The policy, or why it could not be computed.
-    pub policy: Result<PolicyOutcome, String>,
+    pub policy: Result<PolicyOutcome, PolicyError>,
     /// Days of sales history before the planning date (0 without sales).
     pub history_days: i64,
     /// Whether the forecast model was chosen by backtest.
@@ -52,19 +50,15 @@ pub struct SkuPlan {
     /// Item parameters with defaults applied.
     pub item: ItemParams,
     /// Forecast demand per day from the planning date.
-    #[serde(skip)]
     pub rate_per_day: Vec<f64>,
     /// Backtest error runs per day (for simulation and the Monte Carlo).
-    #[serde(skip)]
     pub error_paths: Vec<Vec<f64>>,
     /// The policy calculator's input (to redesign for another policy family).
-    #[serde(skip)]
     pub policy_input: PolicyInput,
     /// Whether the empirical (Monte Carlo) method was used.
     pub empirical: bool,
     /// The planner's current policy from the item master, if given: `sS` with min/max, else
     /// `sQ` (with the given Q, or the calculator's).
-    #[serde(skip)]
     pub current: Option<Levels>,
     /// Seed of this SKU's random streams.
     pub seed: u64,

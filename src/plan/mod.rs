@@ -674,7 +674,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         demand_per_day: demand.mean,
         demand_sd_per_day: demand.sd,
         review_period: item.review_period_days,
-        policy: designed.policy.map_err(|e| e.to_string()),
+        policy: designed.policy,
         history_days,
         backtested: fc.is_some_and(SkuForecast::backtested),
         item: ctx.item,

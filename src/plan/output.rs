@@ -165,7 +165,7 @@ impl PolicyRow {
                 row.annual_ordering_cost = o.annual_ordering_cost;
                 row.annual_total_cost = o.annual_total_cost;
             }
-            Err(e) => row.error = e.clone(),
+            Err(e) => row.error = e.to_string(),
         }
         row
     }

@@ -275,9 +275,23 @@ impl Levels {
     /// meeting a whole-unit reorder point — must take the same turn on both.
     #[inline]
     pub fn triggers(&self, pos: f64) -> bool {
+        self.trigger().fires(pos)
+    }
+
+    /// The trigger test of [`Levels::triggers`] with the family and the tie resolved once:
+    /// a search that asks it of many positions (the simulator's skip over quiet days) keeps
+    /// only a comparison in its inner loop.
+    #[inline]
+    pub fn trigger(&self) -> Trigger {
         match *self {
-            Self::SQ { s, .. } | Self::MinMax { s, .. } | Self::RsS { s, .. } => pos <= s + tie(s),
-            Self::RS { big_s } => pos < big_s - tie(big_s),
+            Self::SQ { s, .. } | Self::MinMax { s, .. } | Self::RsS { s, .. } => Trigger {
+                bound: s + tie(s),
+                at_bound: true,
+            },
+            Self::RS { big_s } => Trigger {
+                bound: big_s - tie(big_s),
+                at_bound: false,
+            },
         }
     }
 
@@ -306,6 +320,27 @@ impl Levels {
             Self::MinMax { big_s, .. } | Self::RS { big_s } | Self::RsS { big_s, .. } => big_s,
         }
         .max(0.0)
+    }
+}
+
+/// A family's trigger test with its tie rule resolved ([`Levels::trigger`]): a position
+/// triggers at or below the bound (reorder-point families, bound s + tie) or strictly below it
+/// (`RS`, bound S − tie).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trigger {
+    bound: f64,
+    at_bound: bool,
+}
+
+impl Trigger {
+    /// Whether inventory position `pos` triggers an order.
+    #[inline]
+    pub fn fires(self, pos: f64) -> bool {
+        if self.at_bound {
+            pos <= self.bound
+        } else {
+            pos < self.bound
+        }
     }
 }
 

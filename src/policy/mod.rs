@@ -51,7 +51,7 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 
 use empirical::DemandSample;
-pub use levels::{GapRule, GivenLevels, Levels, OrderSizing};
+pub use levels::{GapRule, GivenLevels, Levels, OrderSizing, Trigger};
 use order_qty::{eoq, round_order, DAYS_PER_YEAR};
 
 /// Errors from invalid policy inputs; `param` is the input's name as in the `policy`

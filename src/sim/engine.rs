@@ -512,7 +512,8 @@ impl Quiet<'_, '_> {
         let used = |c: f64| m * (c - ca);
         let short = |c: f64| used(c) > on_hand;
         let (on_order, backlog) = (self.on_order, self.backlog);
-        let low = |c: f64| policy.triggers((on_hand - used(c)) + on_order - backlog);
+        let trigger = policy.levels.trigger();
+        let low = |c: f64| trigger.fires((on_hand - used(c)) + on_order - backlog);
         let n = if policy.kind().is_periodic() {
             // The first review day on or after the position is low, unless a shortage comes
             // first.
