@@ -12,6 +12,7 @@
 //! that cannot be used is a [`rejects::Reject`] with file, line, column, value and reason; the
 //! invariant `rows_read == rows_accepted + rows_rejected` holds for every file.
 
+pub mod anomalies;
 pub mod atomic;
 pub mod cells;
 pub mod events;

@@ -1,0 +1,1 @@
+//! Screening of purchase-order lead times (to be written).

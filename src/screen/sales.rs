@@ -1,0 +1,1 @@
+//! Screening of sales quantities and dates (to be written).
