@@ -309,6 +309,8 @@ pub enum SafetyStockMethod {
 /// | `draws` | 4000 | Monte Carlo draws per SKU for the empirical method |
 /// | `seed` | 42 | seed of the Monte Carlo (per SKU streams derive from it and the SKU) |
 /// | `min_history_days` | 56 | SKUs with less sales history are flagged REVIEW |
+/// | `max_order_cover_days` | 1095 | order sanity: an order above this many days of the SKU's mean forecast demand (or any order with no forecast demand) is REVIEW, not ORDER — unless it is only the MOQ or one pack |
+/// | `max_order_multiple` | 100 | order sanity: an order above this many times the SKU's largest past purchase order is REVIEW, not ORDER |
 /// | `levels` | `analytic` | `simulated`: replace the formula's levels by the cheapest ones meeting the SKU's target as a fill rate in simulation (`[simulation]` settings, baseline) |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -346,6 +348,11 @@ pub struct PolicySettings {
     pub seed: u64,
     /// SKUs with fewer days of sales history are flagged REVIEW.
     pub min_history_days: u32,
+    /// Order sanity: an order of more days of mean forecast demand than this is REVIEW (days).
+    pub max_order_cover_days: f64,
+    /// Order sanity: an order of more than this many times the SKU's largest past purchase
+    /// order is REVIEW.
+    pub max_order_multiple: f64,
     /// `analytic` (the formulas) or `simulated` (the cheapest levels meeting the target fill
     /// rate in simulation, see [`crate::optimize`]).
     pub levels: LevelSource,
@@ -463,6 +470,8 @@ impl Default for PolicySettings {
             draws: 4000,
             seed: 42,
             min_history_days: 56,
+            max_order_cover_days: 1095.0,
+            max_order_multiple: 100.0,
             levels: LevelSource::Analytic,
         }
     }
@@ -726,6 +735,14 @@ impl Config {
                 "policy.eoq_fallback_days",
                 format!("should be > 0, but is {}", p.eoq_fallback_days),
             ));
+        }
+        for (key, v) in [
+            ("policy.max_order_cover_days", p.max_order_cover_days),
+            ("policy.max_order_multiple", p.max_order_multiple),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(invalid(key, format!("should be > 0, but is {v}")));
+            }
         }
         if p.draws < 100 {
             return Err(invalid(

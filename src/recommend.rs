@@ -358,7 +358,13 @@ fn review_reasons(st: &SkuState<'_>, settings: &PolicySettings) -> Vec<String> {
         review.push(format!("policy could not be computed: {e}"));
     }
     let analogue = p.model.is_analogue();
-    if analogue {
+    if let Some(never) = &p.never_sold {
+        review.push(if analogue {
+            format!("{never}; forecast from the like_sku the planner named: {} — check it", p.model)
+        } else {
+            format!("{never}; no demand is forecast — give it a like_sku or a forecast override if demand is expected, or mark it discontinued")
+        });
+    } else if analogue {
         review.push(format!(
             "new item ({} days of history < {}): forecast {} — check it until enough history exists",
             p.history_days, settings.min_history_days, p.model
@@ -384,6 +390,50 @@ fn review_reasons(st: &SkuState<'_>, settings: &PolicySettings) -> Vec<String> {
         review.push("no inventory record: on hand taken as 0".into());
     }
     review
+}
+
+/// Order sanity: why the order the numbers call for is beyond belief, if it is — more than
+/// `max_order_cover_days` of mean forecast demand (any order with no forecast demand), or more
+/// than `max_order_multiple` times the largest past purchase order. An order that is only the
+/// MOQ or one pack passes the cover test (the constraint, not the forecast, sized it).
+fn order_sanity(p: &SkuPlan, proj: &Projection, settings: &PolicySettings) -> Option<String> {
+    if !proj.needs_order || proj.pull_qty <= 0.0 || p.hold.is_some() {
+        return None;
+    }
+    let q = proj.pull_qty;
+    let minimum = p.item.moq.max(p.item.pack_size);
+    let mut why = Vec::new();
+    if q > minimum + 1e-9 {
+        if p.demand_per_day <= 0.0 {
+            why.push("there is no forecast demand".to_string());
+        } else {
+            let cover = q / p.demand_per_day;
+            if cover > settings.max_order_cover_days {
+                why.push(format!(
+                    "it is {} days of mean forecast demand (> {}, [policy] max_order_cover_days)",
+                    r1(cover),
+                    r1(settings.max_order_cover_days)
+                ));
+            }
+        }
+    }
+    if let Some(largest) = p.largest_past_order {
+        if q > settings.max_order_multiple * largest {
+            why.push(format!(
+                "it is {}× the largest past purchase order of {} units (> {}×, [policy] max_order_multiple)",
+                r1(q / largest),
+                r1(largest),
+                r1(settings.max_order_multiple)
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| {
+        format!(
+            "order of {} units held back for a check: {} — check the forecast, the sales and the levels before ordering",
+            r1(q),
+            why.join(" and ")
+        )
+    })
 }
 
 /// Step 3: the action and what it orders.
@@ -605,6 +655,7 @@ impl Explain<'_> {
                 r1(dr.historical_p90)
             ));
         }
+        notes.extend(self.p.input_notes.iter().cloned());
         if st.shared_pipeline {
             notes.push(
                 "open orders are per SKU, not per location: counted at every location".into(),
@@ -621,7 +672,8 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
     let policy = p.policy.as_ref().ok();
     let stock = Stock::of(st, planning, p50);
     let proj = project(p, &stock, policy, planning);
-    let review = review_reasons(st, settings);
+    let mut review = review_reasons(st, settings);
+    review.extend(order_sanity(p, &proj, settings));
     let decision = decide(p, &stock, &proj, &review);
     let backorder_fill = backorder_fill(&stock, &decision, planning);
     let explain = Explain {
@@ -892,6 +944,9 @@ mod tests {
             censored_days: 0,
             imputed_units: 0.0,
             hold: None,
+            input_notes: Vec::new(),
+            never_sold: None,
+            largest_past_order: None,
         }
     }
 

@@ -74,4 +74,14 @@ pub struct SkuPlan {
     pub imputed_units: f64,
     /// Why no new orders may be placed (`do_not_order`, `discontinued`), if so.
     pub hold: Option<String>,
+    /// What screening found in this SKU's inputs, one line per kind (e.g. "2 implausible
+    /// quantity values excluded from fitting (see anomalies.csv)"); shown in the
+    /// recommendation's reason. Empty when nothing was flagged.
+    pub input_notes: Vec<String>,
+    /// Why the SKU is planned as never sold (its sales rows span the minimum history without
+    /// a positive sale), if so: it is REVIEW with no demand invented.
+    pub never_sold: Option<String>,
+    /// The largest quantity of one past purchase order (units), if the SKU has any: with the
+    /// days of cover, the yardstick of the order sanity check.
+    pub largest_past_order: Option<f64>,
 }

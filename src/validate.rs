@@ -25,6 +25,7 @@ use crate::{
         atomic::write_atomic,
         events::{load_events, EventRecord, EventTarget},
         inventory::{load_inventory, InventoryRecord},
+        locations,
         items::{load_items, ItemRecord},
         overrides::{load_overrides, SkuOverride},
         parse::{date_of, day_of},
@@ -52,8 +53,53 @@ pub struct Loaded {
     pub events: Vec<EventRecord>,
     /// Every rejected row of every file.
     pub rejects: Vec<Reject>,
+    /// Every value screening flagged (`anomalies.csv`).
+    pub anomalies: Vec<crate::io::anomalies::Anomaly>,
+    /// Sku/location series whose sales rows never show a positive sale (no demand series is
+    /// built for them; they are planned as never sold), sorted by sku then location.
+    pub zero_sales: Vec<ZeroSales>,
     /// The summary.
     pub report: ValidationReport,
+}
+
+/// A sku/location whose sales rows are all zero (or returns): it has rows, so it is not a new
+/// item, but it never sold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZeroSales {
+    /// SKU.
+    pub sku: String,
+    /// Location, when the sales file has one.
+    pub location: Option<String>,
+    /// Date of its first sales row.
+    pub first: NaiveDate,
+    /// Date of its last sales row.
+    pub last: NaiveDate,
+}
+
+impl ZeroSales {
+    /// The sku/location series of `daily` with no positive sale, i.e. missing from the
+    /// bucketed `series` (both sorted by sku then location).
+    fn of(daily: &[DailySales], series: &[DemandSeries]) -> Vec<Self> {
+        let bucketed: BTreeSet<(&str, Option<&str>)> = series
+            .iter()
+            .map(|s| (s.sku.as_str(), s.location.as_deref()))
+            .collect();
+        daily
+            .iter()
+            .filter(|d| !bucketed.contains(&(d.sku.as_str(), d.location.as_deref())))
+            .map(|d| ZeroSales {
+                sku: d.sku.clone(),
+                location: d.location.clone(),
+                first: date_of(d.first_day),
+                last: date_of(d.last_day()),
+            })
+            .collect()
+    }
+
+    /// Days from the first row to the day before `planning` (the span its zeros cover).
+    pub fn days_before(&self, planning: NaiveDate) -> i64 {
+        (planning - self.first).num_days()
+    }
 }
 
 /// Row counts and findings of one input file.
@@ -92,6 +138,9 @@ pub struct ValidationReport {
     pub open_orders: usize,
     /// Inventory rows with customer units waiting.
     pub skus_on_backorder: usize,
+    /// The location rule applied when the sales and the inventory snapshot disagree on
+    /// locations ([`crate::io::locations`]), if it applied.
+    pub location_rule: Option<String>,
     /// Wall time per step in seconds (not serialised: validation.json stays reproducible).
     #[serde(skip)]
     pub timings: Vec<(String, f64)>,
@@ -112,13 +161,14 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
     })?;
     let mut reading = Reading::start();
     let Inputs {
-        sales,
+        mut sales,
         purchase_orders,
-        inventory,
+        mut inventory,
         items,
         overrides,
         events,
     } = read_inputs(config, sales_path, &mut reading)?;
+    let location_rule = apply_location_rule(&mut sales, &mut inventory, config);
 
     // Steering files name SKUs and categories: check them against the catalogue.
     let known = Known::of(&sales.series, &inventory, &items);
@@ -154,6 +204,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         history_start: config.calendar.history_start,
     };
     let (series, buckets) = bucket_all(&sales.series, &window);
+    let zero_sales = ZeroSales::of(&sales.series, &series);
     reading.laps.lap("bucket");
 
     let found = CrossCheck::of(
@@ -177,6 +228,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
             .iter()
             .filter(|r| r.backordered.is_some_and(|b| b > 0.0))
             .count(),
+        location_rule,
         timings: reading.laps.timings,
     };
     Ok(Loaded {
@@ -187,8 +239,30 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         overrides,
         events,
         rejects: reading.rejects,
+        anomalies: Vec::new(),
+        zero_sales,
         report,
     })
+}
+
+/// Applies the location rule ([`crate::io::locations`]) when the sales and the inventory
+/// snapshot disagree on locations; returns the message for the planner, if it applied.
+fn apply_location_rule(
+    sales: &mut SalesData,
+    inventory: &mut Vec<InventoryRecord>,
+    config: &Config,
+) -> Option<String> {
+    config.inputs.inventory.as_ref()?;
+    let sales_have = sales.series.iter().any(|s| s.location.is_some());
+    let stock_has = inventory.iter().any(|r| r.location.is_some());
+    let rule = locations::mismatch(sales_have, stock_has)?;
+    if sales_have {
+        sales.series = locations::sum_sales_over_locations(std::mem::take(&mut sales.series));
+        sales.stats.series = sales.series.len();
+    } else {
+        *inventory = locations::sum_inventory_over_locations(std::mem::take(inventory));
+    }
+    Some(rule.to_string())
 }
 
 /// Every input file as read, before the cross-checks. A steering file (overrides, events) is
@@ -634,6 +708,9 @@ impl ValidationReport {
                 "         {:.0} net units before the history window (not bucketed)",
                 self.buckets.units_outside_window
             );
+        }
+        if let Some(rule) = &self.location_rule {
+            let _ = writeln!(s, "locations: {rule}");
         }
         let _ = writeln!(
             s,

@@ -14,6 +14,7 @@ use replenish::{
         select::forecast_all,
         ModelSpec,
     },
+    pipeline::health::Health,
     validate::load_and_validate,
 };
 
@@ -199,12 +200,12 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
             w.write_all(json.as_bytes())
         })?;
     }
-    let rejected = loaded.rejects.len();
-    Ok(if rejected > 0 {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::finish(
+        &Health::of_inputs(&loaded),
+        &dir,
+        "policy.csv",
+        global,
+    ))
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ use clap::{Args, Parser, Subcommand};
 use replenish::{
     calendar::Freq,
     config::{Config, ConfigPatch},
+    pipeline::health::Health,
 };
 
 /// Demand forecasting and replenishment planning: forecasts, safety stock, reorder points,
@@ -143,6 +144,18 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Report(a) => report::run(a, &cli.global),
         Command::Merge(a) => merge::run(a, &cli.global),
     }
+}
+
+/// The end of every command that reads inputs: prints what [`Health`] found (counts and
+/// the files to look at; nothing with `-q`) and returns its exit code (0 clean, 3 with
+/// findings; see [`replenish::pipeline::health`]).
+pub fn finish(health: &Health, out: &Path, policy_file: &str, global: &Global) -> ExitCode {
+    if !global.quiet {
+        for line in health.lines(out, policy_file) {
+            outln!("{line}");
+        }
+    }
+    ExitCode::from(health.exit_code())
 }
 
 /// The bundled example's config: `data/plan.toml` in the source tree this binary was built

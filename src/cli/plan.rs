@@ -94,8 +94,8 @@ impl PlanArgs {
     }
 }
 
-/// Runs the plan stage; exit code 0, or 3 when some input rows were rejected (within the
-/// allowed share).
+/// Runs the plan stage; exit code 0, or 3 with findings (see
+/// [`replenish::pipeline::health`]).
 ///
 /// # Errors
 /// Invalid settings, input problems, or write failures.
@@ -121,19 +121,9 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
     if !global.quiet {
         if let Some(summary) = &outcome.summary {
             out!("{}", summary.table());
-            if summary.policy_errors > 0 {
-                outln!(
-                    "{} SKUs have no policy (see the error column of policy.csv)",
-                    summary.policy_errors
-                );
-            }
         }
         outln!("wrote {}", out.join("recommendations.csv").display());
         super::run::print_report(outcome.report.as_ref());
     }
-    Ok(if outcome.rejected_rows > 0 {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::finish(&outcome.health, out, "policy.csv", global))
 }

@@ -102,8 +102,8 @@ impl RunArgs {
     }
 }
 
-/// Runs the pipeline; exit code 0, or 3 when the run finished with warnings (rejected input
-/// rows within the allowed share, or SKUs whose policy could not be computed: REVIEW rows).
+/// Runs the pipeline; exit code 0, or 3 when the run finished with findings (rejected rows or
+/// cells, flagged values, SKUs without a policy: see [`replenish::pipeline::health`]).
 ///
 /// # Errors
 /// Invalid settings, input problems, or write failures.
@@ -144,10 +144,8 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
             );
         }
     }
-    let warnings = outcome.rejected_rows > 0 || outcome.summary.policy_errors > 0;
-    Ok(if warnings {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let policy_file = args
+        .shard
+        .map_or("policy.csv".to_string(), |s| s.file_name("policy.csv"));
+    Ok(super::finish(&outcome.health, &args.out, &policy_file, global))
 }

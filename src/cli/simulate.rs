@@ -98,11 +98,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     if !global.quiet {
         print_summary(&config, &outcome, args);
     }
-    Ok(if outcome.rejected_rows == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(3)
-    })
+    Ok(super::finish(&outcome.health, &args.out, "policy.csv", global))
 }
 
 /// `-v`: wall time per step on stderr.

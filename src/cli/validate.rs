@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use replenish::{
     config::ConfigPatch,
-    pipeline::{staged, Publish},
+    pipeline::{health::Health, staged, Publish},
     validate::{load_and_validate, totals},
 };
 
@@ -24,8 +24,8 @@ pub struct ValidateArgs {
     pub out: PathBuf,
 }
 
-/// Runs the validation; exit code 0 when every row was accepted, 3 when some rows were
-/// rejected (within the allowed share).
+/// Runs the validation; exit code 0 when every row and cell was accepted and nothing was
+/// flagged, 3 otherwise (see [`replenish::pipeline::health`]).
 ///
 /// # Errors
 /// Structural input problems, too many rejects, or write failures.
@@ -59,9 +59,10 @@ pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
             args.out.join("rejects.csv").display()
         );
     }
-    Ok(if t.rows_rejected > 0 {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::finish(
+        &Health::of_inputs(&loaded),
+        &args.out,
+        "policy.csv",
+        global,
+    ))
 }

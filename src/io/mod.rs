@@ -18,6 +18,7 @@ pub mod cells;
 pub mod events;
 pub mod inventory;
 pub mod items;
+pub mod locations;
 pub mod overrides;
 pub mod parse;
 pub mod purchase_orders;

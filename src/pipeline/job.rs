@@ -16,6 +16,7 @@ use std::{borrow::Cow, collections::BTreeMap, path::Path, time::Instant};
 
 use super::{
     sha256_of,
+    health::Health,
     staging::{borrow_published, staged, unlink_borrowed, Publish},
     InputRecord, Manifest, ShardRecord,
 };
@@ -120,6 +121,8 @@ pub struct JobOutcome {
     pub plan_steps: Vec<(String, f64)>,
     /// Rejected input rows.
     pub rejected_rows: usize,
+    /// Rejected rows and cells, flagged values, SKUs without a policy: the exit code.
+    pub health: Health,
     /// The simulation's facts, when simulated.
     pub simulation: Option<SimulationFacts>,
     /// The optimisation's facts, when optimised.
@@ -357,6 +360,7 @@ impl<'j, 'a> Work<'j, 'a> {
         self.time("load and validate", clock);
         self.outcome.load_steps.clone_from(&loaded.report.timings);
         self.outcome.rejected_rows = loaded.rejects.len();
+        self.outcome.health = Health::of_inputs(&loaded);
         self.loaded = Some(loaded);
         Ok(())
     }
@@ -365,6 +369,8 @@ impl<'j, 'a> Work<'j, 'a> {
         let planned = plan_shard(&self.job.plan_config(), self.loaded(), self.job.shard);
         self.outcome.timings.extend(planned.timings.iter().cloned());
         self.outcome.plan_steps.clone_from(&planned.timings);
+        let no_policy = planned.plans.iter().filter(|p| p.policy.is_err()).count();
+        self.outcome.health.skus_without_policy = no_policy as u64;
         self.planned = Some(planned);
     }
 

@@ -12,6 +12,7 @@
 //!
 //! Not responsible for argument parsing or printing.
 
+pub mod health;
 pub mod job;
 pub mod merge;
 pub mod staging;
@@ -114,6 +115,8 @@ pub struct RunOutcome {
     pub timings: Vec<(String, f64)>,
     /// Rejected input rows.
     pub rejected_rows: usize,
+    /// Rejected rows and cells, flagged values, SKUs without a policy: the exit code.
+    pub health: health::Health,
     /// The report, when written.
     pub report: Option<ReportOutcome>,
 }
@@ -163,6 +166,7 @@ pub fn run_with_checkpoint(
         recommended_policy: outcome.recommended_policy,
         timings: outcome.timings,
         rejected_rows: outcome.rejected_rows,
+        health: outcome.health,
         report: outcome.report,
     })
 }

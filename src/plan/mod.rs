@@ -28,6 +28,7 @@
 //!   depend on the thread count.
 
 pub mod detail;
+pub mod inputs;
 pub mod levels;
 pub mod output;
 pub mod steer;
@@ -266,9 +267,15 @@ fn sku_universe(loaded: &Loaded) -> BTreeSet<steer::Key> {
     for r in &loaded.inventory {
         keys.insert((r.sku.clone(), r.location.clone()));
     }
+    // Sold never (rows, all zero): planned too, with a row that says so.
+    for z in &loaded.zero_sales {
+        keys.insert((z.sku.clone(), z.location.clone()));
+    }
     let stocked: BTreeSet<&str> = loaded.inventory.iter().map(|r| r.sku.as_str()).collect();
+    let zero: BTreeSet<&str> = loaded.zero_sales.iter().map(|z| z.sku.as_str()).collect();
     for r in &loaded.items {
-        if !sold.contains(r.sku.as_str()) && !stocked.contains(r.sku.as_str()) {
+        let sku = r.sku.as_str();
+        if !sold.contains(sku) && !stocked.contains(sku) && !zero.contains(sku) {
             keys.insert((r.sku.clone(), None));
         }
     }
@@ -436,6 +443,11 @@ impl<'a> RunContext<'a> {
         previous: &Option<Result<levels::PreviousLevels, String>>,
     ) -> Vec<SkuPlan> {
         let loaded = self.loaded;
+        let facts = inputs::InputFacts::new(
+            loaded,
+            self.planning,
+            self.config.policy.min_history_days,
+        );
         let abc = abc_of_series(&loaded.series);
         let by_key: AHashMap<(&str, Option<&str>), usize> = loaded
             .series
@@ -476,6 +488,9 @@ impl<'a> RunContext<'a> {
                         previous: prev,
                         freq: self.freq,
                     },
+                    input_notes: facts.notes(sku),
+                    never_sold: facts.never_sold(&(sku.clone(), loc.clone())),
+                    largest_past_order: facts.largest_past_order(sku),
                 })
             })
             .collect()
@@ -619,6 +634,9 @@ struct SkuContext<'a> {
     item: ItemParams,
     lt: SkuLeadTime,
     steering: Steering<'a>,
+    input_notes: Vec<String>,
+    never_sold: Option<String>,
+    largest_past_order: Option<f64>,
 }
 
 /// The designed (and steered) policy of one SKU and how it was computed.
@@ -690,6 +708,9 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         censored_days: fc.map_or(0, |f| f.censored.days),
         imputed_units: fc.map_or(0.0, |f| f.censored.imputed_units),
         hold,
+        input_notes: ctx.input_notes,
+        never_sold: ctx.never_sold,
+        largest_past_order: ctx.largest_past_order,
     }
 }
 

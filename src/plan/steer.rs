@@ -33,6 +33,22 @@ use crate::{
 /// A SKU/location key.
 pub type Key = (String, Option<String>);
 
+/// The zero-sales record of `key` when its sales rows span at least `min_days` days before
+/// `planning` without a positive sale: a SKU that never sold (not a new item).
+pub fn never_sold<'l>(
+    loaded: &'l Loaded,
+    key: &Key,
+    planning: NaiveDate,
+    min_days: i64,
+) -> Option<&'l crate::validate::ZeroSales> {
+    loaded
+        .zero_sales
+        .binary_search_by(|z| (z.sku.as_str(), z.location.as_deref()).cmp(&(key.0.as_str(), key.1.as_deref())))
+        .ok()
+        .map(|i| &loaded.zero_sales[i])
+        .filter(|z| z.days_before(planning) >= min_days)
+}
+
 /// Where a young SKU's analogue can come from: the series index of every SKU/location, each
 /// SKU's first series, the item master, and what "young" and "established" mean.
 pub struct AnalogueLookup<'a> {
@@ -78,12 +94,23 @@ impl<'a> AnalogueLookup<'a> {
     }
 
     /// Whether the key is young (fewer than `min_history_days` days of sales, or none) and has
-    /// an item-master row (without one it has neither like_sku nor category).
+    /// an item-master row (without one it has neither like_sku nor category). A key whose
+    /// sales rows span `min_history_days` or more without a positive sale is not young but
+    /// never sold: it takes an analogue only from a like_sku the planner named, never from
+    /// its category (no demand is invented for it).
     pub fn young(&self, key: &Key) -> bool {
         let own_days = self
             .own(key)
             .map_or(0, |i| self.days(&self.loaded.series[i]));
-        own_days < self.min && self.items.contains_key(key.0.as_str())
+        let Some(record) = self.items.get(key.0.as_str()) else {
+            return false;
+        };
+        own_days < self.min && (record.like_sku.is_some() || !self.never_sold(key))
+    }
+
+    /// Whether the key's sales rows span at least `min_history_days` without a positive sale.
+    pub fn never_sold(&self, key: &Key) -> bool {
+        never_sold(self.loaded, key, self.planning, self.min).is_some()
     }
 
     /// The series of a young key's like_sku (same location, else none, else its first), if
