@@ -558,7 +558,8 @@ impl Explain<'_> {
             }
             Action::Review => {
                 let mut t = format!("review: {}", self.review.join("; "));
-                if proj.needs_order && proj.pull_qty > 0.0 {
+                // A never-sold SKU's levels are 0: "order 1 to reach 0" says nothing.
+                if proj.needs_order && proj.pull_qty > 0.0 && p.never_sold.is_none() {
                     t.push_str(&format!(
                         " — the numbers say ORDER {} (position {} vs {level_text})",
                         r1(proj.pull_qty),

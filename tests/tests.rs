@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod forecast_reference;
 mod loading;
+mod messy;
 mod plan;
 mod policy_cli;
 mod report;
