@@ -129,6 +129,7 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
             }
         }
         outln!("wrote {}", out.join("recommendations.csv").display());
+        super::run::print_changes(outcome.changes.as_ref(), out);
         super::run::print_report(outcome.report.as_ref());
     }
     Ok(if outcome.rejected_rows > 0 {

@@ -116,6 +116,8 @@ pub struct RunOutcome {
     pub rejected_rows: usize,
     /// The report, when written.
     pub report: Option<ReportOutcome>,
+    /// The comparison with the folder's previous run (`None` for a shard).
+    pub changes: Option<crate::changes::Comparison>,
 }
 
 /// SHA-256 of a file, hex.
@@ -164,5 +166,6 @@ pub fn run_with_checkpoint(
         timings: outcome.timings,
         rejected_rows: outcome.rejected_rows,
         report: outcome.report,
+        changes: outcome.changes,
     })
 }
