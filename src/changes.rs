@@ -109,18 +109,20 @@ impl ChangeKind {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// A plural label for the console and the report ("new orders", "large swings", …).
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::NewOrder => "new orders",
-            Self::DroppedOrder => "dropped",
-            Self::QuantitySwing => "large swings",
-            Self::Model => "model switches",
-            Self::Level => "level changes",
-            Self::Action => "other action changes",
-            Self::Appeared => "new SKUs",
-            Self::Disappeared => "SKUs gone",
-        }
+    /// A label for `n` rows of this kind, for the console and the report ("1 new order",
+    /// "5 large swings", …).
+    pub fn count_label(self, n: usize) -> String {
+        let (one, many) = match self {
+            Self::NewOrder => ("new order", "new orders"),
+            Self::DroppedOrder => ("dropped", "dropped"),
+            Self::QuantitySwing => ("large swing", "large swings"),
+            Self::Model => ("model switch", "model switches"),
+            Self::Level => ("level change", "level changes"),
+            Self::Action => ("other action change", "other action changes"),
+            Self::Appeared => ("new SKU", "new SKUs"),
+            Self::Disappeared => ("SKU gone", "SKUs gone"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
     }
 }
 
@@ -230,7 +232,7 @@ impl ChangeSummary {
                 ChangeKind::NewOrder | ChangeKind::DroppedOrder | ChangeKind::QuantitySwing
             );
             if always || n > 0 {
-                parts.push(format!("{n} {}", k.label()));
+                parts.push(k.count_label(n));
             }
         }
         if self.flip_backs > 0 {
@@ -597,7 +599,7 @@ mod tests {
         assert_eq!(s.count(ChangeKind::Disappeared), 0);
         assert_eq!(
             s.line(Path::new("out/changes.csv")),
-            "changes since the last run: 1 new orders, 1 dropped, 1 large swings, 1 model switches, 1 level changes, 1 other action changes, 1 new SKUs — see out/changes.csv"
+            "changes since the last run: 1 new order, 1 dropped, 1 large swing, 1 model switch, 1 level change, 1 other action change, 1 new SKU — see out/changes.csv"
         );
     }
 

@@ -159,7 +159,7 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     };
     assert!(rows.windows(2).all(|w| rank(&w[0][1]) <= rank(&w[1][1])));
     assert!(
-        third.contains("changes since the last run: 1 new orders, 1 dropped, "),
+        third.contains("changes since the last run: 1 new order, 1 dropped, "),
         "{third}"
     );
 

@@ -616,7 +616,7 @@ fn changes(h: &mut String, p: &Page<'_>) {
     let mut counts: Vec<String> = ChangeKind::ALL
         .into_iter()
         .filter(|k| summary.count(*k) > 0)
-        .map(|k| format!("{} {}", num(summary.count(k) as f64, 0), k.label()))
+        .map(|k| k.count_label(summary.count(k)))
         .collect();
     if summary.flip_backs > 0 {
         counts.push(format!("{} flipped back", summary.flip_backs));
