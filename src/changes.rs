@@ -378,6 +378,11 @@ pub fn compare(
         old.keys().chain(new.keys()).copied().collect();
     for key in keys {
         let (b, a) = (old.get(&key).copied(), new.get(&key).copied());
+        let policies = (old_policy.get(&key).copied(), new_policy.get(&key).copied());
+        let found = changes_of(b, a, policies, pack(key.0, key.1));
+        if found.is_empty() {
+            continue;
+        }
         let actions = history_of(
             past.get(&key).copied(),
             b.map_or("none", |r| r.action.as_str()),
@@ -388,7 +393,7 @@ pub fn compare(
             (None, Some(b)) => format!("no row in this run; last reason: {}", b.reason),
             (None, None) => String::new(),
         };
-        let mut push = |kind: ChangeKind, column: &str, before: String, after: String| {
+        for (kind, column, before, after) in found {
             let row = ChangeRow {
                 change: kind.name().to_string(),
                 column: column.to_string(),
@@ -399,60 +404,81 @@ pub fn compare(
             };
             let (sku, location) = (key.0.to_string(), key.1.map(str::to_string));
             out.push((kind, Keyed { sku, location, row }));
-        };
-        match (b, a) {
-            (None, Some(a)) => push(
-                ChangeKind::Appeared,
-                "action",
-                String::new(),
-                a.action.clone(),
-            ),
-            (Some(b), None) => push(
-                ChangeKind::Disappeared,
-                "action",
-                b.action.clone(),
-                String::new(),
-            ),
-            (Some(b), Some(a)) => {
-                let pack = pack(key.0, key.1).max(1.0);
-                if let Some(kind) = action_change(b, a, pack) {
-                    let column = if kind == ChangeKind::Action {
-                        ("action", b.action.clone(), a.action.clone())
-                    } else {
-                        (
-                            "order_quantity",
-                            fmt(b.order_quantity),
-                            fmt(a.order_quantity),
-                        )
-                    };
-                    push(kind, column.0, column.1, column.2);
-                }
-                if let (Some(pb), Some(pa)) = (old_policy.get(&key), new_policy.get(&key)) {
-                    if pb.model != pa.model {
-                        push(
-                            ChangeKind::Model,
-                            "model",
-                            pb.model.clone(),
-                            pa.model.clone(),
-                        );
-                    }
-                    for (column, vb, va) in [
-                        ("reorder_point", pb.reorder_point, pa.reorder_point),
-                        ("order_up_to", pb.order_up_to, pa.order_up_to),
-                    ] {
-                        if level_moved(vb, va) {
-                            push(ChangeKind::Level, column, opt(vb), opt(va));
-                        }
-                    }
-                }
-            }
-            (None, None) => {}
         }
     }
     out.sort_by(|(ka, a), (kb, b)| {
         (ka, &a.sku, &a.location, &a.row.column).cmp(&(kb, &b.sku, &b.location, &b.row.column))
     });
     out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// One SKU's changes as (kind, column, before, after): from its recommendations `b` → `a`
+/// and its policy rows (before, after); `pack` is its pack size.
+fn changes_of(
+    b: Option<&RecommendationRow>,
+    a: Option<&RecommendationRow>,
+    policies: (Option<&PolicyRow>, Option<&PolicyRow>),
+    pack: f64,
+) -> Vec<(ChangeKind, &'static str, String, String)> {
+    let mut out = Vec::new();
+    let (b, a) = match (b, a) {
+        (Some(b), Some(a)) => (b, a),
+        (None, Some(a)) => {
+            out.push((
+                ChangeKind::Appeared,
+                "action",
+                String::new(),
+                a.action.clone(),
+            ));
+            return out;
+        }
+        (Some(b), None) => {
+            out.push((
+                ChangeKind::Disappeared,
+                "action",
+                b.action.clone(),
+                String::new(),
+            ));
+            return out;
+        }
+        (None, None) => return out,
+    };
+    match action_change(b, a, pack.max(1.0)) {
+        Some(ChangeKind::Action) => {
+            out.push((
+                ChangeKind::Action,
+                "action",
+                b.action.clone(),
+                a.action.clone(),
+            ));
+        }
+        Some(kind) => out.push((
+            kind,
+            "order_quantity",
+            fmt(b.order_quantity),
+            fmt(a.order_quantity),
+        )),
+        None => {}
+    }
+    if let (Some(pb), Some(pa)) = policies {
+        if pb.model != pa.model {
+            out.push((
+                ChangeKind::Model,
+                "model",
+                pb.model.clone(),
+                pa.model.clone(),
+            ));
+        }
+        for (column, vb, va) in [
+            ("reorder_point", pb.reorder_point, pa.reorder_point),
+            ("order_up_to", pb.order_up_to, pa.order_up_to),
+        ] {
+            if level_moved(vb, va) {
+                out.push((ChangeKind::Level, column, opt(vb), opt(va)));
+            }
+        }
+    }
+    out
 }
 
 fn opt(v: Option<f64>) -> String {
