@@ -28,7 +28,7 @@
 //! | 1 input | [`io`], [`screen`], [`calendar`], [`classify`], [`generate`] | loading and validating input files, atomic writes and cell formats; screening implausible values; buckets and demand series; ADI/CV², ABC, XYZ classes; synthetic data sets |
 //! | 2 engines | [`forecast`], [`leadtime`], [`policy`], [`sim`], [`optimize`] | each owns its settings type and knows nothing of the config file: forecasting models and selection; lead-time distributions; safety stock, levels and order quantities; the Monte Carlo engine; simulation-optimised levels |
 //! | 3 settings | [`config`] | the TOML config: composes the engines' settings, defaults, column mapping, one check |
-//! | 4 stages | [`validate`], [`sku_plan`], [`recommend`], [`simulate`], [`plan`] | load and cross-check every input; the per-SKU plan record; purchase recommendations; the catalogue simulation and optimisation; the plan stage (forecast → lead time → policy → recommendations) and its outputs |
+//! | 4 stages | [`validate`], [`sku_plan`], [`recommend`], [`simulate`], [`plan`], [`changes`] | load and cross-check every input; the per-SKU plan record; purchase recommendations; the catalogue simulation and optimisation; the plan stage (forecast → lead time → policy → recommendations) and its outputs; what changed since the last run |
 //! | 5 report | [`report`] | charts and `report.html`, read back from an output folder |
 //! | 6 pipeline | [`pipeline`], `error` | the stage sequence, staging and publish, run manifest, shard merge; the crate-wide [`Error`] |
 //!
@@ -36,6 +36,7 @@
 //! `policy`; `plan` uses `recommend`, `simulate` and `sku_plan`.
 
 pub mod calendar;
+pub mod changes;
 pub mod classify;
 pub mod config;
 pub mod domain;

@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bad_input;
+mod changes;
 mod cli;
 mod forecast_reference;
 mod loading;

@@ -123,6 +123,7 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
             out!("{}", summary.table());
         }
         outln!("wrote {}", out.join("recommendations.csv").display());
+        super::run::print_changes(outcome.changes.as_ref(), out);
         super::run::print_report(outcome.report.as_ref());
     }
     Ok(super::finish(&outcome.health, out, "policy.csv", global))

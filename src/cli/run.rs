@@ -6,6 +6,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Result;
 use clap::Args;
 use replenish::{
+    changes::{Comparison, CHANGES_CSV},
     config::ConfigPatch,
     pipeline::{run as run_pipeline, RunOptions},
     plan::output::PlanSummary,
@@ -86,6 +87,19 @@ pub(super) fn print_report(report: Option<&ReportOutcome>) {
     }
 }
 
+/// Prints what changed since the folder's previous run (`run` and `plan`): one line, nothing
+/// on a first run; an unreadable earlier output is a warning on stderr.
+pub(super) fn print_changes(changes: Option<&Comparison>, out: &std::path::Path) {
+    match changes {
+        Some(Comparison::Compared(summary)) => outln!("{}", summary.line(&out.join(CHANGES_CSV))),
+        Some(Comparison::Unreadable { path, message }) => eprintln!(
+            "warning: could not compare with the last run: reading {}: {message}; {CHANGES_CSV} not written (this run's outputs are complete)",
+            path.display()
+        ),
+        Some(Comparison::FirstRun) | None => {}
+    }
+}
+
 impl RunArgs {
     /// The settings these flags override.
     fn patch(&self) -> ConfigPatch {
@@ -136,6 +150,7 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
             s.file_name("recommendations.csv")
         });
         outln!("wrote {}", args.out.join(recs).display());
+        print_changes(outcome.changes.as_ref(), &args.out);
         if let Some(s) = args.shard {
             outln!(
                 "shard {s}: combine all {} shards with `replenish merge --from {} --out DIR`",

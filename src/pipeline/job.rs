@@ -129,6 +129,9 @@ pub struct JobOutcome {
     pub optimised: Option<OptimiseFacts>,
     /// The report, when written (its path in the published folder).
     pub report: Option<ReportOutcome>,
+    /// The comparison with the folder's previous run (changes.csv), when the plan's outputs
+    /// were written (not for a shard).
+    pub changes: Option<crate::changes::Comparison>,
 }
 
 /// What the simulation stage did.
@@ -378,6 +381,10 @@ impl<'j, 'a> Work<'j, 'a> {
         let clock = Instant::now();
         let top = self.job.config.report.top_skus;
         let summary = write_plan_outputs(self.dir, self.loaded(), self.planned(), top)?;
+        if self.job.shard.is_none() {
+            let (out, planned) = (self.job.out, self.planned());
+            self.outcome.changes = Some(crate::changes::compare_with_plan(out, self.dir, planned)?);
+        }
         self.time("write plan outputs", clock);
         self.outcome.summary = Some(summary);
         Ok(())

@@ -119,6 +119,8 @@ pub struct RunOutcome {
     pub health: health::Health,
     /// The report, when written.
     pub report: Option<ReportOutcome>,
+    /// The comparison with the folder's previous run (`None` for a shard).
+    pub changes: Option<crate::changes::Comparison>,
 }
 
 /// SHA-256 of a file, hex.
@@ -168,5 +170,6 @@ pub fn run_with_checkpoint(
         rejected_rows: outcome.rejected_rows,
         health: outcome.health,
         report: outcome.report,
+        changes: outcome.changes,
     })
 }

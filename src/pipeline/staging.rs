@@ -144,6 +144,7 @@ pub const OPTIONAL_OUTPUTS: &[&str] = &[
     "simulation_portfolio.csv",
     "optimised.csv",
     "trajectories.json",
+    "changes.csv",
     "report.html",
     "charts",
 ];

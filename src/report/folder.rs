@@ -15,6 +15,7 @@ use std::{
 use serde::{de::DeserializeOwned, Deserialize};
 
 use super::ReportError;
+use crate::changes::{ChangeRow, CHANGES_CSV};
 use crate::forecast::output::ClassRow;
 pub use crate::io::text_table::Table;
 use crate::io::{
@@ -81,6 +82,8 @@ pub struct Folder {
     pub validation: Option<serde_json::Value>,
     /// `run.json`.
     pub run: Option<serde_json::Value>,
+    /// `changes.csv` (only when the folder held an earlier run to compare with).
+    pub changes: Option<Vec<Keyed<ChangeRow>>>,
 }
 
 /// Reads `name` in `dir` with `read` when it exists.
@@ -159,6 +162,7 @@ impl Folder {
             plan: optional_json(dir, "plan.json")?,
             validation: optional_json(dir, "validation.json")?,
             run: optional_json(dir, "run.json")?,
+            changes: optional(dir, CHANGES_CSV, read_keyed)?,
         })
     }
 

@@ -1,8 +1,8 @@
 //! `report.html`: one self-contained file (charts inlined as PNG data URIs, styles and a small
 //! vanilla script inline, nothing fetched), readable with JavaScript disabled.
 //!
-//! Sections, in order: run summary, headline KPIs (current vs recommended), exceptions, the
-//! portfolio charts, the recommendations table (sortable, filterable, paginated with
+//! Sections, in order: run summary, headline KPIs (current vs recommended), what changed since
+//! the last run (only when the folder has `changes.csv`), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
 //! JavaScript; a plain table without), per-SKU sections for the top SKUs by value at risk, and
 //! the colour legend. Each chart carries a short "how to read this".
 //!
@@ -13,7 +13,11 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::{charts::Rendered, folder::Folder, palette};
-use crate::config::ReportSettings;
+use crate::{
+    changes::{ChangeKind, ChangeRow, ChangeSummary, LEVEL_SHARE, SWING_SHARE},
+    config::ReportSettings,
+    io::cells::Keyed,
+};
 
 /// A chart placed in the report.
 #[derive(Debug, Clone)]
@@ -24,6 +28,9 @@ pub struct Figure {
     pub title: String,
     /// How to read it (one or two sentences).
     pub how_to_read: String,
+    /// The SKU or supplier of a chart whose file name shortens or hashes it (named in the
+    /// caption beside the file).
+    pub key: Option<String>,
 }
 
 /// A per-SKU section.
@@ -226,9 +233,14 @@ const TABLE_COLUMNS: &[(&str, &str, bool)] = &[
 
 fn figure_html(out: &mut String, f: &Figure) {
     let b64 = base64::engine::general_purpose::STANDARD.encode(&f.chart.png);
+    let of = f
+        .key
+        .as_ref()
+        .map(|k| format!(" of {}", esc(k)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "<figure id=\"fig-{stem}\"><img src=\"data:image/png;base64,{b64}\" width=\"{w}\" height=\"{h}\" alt=\"{alt}\"><figcaption><b>{title}.</b> {how} <span class=\"note\">(charts/{stem}.png, .svg)</span></figcaption></figure>",
+        "<figure id=\"fig-{stem}\"><img src=\"data:image/png;base64,{b64}\" width=\"{w}\" height=\"{h}\" alt=\"{alt}\"><figcaption><b>{title}.</b> {how} <span class=\"note\">(charts/{stem}.png, .svg{of})</span></figcaption></figure>",
         stem = esc(&f.chart.stem),
         w = f.chart.size.0,
         h = f.chart.size.1,
@@ -327,9 +339,16 @@ pub fn page(p: &Page<'_>) -> String {
         n = recs.len(),
         v = esc(p.version)
     );
-    h.push_str("<nav><a href=\"#summary\">Summary</a><a href=\"#headline\">Current vs recommended</a><a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
+    h.push_str(
+        "<nav><a href=\"#summary\">Summary</a><a href=\"#headline\">Current vs recommended</a>",
+    );
+    if f.changes.is_some() {
+        h.push_str("<a href=\"#changes\">What changed</a>");
+    }
+    h.push_str("<a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
     summary(&mut h, p);
     headline(&mut h, p);
+    changes(&mut h, p);
     exceptions(&mut h, p);
     h.push_str("<section id=\"charts\">\n<h2>Portfolio charts</h2>\n");
     if p.figures.is_empty() {
@@ -544,6 +563,91 @@ fn exceptions(h: &mut String, p: &Page<'_>) {
                 ex.more
             );
         }
+    }
+    h.push_str("</section>\n");
+}
+
+/// Rows of `changes.csv` the report shows (the rest are in the file).
+pub const CHANGE_ROWS: usize = 30;
+
+/// The rows of `changes.csv` to show first: by change (file order), large swings by how far
+/// the quantity moved (a hundredfold jump first), the rest as in the file.
+fn top_changes(rows: &[Keyed<ChangeRow>]) -> Vec<&Keyed<ChangeRow>> {
+    let factor = |c: &ChangeRow| {
+        let (b, a) = (c.before.parse::<f64>(), c.after.parse::<f64>());
+        match (b, a) {
+            (Ok(b), Ok(a)) if b > 0.0 && a > 0.0 => (a / b).max(b / a),
+            _ => 0.0,
+        }
+    };
+    let mut shown: Vec<(usize, f64, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let kind = ChangeKind::parse(&r.row.change).map_or(usize::MAX, |k| k as usize);
+            let f = if kind == ChangeKind::QuantitySwing as usize {
+                factor(&r.row)
+            } else {
+                0.0
+            };
+            (kind, f, i)
+        })
+        .collect();
+    shown.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)).then(x.2.cmp(&y.2)));
+    shown.into_iter().map(|(_, _, i)| &rows[i]).collect()
+}
+
+/// "What changed since the last run", from `changes.csv` (nothing when the folder has none).
+fn changes(h: &mut String, p: &Page<'_>) {
+    let Some(rows) = &p.folder.changes else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<section id=\"changes\">\n<h2>What changed since the last run</h2>\n<p class=\"note\">This run compared with the one this folder held before (changes.csv lists every change): new and dropped orders, order quantities that moved by more than {swing}% and at least one pack, forecasting models that changed, reorder points and order-up-to levels that moved by more than {level}%, other action changes, SKUs new or gone. An order many times the last one usually means a bad import; a SKU whose actions read ORDER → OK → ORDER flips back and forth.</p>",
+        swing = SWING_SHARE * 100.0,
+        level = LEVEL_SHARE * 100.0
+    );
+    if rows.is_empty() {
+        h.push_str("<p>No changes since the last run.</p>\n</section>\n");
+        return;
+    }
+    let summary = ChangeSummary::of(rows);
+    let mut counts: Vec<String> = ChangeKind::ALL
+        .into_iter()
+        .filter(|k| summary.count(*k) > 0)
+        .map(|k| k.count_label(summary.count(k)))
+        .collect();
+    if summary.flip_backs > 0 {
+        counts.push(format!("{} flipped back", summary.flip_backs));
+    }
+    let _ = writeln!(h, "<p>{}</p>", esc(&counts.join(" · ")));
+    h.push_str("<div class=\"scroll\"><table><thead><tr><th>SKU</th><th>Change</th><th>Column</th><th>Before</th><th>After</th><th>Actions</th><th>Reason</th></tr></thead><tbody>\n");
+    for r in top_changes(rows).into_iter().take(CHANGE_ROWS) {
+        let name = match &r.location {
+            Some(l) => format!("{} @ {l}", r.sku),
+            None => r.sku.clone(),
+        };
+        let c = &r.row;
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&name),
+            esc(&c.change),
+            esc(&c.column),
+            cell_value(&c.before, true),
+            cell_value(&c.after, true),
+            esc(&c.actions),
+            esc(&c.reason)
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    if rows.len() > CHANGE_ROWS {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">… and {} more (see changes.csv).</p>",
+            rows.len() - CHANGE_ROWS
+        );
     }
     h.push_str("</section>\n");
 }

@@ -21,6 +21,11 @@
 //! | `trajectory_<sku>` | one simulated year of the recommended policy: the sawtooth, backlog, orders |
 //! | `tradeoff_<sku>` | that SKU's fill rate vs cost per policy |
 //!
+//! `<sku>` is the SKU (`SKU@location` with locations), `<supplier>` the supplier, kept as they
+//! are when plain (ASCII letters, digits, `-`, `_`; at most [`MAX_KEY_BYTES`] bytes; not equal
+//! to another key but for letter case), else shortened and hashed ([`stem_of`]); the figure's
+//! caption then names the real code.
+//!
 //! `charts/` belongs to the report: PNG and SVG files there that this rendering did not draw
 //! (e.g. SKUs that left the top list) are removed.
 //!
@@ -96,9 +101,25 @@ pub struct ReportOutcome {
     pub seconds: f64,
 }
 
-/// A file-name-safe stem for a key (SKU, supplier): letters, digits, `-` and `_` kept, other
-/// characters replaced, plus a hash suffix when anything was replaced (so stems stay unique).
+/// Longest key (SKU, `SKU@location`, supplier) kept whole in a chart's file name, in bytes;
+/// a longer key is cut to this many characters and gets a hash suffix ([`stem_of`]).
+pub const MAX_KEY_BYTES: usize = 64;
+
+/// A file-name-safe stem for a key (SKU, supplier): [`stem_of`] for a key that collides with
+/// no other.
 pub fn stem(prefix: &str, key: &str) -> String {
+    stem_of(prefix, key, false)
+}
+
+/// A file-name-safe stem for a key: `<prefix>_<key>` for a plain key (ASCII letters, digits,
+/// `-` and `_`, at most [`MAX_KEY_BYTES`] bytes, not `clash`ing); otherwise
+/// `<prefix>_<readable part>-<hash>`: the key with every other character (`/ \ : * ? " < > |`,
+/// dots, spaces, control characters, non-ASCII letters) replaced by `_`, cut to
+/// [`MAX_KEY_BYTES`] characters, then 8 hex digits of the FNV-1a hash of the exact key, so
+/// stems stay unique and at most `prefix` + 74 bytes long. `clash`: the key differs from
+/// another only in letter case (their plain names would be one file on a case-insensitive
+/// file system).
+pub fn stem_of(prefix: &str, key: &str, clash: bool) -> String {
     let safe: String = key
         .chars()
         .map(|c| {
@@ -109,10 +130,34 @@ pub fn stem(prefix: &str, key: &str) -> String {
             }
         })
         .collect();
-    if safe == key && !key.is_empty() {
+    if safe == key && !key.is_empty() && key.len() <= MAX_KEY_BYTES && !clash {
         format!("{prefix}_{safe}")
     } else {
-        format!("{prefix}_{safe}-{:08x}", fnv1a(key) as u32)
+        // `safe` is ASCII: one byte per character.
+        let readable = &safe[..safe.len().min(MAX_KEY_BYTES)];
+        format!("{prefix}_{readable}-{:08x}", fnv1a(key) as u32)
+    }
+}
+
+/// The keys among `keys` that share their lower-case form with a different key.
+fn case_clashes<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    let mut by_lower: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for k in keys {
+        by_lower.entry(k.to_lowercase()).or_default().insert(k);
+    }
+    by_lower
+        .into_values()
+        .filter(|same| same.len() > 1)
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A SKU's key in chart names: `SKU`, or `SKU@location`.
+fn sku_key(sku: &str, location: Option<&str>) -> String {
+    match location {
+        Some(l) => format!("{sku}@{l}"),
+        None => sku.to_string(),
     }
 }
 
@@ -121,6 +166,8 @@ struct Drawer {
     dir: PathBuf,
     size: (u32, u32),
     drawn: BTreeSet<String>,
+    /// Keys that differ from another only in letter case ([`case_clashes`]).
+    clashes: BTreeSet<String>,
 }
 
 impl Drawer {
@@ -138,7 +185,26 @@ impl Drawer {
             chart: r,
             title: title.to_string(),
             how_to_read: how.to_string(),
+            key: None,
         })
+    }
+
+    /// Draws a chart of `key` (a SKU or supplier) as [`stem_of`]`(prefix, key)`; a figure whose
+    /// file name does not show the key plainly names it in its caption.
+    fn put_keyed<C: Chart>(
+        &mut self,
+        chart: &C,
+        (prefix, key): (&str, &str),
+        title: &str,
+        how: &str,
+    ) -> Result<Figure, ReportError> {
+        let stem = stem_of(prefix, key, self.clashes.contains(key));
+        let plain = stem == format!("{prefix}_{key}");
+        let mut figure = self.put(chart, stem, title, how)?;
+        if !plain {
+            figure.key = Some(key.to_string());
+        }
+        Ok(figure)
     }
 }
 
@@ -154,10 +220,20 @@ pub fn render(dir: &Path, settings: &ReportSettings) -> Result<ReportOutcome, Re
         path: charts_dir.clone(),
         source,
     })?;
+    let sku_keys: Vec<String> = folder
+        .recommendations
+        .iter()
+        .map(|r| sku_key(&r.sku, r.location.as_deref()))
+        .collect();
+    let mut clashes = case_clashes(sku_keys.iter().map(String::as_str));
+    if let Some(hist) = &folder.lead_time_histogram {
+        clashes.extend(case_clashes(hist.iter().map(|r| r.supplier.as_str())));
+    }
     let mut drawer = Drawer {
         dir: charts_dir,
         size: (settings.width, settings.height),
         drawn: BTreeSet::new(),
+        clashes,
     };
     let recommended = folder.recommended_policy();
     let baseline = baseline_scenario(&folder);
@@ -238,9 +314,9 @@ fn portfolio_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<Figure>, Rep
     if let Some(hist) = &folder.lead_time_histogram {
         let n = c.settings.lead_time_charts;
         for (supplier, chart) in lead_time_charts(hist, &folder.recommendations, n) {
-            figures.push(d.put(
+            figures.push(d.put_keyed(
                 &chart,
-                stem("lead_time", &supplier),
+                ("lead_time", &supplier),
                 &format!("Lead times of {supplier}"),
                 "Completed purchase orders per lead time in days, with the median (p50) and 90th percentile (p90). A wide spread means more safety stock; a red title means the supplier's recent lead times sit above its historical p90 (drift): check the supplier before trusting the reorder points.",
             )?);
@@ -281,14 +357,11 @@ fn sku_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<SkuSection>, Repor
             detail.location.as_deref().unwrap_or(""),
         );
         let Some(&row) = keys.get(&k) else { continue };
-        let key = match &detail.location {
-            Some(l) => format!("{}@{l}", detail.sku),
-            None => detail.sku.clone(),
-        };
+        let key = sku_key(&detail.sku, detail.location.as_deref());
         let mut figs = Vec::new();
-        figs.push(d.put(
+        figs.push(d.put_keyed(
             &ForecastChart { detail },
-            stem("forecast", &key),
+            ("forecast", &key),
             "Forecast",
             "Grey: actual demand; orange: what the chosen model forecast at each backtest origin (a gap between grey and orange is the error the safety stock covers); blue: the forecast with its quantile band shaded.",
         )?);
@@ -297,9 +370,9 @@ fn sku_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<SkuSection>, Repor
             .iter()
             .find(|t| t.sku == detail.sku && t.location == detail.location)
         {
-            figs.push(d.put(
+            figs.push(d.put_keyed(
                 &TrajectoryChart { trajectory },
-                stem("trajectory", &key),
+                ("trajectory", &key),
                 "Simulated stock",
                 "One simulated year of the recommended policy: stock on hand (teal) falls with demand; when the inventory position (grey) reaches the reorder point an order is placed (triangle) and arrives after the lead time (circle). Red bars below zero are customers waiting.",
             )?);
@@ -308,9 +381,9 @@ fn sku_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<SkuSection>, Repor
             let loc = detail.location.as_deref();
             let chart = sku_tradeoff(sim, &detail.sku, loc, rec, c.baseline, folder);
             if !chart.points.is_empty() {
-                figs.push(d.put(
+                figs.push(d.put_keyed(
                     &chart,
-                    stem("tradeoff", &key),
+                    ("tradeoff", &key),
                     "Policy trade-off",
                     "This SKU's simulated fill rate against its total cost per year for each policy family; current in purple, recommended in green, the SKU's service target dashed.",
                 )?);
@@ -1031,6 +1104,40 @@ mod tests {
         assert!(a.starts_with("forecast_A_B-"), "{a}");
         assert_ne!(a, b);
         assert!(!stem("x", "../etc").contains('/'));
+    }
+
+    #[test]
+    fn long_odd_and_case_clashing_keys_get_short_unique_stems() {
+        // Plain keys up to 64 bytes stay as they are.
+        let k64 = "K".repeat(64);
+        assert_eq!(stem("forecast", &k64), format!("forecast_{k64}"));
+        // Longer ones: the first 64 characters and a hash; two that share the start differ.
+        let (a, b) = ("S".repeat(300), format!("{}T", "S".repeat(299)));
+        let (sa, sb) = (stem("trajectory", &a), stem("trajectory", &b));
+        assert_ne!(sa, sb);
+        assert_eq!(sa.len(), "trajectory_".len() + 64 + 9, "{sa}");
+        assert!(sa.starts_with(&format!("trajectory_{}-", "S".repeat(64))));
+        // Unsafe characters, unicode, leading dots and spaces at the ends.
+        for key in [
+            "a:b", "Ä-ü", ".hidden", " pad ", "tab\t", "x\\y", "q?*\"<>|",
+        ] {
+            let s = stem("forecast", key);
+            assert!(
+                s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'),
+                "{s}"
+            );
+            assert!(s.len() <= 100);
+        }
+        assert_eq!(stem("forecast", "Ä-ü").len(), "forecast_".len() + 3 + 9);
+        // Keys equal but for case: each gets its own hash.
+        let clashes = case_clashes(["ab-1", "AB-1", "CD"].into_iter());
+        assert_eq!(clashes.iter().collect::<Vec<_>>(), ["AB-1", "ab-1"]);
+        let (x, y) = (
+            stem_of("forecast", "ab-1", true),
+            stem_of("forecast", "AB-1", true),
+        );
+        assert_ne!(x.to_lowercase(), y.to_lowercase());
     }
 
     #[test]
