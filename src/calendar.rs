@@ -346,6 +346,68 @@ pub fn bucket_all(daily: &[DailySales], window: &Window) -> (Vec<DemandSeries>, 
     (series, stats)
 }
 
+/// The planning date when none is set, from the loaded sales: the day after the latest date,
+/// or the next bucket start after it when the sales are pre-aggregated — the bucket is a week
+/// or a month and every dated day of the sales file (every day with a row that has a quantity
+/// or a flag, and the first and last day of each series) is a bucket start (a Monday for
+/// weeks, the 1st for months), so that each row is the total of a whole bucket and the last
+/// bucket counts. A last bucket still running on `today` (the run date: its next bucket start
+/// is after `today`) is not complete: the day after the latest date again. `None` without
+/// sales.
+///
+/// # Example
+/// ```
+/// use chrono::NaiveDate;
+/// use replenish::calendar::{default_planning_date, Freq};
+/// use replenish::io::{parse::day_of, sales::DailySales};
+///
+/// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+/// // Two monthly totals, dated 2025-11-01 and 2025-12-01.
+/// let daily = DailySales {
+///     sku: "A".into(),
+///     location: None,
+///     first_day: day_of(d(2025, 11, 1)),
+///     qty: [vec![10.0], vec![0.0; 29], vec![12.0]].concat(),
+///     flags: vec![0; 31],
+///     revenue: 0.0,
+/// };
+/// let today = d(2026, 3, 1);
+/// let plan = default_planning_date(&[daily.clone()], Freq::Month, today);
+/// assert_eq!(plan, Some(d(2026, 1, 1))); // December counts
+/// let plan = default_planning_date(&[daily], Freq::Day, today);
+/// assert_eq!(plan, Some(d(2025, 12, 2))); // daily buckets: the day after
+/// ```
+pub fn default_planning_date(
+    daily: &[DailySales],
+    freq: Freq,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let last = date_of(daily.iter().map(DailySales::last_day).max()?);
+    let day_after = last + chrono::Days::new(1);
+    if freq == Freq::Day || !daily.iter().all(|d| dated_on_bucket_starts(d, freq)) {
+        return Some(day_after);
+    }
+    let next = freq.next_bucket(last);
+    Some(if next <= today { next } else { day_after })
+}
+
+/// Whether every dated day of `daily` (the first and the last day, and each day with a
+/// quantity or a flag) is the first day of its `freq` bucket.
+fn dated_on_bucket_starts(daily: &DailySales, freq: Freq) -> bool {
+    let on_start = |day: Day| {
+        let date = date_of(day);
+        freq.bucket_start(date) == date
+    };
+    on_start(daily.first_day)
+        && on_start(daily.last_day())
+        && daily
+            .qty
+            .iter()
+            .zip(&daily.flags)
+            .enumerate()
+            .all(|(i, (&q, &f))| (q == 0.0 && f == 0) || on_start(daily.first_day + i as Day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! `replenish run`: the whole pipeline into one output folder — with no arguments, the bundled
-//! example (`data/plan.toml`) into `reports/example/`.
+//! example (its inputs written to `reports/example-inputs/`) into `reports/example/`.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -136,6 +136,12 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
             s.file_name("recommendations.csv")
         });
         outln!("wrote {}", args.out.join(recs).display());
+        if args.inputs.is_example() {
+            outln!(
+                "inputs: the bundled example, written to {}/ (plan.toml names them)",
+                replenish::example::INPUTS_DIR
+            );
+        }
         if let Some(s) = args.shard {
             outln!(
                 "shard {s}: combine all {} shards with `replenish merge --from {} --out DIR`",
