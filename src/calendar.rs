@@ -437,6 +437,85 @@ mod tests {
         }
     }
 
+    /// The daily accumulator of rows `(date, quantity, flags)`, as the loader builds it.
+    fn rows(rows: &[(NaiveDate, f64, u8)]) -> DailySales {
+        let first = rows.iter().map(|r| day_of(r.0)).min().unwrap();
+        let last = rows.iter().map(|r| day_of(r.0)).max().unwrap();
+        let mut d = daily(date_of(first), vec![0.0; (last - first + 1) as usize]);
+        for &(date, q, f) in rows {
+            let i = (day_of(date) - first) as usize;
+            d.qty[i] += q;
+            d.flags[i] |= f;
+        }
+        d
+    }
+
+    /// Long after every date of these tests.
+    const TODAY: fn() -> NaiveDate = || ymd(2030, 1, 1);
+
+    #[test]
+    fn monthly_totals_dated_on_the_1st_plan_from_the_next_month() {
+        let months: Vec<_> = (1..=12).map(|m| (ymd(2025, m, 1), 100.0, 0)).collect();
+        let a = rows(&months);
+        let b = rows(&[(ymd(2025, 3, 1), 5.0, 0), (ymd(2025, 11, 1), 0.0, PROMO)]);
+        let plan = default_planning_date(&[a.clone(), b], Freq::Month, TODAY());
+        assert_eq!(plan, Some(ymd(2026, 1, 1)));
+        // With the next month as the planning date, December is a whole bucket of history.
+        let s = bucket(&a, &window(Freq::Month, plan.unwrap())).unwrap();
+        assert_eq!(s.values, vec![100.0; 12]);
+        assert_eq!(s.last_bucket_days, 31);
+    }
+
+    #[test]
+    fn a_date_off_the_bucket_start_keeps_the_day_after_the_latest_sale() {
+        let mut months: Vec<_> = (1..=12).map(|m| (ymd(2025, m, 1), 100.0, 0)).collect();
+        months.push((ymd(2025, 6, 15), 3.0, 0));
+        let plan = default_planning_date(&[rows(&months)], Freq::Month, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+        // A flag on a mid-month day is a dated row too.
+        let flagged = rows(&[(ymd(2025, 1, 1), 1.0, 0), (ymd(2025, 1, 9), 0.0, STOCKOUT)]);
+        let plan = default_planning_date(&[flagged], Freq::Month, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 1, 10)));
+        // Daily buckets: always the day after.
+        let plan =
+            default_planning_date(&[rows(&[(ymd(2025, 12, 1), 1.0, 0)])], Freq::Day, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+        assert_eq!(default_planning_date(&[], Freq::Month, TODAY()), None);
+    }
+
+    #[test]
+    fn weekly_totals_dated_on_mondays_plan_from_the_next_monday() {
+        // 2025-12-01 is a Monday; weeks are ISO weeks.
+        let weeks: Vec<_> = (0..8)
+            .map(|k| (ymd(2025, 12, 1) - chrono::Days::new(7 * k), 10.0, 0))
+            .collect();
+        let plan = default_planning_date(&[rows(&weeks)], Freq::Week, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 8)));
+        // Dated on Sundays (week ending): not bucket starts, the day after the latest.
+        let sundays: Vec<_> = weeks
+            .iter()
+            .map(|w| (w.0 - chrono::Days::new(1), w.1, 0))
+            .collect();
+        let plan = default_planning_date(&[rows(&sundays)], Freq::Week, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 1)));
+        // Monthly totals on the 1st in weekly buckets: not all Mondays.
+        let months: Vec<_> = (1..=12).map(|m| (ymd(2025, m, 1), 1.0, 0)).collect();
+        let plan = default_planning_date(&[rows(&months)], Freq::Week, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+    }
+
+    #[test]
+    fn a_bucket_still_running_on_the_run_date_is_not_complete() {
+        let months = [(ymd(2025, 11, 1), 100.0, 0), (ymd(2025, 12, 1), 30.0, 0)];
+        let a = rows(&months);
+        // Run on 2025-12-10: December is month-to-date.
+        let plan = default_planning_date(&[a.clone()], Freq::Month, ymd(2025, 12, 10));
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+        // Run on 2026-01-01: December is over.
+        let plan = default_planning_date(&[a], Freq::Month, ymd(2026, 1, 1));
+        assert_eq!(plan, Some(ymd(2026, 1, 1)));
+    }
+
     #[test]
     fn iso_weeks_start_on_monday() {
         // 2024-01-03 is a Wednesday.

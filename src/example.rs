@@ -90,3 +90,39 @@ pub fn write(dir: &Path) -> Result<PathBuf, GenerateError> {
     }
     Ok(dir.join("plan.toml"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_reproduces_the_data_folder_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = write(dir.path()).unwrap();
+        assert_eq!(plan, dir.path().join("plan.toml"));
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for name in FILES {
+            let written = std::fs::read(dir.path().join(name)).unwrap();
+            let bundled = std::fs::read(data.join(name)).unwrap();
+            assert!(written == bundled, "{name} differs from data/{name}");
+        }
+        // The seven files and nothing else (the staging folder is gone); a second write
+        // replaces them with the same bytes.
+        let names = |d: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let mut expected: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
+        expected.sort();
+        assert_eq!(names(dir.path()), expected);
+        assert_eq!(names(&data), expected);
+        let before = std::fs::read(dir.path().join("sales.csv")).unwrap();
+        write(dir.path()).unwrap();
+        assert!(std::fs::read(dir.path().join("sales.csv")).unwrap() == before);
+        assert_eq!(names(dir.path()), expected);
+    }
+}

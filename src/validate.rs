@@ -720,3 +720,56 @@ pub fn totals(report: &ValidationReport) -> FileStats {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled example's catalogue: SKU00001 to SKU00300.
+    fn catalogue() -> Vec<String> {
+        (1..=300).map(|i| format!("SKU{i:05}")).collect()
+    }
+
+    fn hint(name: &str) -> Vec<String> {
+        let names = catalogue();
+        let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        closest(name, &known)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn a_typo_gets_the_one_name_it_most_likely_meant() {
+        // A zero too few: SKU00050..SKU00059 and 10 more are also one edit away.
+        assert_eq!(hint("SKU0005"), ["SKU00005"]);
+        assert_eq!(hint("SKU000005"), ["SKU00005"]);
+        assert_eq!(hint("sku00123"), ["SKU00123"]);
+        assert_eq!(hint("sku123"), ["SKU00123"]);
+        // The letter O for a zero: one edit from SKU00001 only.
+        assert_eq!(hint("SKUO0001"), ["SKU00001"]);
+        // A letter dropped: one edit from SKU00007 only, and no length tie-break needed.
+        assert_eq!(hint("SK00007"), ["SKU00007"]);
+        // Far from everything, or too many equally close: no hint.
+        assert!(hint("WIDGET-9").is_empty());
+        assert_eq!(hint("SKU0040"), ["SKU00040"]);
+        assert!(hint("SKU00X").is_empty());
+        let names = catalogue();
+        let known = names.iter().map(String::as_str).collect();
+        let reason = unknown("sku", "SKU0005", &known, "not in the sales");
+        assert!(reason.contains("(did you mean SKU00005?)"), "{reason}");
+        let reason = unknown("sku", "WIDGET-9", &known, "not in the sales");
+        assert!(!reason.contains("did you mean"), "{reason}");
+    }
+
+    #[test]
+    fn equally_close_names_are_ranked_by_length_then_capped_at_three() {
+        let known: BTreeSet<&str> = ["ABXD", "ABCDE", "ABCDEF"].into_iter().collect();
+        // ABXD and ABCDE are one edit away; ABXD has the length of the typo.
+        assert_eq!(closest("ABCD", &known), ["ABXD"]);
+        let known: BTreeSet<&str> = ["A1", "B1", "C1", "D1"].into_iter().collect();
+        assert!(closest("E1", &known).is_empty());
+        let known: BTreeSet<&str> = ["A1", "B1", "C1"].into_iter().collect();
+        assert_eq!(closest("E1", &known), ["A1", "B1", "C1"]);
+    }
+}

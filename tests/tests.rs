@@ -4,10 +4,12 @@
 mod architecture;
 mod bad_input;
 mod cli;
+mod example;
 mod forecast_reference;
 mod loading;
 mod plan;
 mod policy_cli;
+mod preaggregated;
 mod report;
 mod run;
 mod shard;
