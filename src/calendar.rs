@@ -509,7 +509,7 @@ mod tests {
         let months = [(ymd(2025, 11, 1), 100.0, 0), (ymd(2025, 12, 1), 30.0, 0)];
         let a = rows(&months);
         // Run on 2025-12-10: December is month-to-date.
-        let plan = default_planning_date(&[a.clone()], Freq::Month, ymd(2025, 12, 10));
+        let plan = default_planning_date(std::slice::from_ref(&a), Freq::Month, ymd(2025, 12, 10));
         assert_eq!(plan, Some(ymd(2025, 12, 2)));
         // Run on 2026-01-01: December is over.
         let plan = default_planning_date(&[a], Freq::Month, ymd(2026, 1, 1));
