@@ -346,6 +346,68 @@ pub fn bucket_all(daily: &[DailySales], window: &Window) -> (Vec<DemandSeries>, 
     (series, stats)
 }
 
+/// The planning date when none is set, from the loaded sales: the day after the latest date,
+/// or the next bucket start after it when the sales are pre-aggregated — the bucket is a week
+/// or a month and every dated day of the sales file (every day with a row that has a quantity
+/// or a flag, and the first and last day of each series) is a bucket start (a Monday for
+/// weeks, the 1st for months), so that each row is the total of a whole bucket and the last
+/// bucket counts. A last bucket still running on `today` (the run date: its next bucket start
+/// is after `today`) is not complete: the day after the latest date again. `None` without
+/// sales.
+///
+/// # Example
+/// ```
+/// use chrono::NaiveDate;
+/// use replenish::calendar::{default_planning_date, Freq};
+/// use replenish::io::{parse::day_of, sales::DailySales};
+///
+/// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+/// // Two monthly totals, dated 2025-11-01 and 2025-12-01.
+/// let daily = DailySales {
+///     sku: "A".into(),
+///     location: None,
+///     first_day: day_of(d(2025, 11, 1)),
+///     qty: [vec![10.0], vec![0.0; 29], vec![12.0]].concat(),
+///     flags: vec![0; 31],
+///     revenue: 0.0,
+/// };
+/// let today = d(2026, 3, 1);
+/// let plan = default_planning_date(&[daily.clone()], Freq::Month, today);
+/// assert_eq!(plan, Some(d(2026, 1, 1))); // December counts
+/// let plan = default_planning_date(&[daily], Freq::Day, today);
+/// assert_eq!(plan, Some(d(2025, 12, 2))); // daily buckets: the day after
+/// ```
+pub fn default_planning_date(
+    daily: &[DailySales],
+    freq: Freq,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let last = date_of(daily.iter().map(DailySales::last_day).max()?);
+    let day_after = last + chrono::Days::new(1);
+    if freq == Freq::Day || !daily.iter().all(|d| dated_on_bucket_starts(d, freq)) {
+        return Some(day_after);
+    }
+    let next = freq.next_bucket(last);
+    Some(if next <= today { next } else { day_after })
+}
+
+/// Whether every dated day of `daily` (the first and the last day, and each day with a
+/// quantity or a flag) is the first day of its `freq` bucket.
+fn dated_on_bucket_starts(daily: &DailySales, freq: Freq) -> bool {
+    let on_start = |day: Day| {
+        let date = date_of(day);
+        freq.bucket_start(date) == date
+    };
+    on_start(daily.first_day)
+        && on_start(daily.last_day())
+        && daily
+            .qty
+            .iter()
+            .zip(&daily.flags)
+            .enumerate()
+            .all(|(i, (&q, &f))| (q == 0.0 && f == 0) || on_start(daily.first_day + i as Day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +435,85 @@ mod tests {
             planning_date: plan,
             history_start: None,
         }
+    }
+
+    /// The daily accumulator of rows `(date, quantity, flags)`, as the loader builds it.
+    fn rows(rows: &[(NaiveDate, f64, u8)]) -> DailySales {
+        let first = rows.iter().map(|r| day_of(r.0)).min().unwrap();
+        let last = rows.iter().map(|r| day_of(r.0)).max().unwrap();
+        let mut d = daily(date_of(first), vec![0.0; (last - first + 1) as usize]);
+        for &(date, q, f) in rows {
+            let i = (day_of(date) - first) as usize;
+            d.qty[i] += q;
+            d.flags[i] |= f;
+        }
+        d
+    }
+
+    /// Long after every date of these tests.
+    const TODAY: fn() -> NaiveDate = || ymd(2030, 1, 1);
+
+    #[test]
+    fn monthly_totals_dated_on_the_1st_plan_from_the_next_month() {
+        let months: Vec<_> = (1..=12).map(|m| (ymd(2025, m, 1), 100.0, 0)).collect();
+        let a = rows(&months);
+        let b = rows(&[(ymd(2025, 3, 1), 5.0, 0), (ymd(2025, 11, 1), 0.0, PROMO)]);
+        let plan = default_planning_date(&[a.clone(), b], Freq::Month, TODAY());
+        assert_eq!(plan, Some(ymd(2026, 1, 1)));
+        // With the next month as the planning date, December is a whole bucket of history.
+        let s = bucket(&a, &window(Freq::Month, plan.unwrap())).unwrap();
+        assert_eq!(s.values, vec![100.0; 12]);
+        assert_eq!(s.last_bucket_days, 31);
+    }
+
+    #[test]
+    fn a_date_off_the_bucket_start_keeps_the_day_after_the_latest_sale() {
+        let mut months: Vec<_> = (1..=12).map(|m| (ymd(2025, m, 1), 100.0, 0)).collect();
+        months.push((ymd(2025, 6, 15), 3.0, 0));
+        let plan = default_planning_date(&[rows(&months)], Freq::Month, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+        // A flag on a mid-month day is a dated row too.
+        let flagged = rows(&[(ymd(2025, 1, 1), 1.0, 0), (ymd(2025, 1, 9), 0.0, STOCKOUT)]);
+        let plan = default_planning_date(&[flagged], Freq::Month, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 1, 10)));
+        // Daily buckets: always the day after.
+        let plan =
+            default_planning_date(&[rows(&[(ymd(2025, 12, 1), 1.0, 0)])], Freq::Day, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+        assert_eq!(default_planning_date(&[], Freq::Month, TODAY()), None);
+    }
+
+    #[test]
+    fn weekly_totals_dated_on_mondays_plan_from_the_next_monday() {
+        // 2025-12-01 is a Monday; weeks are ISO weeks.
+        let weeks: Vec<_> = (0..8)
+            .map(|k| (ymd(2025, 12, 1) - chrono::Days::new(7 * k), 10.0, 0))
+            .collect();
+        let plan = default_planning_date(&[rows(&weeks)], Freq::Week, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 8)));
+        // Dated on Sundays (week ending): not bucket starts, the day after the latest.
+        let sundays: Vec<_> = weeks
+            .iter()
+            .map(|w| (w.0 - chrono::Days::new(1), w.1, 0))
+            .collect();
+        let plan = default_planning_date(&[rows(&sundays)], Freq::Week, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 1)));
+        // Monthly totals on the 1st in weekly buckets: not all Mondays.
+        let months: Vec<_> = (1..=12).map(|m| (ymd(2025, m, 1), 1.0, 0)).collect();
+        let plan = default_planning_date(&[rows(&months)], Freq::Week, TODAY());
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+    }
+
+    #[test]
+    fn a_bucket_still_running_on_the_run_date_is_not_complete() {
+        let months = [(ymd(2025, 11, 1), 100.0, 0), (ymd(2025, 12, 1), 30.0, 0)];
+        let a = rows(&months);
+        // Run on 2025-12-10: December is month-to-date.
+        let plan = default_planning_date(std::slice::from_ref(&a), Freq::Month, ymd(2025, 12, 10));
+        assert_eq!(plan, Some(ymd(2025, 12, 2)));
+        // Run on 2026-01-01: December is over.
+        let plan = default_planning_date(&[a], Freq::Month, ymd(2026, 1, 1));
+        assert_eq!(plan, Some(ymd(2026, 1, 1)));
     }
 
     #[test]

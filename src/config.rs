@@ -23,7 +23,7 @@
 //!
 //! [calendar]
 //! freq = "day"                         # day | week | month
-//! planning_date = "2025-12-31"         # default: the day after the latest sale
+//! planning_date = "2025-12-31"         # default: the day after the latest sale (weekly/monthly totals: the next bucket start)
 //! history_start = "2023-01-01"         # default: each SKU's first sale
 //!
 //! [forecast]
@@ -569,7 +569,7 @@ impl Default for ValidationSettings {
 /// | name | default | meaning |
 /// |---|---|---|
 /// | `freq` | `day` | bucket size: `day`, `week` (ISO, Monday start) or `month` |
-/// | `planning_date` | day after the latest sale | the day plans are made for; history ends the day before |
+/// | `planning_date` | day after the latest sale; for week or month buckets with every sales date a bucket start (pre-aggregated totals), the next bucket start ([`crate::calendar::default_planning_date`]) | the day plans are made for; history ends the day before |
 /// | `history_start` | each SKU's first sale | series start no earlier than this date |
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]

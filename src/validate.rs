@@ -19,16 +19,16 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::{
-    calendar::{bucket_all, BucketStats, DemandSeries, Freq, Window},
+    calendar::{bucket_all, default_planning_date, BucketStats, DemandSeries, Freq, Window},
     config::Config,
     io::{
         atomic::write_atomic,
         events::{load_events, EventRecord, EventTarget},
         inventory::{load_inventory, InventoryRecord},
-        locations,
         items::{load_items, ItemRecord},
+        locations,
         overrides::{load_overrides, SkuOverride},
-        parse::{date_of, day_of},
+        parse::day_of,
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
         sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats},
@@ -90,8 +90,8 @@ impl ZeroSales {
             .map(|d| ZeroSales {
                 sku: d.sku.clone(),
                 location: d.location.clone(),
-                first: date_of(d.first_day),
-                last: date_of(d.last_day()),
+                first: crate::io::parse::date_of(d.first_day),
+                last: crate::io::parse::date_of(d.last_day()),
             })
             .collect()
     }
@@ -193,10 +193,8 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
     check_reject_shares(&reading.files, config.validation.max_reject_share)?;
 
     let planning_date = config.calendar.planning_date.unwrap_or_else(|| {
-        sales
-            .stats
-            .last_date
-            .map_or(NaiveDate::MIN, |d| date_of(day_of(d) + 1))
+        let today = chrono::Local::now().date_naive();
+        default_planning_date(&sales.series, config.calendar.freq, today).unwrap_or(NaiveDate::MIN)
     });
     let window = Window {
         freq: config.calendar.freq,
@@ -599,26 +597,71 @@ impl CrossCheck {
     }
 }
 
-/// The reason for a sku or category no other input knows, with the closest known names (edit
-/// distance at most 2; no hint when more than 3 names are equally close).
+/// The reason for a sku or category no other input knows, with the known names it most likely
+/// meant ([`closest`]).
 fn unknown(what: &str, name: &str, known: &BTreeSet<&str>, why: &str) -> String {
-    let scored: Vec<(usize, &str)> = known
-        .iter()
-        .map(|k| (strsim::levenshtein(k, name), *k))
-        .filter(|(d, _)| *d <= 2)
-        .collect();
-    let best = scored.iter().map(|(d, _)| *d).min();
-    let closest: Vec<&str> = scored
-        .iter()
-        .filter(|(d, _)| Some(*d) == best)
-        .map(|(_, k)| *k)
-        .collect();
-    let hint = if closest.is_empty() || closest.len() > 3 {
+    let closest = closest(name, known);
+    let hint = if closest.is_empty() {
         String::new()
     } else {
         format!(" (did you mean {}?)", closest.join(" or "))
     };
     format!("unknown {what} {name}: {why}{hint}; check the spelling or remove the row")
+}
+
+/// The known names a typo of `name` most likely meant, in order of preference: those equal to
+/// it once every run of digits loses its leading zeros (`SKU0005` and `SKU00005`), else equal
+/// ignoring case, else equal in both ways, else those at the smallest edit distance (at most
+/// 2), of them the ones whose length differs least. Nothing when more than 3 names tie (the
+/// hint would be a guess); sorted, so the same inputs give the same hint.
+fn closest<'k>(name: &str, known: &BTreeSet<&'k str>) -> Vec<&'k str> {
+    let digits = |s: &str| {
+        let mut out = String::with_capacity(s.len());
+        let mut leading = true;
+        for (i, c) in s.char_indices() {
+            let next_is_digit = s[i + c.len_utf8()..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_digit());
+            if c == '0' && leading && next_is_digit {
+                continue;
+            }
+            leading = !c.is_ascii_digit();
+            out.push(c);
+        }
+        out
+    };
+    let (name_digits, name_lower) = (digits(name), name.to_lowercase());
+    let tiers: [&dyn Fn(&str) -> bool; 3] = [
+        &|k| digits(k) == name_digits,
+        &|k| k.to_lowercase() == name_lower,
+        &|k| digits(k).to_lowercase() == name_digits.to_lowercase(),
+    ];
+    let ranked = tiers
+        .iter()
+        .map(|same| known.iter().copied().filter(|k| same(k)).collect())
+        .find(|v: &Vec<&str>| !v.is_empty())
+        .unwrap_or_else(|| {
+            let scored: Vec<((usize, usize), &str)> = known
+                .iter()
+                .map(|k| {
+                    let d = strsim::levenshtein(k, name);
+                    ((d, k.len().abs_diff(name.len())), *k)
+                })
+                .filter(|((d, _), _)| *d <= 2)
+                .collect();
+            let best = scored.iter().map(|(r, _)| *r).min();
+            scored
+                .into_iter()
+                .filter(|(r, _)| Some(*r) == best)
+                .map(|(_, k)| k)
+                .collect()
+        });
+    if ranked.len() > 3 {
+        Vec::new()
+    } else {
+        ranked
+    }
 }
 
 fn file_report(input: InputKind, path: &Path, stats: &FileStats) -> FileReport {
@@ -753,4 +796,57 @@ pub fn totals(report: &ValidationReport) -> FileStats {
         t.blank_lines += f.stats.blank_lines;
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled example's catalogue: SKU00001 to SKU00300.
+    fn catalogue() -> Vec<String> {
+        (1..=300).map(|i| format!("SKU{i:05}")).collect()
+    }
+
+    fn hint(name: &str) -> Vec<String> {
+        let names = catalogue();
+        let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        closest(name, &known)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn a_typo_gets_the_one_name_it_most_likely_meant() {
+        // A zero too few: SKU00050..SKU00059 and 10 more are also one edit away.
+        assert_eq!(hint("SKU0005"), ["SKU00005"]);
+        assert_eq!(hint("SKU000005"), ["SKU00005"]);
+        assert_eq!(hint("sku00123"), ["SKU00123"]);
+        assert_eq!(hint("sku123"), ["SKU00123"]);
+        // The letter O for a zero: one edit from SKU00001 only.
+        assert_eq!(hint("SKUO0001"), ["SKU00001"]);
+        // A letter dropped: one edit from SKU00007 only, and no length tie-break needed.
+        assert_eq!(hint("SK00007"), ["SKU00007"]);
+        // Far from everything, or too many equally close: no hint.
+        assert!(hint("WIDGET-9").is_empty());
+        assert_eq!(hint("SKU0040"), ["SKU00040"]);
+        assert!(hint("SKU00X").is_empty());
+        let names = catalogue();
+        let known = names.iter().map(String::as_str).collect();
+        let reason = unknown("sku", "SKU0005", &known, "not in the sales");
+        assert!(reason.contains("(did you mean SKU00005?)"), "{reason}");
+        let reason = unknown("sku", "WIDGET-9", &known, "not in the sales");
+        assert!(!reason.contains("did you mean"), "{reason}");
+    }
+
+    #[test]
+    fn equally_close_names_are_ranked_by_length_then_capped_at_three() {
+        let known: BTreeSet<&str> = ["ABXD", "ABCDE", "ABCDEF"].into_iter().collect();
+        // ABXD and ABCDE are one edit away; ABXD has the length of the typo.
+        assert_eq!(closest("ABCD", &known), ["ABXD"]);
+        let known: BTreeSet<&str> = ["A1", "B1", "C1", "D1"].into_iter().collect();
+        assert!(closest("E1", &known).is_empty());
+        let known: BTreeSet<&str> = ["A1", "B1", "C1"].into_iter().collect();
+        assert_eq!(closest("E1", &known), ["A1", "B1", "C1"]);
+    }
 }

@@ -31,16 +31,14 @@ mod run;
 mod simulate;
 mod validate;
 
-use std::{
-    path::{Path, PathBuf},
-    process::ExitCode,
-};
+use std::{path::PathBuf, process::ExitCode};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use replenish::{
     calendar::Freq,
     config::{Config, ConfigPatch},
+    example,
     pipeline::health::Health,
 };
 
@@ -49,7 +47,7 @@ use replenish::{
 #[derive(Debug, Parser)]
 #[command(name = "replenish", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  replenish validate                      # check the bundled example in data/\n  replenish validate --config plan.toml   # check your own inputs\n  replenish generate --skus 500 --days 1095 --seed 7 --out data/demo"
+    after_help = "Examples:\n  replenish validate                      # check the bundled example (inputs in reports/example-inputs/)\n  replenish validate --config plan.toml   # check your own inputs\n  replenish generate --skus 500 --days 1095 --seed 7 --out data/demo"
 )]
 pub struct Cli {
     /// Options shared by every subcommand.
@@ -85,7 +83,7 @@ pub enum Command {
     Run(run::RunArgs),
     /// Load and validate the inputs, write rejects.csv and a summary; change nothing else.
     #[command(
-        after_help = "Examples:\n  replenish validate                                  # the bundled example (data/plan.toml)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week"
+        after_help = "Examples:\n  replenish validate                                  # the bundled example (reports/example-inputs/)\n  replenish validate --config plan.toml --out reports/check\n  replenish validate --sales sales.csv --items items.csv --freq week"
     )]
     Validate(validate::ValidateArgs),
     /// Forecast demand per SKU: model selection by backtest, quantiles from backtest errors.
@@ -149,7 +147,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
 /// The end of every command that reads inputs: prints what [`Health`] found (counts and
 /// the files to look at; nothing with `-q`) and returns its exit code (0 clean, 3 with
 /// findings; see [`replenish::pipeline::health`]).
-pub fn finish(health: &Health, out: &Path, policy_file: &str, global: &Global) -> ExitCode {
+pub fn finish(
+    health: &Health,
+    out: &std::path::Path,
+    policy_file: &str,
+    global: &Global,
+) -> ExitCode {
     if !global.quiet {
         for line in health.lines(out, policy_file) {
             outln!("{line}");
@@ -158,21 +161,28 @@ pub fn finish(health: &Health, out: &Path, policy_file: &str, global: &Global) -
     ExitCode::from(health.exit_code())
 }
 
-/// The bundled example's config: `data/plan.toml` in the source tree this binary was built
-/// from, else `data/plan.toml` under the current folder.
-pub fn bundled_config() -> PathBuf {
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/plan.toml");
-    if built.exists() {
-        built
-    } else {
-        PathBuf::from("data/plan.toml")
-    }
+/// The bundled example's config: the example's inputs written into `reports/example-inputs/`
+/// of the current folder ([`example::write`]; the same bytes on every call), the path made
+/// absolute so that run.json and the report name files a planner can open from anywhere.
+///
+/// # Errors
+/// The folder cannot be written.
+pub fn bundled_config() -> Result<PathBuf> {
+    let dir = std::path::absolute(example::INPUTS_DIR)
+        .with_context(|| format!("finding the current folder for {}", example::INPUTS_DIR))?;
+    example::write(&dir).with_context(|| {
+        format!(
+            "writing the bundled example's inputs into {} (run in a folder you can write to, or give --config)",
+            dir.display()
+        )
+    })
 }
 
 /// Input overrides common to the stages that read data.
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
-    /// TOML config file (default: the bundled example, data/plan.toml, when no input is given).
+    /// TOML config file (default, when neither --config nor --sales is given: the bundled
+    /// example, whose inputs are written to reports/example-inputs/ of the current folder).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Sales history, CSV or Parquet (overrides the config).
@@ -190,7 +200,9 @@ pub struct InputArgs {
     /// Bucket size: day, week or month (overrides the config).
     #[arg(long, value_name = "day|week|month")]
     pub freq: Option<Freq>,
-    /// Planning date YYYY-MM-DD (default: the day after the latest sale).
+    /// Planning date YYYY-MM-DD; history ends the day before (default: the day after the
+    /// latest sale; with --freq week or month and every sales date a bucket start, a Monday or
+    /// the 1st, i.e. pre-aggregated totals: the next bucket start, so the last bucket counts).
     #[arg(long, value_name = "DATE")]
     pub planning_date: Option<chrono::NaiveDate>,
     /// Largest share of a file's rows that may be rejected, e.g. 0.01 (overrides the config).
@@ -199,6 +211,11 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// Whether these flags select the bundled example (neither --config nor --sales).
+    fn is_example(&self) -> bool {
+        self.config.is_none() && self.sales.is_none()
+    }
+
     /// `patch` with these input flags laid in.
     fn over(&self, patch: ConfigPatch) -> ConfigPatch {
         ConfigPatch {
@@ -221,10 +238,10 @@ impl InputArgs {
 /// # Errors
 /// An unreadable or invalid config file, or an out-of-range override.
 pub fn config_from(args: &InputArgs, patch: ConfigPatch) -> Result<Config> {
-    let path = match (&args.config, &args.sales) {
-        (Some(p), _) => Some(p.clone()),
-        (None, None) => Some(bundled_config()),
-        (None, Some(_)) => None,
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None if args.is_example() => Some(bundled_config()?),
+        None => None,
     };
     let config = match &path {
         Some(p) => Config::from_file(p)?,

@@ -1,5 +1,5 @@
 //! `replenish run`: the whole pipeline into one output folder — with no arguments, the bundled
-//! example (`data/plan.toml`) into `reports/example/`.
+//! example (its inputs written to `reports/example-inputs/`) into `reports/example/`.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -151,6 +151,12 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
         });
         outln!("wrote {}", args.out.join(recs).display());
         print_changes(outcome.changes.as_ref(), &args.out);
+        if args.inputs.is_example() {
+            outln!(
+                "inputs: the bundled example, written to {}/ (plan.toml names them)",
+                replenish::example::INPUTS_DIR
+            );
+        }
         if let Some(s) = args.shard {
             outln!(
                 "shard {s}: combine all {} shards with `replenish merge --from {} --out DIR`",
@@ -162,5 +168,10 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
     let policy_file = args
         .shard
         .map_or("policy.csv".to_string(), |s| s.file_name("policy.csv"));
-    Ok(super::finish(&outcome.health, &args.out, &policy_file, global))
+    Ok(super::finish(
+        &outcome.health,
+        &args.out,
+        &policy_file,
+        global,
+    ))
 }
