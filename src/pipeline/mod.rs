@@ -13,6 +13,7 @@
 //! Not responsible for argument parsing or printing.
 
 pub mod job;
+pub mod lock;
 pub mod merge;
 pub mod staging;
 
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use job::{finish, write_manifest, Job, JobOutcome, Stage};
-pub use staging::{make_staging, publish, staged, Publish};
+pub use staging::{staged, Publish};
 
 use crate::{
     config::Config, plan::output::PlanSummary, report::ReportOutcome, shard::Shard,
