@@ -8,6 +8,7 @@ mod forecast_reference;
 mod loading;
 mod plan;
 mod policy_cli;
+mod publish;
 mod report;
 mod run;
 mod shard;

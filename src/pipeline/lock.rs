@@ -283,7 +283,16 @@ fn attempt(lock: &Path, target: &str) -> Result<OutputLock, Attempt> {
             .open(lock)
             .map_err(failed)?;
         if !try_flock(&file).map_err(failed)? {
-            return Err(held(read_holder(&mut file)));
+            // The holder writes its record right after taking the lock: give it a moment.
+            let mut holder = read_holder(&mut file);
+            for _ in 0..100 {
+                if holder.is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+                holder = read_holder(&mut file);
+            }
+            return Err(held(holder));
         }
         if !same_file(&file, lock) {
             // The holder removed the file as we opened it: open the current one.

@@ -44,7 +44,9 @@
 //! Test hook: with the environment variable `REPLENISH_TEST_PUBLISH_PAUSE_MS=N`, the publish
 //! step prints `replenish: test hook: publish paused <step>` to stderr and sleeps N ms before
 //! the swap and after it (a shard: before each file), so that a test can kill the process at
-//! a known point. Nothing else reads it.
+//! a known point; with `REPLENISH_TEST_PUBLISH_PAUSE_AT=TEXT` too, it pauses only at the steps
+//! whose name contains TEXT (and prints `publish passed <step>` at the others). Nothing else
+//! reads them.
 
 use std::{
     path::{Path, PathBuf},
@@ -72,6 +74,9 @@ pub const SHARD_PUBLISH_WAIT: Duration = Duration::from_secs(60);
 
 /// The environment variable of the publish step's test hook (see the module documentation).
 pub const TEST_PAUSE_VAR: &str = "REPLENISH_TEST_PUBLISH_PAUSE_MS";
+
+/// The test hook's optional second variable: pause only at the steps whose name contains it.
+pub const TEST_PAUSE_AT_VAR: &str = "REPLENISH_TEST_PUBLISH_PAUSE_AT";
 
 fn write_err(path: &Path, source: std::io::Error) -> LoadError {
     LoadError::Write {
@@ -419,6 +424,10 @@ fn test_pause(step: &str) {
     else {
         return;
     };
+    if std::env::var(TEST_PAUSE_AT_VAR).is_ok_and(|at| !step.contains(&at)) {
+        eprintln!("replenish: test hook: publish passed {step}");
+        return;
+    }
     eprintln!("replenish: test hook: publish paused {step}");
     std::thread::sleep(Duration::from_millis(ms));
 }
