@@ -510,8 +510,12 @@ fn lock_sources(from: &[PathBuf], out: &Path) -> crate::Result<Vec<OutputLock>> 
         if same(dir, out) || locks.iter().any(|(d, _)| same(d, dir)) {
             continue;
         }
-        let lock = Layout::of(dir)?.lock(None, Duration::ZERO)?;
-        locks.push((dir.clone(), lock));
+        match Layout::of(dir)?.lock(None, Duration::ZERO) {
+            Ok(lock) => locks.push((dir.clone(), lock)),
+            // A folder whose lock cannot be created (read-only) has no shard writing into it.
+            Err(crate::Error::Load(crate::io::LoadError::Write { .. })) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(locks.into_iter().map(|(_, l)| l).collect())
 }

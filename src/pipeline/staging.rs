@@ -88,22 +88,25 @@ fn write_err(path: &Path, source: std::io::Error) -> LoadError {
 /// Where an output folder, its lock and its staging folders are.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// The output folder as given.
+    /// The output folder as given (for messages).
     pub out: PathBuf,
-    /// Its parent folder (`.` for a bare name).
+    /// The parent of the folder written (empty for a bare name: the working folder).
     pub parent: PathBuf,
-    /// Its name in the parent.
+    /// The folder's name in the parent.
     pub name: String,
 }
 
 impl Layout {
-    /// The layout of `out` (a path without a name of its own, such as `.`, is resolved first).
+    /// The layout of `out`. A path without a name of its own (`.`, `..`) and a symbolic link
+    /// to a folder are resolved first: the folder written is the link's target (swapping the
+    /// link itself would replace it by a folder).
     ///
     /// # Errors
     /// [`LoadError::Write`] when `out` names no folder that could be swapped (`/`) or is a file.
     pub fn of(out: &Path) -> crate::Result<Self> {
+        let linked = out.symlink_metadata().is_ok_and(|m| m.is_symlink());
         let named = match (out.parent(), out.file_name()) {
-            (Some(parent), Some(name)) => Some((parent.to_path_buf(), name.to_owned())),
+            (Some(parent), Some(name)) if !linked => Some((parent.to_path_buf(), name.to_owned())),
             _ => None,
         };
         let (parent, name) = match named {
@@ -126,16 +129,25 @@ impl Layout {
             );
             return Err(write_err(out, e).into());
         }
-        let parent = if parent.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            parent
-        };
         Ok(Self {
             out: out.to_path_buf(),
             parent,
             name: name.to_string_lossy().into_owned(),
         })
+    }
+
+    /// The folder written: `out`, or the folder a link `out` points to.
+    pub fn folder(&self) -> PathBuf {
+        self.parent.join(&self.name)
+    }
+
+    /// The parent folder to list (`.` for the working folder).
+    fn parent_dir(&self) -> &Path {
+        if self.parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.parent
+        }
     }
 
     /// The folder's lock (`PARENT/.NAME.lock`), or a shard's (`PARENT/.NAME.shard-K-of-N.lock`).
@@ -177,8 +189,8 @@ impl Layout {
             name.strip_prefix(&prefix)
                 .is_some_and(|id| id.starts_with(|c: char| c.is_ascii_digit()))
         };
-        remove_matching(&self.parent, stale);
-        remove_matching(&self.out, is_leftover);
+        remove_matching(self.parent_dir(), stale);
+        remove_matching(&self.folder(), is_leftover);
     }
 }
 
@@ -227,7 +239,11 @@ pub fn staged<T>(
         .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
         .map(Path::to_path_buf)
         .collect();
-    std::fs::create_dir_all(&layout.parent).map_err(|e| write_err(&layout.parent, e))?;
+    let parent = layout.parent_dir();
+    if !parent.exists() {
+        // (A parent that is a file fails below, on the lock: "Not a directory".)
+        std::fs::create_dir_all(parent).map_err(|e| write_err(parent, e))?;
+    }
     let lock = layout.lock(shard, Duration::ZERO)?;
     layout.remove_stale(shard);
     let staging = layout.staging_path(shard);
@@ -252,7 +268,10 @@ pub fn staged<T>(
     drop(lock);
     if result.is_err() && mode == Publish::Add {
         // Stops at the first folder that is not empty (e.g. holds rejects.csv).
-        let _ = created.iter().try_for_each(std::fs::remove_dir);
+        let _ = created
+            .iter()
+            .filter(|p| p.exists())
+            .try_for_each(std::fs::remove_dir);
     }
     result
 }
@@ -308,7 +327,7 @@ fn publish(
 /// [`LoadError::Write`] naming the file that could not be linked, or the folder that could not
 /// be swapped; the folder is then unchanged.
 pub fn publish_folder(layout: &Layout, staging: &Path, mode: Publish) -> crate::Result<()> {
-    let out = &layout.out;
+    let out = &layout.folder();
     carry_over(out, staging, mode)?;
     // The folder keeps its permissions (e.g. group-writable for a team's shared folder).
     if let Ok(meta) = std::fs::metadata(out) {
@@ -383,7 +402,7 @@ fn link_tree(from: &Path, to: &Path) -> crate::Result<()> {
 /// [`LoadError::Write`] naming the file that could not be moved or removed.
 pub fn publish_shard(layout: &Layout, staging: &Path, shard: Shard) -> crate::Result<()> {
     let _folder = layout.lock(None, SHARD_PUBLISH_WAIT)?;
-    let out = &layout.out;
+    let out = &layout.folder();
     std::fs::create_dir_all(out).map_err(|e| write_err(out, e))?;
     let mut stale: Vec<&str> = vec!["run.json"];
     stale.extend(OPTIONAL_OUTPUTS.iter().chain(SHARD_OUTPUTS));
@@ -641,5 +660,26 @@ mod tests {
         let file = dir.path().join("f");
         write(&file, "x");
         assert!(Layout::of(&file).is_err());
+        // A bare name: the lock is named as the planner would type it.
+        let bare = Layout::of(Path::new("example")).unwrap();
+        assert_eq!(bare.lock_path(None), Path::new(".example.lock"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_folder_given_as_a_link_stays_a_link_to_the_new_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        earlier(&real);
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        staged(&link, None, Publish::Replace, |s| {
+            write(&s.join("recommendations.csv"), "new");
+            Ok(())
+        })
+        .unwrap();
+        assert!(link.symlink_metadata().unwrap().is_symlink());
+        assert_eq!(read(&real.join("recommendations.csv")), "new");
+        assert_eq!(names(dir.path()), ["link", "real"]);
     }
 }
