@@ -172,14 +172,14 @@ fn process_exists(pid: u32) -> bool {
 
 /// A second writer was refused.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", refusal(target, lock, holder.as_ref()))]
+#[error("{}", refusal(target, lock, holder.as_deref()))]
 pub struct LockError {
     /// The folder (or a shard's files in it) being written.
     pub target: String,
     /// The lock file.
     pub lock: PathBuf,
-    /// Who holds it, when recorded.
-    pub holder: Option<Holder>,
+    /// Who holds it, when recorded (boxed: errors stay small).
+    pub holder: Option<Box<Holder>>,
 }
 
 fn refusal(target: &str, lock: &Path, holder: Option<&Holder>) -> String {
@@ -267,11 +267,11 @@ fn attempt(lock: &Path, target: &str) -> Result<OutputLock, Attempt> {
             source,
         })
     };
-    let held = |holder| {
+    let held = |holder: Option<Holder>| {
         Attempt::Held(LockError {
             target: target.to_string(),
             lock: lock.to_path_buf(),
-            holder,
+            holder: holder.map(Box::new),
         })
     };
     loop {
