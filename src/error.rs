@@ -20,6 +20,9 @@ pub enum Error {
     /// Shard outputs could not be merged.
     #[error(transparent)]
     Merge(#[from] crate::pipeline::merge::MergeError),
+    /// The output folder is being written by another run.
+    #[error(transparent)]
+    Locked(#[from] crate::pipeline::lock::LockError),
 }
 
 /// Result alias for the library.

@@ -12,6 +12,7 @@ mod messy;
 mod plan;
 mod policy_cli;
 mod preaggregated;
+mod publish;
 mod report;
 mod run;
 mod shard;

@@ -3,6 +3,9 @@
 //! A reader (or purchasing's import job) sees either the previous complete file or the new
 //! complete file, never a half-written one: an interrupted run leaves only a stray temporary
 //! file (named `.NAME.tmp*`), which the next run's rename does not touch.
+//!
+//! A whole folder is replaced the same way by [`swap_dir`]: the new folder, complete, takes the
+//! old one's place in one step (Linux `renameat2(RENAME_EXCHANGE)`).
 
 use std::{
     io::{BufWriter, Write},
@@ -95,6 +98,98 @@ where
         source,
     })?;
     file.commit()
+}
+
+/// Puts the folder `new` in the place of the folder `target` in one step, so that a reader
+/// who looks up `target` (or any path in it) finds either the old folder or the new one, never
+/// a mix; returns where the old folder's content now is (for the caller to remove), or `None`
+/// when `target` did not exist (then `new` is simply renamed to `target`). Both must be on one
+/// file system (e.g. siblings).
+///
+/// On Linux the two folders are exchanged by `renameat2(…, RENAME_EXCHANGE)`: the old content
+/// ends up at `new`'s path. Where that call is not available (other systems, or file systems
+/// that refuse it, e.g. NFS, which answers `EINVAL`), the fallback renames `target` aside to
+/// `<new>.old` and `new` to `target`: two renames, between which `target` does not exist for
+/// a moment (a reader then finds no folder, still never a mix); if the second rename fails the
+/// first is undone.
+///
+/// # Errors
+/// The rename's error; `target` existing but not being a folder is refused
+/// ([`std::io::ErrorKind::AlreadyExists`]). Nothing is changed on an error.
+pub fn swap_dir(new: &Path, target: &Path) -> std::io::Result<Option<PathBuf>> {
+    match std::fs::symlink_metadata(target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::rename(new, target)?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+        Ok(m) if !m.is_dir() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "exists and is not a folder",
+            ))
+        }
+        Ok(_) => {}
+    }
+    match exchange(new, target) {
+        Ok(()) => Ok(Some(new.to_path_buf())),
+        Err(e) if exchange_unsupported(&e) => {
+            let mut aside = new.as_os_str().to_owned();
+            aside.push(".old");
+            let aside = PathBuf::from(aside);
+            std::fs::rename(target, &aside)?;
+            if let Err(e) = std::fs::rename(new, target) {
+                let _ = std::fs::rename(&aside, target);
+                return Err(e);
+            }
+            Ok(Some(aside))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Exchanges two paths atomically (`renameat2` with `RENAME_EXCHANGE`, Linux 3.15+).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::{ffi::CString, os::unix::ffi::OsStrExt};
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two valid NUL-terminated paths relative to the working directory; the call only
+    // reads them.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// No atomic exchange outside Linux: [`swap_dir`] falls back to two renames.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Whether an exchange failed because the system or file system does not offer it (rather than
+/// because of the folders).
+fn exchange_unsupported(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    if matches!(
+        e.raw_os_error(),
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+    ) {
+        return true;
+    }
+    e.kind() == std::io::ErrorKind::Unsupported
 }
 
 /// Items formatted per batch on the worker threads, then written in order.
@@ -207,5 +302,66 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"old\n");
         // No temporary file left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn swap_dir_exchanges_two_folders_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, target) = (dir.path().join(".t.staging-1"), dir.path().join("t"));
+        for (d, file, text) in [(&new, "a.csv", "new"), (&target, "b.csv", "old")] {
+            std::fs::create_dir_all(d.join("charts")).unwrap();
+            std::fs::write(d.join(file), text).unwrap();
+            std::fs::write(d.join("charts").join("c.svg"), text).unwrap();
+        }
+        let old = swap_dir(&new, &target).unwrap().unwrap();
+        // The new folder, subfolder included, is in place; the old one is whole at `old`.
+        assert_eq!(
+            std::fs::read_to_string(target.join("a.csv")).unwrap(),
+            "new"
+        );
+        assert!(!target.join("b.csv").exists());
+        assert_eq!(
+            std::fs::read_to_string(target.join("charts/c.svg")).unwrap(),
+            "new"
+        );
+        assert_eq!(std::fs::read_to_string(old.join("b.csv")).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_to_string(old.join("charts/c.svg")).unwrap(),
+            "old"
+        );
+        #[cfg(target_os = "linux")]
+        assert_eq!(old, new, "exchanged in place on Linux");
+    }
+
+    #[test]
+    fn swap_dir_renames_when_there_is_no_target_and_refuses_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, target) = (dir.path().join("n"), dir.path().join("t"));
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(new.join("a"), "1").unwrap();
+        assert_eq!(swap_dir(&new, &target).unwrap(), None);
+        assert!(!new.exists());
+        assert_eq!(std::fs::read_to_string(target.join("a")).unwrap(), "1");
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        std::fs::create_dir(&new).unwrap();
+        let err = swap_dir(&new, &file).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+        assert!(new.is_dir());
+    }
+
+    #[test]
+    fn the_fallback_is_taken_only_when_the_exchange_is_not_offered() {
+        assert!(exchange_unsupported(
+            &std::io::ErrorKind::Unsupported.into()
+        ));
+        #[cfg(unix)]
+        assert!(exchange_unsupported(&std::io::Error::from_raw_os_error(
+            libc::EINVAL
+        )));
+        assert!(!exchange_unsupported(
+            &std::io::ErrorKind::PermissionDenied.into()
+        ));
     }
 }

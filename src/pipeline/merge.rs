@@ -27,12 +27,13 @@
 //!   at risk, picked from the shards' own top lists (which contain them).
 //! - `run.json`: a shard's manifest without the shard, with the catalogue's action counts.
 //!
-//! Written like `run`: staged, then moved into place; a failed merge changes nothing.
+//! Written like `run`: staged beside the folder under the folder's lock, then swapped in whole
+//! ([`crate::pipeline::staging`]); a failed merge changes nothing.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::{Path, PathBuf},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use chrono::NaiveDate;
@@ -43,7 +44,11 @@ use crate::{
         atomic::{write_atomic, write_json},
         rejects::csv_field,
     },
-    pipeline::{make_staging, publish, Manifest},
+    pipeline::{
+        lock::OutputLock,
+        staging::{staged, Layout, Publish},
+        Manifest,
+    },
     plan::detail::{top_by_risk, SkuDetail},
     plan::output::{
         write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
@@ -471,30 +476,48 @@ struct RecommendationsFile {
 /// Merges the shard outputs found in `from` (one or several folders) into `out`, then renders
 /// the report there when `report` is set. See the module documentation.
 ///
+/// Holds the lock of `out` and of every other `from` folder from before it reads the shards
+/// until it has published, so that no shard publishes into a folder being merged; publishes
+/// like `run` (the whole folder in one step, the shard files in `out` kept).
+///
 /// # Errors
 /// [`MergeError`] (as [`crate::Error::Merge`]) when the shards do not form one job or a file
-/// cannot be read; write or report failures. `out` is then unchanged.
+/// cannot be read; [`crate::pipeline::lock::LockError`] when a folder is being written; write
+/// or report failures. `out` is then unchanged.
 pub fn merge(from: &[PathBuf], out: &Path, report: bool) -> crate::Result<MergeOutcome> {
     let clock = Instant::now();
-    let parts = discover(from)?;
-    check_same_job(&parts)?;
-    let staging = make_staging(out, None)?;
-    let result = stage(&parts, &staging, report);
-    match result {
-        Ok(mut outcome) => {
-            publish(&staging, out, None)?;
-            let _ = std::fs::remove_dir_all(&staging);
-            if let Some(r) = outcome.report.as_mut() {
-                r.html = out.join("report.html");
-            }
-            outcome.seconds = clock.elapsed().as_secs_f64();
-            Ok(outcome)
+    let mut outcome = staged(out, None, Publish::Replace, |staging| {
+        let _locks = lock_sources(from, out)?;
+        let parts = discover(from)?;
+        check_same_job(&parts)?;
+        stage(&parts, staging, report)
+    })?;
+    if let Some(r) = outcome.report.as_mut() {
+        r.html = out.join("report.html");
+    }
+    outcome.seconds = clock.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// The locks of the `from` folders other than `out` (whose lock the merge holds already).
+fn lock_sources(from: &[PathBuf], out: &Path) -> crate::Result<Vec<OutputLock>> {
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let mut locks: Vec<(PathBuf, OutputLock)> = Vec::new();
+    for dir in from {
+        if same(dir, out) || locks.iter().any(|(d, _)| same(d, dir)) {
+            continue;
         }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Err(e)
+        match Layout::of(dir)?.lock(None, Duration::ZERO) {
+            Ok(lock) => locks.push((dir.clone(), lock)),
+            // A folder whose lock cannot be created (read-only) has no shard writing into it.
+            Err(crate::Error::Load(crate::io::LoadError::Write { .. })) => {}
+            Err(e) => return Err(e),
         }
     }
+    Ok(locks.into_iter().map(|(_, l)| l).collect())
 }
 
 fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOutcome> {

@@ -14,6 +14,7 @@
 
 pub mod health;
 pub mod job;
+pub mod lock;
 pub mod merge;
 pub mod staging;
 
@@ -23,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use job::{finish, write_manifest, Job, JobOutcome, Stage};
-pub use staging::{make_staging, publish, staged, Publish};
+pub use staging::{staged, Publish};
 
 use crate::{
     config::Config, plan::output::PlanSummary, report::ReportOutcome, shard::Shard,
