@@ -27,8 +27,8 @@ pub struct MergeArgs {
     pub no_report: bool,
 }
 
-/// Merges; exit code 0, or 3 when the merged run has warnings (rejected input rows, SKUs
-/// whose policy could not be computed).
+/// Merges; exit code 0, or 3 when the merged run has findings (see
+/// [`replenish::pipeline::health`]).
 ///
 /// # Errors
 /// Shards missing, of different jobs, configs or inputs; unreadable shard files; write
@@ -50,10 +50,10 @@ pub fn run(args: &MergeArgs, global: &Global) -> Result<ExitCode> {
         super::run::print_report(outcome.report.as_ref());
         outln!("wrote {}", args.out.join("recommendations.csv").display());
     }
-    let warnings = outcome.rejected_rows > 0 || outcome.summary.policy_errors > 0;
-    Ok(if warnings {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::finish(
+        &outcome.health,
+        &args.out,
+        "policy.csv",
+        global,
+    ))
 }

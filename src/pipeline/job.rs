@@ -478,6 +478,8 @@ impl<'j, 'a> Work<'j, 'a> {
             inputs: input_records(loaded)?,
             seeds,
             rejected_rows: loaded.rejects.len(),
+            cells_rejected: self.outcome.health.cells_rejected,
+            flagged: self.outcome.health.flagged,
             actions: summary.actions.clone(),
             policy_errors: summary.policy_errors,
             simulated: self.job.runs(Stage::Simulate),

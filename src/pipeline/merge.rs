@@ -75,7 +75,12 @@ const KEYED_TABLES: &[&str] = &[
 ];
 
 /// Files every shard writes identically.
-const SHARED_FILES: &[&str] = &["validation.json", "rejects.csv", "lead_time_histogram.csv"];
+const SHARED_FILES: &[&str] = &[
+    "validation.json",
+    "rejects.csv",
+    "anomalies.csv",
+    "lead_time_histogram.csv",
+];
 
 /// Why a merge was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +113,9 @@ pub struct MergeOutcome {
     pub report: Option<ReportOutcome>,
     /// Rejected input rows (of the whole catalogue).
     pub rejected_rows: usize,
+    /// The merged run's findings (the inputs' from any shard's manifest: every shard reads
+    /// every input; SKUs without a policy summed over the shards): the exit code.
+    pub health: crate::pipeline::health::Health,
     /// Seconds spent.
     pub seconds: f64,
 }
@@ -551,6 +559,7 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
     timings.push(("merge".into(), clock.elapsed().as_secs_f64()));
     // The Report and Timings stages every job ends with.
     let report = crate::pipeline::finish(out, &config.report, with_report, timings)?;
+    let no_policy = summary.policy_errors as u64;
     Ok(MergeOutcome {
         shards: parts[0].shard.count,
         summary,
@@ -558,6 +567,13 @@ fn stage(parts: &[Part], out: &Path, with_report: bool) -> crate::Result<MergeOu
         recommended_policy: config.policy.policy.name().to_string(),
         report,
         rejected_rows: manifest.rejected_rows,
+        health: crate::pipeline::health::Health {
+            rows_rejected: manifest.inputs.iter().map(|i| i.rows_rejected).sum(),
+            cells_rejected: manifest.cells_rejected,
+            flagged: manifest.flagged,
+            skus_without_policy: no_policy,
+            notes: Vec::new(),
+        },
         seconds: 0.0,
     })
 }

@@ -82,6 +82,12 @@ pub struct Manifest {
     pub seeds: BTreeMap<String, u64>,
     /// Rejected input rows.
     pub rejected_rows: usize,
+    /// Input cells rejected while the rest of their row was used.
+    #[serde(default)]
+    pub cells_rejected: u64,
+    /// Input values screening flagged (`anomalies.csv`).
+    #[serde(default)]
+    pub flagged: u64,
     /// SKUs per action.
     pub actions: BTreeMap<String, usize>,
     /// SKUs whose policy could not be computed.
