@@ -22,6 +22,7 @@ use crate::{
     calendar::{bucket_all, BucketStats, DemandSeries, Freq, Window},
     config::Config,
     io::{
+        anomalies::Anomaly,
         atomic::write_atomic,
         events::{load_events, EventRecord, EventTarget},
         inventory::{load_inventory, InventoryRecord},
@@ -33,6 +34,7 @@ use crate::{
         sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats},
         FileStats, InputKind, LoadError,
     },
+    screen::lead_times::screen_and_mark,
 };
 
 /// Everything the inputs hold, typed and validated.
@@ -52,6 +54,9 @@ pub struct Loaded {
     pub events: Vec<EventRecord>,
     /// Every rejected row of every file.
     pub rejects: Vec<Reject>,
+    /// Purchase-order lines whose lead time screening left out of the lead-time distribution
+    /// ([`crate::screen::lead_times`]); rows of anomalies.csv.
+    pub lead_time_anomalies: Vec<Anomaly>,
     /// The summary.
     pub report: ValidationReport,
 }
@@ -119,6 +124,12 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         overrides,
         events,
     } = read_inputs(config, sales_path, &mut reading)?;
+    // Lead times no planner would believe are marked, so that leadtime leaves them out.
+    let mut purchase_orders = purchase_orders;
+    let lead_time_anomalies = match config.inputs.purchase_orders.as_deref() {
+        Some(p) => screen_and_mark(&mut purchase_orders, p),
+        None => Vec::new(),
+    };
 
     // Steering files name SKUs and categories: check them against the catalogue.
     let known = Known::of(&sales.series, &inventory, &items);
@@ -187,6 +198,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         overrides,
         events,
         rejects: reading.rejects,
+        lead_time_anomalies,
         report,
     })
 }
@@ -239,7 +251,7 @@ fn read_inputs<'c>(
         InputKind::Items,
         config.inputs.items.as_deref(),
         "load items",
-        |p, log| load_items(p, &cols.items, log),
+        |p, log| load_items(p, &cols.items, &config.defaults, log),
     )?;
     let overrides = match config.inputs.overrides.as_deref() {
         Some(p) => Some((
@@ -585,6 +597,13 @@ impl ValidationReport {
                 f.stats.blank_lines,
                 f.path
             );
+            if f.stats.cells_rejected > 0 {
+                let _ = writeln!(
+                    s,
+                    "{:<16} {} optional cells rejected alone (row used, default taken; see rejects.csv)",
+                    "", f.stats.cells_rejected
+                );
+            }
             if !f.stats.ignored_columns.is_empty() {
                 let _ = writeln!(
                     s,
@@ -673,6 +692,7 @@ pub fn totals(report: &ValidationReport) -> FileStats {
         t.rows_read += f.stats.rows_read;
         t.rows_accepted += f.stats.rows_accepted;
         t.rows_rejected += f.stats.rows_rejected;
+        t.cells_rejected += f.stats.cells_rejected;
         t.blank_lines += f.stats.blank_lines;
     }
     t

@@ -5,6 +5,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod forecast_reference;
+mod fuzz;
 mod loading;
 mod plan;
 mod policy_cli;

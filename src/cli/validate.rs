@@ -52,14 +52,15 @@ pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
     if !global.quiet {
         out!("{}", loaded.report.summary());
         outln!(
-            "\n{} rows read = {} accepted + {} rejected; rejects in {}",
+            "\n{} rows read = {} accepted + {} rejected; {} cells rejected alone; rejects in {}",
             t.rows_read,
             t.rows_accepted,
             t.rows_rejected,
+            t.cells_rejected,
             args.out.join("rejects.csv").display()
         );
     }
-    Ok(if t.rows_rejected > 0 {
+    Ok(if t.rows_rejected + t.cells_rejected > 0 {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
