@@ -214,17 +214,17 @@ fn anomaly(
     let receipt = l.receipt_date.map(|d| d.to_string()).unwrap_or_default();
     let typical = |who: String, o: Option<&Others>| match o {
         Some(o) => format!(
-            "{who}'s other {} receipts take {} days at the median and {} at the longest",
+            "{who}'s other {} received lines take {} days at the median and {} at the longest",
             o.count,
             fmt(o.median),
             fmt(o.longest)
         ),
         None => format!(
-            "{who} has fewer than {} other receipts to compare with",
+            "{who} has fewer than {} other received lines to compare with",
             s.min_reference
         ),
     };
-    let mut compared = vec![typical(format!("SKU {}", l.sku), own)];
+    let mut compared = vec![typical(l.sku.clone(), own)];
     if let Some(sup) = &l.supplier {
         compared.push(typical(format!("supplier {sup}"), pool));
     }
@@ -315,10 +315,10 @@ mod tests {
         assert!(
             a.reason.contains("more than 730 days")
                 && a.reason.contains(
-                    "SKU A's other 20 receipts take 19.5 days at the median and 29 at the longest"
+                    "A's other 20 received lines take 19.5 days at the median and 29 at the longest"
                 )
                 && a.reason
-                    .contains("supplier S's other 40 receipts take 22 days"),
+                    .contains("supplier S's other 40 received lines take 22 days"),
             "{}",
             a.reason
         );
@@ -372,7 +372,7 @@ mod tests {
         assert!(
             found.anomalies[0]
                 .reason
-                .contains("SKU C has fewer than 3 other receipts"),
+                .contains("C has fewer than 3 other received lines"),
             "{}",
             found.anomalies[0].reason
         );
