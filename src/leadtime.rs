@@ -17,6 +17,10 @@
 //!   all receipts of the supplier (every SKU); otherwise the item master's `lead_time_days`;
 //!   otherwise the configured default. The source is recorded with every result. Receipts
 //!   without a supplier (a PO file with no supplier column) count as the SKU's own.
+//! - **Screening**: an order with a line flagged by [`crate::screen::lead_times`]
+//!   ([`PurchaseOrderLine::screened`], a lead time far outside the SKU's and supplier's or
+//!   above 730 days) gives no lead-time sample (to the SKU, the supplier pool or the drift
+//!   check); it still counts as received.
 //! - **Window**: with `window_days`, only receipts dated within that many days before the
 //!   planning date count (lead times change; old history may mislead).
 //! - **Drift**: a supplier drifts when the median of its receipts in the last
@@ -221,6 +225,8 @@ struct Order {
     last_receipt: Option<NaiveDate>,
     /// Whether any line was received in full without a quantity.
     full: bool,
+    /// Whether screening flagged a line of the order (no lead-time sample).
+    screened: bool,
     expected: Option<NaiveDate>,
 }
 
@@ -249,8 +255,10 @@ fn assemble(lines: &[PurchaseOrderLine]) -> Vec<Order> {
             received: 0.0,
             last_receipt: None,
             full: false,
+            screened: false,
             expected: None,
         });
+        o.screened |= l.screened;
         if let Some(r) = l.receipt_date {
             o.last_receipt = Some(o.last_receipt.map_or(r, |d| d.max(r)));
             match l.quantity_received {
@@ -291,7 +299,7 @@ impl LeadTimeModel {
             .map(|w| planning_date - Duration::days(i64::from(w)));
         let receipts: Vec<Receipt> = orders
             .iter()
-            .filter(|o| o.complete())
+            .filter(|o| o.complete() && !o.screened)
             .filter_map(|o| {
                 let r = o.last_receipt?;
                 (r < planning_date && since.is_none_or(|s| r >= s)).then(|| Receipt {
@@ -489,6 +497,7 @@ mod tests {
             quantity: qty,
             quantity_received: recv,
             expected_date: None,
+            screened: false,
         }
     }
 
@@ -665,6 +674,45 @@ mod tests {
         assert_eq!(a.source, LeadTimeSource::Sku);
         assert_eq!(a.own_receipts, 5);
         assert!((a.stats.mean - 8.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_screened_line_gives_no_sample_and_is_not_on_order() {
+        let plan = d("2025-06-01");
+        let mut lines: Vec<PurchaseOrderLine> = (0..5)
+            .map(|i| {
+                let o = d("2025-01-01") + Duration::days(i * 10);
+                let r = o + Duration::days(10 + i);
+                line(
+                    i as u64 + 2,
+                    "A",
+                    "S",
+                    &o.to_string(),
+                    Some(&r.to_string()),
+                    5.0,
+                    None,
+                )
+            })
+            .collect();
+        lines.push(line(
+            9,
+            "A",
+            "S",
+            "2023-01-01",
+            Some("2025-05-01"),
+            5.0,
+            None,
+        ));
+        let settings = LeadTimeSettings::default();
+        let kept =
+            LeadTimeModel::learn(&lines, plan, &settings).for_sku("A", Some("S"), None, 14.0);
+        assert_eq!(kept.own_receipts, 6);
+        lines[5].screened = true;
+        let m = LeadTimeModel::learn(&lines, plan, &settings);
+        let a = m.for_sku("A", Some("S"), None, 14.0);
+        assert_eq!(a.stats.sample, vec![10.0, 11.0, 12.0, 13.0, 14.0]);
+        assert_eq!(m.suppliers().next().unwrap().1.count, 5);
+        assert!(m.open_orders("A", a.stats.p50, plan).is_empty());
     }
 
     #[test]

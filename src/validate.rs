@@ -22,6 +22,7 @@ use crate::{
     calendar::{bucket_all, default_planning_date, BucketStats, DemandSeries, Freq, Window},
     config::Config,
     io::{
+        anomalies::Anomaly,
         atomic::write_atomic,
         events::{load_events, EventRecord, EventTarget},
         inventory::{load_inventory, InventoryRecord},
@@ -34,6 +35,7 @@ use crate::{
         sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats},
         FileStats, InputKind, LoadError,
     },
+    screen::lead_times::screen_and_mark,
 };
 
 /// Everything the inputs hold, typed and validated.
@@ -54,7 +56,7 @@ pub struct Loaded {
     /// Every rejected row of every file.
     pub rejects: Vec<Reject>,
     /// Every value screening flagged (`anomalies.csv`).
-    pub anomalies: Vec<crate::io::anomalies::Anomaly>,
+    pub anomalies: Vec<Anomaly>,
     /// Sku/location series whose sales rows never show a positive sale (no demand series is
     /// built for them; they are planned as never sold), sorted by sku then location.
     pub zero_sales: Vec<ZeroSales>,
@@ -169,6 +171,12 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         events,
     } = read_inputs(config, sales_path, &mut reading)?;
     let location_rule = apply_location_rule(&mut sales, &mut inventory, config);
+    // Lead times no planner would believe are marked, so that leadtime leaves them out.
+    let mut purchase_orders = purchase_orders;
+    let lead_time_anomalies = match config.inputs.purchase_orders.as_deref() {
+        Some(p) => screen_and_mark(&mut purchase_orders, p),
+        None => Vec::new(),
+    };
 
     // Steering files name SKUs and categories: check them against the catalogue.
     let known = Known::of(&sales.series, &inventory, &items);
@@ -190,6 +198,10 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
     };
 
     write_rejects_csv(&out_dir.join("rejects.csv"), &reading.rejects)?;
+    crate::io::anomalies::write_anomalies_csv(
+        &out_dir.join("anomalies.csv"),
+        &lead_time_anomalies,
+    )?;
     check_reject_shares(&reading.files, config.validation.max_reject_share)?;
 
     let planning_date = config.calendar.planning_date.unwrap_or_else(|| {
@@ -237,7 +249,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         overrides,
         events,
         rejects: reading.rejects,
-        anomalies: Vec::new(),
+        anomalies: lead_time_anomalies,
         zero_sales,
         report,
     })
@@ -311,7 +323,7 @@ fn read_inputs<'c>(
         InputKind::Items,
         config.inputs.items.as_deref(),
         "load items",
-        |p, log| load_items(p, &cols.items, log),
+        |p, log| load_items(p, &cols.items, &config.defaults, log),
     )?;
     let overrides = match config.inputs.overrides.as_deref() {
         Some(p) => Some((
@@ -702,6 +714,13 @@ impl ValidationReport {
                 f.stats.blank_lines,
                 f.path
             );
+            if f.stats.cells_rejected > 0 {
+                let _ = writeln!(
+                    s,
+                    "{:<16} {} optional cells rejected alone (row used, default taken; see rejects.csv)",
+                    "", f.stats.cells_rejected
+                );
+            }
             if !f.stats.ignored_columns.is_empty() {
                 let _ = writeln!(
                     s,
@@ -793,6 +812,7 @@ pub fn totals(report: &ValidationReport) -> FileStats {
         t.rows_read += f.stats.rows_read;
         t.rows_accepted += f.stats.rows_accepted;
         t.rows_rejected += f.stats.rows_rejected;
+        t.cells_rejected += f.stats.cells_rejected;
         t.blank_lines += f.stats.blank_lines;
     }
     t

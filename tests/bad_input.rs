@@ -313,6 +313,38 @@ fn item_rows_and_cross_checks() {
         ]
     );
     assert!(l.rejects[1].reason.contains("0.95 for 95%"));
+    // Only the duplicate sku rejects its row; the bad optional cells of B, C and D are
+    // rejected alone, and the rest of their rows is used (cell-level rejects).
+    let stats = &l.report.files[1].stats;
+    assert_eq!(
+        (
+            stats.rows_accepted,
+            stats.rows_rejected,
+            stats.cells_rejected
+        ),
+        (4, 1, 3)
+    );
+    let item = |sku: &str| l.items.iter().find(|i| i.sku == sku).unwrap();
+    assert_eq!(
+        (item("B").service_level, item("B").unit_cost),
+        (None, Some(2.0))
+    );
+    assert_eq!(
+        (item("C").pack_size, item("C").service_level),
+        (None, Some(0.9))
+    );
+    assert_eq!(item("D").unit_cost, None);
+    assert!(
+        l.rejects[1].reason.contains("did you mean 0.95?"),
+        "{}",
+        l.rejects[1].reason
+    );
+    assert!(l.rejects[2]
+        .reason
+        .contains("at least 1 (1 = single units)"));
+    assert!(l.rejects[3]
+        .reason
+        .contains("The default 0 ([defaults] unit_cost) is used"));
     // Sold SKU A is in the item master; nothing else sold.
     assert!(l.report.missing_from_items.is_empty());
 }

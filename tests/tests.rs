@@ -7,6 +7,7 @@ mod changes;
 mod cli;
 mod example;
 mod forecast_reference;
+mod fuzz;
 mod loading;
 mod messy;
 mod plan;

@@ -54,16 +54,17 @@ pub fn assert_balanced(loaded: &Loaded) {
             f.path
         );
     }
+    // A rejected optional cell is a reject too (its row is accepted).
     let rejected: u64 = loaded
         .report
         .files
         .iter()
-        .map(|f| f.stats.rows_rejected)
+        .map(|f| f.stats.rows_rejected + f.stats.cells_rejected)
         .sum();
     assert_eq!(
         rejected as usize,
         loaded.rejects.len(),
-        "every rejected row has a reject"
+        "every rejected row and cell has a reject"
     );
 }
 

@@ -52,10 +52,11 @@ pub fn run(args: &ValidateArgs, global: &Global) -> Result<ExitCode> {
     if !global.quiet {
         out!("{}", loaded.report.summary());
         outln!(
-            "\n{} rows read = {} accepted + {} rejected; rejects in {}",
+            "\n{} rows read = {} accepted + {} rejected; {} cells rejected alone; rejects in {}",
             t.rows_read,
             t.rows_accepted,
             t.rows_rejected,
+            t.cells_rejected,
             args.out.join("rejects.csv").display()
         );
     }

@@ -3,6 +3,8 @@
 //! One row per sku (and location). A second row for the same sku and location is rejected
 //! (which of two snapshots is right cannot be guessed). Negative on-hand is rejected: customer
 //! units waiting belong in `backordered`, so that on-hand and backorders stay separate.
+//! `on_order` and `backordered` are part of the stock position and have no safe default, so a
+//! bad one rejects the row; a bad `as_of` date is rejected alone (the row is used without it).
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -59,7 +61,10 @@ pub fn load_inventory(
         let on_order = row.opt_non_negative(ON_ORDER, false);
         let backordered = row.opt_non_negative(BACKORDERED, false);
         let location = row.opt_text(LOCATION);
-        let as_of = row.opt_date(AS_OF);
+        // Informational: a bad date is rejected alone and the row is used.
+        let as_of = row.optional(AS_OF, "the row is used without a snapshot date", |r| {
+            r.opt_date(AS_OF)
+        });
         let (Some(sku), Some(on_hand)) = (sku, on_hand) else {
             return;
         };

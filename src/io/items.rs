@@ -1,9 +1,12 @@
 //! Loading the item master: costs, order constraints, lead-time fallback and service targets.
 //!
 //! Every column but `sku` is optional, and an empty cell takes the config default
-//! ([`ItemDefaults`], the `[defaults]` table of the config) in [`ItemRecord::resolve`]. A duplicate sku is rejected.
-//! Values out of range are rejected with the expected range: negative costs, a pack size or
-//! MOQ below zero, a service level outside (0, 1) (write 0.95, not 95), a max below its min.
+//! ([`ItemDefaults`], the `[defaults]` table of the config) in [`ItemRecord::resolve`]. A row
+//! without a sku, or repeating an earlier row's sku, is rejected whole. A bad optional cell is
+//! rejected **alone** (one row of rejects.csv; the rest of the row is used and the field takes
+//! its default, as for an empty cell): text that is not a number, negative costs, a pack size
+//! of 0, a service level outside (0, 1) (95 → "did you mean 0.95?"), a holding rate above 1
+//! (25 → "did you mean 0.25?"), a max not above its min (both ignored).
 //! `reorder_point`, `order_quantity` and `order_up_to` are the planner's current policy
 //! (min / fixed quantity / max), compared with the recommended ones in simulation.
 
@@ -13,7 +16,11 @@ use ahash::AHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    rejects::RejectLog, rows::for_each_row, table::Table, FileStats, InputKind, LoadError,
+    cells::fmt,
+    rejects::RejectLog,
+    rows::{for_each_row, Row},
+    table::Table,
+    FileStats, InputKind, LoadError,
 };
 
 /// One row of the item master, as given (empty cells are `None`).
@@ -106,62 +113,70 @@ impl ItemRecord {
     }
 }
 
-/// Loads an item master; rejected rows go to `rejects`.
+/// Loads an item master; rejected rows and cells go to `rejects`.
+///
+/// Only `sku` is required: a row without one, or repeating an earlier row's sku, is rejected
+/// whole. Every other cell is optional, and a bad optional cell (not a number, out of range,
+/// or in the wrong unit) is rejected alone: the row is accepted, the field falls back to
+/// `defaults` as for an empty cell, and the reject's reason says which value is used and,
+/// where a unit mistake is likely, what was probably meant (see [`check_cell`]).
 ///
 /// # Errors
 /// Structural [`LoadError`]s.
 pub fn load_items(
     path: &Path,
     mapping: &BTreeMap<String, String>,
+    defaults: &ItemDefaults,
     rejects: &mut RejectLog,
 ) -> Result<(Vec<ItemRecord>, FileStats), LoadError> {
     let table = Table::open(path, InputKind::Items, mapping)?;
     let mut records = Vec::new();
     let mut seen: AHashMap<String, u64> = AHashMap::new();
     let stats = for_each_row(&table, rejects, |row| {
-        let sku = row.text(0);
+        let sku = row.text(SKU);
+        let mut num = |col| number_cell(row, col, defaults);
         let mut r = ItemRecord {
-            supplier: row.opt_text(1).map(str::to_string),
-            unit_cost: row.opt_non_negative(2, false),
-            price: row.opt_non_negative(3, false),
-            order_cost: row.opt_non_negative(4, false),
-            holding_rate: row.opt_non_negative(5, false),
-            moq: row.opt_non_negative(6, false),
-            pack_size: row.opt_non_negative(7, true),
-            lead_time_days: row.opt_non_negative(8, false),
-            review_period_days: row.opt_non_negative(9, false),
-            service_level: row.opt_number(10),
-            shortage_cost: row.opt_non_negative(11, false),
-            patience_days: row.opt_non_negative(12, true),
-            category: row.opt_text(13).map(str::to_string),
-            like_sku: row.opt_text(14).map(str::to_string),
-            reorder_point: row.opt_non_negative(15, false),
-            order_quantity: row.opt_non_negative(16, true),
-            order_up_to: row.opt_non_negative(17, false),
+            unit_cost: num(UNIT_COST),
+            price: num(PRICE),
+            order_cost: num(ORDER_COST),
+            holding_rate: num(HOLDING_RATE),
+            moq: num(MOQ),
+            pack_size: num(PACK_SIZE),
+            lead_time_days: num(LEAD_TIME_DAYS),
+            review_period_days: num(REVIEW_PERIOD_DAYS),
+            service_level: num(SERVICE_LEVEL),
+            shortage_cost: num(SHORTAGE_COST),
+            patience_days: num(PATIENCE_DAYS),
+            reorder_point: num(REORDER_POINT),
+            order_quantity: num(ORDER_QUANTITY),
+            order_up_to: num(ORDER_UP_TO),
             ..ItemRecord::default()
         };
-        if let Some(s) = r.service_level {
-            if !(s > 0.0 && s < 1.0) {
-                row.reject(
-                    10,
-                    "service_level should be a probability in (0, 1), e.g. 0.95 for 95%",
-                );
-            }
-        }
+        let mut text = |col| {
+            row.optional(col, IGNORED, |r| r.opt_text(col))
+                .map(str::to_string)
+        };
+        r.supplier = text(SUPPLIER);
+        r.category = text(CATEGORY);
+        r.like_sku = text(LIKE_SKU);
         if let (Some(lo), Some(hi)) = (r.reorder_point, r.order_up_to) {
             if hi <= lo {
-                row.reject(
-                    17,
+                row.reject_cell(
+                    ORDER_UP_TO,
                     format!(
-                        "order_up_to {hi} should be above the reorder_point {lo} (a min/max pair)"
+                        "order_up_to {} is not above the reorder_point {} (a min/max pair needs max > min). Neither is used: the SKU has no current min/max; fix the pair or empty both cells",
+                        fmt(hi),
+                        fmt(lo)
                     ),
                 );
+                r.reorder_point = None;
+                r.order_up_to = None;
             }
         }
         let Some(sku) = sku else { return };
         if let Some(first) = seen.get(sku) {
             row.reject(
-                0,
+                SKU,
                 format!("duplicate sku in the item master (first at line {first}); keep one row per sku"),
             );
         }
@@ -174,6 +189,158 @@ pub fn load_items(
         records.push(r);
     })?;
     Ok((records, stats))
+}
+
+const SKU: usize = 0;
+const SUPPLIER: usize = 1;
+const UNIT_COST: usize = 2;
+const PRICE: usize = 3;
+const ORDER_COST: usize = 4;
+const HOLDING_RATE: usize = 5;
+const MOQ: usize = 6;
+const PACK_SIZE: usize = 7;
+const LEAD_TIME_DAYS: usize = 8;
+const REVIEW_PERIOD_DAYS: usize = 9;
+const SERVICE_LEVEL: usize = 10;
+const SHORTAGE_COST: usize = 11;
+const PATIENCE_DAYS: usize = 12;
+const CATEGORY: usize = 13;
+const LIKE_SKU: usize = 14;
+const REORDER_POINT: usize = 15;
+const ORDER_QUANTITY: usize = 16;
+const ORDER_UP_TO: usize = 17;
+
+/// What happens to a rejected cell without a default.
+const IGNORED: &str = "the cell is ignored, as if empty";
+
+/// An optional number cell of the item master: `None` when empty or rejected alone (reason:
+/// the problem, the fallback used, and a hint).
+fn number_cell(row: &mut Row<'_, '_>, col: usize, defaults: &ItemDefaults) -> Option<f64> {
+    let fallback = fallback_of(col, defaults);
+    let v = row.optional(col, &fallback, |r| r.opt_number(col))?;
+    match check_cell(row.name(col), v) {
+        Ok(()) => Some(v),
+        Err(bad) => {
+            let hint = bad.hint.map(|h| format!("; {h}")).unwrap_or_default();
+            row.reject_cell(
+                col,
+                format!("{} {}{hint}", bad.problem, capitalised(&fallback)),
+            );
+            None
+        }
+    }
+}
+
+/// What a rejected cell of column `col` falls back to, for the reason.
+fn fallback_of(col: usize, d: &ItemDefaults) -> String {
+    let default = |v: f64| {
+        format!(
+            "the default {} ([defaults] {}) is used for this SKU",
+            fmt(v),
+            InputKind::Items.columns()[col].name
+        )
+    };
+    match col {
+        UNIT_COST => default(d.unit_cost),
+        PRICE => default(d.price),
+        ORDER_COST => default(d.order_cost),
+        HOLDING_RATE => default(d.holding_rate),
+        MOQ => default(d.moq),
+        PACK_SIZE => default(d.pack_size),
+        LEAD_TIME_DAYS => default(d.lead_time_days),
+        REVIEW_PERIOD_DAYS => default(d.review_period_days),
+        SHORTAGE_COST => default(d.shortage_cost),
+        PATIENCE_DAYS => default(d.patience_days),
+        SERVICE_LEVEL => format!(
+            "the SKU's target falls back as for an empty cell: [policy] service_targets for its ABC class if set, else the default {} ([defaults] service_level)",
+            fmt(d.service_level)
+        ),
+        REORDER_POINT | ORDER_QUANTITY | ORDER_UP_TO => {
+            "the cell is ignored, as if empty (no current level for this SKU)".into()
+        }
+        _ => IGNORED.into(),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Why an item-master number cannot be used: the problem (a sentence ending in `.` or `?`, with
+/// a "did you mean" where a unit mistake is likely) and how to write the value instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCell {
+    /// What is wrong, with the likely meant value.
+    pub problem: String,
+    /// How to write it, if there is more to say.
+    pub hint: Option<String>,
+}
+
+/// Checks a parsed number of item-master column `name` against its range and unit.
+///
+/// | column | accepted | "did you mean" |
+/// |---|---|---|
+/// | `unit_cost`, `price`, `order_cost`, `shortage_cost`, `moq`, `lead_time_days`, `review_period_days`, `reorder_point`, `order_up_to` | >= 0 | |
+/// | `pack_size` | > 0 (1 = single units) | |
+/// | `patience_days`, `order_quantity` | > 0 | |
+/// | `holding_rate` | 0 to 1 (annual fraction of unit cost) | v/100 for v in (1, 100] |
+/// | `service_level` | in (0, 1) | v/100 for v in (1, 100) |
+///
+/// # Errors
+/// The [`BadCell`] for a value outside its range.
+pub fn check_cell(name: &str, v: f64) -> Result<(), BadCell> {
+    let bad = |problem: String, hint: Option<String>| Err(BadCell { problem, hint });
+    let x = fmt(v);
+    match name {
+        "service_level" if !(v > 0.0 && v < 1.0) => {
+            if v > 1.0 && v < 100.0 {
+                let p = fmt(v / 100.0);
+                bad(
+                    format!("service_level {x} is not a probability in (0, 1) — did you mean {p}?"),
+                    Some(format!("write {p} for {x}%")),
+                )
+            } else if (v - 1.0).abs() < 1e-12 || (v - 100.0).abs() < 1e-9 {
+                bad(
+                    format!("service_level {x} means never running out, which no finite stock achieves."),
+                    Some("write a probability below 1, e.g. 0.99 for 99%".into()),
+                )
+            } else {
+                bad(
+                    format!("service_level {x} is not a probability in (0, 1)."),
+                    Some("write e.g. 0.95 for 95%".into()),
+                )
+            }
+        }
+        "holding_rate" if v > 1.0 => {
+            let (meant, hint) = if v <= 100.0 {
+                let m = fmt(v / 100.0);
+                (
+                    format!(" — did you mean {m}?"),
+                    format!("write {m} for {x}% a year"),
+                )
+            } else {
+                (".".into(), "write e.g. 0.25 for 25% a year".into())
+            };
+            bad(
+                format!("holding_rate {x} would cost {x} times the unit cost every year; it is an annual fraction of unit cost, between 0 and 1{meant}"),
+                Some(hint),
+            )
+        }
+        "pack_size" if v <= 0.0 => bad(
+            format!("pack_size {x} is not a pack size: it must be at least 1 (1 = single units)."),
+            Some(
+                "orders are rounded up to multiples of it; empty the cell for single units".into(),
+            ),
+        ),
+        "patience_days" | "order_quantity" if v <= 0.0 => {
+            bad(format!("{name} {x} should be > 0."), None)
+        }
+        _ if v < 0.0 => bad(format!("{name} {x} is negative; it should be >= 0."), None),
+        _ => Ok(()),
+    }
 }
 
 /// Item parameters used where the item master has no row for a SKU, or an empty cell.
@@ -233,5 +400,119 @@ impl Default for ItemDefaults {
             shortage_cost: 0.0,
             patience_days: 7.0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(
+        text: &str,
+    ) -> (
+        Vec<ItemRecord>,
+        FileStats,
+        Vec<super::super::rejects::Reject>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut log = RejectLog::new(&path);
+        let defaults = ItemDefaults {
+            order_cost: 40.0,
+            ..ItemDefaults::default()
+        };
+        let (items, stats) = load_items(&path, &BTreeMap::new(), &defaults, &mut log).unwrap();
+        (items, stats, log.rows)
+    }
+
+    #[test]
+    fn unit_mistakes_get_a_did_you_mean() {
+        let sl = check_cell("service_level", 95.0).unwrap_err();
+        assert_eq!(
+            sl.problem,
+            "service_level 95 is not a probability in (0, 1) — did you mean 0.95?"
+        );
+        assert_eq!(sl.hint.as_deref(), Some("write 0.95 for 95%"));
+        let hr = check_cell("holding_rate", 25.0).unwrap_err();
+        assert!(hr.problem.ends_with("did you mean 0.25?"), "{}", hr.problem);
+        assert_eq!(hr.hint.as_deref(), Some("write 0.25 for 25% a year"));
+        // Beyond 100 there is no likely meaning.
+        assert!(!check_cell("holding_rate", 250.0)
+            .unwrap_err()
+            .problem
+            .contains("did you mean"));
+        assert!(check_cell("service_level", 1.0)
+            .unwrap_err()
+            .problem
+            .contains("never running out"));
+        assert!(check_cell("pack_size", 0.0)
+            .unwrap_err()
+            .problem
+            .contains("at least 1 (1 = single units)"));
+        for ok in [
+            ("holding_rate", 1.0),
+            ("pack_size", 0.5),
+            ("moq", 0.0),
+            ("service_level", 0.5),
+        ] {
+            assert_eq!(check_cell(ok.0, ok.1), Ok(()), "{ok:?}");
+        }
+        assert!(check_cell("unit_cost", -1.0).is_err());
+    }
+
+    #[test]
+    fn a_bad_optional_cell_is_rejected_alone_and_the_row_kept() {
+        let (items, stats, rejects) = load(
+            "sku,order_cost,holding_rate,moq,pack_size,service_level,reorder_point,order_up_to\n\
+             A,abc,25,120,0,95,10,5\n\
+             ,1,0.2,1,1,0.9,,\n",
+        );
+        assert_eq!(
+            (
+                stats.rows_read,
+                stats.rows_accepted,
+                stats.rows_rejected,
+                stats.cells_rejected
+            ),
+            (2, 1, 1, 5)
+        );
+        let a = &items[0];
+        assert_eq!(
+            (a.moq, a.order_cost, a.holding_rate, a.pack_size),
+            (Some(120.0), None, None, None)
+        );
+        assert_eq!(
+            (a.service_level, a.reorder_point, a.order_up_to),
+            (None, None, None)
+        );
+        let p = ItemRecord::resolve(
+            Some(a),
+            &ItemDefaults {
+                order_cost: 40.0,
+                ..ItemDefaults::default()
+            },
+        );
+        assert_eq!(
+            (p.moq, p.order_cost, p.holding_rate, p.pack_size),
+            (120.0, 40.0, 0.25, 1.0)
+        );
+        let by_col: BTreeMap<&str, &str> = rejects
+            .iter()
+            .map(|r| (r.column.as_str(), r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            by_col["order_cost"],
+            "not a number; expected a plain number such as 12 or 3.5; the default 40 ([defaults] order_cost) is used for this SKU"
+        );
+        assert_eq!(
+            by_col["holding_rate"],
+            "holding_rate 25 would cost 25 times the unit cost every year; it is an annual fraction of unit cost, between 0 and 1 — did you mean 0.25? The default 0.25 ([defaults] holding_rate) is used for this SKU; write 0.25 for 25% a year"
+        );
+        assert!(by_col["service_level"].contains("did you mean 0.95? The SKU's target falls back"));
+        assert!(by_col["order_up_to"].contains("Neither is used"));
+        // The row without a sku is rejected whole, with one reject.
+        assert_eq!(rejects.iter().filter(|r| r.line == 3).count(), 1);
+        assert_eq!(rejects.iter().find(|r| r.line == 3).unwrap().column, "sku");
     }
 }

@@ -10,7 +10,10 @@
 //! Structural problems (missing file, missing column, wrong delimiter, empty file, header only,
 //! bytes that are not UTF-8, duplicate column names) are [`LoadError`]s naming the file. A row
 //! that cannot be used is a [`rejects::Reject`] with file, line, column, value and reason; the
-//! invariant `rows_read == rows_accepted + rows_rejected` holds for every file.
+//! invariant `rows_read == rows_accepted + rows_rejected` holds for every file. A bad *optional*
+//! cell of the item master (and the inventory's `as_of`, a purchase order's `expected_date`)
+//! is rejected alone ([`FileStats::cells_rejected`]): the row is accepted and the field takes
+//! its default.
 
 pub mod anomalies;
 pub mod atomic;
@@ -209,15 +212,19 @@ impl InputKind {
     }
 }
 
-/// Row counts of one loaded file. `rows_read == rows_accepted + rows_rejected` always holds.
+/// Row counts of one loaded file. `rows_read == rows_accepted + rows_rejected` always holds;
+/// rejects.csv holds `rows_rejected + cells_rejected` rows for the file.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct FileStats {
     /// Data rows read (blank lines are not rows).
     pub rows_read: u64,
-    /// Rows that passed validation and were used.
+    /// Rows that passed validation and were used (including rows with a rejected optional cell).
     pub rows_accepted: u64,
     /// Rows written to rejects.csv.
     pub rows_rejected: u64,
+    /// Optional cells of accepted rows that were rejected alone (each a row of rejects.csv; the
+    /// field took its default and the rest of the row was used).
+    pub cells_rejected: u64,
     /// Blank lines skipped (not counted as rows).
     pub blank_lines: u64,
     /// Columns present in the file that the data contract does not use.

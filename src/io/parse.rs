@@ -37,6 +37,12 @@ pub fn date_of(day: Day) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day).expect("day number within chrono's range")
 }
 
+/// A day number as a date, if it is within 0001-01-01 ..= 9999-12-31 (the years a CSV date
+/// can have; Parquet dates outside them are rejected, not turned into a panic).
+pub fn checked_date_of(day: Day) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(day).filter(|d| (1..=9999).contains(&d.year()))
+}
+
 /// Why a cell could not be used: a sentence for the `reason` column of rejects.csv.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
@@ -52,7 +58,10 @@ fn invalid(msg: impl Into<String>) -> Invalid {
 pub fn date(cell: &Cell<'_>) -> Result<Option<Day>, Invalid> {
     match *cell {
         Cell::Null => Ok(None),
-        Cell::Date(d) => Ok(Some(d)),
+        Cell::Date(d) if checked_date_of(d).is_some() => Ok(Some(d)),
+        Cell::Date(_) => Err(invalid(
+            "date out of range; expected a date between 0001-01-01 and 9999-12-31",
+        )),
         Cell::Str(s) => date_str(s.trim()),
         Cell::Int(_) | Cell::Float(_) | Cell::Bool(_) => Err(invalid(
             "not a date; expected YYYY-MM-DD (the column holds numbers, not dates)",
@@ -239,7 +248,7 @@ pub fn text<'a>(cell: &Cell<'a>) -> Option<std::borrow::Cow<'a, str>> {
         Cell::Int(v) => Some(v.to_string().into()),
         Cell::Float(v) => Some(v.to_string().into()),
         Cell::Bool(b) => Some(u8::from(b).to_string().into()),
-        Cell::Date(d) => Some(date_of(d).to_string().into()),
+        Cell::Date(d) => Some(Cell::Date(d).to_string().into()),
     }
 }
 

@@ -3,8 +3,9 @@
 //! A line with a receipt date is a completed order: its lead time is
 //! `receipt_date − order_date` in days. A line without one is open (on order). Partial
 //! receipts (`quantity_received < quantity`) are kept as given; the lead-time stage decides
-//! how to count them. Rows with a receipt or expected date before the order date, or a
-//! quantity that is not positive, are rejected.
+//! how to count them. Rows with a receipt date before the order date, or a quantity that is
+//! not positive, are rejected. A bad `expected_date` (not a date, or before the order date) is
+//! rejected alone: the line is used and its arrival estimated as for an empty cell.
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -35,6 +36,10 @@ pub struct PurchaseOrderLine {
     pub quantity_received: Option<f64>,
     /// Expected arrival of an open order, if given.
     pub expected_date: Option<NaiveDate>,
+    /// Set by lead-time screening ([`crate::screen::lead_times`]) when the line's lead time is
+    /// not believable: the line still counts as received, but gives no lead-time sample.
+    #[serde(skip)]
+    pub screened: bool,
 }
 
 impl PurchaseOrderLine {
@@ -57,6 +62,10 @@ const QUANTITY: usize = 4;
 const QUANTITY_RECEIVED: usize = 5;
 const EXPECTED_DATE: usize = 6;
 
+/// What a rejected `expected_date` falls back to.
+const EXPECTED_FALLBACK: &str =
+    "the arrival is estimated as for an empty cell (order date + the SKU's lead-time median)";
+
 /// Loads a purchase-order file; rejected rows go to `rejects`.
 ///
 /// # Errors
@@ -75,27 +84,37 @@ pub fn load_purchase_orders(
         let receipt = row.opt_date(RECEIPT_DATE);
         let quantity = row.number(QUANTITY);
         let received = row.opt_non_negative(QUANTITY_RECEIVED, false);
-        let expected = row.opt_date(EXPECTED_DATE);
+        let expected = row.optional(EXPECTED_DATE, EXPECTED_FALLBACK, |r| {
+            r.opt_date(EXPECTED_DATE)
+        });
         let (Some(sku), Some(order), Some(quantity)) = (sku, order, quantity) else {
             return;
         };
         if quantity <= 0.0 {
             row.reject(QUANTITY, "ordered quantity should be > 0");
         }
-        for (col, date, what) in [
-            (RECEIPT_DATE, receipt, "receipt"),
-            (EXPECTED_DATE, expected, "expected"),
-        ] {
-            if date.is_some_and(|d| d < order) {
-                row.reject(
-                    col,
+        if receipt.is_some_and(|d| d < order) {
+            row.reject(
+                RECEIPT_DATE,
+                format!(
+                    "receipt date is before the order date {}; check the dates or their order",
+                    date_of(order)
+                ),
+            );
+        }
+        let expected = expected.filter(|&d| {
+            let ok = d >= order;
+            if !ok {
+                row.reject_cell(
+                    EXPECTED_DATE,
                     format!(
-                        "{what} date is before the order date {}; check the dates or their order",
+                        "expected date is before the order date {}; {EXPECTED_FALLBACK}; check the dates or their order",
                         date_of(order)
                     ),
                 );
             }
-        }
+            ok
+        });
         if row.is_rejected() {
             return;
         }
@@ -108,6 +127,7 @@ pub fn load_purchase_orders(
             quantity,
             quantity_received: received,
             expected_date: expected.map(date_of),
+            screened: false,
         });
     })?;
     Ok((lines, stats))

@@ -5,6 +5,12 @@
 //! The first cell that cannot be used marks the row rejected (with its column, value and
 //! reason); the loop writes the reject and counts it. Blank lines and rows with too many fields
 //! are handled here, once, for every input.
+//!
+//! **Cell-level rejects**: an optional cell read through [`Row::optional`] (or rejected with
+//! [`Row::reject_cell`]) that cannot be used is rejected *alone*: the loop writes one reject for
+//! the cell (its reason says which default is used instead), counts it in
+//! [`FileStats::cells_rejected`], and the row is still accepted. When the row is rejected as a
+//! whole (a required cell, a duplicate key), only the row's reject is written.
 
 use super::{
     parse::{self, Day},
@@ -20,6 +26,7 @@ pub struct Row<'r, 'a> {
     index: usize,
     cells: &'r [Cell<'a>],
     error: Option<(usize, String)>,
+    bad_cells: Vec<(usize, String)>,
 }
 
 impl<'a> Row<'_, 'a> {
@@ -38,6 +45,44 @@ impl<'a> Row<'_, 'a> {
         if self.error.is_none() {
             self.error = Some((col, reason.into()));
         }
+    }
+
+    /// Rejects the cell of column `col` alone: the row is still used (see the module
+    /// documentation). `reason` should say which value is used instead.
+    pub fn reject_cell(&mut self, col: usize, reason: impl Into<String>) {
+        self.bad_cells.push((col, reason.into()));
+    }
+
+    /// Reads an optional cell with `read` (any getter, plus the loader's own checks): a reject
+    /// raised inside becomes a rejected cell of `col`, its reason followed by `fallback` (what
+    /// is used instead, e.g. "the default 50 ([defaults] order_cost) is used for this SKU"),
+    /// and the result is `None`. A row already rejected stays rejected.
+    pub fn optional<T>(
+        &mut self,
+        col: usize,
+        fallback: &str,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        let before = self.error.take();
+        let v = read(self);
+        let cell_error = std::mem::replace(&mut self.error, before);
+        match cell_error {
+            None => v,
+            Some((_, reason)) => {
+                self.reject_cell(col, join_reason(&reason, fallback));
+                None
+            }
+        }
+    }
+
+    /// The cell of column `col` as text, as written to rejects.csv.
+    pub fn value(&self, col: usize) -> String {
+        self.cells[col].to_string()
+    }
+
+    /// The name of column `col` in the data contract.
+    pub fn name(&self, col: usize) -> &'static str {
+        self.table.specs()[col].name
     }
 
     fn what(&self, col: usize) -> String {
@@ -182,10 +227,22 @@ where
                 index: this,
                 cells: &cells,
                 error: None,
+                bad_cells: Vec::new(),
             };
             f(&mut row);
             match row.error {
-                None => counts.rows_accepted += 1,
+                None => {
+                    counts.rows_accepted += 1;
+                    counts.cells_rejected += row.bad_cells.len() as u64;
+                    for (col, reason) in row.bad_cells {
+                        rejects.push(
+                            batch.line_of(this),
+                            table.column_name(col),
+                            cells[col].to_string(),
+                            reason,
+                        );
+                    }
+                }
                 Some((col, reason)) => {
                     counts.rows_rejected += 1;
                     rejects.push(
@@ -208,8 +265,28 @@ where
     stats.rows_read = counts.rows_read;
     stats.rows_accepted = counts.rows_accepted;
     stats.rows_rejected = counts.rows_rejected;
+    stats.cells_rejected = counts.cells_rejected;
     stats.blank_lines = counts.blank_lines;
     Ok(stats)
+}
+
+/// `reason; fallback` (`reason. Fallback` when the reason ends a sentence), without a doubled
+/// separator.
+fn join_reason(reason: &str, fallback: &str) -> String {
+    if fallback.is_empty() {
+        return reason.to_string();
+    }
+    let r = reason.trim_end_matches([';', ' ']);
+    if r.ends_with(['.', '?', '!']) {
+        let mut f = fallback.chars();
+        let first = f
+            .next()
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_default();
+        format!("{r} {first}{}", f.as_str())
+    } else {
+        format!("{r}; {fallback}")
+    }
 }
 
 /// Reason for a required cell that is empty.

@@ -64,7 +64,10 @@ impl std::fmt::Display for Cell<'_> {
             Cell::Int(v) => write!(f, "{v}"),
             Cell::Float(v) => write!(f, "{v}"),
             Cell::Bool(b) => write!(f, "{}", u8::from(*b)),
-            Cell::Date(d) => write!(f, "{}", super::parse::date_of(*d)),
+            Cell::Date(d) => match super::parse::checked_date_of(*d) {
+                Some(date) => write!(f, "{date}"),
+                None => write!(f, "day {d} (out of range)"),
+            },
         }
     }
 }
@@ -302,7 +305,8 @@ fn cells(s: &Series) -> CellIter<'_> {
                 .expect("date column")
                 .physical()
                 .iter()
-                .map(|o| o.map_or(Cell::Null, |d| Cell::Date(d + UNIX_EPOCH_DAY))),
+                // Saturating: a day beyond i32 is out of range either way (parse rejects it).
+                .map(|o| o.map_or(Cell::Null, |d| Cell::Date(d.saturating_add(UNIX_EPOCH_DAY)))),
         ),
         other => unreachable!("column type {other} is normalised before iteration"),
     }
@@ -605,7 +609,7 @@ impl Table {
                 .map(|(i, c)| {
                     let s = c.as_materialized_series();
                     if text_cols.contains(&i) {
-                        s.cast(&DataType::String)
+                        text_of(s)
                     } else {
                         normalise(s)
                     }
@@ -638,6 +642,22 @@ struct Parsed {
     extra: Option<Series>,
     /// CSV only: the block's bytes and the line number of its first byte.
     block: Option<(Vec<u8>, u64)>,
+}
+
+/// A Parquet column read as text. Dates and datetimes are written by [`Cell`]'s `Display`
+/// (polars' own cast overflows on days beyond its range).
+fn text_of(s: &Series) -> PolarsResult<Series> {
+    if !matches!(s.dtype(), DataType::Date | DataType::Datetime(_, _)) {
+        return s.cast(&DataType::String);
+    }
+    let days = normalise(s)?;
+    let text: StringChunked = days
+        .date()?
+        .physical()
+        .iter()
+        .map(|o| o.map(|d| Cell::Date(d.saturating_add(UNIX_EPOCH_DAY)).to_string()))
+        .collect();
+    Ok(text.with_name(s.name().clone()).into_series())
 }
 
 /// Casts a Parquet column to one of the types [`Cell`] carries.

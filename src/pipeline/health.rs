@@ -38,11 +38,10 @@ pub struct Health {
 impl Health {
     /// The input side of a command's health: rejected rows and cells, flagged values.
     pub fn of_inputs(loaded: &Loaded) -> Self {
-        let rows_rejected = totals(&loaded.report).rows_rejected;
+        let t = totals(&loaded.report);
         Health {
-            rows_rejected,
-            // One reject per rejected row; every other reject is a single cell.
-            cells_rejected: (loaded.rejects.len() as u64).saturating_sub(rows_rejected),
+            rows_rejected: t.rows_rejected,
+            cells_rejected: t.cells_rejected,
             flagged: loaded.anomalies.len() as u64,
             skus_without_policy: 0,
             notes: loaded.report.location_rule.iter().cloned().collect(),
