@@ -10,6 +10,7 @@ mod plan;
 mod policy_cli;
 mod report;
 mod run;
+mod screening;
 mod shard;
 mod simulate;
 mod steering;

@@ -17,11 +17,13 @@
 //!   13-digit EAN barcode or 1e308) is not added to its day: the day is marked [`SCREENED`]
 //!   (its demand is unknown) and the row becomes an [`Anomaly`];
 //! - a **duplicated block** (a run of at least `[validation] duplicate_block_rows`, default
-//!   20, consecutive rows each repeating the only earlier row of its sku/location/day —
-//!   same quantity, promo and stockout flags — in the same order as the originals, e.g.
-//!   December's rows appended again) is taken back out of the accumulators and reported as
-//!   one [`Anomaly`]. Shorter runs, and repeats of a day that already had several rows
-//!   (transaction-level exports), are normal duplicates: summed as before. See [`Blocks`].
+//!   20, consecutive rows on sku/location/days that already had rows, in the same order as
+//!   those days' first rows, that repeat each day exactly — the run's rows of a day sum to
+//!   what the day held before, with the same promo and stockout flags — e.g. December's
+//!   rows appended again) is taken back out of the accumulators and reported as one
+//!   [`Anomaly`]. Shorter runs, and runs that do not repeat their days exactly
+//!   (transaction-level exports with several identical rows per day), are normal
+//!   duplicates: summed as before. See [`Blocks`].
 //!
 //! The result is still daily: [`crate::calendar`] turns it into bucketed series.
 
@@ -285,16 +287,11 @@ impl Acc {
         prior != 0
     }
 
-    /// The earlier row a row with `qty` and `flags` at index `i` repeats: the day's only row
-    /// so far, with the same quantity and flags.
-    fn repeats(&self, i: usize, qty: f64, flags: u8) -> Option<u32> {
-        let prior = self.first[i];
-        (prior != 0
-            && prior & SEVERAL == 0
-            && prior != ROW_BITS
-            && self.qty[i].to_bits() == qty.to_bits()
-            && self.flags[i] == flags)
-            .then(|| prior - 1)
+    /// The first row of the day at index `i` when the day already has rows and `flags` adds
+    /// no flag to it (the row is a candidate repeat, see [`Blocks`]).
+    fn seen(&self, i: usize, flags: u8) -> Option<u32> {
+        let rows = self.first[i] & ROW_BITS;
+        (rows != 0 && rows != ROW_BITS && flags & !self.flags[i] == 0).then(|| rows - 1)
     }
 
     fn finish(mut self, sku: String, location: Option<String>) -> (DailySales, Vec<u32>) {
@@ -507,36 +504,50 @@ impl Loader<'_> {
             });
             return;
         }
-        let repeat = acc.repeats(i, qty, flags);
-        if self.blocks.step(data_row, repeat, slot) {
-            self.stats.duplicated_rows += 1;
-            return;
-        }
+        let seen = acc.seen(i, flags);
+        let before = (acc.qty[i], acc.first[i]);
         let revenue = price.map_or(0.0, |p| qty * p);
         acc.revenue += revenue;
         if acc.add(i, qty, flags, data_row) {
             self.stats.duplicate_rows += 1;
         }
         self.stats.count(qty, 1.0);
-        if repeat.is_some() {
-            let pending = Pending {
+        let undo = self.blocks.step(data_row, seen.map(|o| (o, slot, day)));
+        self.take_back(undo);
+        if seen.is_some() {
+            self.blocks.pend(Pending {
                 slot,
                 day,
                 qty,
                 revenue,
-            };
-            for p in self.blocks.pend(pending) {
-                self.accs.undo(&p);
-                self.stats.duplicate_rows -= 1;
-                self.stats.duplicated_rows += 1;
-                self.stats.count(p.qty, -1.0);
+                before,
+                rows: (data_row, seen.map_or(0, u64::from)),
+            });
+        }
+    }
+
+    /// Takes the rows of a duplicated block back out of the accumulators and counts.
+    fn take_back(&mut self, undo: Vec<Pending>) {
+        // The first row of each day (a day's rows are consecutive) holds what it had before.
+        let mut last = None;
+        for p in &undo {
+            if last != Some((p.slot, p.day)) {
+                self.accs.restore(p);
+                last = Some((p.slot, p.day));
             }
+        }
+        for p in &undo {
+            self.accs.accs[p.slot as usize].2.revenue -= p.revenue;
+            self.stats.duplicate_rows -= 1;
+            self.stats.duplicated_rows += 1;
+            self.stats.count(p.qty, -1.0);
         }
     }
 
     /// The pass's result: blocks reported, series sorted and summarised.
     fn finish(mut self, file: FileStats) -> Pass {
-        self.blocks.end();
+        let undo = self.blocks.end();
+        self.take_back(undo);
         let found = std::mem::take(&mut self.blocks.found);
         self.stats.duplicated_blocks = found.len() as u64;
         for run in found {
@@ -597,25 +608,33 @@ fn absurd_reason(qty: f64, text: &str, limit: f64, day: Day) -> String {
     )
 }
 
-/// A row of a run of repeats, added before the run was long enough to be a block.
+/// A row of a run of repeats (added to its day like any row, taken back out when the run
+/// turns out to be a duplicated block).
 struct Pending {
     slot: u32,
     day: Day,
     qty: f64,
     revenue: f64,
+    /// The day's quantity and row index before this row was added.
+    before: (f64, u32),
+    /// The row's data row, and its day's first data row.
+    rows: (u64, u64),
 }
 
-/// A run of consecutive rows each repeating the only earlier row of its sku/location/day, in
-/// the originals' order (see the module docs).
+/// A run of consecutive rows each on a sku/location/day that already had rows, in the
+/// originals' order (see [`Blocks`]).
 struct Run {
     /// Data rows of the run (0-based), first and last.
     rows: (u64, u64),
-    /// Data rows of the originals, first and last.
+    /// First data rows of the repeated days, first and last.
     originals: (u64, u64),
     /// The accumulator of the run's first row.
     slot: u32,
+    /// The run's rows, in order.
     pending: Vec<Pending>,
-    confirmed: bool,
+    /// Days whose first row came earlier than the latest original so far (return rows dated
+    /// back); at most 1 + an eighth of the run.
+    back: u64,
 }
 
 impl Run {
@@ -623,7 +642,41 @@ impl Run {
         self.rows.1 - self.rows.0 + 1
     }
 
-    /// The anomaly row of a confirmed run.
+    /// Whether the run's last day is repeated exactly: its rows (consecutive, at the end of
+    /// the run) sum to what the day held before the run.
+    fn last_day_exact(&self) -> bool {
+        let Some(last) = self.pending.last() else {
+            return true;
+        };
+        let key = (last.slot, last.day);
+        let group = self
+            .pending
+            .iter()
+            .rev()
+            .take_while(|p| (p.slot, p.day) == key);
+        let (mut sum, mut before) = (0.0, 0.0);
+        for p in group {
+            sum += p.qty;
+            before = p.before.0;
+        }
+        (sum - before).abs() <= 1e-9 * f64::abs(before).max(1.0)
+    }
+
+    /// Drops the run's last day (not repeated exactly: its rows stay summed).
+    fn drop_last_day(&mut self) {
+        if let Some(last) = self.pending.last() {
+            let key = (last.slot, last.day);
+            while self.pending.last().is_some_and(|p| (p.slot, p.day) == key) {
+                self.pending.pop();
+            }
+        }
+        if let Some(last) = self.pending.last() {
+            self.rows.1 = last.rows.0;
+            self.originals.1 = self.pending.iter().map(|p| p.rows.1).max().unwrap_or(0);
+        }
+    }
+
+    /// The anomaly row of a duplicated block.
     fn anomaly(&self, file: &str, index: &RowIndex, accs: &Accumulators) -> Anomaly {
         let n = self.len();
         let (a, b) = (index.line_of(self.rows.0), index.line_of(self.rows.1));
@@ -634,17 +687,16 @@ impl Run {
         let originals = if self.originals.1 - self.originals.0 + 1 == n {
             format!("lines {c}-{d}")
         } else {
-            format!("{} earlier rows between lines {c} and {d}", thousands(n))
+            format!("earlier rows between lines {c} and {d}")
         };
-        let sku = accs.sku_of(self.slot).to_string();
         Anomaly {
             file: file.to_string(),
             line: a,
-            sku,
+            sku: accs.sku_of(self.slot).to_string(),
             column: String::new(),
             value: format!("lines {a}-{b} ({} rows) repeat {originals}", thousands(n)),
             reason: format!(
-                "a duplicated block: each of these {} rows repeats, row for row and in the same order, the only earlier row of its sku, location and date (same quantity and flags), as when an export is appended twice or two exports overlap; the repeated rows were not counted; remove them from the file (or set [validation] duplicate_block_rows = 0 if they are real sales)",
+                "a duplicated block: these {} rows repeat earlier rows in the same order, each sku, location and date with the same quantities and flags, as when an export is appended twice or two exports overlap; the repeated rows were not counted; remove them from the file (or set [validation] duplicate_block_rows = 0 if they are real sales)",
                 thousands(n)
             ),
             action: AnomalyAction::Excluded,
@@ -652,12 +704,15 @@ impl Run {
     }
 }
 
-/// The duplicated-block detector. A row "repeats" when its sku/location/day so far holds
-/// exactly one row, with the same quantity and flags. Consecutive repeating rows whose
-/// originals come in increasing file order form a run; a run of at least `min_rows` rows is
-/// a duplicated block: its rows are taken back out (those added while the run was shorter)
-/// or not added. Repeats of a day that already had several rows break a run, so
-/// transaction-level files (several identical rows per sku and day) are not flagged.
+/// The duplicated-block detector. A row "repeats" when its sku/location/day already had rows
+/// (the originals) and its flags add none to the day's. Consecutive repeating rows form a run
+/// while the days' first rows come in file order (a day's rows may come together: a day
+/// exported as several rows repeats as several rows; a few days, at most 1 + an eighth of
+/// the run, may point back inside the originals already seen, as return rows dated back
+/// do). A run of at least `min_rows` rows that
+/// repeats each of its days exactly (its rows of a day sum to what the day held before) is a
+/// duplicated block: its rows are taken back out. Anything else stays summed: repeated
+/// identical transactions on one day do not form long runs in file order.
 struct Blocks {
     min_rows: usize,
     run: Option<Run>,
@@ -673,52 +728,66 @@ impl Blocks {
         }
     }
 
-    /// Feeds data row `row`, which repeats data row `repeat` (if it does), in accumulator
-    /// `slot`; returns whether the row belongs to a confirmed block (then it is not added).
-    fn step(&mut self, row: u64, repeat: Option<u32>, slot: u32) -> bool {
+    /// Feeds data row `row`, which (when `seen`) is on a day whose first row is `seen.0`, of
+    /// accumulator `seen.1`, day `seen.2`. Returns the rows to take back out when the run it
+    /// ends was a duplicated block.
+    fn step(&mut self, row: u64, seen: Option<(u32, u32, Day)>) -> Vec<Pending> {
         if self.min_rows == 0 {
-            return false;
+            return Vec::new();
         }
-        if let (Some(run), Some(o)) = (self.run.as_mut(), repeat) {
+        if let (Some(run), Some((o, slot, day))) = (self.run.as_mut(), seen) {
             let o = u64::from(o);
-            if row == run.rows.1 + 1 && o > run.originals.1 {
+            let last = run.pending.last().map(|p| (p.slot, p.day, p.rows.1));
+            let same_day = last.is_some_and(|(s, d, _)| (s, d) == (slot, day));
+            // A day's rows come together; the next day's first row comes later in the file
+            // than any so far, or (a return row dated back) lies inside the originals seen.
+            let back = !same_day && o <= run.originals.1;
+            let in_order = if same_day {
+                last.is_some_and(|l| l.2 == o)
+            } else {
+                !back || (o >= run.originals.0 && run.back < 1 + run.len() / 8)
+            };
+            if row == run.rows.1 + 1 && in_order && (same_day || run.last_day_exact()) {
                 run.rows.1 = row;
-                run.originals.1 = o;
-                return run.confirmed;
+                run.originals.1 = run.originals.1.max(o);
+                run.back += u64::from(back);
+                return Vec::new();
             }
         }
-        self.end();
-        if let Some(o) = repeat {
+        let undo = self.end();
+        if let Some((o, slot, _)) = seen {
             self.run = Some(Run {
                 rows: (row, row),
                 originals: (u64::from(o), u64::from(o)),
                 slot,
                 pending: Vec::new(),
-                confirmed: false,
+                back: 0,
             });
         }
-        false
+        undo
     }
 
-    /// Records an added row of the current run; when the run just became a block, returns
-    /// the rows to take back out.
-    fn pend(&mut self, p: Pending) -> Vec<Pending> {
-        let Some(run) = self.run.as_mut() else {
+    /// Records an added row of the current run.
+    fn pend(&mut self, p: Pending) {
+        if let Some(run) = self.run.as_mut() {
+            run.pending.push(p);
+        }
+    }
+
+    /// Ends the current run; returns its rows when it was a duplicated block.
+    fn end(&mut self) -> Vec<Pending> {
+        let Some(mut run) = self.run.take() else {
             return Vec::new();
         };
-        run.pending.push(p);
-        if run.len() >= self.min_rows as u64 {
-            run.confirmed = true;
-            return std::mem::take(&mut run.pending);
+        if !run.last_day_exact() {
+            run.drop_last_day();
         }
-        Vec::new()
-    }
-
-    /// Ends the current run (kept when it is a block).
-    fn end(&mut self) {
-        if let Some(run) = self.run.take().filter(|r| r.confirmed) {
-            self.found.push(run);
+        if run.pending.is_empty() || run.len() < self.min_rows as u64 {
+            return Vec::new();
         }
+        let rows = std::mem::take(&mut run.pending);
+        self.found.push(run);
+        rows
     }
 }
 
@@ -894,13 +963,13 @@ impl Accumulators {
         &self.skus.names[self.accs[slot as usize].0 as usize]
     }
 
-    /// Takes an added row back out (the day had exactly this row and the one it repeats).
-    fn undo(&mut self, p: &Pending) {
+    /// Restores the day of `p` to what it held before `p` (the first row a block added to
+    /// the day) was added.
+    fn restore(&mut self, p: &Pending) {
         let acc = &mut self.accs[p.slot as usize].2;
         let i = (p.day - acc.base) as usize;
-        acc.qty[i] -= p.qty;
-        acc.first[i] &= !SEVERAL;
-        acc.revenue -= p.revenue;
+        acc.qty[i] = p.before.0;
+        acc.first[i] = p.before.1;
     }
 
     /// The daily series and their row index, sorted by sku then location.
@@ -1040,7 +1109,7 @@ mod tests {
         assert_eq!((a.line, a.sku.as_str()), (123, "A"));
         assert_eq!(
             a.value,
-            "lines 123-172 (50 rows) repeat 50 earlier rows between lines 37 and 121"
+            "lines 123-172 (50 rows) repeat earlier rows between lines 37 and 121"
         );
         assert_eq!(a.action, AnomalyAction::Excluded);
         assert_eq!(data.stats.duplicated_blocks, 1);
