@@ -451,6 +451,18 @@ mod tests {
         assert!(s.is_promo(0) && !s.is_promo(1));
     }
 
+    #[test]
+    fn screened_days_count_as_censored() {
+        // A screened day (quantity zeroed by screening) is censored like a stockout day.
+        let mut d = daily(ymd(2024, 1, 1), vec![1.0; 14]);
+        d.qty[9] = 0.0;
+        d.flags[9] = SCREENED;
+        d.flags[2] = STOCKOUT | SCREENED;
+        let s = bucket(&d, &window(Freq::Week, ymd(2024, 1, 15))).unwrap();
+        assert_eq!(s.stockout_days, vec![1, 1]);
+        assert_eq!(s.values, vec![7.0, 6.0]);
+    }
+
     proptest! {
         /// Bucketing conserves demand: bucketed total + units outside the window equals the
         /// daily total, exactly (integer units), for every bucket size and window.

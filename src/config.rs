@@ -1302,6 +1302,19 @@ mod tests {
     #[test]
     fn out_of_range_values_are_rejected() {
         assert!(Config::from_toml_str("[validation]\nmax_reject_share = 1.5\n").is_err());
+        // No fixed earliest date by default; a planner's is kept; screening keys are checked.
+        assert_eq!(Config::default().validation.earliest_date, None);
+        let c = Config::from_toml_str("[validation]\nearliest_date = \"2015-01-01\"\n").unwrap();
+        assert_eq!(
+            c.validation.earliest_date.unwrap().to_string(),
+            "2015-01-01"
+        );
+        assert!(Config::from_toml_str("[validation]\noutlier_ratio = 0.5\n").is_err());
+        assert!(Config::from_toml_str("[validation]\nmax_quantity = 0\n").is_err());
+        let c =
+            Config::from_toml_str("[validation]\noutlier_ratio = 0\nduplicate_block_rows = 0\n")
+                .unwrap();
+        assert_eq!(c.validation.duplicate_block_rows, 0);
         assert!(Config::from_toml_str("[defaults]\nservice_level = 1.0\n").is_err());
         assert!(Config::from_toml_str("[defaults]\npack_size = 0\n").is_err());
         assert!(Config::from_toml_str("[calendar]\nfreq = \"hour\"\n").is_err());

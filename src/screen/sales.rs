@@ -386,7 +386,7 @@ mod tests {
         let mut r = rng();
         let trend: Vec<f64> = (0..1095)
             .map(|t| {
-                let t = t as f64;
+                let t = f64::from(t);
                 let m = 4.0
                     * (t / 1095.0 * 5f64.ln()).exp()
                     * (1.0 + 0.6 * (t / 365.25 * std::f64::consts::TAU).cos());
@@ -418,7 +418,7 @@ mod tests {
         let mut q: Vec<f64> = (0..500)
             .map(|t| {
                 if t % 10 == 0 {
-                    1.0 + (t % 20 == 0) as u8 as f64
+                    1.0 + f64::from(u8::from(t % 20 == 0))
                 } else {
                     0.0
                 }
@@ -552,8 +552,8 @@ mod tests {
                         "seed {seed} ratio {ratio} z {z}: flagged {:.2}% of {} series; typo on a median day caught: 10x {:.1}%, 100x {:.1}% of {judged}",
                         100.0 * share,
                         data.series.len(),
-                        100.0 * ten as f64 / judged as f64,
-                        100.0 * hundred as f64 / judged as f64
+                        100.0 * f64::from(ten) / f64::from(judged),
+                        100.0 * f64::from(hundred) / f64::from(judged)
                     );
                 }
             }
