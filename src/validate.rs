@@ -721,3 +721,21 @@ pub fn totals(report: &ValidationReport) -> FileStats {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_screening_counts_and_the_file() {
+        let mut sales = SalesStats::default();
+        assert_eq!(screening_line(&sales), None);
+        sales.excluded_values = 2;
+        sales.duplicated_blocks = 1;
+        sales.duplicated_rows = 9300;
+        assert_eq!(
+            screening_line(&sales).unwrap(),
+            "screening: 2 sales values excluded, 1 duplicated block (9300 rows) excluded — see anomalies.csv"
+        );
+    }
+}
