@@ -23,8 +23,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::io::{
     parse::{date_of, day_of, Day},
-    sales::{DailySales, PROMO, STOCKOUT},
+    sales::{DailySales, PROMO, SCREENED, STOCKOUT},
 };
+
+/// Daily flag bits that make a day censored: out of stock, or excluded by screening (its
+/// demand is unknown; see [`crate::screen`]). Both are counted in
+/// [`DemandSeries::stockout_days`], so censored-demand imputation fills them from their
+/// neighbours.
+const CENSORED: u8 = STOCKOUT | SCREENED;
 
 /// Bucket size.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -147,7 +153,8 @@ pub struct DemandSeries {
     pub values: Vec<f64>,
     /// Days in each bucket on which a promotion was active.
     pub promo_days: Vec<u16>,
-    /// Days in each bucket on which the item was out of stock (demand censored).
+    /// Days in each bucket on which the item was out of stock (demand censored), or whose
+    /// sales screening excluded (demand unknown; the day's quantity is 0).
     pub stockout_days: Vec<u16>,
     /// First day with positive net sales.
     pub first_sale: NaiveDate,
@@ -277,7 +284,7 @@ pub fn bucket(daily: &DailySales, window: &Window) -> Option<DemandSeries> {
         values[..=up - lo].copy_from_slice(&daily.qty[lo..=up]);
         for (i, &f) in daily.flags[lo..=up].iter().enumerate() {
             promo_days[i] = u16::from(f & PROMO != 0);
-            stockout_days[i] = u16::from(f & STOCKOUT != 0);
+            stockout_days[i] = u16::from(f & CENSORED != 0);
         }
     } else {
         let mut k = 0;
@@ -289,7 +296,7 @@ pub fn bucket(daily: &DailySales, window: &Window) -> Option<DemandSeries> {
             values[k] += daily.qty[i];
             let f = daily.flags[i];
             promo_days[k] += u16::from(f & PROMO != 0);
-            stockout_days[k] += u16::from(f & STOCKOUT != 0);
+            stockout_days[k] += u16::from(f & CENSORED != 0);
         }
     }
     Some(DemandSeries {
@@ -583,6 +590,18 @@ mod tests {
         assert_eq!(s.promo_days, vec![2, 0]);
         assert_eq!(s.stockout_days, vec![1, 1]);
         assert!(s.is_promo(0) && !s.is_promo(1));
+    }
+
+    #[test]
+    fn screened_days_count_as_censored() {
+        // A screened day (quantity zeroed by screening) is censored like a stockout day.
+        let mut d = daily(ymd(2024, 1, 1), vec![1.0; 14]);
+        d.qty[9] = 0.0;
+        d.flags[9] = SCREENED;
+        d.flags[2] = STOCKOUT | SCREENED;
+        let s = bucket(&d, &window(Freq::Week, ymd(2024, 1, 15))).unwrap();
+        assert_eq!(s.stockout_days, vec![1, 1]);
+        assert_eq!(s.values, vec![7.0, 6.0]);
     }
 
     proptest! {

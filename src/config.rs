@@ -539,27 +539,65 @@ impl ColumnMaps {
     }
 }
 
-/// Row-validation limits.
+/// Row-validation limits and screening thresholds.
 ///
 /// | name | default | meaning | range |
 /// |---|---|---|---|
 /// | `max_reject_share` | 0.01 | largest share of a file's rows that may be rejected before the run fails | [0, 1] |
-/// | `earliest_date` | 2000-01-01 | sales dated earlier are rejected (catches typo years and 1900 sentinels) | a date |
+/// | `earliest_date` | none | when set, sales dated earlier are rejected | a date |
+/// | `date_gap_days` | 730 | sales rows before a gap of this many days in the file's dates are placeholders (rejected) when they are few (≤ 1% of rows, or on ≤ 3 dates); 0 = off | ≥ 0 |
+/// | `max_quantity` | 1e9 | a sales row with \|quantity\| at or above it is absurd (a barcode, 1e308): excluded and flagged | > 0 |
+/// | `duplicate_block_rows` | 20 | a run of this many rows repeating earlier rows in order is a duplicated block: excluded and flagged; 0 = off | ≥ 0 |
+/// | `outlier_ratio` | 3 | a day's sales are an outlier when at least this many times the SKU's largest ordinary day of the same kind (and far out on its robust scale): excluded and flagged; 0 = off | 0 or ≥ 1 |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSettings {
     /// Largest share of a file's data rows that may be rejected; above it the run fails
     /// (rejects.csv is still written so the rows can be fixed).
     pub max_reject_share: f64,
-    /// Sales dated before this day are rejected.
-    pub earliest_date: NaiveDate,
+    /// When set, sales dated before this day are rejected (no fixed earliest date by default:
+    /// placeholder dates are found by `date_gap_days`).
+    pub earliest_date: Option<NaiveDate>,
+    /// Shortest gap (days) in the sales file's dates before which a few rows are taken as
+    /// placeholder dates and rejected; 0 turns the check off.
+    pub date_gap_days: u32,
+    /// A sales row with |quantity| at or above this (units) is absurd: excluded and flagged.
+    pub max_quantity: f64,
+    /// Rows in a run of repeated rows that make a duplicated block; 0 turns the check off.
+    pub duplicate_block_rows: usize,
+    /// How many times a SKU's largest ordinary day of the same kind a day's sales must be to
+    /// be excluded as an outlier ([`crate::screen::sales`]); 0 turns the check off.
+    pub outlier_ratio: f64,
 }
 
 impl Default for ValidationSettings {
     fn default() -> Self {
         Self {
             max_reject_share: 0.01,
-            earliest_date: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date"),
+            earliest_date: None,
+            date_gap_days: 730,
+            max_quantity: 1e9,
+            duplicate_block_rows: 20,
+            outlier_ratio: crate::screen::sales::OutlierSettings::default().ratio,
+        }
+    }
+}
+
+impl ValidationSettings {
+    /// The loader's screening limits.
+    pub fn sales_limits(&self) -> crate::io::sales::SalesLimits {
+        crate::io::sales::SalesLimits {
+            max_quantity: self.max_quantity,
+            duplicate_block_rows: self.duplicate_block_rows,
+            date_gap_days: i32::try_from(self.date_gap_days).unwrap_or(i32::MAX),
+        }
+    }
+
+    /// The outlier screening settings.
+    pub fn outliers(&self) -> crate::screen::sales::OutlierSettings {
+        crate::screen::sales::OutlierSettings {
+            ratio: self.outlier_ratio,
+            ..Default::default()
         }
     }
 }
@@ -641,6 +679,25 @@ impl Config {
             return Err(invalid(
                 "validation.max_reject_share",
                 format!("should be a share in [0, 1] (0.01 = 1%), but is {share}"),
+            ));
+        }
+        let v = &self.validation;
+        if v.max_quantity.is_nan() || v.max_quantity <= 0.0 {
+            return Err(invalid(
+                "validation.max_quantity",
+                format!(
+                    "should be a positive number of units, but is {}",
+                    v.max_quantity
+                ),
+            ));
+        }
+        if v.outlier_ratio.is_nan() || (v.outlier_ratio != 0.0 && v.outlier_ratio < 1.0) {
+            return Err(invalid(
+                "validation.outlier_ratio",
+                format!(
+                    "should be 0 (off) or at least 1 (times the largest ordinary day), but is {}",
+                    v.outlier_ratio
+                ),
             ));
         }
         for kind in InputKind::ALL {
@@ -1262,6 +1319,19 @@ mod tests {
     #[test]
     fn out_of_range_values_are_rejected() {
         assert!(Config::from_toml_str("[validation]\nmax_reject_share = 1.5\n").is_err());
+        // No fixed earliest date by default; a planner's is kept; screening keys are checked.
+        assert_eq!(Config::default().validation.earliest_date, None);
+        let c = Config::from_toml_str("[validation]\nearliest_date = \"2015-01-01\"\n").unwrap();
+        assert_eq!(
+            c.validation.earliest_date.unwrap().to_string(),
+            "2015-01-01"
+        );
+        assert!(Config::from_toml_str("[validation]\noutlier_ratio = 0.5\n").is_err());
+        assert!(Config::from_toml_str("[validation]\nmax_quantity = 0\n").is_err());
+        let c =
+            Config::from_toml_str("[validation]\noutlier_ratio = 0\nduplicate_block_rows = 0\n")
+                .unwrap();
+        assert_eq!(c.validation.duplicate_block_rows, 0);
         assert!(Config::from_toml_str("[defaults]\nservice_level = 1.0\n").is_err());
         assert!(Config::from_toml_str("[defaults]\npack_size = 0\n").is_err());
         assert!(Config::from_toml_str("[calendar]\nfreq = \"hour\"\n").is_err());

@@ -1,8 +1,14 @@
 //! The load-and-validate stage: read every configured input, collect rejects, cross-check the
 //! inputs against each other, bucket the sales, and summarise.
 //!
-//! Sales dates must lie in `[validation] earliest_date` (default 2000-01-01) up to the day
-//! before the planning date — or, without a planning date, up to the run date.
+//! Sales dates must lie before the planning date — or, without a planning date, up to the run
+//! date — and after `[validation] earliest_date` when one is set (no fixed earliest date by
+//! default: placeholder dates such as a lone 1900-01-01 are found by the gap in the file's
+//! dates, see [`crate::io::sales`]).
+//!
+//! Screening ([`crate::screen`]) runs on the loaded sales before anything else: its findings
+//! are written to `anomalies.csv` beside `rejects.csv` (always, even empty) and counted in the
+//! summary.
 //!
 //! Order of work, so that a structural problem writes nothing: all files are loaded first (a
 //! structural error stops here, before any output); then `rejects.csv` is written (even when
@@ -22,20 +28,20 @@ use crate::{
     calendar::{bucket_all, default_planning_date, BucketStats, DemandSeries, Freq, Window},
     config::Config,
     io::{
-        anomalies::Anomaly,
+        anomalies::{write_anomalies_csv, Anomaly},
         atomic::write_atomic,
         events::{load_events, EventRecord, EventTarget},
         inventory::{load_inventory, InventoryRecord},
         items::{load_items, ItemRecord},
         locations,
         overrides::{load_overrides, SkuOverride},
-        parse::day_of,
+        parse::{date_of, day_of, Day},
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
         sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats},
         FileStats, InputKind, LoadError,
     },
-    screen::lead_times::screen_and_mark,
+    screen::{lead_times::screen_and_mark, sales::screen_sales},
 };
 
 /// Everything the inputs hold, typed and validated.
@@ -92,8 +98,8 @@ impl ZeroSales {
             .map(|d| ZeroSales {
                 sku: d.sku.clone(),
                 location: d.location.clone(),
-                first: crate::io::parse::date_of(d.first_day),
-                last: crate::io::parse::date_of(d.last_day()),
+                first: date_of(d.first_day),
+                last: date_of(d.last_day()),
             })
             .collect()
     }
@@ -198,10 +204,9 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
     };
 
     write_rejects_csv(&out_dir.join("rejects.csv"), &reading.rejects)?;
-    crate::io::anomalies::write_anomalies_csv(
-        &out_dir.join("anomalies.csv"),
-        &lead_time_anomalies,
-    )?;
+    let mut anomalies = std::mem::take(&mut sales.anomalies);
+    anomalies.extend(lead_time_anomalies);
+    write_anomalies_csv(&out_dir.join("anomalies.csv"), &anomalies)?;
     check_reject_shares(&reading.files, config.validation.max_reject_share)?;
 
     let planning_date = config.calendar.planning_date.unwrap_or_else(|| {
@@ -249,7 +254,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         overrides,
         events,
         rejects: reading.rejects,
-        anomalies: lead_time_anomalies,
+        anomalies,
         zero_sales,
         report,
     })
@@ -298,8 +303,9 @@ fn read_inputs<'c>(
 ) -> Result<Inputs<'c>, LoadError> {
     let cols = &config.columns;
     let window = date_window(config);
-    let sales = reading.read(sales_path, |p, log| {
-        load_sales(p, &cols.sales, &window, log)
+    let limits = config.validation.sales_limits();
+    let mut sales = reading.read(sales_path, |p, log| {
+        load_sales(p, &cols.sales, &window, &limits, log)
     })?;
     reading.report(
         InputKind::Sales,
@@ -307,6 +313,9 @@ fn read_inputs<'c>(
         &sales.stats.file,
         "load sales",
     );
+    let outliers = screen_sales(&mut sales, &config.validation.outliers());
+    sales.anomalies.extend(outliers);
+    reading.laps.lap("screen sales");
     let purchase_orders = reading.optional(
         InputKind::PurchaseOrders,
         config.inputs.purchase_orders.as_deref(),
@@ -355,14 +364,14 @@ fn read_inputs<'c>(
 fn date_window(config: &Config) -> DateWindow {
     match config.calendar.planning_date {
         Some(plan) => DateWindow {
-            earliest: day_of(config.validation.earliest_date),
+            earliest: config.validation.earliest_date.map_or(Day::MIN, day_of),
             before: day_of(plan),
             before_is: format!("the planning date {plan}"),
         },
         None => {
             let today = chrono::Local::now().date_naive();
             DateWindow {
-                earliest: day_of(config.validation.earliest_date),
+                earliest: config.validation.earliest_date.map_or(Day::MIN, day_of),
                 before: day_of(today) + 1,
                 before_is: format!(
                     "the day after the run date {today} (set [calendar] planning_date or --planning-date for data dated later)"
@@ -751,6 +760,9 @@ impl ValidationReport {
             "       {} stockout days (censored demand), {} promotion days",
             sales.stockout_days, sales.promo_days
         );
+        if let Some(line) = screening_line(sales) {
+            let _ = writeln!(s, "{line}");
+        }
         let _ = writeln!(
             s,
             "buckets: {} per {}, {} series, planning date {}",
@@ -793,6 +805,31 @@ impl ValidationReport {
         }
         s
     }
+}
+
+/// The summary's screening line, when screening flagged anything.
+fn screening_line(sales: &SalesStats) -> Option<String> {
+    let mut parts = Vec::new();
+    if sales.excluded_values > 0 {
+        parts.push(format!(
+            "{} sales value{} excluded",
+            sales.excluded_values,
+            if sales.excluded_values == 1 { "" } else { "s" }
+        ));
+    }
+    if sales.duplicated_blocks > 0 {
+        parts.push(format!(
+            "{} duplicated block{} ({} rows) excluded",
+            sales.duplicated_blocks,
+            if sales.duplicated_blocks == 1 {
+                ""
+            } else {
+                "s"
+            },
+            sales.duplicated_rows
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("screening: {} — see anomalies.csv", parts.join(", ")))
 }
 
 fn preview(list: &[String]) -> String {
@@ -868,5 +905,18 @@ mod tests {
         assert!(closest("E1", &known).is_empty());
         let known: BTreeSet<&str> = ["A1", "B1", "C1"].into_iter().collect();
         assert_eq!(closest("E1", &known), ["A1", "B1", "C1"]);
+    }
+
+    #[test]
+    fn the_summary_names_screening_counts_and_the_file() {
+        let mut sales = SalesStats::default();
+        assert_eq!(screening_line(&sales), None);
+        sales.excluded_values = 2;
+        sales.duplicated_blocks = 1;
+        sales.duplicated_rows = 9300;
+        assert_eq!(
+            screening_line(&sales).unwrap(),
+            "screening: 2 sales values excluded, 1 duplicated block (9300 rows) excluded — see anomalies.csv"
+        );
     }
 }

@@ -16,6 +16,7 @@ mod preaggregated;
 mod publish;
 mod report;
 mod run;
+mod screening;
 mod shard;
 mod simulate;
 mod steering;

@@ -35,6 +35,23 @@ impl<'a> Row<'_, 'a> {
         self.batch.line_of(self.index)
     }
 
+    /// 0-based index of the row among the file's data rows (as read: a blank line polars
+    /// keeps counts as a row). Cheaper than [`Row::line`].
+    pub fn data_row(&self) -> u64 {
+        self.batch.first_row + self.index as u64
+    }
+
+    /// `(first data row, first line)` of the row's batch: with [`Row::data_row`], the line of
+    /// any row of the batch (exact unless a quoted field holds a line break).
+    pub fn batch_start(&self) -> (u64, u64) {
+        (self.batch.first_row, self.batch.first_line())
+    }
+
+    /// The cell of column `col` as read.
+    pub fn cell_text(&self, col: usize) -> String {
+        self.cells[col].to_string()
+    }
+
     /// Whether the row has been rejected so far.
     pub fn is_rejected(&self) -> bool {
         self.error.is_some()

@@ -164,6 +164,14 @@ impl<'a> Batch<'a> {
         self.len == 0
     }
 
+    /// Line number of the batch's first row (cheap: no line map is computed).
+    pub fn first_line(&self) -> u64 {
+        match &self.lines {
+            Some(map) => map.first_line,
+            None => self.first_row + 1,
+        }
+    }
+
     /// Line number of a row of this batch (0-based within the batch), for messages.
     pub fn line_of(&self, row: usize) -> u64 {
         match &self.lines {

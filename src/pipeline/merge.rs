@@ -16,7 +16,7 @@
 //!   for every row struct, including the ones with configured columns (quantiles, KPIs). A
 //!   shard without any location gets the empty `location` cell the catalogue's file has.
 //! - Catalogue-wide files every shard computes alike (`validation.json`, `rejects.csv`,
-//!   `lead_time_histogram.csv`): must be identical in every shard; copied.
+//!   `anomalies.csv`, `lead_time_histogram.csv`): must be identical in every shard; copied.
 //! - `recommendations.csv` / `.json`: all shards' recommendations, sorted by urgency as `run`
 //!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards).
 //! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
