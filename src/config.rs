@@ -309,7 +309,7 @@ pub enum SafetyStockMethod {
 /// | `draws` | 4000 | Monte Carlo draws per SKU for the empirical method |
 /// | `seed` | 42 | seed of the Monte Carlo (per SKU streams derive from it and the SKU) |
 /// | `min_history_days` | 56 | SKUs with less sales history are flagged REVIEW |
-/// | `max_order_cover_days` | 1095 | order sanity: an order above this many days of the SKU's mean forecast demand (or any order with no forecast demand) is REVIEW, not ORDER — unless it is only the MOQ or one pack |
+/// | `max_order_cover_days` | 1095 | order sanity: an order above this many days of the SKU's mean forecast demand is REVIEW, not ORDER — unless it is only the MOQ or one pack |
 /// | `max_order_multiple` | 100 | order sanity: an order above this many times the SKU's largest past purchase order is REVIEW, not ORDER |
 /// | `levels` | `analytic` | `simulated`: replace the formula's levels by the cheapest ones meeting the SKU's target as a fill rate in simulation (`[simulation]` settings, baseline) |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

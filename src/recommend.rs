@@ -393,7 +393,7 @@ fn review_reasons(st: &SkuState<'_>, settings: &PolicySettings) -> Vec<String> {
 }
 
 /// Order sanity: why the order the numbers call for is beyond belief, if it is — more than
-/// `max_order_cover_days` of mean forecast demand (any order with no forecast demand), or more
+/// `max_order_cover_days` of mean forecast demand (when there is forecast demand), or more
 /// than `max_order_multiple` times the largest past purchase order. An order that is only the
 /// MOQ or one pack passes the cover test (the constraint, not the forecast, sized it).
 fn order_sanity(p: &SkuPlan, proj: &Projection, settings: &PolicySettings) -> Option<String> {
@@ -403,18 +403,16 @@ fn order_sanity(p: &SkuPlan, proj: &Projection, settings: &PolicySettings) -> Op
     let q = proj.pull_qty;
     let minimum = p.item.moq.max(p.item.pack_size);
     let mut why = Vec::new();
-    if q > minimum + 1e-9 {
-        if p.demand_per_day <= 0.0 {
-            why.push("there is no forecast demand".to_string());
-        } else {
-            let cover = q / p.demand_per_day;
-            if cover > settings.max_order_cover_days {
-                why.push(format!(
-                    "it is {} days of mean forecast demand (> {}, [policy] max_order_cover_days)",
-                    r1(cover),
-                    r1(settings.max_order_cover_days)
-                ));
-            }
+    // Without forecast demand (e.g. a naive forecast of 0 on an intermittent SKU) the levels
+    // come from the error spread alone: days of cover say nothing then.
+    if q > minimum + 1e-9 && p.demand_per_day > 0.0 {
+        let cover = q / p.demand_per_day;
+        if cover > settings.max_order_cover_days {
+            why.push(format!(
+                "it is {} days of mean forecast demand (> {}, [policy] max_order_cover_days)",
+                r1(cover),
+                r1(settings.max_order_cover_days)
+            ));
         }
     }
     if let Some(largest) = p.largest_past_order {

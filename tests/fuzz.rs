@@ -22,7 +22,7 @@ use replenish::{
         parse::day_of,
         purchase_orders::load_purchase_orders,
         rejects::RejectLog,
-        sales::{load_sales, DateWindow},
+        sales::{load_sales, DateWindow, SalesLimits},
         ColumnType, FileStats, InputKind,
     },
 };
@@ -55,7 +55,7 @@ fn load(kind: InputKind, path: &Path) -> Result<(FileStats, usize), String> {
                 before: day_of(chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap()),
                 before_is: "the planning date 2030-01-01".into(),
             };
-            load_sales(path, &map, &window, &mut log).map(|s| s.stats.file)
+            load_sales(path, &map, &window, &SalesLimits::default(), &mut log).map(|s| s.stats.file)
         }
         InputKind::PurchaseOrders => load_purchase_orders(path, &map, &mut log).map(|r| r.1),
         InputKind::Inventory => load_inventory(path, &map, &mut log).map(|r| r.1),
