@@ -12,6 +12,7 @@ mod plan;
 mod policy_cli;
 mod report;
 mod run;
+mod service;
 mod shard;
 mod simulate;
 mod steering;

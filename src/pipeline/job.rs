@@ -15,8 +15,8 @@
 use std::{borrow::Cow, collections::BTreeMap, path::Path, time::Instant};
 
 use super::{
-    sha256_of,
     health::Health,
+    sha256_of,
     staging::{borrow_published, staged, unlink_borrowed, Publish},
     InputRecord, Manifest, ShardRecord,
 };
