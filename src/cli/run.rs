@@ -162,10 +162,5 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
     let policy_file = args
         .shard
         .map_or("policy.csv".to_string(), |s| s.file_name("policy.csv"));
-    Ok(super::finish(
-        &outcome.health,
-        &args.out,
-        &policy_file,
-        global,
-    ))
+    Ok(super::finish(&outcome.health, &args.out, &policy_file, global))
 }

@@ -98,12 +98,7 @@ pub fn run(args: &SimulateArgs, global: &Global) -> Result<ExitCode> {
     if !global.quiet {
         print_summary(&config, &outcome, args);
     }
-    Ok(super::finish(
-        &outcome.health,
-        &args.out,
-        "policy.csv",
-        global,
-    ))
+    Ok(super::finish(&outcome.health, &args.out, "policy.csv", global))
 }
 
 /// `-v`: wall time per step on stderr.

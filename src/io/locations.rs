@@ -150,10 +150,7 @@ mod tests {
             row("A", "L2", 4.0, Some(5.0)),
         ]);
         assert_eq!(out.len(), 2);
-        assert_eq!(
-            (out[0].on_hand, out[0].on_order, out[0].location.clone()),
-            (7.0, Some(5.0), None)
-        );
+        assert_eq!((out[0].on_hand, out[0].on_order, out[0].location.clone()), (7.0, Some(5.0), None));
         assert_eq!(out[1].on_order, Some(2.0));
         assert!(mismatch(true, false).is_some() && mismatch(true, true).is_none());
     }

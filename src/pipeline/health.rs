@@ -82,21 +82,13 @@ impl Health {
         if self.rows_rejected + self.cells_rejected > 0 {
             let mut what = Vec::new();
             if self.rows_rejected > 0 {
-                what.push(format!(
-                    "{} {} rejected",
-                    self.rows_rejected,
-                    rows(self.rows_rejected)
-                ));
+                what.push(format!("{} {} rejected", self.rows_rejected, rows(self.rows_rejected)));
             }
             if self.cells_rejected > 0 {
                 what.push(format!(
                     "{} {} rejected (the rest of the row used, the field's default taken)",
                     self.cells_rejected,
-                    if self.cells_rejected == 1 {
-                        "cell"
-                    } else {
-                        "cells"
-                    }
+                    if self.cells_rejected == 1 { "cell" } else { "cells" }
                 ));
             }
             lines.push(format!(
@@ -117,11 +109,7 @@ impl Health {
             lines.push(format!(
                 "{} {} no policy (REVIEW) — see the error column of {}",
                 self.skus_without_policy,
-                if self.skus_without_policy == 1 {
-                    "SKU has"
-                } else {
-                    "SKUs have"
-                },
+                if self.skus_without_policy == 1 { "SKU has" } else { "SKUs have" },
                 out.join(policy_file).display()
             ));
         }

@@ -15,8 +15,8 @@
 use std::{borrow::Cow, collections::BTreeMap, path::Path, time::Instant};
 
 use super::{
-    health::Health,
     sha256_of,
+    health::Health,
     staging::{borrow_published, staged, unlink_borrowed, Publish},
     InputRecord, Manifest, ShardRecord,
 };

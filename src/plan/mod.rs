@@ -443,8 +443,11 @@ impl<'a> RunContext<'a> {
         previous: &Option<Result<levels::PreviousLevels, String>>,
     ) -> Vec<SkuPlan> {
         let loaded = self.loaded;
-        let facts =
-            inputs::InputFacts::new(loaded, self.planning, self.config.policy.min_history_days);
+        let facts = inputs::InputFacts::new(
+            loaded,
+            self.planning,
+            self.config.policy.min_history_days,
+        );
         let abc = abc_of_series(&loaded.series);
         let by_key: AHashMap<(&str, Option<&str>), usize> = loaded
             .series

@@ -43,9 +43,7 @@ pub fn never_sold<'l>(
 ) -> Option<&'l crate::validate::ZeroSales> {
     loaded
         .zero_sales
-        .binary_search_by(|z| {
-            (z.sku.as_str(), z.location.as_deref()).cmp(&(key.0.as_str(), key.1.as_deref()))
-        })
+        .binary_search_by(|z| (z.sku.as_str(), z.location.as_deref()).cmp(&(key.0.as_str(), key.1.as_deref())))
         .ok()
         .map(|i| &loaded.zero_sales[i])
         .filter(|z| z.days_before(planning) >= min_days)
