@@ -34,9 +34,16 @@ const KEYS: &[&str] = &[
 
 const Z95: f64 = 1.644_853_626_951_472_2;
 
+/// sd of the (s,Q) protection demand X = U + D(L − 1) for d = 10 ± 3 a day and L = 9 (the
+/// time convention, docs/planning.md): Var D(8) = 72, the daily undershoot has E[U] = 5.45,
+/// E[U²] = 127/3; E[X] = 80 + 5.45.
+fn x_sd() -> f64 {
+    (72.0_f64 + 127.0 / 3.0 - 5.45 * 5.45).sqrt()
+}
+
 #[test]
 fn continuous_review_closed_form_and_keys() {
-    // d = 10/day, σ_d = 3/day, L = 9 days: SS = z·3·3, s = 90 + SS; EOQ with D = 3650/yr,
+    // d = 10/day, σ_d = 3/day, L = 9 days: SS = z·sd(X), s = 85.45 + SS; EOQ with D = 3650/yr,
     // K = 50, H = 0.25 × 8 = 2: sqrt(2·3650·50/2) = 427.2 → 428 (whole units).
     let v = policy(&[
         "--demand-mean",
@@ -55,14 +62,15 @@ fn continuous_review_closed_form_and_keys() {
     for k in KEYS {
         assert!(v.get(*k).is_some(), "missing key {k}");
     }
-    assert!((v["safety_stock"].as_f64().unwrap() - Z95 * 9.0).abs() < 1e-9);
-    assert!((v["reorder_point"].as_f64().unwrap() - 90.0 - Z95 * 9.0).abs() < 1e-9);
+    let ss = Z95 * x_sd();
+    assert!((v["safety_stock"].as_f64().unwrap() - ss).abs() < 1e-9);
+    assert!((v["reorder_point"].as_f64().unwrap() - 85.45 - ss).abs() < 1e-9);
     assert!((v["order_quantity"].as_f64().unwrap() - 428.0).abs() < 1e-9);
     assert!(v["order_up_to"].is_null());
     assert!((v["expected_cycle_service_level"].as_f64().unwrap() - 0.95).abs() < 1e-9);
     // Ordering: 50 × 3650 / 428; holding: 2 × (SS + 428/2).
     let ordering = 50.0 * 3650.0 / 428.0;
-    let holding = 2.0 * (Z95 * 9.0 + 214.0);
+    let holding = 2.0 * (ss + 214.0);
     assert!((v["annual_ordering_cost"].as_f64().unwrap() - ordering).abs() < 1e-9);
     assert!((v["annual_holding_cost"].as_f64().unwrap() - holding).abs() < 1e-9);
     assert!((v["annual_total_cost"].as_f64().unwrap() - ordering - holding).abs() < 1e-9);
@@ -70,7 +78,8 @@ fn continuous_review_closed_form_and_keys() {
 
 #[test]
 fn periodic_review_and_pack_rounding() {
-    // (R,S), R = 7, L = 9: S = 10·16 + z·3·4; no reorder point, no fixed order quantity.
+    // (R,S), R = 7, L = 9: S = 10·15 + z·3·sqrt(15) (L + R − 1 days, the time convention);
+    // no reorder point, no fixed order quantity.
     let v = policy(&[
         "--demand-mean",
         "10",
@@ -83,7 +92,8 @@ fn periodic_review_and_pack_rounding() {
         "--review-period",
         "7",
     ]);
-    assert!((v["order_up_to"].as_f64().unwrap() - 160.0 - Z95 * 12.0).abs() < 1e-9);
+    let expect = 150.0 + Z95 * 3.0 * 15f64.sqrt();
+    assert!((v["order_up_to"].as_f64().unwrap() - expect).abs() < 1e-9);
     assert!(v["reorder_point"].is_null() && v["order_quantity"].is_null());
     // (s,Q) with Q = 100 given, pack 48, MOQ 150: 192.
     let v = policy(&[
@@ -103,7 +113,9 @@ fn periodic_review_and_pack_rounding() {
 
 #[test]
 fn reverse_what_if_reports_the_service_of_given_levels() {
-    // s = mean lead-time demand + 1σ: CSL = Φ(1) = 0.841345, shortage σ·G(1) = 9 × 0.083315.
+    // s = E[X] + 1σ: CSL = Φ(1) = 0.841345, shortage created σ·(G(1) − G(1 + Q/σ)) ≈
+    // σ × 0.083315 (G(11.9) is nil).
+    let s = format!("{}", 85.45 + x_sd());
     let v = policy(&[
         "--demand-mean",
         "10",
@@ -112,13 +124,13 @@ fn reverse_what_if_reports_the_service_of_given_levels() {
         "--lead-time",
         "9",
         "--reorder-point",
-        "99",
+        &s,
         "--order-qty",
         "100",
     ]);
     assert!((v["expected_cycle_service_level"].as_f64().unwrap() - 0.841_345).abs() < 1e-6);
     let short = v["expected_backorders_per_cycle"].as_f64().unwrap();
-    assert!((short - 9.0 * 0.083_315).abs() < 1e-5);
+    assert!((short - x_sd() * 0.083_315).abs() < 1e-5);
     assert!((v["expected_fill_rate"].as_f64().unwrap() - (1.0 - short / 100.0)).abs() < 1e-12);
     assert!((v["safety_factor"].as_f64().unwrap() - 1.0).abs() < 1e-12);
 }

@@ -17,6 +17,7 @@ mod publish;
 mod report;
 mod run;
 mod screening;
+mod service;
 mod shard;
 mod simulate;
 mod steering;

@@ -386,8 +386,8 @@ mod tests {
     }
 
     /// Hand-computed: forecast 10, 10, 10, 20, 20 … units/day; 4.5 days of cover =
-    /// 10 + 10 + 10 + 20 + 0.5 × 20 = 60 units. Mean lead-time demand 90, so s = 150 and
-    /// S = s + 100.
+    /// 10 + 10 + 10 + 20 + 0.5 × 20 = 60 units. s = the mean protection demand (85.45: the
+    /// undershoot plus L − 1 days, `crate::policy`'s time convention) + 60, and S = s + 100.
     #[test]
     fn safety_stock_is_n_days_of_forecast() {
         let rate = [10.0, 10.0, 10.0, 20.0, 20.0, 20.0];
@@ -397,8 +397,10 @@ mod tests {
         assert!((demand_over(&rate, 1e12) - (90.0 + (1e12 - 6.0) * 20.0)).abs() < 1e3);
         let st = run(PolicyKind::MinMax, &days(4.5), None, &rate);
         assert!((st.outcome.safety_stock - 60.0).abs() < 1e-9);
-        assert_eq!(st.outcome.reorder_point(), Some(150.0));
-        assert_eq!(st.outcome.order_up_to(), Some(250.0));
+        let mean = st.outcome.protection_demand_mean;
+        assert!((mean - 85.45).abs() < 1e-3, "{mean}");
+        assert_eq!(st.outcome.reorder_point(), Some(mean + 60.0));
+        assert_eq!(st.outcome.order_up_to(), Some(mean + 60.0 + 100.0));
         assert_eq!(st.outcome.method, "coverage");
         // 60 units over sd 9 is z = 6.67: the expected service is reported, near 1.
         assert!(st.outcome.expected_cycle_service_level > 0.9999);
@@ -467,7 +469,7 @@ mod tests {
         assert!(
             st.echo
                 .iter()
-                .any(|e| e.starts_with("reorder_point=120 (computed 104.8")),
+                .any(|e| e.starts_with("reorder_point=120 (computed 100.58")),
             "{:?}",
             st.echo
         );

@@ -2,8 +2,11 @@
 //! intermittent, lumpy and skewed demand, where the normal formulas are wrong.
 //!
 //! One draw:
-//! 1. a lead time is drawn from the empirical lead-time sample (days) and the review period
-//!    is added (periodic review): the protection period P days;
+//! 1. a lead time L is drawn from the empirical lead-time sample (days); for periodic review
+//!    the protection period is P = max(L, 1) + R − 1 days (the time convention of
+//!    [`crate::policy`]: an order placed after a review day's sales covers the next L + R − 1
+//!    days), for continuous review P = L (standing in for L − 1 days plus the undershoot of
+//!    the reorder point);
 //! 2. for each of the P days from the planning date, demand = max(0, forecast per day + error
 //!    per day), where the errors are the forecast's backtest errors (actual − forecast),
 //!    resampled by a **moving-block bootstrap**: a block of up to [`BLOCK_DAYS`] consecutive
@@ -138,7 +141,8 @@ pub struct SampleInput<'a> {
     pub error_paths: &'a [Vec<f64>],
     /// Lead-time sample (days); one value = a fixed lead time.
     pub lead_times: &'a [f64],
-    /// Review period added to every lead time (days; 0 for continuous review).
+    /// Review period R (days; 0 for continuous review). A periodic draw covers
+    /// max(L, 1) + R − 1 days (the time convention, [`crate::policy`]).
     pub review_days: f64,
     /// Number of draws.
     pub draws: usize,
@@ -165,7 +169,11 @@ pub fn sample_protection_demand(input: SampleInput<'_>) -> DemandSample {
         } else {
             input.lead_times[rng.random_range(0..input.lead_times.len())]
         };
-        let period = (lt + input.review_days).max(0.0);
+        let period = if input.review_days > 0.0 {
+            lt.max(1.0) + input.review_days - 1.0
+        } else {
+            lt.max(0.0)
+        };
         let whole = period.floor() as usize;
         let frac = period - whole as f64;
         let days = whole + usize::from(frac > 0.0);

@@ -16,13 +16,36 @@
 //!   - `sS` — continuous review min-max: at or below s, order up to S = s + Q;
 //!   - `RS` — periodic review every R days: order up to S at every review;
 //!   - `RsS` — periodic review every R days: at or below s, order up to S = s + Q.
-//! - **Protection period**: the lead time L for continuous review, L + R for periodic review.
-//!   Safety stock protects demand over it; the reorder point (or S for `RS`) is the mean
-//!   protection-period demand plus the safety stock.
-//! - **Cycle service level** = probability of no stockout in a replenishment cycle.
-//!   **Fill rate** = share of demand served from stock, unmet demand being backordered; with a
-//!   fill-rate target the cycle demand Q is the order quantity (s,Q), S − s for min-max, and
-//!   the mean demand over a review period for (R,S).
+//! - **Time convention** (one for the formulas, the simulator [`crate::sim`] and the
+//!   recommendations). Time runs in days; within day t, receipts come first, then the day's
+//!   sales, then the review. A review sees the position after day t's sales; an order placed
+//!   at it with a lead time of L days arrives at the start of day t + L and serves that day's
+//!   sales first, so L is at least 1 day ([`PolicyInput::effective_lead_time`]). "A review
+//!   every R days" reviews on days 0, R, 2R, … (R whole days, at least 1,
+//!   [`PolicyInput::review_days`]); continuous review is R = 1, a review after every day's
+//!   sales. Weekly or monthly buckets are converted to days before they reach this module
+//!   (demand per day, L and R in days), so the convention is the same for every bucket.
+//! - **Protection period** (what follows from the convention). An (R,S) order placed on day
+//!   t covers days t+1 … t+L+R−1 — the next order arrives on day t+R+L — so S protects
+//!   D(L+R−1), L + R − 1 days of demand, not the textbook L + R. A reorder point (s,Q),
+//!   (s,S), (R,s,S) is found already crossed when it is reviewed: by the undershoot U (the
+//!   position's fall below s on the review that triggers, a day's demand for continuous
+//!   review, R days' for (R,s,S); [`normal::undershoot`]), and the order then has L − 1 days
+//!   of demand to wait through, so s protects X = U + D(L−1). D(n) over n days has mean d·n
+//!   and variance n·σ_d² + d²·σ_L² (lead-time spread σ_L). The reorder point (or S for `RS`)
+//!   is the mean of X plus the safety stock.
+//! - **Cycle service level** = probability of no stockout in a replenishment cycle (receipt
+//!   to receipt, as the simulator counts it) = P(X ≤ level).
+//!   **Fill rate** = share of demand served from stock, unmet demand being backordered:
+//!   1 − (shortage created in a cycle) / (demand per cycle). The shortage *created* in a
+//!   cycle is exact under the convention: E[(X − level)⁺] − E[(Y − top)⁺], the backorders
+//!   just before the next receipt less those still open when this cycle's order arrives —
+//!   for (R,S) E[(D(L+R−1) − S)⁺] − E[(D(L−1) − S)⁺], for (s,S) and (R,s,S) the same with
+//!   X above s and D(L−1) above S, for (s,Q) X above s and above s + Q. The demand per
+//!   cycle is Q for (s,Q), S − s + E[U] (the mean order) for (s,S) and (R,s,S), and d·R for
+//!   (R,S). (The textbook approximation 1 − σ·G(k)/Q counts backorders already open when the
+//!   order arrives a second time; it is not offered. The empirical method still uses
+//!   E[(X − level)⁺] alone.)
 //! - **Safety stock is never negative**: when a fill-rate target is met with a negative
 //!   safety factor (large orders), the safety stock is floored at 0 and the expected service
 //!   reported is the one that level delivers (above the target).
@@ -331,17 +354,32 @@ impl PolicyInput {
         Ok(())
     }
 
-    /// Protection period in days: L, plus R for periodic review.
-    pub fn protection_days(&self) -> f64 {
-        self.lead_time + self.protected_review()
+    /// The lead time as the time convention counts it (module docs): whole days, and an
+    /// order placed at a review, after the day's sales, serves the sales of the day L days
+    /// later at the earliest, so never less than 1 day — the simulator's `max(1, round(L))`.
+    /// The mean of that, for a normal lead time of the input's mean and sd
+    /// ([`normal::whole_day_lead_time`]).
+    pub fn effective_lead_time(&self) -> f64 {
+        normal::whole_day_lead_time(self.lead_time, self.lead_time_sd).0
     }
 
-    fn protected_review(&self) -> f64 {
+    /// The review period as the simulator runs it: whole days, at least 1 (periodic
+    /// families only; 1 for continuous review, which reviews every day).
+    pub fn review_days(&self) -> f64 {
         if self.kind.is_periodic() {
-            self.review_period
+            self.review_period.round().max(1.0)
         } else {
-            0.0
+            1.0
         }
+    }
+
+    /// Protection period in days under the time convention (module docs): the days of
+    /// demand between a review and the arrival of the order the *next* review places, L + R
+    /// − 1 (L = [`Self::effective_lead_time`], R = [`Self::review_days`]). For continuous
+    /// review (R = 1) that is L: L − 1 whole days plus the undershoot of the reorder point
+    /// on the review day.
+    pub fn protection_days(&self) -> f64 {
+        self.effective_lead_time() + self.review_days() - 1.0
     }
 
     /// The order quantity before rounding, and how it was set (`eoq`, `fixed`, `N days`).
@@ -422,53 +460,111 @@ impl PolicyOutcome {
     }
 }
 
-/// Protection-period demand, normal or empirical.
+/// Protection-period demand, normal or empirical, under the time convention (module docs).
 struct Protection<'a> {
+    kind: PolicyKind,
+    /// Mean and sd of X, the demand the trigger level protects: D(L + R − 1) for `RS`,
+    /// U + D(L − 1) for the reorder-point families (U the undershoot of s).
     mean: f64,
     sd: f64,
+    /// Mean and sd of D(L − 1), the demand between a review and its order's arrival.
+    start_mean: f64,
+    start_sd: f64,
+    /// Mean undershoot E[U] of the reorder point (0 for `RS` and the empirical method).
+    undershoot: f64,
     sample: Option<&'a DemandSample>,
 }
 
 impl Protection<'_> {
-    fn new<'a>(input: &PolicyInput, method: Method<'a>) -> Protection<'a> {
-        match method {
-            Method::Normal => {
-                let (mean, sd) = normal::protection_demand(
-                    input.demand_mean,
-                    input.demand_sd,
-                    input.lead_time,
-                    input.lead_time_sd,
-                    input.protected_review(),
-                );
-                Protection {
-                    mean,
-                    sd,
-                    sample: None,
-                }
+    /// `gap` = S − s for `sS` and `RsS` (the fall from S to the reorder point), unused
+    /// otherwise.
+    fn new<'a>(input: &PolicyInput, method: Method<'a>, gap: f64) -> Protection<'a> {
+        let (d, sd_d) = (input.demand_mean, input.demand_sd);
+        let (l, sd_l) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
+        let r = input.review_days();
+        let (start_mean, start_sd) = normal::protection_demand(d, sd_d, l - 1.0, sd_l, 0.0);
+        // Continuous review steps a day at a time, (R,s,S) R days at a time; (s,Q)'s
+        // undershoot is the stationary excess (its position is uniform over (s, s + Q]),
+        // the order-up-to families restart from S at every order.
+        let (step_mean, step_var) = (d * r, r * sd_d * sd_d);
+        let (um, uv) = match input.kind {
+            PolicyKind::RS => (0.0, 0.0),
+            PolicyKind::SQ => normal::undershoot(step_mean, step_var),
+            PolicyKind::MinMax | PolicyKind::RsS => {
+                normal::undershoot_from(gap, step_mean, step_var)
             }
+        };
+        let (mean, sd, undershoot) = match input.kind {
+            PolicyKind::RS => {
+                let (m, s) = normal::protection_demand(d, sd_d, l, sd_l, r - 1.0);
+                (m, s, 0.0)
+            }
+            PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => {
+                (start_mean + um, (start_sd * start_sd + uv).sqrt(), um)
+            }
+        };
+        match method {
+            Method::Normal => Protection {
+                kind: input.kind,
+                mean,
+                sd,
+                start_mean,
+                start_sd,
+                undershoot,
+                sample: None,
+            },
             Method::Empirical(s) => Protection {
+                kind: input.kind,
                 mean: s.mean(),
                 sd: s.sd(),
+                start_mean,
+                start_sd,
+                undershoot: 0.0,
                 sample: Some(s),
             },
         }
     }
 
-    /// (cycle service level, expected shortage per cycle) at protection level `level`.
-    fn performance(&self, level: f64) -> (f64, f64) {
+    /// The inventory position right after an order placed at trigger level `level`: s + Q
+    /// for `sQ`, S = s + `q` for `sS` and `RsS`, S = `level` for `RS`.
+    fn top(&self, level: f64, q: f64) -> f64 {
+        match self.kind {
+            PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => level + q,
+            PolicyKind::RS => level,
+        }
+    }
+
+    /// (cycle service level, expected shortage per cycle) at trigger level `level` with the
+    /// position `top` after ordering. The shortage is the one *created* in the cycle:
+    /// E[(X − level)⁺] − E[(Y − top)⁺], the backorders just before the next receipt less
+    /// those still open when this cycle's order arrives (Y = D(L − 1), or X for `sQ`). The
+    /// empirical method counts E[(X − level)⁺] only.
+    fn performance(&self, level: f64, top: f64) -> (f64, f64) {
         if let Some(s) = self.sample {
             return (s.cdf(level), s.expected_shortage(level));
         }
-        if self.sd <= 0.0 {
-            let short = (self.mean - level).max(0.0);
-            return (if level >= self.mean { 1.0 } else { 0.0 }, short);
-        }
-        let k = (level - self.mean) / self.sd;
-        (normal::cdf(k), self.sd * normal::loss(k))
+        let csl = if self.sd <= 0.0 {
+            if level >= self.mean {
+                1.0
+            } else {
+                0.0
+            }
+        } else {
+            normal::cdf((level - self.mean) / self.sd)
+        };
+        let end = normal::excess(self.mean, self.sd, level);
+        let open = match self.kind {
+            PolicyKind::SQ => normal::excess(self.mean, self.sd, top),
+            PolicyKind::MinMax | PolicyKind::RsS | PolicyKind::RS => {
+                normal::excess(self.start_mean, self.start_sd, top)
+            }
+        };
+        (csl, (end - open).max(0.0))
     }
 
-    /// The lowest protection level meeting the target (before the floor at the mean).
-    fn level_for(&self, measure: ServiceMeasure, target: f64, cycle_demand: f64) -> f64 {
+    /// The lowest protection level meeting the target (the normal fill-rate case floored at
+    /// the mean; the caller floors the others).
+    fn level_for(&self, measure: ServiceMeasure, target: f64, cycle_demand: f64, q: f64) -> f64 {
         match (measure, self.sample) {
             (ServiceMeasure::Cycle, Some(s)) => s.quantile(target),
             (ServiceMeasure::FillRate, Some(s)) => {
@@ -479,11 +575,42 @@ impl Protection<'_> {
                 self.mean + normal::z_for_cycle_service(target) * self.sd
             }
             (ServiceMeasure::FillRate, None) => {
-                let k = normal::k_for_loss((1.0 - target) * cycle_demand / self.sd);
-                self.mean + k * self.sd
+                let allowed = (1.0 - target) * cycle_demand;
+                let short = |level: f64| self.performance(level, self.top(level, q)).1;
+                bisect_down(self.mean, self.sd, |level| short(level) <= allowed)
             }
         }
     }
+}
+
+/// The lowest level from `mean` up at which `ok` holds, for an `ok` that stays true once
+/// true (the shortage falls as the level rises): `mean` when it holds there already.
+fn bisect_down(mean: f64, sd: f64, ok: impl Fn(f64) -> bool) -> f64 {
+    if ok(mean) {
+        return mean;
+    }
+    let (mut lo, mut step) = (mean, 4.0 * sd.max(1e-9));
+    let mut hi = mean + step;
+    for _ in 0..60 {
+        if ok(hi) {
+            break;
+        }
+        lo = hi;
+        step *= 2.0;
+        hi += step;
+    }
+    for _ in 0..200 {
+        if hi - lo <= 1e-10 * hi.abs().max(1.0) {
+            break;
+        }
+        let mid = 0.5 * (lo + hi);
+        if ok(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
 }
 
 /// Designs the policy that meets the target at the lowest safety stock (floored at 0).
@@ -501,18 +628,19 @@ impl Protection<'_> {
 ///     pack_size: 1.0,
 /// };
 /// let p = design(&input, Method::Normal).unwrap();
-/// // SS = 1.645 × 3 × sqrt(9) = 14.8; s = 90 + 14.8.
-/// assert!((p.safety_stock - 14.804).abs() < 1e-3);
-/// assert!((p.reorder_point().unwrap() - 104.804).abs() < 1e-3);
+/// // X = U + D(L − 1): mean 8 days × 10 + E[U] 5.45 = 85.45, variance 8 × 9 + Var U 12.63
+/// // = 84.63 (sd 9.20); SS = 1.645 × 9.20 = 15.13; s = 85.45 + 15.13.
+/// assert!((p.safety_stock - 15.132).abs() < 1e-3);
+/// assert!((p.reorder_point().unwrap() - 100.582).abs() < 1e-3);
 /// ```
 pub fn design(input: &PolicyInput, method: Method<'_>) -> Result<PolicyOutcome, PolicyError> {
     input.check()?;
-    let prot = Protection::new(input, method);
     let (raw_q, rule) = input.raw_order_quantity();
     let q = round_order(raw_q, input.moq, input.pack_size);
-    let cycle = cycle_demand(input, q);
+    let prot = Protection::new(input, method, q);
+    let cycle = cycle_demand(input, q, prot.undershoot);
     let level = prot
-        .level_for(input.measure, input.target, cycle)
+        .level_for(input.measure, input.target, cycle, q)
         .max(prot.mean);
     let levels = Levels::designed(input.kind, level, q);
     Ok(outcome(input, &prot, method, levels, rule))
@@ -531,15 +659,17 @@ pub fn evaluate(
 ) -> Result<PolicyOutcome, PolicyError> {
     input.check()?;
     let levels = Levels::from_given(input.kind, given)?;
-    let prot = Protection::new(input, method);
+    let prot = Protection::new(input, method, levels.gap().unwrap_or(0.0));
     Ok(outcome(input, &prot, method, levels, "given".into()))
 }
 
-/// Demand per replenishment cycle: Q for (s,Q), S − s for min-max, d·R for (R,S).
-fn cycle_demand(input: &PolicyInput, q: f64) -> f64 {
+/// Demand per replenishment cycle, the mean order: Q for (s,Q), S − s plus the mean
+/// undershoot for (s,S) and (R,s,S), d·R for (R,S).
+fn cycle_demand(input: &PolicyInput, q: f64, undershoot: f64) -> f64 {
     match input.kind {
-        PolicyKind::RS => input.demand_mean * input.review_period,
-        PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => q,
+        PolicyKind::RS => input.demand_mean * input.review_days(),
+        PolicyKind::SQ => q,
+        PolicyKind::MinMax | PolicyKind::RsS => q + undershoot,
     }
 }
 
@@ -550,12 +680,14 @@ fn outcome(
     levels: Levels,
     order_rule: String,
 ) -> PolicyOutcome {
-    let (level, cycle) = match levels {
-        Levels::SQ { s, q } => (s, q),
-        Levels::MinMax { s, big_s } | Levels::RsS { s, big_s } => (s, big_s - s),
-        Levels::RS { big_s } => (big_s, input.demand_mean * input.review_period),
+    let (level, top, cycle) = match levels {
+        Levels::SQ { s, q } => (s, s + q, q),
+        Levels::MinMax { s, big_s } | Levels::RsS { s, big_s } => {
+            (s, big_s, big_s - s + prot.undershoot)
+        }
+        Levels::RS { big_s } => (big_s, big_s, input.demand_mean * input.review_days()),
     };
-    let (csl, shortage) = prot.performance(level);
+    let (csl, shortage) = prot.performance(level, top);
     let fill = if cycle > 0.0 {
         (1.0 - shortage / cycle).clamp(0.0, 1.0)
     } else if input.demand_mean > 0.0 {
@@ -576,7 +708,7 @@ fn outcome(
         Levels::SQ { .. } | Levels::MinMax { .. } | Levels::RsS { .. } => false,
     };
     let orders_per_year = if per_review {
-        DAYS_PER_YEAR / input.review_period
+        DAYS_PER_YEAR / input.review_days()
     } else if cycle > 0.0 {
         annual_demand / cycle
     } else {

@@ -84,6 +84,137 @@ pub fn protection_demand(
     )
 }
 
+/// E[(X − x)⁺] for X normal with mean `mean` and standard deviation `sd` (a point mass at the
+/// mean when `sd` is 0): the expected units of X above `x`.
+pub fn excess(mean: f64, sd: f64, x: f64) -> f64 {
+    if sd > 0.0 {
+        sd * loss((x - mean) / sd)
+    } else {
+        (mean - x).max(0.0)
+    }
+}
+
+/// Mean and variance of the **undershoot** U of a reorder point: how far below s the position
+/// is when a review first finds it at or below s, for a position that falls by independent
+/// steps of mean `step_mean` and variance `step_var` between reviews (a day's demand for
+/// continuous review, R days' demand for (R,s,S)). The stationary excess of renewal theory:
+/// E[U] = E[Y²] / (2·E[Y]), E[U²] = E[Y³] / (3·E[Y]), with the moments of a normal step Y.
+/// Exact when the gap S − s (or Q) is large against a step; (0, 0) without demand.
+///
+/// # Example
+/// ```
+/// // Steps of 20 ± 6: E[U] = (400 + 36) / 40 = 10.9.
+/// let (m, v) = replenish::policy::normal::undershoot(20.0, 36.0);
+/// assert!((m - 10.9).abs() < 1e-12);
+/// assert!((v - (508.0 / 3.0 - 10.9 * 10.9)).abs() < 1e-9);
+/// ```
+pub fn undershoot(step_mean: f64, step_var: f64) -> (f64, f64) {
+    if step_mean <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let (m, v) = (step_mean, step_var.max(0.0));
+    let mean = (m * m + v) / (2.0 * m);
+    let second = (m * m + 3.0 * v) / 3.0;
+    (mean, (second - mean * mean).max(0.0))
+}
+
+/// E[((Y − c)⁺)^m] for m = 1 and 2, Y normal (mean `m`, sd `sd`; a point when `sd` is 0).
+fn partial_moments(m: f64, sd: f64, c: f64) -> (f64, f64) {
+    if sd <= 0.0 {
+        let e = (m - c).max(0.0);
+        return (e, e * e);
+    }
+    let k = (c - m) / sd;
+    let n = standard();
+    let (tail, dens) = (1.0 - n.cdf(k), n.pdf(k));
+    let first = sd * (dens - k * tail);
+    let second = sd * sd * ((1.0 + k * k) * tail - k * dens);
+    (first, second.max(0.0))
+}
+
+/// Mean and variance of the undershoot U of a reorder point s by a position that starts
+/// `gap` above s (at S = s + gap, just after an (s,S) or (R,s,S) order) and falls by
+/// independent normal steps of mean `step_mean` and variance `step_var` until a review finds
+/// it at or below s: U = (sum of the steps) − gap at that review. Computed from the renewal
+/// sum E[U^m] = Σₙ E[((Y − (gap − Sₙ))⁺)^m; Sₙ < gap] over the n-step sums Sₙ (normal,
+/// integrated by Simpson's rule), treating the walk as falling (a step's mass below 0 is
+/// small for the demand it models). With more than 200 steps per gap the stationary excess
+/// ([`undershoot`]) is used: the walk has forgotten its start by then.
+pub fn undershoot_from(gap: f64, step_mean: f64, step_var: f64) -> (f64, f64) {
+    if step_mean <= 0.0 {
+        return (0.0, 0.0);
+    }
+    if gap / step_mean > 200.0 {
+        return undershoot(step_mean, step_var);
+    }
+    let gap = gap.max(0.0);
+    let step_sd = step_var.max(0.0).sqrt();
+    let (mut m1, mut m2) = partial_moments(step_mean, step_sd, gap);
+    for n in 1..100_000u32 {
+        let (mu_n, sd_n) = (f64::from(n) * step_mean, f64::from(n).sqrt() * step_sd);
+        if mu_n - 8.0 * sd_n >= gap {
+            break;
+        }
+        if sd_n <= 1e-9 * step_mean {
+            let (a, b) = partial_moments(step_mean, step_sd, gap - mu_n);
+            m1 += a;
+            m2 += b;
+            continue;
+        }
+        let (lo, hi) = (mu_n - 8.0 * sd_n, gap.min(mu_n + 8.0 * sd_n));
+        let intervals = 64;
+        let h = (hi - lo) / f64::from(intervals);
+        let density = Normal::new(mu_n, sd_n).expect("sd > 0");
+        for i in 0..=intervals {
+            let x = lo + f64::from(i) * h;
+            let w = if i == 0 || i == intervals {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            let (a, b) = partial_moments(step_mean, step_sd, gap - x);
+            let f = density.pdf(x) * w * h / 3.0;
+            m1 += f * a;
+            m2 += f * b;
+        }
+    }
+    (m1, (m2 - m1 * m1).max(0.0))
+}
+
+/// Mean and standard deviation of the lead time in whole days as the simulator counts it:
+/// max(1, round(L)) for L normal with mean `mean` and sd `sd` (a point when `sd` is 0).
+///
+/// # Example
+/// ```
+/// use replenish::policy::normal::whole_day_lead_time;
+/// assert_eq!(whole_day_lead_time(10.4, 0.0), (10.0, 0.0));
+/// assert_eq!(whole_day_lead_time(0.0, 0.0), (1.0, 0.0));
+/// // Rounding adds about 1/12 day² to the variance (Sheppard's correction).
+/// let (m, sd) = whole_day_lead_time(10.0, 2.0);
+/// assert!((m - 10.0).abs() < 1e-4 && (sd * sd - 4.0 - 1.0 / 12.0).abs() < 2e-3);
+/// ```
+pub fn whole_day_lead_time(mean: f64, sd: f64) -> (f64, f64) {
+    if sd <= 0.0 {
+        return (mean.round().max(1.0), 0.0);
+    }
+    let n = Normal::new(mean, sd).expect("sd > 0");
+    let top = (mean + 10.0 * sd).ceil().max(2.0) as i64;
+    let (mut p_acc, mut m1, mut m2) = (n.cdf(1.5), 0.0, 0.0);
+    m1 += p_acc;
+    m2 += p_acc;
+    for k in 2..=top {
+        let kf = k as f64;
+        let p = n.cdf(kf + 0.5) - n.cdf(kf - 0.5);
+        p_acc += p;
+        m1 += p * kf;
+        m2 += p * kf * kf;
+    }
+    let (m1, m2) = (m1 / p_acc, m2 / p_acc);
+    (m1, (m2 - m1 * m1).max(0.0).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,12 +27,22 @@ pub(crate) fn base(kind: PolicyKind) -> PolicyInput {
 
 const Z95: f64 = 1.644_853_626_951_472_2;
 
+/// The base case's continuous-review protection demand X = U + D(L − 1) (time convention,
+/// module docs): D(8 days) has mean 80 and variance 8 × 9 = 72; the undershoot of daily
+/// steps of 10 ± 3 has E[U] = (100 + 9) / 20 = 5.45 and E[U²] = (100 + 27) / 3, so
+/// Var U = 127/3 − 5.45².
+const X_MEAN: f64 = 85.45;
+fn x_var() -> f64 {
+    72.0 + 127.0 / 3.0 - 5.45 * 5.45
+}
+
 #[test]
 fn cycle_service_continuous_review_demand_variability_only() {
-    // (s,Q), continuous review: SS = z·σ_d·sqrt(L) = 1.644854 × 3 × 3; s = d·L + SS.
+    // (s,Q), continuous review: SS = z·sd(X); s = E[X] + SS (X = U + D(L − 1)).
     let p = design(&base(PolicyKind::SQ), Method::Normal).unwrap();
-    assert!((p.safety_stock - Z95 * 9.0).abs() < 1e-9);
-    assert!((p.reorder_point().unwrap() - (90.0 + Z95 * 9.0)).abs() < 1e-9);
+    assert!((p.protection_demand_mean - X_MEAN).abs() < 1e-9);
+    assert!((p.safety_stock - Z95 * x_var().sqrt()).abs() < 1e-9);
+    assert!((p.reorder_point().unwrap() - (X_MEAN + Z95 * x_var().sqrt())).abs() < 1e-9);
     assert!((p.order_quantity().unwrap() - 100.0).abs() < 1e-12);
     assert!(p.order_up_to().is_none());
     assert!((p.expected_cycle_service_level - 0.95).abs() < 1e-9);
@@ -41,17 +51,22 @@ fn cycle_service_continuous_review_demand_variability_only() {
 
 #[test]
 fn cycle_service_with_lead_time_variability() {
-    // SS = z·sqrt(L·σ_d² + d²·σ_L²) = z·sqrt(9·9 + 100·4) = z·sqrt(481).
+    // SS = z·sqrt(Var X + d²·σ_L²), σ_L² that of the lead time in whole days: 4 + 1/12
+    // (Sheppard's correction for rounding).
     let mut input = base(PolicyKind::SQ);
     input.lead_time_sd = 2.0;
     let p = design(&input, Method::Normal).unwrap();
-    assert!((p.safety_stock - Z95 * 481f64.sqrt()).abs() < 1e-9);
-    assert!((p.protection_demand_sd - 481f64.sqrt()).abs() < 1e-12);
+    let (l, sd_l) = normal::whole_day_lead_time(9.0, 2.0);
+    assert!((l - 9.0).abs() < 1e-3 && (sd_l * sd_l - 4.0 - 1.0 / 12.0).abs() < 2e-3);
+    let sd = (x_var() + (l - 9.0) * 9.0 + 100.0 * sd_l * sd_l).sqrt();
+    assert!((p.safety_stock - Z95 * sd).abs() < 1e-9);
+    assert!((p.protection_demand_sd - sd).abs() < 1e-12);
 }
 
 #[test]
-fn periodic_review_protects_lead_time_plus_review_period() {
-    // (R,S): S = d·(L+R) + z·σ_d·sqrt(L+R) with L = 5, R = 7, d = 20, σ_d = 5, CSL 90%.
+fn periodic_review_protects_lead_time_plus_review_period_minus_one_day() {
+    // (R,S): S = d·(L+R−1) + z·σ_d·sqrt(L+R−1) with L = 5, R = 7, d = 20, σ_d = 5, CSL 90%
+    // (the time convention: an order placed after day t's sales covers days t+1 … t+L+R−1).
     let mut input = base(PolicyKind::RS);
     input.demand_mean = 20.0;
     input.demand_sd = 5.0;
@@ -59,7 +74,7 @@ fn periodic_review_protects_lead_time_plus_review_period() {
     input.target = 0.9;
     let p = design(&input, Method::Normal).unwrap();
     let z90 = 1.281_551_565_544_600_5;
-    let expect = 240.0 + z90 * 5.0 * 12f64.sqrt();
+    let expect = 220.0 + z90 * 5.0 * 11f64.sqrt();
     assert!((p.order_up_to().unwrap() - expect).abs() < 1e-9);
     assert!(p.reorder_point().is_none() && p.order_quantity().is_none());
     // Cycle demand is the demand per review period, d·R = 140.
@@ -68,22 +83,39 @@ fn periodic_review_protects_lead_time_plus_review_period() {
 
 #[test]
 fn fill_rate_target_solves_the_loss_function() {
-    // β = 98%, Q = 500, σ = 100 (σ_d = 100/3 over L = 9): G(k) = (1 − β)·Q/σ = 0.1, which the
-    // standard normal loss table puts at k ≈ 0.9022 (G(0.90) = 0.1004, G(0.91) = 0.0986,
-    // linear interpolation; tolerance half a table step in the last digit).
+    // β = 98%, RS with R = 1 and σ_d = 100/3 over L + R − 1 = 9 days: σ = 100, and the
+    // shortage created per cycle is σ·G(k) − σ_0·G((S − μ_0)/σ_0) over D(L − 1) (8 days:
+    // μ_0 = 80, σ_0 = 100·sqrt(8)/3); the cycle demand is d·R = 10, so the shortage allowed
+    // is (1 − β)·10 = 0.2 units.
+    let mut input = base(PolicyKind::RS);
+    input.review_period = 1.0;
+    input.demand_sd = 100.0 / 3.0;
+    input.measure = ServiceMeasure::FillRate;
+    input.target = 0.98;
+    let p = design(&input, Method::Normal).unwrap();
+    assert!((p.protection_demand_sd - 100.0).abs() < 1e-9);
+    let k = p.safety_factor;
+    let big_s = p.order_up_to().unwrap();
+    let sd0 = 100.0 * 8f64.sqrt() / 3.0;
+    let created = 100.0 * normal::loss(k) - sd0 * normal::loss((big_s - 80.0) / sd0);
+    assert!((created - 0.2).abs() < 1e-7, "{created}");
+    assert!((p.expected_fill_rate - 0.98).abs() < 1e-7);
+    assert!((p.expected_backorders_per_cycle - 0.2).abs() < 1e-7);
+}
+
+#[test]
+fn fill_rate_target_of_sq_counts_the_shortage_created_in_the_cycle() {
+    // (s,Q): shortage created = σ·G(k) − σ·G(k + Q/σ) with X = U + D(L − 1); Q = 500.
     let mut input = base(PolicyKind::SQ);
     input.demand_sd = 100.0 / 3.0;
     input.measure = ServiceMeasure::FillRate;
     input.target = 0.98;
     input.order = OrderRule::Fixed(500.0);
     let p = design(&input, Method::Normal).unwrap();
-    assert!((p.protection_demand_sd - 100.0).abs() < 1e-9);
-    assert!(
-        (p.safety_factor - 0.9022).abs() < 5e-4,
-        "k = {}",
-        p.safety_factor
-    );
-    assert!((normal::loss(p.safety_factor) - 0.1).abs() < 1e-9);
+    let sd = p.protection_demand_sd;
+    let k = p.safety_factor;
+    let created = sd * (normal::loss(k) - normal::loss(k + 500.0 / sd));
+    assert!((created - 10.0).abs() < 1e-6, "{created}");
     assert!((p.expected_fill_rate - 0.98).abs() < 1e-9);
     assert!((p.expected_backorders_per_cycle - 10.0).abs() < 1e-7);
 }
@@ -97,13 +129,17 @@ fn fill_rate_target_with_large_orders_floors_safety_stock_at_zero() {
     input.order = OrderRule::Fixed(10_000.0);
     let p = design(&input, Method::Normal).unwrap();
     assert!(p.safety_stock.abs() < 1e-12);
-    assert!((p.expected_fill_rate - (1.0 - 0.398_942_280_4 * 9.0 / 10_000.0)).abs() < 1e-9);
+    let sd = x_var().sqrt();
+    assert!((p.protection_demand_sd - sd).abs() < 1e-9);
+    let created = sd * (normal::loss(0.0) - normal::loss(10_000.0 / sd));
+    assert!((p.expected_fill_rate - (1.0 - created / 10_000.0)).abs() < 1e-9);
 }
 
 #[test]
 fn eoq_costs_balance_at_the_optimum() {
     // D = 1200/yr, K = 100, H = 6/unit-yr → EOQ 200; deterministic demand (σ = 0): ordering
-    // = K·D/Q = 600 per year, holding = H·Q/2 = 600 per year.
+    // = K·D/Q = 600 per year, holding = H·(SS + Q/2) = 600 + H·SS per year, where SS covers
+    // the undershoot of daily steps of d: uniform on [0, d], sd d/sqrt(12), SS = z·d/sqrt(12).
     let mut input = base(PolicyKind::SQ);
     input.demand_mean = 1200.0 / 365.0;
     input.demand_sd = 0.0;
@@ -115,8 +151,10 @@ fn eoq_costs_balance_at_the_optimum() {
     let p = design(&input, Method::Normal).unwrap();
     assert!((p.order_quantity().unwrap() - 200.0).abs() < 1e-9);
     assert!((p.annual_ordering_cost.unwrap() - 600.0).abs() < 1e-9);
-    assert!((p.annual_holding_cost.unwrap() - 600.0).abs() < 1e-9);
-    assert!((p.annual_total_cost.unwrap() - 1200.0).abs() < 1e-9);
+    let ss = Z95 * input.demand_mean / 12f64.sqrt();
+    assert!((p.safety_stock - ss).abs() < 1e-9);
+    assert!((p.annual_holding_cost.unwrap() - (600.0 + 6.0 * ss)).abs() < 1e-9);
+    assert!((p.annual_total_cost.unwrap() - (1200.0 + 6.0 * ss)).abs() < 1e-9);
     assert_eq!(p.order_rule, "eoq");
 }
 
@@ -151,27 +189,29 @@ fn unknown_holding_cost_orders_fallback_days() {
 
 #[test]
 fn reverse_what_if_gives_the_service_of_given_levels() {
-    // A reorder point exactly at the mean lead-time demand: CSL 50%, expected shortage
-    // σ·G(0) = 9 × 0.398942 per cycle, fill rate 1 − that / Q.
+    // A reorder point exactly at the mean protection demand E[X]: CSL 50%, shortage created
+    // per cycle σ·(G(0) − G(Q/σ)), fill rate 1 − that / Q.
     let input = base(PolicyKind::SQ);
+    let sd = x_var().sqrt();
+    let created = sd * (0.398_942_280_401_432_7 - normal::loss(100.0 / sd));
     let p = evaluate(
         &input,
         Method::Normal,
         GivenLevels {
-            reorder_point: Some(90.0),
+            reorder_point: Some(X_MEAN),
             order_quantity: Some(100.0),
             order_up_to: None,
         },
     )
     .unwrap();
     assert!((p.expected_cycle_service_level - 0.5).abs() < 1e-12);
-    assert!((p.expected_backorders_per_cycle - 9.0 * 0.398_942_280_401_432_7).abs() < 1e-9);
-    assert!((p.expected_fill_rate - (1.0 - 9.0 * 0.398_942_280_401_432_7 / 100.0)).abs() < 1e-9);
+    assert!((p.expected_backorders_per_cycle - created).abs() < 1e-9);
+    assert!((p.expected_fill_rate - (1.0 - created / 100.0)).abs() < 1e-9);
     // Designing for the service it reports gives back the same reorder point.
     let mut again = input.clone();
     again.target = p.expected_cycle_service_level + 1e-12;
     let d = design(&again, Method::Normal).unwrap();
-    assert!((d.reorder_point().unwrap() - 90.0).abs() < 1e-4);
+    assert!((d.reorder_point().unwrap() - X_MEAN).abs() < 1e-4);
     // Missing levels name the flag.
     let e = evaluate(&input, Method::Normal, GivenLevels::default()).unwrap_err();
     assert!(e.to_string().starts_with("reorder_point"), "{e}");
@@ -182,7 +222,7 @@ fn empirical_sample_of_normal_demand_agrees_with_the_normal_formula() {
     use rand::SeedableRng;
     use rand_distr::{Distribution, Normal as Gauss};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-    let g = Gauss::new(90.0, 9.0).unwrap();
+    let g = Gauss::new(X_MEAN, x_var().sqrt()).unwrap();
     let sample = DemandSample::new((0..200_000).map(|_| g.sample(&mut rng)).collect());
     let input = base(PolicyKind::SQ);
     let n = design(&input, Method::Normal).unwrap();

@@ -16,6 +16,11 @@
 //!    with lead time L days arrives at the start of day t + max(1, round(L)).
 //! 5. **End of day**: on-hand, backlog and costs are accumulated (after the warm-up only).
 //!
+//! This order is the crate's one time convention ([`crate::policy`], `docs/planning.md`):
+//! an order placed after day t's sales serves day t + L's, so an (R,S) order covers
+//! L + R − 1 days and a reorder point protects its undershoot plus L − 1 days; the policy
+//! formulas are derived from it, so a designed service is the simulated one.
+//!
 //! Quantities are continuous (fractions of units are allowed, so normal or gamma demand needs
 //! no rounding). KPIs count the days after the warm-up, and the customer orders placed after
 //! it (so units balance exactly: demanded = served from stock + filled later + cancelled +

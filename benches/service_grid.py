@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Designed vs simulated service (issue 23): the first table of the issue plus a few more rows.
+
+Usage: python3 benches/service_grid.py BINARY [--days N] [--replications N]
+
+Every row is `BINARY policy --json --simulate --days N --replications N --seed 1
+--customer backorder` with the row's flags; prints a Markdown table of the designed measure
+(the target) against the simulated one with its 95% interval.
+"""
+import json
+import subprocess
+import sys
+
+BASE = "--demand-mean 20 --demand-sd 6 --lead-time 10 --lead-time-sd 2"
+ROWS = [
+    (BASE, "--policy sQ --service-level 0.95 --order-qty 300"),
+    (BASE, "--policy sS --service-level 0.95 --order-cost 100 --holding-cost 2"),
+    (BASE, "--policy RS --review-period 7 --service-level 0.95"),
+    (BASE, "--policy RS --review-period 1 --service-level 0.95"),
+    (BASE, "--policy sQ --fill-rate 0.98 --order-qty 300"),
+    (BASE, "--policy RS --review-period 7 --fill-rate 0.98"),
+    (BASE, "--policy sS --fill-rate 0.98 --order-cost 100 --holding-cost 2"),
+    # More rows: no lead-time spread, (R,s,S), other means and spreads.
+    ("--demand-mean 20 --demand-sd 6 --lead-time 10", "--policy RS --review-period 1 --service-level 0.95"),
+    ("--demand-mean 20 --demand-sd 6 --lead-time 10", "--policy RS --review-period 1 --fill-rate 0.98"),
+    (BASE, "--policy RsS --review-period 7 --service-level 0.95 --order-qty 300"),
+    (BASE, "--policy RsS --review-period 7 --fill-rate 0.98 --order-qty 300"),
+    ("--demand-mean 5 --demand-sd 4 --lead-time 5", "--policy sQ --service-level 0.9 --order-qty 60"),
+    ("--demand-mean 5 --demand-sd 4 --lead-time 5", "--policy RS --review-period 14 --fill-rate 0.95"),
+    ("--demand-mean 100 --demand-sd 20 --lead-time 3 --lead-time-sd 0.5", "--policy sS --service-level 0.9 --order-qty 400"),
+]
+
+
+def main():
+    binary = sys.argv[1]
+    days = sys.argv[sys.argv.index("--days") + 1] if "--days" in sys.argv else "20000"
+    reps = sys.argv[sys.argv.index("--replications") + 1] if "--replications" in sys.argv else "20"
+    print("| inputs | policy flags | designed | simulated (± 95%) |")
+    print("|---|---|---|---|")
+    for base, flags in ROWS:
+        cmd = [binary, "policy", "--json", *base.split(), *flags.split(), "--simulate",
+               "--days", days, "--replications", reps, "--seed", "1", "--customer", "backorder"]
+        out = json.loads(subprocess.run(cmd, capture_output=True, check=True, text=True).stdout)
+        key = "fill_rate" if "--fill-rate" in flags else "cycle_service_level"
+        designed = out["expected_" + key] if key == "fill_rate" else out["expected_cycle_service_level"]
+        sim, ci = out["simulated"][key], out["simulated"]["ci95"][key]
+        print(f"| `{base}` | `{flags}` | {designed:.4f} | {sim:.4f} ± {ci:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
