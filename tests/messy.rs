@@ -434,7 +434,7 @@ fn check_recommendation(e: &Expect, ran: &Ran, fails: &mut Vec<String>) {
         }
         if let Some(max) = e.demand_per_day_max {
             let d: f64 = recs.get(r, "demand_per_day").parse().unwrap_or(f64::NAN);
-            if !(d <= max) {
+            if d.is_nan() || d > max {
                 fails.push(format!("{sku}: demand_per_day {d} > {max}"));
             }
         }

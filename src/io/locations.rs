@@ -129,7 +129,7 @@ mod tests {
         assert_eq!((a.location.clone(), a.first_day), (None, 8));
         assert_eq!(a.qty, vec![5.0, 0.0, 1.0, 5.0, 4.0]);
         assert_eq!(a.flags, vec![1, 0, 0, 2, 0]);
-        assert_eq!(a.revenue, 2.0);
+        assert!((a.revenue - 2.0).abs() < 1e-12);
         assert_eq!(merged[1].qty, vec![7.0]);
     }
 
