@@ -51,7 +51,8 @@ pub struct Anomaly {
     /// Line in a CSV file (header = 1) or data row number in a Parquet file (first row = 1);
     /// for a block of rows, its first line (the reason names the last).
     pub line: u64,
-    /// The SKU concerned (empty when the finding is not about one SKU).
+    /// The SKU concerned (for a block of rows: the block's first SKU; empty when the finding is
+    /// about no SKU).
     pub sku: String,
     /// The column whose value was flagged, as named in the data contract.
     pub column: String,

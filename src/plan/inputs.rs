@@ -64,10 +64,14 @@ impl<'a> InputFacts<'a> {
 }
 
 /// Per SKU, one line per (column, action) of its anomalies, e.g. "2 quantity values excluded
-/// as implausible (anomalies.csv)".
+/// as implausible (anomalies.csv)". Findings about rows rather than one value (a duplicated
+/// block: no column; its `sku` is only the block's first) are the console's, not a SKU's.
 fn notes_by_sku(anomalies: &[Anomaly]) -> BTreeMap<&str, Vec<String>> {
     let mut counts: BTreeMap<(&str, &str, AnomalyAction), usize> = BTreeMap::new();
-    for a in anomalies.iter().filter(|a| !a.sku.is_empty()) {
+    for a in anomalies
+        .iter()
+        .filter(|a| !a.sku.is_empty() && !a.column.is_empty())
+    {
         *counts
             .entry((a.sku.as_str(), a.column.as_str(), a.action))
             .or_default() += 1;
@@ -104,6 +108,7 @@ mod tests {
             a("A", "quantity", AnomalyAction::Excluded),
             a("A", "receipt_date", AnomalyAction::Excluded),
             a("", "quantity", AnomalyAction::Excluded),
+            a("A", "", AnomalyAction::Excluded),
             a("B", "quantity", AnomalyAction::Kept),
         ];
         let notes = notes_by_sku(&list);
