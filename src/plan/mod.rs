@@ -50,7 +50,6 @@ use crate::{
     policy::{
         design,
         empirical::{sample_protection_demand, SampleInput},
-        order_qty::round_order,
         GivenLevels, Levels, Method, OrderRule, PolicyInput,
     },
     recommend::{recommend_all, Recommendation, SkuState},
@@ -860,9 +859,7 @@ fn current_levels(record: Option<&ItemRecord>, input: &PolicyInput) -> Option<Le
             (Some(big_s), _) => Levels::MinMax { s, big_s },
             (None, q) => Levels::SQ {
                 s,
-                q: q.unwrap_or_else(|| {
-                    round_order(input.raw_order_quantity().0, input.moq, input.pack_size)
-                }),
+                q: q.unwrap_or_else(|| input.order_quantity().0),
             },
         })
     })

@@ -75,7 +75,7 @@ use serde::{Deserialize, Serialize};
 
 use empirical::DemandSample;
 pub use levels::{GapRule, GivenLevels, Levels, OrderSizing, Trigger};
-use order_qty::{eoq, round_order, DAYS_PER_YEAR};
+use order_qty::{eoq, round_eoq, round_order, DAYS_PER_YEAR};
 
 /// Errors from invalid policy inputs; `param` is the input's name as in the `policy`
 /// command's flags, with `_` for `-`.
@@ -382,6 +382,25 @@ impl PolicyInput {
         self.effective_lead_time() + self.review_days() - 1.0
     }
 
+    /// The order quantity rounded to pack and MOQ, and how it was set: an EOQ to the cheaper
+    /// neighbouring pack multiple ([`round_eoq`]), any other rule up ([`round_order`]).
+    pub fn order_quantity(&self) -> (f64, String) {
+        let (raw, rule) = self.raw_order_quantity();
+        let q = if rule == "eoq" {
+            round_eoq(
+                raw,
+                self.demand_mean,
+                self.order_cost,
+                self.holding_cost,
+                self.moq,
+                self.pack_size,
+            )
+        } else {
+            round_order(raw, self.moq, self.pack_size)
+        };
+        (q, rule)
+    }
+
     /// The order quantity before rounding, and how it was set (`eoq`, `fixed`, `N days`).
     pub fn raw_order_quantity(&self) -> (f64, String) {
         match self.order {
@@ -635,8 +654,7 @@ fn bisect_down(mean: f64, sd: f64, ok: impl Fn(f64) -> bool) -> f64 {
 /// ```
 pub fn design(input: &PolicyInput, method: Method<'_>) -> Result<PolicyOutcome, PolicyError> {
     input.check()?;
-    let (raw_q, rule) = input.raw_order_quantity();
-    let q = round_order(raw_q, input.moq, input.pack_size);
+    let (q, rule) = input.order_quantity();
     let prot = Protection::new(input, method, q);
     let cycle = cycle_demand(input, q, prot.undershoot);
     let level = prot
