@@ -675,6 +675,12 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         .series
         .map_or(0, |s| (ctx.planning - s.first_sale).num_days());
     let current = current_levels(ctx.record, &input);
+    let safety_stock_rule = floored_note(
+        rules.describe(),
+        designed.policy.as_ref().ok(),
+        target,
+        ps.service_measure,
+    );
     SkuPlan {
         sku: ctx.sku.to_string(),
         location: ctx.location.cloned(),
@@ -700,13 +706,42 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         seed: designed.seed,
         lead_time: ctx.lt,
         overrides: echo,
-        safety_stock_rule: rules.describe(),
+        safety_stock_rule,
         censored_days: fc.map_or(0, |f| f.censored.days),
         imputed_units: fc.map_or(0.0, |f| f.censored.imputed_units),
         hold,
         input_notes: ctx.input_notes,
         never_sold: ctx.never_sold,
         largest_past_order: ctx.largest_past_order,
+    }
+}
+
+/// `rule`, with a note when the statistical safety stock was floored at 0: the order
+/// quantity alone already delivers more than the target (the level is the mean protection
+/// demand, and the expected service says by how much the target is exceeded).
+fn floored_note(
+    rule: String,
+    policy: Option<&crate::policy::PolicyOutcome>,
+    target: f64,
+    measure: crate::policy::ServiceMeasure,
+) -> String {
+    let Some(p) = policy else { return rule };
+    let expected = match measure {
+        crate::policy::ServiceMeasure::Cycle => p.expected_cycle_service_level,
+        crate::policy::ServiceMeasure::FillRate => p.expected_fill_rate,
+    };
+    if rule == "statistical"
+        && p.protection_demand_mean > 0.0
+        && p.safety_stock.abs() < 1e-9
+        && expected > target + 1e-6
+    {
+        format!(
+            "statistical, floored at 0: the order quantity alone gives {:.1}% against the {:.1}% target",
+            100.0 * expected,
+            100.0 * target
+        )
+    } else {
+        rule
     }
 }
 
