@@ -987,6 +987,54 @@ mod tests {
     use super::*;
     use crate::{calendar::test_series, forecast::select::forecast_series};
 
+    #[test]
+    fn a_safety_stock_floored_at_zero_says_so() {
+        use crate::policy::{PolicyKind, ServiceMeasure};
+        // A 0.9 fill target with orders of 10,000 (1,000 days of demand): the order alone
+        // fills far more than 90%, so the formula's safety stock would be negative.
+        let input = PolicyInput {
+            kind: PolicyKind::SQ,
+            demand_mean: 10.0,
+            demand_sd: 3.0,
+            lead_time: 9.0,
+            lead_time_sd: 0.0,
+            review_period: 0.0,
+            measure: ServiceMeasure::FillRate,
+            target: 0.9,
+            order: OrderRule::Fixed(10_000.0),
+            order_cost: 0.0,
+            holding_cost: 0.0,
+            moq: 1.0,
+            pack_size: 1.0,
+        };
+        let p = design(&input, Method::Normal).unwrap();
+        assert!(p.safety_stock.abs() < 1e-9);
+        let note = floored_note(
+            "statistical".into(),
+            Some(&p),
+            0.9,
+            ServiceMeasure::FillRate,
+        );
+        assert!(note.starts_with("statistical, floored at 0"), "{note}");
+        assert!(note.contains("against the 90.0% target"), "{note}");
+        // A small order needs its safety stock: no note.
+        let small = PolicyInput {
+            order: OrderRule::Fixed(20.0),
+            ..input
+        };
+        let p = design(&small, Method::Normal).unwrap();
+        assert!(p.safety_stock > 0.0);
+        assert_eq!(
+            floored_note(
+                "statistical".into(),
+                Some(&p),
+                0.9,
+                ServiceMeasure::FillRate
+            ),
+            "statistical"
+        );
+    }
+
     fn weekly_forecast() -> SkuForecast {
         let s = test_series("A", vec![70.0; 30]);
         let mut f = forecast_series(&s, &ForecastSettings::for_freq(Freq::Day));
