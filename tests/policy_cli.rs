@@ -4,7 +4,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn policy(args: &[&str]) -> serde_json::Value {
+/// `replenish policy ARGS --json`, which must succeed, as JSON.
+pub fn policy(args: &[&str]) -> serde_json::Value {
     let out = Command::cargo_bin("replenish")
         .unwrap()
         .arg("policy")

@@ -13,21 +13,7 @@
 //! not tell them apart. The same grid as a table: `benches/service_grid.py`
 //! (`benches/RESULTS.md`).
 
-use assert_cmd::Command;
-
-fn policy(args: &[&str]) -> serde_json::Value {
-    let out = Command::cargo_bin("replenish")
-        .unwrap()
-        .arg("policy")
-        .args(args)
-        .arg("--json")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
+use super::policy_cli::policy;
 
 /// Designs the policy of `args`, simulates it, and checks the designed measure against the
 /// simulated one: |designed − simulated| ≤ ci95 + `allowance`.
