@@ -716,7 +716,8 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
     }
 }
 
-/// `rule`, with a note when the statistical safety stock was floored at 0: the order
+/// `rule`, with a note when the formula's safety stock (normal or empirical method) was
+/// floored at 0: the order
 /// quantity alone already delivers more than the target (the level is the mean protection
 /// demand, and the expected service says by how much the target is exceeded).
 fn floored_note(
@@ -730,7 +731,9 @@ fn floored_note(
         crate::policy::ServiceMeasure::Cycle => p.expected_cycle_service_level,
         crate::policy::ServiceMeasure::FillRate => p.expected_fill_rate,
     };
-    if rule == "statistical"
+    // Only a level the formula designed (not a coverage rule, an override or a lock).
+    let formula = matches!(p.method, "normal" | "empirical");
+    if formula
         && p.protection_demand_mean > 0.0
         && p.safety_stock.abs() < 1e-9
         && expected > target + 1e-6
