@@ -28,6 +28,11 @@ ROWS = [
     ("--demand-mean 5 --demand-sd 4 --lead-time 5", "--policy sQ --service-level 0.9 --order-qty 60"),
     ("--demand-mean 5 --demand-sd 4 --lead-time 5", "--policy RS --review-period 14 --fill-rate 0.95"),
     ("--demand-mean 100 --demand-sd 20 --lead-time 3 --lead-time-sd 0.5", "--policy sS --service-level 0.9 --order-qty 400"),
+    (BASE, "--policy RS --review-period 1 --fill-rate 0.98"),
+    (BASE, "--policy RS --review-period 2 --service-level 0.95"),
+    (BASE, "--policy RS --review-period 3 --fill-rate 0.98"),
+    (BASE, "--policy RS --review-period 4 --fill-rate 0.98"),
+    ("--demand-mean 259 --demand-sd 73.15 --lead-time 16 --lead-time-sd 1.86", "--policy RS --review-period 1 --service-level 0.85"),
 ]
 
 

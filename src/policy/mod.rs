@@ -32,7 +32,10 @@
 //!   position's fall below s on the review that triggers, a day's demand for continuous
 //!   review, R days' for (R,s,S); [`normal::undershoot`]), and the order then has L − 1 days
 //!   of demand to wait through, so s protects X = U + D(L−1). D(n) over n days has mean d·n
-//!   and variance n·σ_d² + d²·σ_L² (lead-time spread σ_L). The reorder point (or S for `RS`)
+//!   and variance n·σ_d² + d²·σ_L² (lead-time spread σ_L); for `RS` the lead-time term is
+//!   the crossing-aware d²·min(σ_L², R·Σₖ P(L > k)·P(L ≤ k)), since orders placed every R
+//!   days with independent lead times overtake each other when R is short against σ_L
+//!   ([`normal::crossing_lead_time_variance`]). The reorder point (or S for `RS`)
 //!   is the mean of X plus the safety stock.
 //! - **Cycle service level** = probability of no stockout in a replenishment cycle (receipt
 //!   to receipt, as the simulator counts it) = P(X ≤ level).
@@ -501,7 +504,16 @@ impl Protection<'_> {
         let (d, sd_d) = (input.demand_mean, input.demand_sd);
         let (l, sd_l) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
         let r = input.review_days();
-        let (start_mean, start_sd) = normal::protection_demand(d, sd_d, l - 1.0, sd_l, 0.0);
+        // (R,S) orders every R days may overtake each other when R is short against the
+        // lead-time spread: their lead-time term is the crossing-aware one.
+        let sd_rs =
+            normal::crossing_lead_time_variance(input.lead_time, input.lead_time_sd, r).sqrt();
+        let start_sd_l = if input.kind == PolicyKind::RS {
+            sd_rs
+        } else {
+            sd_l
+        };
+        let (start_mean, start_sd) = normal::protection_demand(d, sd_d, l - 1.0, start_sd_l, 0.0);
         // Continuous review steps a day at a time, (R,s,S) R days at a time; (s,Q)'s
         // undershoot is the stationary excess (its position is uniform over (s, s + Q]),
         // the order-up-to families restart from S at every order.
@@ -515,7 +527,7 @@ impl Protection<'_> {
         };
         let (mean, sd, undershoot) = match input.kind {
             PolicyKind::RS => {
-                let (m, s) = normal::protection_demand(d, sd_d, l, sd_l, r - 1.0);
+                let (m, s) = normal::protection_demand(d, sd_d, l, sd_rs, r - 1.0);
                 (m, s, 0.0)
             }
             PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => {

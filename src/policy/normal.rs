@@ -215,6 +215,46 @@ pub fn whole_day_lead_time(mean: f64, sd: f64) -> (f64, f64) {
     (m1, (m2 - m1 * m1).max(0.0).sqrt())
 }
 
+/// Variance (days²) of the lead-time term of an (R,S) order-up-to level when each order's lead
+/// time is drawn independently, so orders placed R days apart may overtake each other (as in
+/// the simulator, `[simulation] crossing = true`, and in purchase-order histories where later
+/// orders arrive first).
+///
+/// With one order every R days, each replacing R days of demand, the units still in transit
+/// on a day are a sum of orders, each still open with probability pₖ = P(L > k) at its age k.
+/// Averaged over the review cycle that term has variance d²·R·Σₖ pₖ(1 − pₖ) (Bernoulli
+/// indicators of independent orders) instead of the d²·σ_L² of one order whose arrival alone
+/// decides the cycle. When orders are far apart (R at least about 1.8 σ_L) they do not cross
+/// and σ_L² is exact; the smaller of the two is returned. L is the lead time in whole days as
+/// the simulator counts it, max(1, round(L)) for L normal with `mean` and `sd`.
+///
+/// # Example
+/// ```
+/// use replenish::policy::normal::crossing_lead_time_variance;
+/// // A daily review with L ~ N(10, 2²): Σ pₖ(1 − pₖ) ≈ σ_L / √π ≈ 1.13, far below σ_L² = 4.
+/// let v = crossing_lead_time_variance(10.0, 2.0, 1.0);
+/// assert!((v - 2.0 / std::f64::consts::PI.sqrt()).abs() < 0.02);
+/// // A weekly review: orders rarely cross, the lead-time variance (+1/12 for rounding) stays.
+/// assert!((crossing_lead_time_variance(10.0, 2.0, 7.0) - 4.0 - 1.0 / 12.0).abs() < 2e-3);
+/// ```
+pub fn crossing_lead_time_variance(mean: f64, sd: f64, review_days: f64) -> f64 {
+    let (_, whole_sd) = whole_day_lead_time(mean, sd);
+    if sd <= 0.0 {
+        return 0.0;
+    }
+    let n = Normal::new(mean, sd).expect("sd > 0");
+    // pₖ = P(max(1, round(L)) > k) = P(L ≥ k + 0.5) for k ≥ 1 (at k = 0 every order is
+    // open: no spread).
+    let top = (mean + 10.0 * sd).ceil().max(2.0) as i64;
+    let sum: f64 = (1..=top)
+        .map(|k| {
+            let p = 1.0 - n.cdf(k as f64 + 0.5);
+            p * (1.0 - p)
+        })
+        .sum();
+    (review_days.max(1.0) * sum).min(whole_sd * whole_sd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
