@@ -51,6 +51,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Freq;
+use crate::domain::target::ServiceTarget;
 use crate::forecast::{censor::Censoring, ModelSpec};
 pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
@@ -296,7 +297,7 @@ pub enum SafetyStockMethod {
 /// | `policy` | `sS` | `sQ`, `sS` (min-max), `RS` or `RsS` |
 /// | `service_measure` | `cycle` | what targets mean: `cycle` (no stockout per cycle) or `fill_rate` (share of demand from stock) |
 /// | `method` | `auto` | `normal`, `empirical`, or `auto` (empirical for intermittent and lumpy demand) |
-/// | `service_targets` | none | target per ABC class, e.g. `{ A = 0.98, B = 0.95, C = 0.90 }`; the item master's `service_level` wins, `[defaults] service_level` is the last fallback |
+/// | `service_targets` | none | target per ABC class, e.g. `{ A = 0.98, B = 0.95, C = 0.90 }`, or `"cost"` for the cost-minimising target of items with a `shortage_cost` ([`crate::domain::target`]); the item master's `service_level` wins, `[defaults] service_level` is the last fallback |
 /// | `order_days` | none | order this many days of mean demand instead of the EOQ |
 /// | `order_periods` | none | order this many buckets (periods) of mean demand instead of the EOQ |
 /// | `order_units` | none | order this fixed quantity (still rounded to pack and MOQ) |
@@ -321,8 +322,8 @@ pub struct PolicySettings {
     pub service_measure: ServiceMeasure,
     /// Safety-stock method.
     pub method: SafetyStockMethod,
-    /// Service target per ABC class (`A`, `B`, `C`).
-    pub service_targets: BTreeMap<String, f64>,
+    /// Service target per ABC class (`A`, `B`, `C`): a probability or `cost`.
+    pub service_targets: BTreeMap<String, ServiceTarget>,
     /// Days of demand per order instead of the EOQ.
     pub order_days: Option<f64>,
     /// Buckets of demand per order instead of the EOQ.
@@ -768,10 +769,12 @@ impl Config {
                     "the classes are A, B and C".into(),
                 ));
             }
-            if !(*t > 0.0 && *t < 1.0) {
+            if let Some(t) = t.level().filter(|t| !(*t > 0.0 && *t < 1.0)) {
                 return Err(invalid(
                     &format!("policy.service_targets.{class}"),
-                    format!("should be a probability in (0, 1) such as 0.95, but is {t}"),
+                    format!(
+                        "should be a probability in (0, 1) such as 0.95, or \"cost\" (the cost-minimising target of items with a shortage_cost), but is {t}"
+                    ),
                 ));
             }
         }

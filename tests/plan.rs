@@ -281,3 +281,126 @@ fn plan_with_fill_rate_targets_and_periodic_review() {
         assert!(fill >= num(&r[col(&ph, "target")]) - 1e-4, "{r:?}");
     }
 }
+
+/// Copies the bundled example into `dir`, applying `edit` to each file's text.
+fn bundled_copy(dir: &Path, edit: impl Fn(&str, String) -> String) {
+    for f in std::fs::read_dir(bundled("")).unwrap() {
+        let f = f.unwrap().path();
+        let name = f.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(dir.join(&name), edit(&name, text)).unwrap();
+    }
+}
+
+#[test]
+fn cost_targets_are_the_critical_ratio() {
+    // Class C targets `cost` in the config; SKU00001 (class A) asks `cost` in the item
+    // master; SKU00002 asks `cost` without a shortage cost and falls back to its class target.
+    let data = tempfile::tempdir().unwrap();
+    bundled_copy(data.path(), |name, text| match name {
+        "plan.toml" => text.replace("C = 0.90 }", "C = \"cost\" }"),
+        "items.csv" => text
+            .lines()
+            .map(|l| {
+                let mut c: Vec<String> = l.split(',').map(str::to_string).collect();
+                if c[0] == "SKU00001" {
+                    c[11] = "cost".into();
+                } else if c[0] == "SKU00002" {
+                    c[11] = "Cost".into();
+                    c[12] = String::new();
+                }
+                c.join(",") + "\n"
+            })
+            .collect(),
+        _ => text,
+    });
+    let out = tempfile::tempdir().unwrap();
+    replenish()
+        .args(["plan", "-q", "--config"])
+        .arg(data.path().join("plan.toml"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .code(predicates::ord::lt(4));
+    let (ih, irows) = read_csv(&data.path().join("items.csv"));
+    let items: BTreeMap<String, Vec<String>> =
+        irows.into_iter().map(|r| (r[0].clone(), r)).collect();
+    let (ph, prows) = read_csv(&out.path().join("policy.csv"));
+    let by_sku: BTreeMap<String, Vec<String>> =
+        prows.into_iter().map(|r| (r[0].clone(), r)).collect();
+    let get = |r: &Vec<String>, c: &str| r[col(&ph, c)].clone();
+    let mut cost_rows = 0;
+    for (sku, r) in &by_sku {
+        let source = get(r, "target_source");
+        if !source.starts_with("cost (") || !get(r, "error").is_empty() {
+            continue;
+        }
+        let item = &items[sku];
+        if ["shortage_cost", "unit_cost", "holding_rate"]
+            .iter()
+            .any(|c| item[col(&ih, c)].is_empty())
+            || get(r, "policy") != "sS"
+        {
+            continue; // a default applies: not this test's business
+        }
+        cost_rows += 1;
+        let icol = |c: &str| num(&item[col(&ih, c)]);
+        // b / (b + h·T/365): T = (S − s) / demand per day for the default family sS. policy.csv
+        // prints the target and levels to 4 decimals.
+        let b = icol("shortage_cost");
+        let h = icol("unit_cost") * icol("holding_rate");
+        let q = num(&get(r, "order_up_to")) - num(&get(r, "reorder_point"));
+        let d = num(&get(r, "demand_mean_per_day"));
+        let t_days = q / d;
+        let expect = (b / (b + h * t_days / 365.0)).clamp(0.5, 0.999);
+        let target = num(&get(r, "target"));
+        // Demand is printed to 4 decimals: a relative error up to 5e-5 / d in T, which moves
+        // the ratio p by p·(1 − p) times that.
+        let tol = 2e-4 + expect * (1.0 - expect) * 6e-5 / d;
+        assert!((target - expect).abs() < tol, "{sku}: {target} vs {expect}");
+        assert_eq!(get(r, "service_measure"), "cycle", "{sku}");
+        assert!(
+            num(&get(r, "expected_cycle_service_level")) >= target - 2e-4,
+            "{sku}: the design meets the cost target"
+        );
+    }
+    assert!(
+        cost_rows > 50,
+        "class C and SKU00001 use cost targets: {cost_rows}"
+    );
+    assert!(get(&by_sku["SKU00001"], "target_source").starts_with("cost (item)"));
+    let fallback = get(&by_sku["SKU00002"], "target_source");
+    assert!(
+        fallback.contains("cost asked, the item has no shortage_cost"),
+        "{fallback}"
+    );
+    assert_ne!(num(&get(&by_sku["SKU00002"], "target")), 0.5);
+    // The report shows the chosen target beside the one the SKU would otherwise have had.
+    replenish()
+        .args(["report", "-q", "--from"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let section = &html[html
+        .find("id=\"cost-targets\"")
+        .expect("a cost-targets section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let count = |pred: &dyn Fn(&str) -> bool| {
+        by_sku
+            .values()
+            .filter(|r| pred(&get(r, "target_source")))
+            .count()
+    };
+    let (all_cost, fell_back) = (
+        count(&|s| s.starts_with("cost (")),
+        count(&|s| s.contains("(cost asked,")),
+    );
+    assert!(section.contains(&format!(
+        "<p class=\"note\">{all_cost} SKUs target <code>cost</code>"
+    )));
+    assert!(section.contains(&format!(
+        " {fell_back} SKUs asked for <code>cost</code> without"
+    )));
+    assert!(section.contains("SKU00001") && section.contains("cost (item): shortage 3.16/unit"));
+}

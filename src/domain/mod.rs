@@ -5,3 +5,4 @@
 //! the input boundary (config, command line, input files) and read by the engines.
 
 pub mod model;
+pub mod target;

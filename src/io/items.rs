@@ -12,6 +12,7 @@
 
 use std::{collections::BTreeMap, path::Path};
 
+use crate::domain::target::ServiceTarget;
 use ahash::AHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,9 @@ pub struct ItemRecord {
     pub review_period_days: Option<f64>,
     /// Target service level in (0, 1).
     pub service_level: Option<f64>,
+    /// The `service_level` cell said `cost`: the cost-minimising target
+    /// ([`crate::domain::target::critical_ratio`]); `service_level` is then empty.
+    pub cost_target: bool,
     /// Cost per unit short (currency per unit).
     pub shortage_cost: Option<f64>,
     /// Mean customer patience (days).
@@ -134,6 +138,10 @@ pub fn load_items(
     let mut seen: AHashMap<String, u64> = AHashMap::new();
     let stats = for_each_row(&table, rejects, |row| {
         let sku = row.text(SKU);
+        // `service_level` may say `cost`: the cost-minimising target (domain::target).
+        let cost_target = row
+            .optional(SERVICE_LEVEL, IGNORED, |r| r.opt_text(SERVICE_LEVEL))
+            .is_some_and(|t| matches!(t.parse(), Ok(ServiceTarget::Cost)));
         let mut num = |col| number_cell(row, col, defaults);
         let mut r = ItemRecord {
             unit_cost: num(UNIT_COST),
@@ -144,7 +152,12 @@ pub fn load_items(
             pack_size: num(PACK_SIZE),
             lead_time_days: num(LEAD_TIME_DAYS),
             review_period_days: num(REVIEW_PERIOD_DAYS),
-            service_level: num(SERVICE_LEVEL),
+            service_level: if cost_target {
+                None
+            } else {
+                num(SERVICE_LEVEL)
+            },
+            cost_target,
             shortage_cost: num(SHORTAGE_COST),
             patience_days: num(PATIENCE_DAYS),
             reorder_point: num(REORDER_POINT),
@@ -287,7 +300,7 @@ pub struct BadCell {
 /// | `pack_size` | > 0 (1 = single units) | |
 /// | `patience_days`, `order_quantity` | > 0 | |
 /// | `holding_rate` | 0 to 1 (annual fraction of unit cost) | v/100 for v in (1, 100] |
-/// | `service_level` | in (0, 1) | v/100 for v in (1, 100) |
+/// | `service_level` | in (0, 1), or the word `cost` (read before this check) | v/100 for v in (1, 100) |
 ///
 /// # Errors
 /// The [`BadCell`] for a value outside its range.

@@ -5,7 +5,7 @@
 //! | column | meaning | allowed |
 //! |---|---|---|
 //! | `model` | force a forecast model (`ses`, `ses(0.3)`, `croston`, …) | a model name |
-//! | `service_level` | service target | (0, 1) |
+//! | `service_level` | service target | (0, 1), or `cost` (the cost-minimising target) |
 //! | `safety_stock` | fixed safety stock (units) | ≥ 0 |
 //! | `safety_stock_days` | safety stock = this many days of forecast demand | ≥ 0 |
 //! | `reorder_point` (or `min`) | fixed reorder point s (units of inventory position) | ≥ 0 |
@@ -40,6 +40,7 @@ use super::{
     FileStats, InputKind, LoadError,
 };
 use crate::domain::model::ModelSpec;
+use crate::domain::target::ServiceTarget;
 
 const SKU: usize = 0;
 const MODEL: usize = 1;
@@ -85,6 +86,9 @@ pub struct SkuOverride {
     pub model: Option<ModelSpec>,
     /// Service target.
     pub service_level: Option<f64>,
+    /// `service_level` said `cost`: the cost-minimising target of an item with a shortage
+    /// cost ([`crate::domain::target::critical_ratio`]).
+    pub cost_target: bool,
     /// Fixed safety stock (units).
     pub safety_stock: Option<f64>,
     /// Safety stock as days of forecast demand.
@@ -190,6 +194,8 @@ struct OverrideRow<'a> {
     sku: Option<&'a str>,
     model: Option<ModelSpec>,
     service: Option<f64>,
+    /// `service_level` said `cost`.
+    cost: bool,
     ss: Option<f64>,
     ss_days: Option<f64>,
     rop: Option<f64>,
@@ -223,7 +229,11 @@ impl<'a> OverrideRow<'a> {
                     None
                 }
             });
-        let service = row.opt_number(SERVICE);
+        // `cost` asks for the cost-minimising target (domain::target).
+        let cost = row
+            .opt_text(SERVICE)
+            .is_some_and(|t| matches!(t.parse(), Ok(ServiceTarget::Cost)));
+        let service = if cost { None } else { row.opt_number(SERVICE) };
         if let Some(s) = service {
             if !(s > 0.0 && s < 1.0) {
                 row.reject(
@@ -236,6 +246,7 @@ impl<'a> OverrideRow<'a> {
             sku,
             model,
             service,
+            cost,
             ss: row.opt_non_negative(SS, false),
             ss_days: row.opt_non_negative(SS_DAYS, false),
             rop: row.opt_non_negative(ROP, false),
@@ -321,6 +332,7 @@ impl<'a> OverrideRow<'a> {
     fn sets_something(&self) -> bool {
         self.model.is_some()
             || self.service.is_some()
+            || self.cost
             || self.ss.is_some()
             || self.ss_days.is_some()
             || self.reorder_point().is_some()
@@ -376,6 +388,17 @@ impl<'a> OverrideRow<'a> {
         for (slot, v, name, col) in fields {
             merge(slot, v, first, name, line).map_err(|e| (col, e))?;
         }
+        if self.cost {
+            o.cost_target = true;
+            first.entry("cost").or_insert(line);
+        }
+        if o.cost_target && o.service_level.is_some() {
+            let at = first.get("cost").copied().unwrap_or(0);
+            return Err((
+                SERVICE,
+                format!("service_level cost and a service_level number for the same sku (cost at line {at}); keep one"),
+            ));
+        }
         if let Some(p) = across_rows_problem(o) {
             return Err(p);
         }
@@ -423,4 +446,31 @@ fn across_rows_problem(o: &SkuOverride) -> Option<Problem> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> (BTreeMap<String, SkuOverride>, RejectLog) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("overrides.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut log = RejectLog::new(&path);
+        let (map, _) = load_overrides(&path, &BTreeMap::new(), &mut log).unwrap();
+        (map, log)
+    }
+
+    #[test]
+    fn service_level_cost_asks_for_the_cost_minimising_target() {
+        let (map, log) = load("sku,service_level\nA,cost\nB,COST\nC,0.97\n");
+        assert_eq!(log.len(), 0);
+        assert!(map["A"].cost_target && map["A"].service_level.is_none());
+        assert!(map["B"].cost_target);
+        assert!(!map["C"].cost_target && map["C"].service_level == Some(0.97));
+        // A number and cost for the same SKU conflict: the second row is rejected.
+        let (map, log) = load("sku,service_level\nA,cost\nA,0.9\n");
+        assert_eq!(log.len(), 1);
+        assert!(map["A"].cost_target && map["A"].service_level.is_none());
+    }
 }

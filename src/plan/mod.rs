@@ -40,6 +40,7 @@ use crate::{
     calendar::{DemandSeries, Freq},
     classify::{abc_of_series, Abc, DemandClass},
     config::{Config, LevelSource, SafetyStockMethod},
+    domain::target::{critical_ratio, ServiceTarget},
     forecast::{
         analogue::MAX_MEMBERS,
         select::{forecast_some, with_global, ForecastSettings, SkuForecast},
@@ -50,7 +51,7 @@ use crate::{
     policy::{
         design,
         empirical::{sample_protection_demand, SampleInput},
-        GivenLevels, Levels, Method, OrderRule, PolicyInput,
+        GivenLevels, Levels, Method, OrderRule, PolicyInput, ServiceMeasure,
     },
     recommend::{recommend_all, Recommendation, SkuState},
     shard::Shard,
@@ -646,7 +647,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
     let ps = &ctx.config.policy;
     let (fc, ov, item) = (ctx.fc, ctx.steering.ov, &ctx.item);
     let mut echo: Vec<String> = fc.map(|f| f.adjustments.clone()).unwrap_or_default();
-    let (target, target_source) = target_of(&ctx);
+    let (asked, asked_source) = target_of(&ctx);
     echo_steering(&ctx, &mut echo);
     let review = if ps.policy.is_periodic() {
         item.review_period_days
@@ -662,7 +663,11 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         });
     let class = fc.map_or(DemandClass::None, |f| f.profile.class);
     let rules = levels::rules(ps, ctx.abc, class, ctx.steering.freq, ov);
-    let input = policy_input(&ctx, &demand, &rules, target);
+    let mut input = policy_input(&ctx, &demand, &rules, asked.level().unwrap_or(0.5));
+    let (target, target_source, measure) =
+        resolve_target(&ctx, asked, asked_source, &input, &mut echo);
+    input.target = target;
+    input.measure = measure;
     let designed = design_policy(&ctx, &input, &demand, &rules, class, &mut echo);
     let hold = hold_of(ov);
     if let Some(h) = &hold {
@@ -679,7 +684,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         rules.describe(),
         designed.policy.as_ref().ok(),
         target,
-        ps.service_measure,
+        measure,
     );
     SkuPlan {
         sku: ctx.sku.to_string(),
@@ -690,7 +695,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         model: fc.map_or(ModelId::NoForecast, |f| f.model.clone()),
         target,
         target_source,
-        measure: ps.service_measure,
+        measure,
         demand_per_day: demand.mean,
         demand_sd_per_day: demand.sd,
         review_period: item.review_period_days,
@@ -748,21 +753,98 @@ fn floored_note(
     }
 }
 
-/// The SKU's service target and where it comes from: the override, the item master, the
-/// ABC class's target, else the default.
-fn target_of(ctx: &SkuContext<'_>) -> (f64, String) {
+/// The SKU's service target as asked and where it comes from: the override, the item
+/// master, the ABC class's target, else the default. `cost` is resolved by
+/// [`resolve_target`].
+fn target_of(ctx: &SkuContext<'_>) -> (ServiceTarget, String) {
     let ps = &ctx.config.policy;
     let abc = ctx.abc;
-    match (
-        ctx.steering.ov.and_then(|o| o.service_level),
-        ctx.record.and_then(|r| r.service_level),
-    ) {
-        (Some(t), _) => (t, "override".to_string()),
-        (None, Some(t)) => (t, "item".to_string()),
-        (None, None) => match ps.service_targets.get(abc.name()) {
-            Some(&t) => (t, format!("class {}", abc.name())),
+    let ov = ctx.steering.ov;
+    let record = ctx.record;
+    if ov.is_some_and(|o| o.cost_target) {
+        return (ServiceTarget::Cost, "override".into());
+    }
+    if let Some(t) = ov.and_then(|o| o.service_level) {
+        return (ServiceTarget::Level(t), "override".into());
+    }
+    if record.is_some_and(|r| r.cost_target) {
+        return (ServiceTarget::Cost, "item".into());
+    }
+    if let Some(t) = record.and_then(|r| r.service_level) {
+        return (ServiceTarget::Level(t), "item".into());
+    }
+    match ps.service_targets.get(abc.name()) {
+        Some(&t) => (t, format!("class {}", abc.name())),
+        None => (
+            ServiceTarget::Level(ctx.item.service_level),
+            "default".into(),
+        ),
+    }
+}
+
+/// The target the policy is designed for, its source as policy.csv shows it, and its measure.
+///
+/// A probability is used as asked, in `[policy] service_measure`. `cost` becomes the
+/// cost-minimising cycle service b / (b + h·T/365) ([`critical_ratio`]: the item's shortage
+/// cost against its holding cost over one replenishment cycle of T days — R for a periodic
+/// review, Q / demand per day otherwise), designed as cycle service whatever the configured
+/// measure; the source names both costs and the target the SKU would have had otherwise (its
+/// class's, else the default). Without a shortage cost (or without demand, so no cycle) the
+/// SKU falls back to that target, and the reason says so.
+fn resolve_target(
+    ctx: &SkuContext<'_>,
+    asked: ServiceTarget,
+    source: String,
+    input: &PolicyInput,
+    echo: &mut Vec<String>,
+) -> (f64, String, ServiceMeasure) {
+    let ps = &ctx.config.policy;
+    let ServiceTarget::Cost = asked else {
+        return (
+            asked.level().unwrap_or(ctx.item.service_level),
+            source,
+            ps.service_measure,
+        );
+    };
+    let class_name = ctx.abc.name();
+    let (fallback, fallback_source) =
+        match ps.service_targets.get(class_name).and_then(|t| t.level()) {
+            Some(t) => (t, format!("class {class_name}")),
             None => (ctx.item.service_level, "default".to_string()),
-        },
+        };
+    let holding = input.holding_cost;
+    let cycle_days = if input.kind.is_periodic() {
+        input.review_days()
+    } else if input.demand_mean > 0.0 {
+        input.order_quantity().0 / input.demand_mean
+    } else {
+        f64::NAN
+    };
+    let b = ctx.item.shortage_cost;
+    match critical_ratio(b, holding, cycle_days) {
+        Some(p) => (
+            p,
+            format!(
+                "cost ({source}): shortage {b}/unit against holding {:.2}/unit over a {cycle_days:.0}-day cycle; {fallback_source} target {fallback}",
+                holding * cycle_days / 365.0
+            ),
+            ServiceMeasure::Cycle,
+        ),
+        None => {
+            let why = if b > 0.0 {
+                "no demand, so no replenishment cycle to price"
+            } else {
+                "the item has no shortage_cost"
+            };
+            echo.push(format!(
+                "service target cost ({source}) not applied: {why}; the {fallback_source} target {fallback} is used"
+            ));
+            (
+                fallback,
+                format!("{fallback_source} (cost asked, {why})"),
+                ps.service_measure,
+            )
+        }
     }
 }
 
@@ -772,6 +854,9 @@ fn echo_steering(ctx: &SkuContext<'_>, echo: &mut Vec<String>) {
     let (ov, fc) = (ctx.steering.ov, ctx.fc);
     if let Some(t) = ov.and_then(|o| o.service_level) {
         echo.push(format!("service_level={t}"));
+    }
+    if ov.is_some_and(|o| o.cost_target) {
+        echo.push("service_level=cost".into());
     }
     if let Some(o) = ov {
         // A forced model or a multiplier needs a forecast to act on.

@@ -349,6 +349,7 @@ pub fn page(p: &Page<'_>) -> String {
     summary(&mut h, p);
     headline(&mut h, p);
     changes(&mut h, p);
+    cost_targets(&mut h, p);
     exceptions(&mut h, p);
     h.push_str("<section id=\"charts\">\n<h2>Portfolio charts</h2>\n");
     if p.figures.is_empty() {
@@ -595,6 +596,55 @@ fn top_changes(rows: &[Keyed<ChangeRow>]) -> Vec<&Keyed<ChangeRow>> {
         .collect();
     shown.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)).then(x.2.cmp(&y.2)));
     shown.into_iter().map(|(_, _, i)| &rows[i]).collect()
+}
+
+/// "Cost-optimal service targets": the SKUs whose target is `cost`, the target chosen beside
+/// the one they would have had (from policy.csv's `target_source`); nothing when none is.
+fn cost_targets(h: &mut String, p: &Page<'_>) {
+    let Some(rows) = &p.folder.policy else {
+        return;
+    };
+    let cost: Vec<_> = rows
+        .iter()
+        .filter(|r| r.row.target_source.starts_with("cost ("))
+        .collect();
+    let fell_back = rows
+        .iter()
+        .filter(|r| r.row.target_source.contains("(cost asked,"))
+        .count();
+    if cost.is_empty() && fell_back == 0 {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<section id=\"cost-targets\">\n<h2>Cost-optimal service targets</h2>\n<p class=\"note\">{} SKUs target <code>cost</code>: the cycle service b / (b + h·T/365) at which one more unit of stock costs as much in holding over a replenishment cycle of T days as it saves in shortage (b = shortage cost per unit short, h = holding cost per unit and year). Each row shows the chosen target beside the target the SKU would otherwise have had.{}</p>",
+        cost.len(),
+        if fell_back > 0 {
+            format!(" {fell_back} SKUs asked for <code>cost</code> without a shortage cost or demand and kept their class or default target (policy.csv says why).")
+        } else {
+            String::new()
+        }
+    );
+    h.push_str("<div class=\"scroll\"><table><thead><tr><th>SKU</th><th>ABC</th><th>Chosen target</th><th>How it was set</th></tr></thead><tbody>\n");
+    for r in cost.iter().take(CHANGE_ROWS) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.1}%</td><td>{}</td></tr>",
+            esc(&r.sku),
+            esc(&r.row.abc),
+            100.0 * r.row.target,
+            esc(&r.row.target_source)
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    if cost.len() > CHANGE_ROWS {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} more in policy.csv.</p>",
+            cost.len() - CHANGE_ROWS
+        );
+    }
+    h.push_str("</section>\n");
 }
 
 /// "What changed since the last run", from `changes.csv` (nothing when the folder has none).
