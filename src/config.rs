@@ -40,6 +40,8 @@
 //!
 //! [suppliers.SUP001]
 //! min_order_value = 500                # currency per order
+//! order_days = ["Mon", "Thu"]          # takes orders on these weekdays (default: every day)
+//! closures = [{ from = "2026-12-24", to = "2027-01-06" }]
 //! ```
 
 use std::{
@@ -58,6 +60,7 @@ use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
 use crate::policy::{PolicyKind, ServiceMeasure};
 pub use crate::sim::settings::{DemandSource, SimulationSettings};
+use crate::supplier_calendar::{parse_weekday, Closure, SupplierCalendar};
 use crate::{forecast::select::ForecastSettings, sim::scenario::Scenario, sim::CustomerMode};
 
 /// Errors from reading or checking the configuration.
@@ -478,8 +481,15 @@ impl Default for PolicySettings {
     }
 }
 
-/// A supplier's order minimums (`[suppliers.NAME]`). An order below a minimum is filled up
-/// with the supplier's next-most-urgent SKUs.
+/// A supplier's terms (`[suppliers.NAME]`): order minimums (an order below a minimum is
+/// filled up with the supplier's next-most-urgent SKUs) and its calendar.
+///
+/// | name | default | meaning |
+/// |---|---|---|
+/// | `min_order_value` | none | currency per order, at unit cost |
+/// | `min_order_qty` | none | units per order, over all SKUs |
+/// | `order_days` | every day | weekdays the supplier takes orders on, e.g. `["Mon"]`; order-by dates move to the last order day before them, continuous review is designed as a review every gap between order days ([`crate::supplier_calendar`]) |
+/// | `closures` | none | inclusive closed periods, e.g. `[{ from = "2026-12-24", to = "2027-01-06" }]`: no orders taken, nothing made or shipped — arrivals move back by the closed days |
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SupplierTerms {
@@ -487,6 +497,24 @@ pub struct SupplierTerms {
     pub min_order_value: Option<f64>,
     /// Minimum order quantity over all SKUs (units).
     pub min_order_qty: Option<f64>,
+    /// Weekdays orders are taken on (`Mon` … `Sun`); empty = every day.
+    pub order_days: Vec<String>,
+    /// Closed periods, both ends included.
+    pub closures: Vec<Closure>,
+}
+
+impl SupplierTerms {
+    /// The supplier's calendar, when it restricts anything (names checked by
+    /// [`Config::check`]; an unreadable one is skipped).
+    pub fn calendar(&self) -> Option<SupplierCalendar> {
+        let days: Vec<_> = self
+            .order_days
+            .iter()
+            .filter_map(|d| parse_weekday(d).ok())
+            .collect();
+        let c = SupplierCalendar::new(&days, &self.closures);
+        c.restricts().then_some(c)
+    }
 }
 
 /// Paths of the input files. Only `sales` is required.
@@ -900,6 +928,21 @@ impl Config {
                     return Err(invalid(
                         &format!("suppliers.{name}.{key}"),
                         format!("should be >= 0, but is {v}"),
+                    ));
+                }
+            }
+            for d in &terms.order_days {
+                parse_weekday(d)
+                    .map_err(|e| invalid(&format!("suppliers.{name}.order_days"), e))?;
+            }
+            for c in &terms.closures {
+                if c.to < c.from {
+                    return Err(invalid(
+                        &format!("suppliers.{name}.closures"),
+                        format!(
+                            "a closure ends ({}) before it starts ({}); write from <= to",
+                            c.to, c.from
+                        ),
                     ));
                 }
             }

@@ -38,6 +38,10 @@
 //!   than its `min_order_value` (at unit cost) or add up to fewer units than its
 //!   `min_order_qty`, its `OK` SKUs are pulled forward in order-by order until the minimum is
 //!   met, and their reason says so.
+//! - **Supplier calendars** (`[suppliers.NAME] order_days`, `closures`): after the minimums,
+//!   an order-by date that is not one of the supplier's order days moves to its last order
+//!   day before it (to the next one when that has passed: a late order, said in the reason),
+//!   and expected arrivals count the lead time in days the supplier is open.
 //! - **Sort**: EXPEDITE, ORDER, REVIEW, OK, HOLD; then projected stockout (soonest first), order-by,
 //!   sku.
 
@@ -53,6 +57,7 @@ use crate::{
     leadtime::{LeadTimeSource, OpenOrder, SupplierDrift},
     policy::{GapRule, Levels, OrderSizing, PolicyOutcome},
     sku_plan::SkuPlan,
+    supplier_calendar::SupplierCalendar,
 };
 
 /// What purchasing should do with a SKU.
@@ -745,6 +750,11 @@ pub fn recommend_all(
     for (name, terms) in suppliers {
         fill_to_minimum(&mut drafts, name, terms, planning);
     }
+    for (name, terms) in suppliers {
+        if let Some(calendar) = terms.calendar() {
+            follow_calendar(&mut drafts, name, &calendar, planning);
+        }
+    }
     let mut recs: Vec<Recommendation> = drafts.into_iter().map(|d| d.rec).collect();
     sort_by_urgency(&mut recs);
     recs
@@ -860,6 +870,54 @@ fn fill_to_minimum(
                 r1(end.1),
                 r1(end.0)
             ));
+        }
+    }
+}
+
+/// Moves a supplier's order-by dates to its order days and its expected arrivals past its
+/// closures ([`crate::supplier_calendar`]), after the minimums: an order-by that is no order
+/// day moves to the last order day before it (or, when that has passed, to the next one: the
+/// order goes out late, and the reason says by how many days); arrivals are the order day
+/// plus the lead-time p50 / p90 in open days.
+fn follow_calendar(
+    drafts: &mut [Draft],
+    supplier: &str,
+    calendar: &SupplierCalendar,
+    planning: NaiveDate,
+) {
+    for d in drafts
+        .iter_mut()
+        .filter(|d| d.rec.supplier.as_deref() == Some(supplier))
+    {
+        let Some(due) = d.rec.order_by else { continue };
+        let order_by = calendar.order_by(due, planning).unwrap_or(due);
+        let mut notes = Vec::new();
+        if order_by > due {
+            notes.push(format!(
+                "{supplier} takes no order on {due}: the next order day is {order_by}, {} days after the order was due — a late order",
+                (order_by - due).num_days()
+            ));
+        } else if order_by < due {
+            notes.push(format!(
+                "order by {order_by}, {supplier}'s last order day before {due}"
+            ));
+        }
+        let arrive = |days: f64| calendar.arrival(order_by, days.max(0.0).ceil() as i64);
+        let (p50, p90) = (arrive(d.p50), arrive(d.p90));
+        let plain = order_by + Duration::days(d.p50.max(0.0).ceil() as i64);
+        if p50 > plain {
+            notes.push(format!(
+                "expected arrival {p50} counts {} days {supplier} is closed",
+                (p50 - plain).num_days()
+            ));
+        }
+        d.rec.order_by = Some(order_by);
+        d.rec.expected_arrival_p50 = Some(p50);
+        d.rec.expected_arrival_p90 = Some(p90);
+        for n in notes {
+            d.rec.reason.push_str("; ");
+            d.rec.reason.push_str(&n);
+            d.tail.push(n);
         }
     }
 }
@@ -1173,7 +1231,7 @@ mod tests {
             "S1".to_string(),
             SupplierTerms {
                 min_order_value: Some(500.0),
-                min_order_qty: None,
+                ..SupplierTerms::default()
             },
         );
         let recs = recommend_all(&states, day(PLAN), &terms, &PolicySettings::default());

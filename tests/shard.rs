@@ -122,7 +122,7 @@ fn dataset() -> (tempfile::TempDir, Config) {
         busiest,
         SupplierTerms {
             min_order_value: Some(50_000.0),
-            min_order_qty: None,
+            ..SupplierTerms::default()
         },
     );
     config.simulation.replications = 8;

@@ -51,7 +51,7 @@ use crate::{
     policy::{
         design,
         empirical::{sample_protection_demand, SampleInput},
-        GivenLevels, Levels, Method, OrderRule, PolicyInput, ServiceMeasure,
+        GivenLevels, Levels, Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure,
     },
     recommend::{recommend_all, Recommendation, SkuState},
     shard::Shard,
@@ -668,6 +668,8 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         resolve_target(&ctx, asked, asked_source, &input, &mut echo);
     input.target = target;
     input.measure = measure;
+    let mut calendar_notes = Vec::new();
+    follow_supplier_calendar(&ctx, &mut input, &mut calendar_notes);
     let designed = design_policy(&ctx, &input, &demand, &rules, class, &mut echo);
     let hold = hold_of(ov);
     if let Some(h) = &hold {
@@ -698,7 +700,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         measure,
         demand_per_day: demand.mean,
         demand_sd_per_day: demand.sd,
-        review_period: item.review_period_days,
+        review_period: input.review_period,
         policy: designed.policy,
         history_days,
         backtested: fc.is_some_and(SkuForecast::backtested),
@@ -715,7 +717,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         censored_days: fc.map_or(0, |f| f.censored.days),
         imputed_units: fc.map_or(0.0, |f| f.censored.imputed_units),
         hold,
-        input_notes: ctx.input_notes,
+        input_notes: ctx.input_notes.into_iter().chain(calendar_notes).collect(),
         never_sold: ctx.never_sold,
         largest_past_order: ctx.largest_past_order,
     }
@@ -750,6 +752,54 @@ fn floored_note(
         )
     } else {
         rule
+    }
+}
+
+/// Applies the supplier's calendar to the design ([`crate::supplier_calendar`]): orders go
+/// out only on its order days, so a continuous-review family is designed as (R,s,S) with R
+/// the longest gap between order days (a periodic one reviews at least that seldom), and the
+/// closed days within the next order's lead time (from the planning date over L + R days)
+/// lengthen that lead time. Says what it did in `notes` (the recommendation's reason).
+fn follow_supplier_calendar(
+    ctx: &SkuContext<'_>,
+    input: &mut PolicyInput,
+    notes: &mut Vec<String>,
+) {
+    let Some((name, calendar)) = ctx.lt.supplier.as_ref().and_then(|s| {
+        ctx.config
+            .suppliers
+            .get(s)
+            .and_then(|t| t.calendar())
+            .map(|c| (s, c))
+    }) else {
+        return;
+    };
+    let gap = f64::from(calendar.review_days());
+    if gap > 1.0 {
+        if !input.kind.is_periodic() {
+            notes.push(format!(
+                "{name} takes orders every {gap} days at most: {} designed as RsS with a {gap}-day review",
+                input.kind
+            ));
+            input.kind = PolicyKind::RsS;
+            input.review_period = gap;
+        } else if input.review_period < gap {
+            notes.push(format!(
+                "{name} takes orders every {gap} days at most: review period {} → {gap} days",
+                input.review_period
+            ));
+            input.review_period = gap;
+        }
+    }
+    let window = (input.lead_time + input.review_days()).ceil() as i64;
+    let closed =
+        calendar.closed_days_within(ctx.planning, ctx.planning + chrono::Duration::days(window));
+    if closed > 0 {
+        notes.push(format!(
+            "lead time {:.1} + {closed} days {name} is closed within the next order's lead time",
+            input.lead_time
+        ));
+        input.lead_time += closed as f64;
     }
 }
 
