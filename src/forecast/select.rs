@@ -19,9 +19,10 @@
 //! - **Quantiles**: the chosen model's backtest errors (actual − forecast) over all folds and
 //!   horizons — the selection folds plus older origins up to `quantile_folds` in all, fitted
 //!   for the chosen model only, since errors from the folds that chose it are optimistic — form
-//!   an empirical error distribution; quantile p at horizon h is
-//!   max(0, forecast_h + the p-quantile of the errors) (linear interpolation between order
-//!   statistics). With imputed censoring the quantiles use only the errors on buckets without
+//!   an empirical error distribution, turned into quantiles per `quantile_method` (see
+//!   [`super::calibrate`]: by default conformal per horizon group, whole numbers for count
+//!   data; `pooled`: max(0, forecast_h + the p-quantile of all the errors), linear
+//!   interpolation between order statistics). With imputed censoring the quantiles use only the errors on buckets without
 //!   stockout days (whose actuals are observed demand, not an imputed local mean), when at
 //!   least 28 remain. The errors themselves are returned for safety stock and simulation to sample.
 //!   Without any backtest fold (short history, or `folds = 0`) the errors are the one-step
