@@ -54,7 +54,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Freq;
 use crate::domain::target::ServiceTarget;
-use crate::forecast::{censor::Censoring, ModelSpec};
+use crate::forecast::{
+    calibrate::QuantileMethod, censor::Censoring, combine::CombineMethod, ModelSpec,
+};
 pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
@@ -214,6 +216,8 @@ impl ReportSettings {
 /// | `quantiles` | 0.1, 0.5, 0.9 | quantile levels written with the forecast |
 /// | `folds` | 3 | backtest origins for model selection |
 /// | `combine` | 3 | combine the best k candidates (0 = off) |
+/// | `combine_method` | `inverse_error` | how the best k combine: `inverse_error` (weights 1/backtest score, learned per SKU at run time), `mean` or `median`; see [`crate::forecast::combine`] |
+/// | `quantile_method` | `conformal` | quantiles from the backtest errors per horizon group, whole numbers for count data (`conformal`), or one pool of errors (`pooled`, before issue 22); see [`crate::forecast::calibrate`] |
 /// | `season` | from the bucket size | seasonal period in buckets |
 /// | `global` | true | train the learned global model (one linfa regression across all SKUs) and offer it as a candidate to every SKU; see [`crate::forecast::global`] |
 /// | `censoring` | `impute` | stockout days: `impute` (the stocked-out share takes the local uncensored level) or `ignore` (sales taken as demand); see [`crate::forecast::censor`] |
@@ -231,6 +235,10 @@ pub struct ForecastConfig {
     pub folds: usize,
     /// Combination size.
     pub combine: usize,
+    /// How the best candidates are combined.
+    pub combine_method: CombineMethod,
+    /// How quantiles come from the backtest errors.
+    pub quantile_method: QuantileMethod,
     /// Seasonal period in buckets.
     pub season: Option<usize>,
     /// Stockout (censored) buckets: `impute` or `ignore`.
@@ -249,6 +257,8 @@ impl Default for ForecastConfig {
             quantiles: vec![0.1, 0.5, 0.9],
             folds: 3,
             combine: 3,
+            combine_method: CombineMethod::default(),
+            quantile_method: QuantileMethod::default(),
             season: None,
             censoring: Censoring::Impute,
             global: true,
@@ -270,6 +280,8 @@ impl ForecastConfig {
             quantiles: self.quantiles.clone(),
             models: self.models.clone(),
             combine: self.combine,
+            combine_method: self.combine_method,
+            quantile_method: self.quantile_method,
             censoring: self.censoring,
             forced: BTreeMap::new(),
             learn_global: self.global,

@@ -8,7 +8,9 @@ use clap::Args;
 use replenish::{
     config::{ConfigPatch, ForecastConfig},
     forecast::{
+        calibrate::QuantileMethod,
         censor::Censoring,
+        combine::CombineMethod,
         evaluate::evaluate_holdout,
         output::{write_accuracy, write_classes, write_forecasts},
         select::forecast_all,
@@ -53,6 +55,14 @@ pub struct ForecastArgs {
     /// Combine the best K candidates as one more candidate (0 = off).
     #[arg(long, default_value_t = 3)]
     pub combine: usize,
+    /// How the best K combine: `inverse_error` (weights 1/backtest score), `mean` or `median`.
+    /// Default: `[forecast] combine_method`, else inverse_error.
+    #[arg(long, value_name = "METHOD")]
+    pub combine_method: Option<CombineMethod>,
+    /// Quantiles from the backtest errors: `conformal` (per horizon group, whole numbers for
+    /// count data) or `pooled`. Default: `[forecast] quantile_method`, else conformal.
+    #[arg(long, value_name = "METHOD")]
+    pub quantile_method: Option<QuantileMethod>,
     /// Do not train the learned global model (it is offered to every SKU by default).
     #[arg(long)]
     pub no_global: bool,
@@ -146,6 +156,12 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         quantiles: parse_quantiles(&args.quantiles)?,
         models: parse_models(&args.models)?,
         combine: args.combine,
+        combine_method: args
+            .combine_method
+            .unwrap_or(config.forecast.combine_method),
+        quantile_method: args
+            .quantile_method
+            .unwrap_or(config.forecast.quantile_method),
         censoring: args.censoring.unwrap_or(config.forecast.censoring),
         global: config.forecast.global && !args.no_global,
         recalibrate: config.forecast.recalibrate || args.recalibrate,

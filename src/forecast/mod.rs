@@ -14,6 +14,8 @@
 //! | [`theta`] | AutoTheta: the four Theta state-space variants, with seasonal adjustment |
 //! | [`global`] | the learned global model: one linfa regression across all SKUs |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
+//! | [`combine`] | combination rules and their weights learned from the backtest |
+//! | [`calibrate`] | calibrated (conformal) quantiles from the backtest errors |
 //! | [`censor`] | stockout (censored) buckets: counted and imputed before fitting |
 //! | [`analogue`] | new and short-history SKUs: a like_sku's or the category's forecast, scaled |
 //! | [`adjust`] | known future events and planner multipliers applied to a fitted forecast |
@@ -27,7 +29,9 @@
 pub mod adjust;
 pub mod analogue;
 pub mod baseline;
+pub mod calibrate;
 pub mod censor;
+pub mod combine;
 pub mod ets;
 pub mod evaluate;
 pub mod global;

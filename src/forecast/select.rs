@@ -13,14 +13,16 @@
 //! - **Selection score**: mean over folds of MASE for smooth and erratic demand, of RMSSE for
 //!   intermittent and lumpy demand (MAE rewards forecasting zero on sporadic series; squared
 //!   error does not). Lower is better; ties go to the earlier candidate in the list.
-//! - **Combination**: with `combine = k ≥ 2`, the mean of the k best candidates' forecasts is a
-//!   candidate too, scored the same way; combinations often win.
+//! - **Combination**: with `combine = k ≥ 2`, the k best candidates' forecasts combined by
+//!   `combine_method` (see [`super::combine`]: by default weighted by the inverse of each one's
+//!   backtest score) are a candidate too, scored the same way; combinations often win.
 //! - **Quantiles**: the chosen model's backtest errors (actual − forecast) over all folds and
 //!   horizons — the selection folds plus older origins up to `quantile_folds` in all, fitted
 //!   for the chosen model only, since errors from the folds that chose it are optimistic — form
-//!   an empirical error distribution; quantile p at horizon h is
-//!   max(0, forecast_h + the p-quantile of the errors) (linear interpolation between order
-//!   statistics). With imputed censoring the quantiles use only the errors on buckets without
+//!   an empirical error distribution, turned into quantiles per `quantile_method` (see
+//!   [`super::calibrate`]: by default conformal per horizon group, whole numbers for count
+//!   data; `pooled`: max(0, forecast_h + the p-quantile of all the errors), linear
+//!   interpolation between order statistics). With imputed censoring the quantiles use only the errors on buckets without
 //!   stockout days (whose actuals are observed demand, not an imputed local mean), when at
 //!   least 28 remain. The errors themselves are returned for safety stock and simulation to sample.
 //!   Without any backtest fold (short history, or `folds = 0`) the errors are the one-step
@@ -34,7 +36,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{
+    calibrate::{self, QuantileMethod},
     censor::{self, CensorStats, Censoring},
+    combine::{Blend, CombineMethod},
     global::{GlobalForecaster, GlobalModel, SeriesView, TrainingRows},
     metrics::{errors, scales, Errors},
     FittedForecaster, ForecastError, ModelId, ModelSpec,
@@ -58,6 +62,8 @@ pub const MIN_TRAIN: usize = 8;
 /// | `quantiles` | 0.1, 0.5, 0.9 | quantile levels written with every forecast |
 /// | `models` | by demand class | candidate list; one model = forced |
 /// | `combine` | 3 | combine the best k candidates (0 or 1 = no combination) |
+/// | `combine_method` | `inverse_error` | how: `mean`, `inverse_error` or `median` (see [`super::combine`]) |
+/// | `quantile_method` | `conformal` | how quantiles come from the backtest errors: `conformal` or `pooled` (see [`super::calibrate`]) |
 /// | `censoring` | impute | stockout buckets: `impute` or `ignore` (see [`super::censor`]) |
 /// | `forced` | none | per-SKU forced model (the overrides file's `model` column) |
 /// | `learn_global` | true | train the global model across the catalogue and offer it to every SKU |
@@ -79,6 +85,10 @@ pub struct ForecastSettings {
     pub models: Option<Vec<ModelSpec>>,
     /// Size of the combination of the best candidates.
     pub combine: usize,
+    /// How the best candidates are combined.
+    pub combine_method: CombineMethod,
+    /// How the quantiles are taken from the backtest errors.
+    pub quantile_method: QuantileMethod,
     /// How stockout (censored) buckets are treated.
     pub censoring: Censoring,
     /// Per-SKU forced model (wins over `models`; no combination).
@@ -110,6 +120,8 @@ impl ForecastSettings {
             quantiles: vec![0.1, 0.5, 0.9],
             models: None,
             combine: 3,
+            combine_method: CombineMethod::default(),
+            quantile_method: QuantileMethod::default(),
             censoring: Censoring::Impute,
             forced: BTreeMap::new(),
             learn_global: true,
@@ -450,7 +462,13 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     } else {
         settings.combine
     };
-    let combo = add_combination(&bt, &specs, &mut candidates, k, sporadic);
+    let combo = add_combination(
+        &bt,
+        &specs,
+        &mut candidates,
+        (k, settings.combine_method),
+        sporadic,
+    );
     let best = best_of(&candidates);
     let choice = match best {
         Some(b) => chosen(b, &bt, &specs, combo),
@@ -468,7 +486,14 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         candidates[b].chosen = true;
     }
     out.backtest_fit = choice.backtest.concat();
-    let fit = final_fit(choice.model.members(), &y, m, h, &ctx, &mut notes);
+    let fit = final_fit(
+        (choice.model.members(), &choice.blend),
+        &y,
+        m,
+        h,
+        &ctx,
+        &mut notes,
+    );
     let dist = error_distribution(&y, &bt, &choice, settings, &ctx, m);
     out.model = if fit.fell_back {
         ModelId::FallbackMean
@@ -476,19 +501,14 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
         choice.model
     };
     out.params = fit.params;
+    if matches!(out.model, ModelId::Combination(_))
+        && settings.combine_method != CombineMethod::Mean
+    {
+        out.params = format!("{}; combination {}", out.params, choice.blend.describe());
+    }
     out.point = fit.point;
     out.error_block = dist.block;
-    out.quantiles = quantiles_from(
-        &out.point,
-        &observed_errors(
-            &dist.errors,
-            &dist.starts,
-            dist.block,
-            s,
-            settings.censoring,
-        ),
-        &settings.quantiles,
-    );
+    out.quantiles = quantiles_of(&out.point, &dist, s, settings);
     out.errors = dist.errors;
     out.candidates = candidates;
     out.reason = notes.join("; ");
@@ -569,10 +589,14 @@ struct Backtest<'y> {
 }
 
 impl Backtest<'_> {
-    /// Per fold, the mean of the forecasts of the candidates `members`.
-    fn combined(&self, members: &[usize]) -> Vec<Vec<f64>> {
+    /// Per fold, the forecasts of the candidates `members` combined by `blend`.
+    fn combined(&self, members: &[usize], blend: &Blend) -> Vec<Vec<f64>> {
         (0..self.folds.len())
-            .map(|f| mean_of(members.iter().map(|&i| &self.runs[i].fcsts[f])))
+            .map(|f| {
+                let rows: Vec<&Vec<f64>> =
+                    members.iter().map(|&i| &self.runs[i].fcsts[f]).collect();
+                blend.apply_all(&rows)
+            })
             .collect()
     }
 }
@@ -682,21 +706,24 @@ fn by_score(candidates: &[Candidate], a: usize, b: usize) -> std::cmp::Ordering 
         .then(a.cmp(&b))
 }
 
-/// With `k ≥ 2` and at least `k` scored candidates, adds the combination of the best `k` as
-/// a candidate (after the single models) and returns its members (indices into `specs`).
+/// With `k ≥ 2` and at least `k` scored candidates, adds the combination of the best `k` by
+/// `method` as a candidate (after the single models) and returns its members (indices into
+/// `specs`) and their blend, its weights learned from the members' backtest scores.
 fn add_combination(
     bt: &Backtest<'_>,
     specs: &[ModelSpec],
     candidates: &mut Vec<Candidate>,
-    k: usize,
+    (k, method): (usize, CombineMethod),
     sporadic: bool,
-) -> Option<Vec<usize>> {
+) -> Option<(Vec<usize>, Blend)> {
     let mut ranked: Vec<usize> = (0..candidates.len())
         .filter(|&i| candidates[i].score.is_finite())
         .collect();
     ranked.sort_by(|&a, &b| by_score(candidates, a, b));
     let members: Vec<usize> = (k >= 2 && ranked.len() >= k).then(|| ranked[..k].to_vec())?;
-    let (errors, score) = score(&bt.folds, &bt.combined(&members), sporadic);
+    let scores: Vec<f64> = members.iter().map(|&i| candidates[i].score).collect();
+    let blend = method.blend(&scores);
+    let (errors, score) = score(&bt.folds, &bt.combined(&members, &blend), sporadic);
     candidates.push(Candidate {
         model: ModelId::Combination(members.iter().map(|&i| specs[i]).collect()),
         errors,
@@ -704,7 +731,7 @@ fn add_combination(
         chosen: false,
         failure: None,
     });
-    Some(members)
+    Some((members, blend))
 }
 
 /// The best-scoring candidate, if any scored (ties to the earlier one).
@@ -718,6 +745,8 @@ fn best_of(candidates: &[Candidate]) -> Option<usize> {
 /// fold (none when nothing was backtested).
 struct Choice {
     model: ModelId,
+    /// How the members' forecasts combine (one member: weight 1).
+    blend: Blend,
     backtest: Vec<Vec<f64>>,
 }
 
@@ -727,18 +756,20 @@ fn chosen(
     best: usize,
     bt: &Backtest<'_>,
     specs: &[ModelSpec],
-    combo: Option<Vec<usize>>,
+    combo: Option<(Vec<usize>, Blend)>,
 ) -> Choice {
     if best < bt.runs.len() {
         return Choice {
             model: ModelId::Spec(specs[best]),
+            blend: Blend::Weighted(vec![1.0]),
             backtest: bt.runs[best].fcsts.clone(),
         };
     }
-    let members = combo.unwrap_or_default();
+    let (members, blend) = combo.unwrap_or((Vec::new(), Blend::Median));
     Choice {
-        backtest: bt.combined(&members),
+        backtest: bt.combined(&members, &blend),
         model: ModelId::Combination(members.iter().map(|&i| specs[i]).collect()),
+        blend,
     }
 }
 
@@ -777,6 +808,7 @@ fn unselected(
     });
     Choice {
         model: ModelId::Spec(chosen),
+        blend: Blend::Weighted(vec![1.0]),
         backtest: Vec::new(),
     }
 }
@@ -791,10 +823,10 @@ struct FinalFit {
     fell_back: bool,
 }
 
-/// Fits `members` on all of `y` and averages their forecasts; a member that fails is noted,
-/// and when all fail the forecast is the mean of the last season.
+/// Fits `members` on all of `y` and combines their forecasts by `blend` (a member that fails
+/// is noted and left out); when all fail the forecast is the mean of the last season.
 fn final_fit(
-    members: &[ModelSpec],
+    (members, blend): (&[ModelSpec], &Blend),
     y: &[f64],
     m: usize,
     h: usize,
@@ -803,11 +835,11 @@ fn final_fit(
 ) -> FinalFit {
     let mut fits = Vec::new();
     let mut params = Vec::new();
-    for spec in members {
+    for (i, spec) in members.iter().enumerate() {
         match fit_guarded(*spec, y, m, ctx) {
             Ok(f) => {
                 params.push(f.params());
-                fits.push(predict_clamped(f.as_ref(), h));
+                fits.push((i, predict_clamped(f.as_ref(), h)));
             }
             Err(e) => notes.push(format!("{spec} failed on the full history: {e}")),
         }
@@ -817,11 +849,16 @@ fn final_fit(
         // Every member failed: fall back to the mean of the last season.
         let w = m.min(y.len()).max(1);
         let level = y[y.len() - w..].iter().sum::<f64>() / w as f64;
-        fits.push(vec![level; h]);
         notes.push(format!("fallback: mean of the last {w} buckets"));
+        return FinalFit {
+            point: vec![level; h],
+            params: String::new(),
+            fell_back,
+        };
     }
+    let rows: Vec<(usize, &[f64])> = fits.iter().map(|(i, f)| (*i, f.as_slice())).collect();
     FinalFit {
-        point: mean_of(fits.iter()),
+        point: blend.apply(&rows),
         params: params.join("; "),
         fell_back,
     }
@@ -864,7 +901,7 @@ fn error_distribution(
     if !choice.backtest.is_empty() {
         older_origin_errors(
             y,
-            choice.model.members(),
+            (choice.model.members(), &choice.blend),
             settings,
             ctx,
             m,
@@ -893,7 +930,7 @@ fn error_distribution(
 /// one. An origin where a member failed is left out.
 fn older_origin_errors(
     y: &[f64],
-    members: &[ModelSpec],
+    (members, blend): (&[ModelSpec], &Blend),
     settings: &ForecastSettings,
     ctx: &FitContext,
     m: usize,
@@ -924,7 +961,7 @@ fn older_origin_errors(
     }
     for (&o, f) in extra.iter().zip(&fcsts) {
         if f.len() == members.len() {
-            let f = mean_of(f.iter());
+            let f = blend.apply_all(&f.iter().collect::<Vec<_>>());
             errs.extend(y[o..o + h].iter().zip(&f).map(|(a, f)| a - f));
             starts.push(o);
         }
@@ -977,6 +1014,71 @@ fn observed_errors(
         kept
     } else {
         errs.to_vec()
+    }
+}
+
+/// The quantiles of the forecast `point` from the error distribution `dist` of series `s`, by
+/// the settings' method (see [`super::calibrate`]); the errors on stocked-out buckets are left
+/// out as in [`observed_errors`].
+fn quantiles_of(
+    point: &[f64],
+    dist: &ErrorDistribution,
+    s: &DemandSeries,
+    settings: &ForecastSettings,
+) -> Vec<Vec<f64>> {
+    match settings.quantile_method {
+        QuantileMethod::Pooled => quantiles_from(
+            point,
+            &observed_errors(
+                &dist.errors,
+                &dist.starts,
+                dist.block,
+                s,
+                settings.censoring,
+            ),
+            &settings.quantiles,
+        ),
+        QuantileMethod::Conformal => calibrate::conformal_quantiles(
+            point,
+            &observed_by_step(dist, s, settings.censoring),
+            &settings.quantiles,
+            calibrate::is_discrete(&s.values),
+        ),
+    }
+}
+
+/// The errors of `dist` per horizon step (one step holding every error for in-sample
+/// deviations), with those on stocked-out buckets left out under imputed censoring when at
+/// least [`MIN_OBSERVED_ERRORS`] remain (as [`observed_errors`]).
+fn observed_by_step(
+    dist: &ErrorDistribution,
+    s: &DemandSeries,
+    censoring: Censoring,
+) -> Vec<Vec<f64>> {
+    if dist.starts.is_empty() {
+        return vec![dist.errors.clone()];
+    }
+    let block = dist.block.max(1);
+    let stocked_out = |i: usize| s.stockout_days.get(i).is_some_and(|&d| d > 0);
+    let split = |only_open: bool| {
+        let mut by_step = vec![Vec::new(); block];
+        for (run, &o) in dist.errors.chunks(block).zip(&dist.starts) {
+            for (k, &e) in run.iter().enumerate() {
+                if !only_open || !stocked_out(o + k) {
+                    by_step[k].push(e);
+                }
+            }
+        }
+        by_step
+    };
+    if censoring == Censoring::Ignore {
+        return split(false);
+    }
+    let open = split(true);
+    if open.iter().map(Vec::len).sum::<usize>() >= MIN_OBSERVED_ERRORS {
+        open
+    } else {
+        split(false)
     }
 }
 
