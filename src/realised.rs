@@ -448,9 +448,35 @@ fn compared_reason(row: &RealisedRow, m: &Measured) -> String {
     notes.join("; ")
 }
 
-/// Compares every SKU of `loaded` (this run's sales, screened days and receipts, planning date
-/// `now`) with the earlier run: one row per key of either run, sorted by status then key.
-pub fn compare(earlier: &EarlierRun, loaded: &Loaded, now: NaiveDate) -> Vec<Realised> {
+/// This run's data the comparison reads (from [`Loaded`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Current<'a> {
+    /// The demand series (stockout and screened days counted in `stockout_days`).
+    pub series: &'a [DemandSeries],
+    /// Days screening excluded, per sku/location ([`Loaded::screened_days`]).
+    pub screened_days: &'a BTreeMap<(String, Option<String>), Vec<NaiveDate>>,
+    /// Purchase-order lines (receipts close replenishment cycles).
+    pub purchase_orders: &'a [PurchaseOrderLine],
+    /// This run's planning date: the day after the last day compared.
+    pub planning_date: NaiveDate,
+}
+
+impl<'a> Current<'a> {
+    /// The data of a loaded run.
+    pub fn of(loaded: &'a Loaded) -> Self {
+        Self {
+            series: &loaded.series,
+            screened_days: &loaded.screened_days,
+            purchase_orders: &loaded.purchase_orders,
+            planning_date: loaded.report.planning_date,
+        }
+    }
+}
+
+/// Compares every SKU of this run (`current`) with the earlier run: one row per key of either
+/// run, sorted by status then key.
+pub fn compare(earlier: &EarlierRun, current: &Current<'_>) -> Vec<Realised> {
+    let now = current.planning_date;
     let p0 = earlier.planning_date;
     let forecasts = forecasts_between(&earlier.forecast, p0, now);
     let policy: BTreeMap<KeyOf, &PolicyRow> = earlier
@@ -458,10 +484,10 @@ pub fn compare(earlier: &EarlierRun, loaded: &Loaded, now: NaiveDate) -> Vec<Rea
         .iter()
         .map(|r| ((r.sku.clone(), r.location.clone()), &r.row))
         .collect();
-    let receipts = receipts_by_sku(&loaded.purchase_orders);
+    let receipts = receipts_by_sku(current.purchase_orders);
     let mut rows: Vec<(Status, Realised)> = Vec::new();
     let mut seen: BTreeSet<KeyOf> = BTreeSet::new();
-    for s in &loaded.series {
+    for s in current.series {
         let key = (s.sku.clone(), s.location.clone());
         let p = policy.get(&key).copied();
         let f = forecasts.get(&key);
@@ -475,7 +501,7 @@ pub fn compare(earlier: &EarlierRun, loaded: &Loaded, now: NaiveDate) -> Vec<Rea
             let since = SkuSince {
                 series: s,
                 forecast: f.map_or(&[], Vec::as_slice),
-                screened: loaded.screened_days.get(&key).map_or(&[], Vec::as_slice),
+                screened: current.screened_days.get(&key).map_or(&[], Vec::as_slice),
                 receipts: receipts.get(s.sku.as_str()).map_or(&[], Vec::as_slice),
             };
             row_of(&measure(&since, p0, now), p, p0)
@@ -708,7 +734,7 @@ pub fn compare_earlier(
         Ok(None) => return Ok(Comparison::NoEarlierRun),
         Err((path, message)) => return Ok(Comparison::Unreadable { path, message }),
     };
-    let rows = compare(&earlier, loaded, loaded.report.planning_date);
+    let rows = compare(&earlier, &Current::of(loaded));
     write_realised(&new.join(REALISED_CSV), &rows)?;
     let all = ClassRealised::by_class(&rows)
         .pop()
@@ -718,4 +744,239 @@ pub fn compare_earlier(
         all,
         counts: status_counts(&rows),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::test_series;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, d).unwrap()
+    }
+
+    fn po(sku: &str, received: u32) -> PurchaseOrderLine {
+        PurchaseOrderLine {
+            line: 2,
+            sku: sku.into(),
+            supplier: None,
+            order_date: day(1),
+            receipt_date: Some(day(received)),
+            quantity: 10.0,
+            quantity_received: None,
+            expected_date: None,
+            screened: false,
+        }
+    }
+
+    /// SKU A, daily, 2024-01-01 … 01-14 (this planning date 01-15); the earlier run planned on
+    /// 01-05 with a forecast of 10 a day (12 on 01-08) up to 01-18.
+    /// Days compared 01-05 … 01-14: sales 12 8 10 3 0 9 11 10 (screened) 7; stockouts on 01-08
+    /// (3 sold) and 01-09 (none sold); 01-13 screened (quantity 0, censored in the series).
+    fn case() -> (DemandSeries, Vec<(NaiveDate, f64)>, Vec<NaiveDate>) {
+        let mut values = vec![5.0, 5.0, 5.0, 5.0];
+        values.extend([12.0, 8.0, 10.0, 3.0, 0.0, 9.0, 11.0, 10.0, 0.0, 7.0]);
+        let mut s = test_series("A", values);
+        for d in [8, 9, 13] {
+            s.stockout_days[d - 1] = 1;
+        }
+        let forecast = (5..=18)
+            .map(|d| (day(d), if d == 8 { 12.0 } else { 10.0 }))
+            .collect();
+        (s, forecast, vec![day(13)])
+    }
+
+    #[test]
+    fn fill_cycle_service_and_bias_by_hand() {
+        let (s, forecast, screened) = case();
+        // 01-03 is before the earlier run, 01-20 after this one; 01-15 (this planning date)
+        // closes the cycle that ends on the last day compared.
+        let receipts = [day(3), day(7), day(11), day(15), day(20)];
+        let since = SkuSince {
+            series: &s,
+            forecast: &forecast,
+            screened: &screened,
+            receipts: &receipts,
+        };
+        let m = measure(&since, day(5), day(15));
+        assert_eq!(m.span, Some((day(5), day(14))));
+        assert_eq!((m.days, m.stockout_days, m.screened_days), (10, 2, 1));
+        // Sold: 12+8+10+3+0+9+11+10+7 (the screened day left out).
+        assert!((m.sales - 70.0).abs() < 1e-12);
+        // Lost: (12 − 3) on 01-08 + (10 − 0) on 01-09.
+        assert!((m.lost - 19.0).abs() < 1e-12);
+        assert!((m.fill_rate().unwrap() - 70.0 / 89.0).abs() < 1e-12);
+        // Cycles 01-05…06 (ok), 01-07…10 (stockouts on 8 and 9), 01-11…14 (a screened day is
+        // not a stockout): 2 of 3.
+        assert_eq!((m.cycles, m.cycles_ok), (3, 2));
+        assert!((m.cycle_service().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        // Bias on 01-05, 06, 07, 10, 11, 12, 14: forecast 70, sold 12+8+10+9+11+10+7 = 67.
+        assert!((m.forecast - 70.0).abs() < 1e-12 && (m.actual - 67.0).abs() < 1e-12);
+        assert!((m.bias().unwrap() - 3.0 / 67.0).abs() < 1e-12);
+
+        let policy = PolicyRow {
+            class: "smooth".into(),
+            service_measure: "cycle".into(),
+            target: 0.95,
+            expected_cycle_service_level: Some(0.95),
+            expected_fill_rate: Some(0.99),
+            ..PolicyRow::default()
+        };
+        let row = row_of(&m, Some(&policy), day(5));
+        assert_eq!(row.status, "compared");
+        assert_eq!(row.realised, m.cycle_service());
+        assert!((row.vs_target.unwrap() - (2.0 / 3.0 - 0.95)).abs() < 1e-12);
+        let as_fill = PolicyRow {
+            service_measure: "fill_rate".into(),
+            ..policy
+        };
+        assert_eq!(row_of(&m, Some(&as_fill), day(5)).realised, m.fill_rate());
+    }
+
+    #[test]
+    fn weekly_buckets_compare_whole_weeks_only() {
+        // Mondays 2024-01-01, 08, 15, 22; this planning date Thursday 01-25: the last week is
+        // partial and left out. The earlier run planned on 01-08.
+        let mut s = test_series("W", vec![70.0, 60.0, 50.0, 40.0]);
+        s.freq = crate::calendar::Freq::Week;
+        s.stockout_days = vec![0, 0, 2, 0];
+        let forecast = vec![(day(8), 63.0), (day(15), 63.0), (day(22), 63.0)];
+        let receipts = [day(12), day(22)];
+        let since = SkuSince {
+            series: &s,
+            forecast: &forecast,
+            screened: &[],
+            receipts: &receipts,
+        };
+        let m = measure(&since, day(8), day(25));
+        assert_eq!(m.span, Some((day(8), day(21))));
+        assert_eq!((m.days, m.stockout_days), (14, 2));
+        assert!((m.lost - 13.0).abs() < 1e-12 && (m.sales - 110.0).abs() < 1e-12);
+        // 01-08…11 ok; 01-12…21 overlaps the week with stockout days.
+        assert_eq!((m.cycles, m.cycles_ok), (2, 1));
+        assert!((m.bias().unwrap() - 3.0 / 60.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_sku_gets_a_row_with_a_reason_and_classes_aggregate() {
+        let (a, forecast, screened) = case();
+        let mut b = test_series("B", vec![1.0; 14]);
+        b.values[12] = 4.0;
+        let c = test_series("C", vec![2.0; 14]);
+        let earlier = EarlierRun {
+            dir: PathBuf::new(),
+            planning_date: day(5),
+            policy: ["A", "B", "G"]
+                .into_iter()
+                .map(|sku| Keyed {
+                    sku: sku.into(),
+                    location: None,
+                    row: PolicyRow {
+                        class: if sku == "A" { "smooth" } else { "lumpy" }.into(),
+                        service_measure: "fill_rate".into(),
+                        target: 0.9,
+                        expected_fill_rate: Some(0.9),
+                        ..PolicyRow::default()
+                    },
+                })
+                .collect(),
+            forecast: ["A", "B"]
+                .into_iter()
+                .flat_map(|sku| {
+                    forecast.iter().map(move |&(date, f)| Keyed {
+                        sku: sku.into(),
+                        location: None,
+                        row: ForecastRow {
+                            date,
+                            forecast: if sku == "A" { f } else { 1.0 },
+                        },
+                    })
+                })
+                .collect(),
+        };
+        let series = [a, b, c];
+        let screened_days = BTreeMap::from([(("A".to_string(), None), screened)]);
+        let orders = [po("A", 7), po("A", 11), po("A", 15), po("B", 9)];
+        let current = Current {
+            series: &series,
+            screened_days: &screened_days,
+            purchase_orders: &orders,
+            planning_date: day(15),
+        };
+        let rows = compare(&earlier, &current);
+        let got: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.sku.as_str(), r.row.status.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("A", "compared"),
+                ("B", "compared"),
+                ("C", "new"),
+                ("G", "gone")
+            ]
+        );
+        assert!(rows[2]
+            .row
+            .reason
+            .contains("new since the earlier run of 2024-01-05"));
+        assert!(rows[3].row.reason.contains("no sales series now"));
+        // B: 10 days, no stockout, sold 9 × 1 + 4 against a forecast of 10: fill 1, bias −3/13.
+        let b = &rows[1].row;
+        assert_eq!(
+            (b.fill_rate, b.cycles, b.cycles_without_stockout),
+            (Some(1.0), 1, 1)
+        );
+        assert!((b.bias.unwrap() + 3.0 / 13.0).abs() < 1e-12);
+        assert!((b.vs_target.unwrap() - 0.1).abs() < 1e-12);
+
+        let classes = ClassRealised::by_class(&rows);
+        let names: Vec<&str> = classes.iter().map(|c| c.class.as_str()).collect();
+        assert_eq!(names, ["smooth", "lumpy", "all"]);
+        let all = &classes[2];
+        assert_eq!(all.skus, 2);
+        // Unit-weighted: (70 + 13) / (70 + 19 + 13); SKU mean: (70/89 + 1) / 2.
+        assert!((all.fill_rate.unwrap() - 83.0 / 102.0).abs() < 1e-12);
+        assert!((all.fill_rate_sku_mean.unwrap() - (70.0 / 89.0 + 1.0) / 2.0).abs() < 1e-12);
+        // Cycles: A 2 of 3, B 1 of 1.
+        assert_eq!(all.cycles, (4, 3));
+        // Bias: (70 + 10 − 67 − 13) / (67 + 13) = 0.
+        assert!(all.bias.unwrap().abs() < 1e-12);
+        // A's fill 0.787 is below its 0.9, B's 1 above.
+        assert_eq!(all.on_target, (2, 1));
+        // Stockout days 2 of 20.
+        assert!((all.stockout_day_share.unwrap() - 0.1).abs() < 1e-12);
+
+        // Fewer than MIN_DAYS days: listed, not aggregated.
+        let short = Current {
+            planning_date: day(9),
+            ..current
+        };
+        let rows = compare(&earlier, &short);
+        assert_eq!(rows[0].row.status, "too_few_days");
+        assert!(rows[0].row.reason.contains("only 4 day(s)"));
+        assert_eq!(ClassRealised::by_class(&rows).pop().unwrap().skus, 0);
+    }
+
+    #[test]
+    fn the_file_reads_back_into_the_same_rows() {
+        let (s, forecast, screened) = case();
+        let since = SkuSince {
+            series: &s,
+            forecast: &forecast,
+            screened: &screened,
+            receipts: &[day(7)],
+        };
+        let row = row_of(&measure(&since, day(5), day(15)), None, day(5));
+        let rows = vec![keyed(&("A".to_string(), None), row)];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(REALISED_CSV);
+        write_realised(&path, &rows).unwrap();
+        let back: Vec<Realised> = read_keyed(&path).unwrap();
+        assert_eq!(back[0].row.from, Some(day(5)));
+        assert_eq!(back[0].row.cycles, 1);
+        assert_eq!(back[0].row.target, None);
+        assert!((back[0].row.fill_rate.unwrap() - 0.7865).abs() < 1e-9);
+    }
 }
