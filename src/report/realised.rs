@@ -124,3 +124,50 @@ fn shortfalls(h: &mut String, rows: &[Keyed<RealisedRow>]) {
     }
     h.push_str("</tbody></table></div>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_an_earlier_run_the_section_says_so() {
+        let mut h = String::new();
+        section(&mut h, None);
+        assert!(h.contains("No earlier run to compare"));
+        assert!(!h.contains("<table>"));
+    }
+
+    #[test]
+    fn classes_and_shortfalls_from_the_rows() {
+        let row = |sku: &str, status: &str, realised: f64| Keyed {
+            sku: sku.into(),
+            location: None,
+            row: RealisedRow {
+                status: status.into(),
+                class: "smooth".into(),
+                service_measure: "cycle".into(),
+                target: Some(0.95),
+                days: 28,
+                cycles: 4,
+                cycles_without_stockout: (realised * 4.0) as u32,
+                cycle_service: Some(realised),
+                realised: Some(realised),
+                vs_target: Some(realised - 0.95),
+                ..RealisedRow::default()
+            },
+        };
+        let rows = [
+            row("A", "compared", 1.0),
+            row("B", "compared", 0.5),
+            row("C", "too_few_days", 0.0),
+        ];
+        let mut h = String::new();
+        section(&mut h, Some(&rows));
+        // 6 of 8 cycles; one of two SKUs at target; C listed as not compared.
+        assert!(h.contains("<tr><td>smooth</td><td class=\"n\">2</td><td class=\"n\">95.0%</td><td class=\"n\">—</td><td class=\"n\">75.0%</td><td class=\"n\">8</td>"));
+        assert!(h.contains("<td class=\"n\">1 of 2</td></tr>"));
+        assert!(h.contains("Not compared (realised.csv gives each one's reason): 1 too_few_days."));
+        assert!(h.contains("Furthest below target (1 SKUs below; the first 1 shown)"));
+        assert!(h.contains("<tr><td>B</td>"));
+    }
+}
