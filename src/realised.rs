@@ -45,7 +45,7 @@ use crate::{
         purchase_orders::PurchaseOrderLine,
         LoadError,
     },
-    plan::output::{PlanSummary, PolicyRow},
+    plan::output::{PlanSummary, PolicyRow, RecommendationRow},
     validate::Loaded,
 };
 
@@ -158,6 +158,19 @@ pub struct RealisedRow {
     /// Realised − target.
     #[serde(serialize_with = "opt_num")]
     pub vs_target: Option<f64>,
+    /// The earlier run's action (`recommendations.csv`).
+    pub earlier_action: String,
+    /// The quantity it recommended.
+    #[serde(serialize_with = "opt_num")]
+    pub earlier_order_quantity: Option<f64>,
+    /// Units of purchase-order lines placed on the days from the earlier planning date to the
+    /// day before this one (what purchasing did).
+    #[serde(serialize_with = "num")]
+    pub ordered_units: f64,
+    /// The earlier run's mean lead time, days: service on the first days since mostly
+    /// follows orders placed before the earlier run.
+    #[serde(serialize_with = "opt_num")]
+    pub lead_time_days: Option<f64>,
     /// Why the row is not compared, or what to read into it.
     pub reason: String,
 }
@@ -176,6 +189,8 @@ pub struct EarlierRun {
     pub policy: Vec<Keyed<PolicyRow>>,
     /// Its `forecast.csv`: the point forecast per bucket start.
     pub forecast: Vec<Keyed<ForecastRow>>,
+    /// Its `recommendations.csv` (empty when the folder has none).
+    pub recommendations: Vec<Keyed<RecommendationRow>>,
 }
 
 impl EarlierRun {
@@ -214,6 +229,10 @@ impl EarlierRun {
             planning_date: summary.planning_date,
             policy: read_keyed(&policy_path).map_err(|m| (policy_path, m))?,
             forecast: read_keyed(&forecast_path).map_err(|m| (forecast_path, m))?,
+            recommendations: match dir.join("recommendations.csv") {
+                p if p.is_file() => read_keyed(&p).map_err(|m| (p, m))?,
+                _ => Vec::new(),
+            },
         }))
     }
 }
@@ -405,6 +424,8 @@ pub fn row_of(m: &Measured, p: Option<&PolicyRow>, earlier: NaiveDate) -> Realis
             _ => row.cycle_service,
         };
         row.vs_target = row.realised.zip(row.target).map(|(r, t)| r - t);
+        row.lead_time_days =
+            (p.error.is_empty() || p.lead_time_mean_days > 0.0).then_some(p.lead_time_mean_days);
     }
     let (status, reason) = if m.days == 0 {
         (
@@ -444,6 +465,11 @@ fn compared_reason(row: &RealisedRow, m: &Measured) -> String {
     }
     if row.target.is_none() && row.class.is_empty() {
         notes.push("no earlier policy row".into());
+    }
+    if let Some(l) = row.lead_time_days.filter(|l| f64::from(m.days) < *l) {
+        notes.push(format!(
+            "fewer days than the lead time ({l:.0}): the service since mostly follows orders placed before the earlier run"
+        ));
     }
     notes.join("; ")
 }
@@ -485,6 +511,17 @@ pub fn compare(earlier: &EarlierRun, current: &Current<'_>) -> Vec<Realised> {
         .map(|r| ((r.sku.clone(), r.location.clone()), &r.row))
         .collect();
     let receipts = receipts_by_sku(current.purchase_orders);
+    let actions: BTreeMap<KeyOf, &RecommendationRow> = earlier
+        .recommendations
+        .iter()
+        .map(|r| ((r.sku.clone(), r.location.clone()), &r.row))
+        .collect();
+    let mut ordered: BTreeMap<&str, f64> = BTreeMap::new();
+    for l in current.purchase_orders {
+        if l.order_date >= p0 && l.order_date < now {
+            *ordered.entry(l.sku.as_str()).or_default() += l.quantity;
+        }
+    }
     let mut rows: Vec<(Status, Realised)> = Vec::new();
     let mut seen: BTreeSet<KeyOf> = BTreeSet::new();
     for s in current.series {
@@ -506,6 +543,8 @@ pub fn compare(earlier: &EarlierRun, current: &Current<'_>) -> Vec<Realised> {
             };
             row_of(&measure(&since, p0, now), p, p0)
         };
+        let mut row = row;
+        what_purchasing_did(&mut row, actions.get(&key).copied(), &ordered, &s.sku);
         let status = Status::parse(&row.status).unwrap_or(Status::Compared);
         rows.push((status, keyed(&key, row)));
         seen.insert(key);
@@ -519,10 +558,25 @@ pub fn compare(earlier: &EarlierRun, current: &Current<'_>) -> Vec<Realised> {
         row.reason = format!(
             "in the earlier run's policy.csv but no sales series now (never a positive sale, or not in the sales file)"
         );
+        what_purchasing_did(&mut row, actions.get(key).copied(), &ordered, &key.0);
         rows.push((Status::Gone, keyed(key, row)));
     }
     rows.sort_by(|(sa, a), (sb, b)| (sa, &a.sku, &a.location).cmp(&(sb, &b.sku, &b.location)));
     rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The earlier recommendation `rec` and the units `ordered` since, per SKU, into `row`.
+fn what_purchasing_did(
+    row: &mut RealisedRow,
+    rec: Option<&RecommendationRow>,
+    ordered: &BTreeMap<&str, f64>,
+    sku: &str,
+) {
+    if let Some(r) = rec {
+        row.earlier_action.clone_from(&r.action);
+        row.earlier_order_quantity = Some(r.order_quantity);
+    }
+    row.ordered_units = ordered.get(sku).copied().unwrap_or(0.0);
 }
 
 fn keyed(key: &KeyOf, row: RealisedRow) -> Realised {
@@ -893,10 +947,26 @@ mod tests {
                     })
                 })
                 .collect(),
+            recommendations: vec![Keyed {
+                sku: "A".into(),
+                location: None,
+                row: RecommendationRow {
+                    action: "ORDER".into(),
+                    order_quantity: 40.0,
+                    ..RecommendationRow::default()
+                },
+            }],
         };
         let series = [a, b, c];
         let screened_days = BTreeMap::from([(("A".to_string(), None), screened)]);
-        let orders = [po("A", 7), po("A", 11), po("A", 15), po("B", 9)];
+        // An open order placed on 01-06 (since the earlier run); the others on 01-01.
+        let open = PurchaseOrderLine {
+            order_date: day(6),
+            receipt_date: None,
+            quantity: 25.0,
+            ..po("A", 1)
+        };
+        let orders = [po("A", 7), po("A", 11), po("A", 15), po("B", 9), open];
         let current = Current {
             series: &series,
             screened_days: &screened_days,
@@ -922,6 +992,20 @@ mod tests {
             .reason
             .contains("new since the earlier run of 2024-01-05"));
         assert!(rows[3].row.reason.contains("no sales series now"));
+        // What purchasing did: A was told ORDER 40, and 25 were ordered since.
+        let a = &rows[0].row;
+        assert_eq!(
+            (a.earlier_action.as_str(), a.earlier_order_quantity),
+            ("ORDER", Some(40.0))
+        );
+        assert!((a.ordered_units - 25.0).abs() < 1e-12);
+        assert_eq!(
+            (
+                rows[1].row.earlier_action.as_str(),
+                rows[1].row.ordered_units
+            ),
+            ("", 0.0)
+        );
         // B: 10 days, no stockout, sold 9 × 1 + 4 against a forecast of 10: fill 1, bias −3/13.
         let b = &rows[1].row;
         assert_eq!(

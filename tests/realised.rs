@@ -75,6 +75,7 @@ struct Expected {
     actual: f64,
     cycles: u32,
     cycles_ok: u32,
+    ordered: f64,
 }
 
 /// Recomputes every SKU's measures from the earlier forecast.csv, the sales and the purchase
@@ -102,7 +103,16 @@ fn recompute(inputs: &Path, early: &Path) -> BTreeMap<String, Expected> {
         e.1 |= r[so] == "1";
     }
     let (h, rows) = read_csv(&inputs.join("purchase_orders.csv"));
-    let (sku, rd) = (col(&h, "sku"), col(&h, "receipt_date"));
+    let (sku, rd, od, qty) = (
+        col(&h, "sku"),
+        col(&h, "receipt_date"),
+        col(&h, "order_date"),
+        col(&h, "quantity"),
+    );
+    let mut ordered: BTreeMap<String, f64> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r[od] >= *EARLIER && r[od] < *NOW) {
+        *ordered.entry(r[sku].clone()).or_default() += r[qty].parse::<f64>().unwrap();
+    }
     let mut receipts: BTreeMap<String, BTreeSet<chrono::NaiveDate>> = BTreeMap::new();
     for r in rows.iter().filter(|r| !r[rd].is_empty()) {
         receipts
@@ -113,7 +123,10 @@ fn recompute(inputs: &Path, early: &Path) -> BTreeMap<String, Expected> {
     let skus: BTreeSet<String> = forecast.keys().map(|k| k.0.clone()).collect();
     let mut out = BTreeMap::new();
     for s in skus {
-        let mut e = Expected::default();
+        let mut e = Expected {
+            ordered: ordered.get(&s).copied().unwrap_or(0.0),
+            ..Expected::default()
+        };
         let mut out_days = Vec::new();
         let mut day = p0;
         let mut last = p0;
@@ -194,6 +207,11 @@ fn realised_service_since_an_earlier_run_matches_the_files() {
     assert_eq!(h[0], "sku");
     assert_eq!(h[1], "status");
     let expected = recompute(&dir, &early);
+    let (rh, recs) = read_csv(&early.join("recommendations.csv"));
+    let actions: BTreeMap<String, String> = recs
+        .into_iter()
+        .map(|r| (r[0].clone(), r[col(&rh, "action")].clone()))
+        .collect();
     let mut compared = 0;
     for r in &rows {
         let e = expected
@@ -202,6 +220,8 @@ fn realised_service_since_an_earlier_run_matches_the_files() {
         let num = |name: &str| r[c(name)].parse::<f64>().unwrap();
         let opt = |name: &str| r[c(name)].parse::<f64>().ok();
         assert_eq!(r[c("days")], e.days.to_string(), "{}", r[0]);
+        close(num("ordered_units"), e.ordered, 1e-6, "ordered units");
+        assert_eq!(r[c("earlier_action")], actions[&r[0]], "{}", r[0]);
         if r[c("status")] != "compared" {
             assert!(e.days < 7 && !r[c("reason")].is_empty(), "{r:?}");
             continue;

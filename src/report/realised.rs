@@ -76,8 +76,29 @@ pub fn section(h: &mut String, rows: Option<&[Keyed<RealisedRow>]>) {
             esc(&not.join(", "))
         );
     }
+    followed(h, rows);
     shortfalls(h, rows);
     h.push_str("</section>\n");
+}
+
+/// Whether purchasing acted on the earlier run's orders: realised service follows the orders
+/// actually placed.
+fn followed(h: &mut String, rows: &[Keyed<RealisedRow>]) {
+    let compared = rows
+        .iter()
+        .filter(|r| r.row.status == Status::Compared.name());
+    let told: Vec<&Keyed<RealisedRow>> = compared
+        .filter(|r| matches!(r.row.earlier_action.as_str(), "ORDER" | "EXPEDITE"))
+        .collect();
+    if told.is_empty() {
+        return;
+    }
+    let acted = told.iter().filter(|r| r.row.ordered_units > 0.0).count();
+    let _ = writeln!(
+        h,
+        "<p>The earlier run said ORDER or EXPEDITE for {} of the SKUs compared; purchase orders were placed since for {acted} of them. Service in the first lead time after the earlier run follows orders placed before it.</p>",
+        told.len()
+    );
 }
 
 /// The compared SKUs furthest below their target.
@@ -100,7 +121,7 @@ fn shortfalls(h: &mut String, rows: &[Keyed<RealisedRow>]) {
         below.len(),
         below.len().min(SHORTFALL_ROWS)
     );
-    h.push_str("<div class=\"scroll\"><table><thead><tr><th>SKU</th><th>Class</th><th>Measure</th><th>Target</th><th>Realised</th><th>Stockout days</th><th>Units sold</th><th>Units lost (est.)</th><th>Bias</th></tr></thead><tbody>\n");
+    h.push_str("<div class=\"scroll\"><table><thead><tr><th>SKU</th><th>Class</th><th>Measure</th><th>Target</th><th>Realised</th><th>Stockout days</th><th>Units sold</th><th>Units lost (est.)</th><th>Bias</th><th>Earlier action</th><th>Ordered since</th></tr></thead><tbody>\n");
     for r in below.into_iter().take(SHORTFALL_ROWS) {
         let name = match &r.location {
             Some(l) => format!("{} @ {l}", r.sku),
@@ -109,7 +130,7 @@ fn shortfalls(h: &mut String, rows: &[Keyed<RealisedRow>]) {
         let x = &r.row;
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} of {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} of {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
             esc(&name),
             esc(&x.class),
             esc(&x.service_measure),
@@ -119,7 +140,9 @@ fn shortfalls(h: &mut String, rows: &[Keyed<RealisedRow>]) {
             x.days,
             num(x.sales_units, 0),
             num(x.lost_units, 0),
-            signed_pct(x.bias)
+            signed_pct(x.bias),
+            esc(&x.earlier_action),
+            num(x.ordered_units, 0)
         );
     }
     h.push_str("</tbody></table></div>\n");
