@@ -217,7 +217,7 @@ impl EarlierRun {
             if !path.is_file() {
                 return Err((
                     path,
-                    format!("missing beside plan.json; run or plan writes it"),
+                    "not found beside plan.json (run and plan write both); point [policy] lock_from at the policy.csv of a complete run folder".to_string(),
                 ));
             }
             Ok(path)
@@ -555,9 +555,7 @@ pub fn compare(earlier: &EarlierRun, current: &Current<'_>) -> Vec<Realised> {
         }
         let mut row = row_of(&Measured::default(), Some(p), p0);
         row.status = Status::Gone.name().into();
-        row.reason = format!(
-            "in the earlier run's policy.csv but no sales series now (never a positive sale, or not in the sales file)"
-        );
+        row.reason = "in the earlier run's policy.csv but no sales series now (never a positive sale, or not in the sales file)".to_string();
         what_purchasing_did(&mut row, actions.get(key).copied(), &ordered, &key.0);
         rows.push((Status::Gone, keyed(key, row)));
     }

@@ -110,7 +110,10 @@ fn recompute(inputs: &Path, early: &Path) -> BTreeMap<String, Expected> {
         col(&h, "quantity"),
     );
     let mut ordered: BTreeMap<String, f64> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r[od] >= *EARLIER && r[od] < *NOW) {
+    for r in rows
+        .iter()
+        .filter(|r| r[od].as_str() >= EARLIER && r[od].as_str() < NOW)
+    {
         *ordered.entry(r[sku].clone()).or_default() += r[qty].parse::<f64>().unwrap();
     }
     let mut receipts: BTreeMap<String, BTreeSet<chrono::NaiveDate>> = BTreeMap::new();
