@@ -909,13 +909,10 @@ mod tests {
         assert!((m.bias().unwrap() - 3.0 / 60.0).abs() < 1e-12);
     }
 
-    #[test]
-    fn every_sku_gets_a_row_with_a_reason_and_classes_aggregate() {
-        let (a, forecast, screened) = case();
-        let mut b = test_series("B", vec![1.0; 14]);
-        b.values[12] = 4.0;
-        let c = test_series("C", vec![2.0; 14]);
-        let earlier = EarlierRun {
+    /// The earlier run of the catalogue test: A (smooth) and B, G (lumpy), fill-rate targets
+    /// of 0.9; forecasts for A (see [`case`]) and B (1 a day); A was told ORDER 40.
+    fn earlier_run(forecast: &[(NaiveDate, f64)]) -> EarlierRun {
+        EarlierRun {
             dir: PathBuf::new(),
             planning_date: day(5),
             policy: ["A", "B", "G"]
@@ -954,8 +951,23 @@ mod tests {
                     ..RecommendationRow::default()
                 },
             }],
-        };
-        let series = [a, b, c];
+        }
+    }
+
+    type Catalogue = (
+        [DemandSeries; 3],
+        BTreeMap<(String, Option<String>), Vec<NaiveDate>>,
+        [PurchaseOrderLine; 5],
+        Vec<(NaiveDate, f64)>,
+    );
+
+    /// This run: A of [`case`], B (1 a day, 4 on 01-13), C (new); receipts of A on 01-07, 11,
+    /// 15 and of B on 01-09, and an order of 25 for A placed on 01-06.
+    fn catalogue() -> Catalogue {
+        let (a, forecast, screened) = case();
+        let mut b = test_series("B", vec![1.0; 14]);
+        b.values[12] = 4.0;
+        let c = test_series("C", vec![2.0; 14]);
         let screened_days = BTreeMap::from([(("A".to_string(), None), screened)]);
         // An open order placed on 01-06 (since the earlier run); the others on 01-01.
         let open = PurchaseOrderLine {
@@ -965,6 +977,13 @@ mod tests {
             ..po("A", 1)
         };
         let orders = [po("A", 7), po("A", 11), po("A", 15), po("B", 9), open];
+        ([a, b, c], screened_days, orders, forecast)
+    }
+
+    #[test]
+    fn every_sku_gets_a_row_with_a_reason() {
+        let (series, screened_days, orders, forecast) = catalogue();
+        let earlier = earlier_run(&forecast);
         let current = Current {
             series: &series,
             screened_days: &screened_days,
@@ -1012,7 +1031,19 @@ mod tests {
         );
         assert!((b.bias.unwrap() + 3.0 / 13.0).abs() < 1e-12);
         assert!((b.vs_target.unwrap() - 0.1).abs() < 1e-12);
+    }
 
+    #[test]
+    fn classes_aggregate_the_compared_rows() {
+        let (series, screened_days, orders, forecast) = catalogue();
+        let earlier = earlier_run(&forecast);
+        let current = Current {
+            series: &series,
+            screened_days: &screened_days,
+            purchase_orders: &orders,
+            planning_date: day(15),
+        };
+        let rows = compare(&earlier, &current);
         let classes = ClassRealised::by_class(&rows);
         let names: Vec<&str> = classes.iter().map(|c| c.class.as_str()).collect();
         assert_eq!(names, ["smooth", "lumpy", "all"]);
