@@ -320,7 +320,7 @@ pub enum SafetyStockMethod {
 /// | `safety_stock_periods` | none | safety stock = this many buckets (periods) of forecast demand |
 /// | `safety_stock_units` | none | a fixed safety stock (units) |
 /// | `coverage` | none | the same six keys per class: `[policy.coverage.A]` (ABC) or `[policy.coverage.intermittent]` (demand class); see [`Coverage`] |
-/// | `lock_from` | the output folder's policy.csv | the earlier run's policy.csv that `lock` overrides keep levels from |
+/// | `lock_from` | the output folder's policy.csv | the earlier run's policy.csv that `lock` overrides keep levels from; its folder is also the earlier run whose service `realised.csv` measures |
 /// | `eoq_fallback_days` | 30 | days of demand ordered when the EOQ is undefined (unit cost or holding rate unknown) |
 /// | `draws` | 4000 | Monte Carlo draws per SKU for the empirical method |
 /// | `seed` | 42 | seed of the Monte Carlo (per SKU streams derive from it and the SKU) |
@@ -354,7 +354,8 @@ pub struct PolicySettings {
     /// Coverage rules per ABC class (`A`, `B`, `C`) or demand class (`smooth`, `erratic`,
     /// `intermittent`, `lumpy`).
     pub coverage: BTreeMap<String, Coverage>,
-    /// The earlier run's policy.csv, for `lock` overrides (default: the output folder's).
+    /// The earlier run's policy.csv, for `lock` overrides (default: the output folder's); its
+    /// folder is the earlier run `realised.csv` compares with.
     pub lock_from: Option<PathBuf>,
     /// Days of demand per order when the EOQ is undefined.
     pub eoq_fallback_days: f64,

@@ -38,7 +38,7 @@ use crate::{
         parse::{date_of, day_of, Day},
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
-        sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats},
+        sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats, SCREENED},
         FileStats, InputKind, LoadError,
     },
     screen::{lead_times::screen_and_mark, sales::screen_sales},
@@ -68,6 +68,10 @@ pub struct Loaded {
     pub zero_sales: Vec<ZeroSales>,
     /// The summary.
     pub report: ValidationReport,
+    /// Days whose quantity screening excluded (demand unknown), per sku/location, sorted:
+    /// [`crate::realised`] leaves them out, where bucketing counts them as censored like
+    /// stockout days.
+    pub screened_days: BTreeMap<(String, Option<String>), Vec<NaiveDate>>,
 }
 
 /// A sku/location whose sales rows are all zero (or returns): it has rows, so it is not a new
@@ -219,6 +223,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         history_start: config.calendar.history_start,
     };
     let (series, buckets) = bucket_all(&sales.series, &window);
+    let screened_days = screened_days_of(&sales.series);
     let zero_sales = ZeroSales::of(&sales.series, &series);
     reading.laps.lap("bucket");
 
@@ -257,7 +262,23 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         anomalies,
         zero_sales,
         report,
+        screened_days,
     })
+}
+
+/// The days with the [`SCREENED`] flag per sku/location (only those that have any).
+fn screened_days_of(daily: &[DailySales]) -> BTreeMap<(String, Option<String>), Vec<NaiveDate>> {
+    daily
+        .iter()
+        .filter_map(|d| {
+            let days: Vec<NaiveDate> = (d.first_day..)
+                .zip(&d.flags)
+                .filter(|(_, f)| **f & SCREENED != 0)
+                .map(|(day, _)| crate::io::parse::date_of(day))
+                .collect();
+            (!days.is_empty()).then(|| ((d.sku.clone(), d.location.clone()), days))
+        })
+        .collect()
 }
 
 /// Applies the location rule ([`crate::io::locations`]) when the sales and the inventory

@@ -85,14 +85,16 @@ fn succeeded(o: &Output) -> bool {
 }
 
 /// Every file of a folder but timings.json (wall times: the one file two runs of the same
-/// inputs write differently) and what depends on the run the folder held before: changes.csv
-/// and the report's section on it (the reference runs went into empty folders).
+/// inputs write differently) and what depends on the run the folder held before: changes.csv,
+/// realised.csv and the report's sections on them (the reference runs went into empty
+/// folders).
 fn whole(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = snapshot(dir);
     files.remove(Path::new("timings.json"));
     files.remove(Path::new("changes.csv"));
+    files.remove(Path::new("realised.csv"));
     if let Some(html) = files.get_mut(Path::new("report.html")) {
-        *html = without_changes(html);
+        *html = without_realised(&without_changes(html));
     }
     files
 }
@@ -115,6 +117,20 @@ fn without_changes(html: &[u8]) -> Vec<u8> {
         }
         _ => text.into_bytes(),
     }
+}
+
+/// The report without its "Service delivered" section (its text depends on the run before).
+fn without_realised(html: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(html).into_owned();
+    let Some(a) = text.find("<section id=\"realised\">") else {
+        return text.into_bytes();
+    };
+    let end = text[a..]
+        .find("</section>")
+        .map_or(text.len(), |e| a + e + 10);
+    let mut t = text[..a].to_string();
+    t.push_str(text[end..].trim_start_matches('\n'));
+    t.into_bytes()
 }
 
 /// Which reference run (by seed) the folder is, every file compared; `None` for a mix or

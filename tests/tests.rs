@@ -14,6 +14,7 @@ mod plan;
 mod policy_cli;
 mod preaggregated;
 mod publish;
+mod realised;
 mod report;
 mod run;
 mod screening;

@@ -124,6 +124,7 @@ pub fn run(args: &PlanArgs, global: &Global) -> Result<ExitCode> {
         }
         outln!("wrote {}", out.join("recommendations.csv").display());
         super::run::print_changes(outcome.changes.as_ref(), out);
+        super::run::print_realised(outcome.realised.as_ref(), out);
         super::run::print_report(outcome.report.as_ref());
     }
     Ok(super::finish(&outcome.health, out, "policy.csv", global))

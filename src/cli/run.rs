@@ -10,6 +10,7 @@ use replenish::{
     config::ConfigPatch,
     pipeline::{run as run_pipeline, RunOptions},
     plan::output::PlanSummary,
+    realised,
     report::ReportOutcome,
     simulate::{output::portfolio_table, PortfolioRow},
 };
@@ -100,6 +101,24 @@ pub(super) fn print_changes(changes: Option<&Comparison>, out: &std::path::Path)
     }
 }
 
+/// Prints the service delivered since the earlier run (`run` and `plan`): one line, nothing
+/// without an earlier run; unreadable earlier outputs are a warning on stderr.
+pub(super) fn print_realised(realised: Option<&realised::Comparison>, out: &std::path::Path) {
+    match realised {
+        Some(c @ realised::Comparison::Compared { .. }) => {
+            if let Some(line) = c.line(&out.join(realised::REALISED_CSV)) {
+                outln!("{line}");
+            }
+        }
+        Some(realised::Comparison::Unreadable { path, message }) => eprintln!(
+            "warning: could not measure the service delivered since the earlier run: reading {}: {message}; {} not written (this run's outputs are complete)",
+            path.display(),
+            realised::REALISED_CSV
+        ),
+        Some(realised::Comparison::NoEarlierRun) | None => {}
+    }
+}
+
 impl RunArgs {
     /// The settings these flags override.
     fn patch(&self) -> ConfigPatch {
@@ -151,6 +170,7 @@ pub fn run(args: &RunArgs, global: &Global) -> Result<ExitCode> {
         });
         outln!("wrote {}", args.out.join(recs).display());
         print_changes(outcome.changes.as_ref(), &args.out);
+        print_realised(outcome.realised.as_ref(), &args.out);
         if args.inputs.is_example() {
             outln!(
                 "inputs: the bundled example, written to {}/ (plan.toml names them)",

@@ -132,6 +132,9 @@ pub struct JobOutcome {
     /// The comparison with the folder's previous run (changes.csv), when the plan's outputs
     /// were written (not for a shard).
     pub changes: Option<crate::changes::Comparison>,
+    /// The service delivered since the earlier run (realised.csv), when the plan's outputs
+    /// were written (not for a shard).
+    pub realised: Option<crate::realised::Comparison>,
 }
 
 /// What the simulation stage did.
@@ -264,6 +267,22 @@ impl<'a> Job<'a> {
         }
     }
 
+    /// The folder of the earlier run whose service realised.csv measures: the folder of
+    /// `[policy] lock_from` when set, else the output folder (read before publishing).
+    pub fn earlier_run_folder(&self) -> std::path::PathBuf {
+        match self
+            .config
+            .policy
+            .lock_from
+            .as_deref()
+            .and_then(Path::parent)
+        {
+            Some(p) if p.as_os_str().is_empty() => Path::new(".").to_path_buf(),
+            Some(p) => p.to_path_buf(),
+            None => self.out.to_path_buf(),
+        }
+    }
+
     /// Runs the job's stages into a staging folder and publishes it.
     ///
     /// # Errors
@@ -384,6 +403,9 @@ impl<'j, 'a> Work<'j, 'a> {
         if self.job.shard.is_none() {
             let (out, planned) = (self.job.out, self.planned());
             self.outcome.changes = Some(crate::changes::compare_with_plan(out, self.dir, planned)?);
+            let earlier = self.job.earlier_run_folder();
+            let realised = crate::realised::compare_earlier(&earlier, self.dir, self.loaded())?;
+            self.outcome.realised = Some(realised);
         }
         self.time("write plan outputs", clock);
         self.outcome.summary = Some(summary);

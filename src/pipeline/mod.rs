@@ -128,6 +128,8 @@ pub struct RunOutcome {
     pub report: Option<ReportOutcome>,
     /// The comparison with the folder's previous run (`None` for a shard).
     pub changes: Option<crate::changes::Comparison>,
+    /// The service delivered since the earlier run (`None` for a shard).
+    pub realised: Option<crate::realised::Comparison>,
 }
 
 /// SHA-256 of a file, hex.
@@ -178,5 +180,6 @@ pub fn run_with_checkpoint(
         health: outcome.health,
         report: outcome.report,
         changes: outcome.changes,
+        realised: outcome.realised,
     })
 }

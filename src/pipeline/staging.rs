@@ -300,6 +300,7 @@ pub const OPTIONAL_OUTPUTS: &[&str] = &[
     "optimised.csv",
     "trajectories.json",
     "changes.csv",
+    "realised.csv",
     "report.html",
     "charts",
 ];

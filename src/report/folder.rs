@@ -24,6 +24,7 @@ use crate::io::{
 };
 use crate::plan::detail::SkuDetail;
 use crate::plan::output::{LeadTimeHistogramRow, LeadTimeRow, PolicyRow, RecommendationRow};
+use crate::realised::{RealisedRow, REALISED_CSV};
 use crate::sim::trace::Trajectory;
 use crate::simulate::output::SimulationPortfolioRow;
 
@@ -84,6 +85,8 @@ pub struct Folder {
     pub run: Option<serde_json::Value>,
     /// `changes.csv` (only when the folder held an earlier run to compare with).
     pub changes: Option<Vec<Keyed<ChangeRow>>>,
+    /// `realised.csv` (only when the run compared with an earlier one).
+    pub realised: Option<Vec<Keyed<RealisedRow>>>,
 }
 
 /// Reads `name` in `dir` with `read` when it exists.
@@ -163,6 +166,7 @@ impl Folder {
             validation: optional_json(dir, "validation.json")?,
             run: optional_json(dir, "run.json")?,
             changes: optional(dir, CHANGES_CSV, read_keyed)?,
+            realised: optional(dir, REALISED_CSV, read_keyed)?,
         })
     }
 

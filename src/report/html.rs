@@ -2,7 +2,8 @@
 //! vanilla script inline, nothing fetched), readable with JavaScript disabled.
 //!
 //! Sections, in order: run summary, headline KPIs (current vs recommended), what changed since
-//! the last run (only when the folder has `changes.csv`), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
+//! the last run (only when the folder has `changes.csv`), service delivered since the last run
+//! (from `realised.csv`, [`super::realised`]), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
 //! JavaScript; a plain table without), per-SKU sections for the top SKUs by value at risk, and
 //! the colour legend. Each chart carries a short "how to read this".
 //!
@@ -345,10 +346,12 @@ pub fn page(p: &Page<'_>) -> String {
     if f.changes.is_some() {
         h.push_str("<a href=\"#changes\">What changed</a>");
     }
+    h.push_str("<a href=\"#realised\">Service delivered</a>");
     h.push_str("<a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
     summary(&mut h, p);
     headline(&mut h, p);
     changes(&mut h, p);
+    super::realised::section(&mut h, f.realised.as_deref());
     cost_targets(&mut h, p);
     exceptions(&mut h, p);
     h.push_str("<section id=\"charts\">\n<h2>Portfolio charts</h2>\n");

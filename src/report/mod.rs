@@ -35,6 +35,7 @@ pub mod charts;
 pub mod folder;
 pub mod html;
 pub mod palette;
+pub mod realised;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
