@@ -84,6 +84,8 @@ pub struct Folder {
     pub run: Option<serde_json::Value>,
     /// `changes.csv` (only when the folder held an earlier run to compare with).
     pub changes: Option<Vec<Keyed<ChangeRow>>>,
+    /// `budget.json` (runs with an order budget).
+    pub budget: Option<crate::purchasing::budget::BudgetSummary>,
 }
 
 /// Reads `name` in `dir` with `read` when it exists.
@@ -163,6 +165,7 @@ impl Folder {
             validation: optional_json(dir, "validation.json")?,
             run: optional_json(dir, "run.json")?,
             changes: optional(dir, CHANGES_CSV, read_keyed)?,
+            budget: optional_json(dir, "budget.json")?,
         })
     }
 
