@@ -42,6 +42,9 @@
 //! min_order_value = 500                # currency per order
 //! order_days = ["Mon", "Thu"]          # takes orders on these weekdays (default: every day)
 //! closures = [{ from = "2026-12-24", to = "2027-01-06" }]
+//!
+//! [purchasing]
+//! budget = 20000                       # money for this run's orders (default: unlimited)
 //! ```
 
 use std::{
@@ -61,6 +64,7 @@ pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
 use crate::policy::{PolicyKind, ServiceMeasure};
+pub use crate::purchasing::PurchasingSettings;
 pub use crate::sim::settings::{DemandSource, SimulationSettings};
 use crate::supplier_calendar::{parse_weekday, Closure, SupplierCalendar};
 use crate::{forecast::select::ForecastSettings, sim::scenario::Scenario, sim::CustomerMode};
@@ -123,6 +127,8 @@ pub struct Config {
     pub policy: PolicySettings,
     /// Per-supplier order minimums: `[suppliers.NAME]`.
     pub suppliers: BTreeMap<String, SupplierTerms>,
+    /// The order budget: `[purchasing]`.
+    pub purchasing: PurchasingSettings,
     /// Monte Carlo simulation of policies and scenarios.
     pub simulation: SimulationSettings,
     /// Charts and report.html.
@@ -776,7 +782,19 @@ impl Config {
         self.check_forecast()?;
         self.check_policy()?;
         self.check_simulation()?;
-        self.check_suppliers()
+        self.check_suppliers()?;
+        self.check_purchasing()
+    }
+
+    /// `[purchasing]`.
+    fn check_purchasing(&self) -> Result<(), ConfigError> {
+        match self.purchasing.budget {
+            Some(b) if !(b.is_finite() && b > 0.0) => Err(invalid(
+                "purchasing.budget",
+                format!("should be a positive amount of money such as 20000, but is {b}"),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// `[forecast]`.
@@ -975,6 +993,7 @@ impl Config {
 /// | `max_reject_share` | `--max-reject-share` | `[validation]` |
 /// | `horizon` | `plan --horizon` | `[forecast] horizon` |
 /// | `policy`, `service_measure`, `method`, `levels`, `policy_seed` | `plan --policy` …, `--seed` | `[policy]` |
+/// | `budget` | `plan --budget`, `run --budget` | `[purchasing] budget` |
 /// | `simulation_seed`, `days`, `replications`, `customer`, `optimise`, `optimise_all`, `current`, `policies`, `scenarios`, `scenarios_all` | `simulate` and `run` flags | `[simulation]` |
 /// | `top_skus`, `chart_width`, `chart_height`, `page_size`, `static_rows`, `long_wait_days` | `report --top` … | `[report]` |
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1005,6 +1024,8 @@ pub struct ConfigPatch {
     pub levels: Option<LevelSource>,
     /// Seed of the policy Monte Carlo.
     pub policy_seed: Option<u64>,
+    /// Order budget (`plan --budget`, `run --budget`).
+    pub budget: Option<f64>,
     /// Seed of the simulation.
     pub simulation_seed: Option<u64>,
     /// After the other fields: the policy seed takes the (final) simulation seed, so one
@@ -1079,6 +1100,9 @@ impl ConfigPatch {
         set(&mut p.method, self.method);
         set(&mut p.levels, self.levels);
         set(&mut p.seed, self.policy_seed);
+        if self.budget.is_some() {
+            config.purchasing.budget = self.budget;
+        }
         self.apply_simulation(&mut config.simulation, scenarios);
         if self.policy_seed_follows_simulation {
             config.policy.seed = config.simulation.seed;

@@ -26,7 +26,7 @@
 //! |---|---|---|
 //! | 0 foundation | [`util`], [`progress`], [`domain`], [`shard`] | hashing and quantiles, progress counters, shared vocabulary (model specifications), which SKUs a shard plans |
 //! | 1 input | [`io`], [`screen`], [`calendar`], [`classify`], [`generate`], [`example`], [`supplier_calendar`] | loading and validating input files, atomic writes and cell formats; screening implausible values; buckets and demand series; suppliers' order days and closures; ADI/CV², ABC, XYZ classes; synthetic data sets; the bundled example the binary carries |
-//! | 2 engines | [`forecast`], [`leadtime`], [`policy`], [`sim`], [`optimize`] | each owns its settings type and knows nothing of the config file: forecasting models and selection; lead-time distributions; safety stock, levels and order quantities; the Monte Carlo engine; simulation-optimised levels |
+//! | 2 engines | [`forecast`], [`leadtime`], [`policy`], [`sim`], [`optimize`], [`purchasing`] | each owns its settings type and knows nothing of the config file: forecasting models and selection; lead-time distributions; safety stock, levels and order quantities; the Monte Carlo engine; simulation-optimised levels; the order budget's ranking and cut |
 //! | 3 settings | [`config`] | the TOML config: composes the engines' settings, defaults, column mapping, one check |
 //! | 4 stages | [`validate`], [`sku_plan`], [`recommend`], [`simulate`], [`plan`], [`changes`], [`realised`] | load and cross-check every input; the per-SKU plan record; purchase recommendations; the catalogue simulation and optimisation; the plan stage (forecast → lead time → policy → recommendations) and its outputs; what changed since the last run; the service delivered since the last run |
 //! | 5 report | [`report`] | charts and `report.html`, read back from an output folder |
@@ -50,6 +50,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod policy;
 pub mod progress;
+pub mod purchasing;
 pub mod realised;
 pub mod recommend;
 pub mod report;

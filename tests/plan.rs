@@ -25,7 +25,10 @@ const CONTRACT: &[&str] = &[
     "sku",
     "supplier",
     "action",
+    "priority",
+    "shortage_avoided_per_1000",
     "order_quantity",
+    "deferred_quantity",
     "order_value",
     "order_by",
     "expected_arrival_p50",
@@ -499,4 +502,84 @@ fn supplier_calendars_move_order_dates_arrivals_and_the_protection() {
     for (sku, b) in before.iter().filter(|(_, r)| r["supplier"] != "SUP003") {
         assert_eq!(b["order_by"], after[sku]["order_by"], "{sku}");
     }
+}
+
+#[test]
+fn plan_with_a_budget_keeps_the_most_valuable_orders_within_it() {
+    let (free, cut) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_plan(free.path(), "2");
+    replenish()
+        .args(["plan", "-q", "--budget", "20000", "--out"])
+        .arg(cut.path())
+        .assert()
+        .success();
+    let (h, unlimited) = read_csv(&free.path().join("recommendations.csv"));
+    let (h2, rows) = read_csv(&cut.path().join("recommendations.csv"));
+    assert_eq!(h, h2);
+    let c = |name| col(&h, name);
+    let value = |rows: &[Vec<String>]| -> f64 {
+        rows.iter()
+            .filter(|r| !r[c("order_value")].is_empty())
+            .map(|r| num(&r[c("order_value")]))
+            .sum()
+    };
+    // Without a budget nothing is deferred and the orders cost more than 20,000; with it,
+    // the kept orders cost at most 20,000.
+    assert!(unlimited
+        .iter()
+        .all(|r| num(&r[c("deferred_quantity")]).abs() < 1e-12));
+    assert!(value(&unlimited) > 20_000.0);
+    let kept = value(&rows);
+    assert!(kept <= 20_000.0 + 1e-6, "{kept}");
+    // Every order's units are kept or deferred; ranks are the same with or without the
+    // budget, 1..n over the rows with an order or a deferral.
+    let by_sku: BTreeMap<&str, &Vec<String>> = unlimited
+        .iter()
+        .map(|r| (r[c("sku")].as_str(), r))
+        .collect();
+    let (mut ranks, mut by_ranking) = (Vec::new(), 0);
+    for r in &rows {
+        let before = by_sku[r[c("sku")].as_str()];
+        let q = num(&r[c("order_quantity")]) + num(&r[c("deferred_quantity")]);
+        assert!(
+            (q - num(&before[c("order_quantity")])).abs() < 1e-6,
+            "{r:?}"
+        );
+        assert_eq!(r[c("priority")], before[c("priority")]);
+        if q > 0.0 {
+            ranks.push(r[c("priority")].parse::<usize>().unwrap());
+        } else {
+            assert!(r[c("priority")].is_empty(), "{r:?}");
+        }
+        if r[c("action")] == "DEFER" {
+            assert!(num(&r[c("order_quantity")]).abs() < 1e-12);
+            // Cut by the ranking, or with a supplier whose minimum the budget cannot meet.
+            let why = &r[c("reason")];
+            assert!(
+                why.starts_with("cut by the budget of 20000: it avoids")
+                    || why.contains("cannot be met within the budget"),
+                "{r:?}"
+            );
+            by_ranking += usize::from(why.starts_with("cut by the budget"));
+        }
+    }
+    assert!(by_ranking > 0);
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=ranks.len()).collect::<Vec<_>>());
+    // DEFER rows come after every EXPEDITE and ORDER row.
+    let actions: Vec<&str> = rows.iter().map(|r| r[c("action")].as_str()).collect();
+    let first_defer = actions
+        .iter()
+        .position(|a| *a == "DEFER")
+        .expect("a DEFER row");
+    assert!(actions[first_defer..]
+        .iter()
+        .all(|a| !matches!(*a, "EXPEDITE" | "ORDER")));
+    // budget.json: the portfolio with and without the cut; the report charts it.
+    let b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cut.path().join("budget.json")).unwrap()).unwrap();
+    assert!((b["value_kept"].as_f64().unwrap() - kept).abs() < 0.01 * ranks.len() as f64);
+    assert!(b["fill_rate_with_cut"].as_f64() < b["fill_rate_without_cut"].as_f64());
+    assert!(!free.path().join("budget.json").exists());
+    assert!(cut.path().join("charts").join("budget.png").exists());
 }

@@ -207,6 +207,25 @@ fn three_shards_merged_equal_one_unsharded_run_byte_for_byte() {
 }
 
 #[test]
+fn a_shard_with_an_order_budget_is_refused_and_writes_nothing() {
+    // The budget's cut spans the whole catalogue; merge does not cut across shards, so a
+    // sharded run with a budget is refused rather than cut shard by shard.
+    let (_data, mut config) = dataset();
+    config.purchasing.budget = Some(5000.0);
+    let out = tempfile::tempdir().unwrap();
+    let err = run(
+        &config,
+        out.path(),
+        options(Some(Shard { index: 0, count: 3 })),
+    )
+    .unwrap_err();
+    let text = format!("{err}");
+    assert!(text.contains("purchasing.budget"), "{text}");
+    assert!(text.contains("--shard 0/3"), "{text}");
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn merge_refuses_shards_that_do_not_belong_together_and_writes_nothing() {
     let (_data, config) = dataset();
     let quick = RunOptions {

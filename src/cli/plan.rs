@@ -46,6 +46,20 @@ pub struct PlanArgs {
     /// Do not write charts/ and report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Money to spend on this run's orders, at unit cost: orders are ranked by the shortage
+    /// they avoid per unit of money and cut by first fit (overrides `[purchasing] budget`).
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_budget)]
+    pub budget: Option<f64>,
+}
+
+/// A budget: a positive, finite amount of money.
+pub(super) fn parse_budget(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a budget; give a positive amount of money such as 20000"
+        )),
+    }
 }
 
 fn parse_levels(s: &str) -> Result<LevelSource, String> {
@@ -89,6 +103,7 @@ impl PlanArgs {
             policy_seed: self.seed,
             levels: self.levels,
             horizon: self.horizon,
+            budget: self.budget,
             ..ConfigPatch::default()
         }
     }

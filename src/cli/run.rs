@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// with the same config, inputs and seed.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<replenish::shard::Shard>,
+    /// Money to spend on this run's orders, at unit cost: orders are ranked by the shortage
+    /// they avoid per unit of money and cut by first fit (overrides `[purchasing] budget`).
+    #[arg(long, value_name = "AMOUNT", value_parser = super::plan::parse_budget)]
+    pub budget: Option<f64>,
 }
 
 /// Prints the plan summary and, when simulated, the portfolio table (`run` and `merge`).
@@ -130,6 +134,7 @@ impl RunArgs {
             optimise: self.no_optimise.then_some(false),
             optimise_all: self.optimise_all.then_some(true),
             scenarios_all: self.scenarios_all.then_some(true),
+            budget: self.budget,
             ..ConfigPatch::default()
         }
     }

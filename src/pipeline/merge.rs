@@ -53,7 +53,7 @@ use crate::{
     plan::output::{
         write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
     },
-    recommend::{sort_by_urgency, Recommendation},
+    recommend::{assign_priorities, sort_by_urgency, Recommendation},
     report::ReportOutcome,
     shard::Shard,
     sim::trace::Trajectory,
@@ -610,6 +610,8 @@ fn merge_recommendations(
         summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
     }
     sort_by_urgency(&mut recs);
+    // Priorities span the catalogue: numbered again over every shard's rows.
+    assign_priorities(recs.iter_mut());
     let planning_date = planning_date.expect("at least one shard");
     write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
     write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;

@@ -53,7 +53,8 @@ use crate::{
         empirical::{sample_protection_demand, SampleInput},
         GivenLevels, Levels, Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure,
     },
-    recommend::{recommend_all, Recommendation, SkuState},
+    purchasing::budget::BudgetSummary,
+    recommend::{recommend_within, Recommendation, SkuState},
     shard::Shard,
     sku_plan::SkuPlan,
     validate::Loaded,
@@ -157,6 +158,8 @@ pub struct Plan {
     pub lead_times: LeadTimeModel,
     /// One recommendation per SKU, sorted by urgency.
     pub recommendations: Vec<Recommendation>,
+    /// The order budget's outcome (`budget.json`), with a budget.
+    pub budget: Option<BudgetSummary>,
     /// Forecast horizon used (buckets).
     pub horizon: usize,
     /// Planning date.
@@ -235,7 +238,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
     };
 
     let clock = Instant::now();
-    let recommendations = run.recommend(&plans, &keys, &lead_times);
+    let (recommendations, budget) = run.recommend(&plans, &keys, &lead_times);
     timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
     let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
         .into_iter()
@@ -250,6 +253,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         plans,
         lead_times,
         recommendations,
+        budget,
         horizon,
         planning_date: run.planning,
         timings,
@@ -499,7 +503,7 @@ impl<'a> RunContext<'a> {
         plans: &[SkuPlan],
         keys: &[steer::Key],
         lead_times: &LeadTimeModel,
-    ) -> Vec<Recommendation> {
+    ) -> (Vec<Recommendation>, Option<BudgetSummary>) {
         let (config, planning) = (self.config, self.planning);
         let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = self
             .loaded
@@ -538,7 +542,13 @@ impl<'a> RunContext<'a> {
                 }
             })
             .collect();
-        recommend_all(&states, planning, &config.suppliers, &config.policy)
+        recommend_within(
+            &states,
+            planning,
+            &config.suppliers,
+            &config.policy,
+            config.purchasing.budget,
+        )
     }
 }
 

@@ -229,11 +229,19 @@ pub struct LeadTimeHistogramRow {
 pub struct RecommendationRow {
     /// Supplier.
     pub supplier: Option<String>,
-    /// ORDER, EXPEDITE, REVIEW, OK or HOLD.
+    /// ORDER, EXPEDITE, DEFER, REVIEW, OK or HOLD.
     pub action: String,
+    /// Buying order (1 = first to buy) of the rows with an order or a deferral.
+    pub priority: Option<u32>,
+    /// Shortage the line's first chunk avoids per 1,000 of money (its priority key).
+    #[serde(serialize_with = "opt_num")]
+    pub shortage_avoided_per_1000: Option<f64>,
     /// Units to order.
     #[serde(serialize_with = "num")]
     pub order_quantity: f64,
+    /// Units the budget cut.
+    #[serde(serialize_with = "num")]
+    pub deferred_quantity: f64,
     /// Their value at unit cost.
     #[serde(serialize_with = "opt_num")]
     pub order_value: Option<f64>,
@@ -296,7 +304,10 @@ impl RecommendationRow {
         Self {
             supplier: r.supplier.clone(),
             action: r.action.name().to_string(),
+            priority: r.priority,
+            shortage_avoided_per_1000: r.shortage_avoided_per_1000,
             order_quantity: r.order_quantity,
+            deferred_quantity: r.deferred_quantity,
             order_value: r.order_value,
             order_by: r.order_by,
             expected_arrival_p50: r.expected_arrival_p50,
@@ -598,8 +609,8 @@ pub fn write_summary(path: &Path, summary: &PlanSummary) -> Result<(), LoadError
 /// Writes every output of the plan stage into `dir`: forecast.csv, accuracy.csv, classes.csv,
 /// policy.csv, lead_times.csv, lead_time_histogram.csv, validation.json, detail.json (the
 /// report's per-SKU data for the `top_skus` SKUs by value at risk), recommendations.json,
-/// recommendations.csv (last but one: purchasing imports it, so it only appears once the
-/// rest is complete) and plan.json.
+/// budget.json (with a budget), recommendations.csv (last but one: purchasing imports it, so
+/// it only appears once the rest is complete) and plan.json.
 ///
 /// # Errors
 /// [`LoadError::Write`] naming the file.
@@ -655,6 +666,9 @@ pub fn write_plan_outputs(
         plan.planning_date,
         &plan.recommendations,
     )?;
+    if let Some(b) = &plan.budget {
+        write_json(&dir.join("budget.json"), b)?;
+    }
     write_recommendations_csv(&dir.join("recommendations.csv"), &plan.recommendations)?;
     let summary = PlanSummary::of(plan);
     write_summary(&dir.join("plan.json"), &summary)?;

@@ -948,6 +948,77 @@ impl Chart for PairChart {
     }
 }
 
+/// The order budget: expected portfolio fill rate against money spent when the order lines
+/// are bought in the budget's rank order ([`crate::purchasing::budget`]), the budget drawn as
+/// a dashed line, the kept orders and every order whole as dots.
+pub struct BudgetChart {
+    /// Title.
+    pub title: String,
+    /// (money spent, fill rate 0–1), in rank order.
+    pub curve: Vec<(f64, f64)>,
+    /// The budget.
+    pub budget: f64,
+    /// (money kept, fill rate) with the cut.
+    pub with_cut: (f64, f64),
+    /// (money, fill rate) with every line whole.
+    pub without_cut: (f64, f64),
+}
+
+impl Chart for BudgetChart {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
+        area.fill(&WHITE).map_err(e)?;
+        let items = vec![
+            (Mark::Line(ORDERS), "buying in priority order".to_string()),
+            (Mark::Dashed(LEVEL), "budget".to_string()),
+            (Mark::Dot(RECOMMENDED), "kept within the budget".to_string()),
+            (Mark::Dot(OTHER), "every order whole".to_string()),
+        ];
+        let plot = legend_below(area, &items)?;
+        let x1 = self
+            .curve
+            .iter()
+            .map(|p| p.0)
+            .chain([self.budget, self.without_cut.0])
+            .fold(1.0f64, f64::max)
+            * 1.05;
+        let y0 = self.curve.iter().map(|p| p.1).fold(1.0f64, f64::min);
+        let y0 = (y0 * 100.0 - 2.0).floor().max(0.0);
+        let mut chart = frame(&plot, &self.title, title_font(), 0.0..x1, y0..100.5)?;
+        chart
+            .configure_mesh()
+            .x_desc("money spent on this run's orders (at unit cost)")
+            .y_desc("expected fill rate (%)")
+            .x_label_formatter(&|v| short(*v))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(label_font())
+            .axis_desc_style(label_font())
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                self.curve.iter().map(|&(x, y)| (x, y * 100.0)),
+                ORDERS.stroke_width(2),
+            ))
+            .map_err(e)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(self.budget, y0), (self.budget, 100.5)],
+                8,
+                5,
+                LEVEL.stroke_width(2),
+            ))
+            .map_err(e)?;
+        for ((x, y), c) in [(self.without_cut, OTHER), (self.with_cut, RECOMMENDED)] {
+            chart
+                .draw_series(std::iter::once(Circle::new((x, y * 100.0), 7, c.filled())))
+                .map_err(e)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

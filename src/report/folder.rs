@@ -87,6 +87,8 @@ pub struct Folder {
     pub changes: Option<Vec<Keyed<ChangeRow>>>,
     /// `realised.csv` (only when the run compared with an earlier one).
     pub realised: Option<Vec<Keyed<RealisedRow>>>,
+    /// `budget.json` (runs with an order budget).
+    pub budget: Option<crate::purchasing::budget::BudgetSummary>,
 }
 
 /// Reads `name` in `dir` with `read` when it exists.
@@ -167,6 +169,7 @@ impl Folder {
             run: optional_json(dir, "run.json")?,
             changes: optional(dir, CHANGES_CSV, read_keyed)?,
             realised: optional(dir, REALISED_CSV, read_keyed)?,
+            budget: optional_json(dir, "budget.json")?,
         })
     }
 

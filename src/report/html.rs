@@ -112,7 +112,7 @@ th[aria-sort=ascending]::after{content:" ▲"}
 th[aria-sort=descending]::after{content:" ▼"}
 .kpi td:nth-child(n+2){text-align:right}
 .better{color:#2ca02c}.worse{color:#d62728}
-.a-ORDER{background:#fff4d6}.a-EXPEDITE{background:#fde0df}.a-REVIEW{background:#e8e8f8}.a-HOLD{background:#eeeeee}
+.a-ORDER{background:#fff4d6}.a-EXPEDITE{background:#fde0df}.a-REVIEW{background:#e8e8f8}.a-HOLD{background:#eeeeee}.a-DEFER{background:#f3e6ff}
 figure{margin:18px 0;background:#fff;border:1px solid #d5dbe0;padding:10px;display:inline-block;max-width:100%}
 figure img{max-width:100%;height:auto}
 figcaption{font-size:13px;max-width:1000px;margin-top:6px}
@@ -742,7 +742,7 @@ fn table(h: &mut String, p: &Page<'_>) {
             "<noscript><p class=\"note\">Without JavaScript this table shows the {shown} most urgent of {total} rows; every row is in recommendations.csv.</p></noscript>"
         );
     }
-    h.push_str("<div class=\"controls\" id=\"recs-controls\" hidden><input id=\"recs-filter\" type=\"search\" placeholder=\"filter: SKU, supplier, reason…\"><select id=\"recs-action\"><option value=\"\">all actions</option><option>ORDER</option><option>EXPEDITE</option><option>REVIEW</option><option>OK</option><option>HOLD</option></select><button id=\"recs-prev\" type=\"button\">◀ previous</button><button id=\"recs-next\" type=\"button\">next ▶</button><span id=\"recs-info\"></span></div>\n");
+    h.push_str("<div class=\"controls\" id=\"recs-controls\" hidden><input id=\"recs-filter\" type=\"search\" placeholder=\"filter: SKU, supplier, reason…\"><select id=\"recs-action\"><option value=\"\">all actions</option><option>ORDER</option><option>EXPEDITE</option><option>DEFER</option><option>REVIEW</option><option>OK</option><option>HOLD</option></select><button id=\"recs-prev\" type=\"button\">◀ previous</button><button id=\"recs-next\" type=\"button\">next ▶</button><span id=\"recs-info\"></span></div>\n");
     let _ = write!(
         h,
         "<div class=\"scroll\"><table id=\"recs\" class=\"sortable\" data-page-size=\"{}\" data-total=\"{total}\"><thead><tr>",

@@ -17,6 +17,7 @@
 //! | `lead_time_<supplier>` | each supplier's lead-time spread with p50/p90, drift flagged in red |
 //! | `classes` | the ABC × XYZ matrix and the demand-class counts |
 //! | `supplier_orders` | recommended order value per supplier |
+//! | `budget` | expected fill rate against money spent in the budget's priority order, the budget, and the portfolio with and without the cut (runs with a budget: `budget.json`) |
 //! | `forecast_<sku>` | a top SKU's recent demand, backtest forecasts, forecast and band |
 //! | `trajectory_<sku>` | one simulated year of the recommended policy: the sawtooth, backlog, orders |
 //! | `tradeoff_<sku>` | that SKU's fill rate vs cost per policy |
@@ -49,8 +50,8 @@ use thiserror::Error;
 
 use self::{
     charts::{
-        render as draw, BarChart, BarSeries, Chart, ClassChart, ForecastChart, PairChart, Role,
-        TradeoffChart, TradeoffPoint, TrajectoryChart,
+        render as draw, short, BarChart, BarSeries, BudgetChart, Chart, ClassChart, ForecastChart,
+        PairChart, Role, TradeoffChart, TradeoffPoint, TrajectoryChart,
     },
     folder::{Folder, SimulationKpis},
     html::{Exception, Figure, Kpi, Page, SkuSection},
@@ -339,7 +340,52 @@ fn portfolio_figures(c: &Context<'_>, d: &mut Drawer) -> Result<Vec<Figure>, Rep
             "Value of the ORDER lines per supplier at unit cost (units when no cost is known), with the number of lines: the purchasing workload and cash going out with this run.",
         )?);
     }
+    if let Some(b) = &folder.budget {
+        figures.push(budget_figure(b, d)?);
+    }
     Ok(figures)
+}
+
+/// The order budget's chart, its caption saying what the cut costs in service.
+fn budget_figure(
+    b: &crate::purchasing::budget::BudgetSummary,
+    d: &mut Drawer,
+) -> Result<Figure, ReportError> {
+    let chart = BudgetChart {
+        title: format!("Service against money (budget {})", short(b.budget)),
+        curve: b.curve.iter().map(|p| (p.spent, p.fill_rate)).collect(),
+        budget: b.budget,
+        with_cut: (b.value_kept, b.fill_rate_with_cut),
+        without_cut: (b.value_wanted, b.fill_rate_without_cut),
+    };
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    let unpriced = if b.unpriced_lines > 0 {
+        format!(
+            " {} lines without a unit cost ({} units) are kept outside the budget.",
+            b.unpriced_lines,
+            short(b.unpriced_units)
+        )
+    } else {
+        String::new()
+    };
+    d.put(
+        &chart,
+        "budget".into(),
+        "Order budget",
+        &format!(
+            "The brown curve is the expected fill rate of the {} order lines over their protection periods (analytic, from each SKU's demand and lead-time distribution) as money is spent on them in priority order, pack by pack. Within the budget of {} the run keeps {} of {} wanted: expected fill rate {} with the cut (green dot, {} backordered units expected) against {} with every order whole (grey dot, {} units). {} lines were deferred whole and {} cut partly (DEFER rows and deferred_quantity in recommendations.csv).{unpriced}",
+            b.lines,
+            short(b.budget),
+            short(b.value_kept),
+            short(b.value_wanted),
+            pct(b.fill_rate_with_cut),
+            short(b.backorders_with_cut),
+            pct(b.fill_rate_without_cut),
+            short(b.backorders_without_cut),
+            b.lines_deferred,
+            b.lines_cut,
+        ),
+    )
 }
 
 /// Per-SKU sections, in the order the pipeline ranked them (detail.json).
