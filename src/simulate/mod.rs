@@ -235,6 +235,20 @@ pub fn world_for<'a>(
     }
 }
 
+/// The world levels are designed in: the baseline world of `settings` (no scenario) with
+/// the customers of `[policy] design_customer` (see [`crate::optimize`]).
+pub fn design_world<'a>(
+    p: &'a SkuPlan,
+    history: Option<&'a [f64]>,
+    settings: &SimulationSettings,
+    customer: crate::sim::CustomerMode,
+) -> World<'a> {
+    World {
+        mode: customer,
+        ..world_for(p, history, settings, None)
+    }
+}
+
 /// The simulator's view of a designed policy for a SKU.
 pub fn sim_policy_of(p: &SkuPlan, design: &PolicyOutcome) -> SimPolicy {
     SimPolicy::from_outcome(
@@ -255,6 +269,12 @@ fn simulate_sku(
     let baseline = baseline_index(settings);
     let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
     for (name, design) in designs {
+        // The recommended family of a simulation-designed SKU is simulated at the plan's
+        // levels, the ones recommended; the other families at their analytic levels.
+        let design = match &p.policy {
+            Ok(o) if o.method == "simulated" && o.kind().name() == name => o,
+            _ => design,
+        };
         let policy = sim_policy_of(p, design);
         let every = settings.scenarios_all == Some(true)
             || name == "current"
@@ -452,8 +472,10 @@ pub struct OptimisedRow {
     pub location: Option<String>,
     /// Policy family.
     pub policy: String,
-    /// Target fill rate.
+    /// The SKU's service target (in the measure of `result.goal`).
     pub target: f64,
+    /// The customer behaviour searched under.
+    pub customer: crate::sim::CustomerMode,
     /// Analytic levels.
     pub analytic: SimPolicy,
     /// The analytic levels' simulated KPIs (the simulation stage's baseline row).
@@ -466,7 +488,10 @@ pub struct OptimisedRow {
 
 /// Runs the simulation-optimisation for every SKU with a usable policy — for its recommended
 /// family (the plan's), or every family compared with `[simulation] optimise_all` — under the
-/// baseline scenario; the SKU's service target is the fill-rate target.
+/// baseline scenario with the customers of `[policy] design_customer`
+/// ([`design_world`]); the goal is the SKU's target in its service measure
+/// ([`crate::optimize::Goal`]). A simulation-designed SKU's optimised levels are its
+/// recommended ones: the same search, seed and world as the plan's.
 ///
 /// `designs` are the compared policies per plan, as [`CatalogueRun::designs`] holds them
 /// (`current` is skipped: it has no target to optimise for).
@@ -475,22 +500,24 @@ pub fn optimise_catalogue(
     designs: &[Option<Vec<(String, PolicyOutcome)>>],
     series: &[DemandSeries],
     simulated: &[SimRow],
-    settings: &SimulationSettings,
+    (settings, policy): (&SimulationSettings, &PolicySettings),
 ) -> Vec<OptimisedRow> {
     let history = DailyHistory::of(series);
     // The analytic policy's figures under an undisturbed scenario were simulated already, in
-    // the same world, with the same seed and replication rule: reused, not simulated again.
+    // the same world (when `[simulation] customer` is the design's), with the same seed and
+    // replication rule: reused, not simulated again.
     let undisturbed = settings
         .scenarios
         .iter()
         .find(|s| s.kind == ScenarioKind::Baseline)
-        .map(|s| s.name.as_str());
-    let known: BTreeMap<(&str, Option<&str>, &str), &KpiSummary> = simulated
+        .map(|s| s.name.as_str())
+        .filter(|_| settings.customer == policy.design_customer);
+    let known: BTreeMap<(&str, Option<&str>, &str), (&KpiSummary, &PolicyOutcome)> = simulated
         .iter()
         .filter(|r| Some(r.scenario.as_str()) == undisturbed)
         .map(|r| {
             let key = (r.sku.as_str(), r.location.as_deref(), r.policy.as_str());
-            (key, &r.kpis)
+            (key, (&r.kpis, &r.design))
         })
         .collect();
     crate::progress::begin("optimise", plans.len() as u64);
@@ -506,7 +533,7 @@ pub fn optimise_catalogue(
             |paths, (p, d)| {
                 paths.reset(p.seed);
                 let hist = history.get(p);
-                let world = world_for(p, hist, settings, None);
+                let world = design_world(p, hist, settings, policy.design_customer);
                 let costs = costs_of(p);
                 d.iter()
                     .filter(|(name, _)| name != "current")
@@ -520,7 +547,13 @@ pub fn optimise_catalogue(
                         let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
                         // Simulated here only when no undisturbed scenario ran (e.g. `simulate
                         // --scenarios demand_surge`).
-                        let analytic_kpis = known.get(&key).map_or_else(
+                        // (Only a row of the same levels: a simulation-designed SKU's
+                        // recommended row is at its designed levels.)
+                        let same = known
+                            .get(&key)
+                            .filter(|(_, d)| d.levels == design.levels)
+                            .map(|(k, _)| *k);
+                        let analytic_kpis = same.map_or_else(
                             || {
                                 simulate_to_precision(
                                     paths,
@@ -538,7 +571,10 @@ pub fn optimise_catalogue(
                             &analytic,
                             &world,
                             &costs,
-                            p.target,
+                            crate::optimize::Goal {
+                                measure: p.measure,
+                                target: p.target,
+                            },
                             design.protection_demand_sd.max(1.0),
                             reps,
                         );
@@ -547,6 +583,7 @@ pub fn optimise_catalogue(
                             location: p.location.clone(),
                             policy: name.clone(),
                             target: p.target,
+                            customer: policy.design_customer,
                             analytic,
                             analytic_kpis,
                             optimised: result.policy,
