@@ -948,8 +948,19 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
             let Ok(design) = p.policy.clone() else {
                 return p;
             };
-            let origin = source::origin(ps, p.class, design.protection_demand_mean);
-            if p.demand_per_day <= 0.0 || origin == source::Origin::Analytic {
+            if p.demand_per_day <= 0.0 {
+                return p;
+            }
+            let facts = source::SkuFacts {
+                class: p.class,
+                protection_demand_mean: design.protection_demand_mean,
+                cycle_days: crate::simulate::cycle_days(
+                    &design,
+                    p.demand_per_day,
+                    p.policy_input.review_period,
+                ),
+            };
+            if source::origin(ps, &facts) == source::Origin::Analytic {
                 return p;
             }
             // The planner's levels (overrides, lock, coverage rules) win over the optimiser.
@@ -960,7 +971,7 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
                 ));
                 return p;
             }
-            let world = design_world(&p, history.get(&p), settings, ps.design_customer);
+            let world = design_world(&p, &design, history.get(&p), settings, ps.design_customer);
             let goal = crate::optimize::Goal {
                 measure: p.measure,
                 target: p.target,
@@ -1037,7 +1048,7 @@ pub fn simulate_recommended(plans: &mut [SkuPlan], series: &[DemandSeries], conf
         let Ok(design) = p.policy.as_ref() else {
             return;
         };
-        let world = design_world(p, history.get(p), settings, customer);
+        let world = design_world(p, design, history.get(p), settings, customer);
         let kpi = crate::optimize::kpi_of(p.measure);
         let precision = crate::sim::Precision::of(settings);
         let first = if precision.absolute > 0.0 {

@@ -235,17 +235,51 @@ pub fn world_for<'a>(
     }
 }
 
+/// A simulation design sees at least this many replenishment cycles per replication (see
+/// [`design_world`]).
+pub const DESIGN_MIN_CYCLES: f64 = 4.0;
+
+/// … but never simulates more than this many days per replication (ten years): a SKU whose
+/// [`DESIGN_MIN_CYCLES`] cycles take longer keeps its analytic levels
+/// (`crate::plan::source`).
+pub const DESIGN_MAX_DAYS: f64 = 3650.0;
+
+/// The mean replenishment cycle of `design`'s levels for a SKU selling `demand_per_day`, in
+/// days: Q (or S − s) over the demand per day, the review period for `RS`; infinite without
+/// demand.
+pub fn cycle_days(design: &PolicyOutcome, demand_per_day: f64, review_days: f64) -> f64 {
+    use crate::policy::Levels;
+    match design.levels {
+        Levels::RS { .. } => review_days.max(1.0),
+        Levels::SQ { q, .. } if demand_per_day > 0.0 => q / demand_per_day,
+        Levels::MinMax { s, big_s } | Levels::RsS { s, big_s } if demand_per_day > 0.0 => {
+            (big_s - s).max(1.0) / demand_per_day
+        }
+        Levels::SQ { .. } | Levels::MinMax { .. } | Levels::RsS { .. } => f64::INFINITY,
+    }
+}
+
 /// The world levels are designed in: the baseline world of `settings` (no scenario) with
-/// the customers of `[policy] design_customer` (see [`crate::optimize`]).
+/// the customers of `[policy] design_customer` (see [`crate::optimize`]), and days enough for
+/// [`DESIGN_MIN_CYCLES`] cycles of `design` (at most [`DESIGN_MAX_DAYS`], never fewer than
+/// `[simulation] days`). A slow mover ordering a year of demand at a time would otherwise
+/// never run out within one simulated year, whatever its reorder point, and its design would
+/// measure the starting stock instead of the policy.
 pub fn design_world<'a>(
     p: &'a SkuPlan,
+    design: &PolicyOutcome,
     history: Option<&'a [f64]>,
     settings: &SimulationSettings,
     customer: crate::sim::CustomerMode,
 ) -> World<'a> {
+    let base = world_for(p, history, settings, None);
+    let cycle = cycle_days(design, p.demand_per_day, p.policy_input.review_period);
+    let needed = (DESIGN_MIN_CYCLES * cycle).min(DESIGN_MAX_DAYS).ceil();
+    let counted = f64::from(settings.days).max(needed) as u32;
     World {
         mode: customer,
-        ..world_for(p, history, settings, None)
+        days: settings.warmup_days + counted,
+        ..base
     }
 }
 
@@ -533,7 +567,6 @@ pub fn optimise_catalogue(
             |paths, (p, d)| {
                 paths.reset(p.seed);
                 let hist = history.get(p);
-                let world = design_world(p, hist, settings, policy.design_customer);
                 let costs = costs_of(p);
                 d.iter()
                     .filter(|(name, _)| name != "current")
@@ -543,6 +576,8 @@ pub fn optimise_catalogue(
                     })
                     .map(|(name, design)| {
                         let analytic = sim_policy_of(p, design);
+                        let world =
+                            design_world(p, design, hist, settings, policy.design_customer);
                         let reps = crate::optimize::Replications::of(settings);
                         let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
                         // Simulated here only when no undisturbed scenario ran (e.g. `simulate
@@ -552,6 +587,7 @@ pub fn optimise_catalogue(
                         let same = known
                             .get(&key)
                             .filter(|(_, d)| d.levels == design.levels)
+                            .filter(|_| world.days == settings.warmup_days + settings.days)
                             .map(|(k, _)| *k);
                         let analytic_kpis = same.map_or_else(
                             || {
