@@ -223,9 +223,19 @@ fn plan_and_run_recommend_the_same_levels() {
     let data = bundled("plan.toml");
     let data = data.parent().unwrap();
     let mut toml = std::fs::read_to_string(data.join("plan.toml")).unwrap();
-    for f in ["sales", "purchase_orders", "inventory", "items", "overrides", "events"] {
+    for f in [
+        "sales",
+        "purchase_orders",
+        "inventory",
+        "items",
+        "overrides",
+        "events",
+    ] {
         let abs = data.join(format!("{f}.csv"));
-        toml = toml.replace(&format!("\"{f}.csv\""), &format!("{:?}", abs.display().to_string()));
+        toml = toml.replace(
+            &format!("\"{f}.csv\""),
+            &format!("{:?}", abs.display().to_string()),
+        );
     }
     toml += "\n[simulation]\nreplications = 20\nmin_replications = 20\ndays = 180\n";
     let config = dir.path().join("plan.toml");
@@ -269,7 +279,10 @@ fn plan_and_run_recommend_the_same_levels() {
             simulated += 1;
             assert_eq!(p[c("simulated_service")], r[c("simulated_service")]);
             let sim: f64 = p[c("simulated_service")].parse().unwrap();
-            assert!(sim >= p[c("target")].parse::<f64>().unwrap() - 1e-9, "{p:?}");
+            assert!(
+                sim >= p[c("target")].parse::<f64>().unwrap() - 1e-9,
+                "{p:?}"
+            );
             assert_eq!(p[c("simulated_customer")], "backorder");
         } else if !p[c("policy")].is_empty() && demand > 0.0 {
             // Analytic: plan does not simulate, run does.

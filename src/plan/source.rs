@@ -116,7 +116,10 @@ mod tests {
             origin(&lumpy_only, DemandClass::Intermittent, 1.0),
             Origin::Analytic
         );
-        assert_eq!(origin(&lumpy_only, DemandClass::Lumpy, big), Origin::Simulated);
+        assert_eq!(
+            origin(&lumpy_only, DemandClass::Lumpy, big),
+            Origin::Simulated
+        );
         // A lumpy SKU ordering 3 years of demand at a time: 4 cycles are 12 years, more
         // than a design simulates, so it keeps the formula; 2 years a cycle still fits.
         let lumpy = |cycle_days| SkuFacts {

@@ -576,8 +576,7 @@ pub fn optimise_catalogue(
                     })
                     .map(|(name, design)| {
                         let analytic = sim_policy_of(p, design);
-                        let world =
-                            design_world(p, design, hist, settings, policy.design_customer);
+                        let world = design_world(p, design, hist, settings, policy.design_customer);
                         let reps = crate::optimize::Replications::of(settings);
                         let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
                         // Simulated here only when no undisturbed scenario ran (e.g. `simulate
