@@ -520,6 +520,31 @@ pub struct OptimisedRow {
     pub result: crate::optimize::Optimised,
 }
 
+/// Simulated rows by (sku, location, policy) that the optimisation may reuse as the analytic
+/// policy's figures: those of an undisturbed scenario, simulated already in the same world
+/// (when `[simulation] customer` is the design's), with the same seed and replication rule —
+/// reused, not simulated again (the caller also checks the levels and the horizon).
+fn known_baseline<'a>(
+    simulated: &'a [SimRow],
+    settings: &'a SimulationSettings,
+    policy: &PolicySettings,
+) -> BTreeMap<(&'a str, Option<&'a str>, &'a str), (&'a KpiSummary, &'a PolicyOutcome)> {
+    let undisturbed = settings
+        .scenarios
+        .iter()
+        .find(|s| s.kind == ScenarioKind::Baseline)
+        .map(|s| s.name.as_str())
+        .filter(|_| settings.customer == policy.design_customer);
+    simulated
+        .iter()
+        .filter(|r| Some(r.scenario.as_str()) == undisturbed)
+        .map(|r| {
+            let key = (r.sku.as_str(), r.location.as_deref(), r.policy.as_str());
+            (key, (&r.kpis, &r.design))
+        })
+        .collect()
+}
+
 /// Runs the simulation-optimisation for every SKU with a usable policy — for its recommended
 /// family (the plan's), or every family compared with `[simulation] optimise_all` — under the
 /// baseline scenario with the customers of `[policy] design_customer`
@@ -537,23 +562,7 @@ pub fn optimise_catalogue(
     (settings, policy): (&SimulationSettings, &PolicySettings),
 ) -> Vec<OptimisedRow> {
     let history = DailyHistory::of(series);
-    // The analytic policy's figures under an undisturbed scenario were simulated already, in
-    // the same world (when `[simulation] customer` is the design's), with the same seed and
-    // replication rule: reused, not simulated again.
-    let undisturbed = settings
-        .scenarios
-        .iter()
-        .find(|s| s.kind == ScenarioKind::Baseline)
-        .map(|s| s.name.as_str())
-        .filter(|_| settings.customer == policy.design_customer);
-    let known: BTreeMap<(&str, Option<&str>, &str), (&KpiSummary, &PolicyOutcome)> = simulated
-        .iter()
-        .filter(|r| Some(r.scenario.as_str()) == undisturbed)
-        .map(|r| {
-            let key = (r.sku.as_str(), r.location.as_deref(), r.policy.as_str());
-            (key, (&r.kpis, &r.design))
-        })
-        .collect();
+    let known = known_baseline(simulated, settings, policy);
     crate::progress::begin("optimise", plans.len() as u64);
     plans
         .par_iter()
