@@ -333,7 +333,10 @@ pub enum SafetyStockMethod {
 /// | `min_history_days` | 56 | SKUs with less sales history are flagged REVIEW |
 /// | `max_order_cover_days` | 1095 | order sanity: an order above this many days of the SKU's mean forecast demand is REVIEW, not ORDER — unless it is only the MOQ or one pack |
 /// | `max_order_multiple` | 100 | order sanity: an order above this many times the SKU's largest past purchase order is REVIEW, not ORDER |
-/// | `levels` | `analytic` | `simulated`: replace the formula's levels by the cheapest ones meeting the SKU's target as a fill rate in simulation (`[simulation]` settings, baseline) |
+/// | `levels` | `auto` | where the recommended levels come from: `analytic` (the formulas), `simulated` (the cheapest levels whose simulated service, in `service_measure`, meets the SKU's target; `[simulation]` settings, baseline scenario, `design_customer`) or `auto` (simulated for the SKUs the rule below picks, analytic for the rest; see `crate::plan::source`) |
+/// | `simulate_classes` | `["intermittent", "lumpy"]` | with `levels = "auto"`: demand classes whose levels are designed by simulation (`smooth`, `erratic`, `intermittent`, `lumpy`; `[]` = none) |
+/// | `simulate_below_units` | 10 | with `levels = "auto"`: SKUs whose mean protection-period demand is below this many units are designed by simulation too, whatever their class (0 = off) |
+/// | `design_customer` | `backorder` | the customer behaviour levels are designed for, and the simulation design and `optimised.csv` simulate: `backorder` (what the formulas assume), `lost_sales` or `patience`; `[simulation] customer` is the what-if behaviour of `simulation.csv` |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicySettings {
@@ -376,9 +379,16 @@ pub struct PolicySettings {
     /// Order sanity: an order of more than this many times the SKU's largest past purchase
     /// order is REVIEW.
     pub max_order_multiple: f64,
-    /// `analytic` (the formulas) or `simulated` (the cheapest levels meeting the target fill
-    /// rate in simulation, see [`crate::optimize`]).
+    /// `analytic` (the formulas), `simulated` (the cheapest levels meeting the target in
+    /// simulation, see [`crate::optimize`]) or `auto` (per SKU, `crate::plan::source`).
     pub levels: LevelSource,
+    /// `levels = auto`: demand classes designed by simulation.
+    pub simulate_classes: Vec<String>,
+    /// `levels = auto`: SKUs with less mean protection-period demand (units) are designed by
+    /// simulation too (0 = off).
+    pub simulate_below_units: f64,
+    /// The customer behaviour the levels are designed (and simulation-designed) for.
+    pub design_customer: CustomerMode,
 }
 
 /// A coverage rule (`[policy]` itself, or `[policy.coverage.CLASS]`): safety stock and order
@@ -463,15 +473,19 @@ impl PolicySettings {
     }
 }
 
-/// Where the policy levels used by `plan` come from.
+/// Where the policy levels used by `plan` (and `run`) come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LevelSource {
     /// The safety-stock formulas.
-    #[default]
     Analytic,
     /// Simulation-optimised levels (baseline scenario of `[simulation]`).
     Simulated,
+    /// Per SKU: simulation-designed where the formulas are known to be off (the classes of
+    /// `simulate_classes`, protection-period demand below `simulate_below_units`), analytic
+    /// elsewhere.
+    #[default]
+    Auto,
 }
 
 impl Default for PolicySettings {
@@ -495,7 +509,10 @@ impl Default for PolicySettings {
             min_history_days: 56,
             max_order_cover_days: 1095.0,
             max_order_multiple: 100.0,
-            levels: LevelSource::Analytic,
+            levels: LevelSource::Auto,
+            simulate_classes: vec!["intermittent".into(), "lumpy".into()],
+            simulate_below_units: 10.0,
+            design_customer: CustomerMode::Backorder,
         }
     }
 }
@@ -848,6 +865,27 @@ impl Config {
                 ));
             }
             rule.check(&format!("policy.coverage.{class}"))?;
+        }
+        for class in &p.simulate_classes {
+            const CLASSES: [&str; 4] = ["smooth", "erratic", "intermittent", "lumpy"];
+            if !CLASSES.contains(&class.as_str()) {
+                return Err(invalid(
+                    "policy.simulate_classes",
+                    format!(
+                        "the demand classes are {}, but one is \"{class}\"",
+                        CLASSES.join(", ")
+                    ),
+                ));
+            }
+        }
+        if !(p.simulate_below_units.is_finite() && p.simulate_below_units >= 0.0) {
+            return Err(invalid(
+                "policy.simulate_below_units",
+                format!(
+                    "should be a number of units >= 0 (0 = off), but is {}",
+                    p.simulate_below_units
+                ),
+            ));
         }
         if !(p.eoq_fallback_days.is_finite() && p.eoq_fallback_days > 0.0) {
             return Err(invalid(

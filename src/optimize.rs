@@ -1,6 +1,17 @@
 //! Simulation-optimised policies: per SKU and policy family, the cheapest parameters whose
-//! simulated fill rate meets the target — reported next to the analytic parameters, so the
-//! planner sees how much the formula over- or under-stocks for that SKU.
+//! simulated service, in the configured measure, meets the target — reported next to the
+//! analytic parameters, so the planner sees how much the formula over- or under-stocks for
+//! that SKU, and used as the recommended levels where the plan designs by simulation
+//! (`[policy] levels`, see `crate::plan::source`).
+//!
+//! # The promise searched for
+//! The criterion is the planner's [`Goal`]: the KPI of `[policy] service_measure` —
+//! `cycle_service_level` (replenishment cycles without a stockout day) for `cycle`,
+//! `fill_rate` (units served from stock on the day) for `fill_rate` — at least the SKU's
+//! target. The simulated world is the caller's; the plan and the catalogue run give it the
+//! customer behaviour of `[policy] design_customer` (default `backorder`: unmet demand waits,
+//! as the analytic formulas of [`crate::policy`] assume), not the what-if behaviour of
+//! `[simulation] customer`.
 //!
 //! Search (common random numbers: every candidate sees the same demand and lead-time draws,
 //! so comparisons are not sampling noise):
@@ -14,13 +25,14 @@
 //!    the analytic Q (half the first step); the candidate with the lowest simulated holding +
 //!    ordering cost that meets the target wins.
 //!
-//! The target is met when the simulated mean fill rate is at least the target. The search
-//! runs with few replications (`optimise_replications`, 40), in batches of 10 that stop as
-//! soon as the fill rate is clearly (2.9 standard errors) above or below the target. The
-//! winner is then simulated as the simulation stage does (at least `min_replications`, at
-//! most `replications`, until the fill rate is known to `fill_rate_precision`), so its figures
-//! compare with `simulation.csv`'s baseline row of the analytic policy, which the catalogue
-//! run reports next to it. If the winner's fill rate slipped below the target there, its level
+//! The target is met when the simulated mean of the goal's KPI is at least the target. The
+//! search runs with few replications (`optimise_replications`, 40), in batches of 10 that stop
+//! as soon as the KPI is clearly (2.9 standard errors) above or below the target. The winner
+//! is then simulated as the simulation stage does (at least `min_replications`, at most
+//! `replications`, until the goal's KPI is known to `fill_rate_precision` — the same
+//! absolute and relative rule, applied to the KPI searched), so its figures compare with
+//! `simulation.csv`'s baseline row of the analytic policy, which the catalogue run reports
+//! next to it. If the winner's KPI slipped below the target there, its level
 //! is searched again with all `replications` (no early decisions; the bracket starts one
 //! tolerance above, since the slip is small) and reported with them. A candidate simulated
 //! with all of a phase's replications is never simulated again for its cost or its report.
@@ -28,13 +40,37 @@
 use serde::Serialize;
 
 use crate::{
-    policy::{order_qty::round_order, Levels},
+    policy::{order_qty::round_order, Levels, ServiceMeasure},
     sim::{
         engine::World,
         kpi::{KpiSummary, SimCosts},
-        simulate_to_precision, simulate_until, simulate_with, DemandPaths, Precision, SimPolicy,
+        simulate_until, simulate_with, DemandPaths, Precision, SimPolicy, REPLICATION_BATCH,
     },
 };
+
+/// What the search aims at: the simulated KPI of a service measure at least a target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Goal {
+    /// The measure the target is in (`[policy] service_measure`).
+    pub measure: ServiceMeasure,
+    /// The target, in (0, 1).
+    pub target: f64,
+}
+
+impl Goal {
+    /// The simulation KPI of the goal's measure: `cycle_service_level` or `fill_rate`.
+    pub fn kpi(&self) -> &'static str {
+        kpi_of(self.measure)
+    }
+}
+
+/// The simulation KPI a service measure is simulated as (see [`crate::sim::kpi`]).
+pub fn kpi_of(measure: ServiceMeasure) -> &'static str {
+    match measure {
+        ServiceMeasure::Cycle => "cycle_service_level",
+        ServiceMeasure::FillRate => "fill_rate",
+    }
+}
 
 /// Bisection stops when the bracket is this narrow (units), or [`RELATIVE_TOLERANCE`] × the
 /// protection-period demand sd when that is wider.
@@ -59,6 +95,8 @@ pub struct Optimised {
     pub policy: SimPolicy,
     /// Its simulated KPIs (to the reporting precision; all replications after a re-search).
     pub kpis: KpiSummary,
+    /// The goal searched for (measure and target).
+    pub goal: Goal,
     /// Whether the target was met (false: the highest level tried still missed it).
     pub met: bool,
     /// Simulations run by the search, including the reported one of the winner.
@@ -114,6 +152,8 @@ struct Search<'a, 'w> {
     costs: &'a SimCosts,
     reps: usize,
     target: f64,
+    /// The KPI compared with `target`.
+    kpi: &'static str,
     tolerance: f64,
     early: bool,
     evaluations: usize,
@@ -138,14 +178,14 @@ impl Search<'_, '_> {
     }
 
     /// Whether the level meets the target. Replications come in batches of
-    /// [`DECISION_BATCH`]; the answer is taken early when the fill rate so far is further from
+    /// [`DECISION_BATCH`]; the answer is taken early when the goal's KPI so far is further from
     /// the target than [`DECISION_MARGIN`] × its 95% half-width (levels far from the answer,
     /// as in bracketing, are settled in one batch), else after all `reps`. Replications that
     /// all agree (half-width 0, e.g. no stockout in any) never decide early; nor does the
     /// re-search with every replication (`early` off).
     fn meets(&mut self, p: &SimPolicy) -> bool {
         self.evaluations += 1;
-        let target = self.target;
+        let (target, kpi) = (self.target, self.kpi);
         let early = self.early;
         let k = simulate_until(
             self.paths,
@@ -154,11 +194,11 @@ impl Search<'_, '_> {
             self.costs,
             (DECISION_BATCH, DECISION_BATCH, self.reps),
             |k| {
-                let hw = k.half_width("fill_rate");
-                early && hw > 0.0 && (k.get("fill_rate") - target).abs() > DECISION_MARGIN * hw
+                let hw = k.half_width(kpi);
+                early && hw > 0.0 && (k.get(kpi) - target).abs() > DECISION_MARGIN * hw
             },
         );
-        let met = k.get("fill_rate") >= target;
+        let met = k.get(kpi) >= target;
         if k.replications == self.reps {
             self.known.push((*p, k));
         }
@@ -221,8 +261,9 @@ pub struct Replications {
     pub min: usize,
     /// … at most this many (`replications`) …
     pub max: usize,
-    /// … stopping when the fill rate is known this precisely (`fill_rate_precision`,
-    /// `fill_rate_relative_precision`; absolute 0 = always `max`), as the simulation stage does.
+    /// … stopping when the goal's KPI is known this precisely (`fill_rate_precision`,
+    /// `fill_rate_relative_precision`, applied to the KPI searched; absolute 0 = always
+    /// `max`), as the simulation stage does for the fill rate.
     pub precision: Precision,
 }
 
@@ -248,7 +289,8 @@ impl Replications {
     }
 }
 
-/// Searches the cheapest policy of `analytic`'s family meeting `target_fill_rate`. `scale` is
+/// Searches the cheapest policy of `analytic`'s family meeting `goal` (its KPI at least its
+/// target, in `world` — whose customer behaviour the caller chooses). `scale` is
 /// the first bracketing step in units (e.g. the protection-period demand sd). The analytic
 /// policy's own figures are not simulated here: the simulation stage has them (see
 /// [`crate::simulate::optimise_catalogue`]).
@@ -260,17 +302,19 @@ pub fn optimise(
     analytic: &SimPolicy,
     world: &World<'_>,
     costs: &SimCosts,
-    target_fill_rate: f64,
+    goal: Goal,
     scale: f64,
     reps: Replications,
 ) -> Optimised {
+    let kpi = goal.kpi();
     let final_reps = reps.max.max(2);
     let mut search = Search {
         paths,
         world,
         costs,
         reps: reps.search.clamp(2, final_reps),
-        target: target_fill_rate,
+        target: goal.target,
+        kpi,
         tolerance: LEVEL_TOLERANCE.max(RELATIVE_TOLERANCE * scale),
         early: true,
         evaluations: 0,
@@ -303,15 +347,20 @@ pub fn optimise(
     let (mut policy, _, mut met) = best.expect("at least one candidate");
     // Confirm to the reporting precision (the first `search` replications are the same
     // draws); if the target slipped, search the level again from here with all of them.
-    let mut kpis = simulate_to_precision(
+    let first = if reps.precision.absolute > 0.0 {
+        reps.min
+    } else {
+        reps.max
+    };
+    let mut kpis = simulate_until(
         search.paths,
         &policy,
         world,
         costs,
-        (reps.min, reps.max),
-        reps.precision,
+        (first, REPLICATION_BATCH, reps.max),
+        |k| reps.precision.met_for(kpi, k),
     );
-    if met && kpis.get("fill_rate") < target_fill_rate {
+    if met && kpis.get(kpi) < goal.target {
         search.reps = final_reps;
         search.early = false;
         // The slip is small (the first replications agreed): the bracket starts one
@@ -319,12 +368,13 @@ pub fn optimise(
         let (p, m) = search.level(&policy, search.tolerance);
         policy = p;
         kpis = search.eval(&policy);
-        met = m && kpis.get("fill_rate") >= target_fill_rate;
+        met = m && kpis.get(kpi) >= goal.target;
     }
     let evaluations = search.evaluations + 1;
     Optimised {
         kpis,
         policy,
+        goal,
         met,
         evaluations,
     }
@@ -377,7 +427,10 @@ mod tests {
             &analytic,
             &world,
             &costs,
-            0.99,
+            Goal {
+                measure: ServiceMeasure::FillRate,
+                target: 0.99,
+            },
             7.0,
             Replications::fixed(30),
         );
@@ -409,12 +462,107 @@ mod tests {
             &analytic,
             &world,
             &costs,
-            0.97,
+            Goal {
+                measure: ServiceMeasure::FillRate,
+                target: 0.97,
+            },
             10.0,
             Replications::fixed(30),
         );
         assert!(simulate(&analytic, &world, &costs, 30, 4).get("fill_rate") < 0.97);
         assert!(o.met && o.kpis.get("fill_rate") >= 0.97);
         assert!(o.policy.levels.reorder_point().unwrap() > 20.0);
+    }
+
+    /// The search for a cycle-service target: the optimised (s, S)'s simulated cycle service
+    /// is at least the target and one tolerance lower is below it — the goal's KPI, not the
+    /// fill rate (which, at a 90% cycle service, is well above 90%).
+    #[test]
+    fn a_cycle_service_target_is_searched_as_cycle_service() {
+        let lead = [6.0];
+        let (world, costs) = world(
+            DemandSampler::parametric(DemandDist::Normal, 10.0, 4.0),
+            &lead,
+        );
+        let analytic = SimPolicy {
+            levels: Levels::MinMax {
+                s: 80.0,
+                big_s: 180.0,
+            },
+            review_days: 1,
+            rounding: None,
+        };
+        let goal = Goal {
+            measure: ServiceMeasure::Cycle,
+            target: 0.9,
+        };
+        let o = optimise(
+            &mut DemandPaths::new(5),
+            &analytic,
+            &world,
+            &costs,
+            goal,
+            10.0,
+            Replications::fixed(30),
+        );
+        assert!(o.met);
+        assert_eq!(o.goal, goal);
+        let csl = |p: &SimPolicy| simulate(p, &world, &costs, 30, 5).get("cycle_service_level");
+        assert!(csl(&o.policy) >= 0.9, "{}", csl(&o.policy));
+        let s = o.policy.levels.reorder_point().unwrap();
+        let below = with_level(&o.policy, s - LEVEL_TOLERANCE - 1e-9);
+        assert!(csl(&below) < 0.9, "{}", csl(&below));
+        // A 90% fill-rate search lands lower: the promise searched matters.
+        let fill = optimise(
+            &mut DemandPaths::new(5),
+            &analytic,
+            &world,
+            &costs,
+            Goal {
+                measure: ServiceMeasure::FillRate,
+                target: 0.9,
+            },
+            10.0,
+            Replications::fixed(30),
+        );
+        assert!(o.kpis.get("fill_rate") > 0.95, "{:?}", o.kpis);
+        let s_fill = fill.policy.levels.reorder_point().unwrap();
+        assert!(s_fill < s, "fill-rate s {s_fill} vs cycle-service s {s}");
+    }
+
+    /// The same (s, S) case for a 98% fill rate: the optimised levels' simulated fill rate is
+    /// at least 98% and one tolerance lower is below it.
+    #[test]
+    fn the_search_meets_the_fill_rate_target_and_one_step_lower_misses_it() {
+        let lead = [6.0];
+        let (world, costs) = world(
+            DemandSampler::parametric(DemandDist::Normal, 10.0, 4.0),
+            &lead,
+        );
+        let analytic = SimPolicy {
+            levels: Levels::MinMax {
+                s: 80.0,
+                big_s: 180.0,
+            },
+            review_days: 1,
+            rounding: None,
+        };
+        let goal = Goal {
+            measure: ServiceMeasure::FillRate,
+            target: 0.98,
+        };
+        let o = optimise(
+            &mut DemandPaths::new(5),
+            &analytic,
+            &world,
+            &costs,
+            goal,
+            10.0,
+            Replications::fixed(30),
+        );
+        let fill = |p: &SimPolicy| simulate(p, &world, &costs, 30, 5).get("fill_rate");
+        assert!(o.met && fill(&o.policy) >= 0.98, "{}", fill(&o.policy));
+        let s = o.policy.levels.reorder_point().unwrap();
+        assert!(fill(&with_level(&o.policy, s - LEVEL_TOLERANCE - 1e-9)) < 0.98);
     }
 }

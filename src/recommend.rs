@@ -1330,6 +1330,7 @@ mod tests {
             input_notes: Vec::new(),
             never_sold: None,
             largest_past_order: None,
+            simulated: None,
         }
     }
 

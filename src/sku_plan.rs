@@ -10,6 +10,7 @@ use crate::{
     io::items::ItemParams,
     leadtime::SkuLeadTime,
     policy::{Levels, PolicyError, PolicyInput, PolicyOutcome, ServiceMeasure},
+    sim::CustomerMode,
 };
 
 /// One SKU's plan: the inputs of its policy and the policy.
@@ -84,4 +85,31 @@ pub struct SkuPlan {
     /// The largest quantity of one past purchase order (units), if the SKU has any: with the
     /// days of cover, the yardstick of the order sanity check.
     pub largest_past_order: Option<f64>,
+    /// The recommended levels' simulated service, when simulated: by the simulation design,
+    /// or (in `run`) by the check of analytic levels; `None` otherwise.
+    pub simulated: Option<SimulatedService>,
+}
+
+/// The simulated service of a SKU's recommended levels (baseline scenario, the design's
+/// customer behaviour), as policy.csv reports it next to the target and the designed service.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimulatedService {
+    /// Simulated fill rate (share of demand served from stock on the day).
+    pub fill_rate: f64,
+    /// Simulated cycle service level (replenishment cycles without a stockout day).
+    pub cycle_service_level: f64,
+    /// The customer behaviour simulated.
+    pub customer: CustomerMode,
+    /// Replications run.
+    pub replications: usize,
+}
+
+impl SimulatedService {
+    /// The simulated figure in `measure`.
+    pub fn of(&self, measure: ServiceMeasure) -> f64 {
+        match measure {
+            ServiceMeasure::Cycle => self.cycle_service_level,
+            ServiceMeasure::FillRate => self.fill_rate,
+        }
+    }
 }

@@ -265,6 +265,10 @@ fn plan_with_fill_rate_targets_and_periodic_review() {
             "fill_rate",
             "--method",
             "normal",
+            // The normal formula for every SKU (`levels = auto` would design the intermittent
+            // and lumpy ones by simulation).
+            "--levels",
+            "analytic",
             "--out",
         ])
         .arg(dir.path())

@@ -485,7 +485,7 @@ fn simulated_levels_keep_the_planners_levels() {
     assert!(
         rec(&p, &skus[0])
             .overrides
-            .contains("levels = simulated not applied"),
+            .contains("simulation design not applied"),
         "{}",
         rec(&p, &skus[0]).overrides
     );

@@ -39,9 +39,11 @@ pub struct PlanArgs {
     /// Seed of the Monte Carlo for empirical safety stock (overrides `[policy] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Policy levels: analytic (the formulas) or simulated (the cheapest levels meeting each
-    /// SKU's target fill rate in simulation) (overrides `[policy] levels`).
-    #[arg(long, value_name = "analytic|simulated", value_parser = parse_levels)]
+    /// Policy levels: analytic (the formulas), simulated (the cheapest levels meeting each
+    /// SKU's target, in the configured service measure, in simulation) or auto (simulated for
+    /// intermittent and lumpy SKUs and tiny protection-period demand, analytic otherwise)
+    /// (overrides `[policy] levels`, default auto).
+    #[arg(long, value_name = "auto|analytic|simulated", value_parser = parse_levels)]
     pub levels: Option<LevelSource>,
     /// Do not write charts/ and report.html.
     #[arg(long)]
@@ -66,8 +68,9 @@ fn parse_levels(s: &str) -> Result<LevelSource, String> {
     match s.to_ascii_lowercase().as_str() {
         "analytic" => Ok(LevelSource::Analytic),
         "simulated" | "simulation" => Ok(LevelSource::Simulated),
+        "auto" => Ok(LevelSource::Auto),
         _ => Err(format!(
-            "'{s}' is not a level source; use analytic or simulated"
+            "'{s}' is not a level source; use auto, analytic or simulated"
         )),
     }
 }

@@ -151,7 +151,7 @@ fn print_summary(config: &Config, outcome: &JobOutcome, args: &SimulateArgs) {
     out!("{}", portfolio_table(&outcome.portfolio));
     if let Some(o) = &outcome.optimised {
         outln!(
-            "simulation-optimised levels: {} of {} SKU x policy pairs meet their target fill rate; the formula over-stocks {} of them (optimised.csv)",
+            "simulation-optimised levels: {} of {} SKU x policy pairs meet their service target; the formula over-stocks {} of them (optimised.csv)",
             o.met,
             o.pairs,
             o.over_stocked

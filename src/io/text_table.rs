@@ -35,6 +35,20 @@ impl Table {
         }
     }
 
+    /// Appends a column `name` with one cell per row (`cells` in row order; a short list
+    /// leaves the remaining cells empty). A column of that name already there is left as it is.
+    pub fn push_column(&mut self, name: &str, cells: Vec<String>) {
+        if self.index.contains_key(name) {
+            return;
+        }
+        self.index.insert(name.to_string(), self.headers.len());
+        self.headers.push(name.to_string());
+        let mut cells = cells.into_iter();
+        for row in &mut self.rows {
+            row.push(cells.next().unwrap_or_default());
+        }
+    }
+
     /// Column position.
     pub fn col(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()

@@ -29,7 +29,7 @@ use crate::{
     plan::{
         detail::top_by_risk,
         output::{write_plan_outputs, PlanSummary},
-        plan_shard, Plan,
+        plan_shard, simulate_recommended, Plan,
     },
     report::{self, ReportOutcome},
     shard::Shard,
@@ -388,8 +388,15 @@ impl<'j, 'a> Work<'j, 'a> {
     }
 
     fn plan(&mut self) {
-        let planned = plan_shard(&self.job.plan_config(), self.loaded(), self.job.shard);
+        let mut planned = plan_shard(&self.job.plan_config(), self.loaded(), self.job.shard);
         self.outcome.timings.extend(planned.timings.iter().cloned());
+        // A job that simulates reports every SKU's simulated service in policy.csv: the
+        // analytic levels are simulated here as the simulation design measures its own.
+        if self.job.runs(Stage::Simulate) && self.job.runs(Stage::PlanOutputs) {
+            let clock = Instant::now();
+            simulate_recommended(&mut planned.plans, &self.loaded().series, self.job.config);
+            self.time("simulate recommended levels", clock);
+        }
         self.outcome.plan_steps.clone_from(&planned.timings);
         let no_policy = planned.plans.iter().filter(|p| p.policy.is_err()).count();
         self.outcome.health.skus_without_policy = no_policy as u64;
@@ -451,7 +458,14 @@ impl<'j, 'a> Work<'j, 'a> {
         }
         let clock = Instant::now();
         let (planned, loaded) = (self.planned(), self.loaded());
-        let rows = optimise_catalogue(&planned.plans, &run.designs, &loaded.series, &run.rows, sim);
+        let settings = (sim, &self.job.config.policy);
+        let rows = optimise_catalogue(
+            &planned.plans,
+            &run.designs,
+            &loaded.series,
+            &run.rows,
+            settings,
+        );
         write_optimised(&self.dir.join("optimised.csv"), &rows)?;
         let secs = clock.elapsed().as_secs_f64();
         self.outcome.timings.push(("optimise".into(), secs));

@@ -31,6 +31,7 @@ pub mod detail;
 pub mod inputs;
 pub mod levels;
 pub mod output;
+pub mod source;
 pub mod steer;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,7 +57,7 @@ use crate::{
     purchasing::budget::BudgetSummary,
     recommend::{recommend_within, Recommendation, SkuState},
     shard::Shard,
-    sku_plan::SkuPlan,
+    sku_plan::{SimulatedService, SkuPlan},
     validate::Loaded,
 };
 use ahash::AHashMap;
@@ -228,13 +229,13 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
     };
     let plans = run.plan_skus(&keys, per_key, &owned.flags, &forecast_of, &previous);
     timings.push(("policy".into(), clock.elapsed().as_secs_f64()));
-    let plans = if config.policy.levels == LevelSource::Simulated {
-        let clock = Instant::now();
-        let p = simulated_levels(plans, &loaded.series, config);
-        timings.push(("simulation-optimise".into(), clock.elapsed().as_secs_f64()));
-        p
-    } else {
+    let plans = if config.policy.levels == LevelSource::Analytic {
         plans
+    } else {
+        let clock = Instant::now();
+        let p = designed_levels(plans, &loaded.series, config);
+        timings.push(("simulation design".into(), clock.elapsed().as_secs_f64()));
+        p
     };
 
     let clock = Instant::now();
@@ -730,6 +731,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         input_notes: ctx.input_notes.into_iter().chain(calendar_notes).collect(),
         never_sold: ctx.never_sold,
         largest_past_order: ctx.largest_past_order,
+        simulated: None,
     }
 }
 
@@ -1073,14 +1075,18 @@ fn protection_sample(
     })
 }
 
-/// Replaces each SKU's analytic levels by its simulation-optimised ones (baseline scenario,
-/// the SKU's target as a fill-rate target). The method becomes `simulated`, and the expected
-/// service figures are the simulated ones. Levels the planner set (overrides, lock, coverage
-/// rules) are kept, and the echo says so.
-fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config) -> Vec<SkuPlan> {
-    use crate::simulate::{costs_of, sim_policy_of, world_for, DailyHistory};
+/// Replaces the analytic levels of the SKUs [`source::origin`] picks by their simulation
+/// design: the cheapest levels (same family) whose simulated service in the SKU's measure
+/// meets its target, under the baseline scenario of `[simulation]` with the customers of
+/// `[policy] design_customer`, seeded by the SKU's seed (so `plan` and `run` agree). The
+/// method becomes `simulated`; the expected (designed) service, safety stock and costs are
+/// the formula's at the new levels, and [`SkuPlan::simulated`] holds the simulated service.
+/// Levels the planner set (overrides, lock, coverage rules) are kept, and the echo says so.
+fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config) -> Vec<SkuPlan> {
+    use crate::simulate::{costs_of, design_world, sim_policy_of, DailyHistory};
     let history = DailyHistory::of(series);
     let settings = &config.simulation;
+    let ps = &config.policy;
     plans
         .into_par_iter()
         .map(|mut p| {
@@ -1090,44 +1096,126 @@ fn simulated_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Confi
             if p.demand_per_day <= 0.0 {
                 return p;
             }
+            let facts = source::SkuFacts {
+                class: p.class,
+                protection_demand_mean: design.protection_demand_mean,
+                cycle_days: crate::simulate::cycle_days(
+                    &design,
+                    p.demand_per_day,
+                    p.policy_input.review_period,
+                ),
+            };
+            if source::origin(ps, &facts) == source::Origin::Analytic {
+                return p;
+            }
             // The planner's levels (overrides, lock, coverage rules) win over the optimiser.
             if matches!(design.method, "override" | "locked" | "coverage") {
                 p.overrides.push(format!(
-                    "levels = simulated not applied: the planner's {} levels are kept",
+                    "simulation design not applied: the planner's {} levels are kept",
                     design.method
                 ));
                 return p;
             }
-            let hist = history.get(&p);
-            let o = {
-                let world = world_for(&p, hist, settings, None);
-                crate::optimize::optimise(
-                    &mut crate::sim::DemandPaths::new(p.seed),
-                    &sim_policy_of(&p, &design),
-                    &world,
-                    &costs_of(&p),
-                    p.target,
-                    design.protection_demand_sd.max(1.0),
-                    crate::optimize::Replications::of(settings),
-                )
+            let world = design_world(&p, &design, history.get(&p), settings, ps.design_customer);
+            let goal = crate::optimize::Goal {
+                measure: p.measure,
+                target: p.target,
             };
-            let mut out = design;
-            out.levels = o.policy.levels;
-            let level = out.levels.trigger_level();
-            out.safety_stock = level - out.protection_demand_mean;
-            out.safety_factor = if out.protection_demand_sd > 0.0 {
-                out.safety_stock / out.protection_demand_sd
-            } else {
-                0.0
-            };
+            let o = crate::optimize::optimise(
+                &mut crate::sim::DemandPaths::new(p.seed),
+                &sim_policy_of(&p, &design),
+                &world,
+                &costs_of(&p),
+                goal,
+                design.protection_demand_sd.max(1.0),
+                crate::optimize::Replications::of(settings),
+            );
+            let mut out = evaluated_at(&p, &design, o.policy.levels, ps.draws);
             out.method = "simulated";
-            out.order_rule = format!("{} (simulation-optimised)", out.order_rule);
-            out.expected_fill_rate = o.kpis.get("fill_rate");
-            out.expected_cycle_service_level = o.kpis.get("cycle_service_level");
+            out.order_rule = format!("{} (simulation-designed)", design.order_rule);
+            p.simulated = Some(SimulatedService {
+                fill_rate: o.kpis.get("fill_rate"),
+                cycle_service_level: o.kpis.get("cycle_service_level"),
+                customer: ps.design_customer,
+                replications: o.kpis.replications,
+            });
             p.policy = Ok(out);
             p
         })
         .collect()
+}
+
+/// The formula's figures (expected service, safety stock, costs) of `design`'s family at
+/// `levels`, with the SKU's method (the empirical sample drawn again from the SKU's seed, as
+/// the design drew it); `design` with only its levels moved if the formula rejects them.
+fn evaluated_at(
+    p: &SkuPlan,
+    design: &crate::policy::PolicyOutcome,
+    levels: Levels,
+    draws: usize,
+) -> crate::policy::PolicyOutcome {
+    let input = &p.policy_input;
+    let evaluated = if p.empirical {
+        let sample = protection_sample(
+            input,
+            &p.rate_per_day,
+            &p.error_paths,
+            &p.lead_time.stats.sample,
+            draws,
+            p.seed,
+        );
+        crate::policy::evaluate(input, Method::Empirical(&sample), levels.into())
+    } else {
+        crate::policy::evaluate(input, Method::Normal, levels.into())
+    };
+    evaluated.unwrap_or_else(|_| {
+        let mut out = design.clone();
+        out.levels = levels;
+        out.safety_stock = levels.trigger_level() - out.protection_demand_mean;
+        out
+    })
+}
+
+/// Simulates the recommended levels of every SKU that has a policy and forecast demand but no
+/// simulated service yet (the analytic ones), as the simulation design measures its own:
+/// baseline scenario, `[policy] design_customer`, the SKU's seed, replications until the
+/// service in the SKU's measure is known to the `[simulation]` precision. `run` calls it so
+/// that policy.csv has every SKU's simulated service; `plan` does not (empty cells).
+pub fn simulate_recommended(plans: &mut [SkuPlan], series: &[DemandSeries], config: &Config) {
+    use crate::simulate::{costs_of, design_world, sim_policy_of, DailyHistory};
+    let history = DailyHistory::of(series);
+    let settings = &config.simulation;
+    let customer = config.policy.design_customer;
+    plans.par_iter_mut().for_each(|p| {
+        if p.simulated.is_some() || p.demand_per_day <= 0.0 {
+            return;
+        }
+        let Ok(design) = p.policy.as_ref() else {
+            return;
+        };
+        let world = design_world(p, design, history.get(p), settings, customer);
+        let kpi = crate::optimize::kpi_of(p.measure);
+        let precision = crate::sim::Precision::of(settings);
+        let first = if precision.absolute > 0.0 {
+            settings.min_replications
+        } else {
+            settings.replications
+        };
+        let k = crate::sim::simulate_until(
+            &mut crate::sim::DemandPaths::new(p.seed),
+            &sim_policy_of(p, design),
+            &world,
+            &costs_of(p),
+            (first, crate::sim::REPLICATION_BATCH, settings.replications),
+            |k| precision.met_for(kpi, k),
+        );
+        p.simulated = Some(SimulatedService {
+            fill_rate: k.get("fill_rate"),
+            cycle_service_level: k.get("cycle_service_level"),
+            customer,
+            replications: k.replications,
+        });
+    });
 }
 
 #[cfg(test)]

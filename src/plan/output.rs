@@ -22,6 +22,7 @@ use super::Plan;
 use crate::{
     io::cells::{header_of, num, opt_num, write_csv, Key},
     io::{atomic::write_atomic, LoadError},
+    policy::ServiceMeasure,
     recommend::{Action, Recommendation},
     sku_plan::SkuPlan,
 };
@@ -51,6 +52,17 @@ pub struct PolicyRow {
     pub target: f64,
     /// Where the target came from.
     pub target_source: String,
+    /// The service the formula expects of the recommended levels, in `service_measure`
+    /// (`expected_cycle_service_level` or `expected_fill_rate`).
+    #[serde(serialize_with = "opt_num")]
+    pub designed_service: Option<f64>,
+    /// The recommended levels' simulated service in `service_measure` (baseline scenario,
+    /// `simulated_customer`); empty when not simulated (`plan` of analytic levels).
+    #[serde(serialize_with = "opt_num")]
+    pub simulated_service: Option<f64>,
+    /// The customer behaviour `simulated_service` was simulated with (`[policy]
+    /// design_customer`).
+    pub simulated_customer: String,
     /// Mean demand per day.
     #[serde(serialize_with = "num")]
     pub demand_mean_per_day: f64,
@@ -161,6 +173,14 @@ impl PolicyRow {
                 row.expected_fill_rate = Some(o.expected_fill_rate);
                 row.expected_cycle_service_level = Some(o.expected_cycle_service_level);
                 row.expected_backorders_per_cycle = Some(o.expected_backorders_per_cycle);
+                row.designed_service = Some(match p.measure {
+                    ServiceMeasure::Cycle => o.expected_cycle_service_level,
+                    ServiceMeasure::FillRate => o.expected_fill_rate,
+                });
+                if let Some(sim) = &p.simulated {
+                    row.simulated_service = Some(sim.of(p.measure));
+                    row.simulated_customer = sim.customer.name().to_string();
+                }
                 row.annual_holding_cost = o.annual_holding_cost;
                 row.annual_ordering_cost = o.annual_ordering_cost;
                 row.annual_total_cost = o.annual_total_cost;

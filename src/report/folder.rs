@@ -151,11 +151,16 @@ impl Folder {
                 (Key::new(&r.sku, r.location.as_deref(), located), &r.row)
             }),
         );
+        let policy = optional(dir, "policy.csv", read_keyed)?;
+        let mut recommendation_cells = recommendation_cells;
+        if let Some(policy) = &policy {
+            join_service(&mut recommendation_cells, policy);
+        }
         Ok(Folder {
             dir: dir.to_path_buf(),
             recommendations,
             recommendation_cells,
-            policy: optional(dir, "policy.csv", read_keyed)?,
+            policy,
             classes: optional(dir, "classes.csv", read_keyed)?,
             lead_times: optional(dir, "lead_times.csv", read_keyed)?,
             lead_time_histogram: optional(dir, "lead_time_histogram.csv", read_rows)?,
@@ -187,5 +192,41 @@ impl Folder {
             .into_iter()
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
             .map(|(p, _)| p.to_string())
+    }
+}
+
+/// The policy.csv columns the report's recommendations table shows beside
+/// recommendations.csv's: each SKU's target, designed and simulated service (in policy.csv's
+/// `service_measure`, in percent to one decimal; simulated empty where not simulated).
+pub const SERVICE_COLUMNS: [&str; 3] = ["target", "designed_service", "simulated_service"];
+
+/// Appends [`SERVICE_COLUMNS`] to the recommendations' cells, from the SKU's policy.csv row
+/// (by sku and location; empty cells for a SKU policy.csv does not have).
+fn join_service(cells: &mut Table, policy: &[Keyed<PolicyRow>]) {
+    let by_key: HashMap<(&str, Option<&str>), &PolicyRow> = policy
+        .iter()
+        .map(|r| ((r.sku.as_str(), r.location.as_deref()), &r.row))
+        .collect();
+    let (sku, loc) = (cells.col("sku"), cells.col("location"));
+    let rows: Vec<Option<&PolicyRow>> = cells
+        .rows
+        .iter()
+        .map(|r| {
+            let s = sku.map_or("", |i| r[i].as_str());
+            let l = loc.map(|i| r[i].as_str()).filter(|l| !l.is_empty());
+            by_key.get(&(s, l)).copied()
+        })
+        .collect();
+    // In percent to one decimal (the table shows numbers to one decimal).
+    let text =
+        |v: Option<f64>| v.map_or(String::new(), |v| ((v * 1000.0).round() / 10.0).to_string());
+    let column = |f: &dyn Fn(&PolicyRow) -> Option<f64>| -> Vec<String> {
+        rows.iter().map(|r| text(r.and_then(f))).collect()
+    };
+    let targets = column(&|r| Some(r.target));
+    let designed = column(&|r| r.designed_service);
+    let simulated = column(&|r| r.simulated_service);
+    for (name, c) in SERVICE_COLUMNS.iter().zip([targets, designed, simulated]) {
+        cells.push_column(name, c);
     }
 }

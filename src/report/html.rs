@@ -226,6 +226,9 @@ const TABLE_COLUMNS: &[(&str, &str, bool)] = &[
     ("backordered", "Backordered", true),
     ("reorder_point", "Reorder point", true),
     ("order_up_to", "Order-up-to", true),
+    ("target", "Target %", true),
+    ("designed_service", "Designed %", true),
+    ("simulated_service", "Simulated %", true),
     ("days_of_cover", "Days of cover", true),
     ("projected_stockout", "Projected stockout", false),
     ("value_at_risk", "Value at risk", true),
@@ -733,7 +736,7 @@ fn table(h: &mut String, p: &Page<'_>) {
     let shown = total.min(p.settings.static_rows);
     let _ = write!(
         h,
-        "<section id=\"recommendations\">\n<h2>Recommendations</h2>\n<p class=\"note\">One row per SKU{}, most urgent first, as in recommendations.csv (which has every column). Click a heading to sort.</p>\n",
+        "<section id=\"recommendations\">\n<h2>Recommendations</h2>\n<p class=\"note\">One row per SKU{}, most urgent first, as in recommendations.csv (which has every column); service target, designed (the formula's expectation at the levels) and simulated service from policy.csv, in its service measure (simulated with the customers of its simulated_customer column; empty when not simulated). Click a heading to sort.</p>\n",
         if t.col("location").is_some() { " and location" } else { "" }
     );
     if shown < total {
@@ -870,9 +873,11 @@ mod tests {
 
     #[test]
     fn table_columns_are_columns_of_the_file() {
+        // Those of recommendations.csv, and the service columns joined from policy.csv.
         let columns = crate::plan::output::RecommendationRow::columns(true);
+        let joined = super::super::folder::SERVICE_COLUMNS;
         for (c, _, _) in TABLE_COLUMNS {
-            assert!(columns.iter().any(|x| x == c), "{c}");
+            assert!(columns.iter().any(|x| x == c) || joined.contains(c), "{c}");
         }
     }
 

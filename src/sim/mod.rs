@@ -378,8 +378,15 @@ impl Precision {
 
     /// Whether `summary` knows the fill rate precisely enough.
     pub fn met(&self, summary: &KpiSummary) -> bool {
-        let unfilled = (1.0 - summary.get("fill_rate")).max(0.0);
-        summary.half_width("fill_rate") <= self.absolute.max(self.relative * unfilled)
+        self.met_for("fill_rate", summary)
+    }
+
+    /// Whether `summary` knows the service KPI `kpi` (a share, e.g. `cycle_service_level`)
+    /// precisely enough: the same rule as [`Precision::met`], with 1 − the KPI as the
+    /// unserved share.
+    pub fn met_for(&self, kpi: &str, summary: &KpiSummary) -> bool {
+        let unfilled = (1.0 - summary.get(kpi)).max(0.0);
+        summary.half_width(kpi) <= self.absolute.max(self.relative * unfilled)
     }
 }
 

@@ -36,7 +36,7 @@ pub enum DemandSource {
 /// | `current` | true | also simulate the item master's current policy, where given |
 /// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`super::scenario`] |
 /// | `scenarios_all` | `simulate`: true; `run`: false | simulate every scenario for every family compared; when false the disruption scenarios are simulated for the current policy and each SKU's recommended family (`[policy] policy`) — what the report compares — and the other families under the baseline only (about half the simulation time) |
-/// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target fill rate in simulation (baseline), written to `optimised.csv` |
+/// | `optimise` | true | also search each SKU's and family's cheapest levels meeting its target in simulation (in `[policy] service_measure`, customers of `[policy] design_customer`, baseline), written to `optimised.csv` |
 /// | `optimise_all` | false | optimise every family compared, not only the recommended one (`[policy] policy`); about 4× the cost |
 /// | `optimise_replications` | 40 | replications per candidate in that search (the reported figures use `replications`) |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

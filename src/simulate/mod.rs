@@ -235,6 +235,54 @@ pub fn world_for<'a>(
     }
 }
 
+/// A simulation design sees at least this many replenishment cycles per replication (see
+/// [`design_world`]).
+pub const DESIGN_MIN_CYCLES: f64 = 4.0;
+
+/// … but never simulates more than this many days per replication (ten years): a SKU whose
+/// [`DESIGN_MIN_CYCLES`] cycles take longer keeps its analytic levels
+/// (`crate::plan::source`).
+pub const DESIGN_MAX_DAYS: f64 = 3650.0;
+
+/// The mean replenishment cycle of `design`'s levels for a SKU selling `demand_per_day`, in
+/// days: Q (or S − s) over the demand per day, the review period for `RS`; infinite without
+/// demand.
+pub fn cycle_days(design: &PolicyOutcome, demand_per_day: f64, review_days: f64) -> f64 {
+    use crate::policy::Levels;
+    match design.levels {
+        Levels::RS { .. } => review_days.max(1.0),
+        Levels::SQ { q, .. } if demand_per_day > 0.0 => q / demand_per_day,
+        Levels::MinMax { s, big_s } | Levels::RsS { s, big_s } if demand_per_day > 0.0 => {
+            (big_s - s).max(1.0) / demand_per_day
+        }
+        Levels::SQ { .. } | Levels::MinMax { .. } | Levels::RsS { .. } => f64::INFINITY,
+    }
+}
+
+/// The world levels are designed in: the baseline world of `settings` (no scenario) with
+/// the customers of `[policy] design_customer` (see [`crate::optimize`]), and days enough for
+/// [`DESIGN_MIN_CYCLES`] cycles of `design` (at most [`DESIGN_MAX_DAYS`], never fewer than
+/// `[simulation] days`). A slow mover ordering a year of demand at a time would otherwise
+/// never run out within one simulated year, whatever its reorder point, and its design would
+/// measure the starting stock instead of the policy.
+pub fn design_world<'a>(
+    p: &'a SkuPlan,
+    design: &PolicyOutcome,
+    history: Option<&'a [f64]>,
+    settings: &SimulationSettings,
+    customer: crate::sim::CustomerMode,
+) -> World<'a> {
+    let base = world_for(p, history, settings, None);
+    let cycle = cycle_days(design, p.demand_per_day, p.policy_input.review_period);
+    let needed = (DESIGN_MIN_CYCLES * cycle).min(DESIGN_MAX_DAYS).ceil();
+    let counted = f64::from(settings.days).max(needed) as u32;
+    World {
+        mode: customer,
+        days: settings.warmup_days + counted,
+        ..base
+    }
+}
+
 /// The simulator's view of a designed policy for a SKU.
 pub fn sim_policy_of(p: &SkuPlan, design: &PolicyOutcome) -> SimPolicy {
     SimPolicy::from_outcome(
@@ -255,6 +303,12 @@ fn simulate_sku(
     let baseline = baseline_index(settings);
     let mut rows = Vec::with_capacity(designs.len() * settings.scenarios.len());
     for (name, design) in designs {
+        // The recommended family of a simulation-designed SKU is simulated at the plan's
+        // levels, the ones recommended; the other families at their analytic levels.
+        let design = match &p.policy {
+            Ok(o) if o.method == "simulated" && o.kind().name() == name => o,
+            _ => design,
+        };
         let policy = sim_policy_of(p, design);
         let every = settings.scenarios_all == Some(true)
             || name == "current"
@@ -452,8 +506,10 @@ pub struct OptimisedRow {
     pub location: Option<String>,
     /// Policy family.
     pub policy: String,
-    /// Target fill rate.
+    /// The SKU's service target (in the measure of `result.goal`).
     pub target: f64,
+    /// The customer behaviour searched under.
+    pub customer: crate::sim::CustomerMode,
     /// Analytic levels.
     pub analytic: SimPolicy,
     /// The analytic levels' simulated KPIs (the simulation stage's baseline row).
@@ -464,9 +520,37 @@ pub struct OptimisedRow {
     pub result: crate::optimize::Optimised,
 }
 
+/// Simulated rows by (sku, location, policy) that the optimisation may reuse as the analytic
+/// policy's figures: those of an undisturbed scenario, simulated already in the same world
+/// (when `[simulation] customer` is the design's), with the same seed and replication rule —
+/// reused, not simulated again (the caller also checks the levels and the horizon).
+fn known_baseline<'a>(
+    simulated: &'a [SimRow],
+    settings: &'a SimulationSettings,
+    policy: &PolicySettings,
+) -> BTreeMap<(&'a str, Option<&'a str>, &'a str), (&'a KpiSummary, &'a PolicyOutcome)> {
+    let undisturbed = settings
+        .scenarios
+        .iter()
+        .find(|s| s.kind == ScenarioKind::Baseline)
+        .map(|s| s.name.as_str())
+        .filter(|_| settings.customer == policy.design_customer);
+    simulated
+        .iter()
+        .filter(|r| Some(r.scenario.as_str()) == undisturbed)
+        .map(|r| {
+            let key = (r.sku.as_str(), r.location.as_deref(), r.policy.as_str());
+            (key, (&r.kpis, &r.design))
+        })
+        .collect()
+}
+
 /// Runs the simulation-optimisation for every SKU with a usable policy — for its recommended
 /// family (the plan's), or every family compared with `[simulation] optimise_all` — under the
-/// baseline scenario; the SKU's service target is the fill-rate target.
+/// baseline scenario with the customers of `[policy] design_customer`
+/// ([`design_world`]); the goal is the SKU's target in its service measure
+/// ([`crate::optimize::Goal`]). A simulation-designed SKU's optimised levels are its
+/// recommended ones: the same search, seed and world as the plan's.
 ///
 /// `designs` are the compared policies per plan, as [`CatalogueRun::designs`] holds them
 /// (`current` is skipped: it has no target to optimise for).
@@ -475,24 +559,10 @@ pub fn optimise_catalogue(
     designs: &[Option<Vec<(String, PolicyOutcome)>>],
     series: &[DemandSeries],
     simulated: &[SimRow],
-    settings: &SimulationSettings,
+    (settings, policy): (&SimulationSettings, &PolicySettings),
 ) -> Vec<OptimisedRow> {
     let history = DailyHistory::of(series);
-    // The analytic policy's figures under an undisturbed scenario were simulated already, in
-    // the same world, with the same seed and replication rule: reused, not simulated again.
-    let undisturbed = settings
-        .scenarios
-        .iter()
-        .find(|s| s.kind == ScenarioKind::Baseline)
-        .map(|s| s.name.as_str());
-    let known: BTreeMap<(&str, Option<&str>, &str), &KpiSummary> = simulated
-        .iter()
-        .filter(|r| Some(r.scenario.as_str()) == undisturbed)
-        .map(|r| {
-            let key = (r.sku.as_str(), r.location.as_deref(), r.policy.as_str());
-            (key, &r.kpis)
-        })
-        .collect();
+    let known = known_baseline(simulated, settings, policy);
     crate::progress::begin("optimise", plans.len() as u64);
     plans
         .par_iter()
@@ -506,7 +576,6 @@ pub fn optimise_catalogue(
             |paths, (p, d)| {
                 paths.reset(p.seed);
                 let hist = history.get(p);
-                let world = world_for(p, hist, settings, None);
                 let costs = costs_of(p);
                 d.iter()
                     .filter(|(name, _)| name != "current")
@@ -516,11 +585,19 @@ pub fn optimise_catalogue(
                     })
                     .map(|(name, design)| {
                         let analytic = sim_policy_of(p, design);
+                        let world = design_world(p, design, hist, settings, policy.design_customer);
                         let reps = crate::optimize::Replications::of(settings);
                         let key = (p.sku.as_str(), p.location.as_deref(), name.as_str());
                         // Simulated here only when no undisturbed scenario ran (e.g. `simulate
                         // --scenarios demand_surge`).
-                        let analytic_kpis = known.get(&key).map_or_else(
+                        // (Only a row of the same levels: a simulation-designed SKU's
+                        // recommended row is at its designed levels.)
+                        let same = known
+                            .get(&key)
+                            .filter(|(_, d)| d.levels == design.levels)
+                            .filter(|_| world.days == settings.warmup_days + settings.days)
+                            .map(|(k, _)| *k);
+                        let analytic_kpis = same.map_or_else(
                             || {
                                 simulate_to_precision(
                                     paths,
@@ -538,7 +615,10 @@ pub fn optimise_catalogue(
                             &analytic,
                             &world,
                             &costs,
-                            p.target,
+                            crate::optimize::Goal {
+                                measure: p.measure,
+                                target: p.target,
+                            },
                             design.protection_demand_sd.max(1.0),
                             reps,
                         );
@@ -547,6 +627,7 @@ pub fn optimise_catalogue(
                             location: p.location.clone(),
                             policy: name.clone(),
                             target: p.target,
+                            customer: policy.design_customer,
                             analytic,
                             analytic_kpis,
                             optimised: result.policy,

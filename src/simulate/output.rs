@@ -348,8 +348,10 @@ fn cost(k: &KpiSummary) -> f64 {
     k.get("holding_cost") + k.get("ordering_cost")
 }
 
-/// One row of `optimised.csv` after the key columns: the analytic and the
-/// simulation-optimised levels side by side with their simulated fill rate (± 95%) and
+/// One row of `optimised.csv` after the key columns: the promise searched for (service
+/// measure, customer behaviour, target) and the analytic and the simulation-optimised levels'
+/// simulated service in that measure; then the levels side by side with their simulated fill
+/// rate (± 95%) and
 /// holding + ordering cost per year; `level_change` = optimised − analytic protection level
 /// (s, or S for `RS`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -357,9 +359,19 @@ fn cost(k: &KpiSummary) -> f64 {
 pub struct OptimisedLevelsRow {
     /// Policy family.
     pub policy: String,
-    /// Target fill rate.
+    /// The measure the target is in and the search aimed at: `cycle` or `fill_rate`.
+    pub service_measure: String,
+    /// The customer behaviour searched under (`[policy] design_customer`).
+    pub customer: String,
+    /// The SKU's service target.
     #[serde(serialize_with = "num")]
-    pub target_fill_rate: f64,
+    pub target: f64,
+    /// Simulated service of the analytic levels in `service_measure`.
+    #[serde(serialize_with = "num")]
+    pub analytic_service: f64,
+    /// Simulated service of the optimised levels in `service_measure`.
+    #[serde(serialize_with = "num")]
+    pub optimised_service: f64,
     /// Analytic s.
     #[serde(serialize_with = "opt_num")]
     pub analytic_reorder_point: Option<f64>,
@@ -415,7 +427,11 @@ impl OptimisedLevelsRow {
             levels(&r.optimised);
         Self {
             policy: r.policy.to_string(),
-            target_fill_rate: r.target,
+            service_measure: r.result.goal.measure.name().to_string(),
+            customer: r.customer.name().to_string(),
+            target: r.target,
+            analytic_service: a.get(r.result.goal.kpi()),
+            optimised_service: o.get(r.result.goal.kpi()),
             analytic_reorder_point,
             analytic_order_quantity,
             analytic_order_up_to,
