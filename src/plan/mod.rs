@@ -923,6 +923,7 @@ fn protection_sample(
         error_paths,
         lead_times,
         review_days: review,
+        reorder_point: !input.kind.orders_every_review(),
         draws,
         seed,
     })
