@@ -31,13 +31,15 @@ Each (SKU, origin) is replayed REPS times with different lead-time draws and sta
 positions (stratified over (s, top], top = S or s + Q; RS starts at S), the pipeline empty. A
 cycle counts when the order that closes it was placed within the first TRIGGER_DAYS days
 after D (levels are re-planned about monthly, so later cycles would judge a stale forecast)
-and its receipt falls inside the true-demand file. Cycles pool within a demand class (the
-classifier's, policy.csv `class`); "realised - target" is the cycle-weighted (cycle service)
-or order-quantity-weighted (fill rate) mean of per-cycle differences, so SKUs with different
-targets mix correctly. "realised - target" weighs every (SKU, origin) equally (its own
-cycles' share without stockout, or its own fill rate, minus its target, averaged), so a SKU
-whose tiny S - s makes a cycle every few days does not outweigh the class; the "+-" is 1.96
-standard errors of that mean. The pooled figures (every cycle / unit equal) are in --json.
+and its receipt falls inside the true-demand file. Results are per demand class (the
+classifier's, policy.csv `class`), every (SKU, origin) weighing the same: its own cycles'
+share without stockout and its own fill rate are compared with its designed service
+(policy.csv expected_cycle_service_level, expected_fill_rate), then averaged — so a SKU whose
+tiny S - s makes a cycle every few days does not outweigh the class. The designed service is
+the target for the measure the run designs for, except where the safety stock floors at 0
+(the order quantity alone exceeds the target); "mean target" is shown beside it. The "+-" is
+1.96 standard errors of the mean over (SKU, origin) units. --json also gives realised minus
+target per measure.
 --by-censoring splits each class by the SKU's stockout days in the training history
 (policy.csv censored_days: 0, 1-59, 60+), where the forecast's censoring bias shows.
 
@@ -164,66 +166,55 @@ def run_plan(binary, data, method, measure, origin, out):
              # Sales on or after D are rejected as "in the future": expected here.
              "--max-reject-share", "1"],
             check=False)
+        # Only policy.csv is read: the rest (forecasts, detail) would fill the disk.
+        for root, dirs, files in os.walk(out, topdown=False):
+            for name in files:
+                if name != "policy.csv":
+                    os.remove(os.path.join(root, name))
+            for name in dirs:
+                os.rmdir(os.path.join(root, name))
     with open(f"{out}/policy.csv") as f:
         return list(csv.DictReader(f))
 
 
 class Acc:
-    """Cycle-level sums of one (run, class) group, and per (SKU, origin) means for the CI."""
+    """The (SKU, origin) units of one (run, class, group): each with its cycles, cycles without
+    stockout, units ordered and short, and its target and designed service."""
 
     def __init__(self):
-        self.cycles = self.ok = self.target_c = self.exp_c = 0.0
-        self.qty = self.short = self.target_f = self.exp_f = 0.0
-        self.units = []  # per (SKU, origin): (cycles, ok - target, qty, qty - short - target*qty)
-        self.skus = 0
+        self.units = []
 
     def add(self, row, cycles):
-        tgt = float(row["target"])
-        e_c, e_f = float(row["expected_cycle_service_level"]), float(row["expected_fill_rate"])
-        n = len(cycles)
-        ok = sum(1 for c in cycles if not c[3])
         qty = sum(c[1] for c in cycles)
-        short = sum(min(c[2], c[1]) for c in cycles)
-        self.cycles += n
-        self.ok += ok
-        self.target_c += n * tgt
-        self.exp_c += n * e_c
-        self.qty += qty
-        self.short += short
-        self.target_f += qty * tgt
-        self.exp_f += qty * e_f
-        self.skus += 1
-        self.units.append((n, ok - n * tgt, qty, qty - short - tgt * qty))
+        self.units.append({
+            "cycles": len(cycles),
+            "csl": sum(1 for c in cycles if not c[3]) / len(cycles),
+            "fill": 1 - sum(min(c[2], c[1]) for c in cycles) / qty if qty > 0 else 1.0,
+            "target": float(row["target"]),
+            "designed_csl": float(row["expected_cycle_service_level"]),
+            "designed_fill": float(row["expected_fill_rate"]),
+        })
 
-    def ci(self, k):
-        """1.96 standard errors of the mean over (SKU, origin) units."""
-        y = [u[2 * k + 1] / u[2 * k] for u in self.units if u[2 * k] > 0]
-        if len(y) < 2:
+    def mean(self, f):
+        return sum(f(u) for u in self.units) / len(self.units)
+
+    def ci(self, f):
+        """1.96 standard errors of the mean of f over the units."""
+        n = len(self.units)
+        if n < 2:
             return float("nan")
-        m = sum(y) / len(y)
-        return 1.96 * math.sqrt(sum((v - m) ** 2 for v in y) / (len(y) - 1) / len(y))
-
-    def mean(self, k):
-        y = [u[2 * k + 1] / u[2 * k] for u in self.units if u[2 * k] > 0]
-        return sum(y) / len(y) if y else float("nan")
+        m = self.mean(f)
+        return 1.96 * math.sqrt(sum((f(u) - m) ** 2 for u in self.units) / (n - 1) / n)
 
     def summary(self):
-        c, qv = max(self.cycles, 1), max(self.qty, 1e-12)
-        return {
-            "sku_origins": self.skus,
-            "cycles": int(self.cycles),
-            "mean_target": round(self.target_c / c, 4),
-            "realised_csl": round(self.ok / c, 4),
-            "csl_minus_target": round(self.mean(0), 4),
-            "csl_ci95": round(self.ci(0), 4),
-            "pooled_csl_minus_target": round((self.ok - self.target_c) / c, 4),
-            "designed_csl": round(self.exp_c / c, 4),
-            "realised_fill": round(1 - self.short / qv, 4),
-            "fill_minus_target": round(self.mean(1), 4),
-            "fill_ci95": round(self.ci(1), 4),
-            "pooled_fill_minus_target": round((self.qty - self.short - self.target_f) / qv, 4),
-            "designed_fill": round(self.exp_f / qv, 4),
-        }
+        out = {"sku_origins": len(self.units), "cycles": sum(u["cycles"] for u in self.units)}
+        for k in ("target", "designed_csl", "csl", "designed_fill", "fill"):
+            out[k] = round(self.mean(lambda u: u[k]), 4)
+        for m in ("csl", "fill"):
+            out[f"{m}_minus_designed"] = round(self.mean(lambda u: u[m] - u[f"designed_{m}"]), 4)
+            out[f"{m}_minus_designed_ci95"] = round(self.ci(lambda u: u[m] - u[f"designed_{m}"]), 4)
+            out[f"{m}_minus_target"] = round(self.mean(lambda u: u[m] - u["target"]), 4)
+        return out
 
 
 def main():
@@ -288,15 +279,15 @@ def main():
         print(json.dumps(out, indent=1))
         return
     print("| run | class | group | SKU x origins | cycles | mean target | designed CSL | realised CSL"
-          " | CSL - target | designed fill | realised fill | fill - target |")
+          " | CSL - designed | designed fill | realised fill | fill - designed |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key, v in out.items():
         run, cls, m = key.rsplit(":", 2)
-        print(f"| {run} | {cls} | {m} | {v['sku_origins']} | {v['cycles']} | {v['mean_target']:.3f}"
-              f" | {v['designed_csl']:.3f} | {v['realised_csl']:.3f}"
-              f" | {100 * v['csl_minus_target']:+.1f} ± {100 * v['csl_ci95']:.1f}"
-              f" | {v['designed_fill']:.3f} | {v['realised_fill']:.3f}"
-              f" | {100 * v['fill_minus_target']:+.1f} ± {100 * v['fill_ci95']:.1f} |")
+        print(f"| {run} | {cls} | {m} | {v['sku_origins']} | {v['cycles']} | {v['target']:.3f}"
+              f" | {v['designed_csl']:.3f} | {v['csl']:.3f}"
+              f" | {100 * v['csl_minus_designed']:+.1f} ± {100 * v['csl_minus_designed_ci95']:.1f}"
+              f" | {v['designed_fill']:.3f} | {v['fill']:.3f}"
+              f" | {100 * v['fill_minus_designed']:+.1f} ± {100 * v['fill_minus_designed_ci95']:.1f} |")
 
 
 if __name__ == "__main__":
