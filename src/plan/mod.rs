@@ -1070,6 +1070,7 @@ fn protection_sample(
         error_paths,
         lead_times,
         review_days: review,
+        reorder_point: !input.kind.orders_every_review(),
         draws,
         seed,
     })

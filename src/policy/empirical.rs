@@ -2,17 +2,25 @@
 //! intermittent, lumpy and skewed demand, where the normal formulas are wrong.
 //!
 //! One draw:
-//! 1. a lead time L is drawn from the empirical lead-time sample (days); for periodic review
-//!    the protection period is P = max(L, 1) + R − 1 days (the time convention of
-//!    [`crate::policy`]: an order placed after a review day's sales covers the next L + R − 1
-//!    days), for continuous review P = L (standing in for L − 1 days plus the undershoot of
-//!    the reorder point);
-//! 2. for each of the P days from the planning date, demand = max(0, forecast per day + error
-//!    per day), where the errors are the forecast's backtest errors (actual − forecast),
-//!    resampled by a **moving-block bootstrap**: a block of up to [`BLOCK_DAYS`] consecutive
-//!    days is copied from a random position of a random backtest fold, then another, so the
-//!    autocorrelation of errors within a fortnight (a level shift the model missed) is kept;
-//! 3. the draw is the sum over the P days (a fractional last day counts by its fraction).
+//! 1. a lead time L is drawn from the empirical lead-time sample (days); the draw covers what
+//!    the family's trigger level protects under the time convention of [`crate::policy`]:
+//!    - `RS` (no reorder point): D(P), P = max(L, 1) + R − 1 days — an order placed after a
+//!      review day's sales covers the next L + R − 1 days;
+//!    - a reorder point (`sQ`, `sS`, `RsS`): U + D(P), P = max(L, 1) − 1 days, where U is the
+//!      undershoot of s, drawn as the stationary excess of one review step's demand (a day's
+//!      for continuous review, R days' for (R,s,S)): a step Y is picked from a pool of step
+//!      draws with probability proportional to its size and U = V·Y with V uniform on (0, 1)
+//!      (density P(Y > u) / E[Y], the renewal-theory excess the normal method's
+//!      [`super::normal::undershoot`] takes the moments of; exact when S − s or Q spans
+//!      several steps);
+//! 2. for each of the P days, demand = max(0, forecast per day + error per day), where the
+//!    errors are the forecast's backtest errors (actual − forecast), resampled by a
+//!    **moving-block bootstrap**: a block of up to [`BLOCK_DAYS`] consecutive days is copied
+//!    from a random position of a random backtest fold, then another, so the autocorrelation
+//!    of errors within a fortnight (a level shift the model missed) is kept; the days run from
+//!    the planning date for `RS`, from the day after the undershoot's step for a reorder point;
+//! 3. the draw is the sum over the P days (a fractional last day counts by its fraction), plus
+//!    U for a reorder point.
 //!
 //! Bucket errors of weekly or monthly forecasts are spread evenly over the bucket's days.
 //! Beyond the forecast horizon the last forecast bucket's rate is repeated.
@@ -141,19 +149,82 @@ pub struct SampleInput<'a> {
     pub error_paths: &'a [Vec<f64>],
     /// Lead-time sample (days); one value = a fixed lead time.
     pub lead_times: &'a [f64],
-    /// Review period R (days; 0 for continuous review). A periodic draw covers
-    /// max(L, 1) + R − 1 days (the time convention, [`crate::policy`]).
+    /// Review period R (days; 0 for continuous review). A periodic draw without a reorder
+    /// point covers max(L, 1) + R − 1 days (the time convention, [`crate::policy`]).
     pub review_days: f64,
+    /// Whether the family triggers at a reorder point (`sQ`, `sS`, `RsS`): a draw is then
+    /// U + D(max(L, 1) − 1), U the undershoot of s by one review step (R days, 1 day for
+    /// continuous review); see the module documentation.
+    pub reorder_point: bool,
     /// Number of draws.
     pub draws: usize,
     /// Seed of this SKU's random stream.
     pub seed: u64,
 }
 
+/// The moving-block bootstrap of daily errors (module documentation, step 2).
+struct ErrorBlocks<'a> {
+    paths: Vec<&'a Vec<f64>>,
+    block: &'a [f64],
+}
+
+impl<'a> ErrorBlocks<'a> {
+    fn new(paths: &'a [Vec<f64>]) -> Self {
+        Self {
+            paths: paths.iter().filter(|p| !p.is_empty()).collect(),
+            block: &[],
+        }
+    }
+
+    /// The next day's error; a new block when the current one is used up (or after
+    /// [`Self::restart`]).
+    fn next(&mut self, rng: &mut ChaCha8Rng) -> f64 {
+        if self.paths.is_empty() {
+            return 0.0;
+        }
+        if self.block.is_empty() {
+            let p = self.paths[rng.random_range(0..self.paths.len())];
+            let start = rng.random_range(0..p.len());
+            let end = (start + BLOCK_DAYS).min(p.len());
+            self.block = &p[start..end];
+        }
+        let e = self.block[0];
+        self.block = &self.block[1..];
+        e
+    }
+
+    /// Starts the next day on a fresh block (each draw is independent of the last).
+    fn restart(&mut self) {
+        self.block = &[];
+    }
+}
+
+/// Demand of `period` days from day `from` (a fractional last day counts by its fraction):
+/// max(0, forecast + error) per day.
+fn period_demand(
+    rate: &dyn Fn(usize) -> f64,
+    errors: &mut ErrorBlocks<'_>,
+    rng: &mut ChaCha8Rng,
+    from: usize,
+    period: f64,
+) -> f64 {
+    let period = period.max(0.0);
+    let whole = period.floor() as usize;
+    let frac = period - whole as f64;
+    let days = whole + usize::from(frac > 0.0);
+    let mut total = 0.0;
+    for t in 0..days {
+        let err = errors.next(rng);
+        let weight = if t == whole { frac } else { 1.0 };
+        total += weight * (rate(from + t) + err).max(0.0);
+    }
+    total
+}
+
 /// Draws demand over the protection period; see the module documentation.
 pub fn sample_protection_demand(input: SampleInput<'_>) -> DemandSample {
     let mut rng = ChaCha8Rng::seed_from_u64(input.seed);
-    let paths: Vec<&Vec<f64>> = input.error_paths.iter().filter(|p| !p.is_empty()).collect();
+    let mut errors = ErrorBlocks::new(input.error_paths);
     let rate = |t: usize| -> f64 {
         input
             .rate_per_day
@@ -162,6 +233,26 @@ pub fn sample_protection_demand(input: SampleInput<'_>) -> DemandSample {
             .copied()
             .unwrap_or(0.0)
     };
+    let review = input.review_days.round().max(1.0);
+    // A reorder point's undershoot: a pool of one review step's demand, picked by size.
+    let pool: Vec<f64> = if input.reorder_point {
+        (0..input.draws.max(1))
+            .map(|_| {
+                errors.restart();
+                period_demand(&rate, &mut errors, &mut rng, 0, review)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let cumulative: Vec<f64> = pool
+        .iter()
+        .scan(0.0, |acc, &y| {
+            *acc += y;
+            Some(*acc)
+        })
+        .collect();
+    let pool_total = cumulative.last().copied().unwrap_or(0.0);
     let mut draws = Vec::with_capacity(input.draws);
     for _ in 0..input.draws {
         let lt = if input.lead_times.is_empty() {
@@ -169,34 +260,21 @@ pub fn sample_protection_demand(input: SampleInput<'_>) -> DemandSample {
         } else {
             input.lead_times[rng.random_range(0..input.lead_times.len())]
         };
-        let period = if input.review_days > 0.0 {
-            lt.max(1.0) + input.review_days - 1.0
-        } else {
-            lt.max(0.0)
-        };
-        let whole = period.floor() as usize;
-        let frac = period - whole as f64;
-        let days = whole + usize::from(frac > 0.0);
-        let mut total = 0.0;
-        let mut block: &[f64] = &[];
-        for t in 0..days {
-            let err = if paths.is_empty() {
-                0.0
+        errors.restart();
+        let draw = if input.reorder_point {
+            let undershoot = if pool_total > 0.0 {
+                let x = rng.random::<f64>() * pool_total;
+                let i = cumulative.partition_point(|&c| c <= x).min(pool.len() - 1);
+                rng.random::<f64>() * pool[i]
             } else {
-                if block.is_empty() {
-                    let p = paths[rng.random_range(0..paths.len())];
-                    let start = rng.random_range(0..p.len());
-                    let end = (start + BLOCK_DAYS).min(p.len());
-                    block = &p[start..end];
-                }
-                let e = block[0];
-                block = &block[1..];
-                e
+                0.0
             };
-            let weight = if t == whole { frac } else { 1.0 };
-            total += weight * (rate(t) + err).max(0.0);
-        }
-        draws.push(total);
+            let from = review as usize;
+            undershoot + period_demand(&rate, &mut errors, &mut rng, from, lt.max(1.0) - 1.0)
+        } else {
+            period_demand(&rate, &mut errors, &mut rng, 0, lt.max(1.0) + review - 1.0)
+        };
+        draws.push(draw);
     }
     DemandSample::new(draws)
 }
@@ -225,7 +303,9 @@ mod tests {
             rate_per_day: &rate,
             error_paths: &[],
             lead_times: &[4.5],
-            review_days: 0.0,
+            // (R,S) with R = 1 protects max(L, 1) + R − 1 = L days.
+            review_days: 1.0,
+            reorder_point: false,
             draws: 10,
             seed: 1,
         });
@@ -241,13 +321,75 @@ mod tests {
             rate_per_day: &[2.0],
             error_paths: &[],
             lead_times: &[5.0, 15.0],
-            review_days: 0.0,
+            review_days: 1.0,
+            reorder_point: false,
             draws: 20_000,
             seed: 9,
         });
         assert!((s.mean() - 20.0).abs() < 0.3, "{}", s.mean());
         assert!((s.quantile(0.4) - 10.0).abs() < 1e-12);
         assert!((s.quantile(0.9) - 30.0).abs() < 1e-12);
+    }
+
+    /// A reorder point protects U + D(L − 1) (the time convention): with a constant 2 units
+    /// a day and L = 5, D(4) = 8 and the undershoot of a 2-unit step is uniform on (0, 2), so
+    /// X is uniform on (8, 10): mean 9, median 9, never outside.
+    #[test]
+    fn a_reorder_point_protects_the_undershoot_plus_l_minus_one_days() {
+        let s = sample_protection_demand(SampleInput {
+            rate_per_day: &[2.0],
+            error_paths: &[],
+            lead_times: &[5.0],
+            review_days: 0.0,
+            reorder_point: true,
+            draws: 20_000,
+            seed: 4,
+        });
+        assert!(s.quantile(0.00005) >= 8.0 && s.quantile(1.0) <= 10.0);
+        assert!((s.mean() - 9.0).abs() < 0.02, "{}", s.mean());
+        assert!((s.quantile(0.5) - 9.0).abs() < 0.03);
+        assert!((s.quantile(0.9) - 9.8).abs() < 0.03);
+        // The same as (R,S) with R = 1 covers L = 5 whole days: 10.
+        let rs = sample_protection_demand(SampleInput {
+            reorder_point: false,
+            review_days: 1.0,
+            rate_per_day: &[2.0],
+            error_paths: &[],
+            lead_times: &[5.0],
+            draws: 10,
+            seed: 4,
+        });
+        assert!((rs.mean() - 10.0).abs() < 1e-12);
+    }
+
+    /// The undershoot is the stationary excess of a step, not a step: daily demand 0 or 4
+    /// with equal chance (forecast 2, errors −2 and +2 alternating) gives E[U] = E[Y²] /
+    /// (2 E[Y]) = 8 / 4 = 2, U uniform on (0, 4) (the size-biased step is always 4), so with
+    /// L = 1 (no further day) the 25% quantile is 1. The (R,s,S) step of R = 2 days is 4 for
+    /// every window of the alternating path (but the rare block cut at the path's end): U
+    /// uniform on (0, 4) again.
+    #[test]
+    fn the_undershoot_is_the_stationary_excess_of_a_step() {
+        let paths = vec![[-2.0, 2.0].repeat(500)];
+        for review_days in [0.0, 2.0] {
+            let s = sample_protection_demand(SampleInput {
+                rate_per_day: &[2.0],
+                error_paths: &paths,
+                lead_times: &[1.0],
+                review_days,
+                reorder_point: true,
+                draws: 40_000,
+                seed: 8,
+            });
+            assert!(
+                (s.mean() - 2.0).abs() < 0.04,
+                "R {review_days}: {}",
+                s.mean()
+            );
+            assert!((s.quantile(0.25) - 1.0).abs() < 0.05, "R {review_days}");
+            // A block cut at the path's end joins two random days now and then (0 or 8).
+            assert!(s.quantile(0.99) <= 4.0);
+        }
     }
 
     #[test]
@@ -258,6 +400,7 @@ mod tests {
             error_paths: &paths,
             lead_times: &[3.0, 7.0],
             review_days: 7.0,
+            reorder_point: true,
             draws: 500,
             seed: 3,
         };

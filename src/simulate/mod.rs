@@ -98,7 +98,8 @@ pub struct CatalogueRun {
 
 /// The policies compared for one SKU: `current` first (when the item master has one), then
 /// every family of `kinds` at its analytic levels. The empirical Monte Carlo sample is drawn
-/// once per review type (continuous, periodic) and shared by the families that use it.
+/// once per protection window (continuous review, (R,S), (R,s,S)) and shared by the families
+/// that use it.
 pub fn designs_for(
     p: &SkuPlan,
     kinds: &[PolicyKind],
@@ -113,12 +114,13 @@ pub fn designs_for(
             out.push(("current".to_string(), o));
         }
     }
-    let mut samples: [Option<DemandSample>; 2] = [None, None];
+    // One sample per protection window: continuous review, (R,S), (R,s,S).
+    let mut samples: [Option<DemandSample>; 3] = [None, None, None];
     for &kind in kinds {
         let mut input = p.policy_input.clone();
         input.kind = kind;
         let design = if p.empirical {
-            let slot = usize::from(kind.is_periodic());
+            let slot = usize::from(kind.is_periodic()) + usize::from(kind == PolicyKind::RsS);
             let sample = samples[slot].get_or_insert_with(|| {
                 sample_protection_demand(SampleInput {
                     rate_per_day: &p.rate_per_day,
@@ -129,6 +131,7 @@ pub fn designs_for(
                     } else {
                         0.0
                     },
+                    reorder_point: !kind.orders_every_review(),
                     draws,
                     seed: p.seed,
                 })
