@@ -1023,6 +1023,9 @@ fn line_of(d: &Draft<'_>, quantity: f64, settings: &PolicySettings) -> Line {
                 error_paths: &p.error_paths,
                 lead_times: &p.lead_time.stats.sample,
                 review_days: review,
+                // D(L + R − 1), as the normal branch: the position is known today, so no
+                // undershoot of a reorder point enters the line's avoided shortage.
+                reorder_point: false,
                 draws: settings.draws,
                 seed: p.seed,
             },
