@@ -55,6 +55,10 @@ pub struct Goal {
     pub measure: ServiceMeasure,
     /// The target, in (0, 1).
     pub target: f64,
+    /// Keep the order quantity (Q, or S − s) as given and search the level alone: the planner
+    /// set it (an override, a days-of-demand or fixed order rule), so only an EOQ is tried at
+    /// 0.75× and 1.25×.
+    pub keep_quantity: bool,
 }
 
 impl Goal {
@@ -320,7 +324,11 @@ pub fn optimise(
         evaluations: 0,
         known: Vec::new(),
     };
-    let factors = quantity_factors(analytic);
+    let factors: &[f64] = if goal.keep_quantity {
+        &[1.0]
+    } else {
+        quantity_factors(analytic)
+    };
     let mut best: Option<(SimPolicy, f64, bool)> = None;
     let mut found: Option<f64> = None;
     for &f in factors {
@@ -430,6 +438,7 @@ mod tests {
             Goal {
                 measure: ServiceMeasure::FillRate,
                 target: 0.99,
+                keep_quantity: false,
             },
             7.0,
             Replications::fixed(30),
@@ -465,6 +474,7 @@ mod tests {
             Goal {
                 measure: ServiceMeasure::FillRate,
                 target: 0.97,
+                keep_quantity: false,
             },
             10.0,
             Replications::fixed(30),
@@ -495,6 +505,7 @@ mod tests {
         let goal = Goal {
             measure: ServiceMeasure::Cycle,
             target: 0.9,
+            keep_quantity: false,
         };
         let o = optimise(
             &mut DemandPaths::new(5),
@@ -521,6 +532,7 @@ mod tests {
             Goal {
                 measure: ServiceMeasure::FillRate,
                 target: 0.9,
+                keep_quantity: false,
             },
             10.0,
             Replications::fixed(30),
@@ -550,6 +562,7 @@ mod tests {
         let goal = Goal {
             measure: ServiceMeasure::FillRate,
             target: 0.98,
+            keep_quantity: false,
         };
         let o = optimise(
             &mut DemandPaths::new(5),

@@ -324,7 +324,8 @@ fn cost_targets_are_the_critical_ratio() {
     });
     let out = tempfile::tempdir().unwrap();
     replenish()
-        .args(["plan", "-q", "--config"])
+        // The formulas' levels: the test checks the design meets the critical ratio.
+        .args(["plan", "-q", "--levels", "analytic", "--config"])
         .arg(data.path().join("plan.toml"))
         .arg("--out")
         .arg(out.path())

@@ -63,6 +63,9 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn each_override_changes_exactly_what_it_names_and_is_echoed() {
     let (dir, mut config) = dataset();
+    // The formulas' levels: with a simulation design s depends on Q, so "an order-quantity
+    // override leaves s as it was" holds for the analytic levels only.
+    config.policy.levels = replenish::config::LevelSource::Analytic;
     let out = tempfile::tempdir().unwrap();
     let (_, base) = run(&config, out.path());
     let skus = established(&base);
@@ -518,4 +521,34 @@ fn a_forecast_override_on_a_sku_without_any_forecast_says_it_was_not_applied() {
     let echo = &rec(&p, "LONELY").overrides;
     assert!(echo.contains("model=ses not applied"), "{echo}");
     assert!(echo.contains("multiplier not applied"), "{echo}");
+}
+
+#[test]
+fn a_simulation_design_keeps_the_planners_order_quantity() {
+    // Under `levels = auto` sporadic SKUs are simulation-designed; the search may try other
+    // quantities for an EOQ, never for a quantity the planner set.
+    let (dir, mut config) = dataset();
+    config.policy.levels = replenish::config::LevelSource::Simulated;
+    let out = tempfile::tempdir().unwrap();
+    let (_, base) = run(&config, out.path());
+    let skus = established(&base);
+    let rows: Vec<String> = skus
+        .iter()
+        .take(4)
+        .map(|s| format!("{s},,,,,,77,,,,,,,,,,,"))
+        .collect();
+    config.inputs.overrides = Some(write_overrides(dir.path(), &rows));
+    let (_, steered) = run(&config, out.path());
+    let n = by_sku(&steered);
+    for sku in skus.iter().take(4) {
+        let p = n[sku.as_str()].policy.as_ref().unwrap();
+        let item = &n[sku.as_str()].item;
+        if let (Some(big_s), Some(s)) = (p.order_up_to(), p.reorder_point()) {
+            assert!(
+                close(big_s - s, round_order(77.0, item.moq, item.pack_size)),
+                "{sku}: S − s = {}",
+                big_s - s
+            );
+        }
+    }
 }

@@ -1121,6 +1121,8 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
             let goal = crate::optimize::Goal {
                 measure: p.measure,
                 target: p.target,
+                // A quantity the planner set (override, order days, fixed) stays as set.
+                keep_quantity: !design.order_rule.starts_with("eoq"),
             };
             let o = crate::optimize::optimise(
                 &mut crate::sim::DemandPaths::new(p.seed),

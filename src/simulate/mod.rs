@@ -621,6 +621,8 @@ pub fn optimise_catalogue(
                             crate::optimize::Goal {
                                 measure: p.measure,
                                 target: p.target,
+                                // As the plan's design: a planner-set quantity stays.
+                                keep_quantity: !design.order_rule.starts_with("eoq"),
                             },
                             design.protection_demand_sd.max(1.0),
                             reps,
