@@ -1,8 +1,9 @@
-//! AutoETS: exponential smoothing state-space models with additive errors (Hyndman et al. 2008,
-//! ch. 2), the form chosen by AICc.
+//! AutoETS: exponential smoothing state-space models (Hyndman et al. 2008, ch. 2), the form
+//! chosen by AICc: six additive-error forms for every series, and nine multiplicative-error ones
+//! (in the child module `multiplicative`) for strictly positive series.
 //!
-//! Forms offered — error always additive, trend none (N), additive (A) or damped (Ad), season
-//! none (N) or additive (A):
+//! Additive-error forms — trend none (N), additive (A) or damped (Ad), season none (N) or
+//! additive (A):
 //!
 //! | form | smoothing parameters | initial states |
 //! |---|---|---|
@@ -40,6 +41,18 @@
 //! are found by cyclic coordinate descent with Brent line searches in the box above
 //! ([`minimise_screened`]), from the best of six starting values of α.
 //!
+//! **Multiplicative forms.** On a strictly positive, non-constant series the nine forms
+//! ETS(M,N/A/Ad,N/A/M) are fitted too ([`Form::MULTIPLICATIVE`]): multiplicative (relative)
+//! errors, whose likelihood adds 2·Σ ln ŷ_t, and an additive or multiplicative season. As R's
+//! `ets` does by default, additive error with a multiplicative season (unstable) and
+//! multiplicative trends are not offered. Their smoothing parameters and initial states are
+//! searched together by Nelder–Mead in the same box, restricted to the admissible region; see
+//! the child module. Series with a zero or negative bucket (most daily demand) get the additive
+//! forms only, at the same cost as before. Point forecasts of a multiplicative season are
+//! (l_n + (φ + … + φʰ)·b_n)·s_{n+h−m·k}. Prediction intervals are not taken from the model:
+//! replenish's quantiles come from the backtest errors of the chosen model, for every model
+//! (`super::select`), so no analytic or simulated ETS interval is needed.
+//!
 //! **Selection.** Every form the data supports is fitted and the lowest AICc wins:
 //! `AICc = n·ln(SSE/n) + n·(1 + ln 2π) + 2k + 2k(k + 1)/(n − k − 1)` with k = smoothing
 //! parameters + free initial states + 1 (the error variance), as statsforecast and R count them.
@@ -47,10 +60,6 @@
 //! variance). Seasonal forms need a seasonal period m in 2..=24 (R and statsforecast allow no
 //! longer periods: the initial seasonal states would dominate the parameter count) and at least
 //! two full seasons.
-//!
-//! **Not offered: multiplicative error, trend or season.** They need strictly positive data,
-//! which demand series with zero-sale days are not (R and statsforecast exclude them there too);
-//! Petropoulos et al. (2023) find the additive forms carry most of the pool's accuracy.
 //!
 //! Fitted on the most recent [`super::theta::MAX_FIT`] buckets.
 
@@ -708,7 +717,8 @@ fn select(y: &[f64], season: usize) -> Option<Fit> {
 /// Whether every value is positive and not all are equal (a constant series is fitted
 /// exactly by ETS(A,N,N)).
 fn strictly_positive(y: &[f64]) -> bool {
-    y.iter().all(|&v| v > 0.0) && y.iter().any(|&v| v != y[0])
+    let lowest = y.iter().copied().fold(f64::INFINITY, f64::min);
+    lowest > 0.0 && y.iter().copied().fold(lowest, f64::max) > lowest
 }
 
 /// −2·log-likelihood (with the constant n·(1 + ln 2π)) of `form` on `y` at given smoothing
@@ -1052,6 +1062,73 @@ mod tests {
         // n = 3: the next time index is 3, slot 1; then slot 0.
         assert!((f[0] - (10.0 + 0.9 * 2.0 - 1.0)).abs() < 1e-12);
         assert!((f[1] - (10.0 + (0.9 + 0.81) * 2.0 + 1.0)).abs() < 1e-12);
+    }
+
+    /// Monthly demand growing 1% a month with a ±40% season whose swing grows with the level.
+    fn multiplicative_series(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|t| {
+                let tf = t as f64;
+                let season = 1.0 + 0.4 * (2.0 * std::f64::consts::PI * tf / 12.0).sin();
+                100.0 * 1.01f64.powf(tf) * season * (1.0 + 0.02 * (tf * 1.3).sin())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_growing_multiplicative_season_picks_a_multiplicative_form() {
+        let y = multiplicative_series(96);
+        let fit = select(&y, 12).unwrap();
+        assert!(fit.form.multiplicative_season, "{}", fit.form.label());
+        // The next year follows the pattern within 5%.
+        let f = AutoEts.fit(&y, 12).unwrap().predict(12);
+        let truth = multiplicative_series(108);
+        for (h, got) in f.iter().enumerate() {
+            let expect = truth[96 + h];
+            assert!(
+                (got / expect - 1.0).abs() < 0.05,
+                "h={h}: {got} vs {expect}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_series_with_a_zero_gets_additive_forms_only() {
+        let mut y = multiplicative_series(96);
+        y[40] = 0.0;
+        assert!(select(&y, 12).unwrap().form.is_additive());
+        assert!(fit_one(&y, Form::multiplicative(Trend::None, false, false), 12, 3).is_none());
+    }
+
+    #[test]
+    fn labels_name_every_form_once() {
+        let all: Vec<Form> = Form::ADDITIVE
+            .into_iter()
+            .chain(Form::MULTIPLICATIVE)
+            .collect();
+        for f in &all {
+            assert_eq!(Form::from_label(f.label()), Some(*f));
+        }
+        assert_eq!(
+            Form::from_label("MAdM"),
+            Some(Form::multiplicative(Trend::Damped, true, true))
+        );
+        // Additive error with a multiplicative season is not offered.
+        assert_eq!(Form::from_label("ANM"), None);
+    }
+
+    #[test]
+    fn a_multiplicative_form_reruns_with_its_states_on_a_longer_history() {
+        let y = multiplicative_series(96);
+        let longer = crate::forecast::rerun_on_longer_history(&AutoEts, &y, 84, 12, " aicc");
+        assert!(longer.params().starts_with("ETS(M,"), "{}", longer.params());
+        for (h, got) in longer.predict(6).iter().enumerate() {
+            let expect = multiplicative_series(102)[96 + h];
+            assert!(
+                (got / expect - 1.0).abs() < 0.05,
+                "h={h}: {got} vs {expect}"
+            );
+        }
     }
 
     #[test]

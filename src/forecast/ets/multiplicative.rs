@@ -20,10 +20,13 @@
 //! **Estimation.** The likelihood is not a least-squares problem in the initial states here, so
 //! smoothing parameters and initial states are searched together by Nelder–Mead (adaptive
 //! coefficients of Gao and Han 2012, simplex points kept in the box like statsforecast's),
-//! on the series divided by its mean. The start is the most likely of: the initial states of
-//! the additive counterpart's fit (same trend, additive season) or, for a multiplicative season,
-//! seasonal ratios of the first seasons; each with the counterpart's smoothing parameters or
-//! R's default starting ones. The search is restarted once from its optimum. Parameters stay in the usual region (α, β/α, γ/(1 − α) in
+//! on the series divided by its mean, from four starts: the initial states of the additive
+//! counterpart's fit (same trend, additive season) or R's kind of heuristic states (seasonal
+//! ratios or differences of the first seasons, a line through the first adjusted values), with
+//! the counterpart's smoothing parameters or R's default starting ones (the heuristic states
+//! with the counterpart's parameters, R's with R's); the best optimum is searched once more
+//! from there. Up to 2,000 evaluations per start (1,000 for the restart): a fit costs about
+//! 50–100 times an additive one, which is why only strictly positive series get these forms. Parameters stay in the usual region (α, β/α, γ/(1 − α) in
 //! [0.0001, 0.9999], φ in [0.8, 0.98]) and must also be admissible (forecastable: the
 //! characteristic polynomial of Hyndman et al. 2008, ch. 10, with no root outside the unit
 //! circle, tested by the Schur–Cohn recursion); seasonal indices of a multiplicative season
@@ -31,7 +34,7 @@
 
 use super::{Fit, Form, Smoothing, States, Trend, MAX_SEASON};
 
-/// Most objective evaluations of the first Nelder–Mead run; the restart gets half as many.
+/// Most objective evaluations of each first Nelder–Mead run; the restart gets half as many.
 const MAX_EVALS: usize = 2000;
 
 /// A Nelder–Mead run stops when the standard deviation of the simplex's values falls below
@@ -135,36 +138,40 @@ pub(super) fn admissible(form: Form, p: &Smoothing, m: usize) -> bool {
         return false;
     }
     // P(z) = φ(1−α−γ) + (α+β−αφ+γ−1)z + (α+β−αφ)(z² + … + z^{m−1}) + (α+β−φ)z^m + z^{m+1}.
-    let mut c = vec![a + b - a * phi; m + 2];
+    let mut c = [a + b - a * phi; MAX_SEASON + 2];
     c[0] = phi * (1.0 - a - g);
     c[1] = a + b - a * phi + g - 1.0;
     c[m] = a + b - phi;
     c[m + 1] = 1.0;
-    roots_within(&mut c, 1.0 + 1e-10)
+    roots_within(&mut c[..m + 2], 1.0 + 1e-10)
 }
 
-/// Whether every root of Σ c_i·zⁱ has modulus below `radius` (the Schur–Cohn recursion on
-/// the polynomial rescaled to the unit circle; `c` is overwritten).
-fn roots_within(c: &mut Vec<f64>, radius: f64) -> bool {
+/// Whether every root of Σ c_i·zⁱ (at most [`MAX_SEASON`] + 1 degrees) has modulus below
+/// `radius` (the Schur–Cohn recursion on the polynomial rescaled to the unit circle; `c` is
+/// overwritten).
+fn roots_within(c: &mut [f64], radius: f64) -> bool {
     let mut scale = 1.0;
     for v in c.iter_mut() {
         *v *= scale;
         scale *= radius;
     }
-    while c.len() > 1 {
-        let d = c.len() - 1;
+    let mut next = [0.0; MAX_SEASON + 2];
+    for d in (1..c.len()).rev() {
         let (c0, cd) = (c[0], c[d]);
         if c0.abs() >= cd.abs() || !cd.is_finite() {
             return false;
         }
         // (c_d·P(z) − c_0·P*(z)) / z, of degree d − 1: same roots inside as P, less one.
         // Normalised by its largest coefficient, as the products would underflow.
-        let mut next: Vec<f64> = (0..d).map(|i| cd * c[i + 1] - c0 * c[d - 1 - i]).collect();
-        let top = next.iter().fold(0.0f64, |t, v| t.max(v.abs()));
-        if top > 0.0 {
-            next.iter_mut().for_each(|v| *v /= top);
+        let mut top = 0.0f64;
+        for i in 0..d {
+            next[i] = cd * c[i + 1] - c0 * c[d - 1 - i];
+            top = top.max(next[i].abs());
         }
-        *c = next;
+        let top = if top > 0.0 { top } else { 1.0 };
+        for i in 0..d {
+            c[i] = next[i] / top;
+        }
     }
     true
 }
@@ -537,13 +544,13 @@ mod tests {
     #[test]
     fn schur_cohn_counts_roots_inside_the_unit_circle() {
         // (z − 0.5)(z + 0.9) = z² + 0.4z − 0.45: both inside.
-        assert!(roots_within(&mut vec![-0.45, 0.4, 1.0], 1.0));
+        assert!(roots_within(&mut [-0.45, 0.4, 1.0], 1.0));
         // (z − 1.5)(z + 0.2) = z² − 1.3z − 0.3: one outside.
-        assert!(!roots_within(&mut vec![-0.3, -1.3, 1.0], 1.0));
+        assert!(!roots_within(&mut [-0.3, -1.3, 1.0], 1.0));
         // (z² + 0.25)(z − 0.5): complex pair of modulus 0.5 and 0.5.
-        assert!(roots_within(&mut vec![-0.125, 0.25, -0.5, 1.0], 1.0));
+        assert!(roots_within(&mut [-0.125, 0.25, -0.5, 1.0], 1.0));
         // (z² + 1.21)(z − 0.5): complex pair of modulus 1.1.
-        assert!(!roots_within(&mut vec![-0.605, 1.21, -0.5, 1.0], 1.0));
+        assert!(!roots_within(&mut [-0.605, 1.21, -0.5, 1.0], 1.0));
     }
 
     #[test]
