@@ -690,15 +690,15 @@ fn fit_form(y: &[f64], form: Form, m: usize) -> Option<Fit> {
 }
 
 /// Fits every form the data support and keeps the lowest AICc (ties: the simpler form, the
-/// additive one first). The multiplicative forms are tried only on strictly positive,
-/// non-constant series, each from its additive counterpart's fit.
-fn select(y: &[f64], season: usize) -> Option<Fit> {
+/// additive one first). The multiplicative forms are tried only when `multiplicative` and
+/// on strictly positive, non-constant series, each from its additive counterpart's fit.
+fn select(y: &[f64], season: usize, multiplicative: bool) -> Option<Fit> {
     let additive: Vec<Fit> = Form::ADDITIVE
         .iter()
         .filter_map(|&form| fit_form(y, form, season))
         .collect();
     let mut fits = additive.clone();
-    if strictly_positive(y) {
+    if multiplicative && strictly_positive(y) {
         for form in Form::MULTIPLICATIVE {
             let counterpart = Form::new(form.trend, form.seasonal);
             if let Some(base) = additive.iter().find(|f| f.form == counterpart) {
@@ -787,7 +787,7 @@ pub fn fit_one(
     Some((neg2, aicc, fitted.predict(horizon)))
 }
 
-/// AutoETS over the additive-error forms (see the module documentation).
+/// AutoETS over the six additive-error forms (model name `ets`; see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AutoEts;
 
@@ -903,31 +903,57 @@ impl Forecaster for AutoEts {
     }
 
     fn fit(&self, y: &[f64], season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
-        if y.len() < MIN_POINTS {
-            return Err(ForecastError::TooShort {
-                model: "ets",
-                need: MIN_POINTS,
-                have: y.len(),
-            });
-        }
-        let y = super::theta::recent(y);
-        let fit = select(y, season).ok_or_else(|| ForecastError::Failed {
-            model: "ets".into(),
-            message: "no form could be fitted (non-finite data?)".into(),
-        })?;
-        let (_, last) = replay(&fit, y);
-        Ok(Box::new(Fitted {
-            fit,
-            last,
-            n: y.len(),
-        }))
+        fit_auto(y, season, false)
     }
+}
+
+/// AutoETS over all fifteen forms: the six additive-error ones and, for strictly positive
+/// series, the nine multiplicative-error ones (model name `ets_full`). Opt-in: its
+/// multiplicative fits cost 40–50× an additive fit (a search over parameters and initial
+/// states together), so `auto` keeps [`AutoEts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AutoEtsFull;
+
+impl Forecaster for AutoEtsFull {
+    fn name(&self) -> String {
+        "ets_full".into()
+    }
+
+    fn fit(&self, y: &[f64], season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
+        fit_auto(y, season, true)
+    }
+}
+
+/// Fits AutoETS on the recent part of `y`, with the multiplicative forms when `multiplicative`.
+fn fit_auto(
+    y: &[f64],
+    season: usize,
+    multiplicative: bool,
+) -> Result<Box<dyn FittedForecaster>, ForecastError> {
+    if y.len() < MIN_POINTS {
+        return Err(ForecastError::TooShort {
+            model: "ets",
+            need: MIN_POINTS,
+            have: y.len(),
+        });
+    }
+    let y = super::theta::recent(y);
+    let fit = select(y, season, multiplicative).ok_or_else(|| ForecastError::Failed {
+        model: "ets".into(),
+        message: "no form could be fitted (non-finite data?)".into(),
+    })?;
+    let (_, last) = replay(&fit, y);
+    Ok(Box::new(Fitted {
+        fit,
+        last,
+        n: y.len(),
+    }))
 }
 
 /// In-sample one-step forecasts of AutoETS fitted on the whole of `y` (`fitted[t]` forecasts
 /// `y[t]`), and the chosen form's label; `None` when too short.
 pub fn in_sample_fitted(y: &[f64], season: usize) -> Option<(Vec<f64>, &'static str)> {
-    let fit = select(y, season)?;
+    let fit = select(y, season, false)?;
     Some((replay(&fit, y).0, fit.form.label()))
 }
 
@@ -998,7 +1024,7 @@ mod tests {
     #[test]
     fn recovers_a_weekly_pattern_and_forecasts_it() {
         let y = seasonal_series(140);
-        let fit = select(&y, 7).unwrap();
+        let fit = select(&y, 7, false).unwrap();
         assert!(fit.form.seasonal, "{}", fit.form.label());
         let f = AutoEts.fit(&y, 7).unwrap().predict(14);
         // Next week's shape: the day-of-week offsets, a week apart, repeat.
@@ -1078,10 +1104,10 @@ mod tests {
     #[test]
     fn a_growing_multiplicative_season_picks_a_multiplicative_form() {
         let y = multiplicative_series(96);
-        let fit = select(&y, 12).unwrap();
+        let fit = select(&y, 12, true).unwrap();
         assert!(fit.form.multiplicative_season, "{}", fit.form.label());
         // The next year follows the pattern within 5%.
-        let f = AutoEts.fit(&y, 12).unwrap().predict(12);
+        let f = AutoEtsFull.fit(&y, 12).unwrap().predict(12);
         let truth = multiplicative_series(108);
         for (h, got) in f.iter().enumerate() {
             let expect = truth[96 + h];
@@ -1096,7 +1122,7 @@ mod tests {
     fn a_series_with_a_zero_gets_additive_forms_only() {
         let mut y = multiplicative_series(96);
         y[40] = 0.0;
-        assert!(select(&y, 12).unwrap().form.is_additive());
+        assert!(select(&y, 12, true).unwrap().form.is_additive());
         assert!(fit_one(&y, Form::multiplicative(Trend::None, false, false), 12, 3).is_none());
     }
 
@@ -1120,7 +1146,7 @@ mod tests {
     #[test]
     fn a_multiplicative_form_reruns_with_its_states_on_a_longer_history() {
         let y = multiplicative_series(96);
-        let longer = crate::forecast::rerun_on_longer_history(&AutoEts, &y, 84, 12, " aicc");
+        let longer = crate::forecast::rerun_on_longer_history(&AutoEtsFull, &y, 84, 12, " aicc");
         assert!(longer.params().starts_with("ETS(M,"), "{}", longer.params());
         for (h, got) in longer.predict(6).iter().enumerate() {
             let expect = multiplicative_series(102)[96 + h];
