@@ -5,6 +5,7 @@ mod architecture;
 mod bad_input;
 mod changes;
 mod cli;
+mod ets_reference;
 mod example;
 mod forecast_reference;
 mod fuzz;

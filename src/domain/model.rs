@@ -48,6 +48,9 @@ pub enum ModelSpec {
     Holt,
     /// AutoETS over the additive-error forms, chosen by AICc (see `forecast::ets`).
     Ets,
+    /// AutoETS over all fifteen forms, the multiplicative-error ones for strictly positive
+    /// series (`ets_full`; opt-in, see `forecast::ets`).
+    EtsFull,
     /// AutoTheta: the best of four Theta variants (see `forecast::theta`).
     Theta,
     /// Croston with α = 0.1.
@@ -79,6 +82,7 @@ impl std::fmt::Display for ModelSpec {
             ModelSpec::Ses(Some(a)) => write!(f, "ses({a})"),
             ModelSpec::Holt => write!(f, "holt"),
             ModelSpec::Ets => write!(f, "ets"),
+            ModelSpec::EtsFull => write!(f, "ets_full"),
             ModelSpec::Theta => write!(f, "theta"),
             ModelSpec::Croston => write!(f, "croston"),
             ModelSpec::CrostonOptimized => write!(f, "croston_opt"),
@@ -145,6 +149,7 @@ impl FromStr for ModelSpec {
             ("ses", Some(a)) => ModelSpec::Ses(Some(alpha_param("ses", a)?)),
             ("holt", None) => ModelSpec::Holt,
             ("ets" | "autoets", None) => ModelSpec::Ets,
+            ("ets_full", None) => ModelSpec::EtsFull,
             ("theta", None) => ModelSpec::Theta,
             ("croston", None) => ModelSpec::Croston,
             ("croston_opt" | "croston_optimized", None) => ModelSpec::CrostonOptimized,
@@ -194,6 +199,7 @@ impl ModelSpec {
             ModelSpec::Ses(_) => "ses",
             ModelSpec::Holt => "holt",
             ModelSpec::Ets => "ets",
+            ModelSpec::EtsFull => "ets_full",
             ModelSpec::Theta => "theta",
             ModelSpec::Croston => "croston",
             ModelSpec::CrostonOptimized => "croston_opt",

@@ -1,8 +1,9 @@
-//! AutoETS: exponential smoothing state-space models with additive errors (Hyndman et al. 2008,
-//! ch. 2), the form chosen by AICc.
+//! AutoETS: exponential smoothing state-space models (Hyndman et al. 2008, ch. 2), the form
+//! chosen by AICc: six additive-error forms for every series, and nine multiplicative-error ones
+//! (in the child module `multiplicative`) for strictly positive series.
 //!
-//! Forms offered — error always additive, trend none (N), additive (A) or damped (Ad), season
-//! none (N) or additive (A):
+//! Additive-error forms — trend none (N), additive (A) or damped (Ad), season none (N) or
+//! additive (A):
 //!
 //! | form | smoothing parameters | initial states |
 //! |---|---|---|
@@ -40,6 +41,18 @@
 //! are found by cyclic coordinate descent with Brent line searches in the box above
 //! ([`minimise_screened`]), from the best of six starting values of α.
 //!
+//! **Multiplicative forms.** On a strictly positive, non-constant series the nine forms
+//! ETS(M,N/A/Ad,N/A/M) are fitted too ([`Form::MULTIPLICATIVE`]): multiplicative (relative)
+//! errors, whose likelihood adds 2·Σ ln ŷ_t, and an additive or multiplicative season. As R's
+//! `ets` does by default, additive error with a multiplicative season (unstable) and
+//! multiplicative trends are not offered. Their smoothing parameters and initial states are
+//! searched together by Nelder–Mead in the same box, restricted to the admissible region; see
+//! the child module. Series with a zero or negative bucket (most daily demand) get the additive
+//! forms only, at the same cost as before. Point forecasts of a multiplicative season are
+//! (l_n + (φ + … + φʰ)·b_n)·s_{n+h−m·k}. Prediction intervals are not taken from the model:
+//! replenish's quantiles come from the backtest errors of the chosen model, for every model
+//! (`super::select`), so no analytic or simulated ETS interval is needed.
+//!
 //! **Selection.** Every form the data supports is fitted and the lowest AICc wins:
 //! `AICc = n·ln(SSE/n) + n·(1 + ln 2π) + 2k + 2k(k + 1)/(n − k − 1)` with k = smoothing
 //! parameters + free initial states + 1 (the error variance), as statsforecast and R count them.
@@ -48,15 +61,13 @@
 //! longer periods: the initial seasonal states would dominate the parameter count) and at least
 //! two full seasons.
 //!
-//! **Not offered: multiplicative error, trend or season.** They need strictly positive data,
-//! which demand series with zero-sale days are not (R and statsforecast exclude them there too);
-//! Petropoulos et al. (2023) find the additive forms carry most of the pool's accuracy.
-//!
 //! Fitted on the most recent [`super::theta::MAX_FIT`] buckets.
 
 use nalgebra::{DMatrix, DVector};
 
 use super::{FittedForecaster, ForecastError, Forecaster};
+
+mod multiplicative;
 
 /// Longest seasonal period for the seasonal forms.
 pub const MAX_SEASON: usize = 24;
@@ -72,18 +83,23 @@ pub enum Trend {
     Damped,
 }
 
-/// One ETS form with additive errors.
+/// One ETS form: error, trend and season components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Form {
     /// Trend component.
     pub trend: Trend,
-    /// Additive season.
+    /// Whether the form has a season (additive, or multiplicative when
+    /// `multiplicative_season`).
     pub seasonal: bool,
+    /// Multiplicative (relative) errors instead of additive ones; strictly positive data only.
+    pub multiplicative_error: bool,
+    /// Multiplicative season (indices averaging 1); strictly positive data only.
+    pub multiplicative_season: bool,
 }
 
 impl Form {
     /// The six additive-error forms, simplest first.
-    pub const ALL: [Form; 6] = [
+    pub const ADDITIVE: [Form; 6] = [
         Form::new(Trend::None, false),
         Form::new(Trend::Additive, false),
         Form::new(Trend::Damped, false),
@@ -92,21 +108,80 @@ impl Form {
         Form::new(Trend::Damped, true),
     ];
 
-    /// A form from its components.
+    /// The nine multiplicative-error forms offered for strictly positive series, simplest
+    /// first: season none, additive or multiplicative. Additive error with a multiplicative
+    /// season and every multiplicative trend are left out, as R's `ets` does by default
+    /// (`restrict = TRUE`, `allow.multiplicative.trend = FALSE`): numerically unstable.
+    pub const MULTIPLICATIVE: [Form; 9] = [
+        Form::multiplicative(Trend::None, false, false),
+        Form::multiplicative(Trend::Additive, false, false),
+        Form::multiplicative(Trend::Damped, false, false),
+        Form::multiplicative(Trend::None, true, false),
+        Form::multiplicative(Trend::Additive, true, false),
+        Form::multiplicative(Trend::Damped, true, false),
+        Form::multiplicative(Trend::None, true, true),
+        Form::multiplicative(Trend::Additive, true, true),
+        Form::multiplicative(Trend::Damped, true, true),
+    ];
+
+    /// An additive-error form from its components (the season, if any, additive).
     pub const fn new(trend: Trend, seasonal: bool) -> Self {
-        Self { trend, seasonal }
+        Self {
+            trend,
+            seasonal,
+            multiplicative_error: false,
+            multiplicative_season: false,
+        }
+    }
+
+    /// A multiplicative-error form; the season (if `seasonal`) is multiplicative when
+    /// `multiplicative_season`.
+    pub const fn multiplicative(trend: Trend, seasonal: bool, multiplicative_season: bool) -> Self {
+        Self {
+            trend,
+            seasonal,
+            multiplicative_error: true,
+            multiplicative_season: seasonal && multiplicative_season,
+        }
+    }
+
+    /// Whether both error and season (if any) are additive.
+    pub fn is_additive(self) -> bool {
+        !self.multiplicative_error && !self.multiplicative_season
+    }
+
+    /// The form of a label such as `ETS(M,Ad,M)` or its short code `MAdM` (one of
+    /// [`Form::ADDITIVE`] and [`Form::MULTIPLICATIVE`]); `None` otherwise.
+    pub fn from_label(text: &str) -> Option<Form> {
+        let code: String = text
+            .trim_start_matches("ETS(")
+            .trim_end_matches(')')
+            .split(',')
+            .collect();
+        Form::ADDITIVE
+            .into_iter()
+            .chain(Form::MULTIPLICATIVE)
+            .find(|f| f.label()[4..f.label().len() - 1].replace(',', "") == code)
     }
 
     /// The usual label, e.g. `ETS(A,Ad,A)`.
     pub fn label(self) -> &'static str {
-        match (self.trend, self.seasonal) {
-            (Trend::None, false) => "ETS(A,N,N)",
-            (Trend::Additive, false) => "ETS(A,A,N)",
-            (Trend::Damped, false) => "ETS(A,Ad,N)",
-            (Trend::None, true) => "ETS(A,N,A)",
-            (Trend::Additive, true) => "ETS(A,A,A)",
-            (Trend::Damped, true) => "ETS(A,Ad,A)",
+        const LABELS: [[&str; 3]; 4] = [
+            ["ETS(A,N,N)", "ETS(A,A,N)", "ETS(A,Ad,N)"],
+            ["ETS(A,N,A)", "ETS(A,A,A)", "ETS(A,Ad,A)"],
+            ["ETS(M,N,N)", "ETS(M,A,N)", "ETS(M,Ad,N)"],
+            ["ETS(M,N,A)", "ETS(M,A,A)", "ETS(M,Ad,A)"],
+        ];
+        const MULTIPLICATIVE_SEASON: [&str; 3] = ["ETS(M,N,M)", "ETS(M,A,M)", "ETS(M,Ad,M)"];
+        let trend = match self.trend {
+            Trend::None => 0,
+            Trend::Additive => 1,
+            Trend::Damped => 2,
+        };
+        if self.multiplicative_season {
+            return MULTIPLICATIVE_SEASON[trend];
         }
+        LABELS[2 * usize::from(self.multiplicative_error) + usize::from(self.seasonal)][trend]
     }
 
     fn has_trend(self) -> bool {
@@ -574,6 +649,7 @@ struct Fit {
 /// Fits one form to `y` (seasonal forms with period `m`); `None` when the data are too short
 /// for it.
 fn fit_form(y: &[f64], form: Form, m: usize) -> Option<Fit> {
+    debug_assert!(form.is_additive());
     let m = if form.seasonal { m } else { 1 };
     let n = y.len();
     let k = form.n_params(m);
@@ -613,11 +689,24 @@ fn fit_form(y: &[f64], form: Form, m: usize) -> Option<Fit> {
     })
 }
 
-/// Fits every form the data support and keeps the lowest AICc (ties: the simpler form).
-fn select(y: &[f64], season: usize) -> Option<Fit> {
-    Form::ALL
+/// Fits every form the data support and keeps the lowest AICc (ties: the simpler form, the
+/// additive one first). The multiplicative forms are tried only when `multiplicative` and
+/// on strictly positive, non-constant series, each from its additive counterpart's fit.
+fn select(y: &[f64], season: usize, multiplicative: bool) -> Option<Fit> {
+    let additive: Vec<Fit> = Form::ADDITIVE
         .iter()
         .filter_map(|&form| fit_form(y, form, season))
+        .collect();
+    let mut fits = additive.clone();
+    if multiplicative && strictly_positive(y) {
+        for form in Form::MULTIPLICATIVE {
+            let counterpart = Form::new(form.trend, form.seasonal);
+            if let Some(base) = additive.iter().find(|f| f.form == counterpart) {
+                fits.extend(multiplicative::fit(y, form, season, base));
+            }
+        }
+    }
+    fits.into_iter()
         .filter(|f| f.aicc.is_finite())
         .fold(None, |best: Option<Fit>, f| match best {
             Some(b) if b.aicc <= f.aicc => Some(b),
@@ -625,7 +714,80 @@ fn select(y: &[f64], season: usize) -> Option<Fit> {
         })
 }
 
-/// AutoETS over the additive-error forms (see the module documentation).
+/// Whether every value is positive and not all are equal (a constant series is fitted
+/// exactly by ETS(A,N,N)).
+fn strictly_positive(y: &[f64]) -> bool {
+    let lowest = y.iter().copied().fold(f64::INFINITY, f64::min);
+    lowest > 0.0 && y.iter().copied().fold(lowest, f64::max) > lowest
+}
+
+/// −2·log-likelihood (with the constant n·(1 + ln 2π)) of `form` on `y` at given smoothing
+/// parameters `[α, β, γ, φ]` (β and γ unscaled; φ = 1 without damping) and initial states in
+/// statsforecast's and R's layout: level, trend (if any), then the m seasonal states (if any),
+/// the last of them the one the first observation uses. For checks against those tools.
+pub fn neg2_loglik_at(
+    y: &[f64],
+    form: Form,
+    season: usize,
+    smoothing: [f64; 4],
+    states: &[f64],
+) -> f64 {
+    let [alpha, beta, gamma, phi] = smoothing;
+    let p = Smoothing {
+        alpha,
+        beta,
+        gamma,
+        phi,
+    };
+    let trend = usize::from(form.has_trend());
+    let init = States {
+        level: states[0],
+        trend: if form.has_trend() { states[1] } else { 0.0 },
+        season: if form.seasonal {
+            states[1 + trend..1 + trend + season]
+                .iter()
+                .rev()
+                .copied()
+                .collect()
+        } else {
+            vec![0.0]
+        },
+    };
+    multiplicative::neg2_loglik(y, form, &p, &init)
+}
+
+/// One form fitted on its own (the multiplicative ones from their additive counterpart's fit),
+/// as [`AutoEts`] would fit it: its −2·log-likelihood (the AICc's first term, with the constant
+/// n·(1 + ln 2π)), its AICc, and its point forecasts for `horizon` buckets. `None` when the
+/// series is too short for the form, or not strictly positive for a multiplicative one.
+pub fn fit_one(
+    y: &[f64],
+    form: Form,
+    season: usize,
+    horizon: usize,
+) -> Option<(f64, f64, Vec<f64>)> {
+    let fit = if form.is_additive() {
+        fit_form(y, form, season)?
+    } else {
+        if !strictly_positive(y) {
+            return None;
+        }
+        let base = fit_form(y, Form::new(form.trend, form.seasonal), season)?;
+        multiplicative::fit(y, form, season, &base)?
+    };
+    let (n, k) = (y.len() as f64, form.n_params(fit.m) as f64);
+    let neg2 = fit.aicc - 2.0 * k - 2.0 * k * (k + 1.0) / (n - k - 1.0);
+    let (_, last) = replay(&fit, y);
+    let aicc = fit.aicc;
+    let fitted = Fitted {
+        fit,
+        last,
+        n: y.len(),
+    };
+    Some((neg2, aicc, fitted.predict(horizon)))
+}
+
+/// AutoETS over the six additive-error forms (model name `ets`; see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AutoEts;
 
@@ -639,14 +801,20 @@ struct Fitted {
 
 impl FittedForecaster for Fitted {
     fn predict(&self, horizon: usize) -> Vec<f64> {
-        let Fit { p, m, .. } = self.fit;
+        let Fit { p, m, form, .. } = self.fit;
         let mut damp = 0.0;
         let mut pow = 1.0;
         (0..horizon)
             .map(|h| {
                 pow *= p.phi;
                 damp += pow;
-                self.last.level + damp * self.last.trend + self.last.season[(self.n + h) % m]
+                let season = self.last.season[(self.n + h) % m];
+                let level = self.last.level + damp * self.last.trend;
+                if form.multiplicative_season {
+                    level * season
+                } else {
+                    level + season
+                }
             })
             .collect()
     }
@@ -667,10 +835,25 @@ impl FittedForecaster for Fitted {
     }
 
     /// The same form and smoothing parameters on `y` (its last [`super::theta::MAX_FIT`]
-    /// buckets), the initial states re-solved by least squares.
+    /// buckets), the initial states re-solved by least squares. A multiplicative form keeps
+    /// its initial states too (they are not a least-squares solution) and is run on through
+    /// the longer history — when both histories start at the same bucket (at most
+    /// [`super::theta::MAX_FIT`] buckets) and `y` stays strictly positive; otherwise it must
+    /// be refitted (`None`).
     fn rerun(&self, y: &[f64], _season: usize) -> Option<Box<dyn FittedForecaster>> {
-        let y = super::theta::recent(y);
         let Fit { form, m, p, .. } = self.fit;
+        if !form.is_additive() {
+            if y.len() > super::theta::MAX_FIT || !y.iter().all(|&v| v > 0.0) {
+                return None;
+            }
+            let (_, last) = replay(&self.fit, y);
+            return Some(Box::new(Fitted {
+                fit: self.fit.clone(),
+                last,
+                n: y.len(),
+            }));
+        }
+        let y = super::theta::recent(y);
         if y.len() < MIN_POINTS.max(2 * m) {
             return None;
         }
@@ -696,10 +879,17 @@ impl FittedForecaster for Fitted {
 /// forecasts and the final states.
 fn replay(fit: &Fit, y: &[f64]) -> (Vec<f64>, States) {
     let mut s = fit.initial.clone();
+    let general = !fit.form.is_additive();
     let fitted = y
         .iter()
         .enumerate()
-        .map(|(t, &v)| s.step(&fit.p, t % fit.m, v))
+        .map(|(t, &v)| {
+            if general {
+                multiplicative::step(&mut s, fit.form, &fit.p, t % fit.m, v)
+            } else {
+                s.step(&fit.p, t % fit.m, v)
+            }
+        })
         .collect();
     (fitted, s)
 }
@@ -713,31 +903,57 @@ impl Forecaster for AutoEts {
     }
 
     fn fit(&self, y: &[f64], season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
-        if y.len() < MIN_POINTS {
-            return Err(ForecastError::TooShort {
-                model: "ets",
-                need: MIN_POINTS,
-                have: y.len(),
-            });
-        }
-        let y = super::theta::recent(y);
-        let fit = select(y, season).ok_or_else(|| ForecastError::Failed {
-            model: "ets".into(),
-            message: "no form could be fitted (non-finite data?)".into(),
-        })?;
-        let (_, last) = replay(&fit, y);
-        Ok(Box::new(Fitted {
-            fit,
-            last,
-            n: y.len(),
-        }))
+        fit_auto(y, season, false)
     }
+}
+
+/// AutoETS over all fifteen forms: the six additive-error ones and, for strictly positive
+/// series, the nine multiplicative-error ones (model name `ets_full`). Opt-in: its
+/// multiplicative fits cost 40–50× an additive fit (a search over parameters and initial
+/// states together), so `auto` keeps [`AutoEts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AutoEtsFull;
+
+impl Forecaster for AutoEtsFull {
+    fn name(&self) -> String {
+        "ets_full".into()
+    }
+
+    fn fit(&self, y: &[f64], season: usize) -> Result<Box<dyn FittedForecaster>, ForecastError> {
+        fit_auto(y, season, true)
+    }
+}
+
+/// Fits AutoETS on the recent part of `y`, with the multiplicative forms when `multiplicative`.
+fn fit_auto(
+    y: &[f64],
+    season: usize,
+    multiplicative: bool,
+) -> Result<Box<dyn FittedForecaster>, ForecastError> {
+    if y.len() < MIN_POINTS {
+        return Err(ForecastError::TooShort {
+            model: "ets",
+            need: MIN_POINTS,
+            have: y.len(),
+        });
+    }
+    let y = super::theta::recent(y);
+    let fit = select(y, season, multiplicative).ok_or_else(|| ForecastError::Failed {
+        model: "ets".into(),
+        message: "no form could be fitted (non-finite data?)".into(),
+    })?;
+    let (_, last) = replay(&fit, y);
+    Ok(Box::new(Fitted {
+        fit,
+        last,
+        n: y.len(),
+    }))
 }
 
 /// In-sample one-step forecasts of AutoETS fitted on the whole of `y` (`fitted[t]` forecasts
 /// `y[t]`), and the chosen form's label; `None` when too short.
 pub fn in_sample_fitted(y: &[f64], season: usize) -> Option<(Vec<f64>, &'static str)> {
-    let fit = select(y, season)?;
+    let fit = select(y, season, false)?;
     Some((replay(&fit, y).0, fit.form.label()))
 }
 
@@ -808,7 +1024,7 @@ mod tests {
     #[test]
     fn recovers_a_weekly_pattern_and_forecasts_it() {
         let y = seasonal_series(140);
-        let fit = select(&y, 7).unwrap();
+        let fit = select(&y, 7, false).unwrap();
         assert!(fit.form.seasonal, "{}", fit.form.label());
         let f = AutoEts.fit(&y, 7).unwrap().predict(14);
         // Next week's shape: the day-of-week offsets, a week apart, repeat.
@@ -872,6 +1088,73 @@ mod tests {
         // n = 3: the next time index is 3, slot 1; then slot 0.
         assert!((f[0] - (10.0 + 0.9 * 2.0 - 1.0)).abs() < 1e-12);
         assert!((f[1] - (10.0 + (0.9 + 0.81) * 2.0 + 1.0)).abs() < 1e-12);
+    }
+
+    /// Monthly demand growing 1% a month with a ±40% season whose swing grows with the level.
+    fn multiplicative_series(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|t| {
+                let tf = t as f64;
+                let season = 1.0 + 0.4 * (2.0 * std::f64::consts::PI * tf / 12.0).sin();
+                100.0 * 1.01f64.powf(tf) * season * (1.0 + 0.02 * (tf * 1.3).sin())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_growing_multiplicative_season_picks_a_multiplicative_form() {
+        let y = multiplicative_series(96);
+        let fit = select(&y, 12, true).unwrap();
+        assert!(fit.form.multiplicative_season, "{}", fit.form.label());
+        // The next year follows the pattern within 5%.
+        let f = AutoEtsFull.fit(&y, 12).unwrap().predict(12);
+        let truth = multiplicative_series(108);
+        for (h, got) in f.iter().enumerate() {
+            let expect = truth[96 + h];
+            assert!(
+                (got / expect - 1.0).abs() < 0.05,
+                "h={h}: {got} vs {expect}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_series_with_a_zero_gets_additive_forms_only() {
+        let mut y = multiplicative_series(96);
+        y[40] = 0.0;
+        assert!(select(&y, 12, true).unwrap().form.is_additive());
+        assert!(fit_one(&y, Form::multiplicative(Trend::None, false, false), 12, 3).is_none());
+    }
+
+    #[test]
+    fn labels_name_every_form_once() {
+        let all: Vec<Form> = Form::ADDITIVE
+            .into_iter()
+            .chain(Form::MULTIPLICATIVE)
+            .collect();
+        for f in &all {
+            assert_eq!(Form::from_label(f.label()), Some(*f));
+        }
+        assert_eq!(
+            Form::from_label("MAdM"),
+            Some(Form::multiplicative(Trend::Damped, true, true))
+        );
+        // Additive error with a multiplicative season is not offered.
+        assert_eq!(Form::from_label("ANM"), None);
+    }
+
+    #[test]
+    fn a_multiplicative_form_reruns_with_its_states_on_a_longer_history() {
+        let y = multiplicative_series(96);
+        let longer = crate::forecast::rerun_on_longer_history(&AutoEtsFull, &y, 84, 12, " aicc");
+        assert!(longer.params().starts_with("ETS(M,"), "{}", longer.params());
+        for (h, got) in longer.predict(6).iter().enumerate() {
+            let expect = multiplicative_series(102)[96 + h];
+            assert!(
+                (got / expect - 1.0).abs() < 0.05,
+                "h={h}: {got} vs {expect}"
+            );
+        }
     }
 
     #[test]

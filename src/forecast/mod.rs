@@ -122,6 +122,7 @@ impl ModelSpec {
             ModelSpec::Ses(alpha) => Box::new(ses::Ses { alpha }),
             ModelSpec::Holt => Box::new(holt::Holt),
             ModelSpec::Ets => Box::new(ets::AutoEts),
+            ModelSpec::EtsFull => Box::new(ets::AutoEtsFull),
             ModelSpec::Theta => Box::new(theta::AutoTheta),
             ModelSpec::Croston => Box::new(Croston::classic()),
             ModelSpec::CrostonOptimized => Box::new(Croston::optimized()),

@@ -1,0 +1,635 @@
+//! The ETS forms with multiplicative error or multiplicative season (Hyndman et al. 2008,
+//! table 2.3), for strictly positive series: their recursions, likelihood, admissible region
+//! and estimation. The additive forms (and the choice between forms) live in the parent module.
+//!
+//! The state updates are written, as in R's `ets` and statsforecast, in a form that is the same
+//! for additive and multiplicative errors (q = l + φ·b the trend-carried level, s the seasonal
+//! state of the slot):
+//!
+//! ```text
+//! ŷ_t = q + s  (additive season)      ŷ_t = q·s  (multiplicative season)
+//! l_t = q + α·(y_t − s − q)           l_t = q + α·(y_t / s − q)
+//! b_t = φ·b + (β/α)·(l_t − l_{t−1} − φ·b)
+//! s_t = s + γ·(y_t − q − s)           s_t = s + γ·(y_t / q − s)
+//! ```
+//!
+//! With additive error, −2·log L = n·ln(SSE/n) + n·(1 + ln 2π) over the one-step errors
+//! y − ŷ; with multiplicative error the errors are relative, (y − ŷ)/ŷ, and the Jacobian adds
+//! 2·Σ ln ŷ (statsforecast's and R's `lik` up to the constant n·(1 + ln 2π − ln n)).
+//!
+//! **Estimation.** The likelihood is not a least-squares problem in the initial states here, so
+//! smoothing parameters and initial states are searched together by Nelder–Mead (adaptive
+//! coefficients of Gao and Han 2012, simplex points kept in the box like statsforecast's),
+//! on the series divided by its mean, from four starts: the initial states of the additive
+//! counterpart's fit (same trend, additive season) or R's kind of heuristic states (seasonal
+//! ratios or differences of the first seasons, a line through the first adjusted values), with
+//! the counterpart's smoothing parameters or R's default starting ones (the heuristic states
+//! with the counterpart's parameters, R's with R's); the best optimum is searched once more
+//! from there. Up to 2,000 evaluations per start (1,000 for the restart): a fit costs about
+//! 50–100 times an additive one, which is why only strictly positive series get these forms. Parameters stay in the usual region (α, β/α, γ/(1 − α) in
+//! [0.0001, 0.9999], φ in [0.8, 0.98]) and must also be admissible (forecastable: the
+//! characteristic polynomial of Hyndman et al. 2008, ch. 10, with no root outside the unit
+//! circle, tested by the Schur–Cohn recursion); seasonal indices of a multiplicative season
+//! sum to m and are positive; every one-step forecast must be positive.
+
+use super::{Fit, Form, Smoothing, States, Trend, MAX_SEASON};
+
+/// Most objective evaluations of each first Nelder–Mead run; the restart gets half as many.
+const MAX_EVALS: usize = 2000;
+
+/// A Nelder–Mead run stops when the standard deviation of the simplex's values falls below
+/// this (−2·log L units, as statsforecast's `tol_std`).
+const TOL_STD: f64 = 1e-4;
+
+/// The general one-step recursion (the module documentation): forecasts the slot, updates the
+/// states by `y`, returns the forecast.
+#[inline]
+pub(super) fn step(s: &mut States, form: Form, p: &Smoothing, slot: usize, y: f64) -> f64 {
+    let (l, b) = (s.level, s.trend);
+    let q = l + p.phi * b;
+    let fc;
+    let adjusted;
+    if form.seasonal {
+        let si = s.season[slot];
+        if form.multiplicative_season {
+            fc = q * si;
+            adjusted = y / si;
+            s.season[slot] = si + p.gamma * (y / q - si);
+        } else {
+            fc = q + si;
+            adjusted = y - si;
+            s.season[slot] = si + p.gamma * (y - q - si);
+        }
+    } else {
+        fc = q;
+        adjusted = y;
+    }
+    let level = q + p.alpha * (adjusted - q);
+    if form.trend != Trend::None {
+        s.trend = p.phi * b + (p.beta / p.alpha) * (level - l - p.phi * b);
+    }
+    s.level = level;
+    fc
+}
+
+/// −2·log-likelihood of `form` on `y` from the initial states `init` (module documentation);
+/// infinite when a one-step forecast is not positive (or a multiplicative season's trend-carried
+/// level is not).
+pub(super) fn neg2_loglik(y: &[f64], form: Form, p: &Smoothing, init: &States) -> f64 {
+    let mut s = States {
+        level: init.level,
+        trend: init.trend,
+        season: init.season.clone(),
+    };
+    let m = s.season.len();
+    let (mut sse, mut log_fc) = (0.0, 0.0);
+    let mut slot = 0;
+    for &v in y {
+        if form.multiplicative_season && s.level + p.phi * s.trend <= 0.0 {
+            return f64::INFINITY;
+        }
+        let fc = step(&mut s, form, p, slot, v);
+        if fc <= 0.0 || !fc.is_finite() {
+            return f64::INFINITY;
+        }
+        let e = if form.multiplicative_error {
+            log_fc += fc.ln();
+            (v - fc) / fc
+        } else {
+            v - fc
+        };
+        sse += e * e;
+        slot += 1;
+        if slot == m {
+            slot = 0;
+        }
+    }
+    let n = y.len() as f64;
+    let value = n * (sse / n).max(f64::MIN_POSITIVE).ln()
+        + n * (1.0 + (2.0 * std::f64::consts::PI).ln())
+        + 2.0 * log_fc;
+    if value.is_finite() {
+        value
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Whether the smoothing parameters are admissible (forecastable) for period `m` — the tests
+/// of Hyndman et al. 2008, ch. 10, as R's and statsforecast's `admissible`: the nonseasonal
+/// bounds on α and β, and for seasonal forms the easy bounds then no root of the characteristic
+/// polynomial outside the unit circle (up to 1e-10).
+pub(super) fn admissible(form: Form, p: &Smoothing, m: usize) -> bool {
+    let (a, b, g, phi) = (p.alpha, p.beta, p.gamma, p.phi);
+    if !form.seasonal || m < 2 {
+        if a < 1.0 - 1.0 / phi || a > 1.0 + 1.0 / phi {
+            return false;
+        }
+        return form.trend == Trend::None || (b >= a * (phi - 1.0) && b <= (1.0 + phi) * (2.0 - a));
+    }
+    let mf = m as f64;
+    if g < (1.0 - 1.0 / phi - a).max(0.0) || g > 1.0 + 1.0 / phi - a {
+        return false;
+    }
+    if a < 1.0 - 1.0 / phi - g * (1.0 - mf + phi + phi * mf) / (2.0 * phi * mf) {
+        return false;
+    }
+    if b < -(1.0 - phi) * (g / mf + a) {
+        return false;
+    }
+    // P(z) = φ(1−α−γ) + (α+β−αφ+γ−1)z + (α+β−αφ)(z² + … + z^{m−1}) + (α+β−φ)z^m + z^{m+1}.
+    let mut c = [a + b - a * phi; MAX_SEASON + 2];
+    c[0] = phi * (1.0 - a - g);
+    c[1] = a + b - a * phi + g - 1.0;
+    c[m] = a + b - phi;
+    c[m + 1] = 1.0;
+    roots_within(&mut c[..m + 2], 1.0 + 1e-10)
+}
+
+/// Whether every root of Σ c_i·zⁱ (at most [`MAX_SEASON`] + 1 degrees) has modulus below
+/// `radius` (the Schur–Cohn recursion on the polynomial rescaled to the unit circle; `c` is
+/// overwritten).
+fn roots_within(c: &mut [f64], radius: f64) -> bool {
+    let mut scale = 1.0;
+    for v in c.iter_mut() {
+        *v *= scale;
+        scale *= radius;
+    }
+    let mut next = [0.0; MAX_SEASON + 2];
+    for d in (1..c.len()).rev() {
+        let (c0, cd) = (c[0], c[d]);
+        if c0.abs() >= cd.abs() || !cd.is_finite() {
+            return false;
+        }
+        // (c_d·P(z) − c_0·P*(z)) / z, of degree d − 1: same roots inside as P, less one.
+        // Normalised by its largest coefficient, as the products would underflow.
+        let mut top = 0.0f64;
+        for i in 0..d {
+            next[i] = cd * c[i + 1] - c0 * c[d - 1 - i];
+            top = top.max(next[i].abs());
+        }
+        let top = if top > 0.0 { top } else { 1.0 };
+        for i in 0..d {
+            c[i] = next[i] / top;
+        }
+    }
+    true
+}
+
+/// The search vector's layout for one form: which box coordinates (α, β/α, γ/(1 − α), φ) are
+/// searched, and how many initial states follow them.
+struct Layout {
+    form: Form,
+    m: usize,
+    active: Vec<usize>,
+}
+
+/// Box of the smoothing coordinates (α, β/α, γ/(1 − α), φ).
+const BOX: [(f64, f64); 4] = [(1e-4, 0.9999), (1e-4, 0.9999), (1e-4, 0.9999), (0.8, 0.98)];
+
+impl Layout {
+    fn new(form: Form, m: usize) -> Self {
+        let mut active = vec![0];
+        if form.trend != Trend::None {
+            active.push(1);
+        }
+        if form.seasonal {
+            active.push(2);
+        }
+        if form.trend == Trend::Damped {
+            active.push(3);
+        }
+        Self { form, m, active }
+    }
+
+    /// The search vector of smoothing parameters `p` and initial states `s` (the last seasonal
+    /// state is implied by the others).
+    fn encode(&self, p: &Smoothing, s: &States) -> Vec<f64> {
+        let coords = [p.alpha, p.beta / p.alpha, p.gamma / (1.0 - p.alpha), p.phi];
+        let mut x: Vec<f64> = self
+            .active
+            .iter()
+            .map(|&i| coords[i].clamp(BOX[i].0, BOX[i].1))
+            .collect();
+        x.push(s.level);
+        if self.form.trend != Trend::None {
+            x.push(s.trend);
+        }
+        if self.form.seasonal {
+            x.extend_from_slice(&s.season[..self.m - 1]);
+        }
+        x
+    }
+
+    /// Parameters and states of a search vector; `None` when a multiplicative seasonal index
+    /// is not positive.
+    fn decode(&self, x: &[f64]) -> Option<(Smoothing, States)> {
+        let mut coords = [0.0, 0.0, 0.0, 0.95];
+        for (k, &i) in self.active.iter().enumerate() {
+            coords[i] = x[k].clamp(BOX[i].0, BOX[i].1);
+        }
+        let p = Smoothing::from_box(self.form, &coords);
+        let mut rest = x[self.active.len()..].iter().copied();
+        let level = rest.next()?;
+        let trend = if self.form.trend != Trend::None {
+            rest.next()?
+        } else {
+            0.0
+        };
+        let season = if self.form.seasonal {
+            let mut s: Vec<f64> = rest.collect();
+            let total = if self.form.multiplicative_season {
+                self.m as f64
+            } else {
+                0.0
+            };
+            s.push(total - s.iter().sum::<f64>());
+            if self.form.multiplicative_season && s.iter().any(|&v| v <= 0.0) {
+                return None;
+            }
+            s
+        } else {
+            vec![0.0]
+        };
+        Some((
+            p,
+            States {
+                level,
+                trend,
+                season,
+            },
+        ))
+    }
+
+    /// Lower and upper bounds of the search vector (states unbounded).
+    fn bounds(&self, len: usize) -> (Vec<f64>, Vec<f64>) {
+        let mut lo = vec![f64::NEG_INFINITY; len];
+        let mut hi = vec![f64::INFINITY; len];
+        for (k, &i) in self.active.iter().enumerate() {
+            (lo[k], hi[k]) = BOX[i];
+        }
+        (lo, hi)
+    }
+
+    /// The objective: −2·log L, infinite outside the admissible region.
+    fn objective(&self, y: &[f64], x: &[f64]) -> f64 {
+        match self.decode(x) {
+            Some((p, s)) if admissible(self.form, &p, self.m) => neg2_loglik(y, self.form, &p, &s),
+            _ => f64::INFINITY,
+        }
+    }
+}
+
+/// Fits a form with multiplicative error or season to the strictly positive `y` (seasonal
+/// forms with period `m`), starting from `base`, the fit of its additive counterpart (same
+/// trend, additive season when seasonal, additive error). `None` when nothing finite is found.
+pub(super) fn fit(y: &[f64], form: Form, m: usize, base: &Fit) -> Option<Fit> {
+    let m = if form.seasonal { m } else { 1 };
+    debug_assert!(m <= MAX_SEASON);
+    let scale = y.iter().sum::<f64>() / y.len() as f64;
+    let ys: Vec<f64> = y.iter().map(|v| v / scale).collect();
+    let layout = Layout::new(form, m);
+    let f = |x: &[f64]| layout.objective(&ys, x);
+    // statsforecast's and R's starting smoothing parameters (`initparam`): α = 0.2/m of its
+    // range, β = 0.1·α, γ = 0.05·(1 − α), φ = 0.8 + 0.99·0.18.
+    let alpha = 1e-4 + 0.2 * (0.9999 - 1e-4) / m as f64;
+    let default = Smoothing::from_box(form, &[alpha, 0.1, 0.05, 0.8 + 0.99 * 0.18]);
+    let heuristic = heuristic_start(&ys, form, m);
+    let r_start = layout.encode(&default, &heuristic);
+    let additive = from_additive(&base.initial, form, scale);
+    let (lo, hi) = layout.bounds(r_start.len());
+    let (value, x1) = [
+        layout.encode(&base.p, &additive),
+        layout.encode(&default, &additive),
+        layout.encode(&base.p, &heuristic),
+        r_start,
+    ]
+    .into_iter()
+    .map(|x0| nelder_mead(&f, x0, &lo, &hi, MAX_EVALS))
+    .min_by(|a, b| a.0.total_cmp(&b.0))?;
+    if !value.is_finite() {
+        return None;
+    }
+    let (_, x2) = nelder_mead(&f, x1, &lo, &hi, MAX_EVALS / 2);
+    let (p, mut initial) = layout.decode(&x2)?;
+    initial.level *= scale;
+    initial.trend *= scale;
+    if !form.multiplicative_season {
+        initial.season.iter_mut().for_each(|s| *s *= scale);
+    }
+    let neg2 = neg2_loglik(y, form, &p, &initial);
+    let (n, k) = (y.len() as f64, form.n_params(m) as f64);
+    Some(Fit {
+        form,
+        m,
+        p,
+        initial,
+        sse: f64::NAN,
+        aicc: neg2 + 2.0 * k + 2.0 * k * (k + 1.0) / (n - k - 1.0),
+    })
+}
+
+/// Initial states of the additive counterpart's fit, divided by `scale`; a multiplicative
+/// season gets indices 1 + s/l₀ (at least 0.05), rescaled to sum to m.
+fn from_additive(base: &States, form: Form, scale: f64) -> States {
+    let level = base.level / scale;
+    let mut season: Vec<f64> = base.season.iter().map(|s| s / scale).collect();
+    if form.multiplicative_season {
+        season = season
+            .iter()
+            .map(|s| (1.0 + s / level.max(1e-3)).max(0.05))
+            .collect();
+        normalise(&mut season);
+    }
+    States {
+        level,
+        trend: base.trend / scale,
+        season,
+    }
+}
+
+/// Rescales positive seasonal indices to sum to their count.
+fn normalise(s: &mut [f64]) {
+    let mean = s.iter().sum::<f64>() / s.len() as f64;
+    s.iter_mut().for_each(|v| *v /= mean);
+}
+
+/// R's kind of starting states (`initstate`): seasonal indices from the first full seasons (at
+/// most four; each slot's mean ratio to, or difference from, its season's mean), then a
+/// straight line fitted by least squares to the first max(10, 2m) seasonally adjusted values
+/// gives the level and trend.
+fn heuristic_start(y: &[f64], form: Form, m: usize) -> States {
+    let mut season = vec![0.0; m];
+    let mut adjusted = y.to_vec();
+    if form.seasonal {
+        let seasons = (y.len() / m).clamp(1, 4);
+        let means: Vec<f64> = (0..seasons)
+            .map(|k| y[k * m..(k + 1) * m].iter().sum::<f64>() / m as f64)
+            .collect();
+        for (j, s) in season.iter_mut().enumerate() {
+            *s = (0..seasons)
+                .map(|k| {
+                    let v = y[k * m + j];
+                    if form.multiplicative_season {
+                        v / means[k]
+                    } else {
+                        v - means[k]
+                    }
+                })
+                .sum::<f64>()
+                / seasons as f64;
+        }
+        if form.multiplicative_season {
+            season.iter_mut().for_each(|s| *s = s.max(0.01));
+            normalise(&mut season);
+        } else {
+            let mean = season.iter().sum::<f64>() / m as f64;
+            season.iter_mut().for_each(|s| *s -= mean);
+        }
+        for (t, v) in adjusted.iter_mut().enumerate() {
+            let s = season[t % m];
+            *v = if form.multiplicative_season {
+                *v / s
+            } else {
+                *v - s
+            };
+        }
+    }
+    let head = &adjusted[..adjusted.len().min(10.max(2 * m))];
+    let (level, trend) = if form.trend == Trend::None {
+        (head.iter().sum::<f64>() / head.len() as f64, 0.0)
+    } else {
+        line(head)
+    };
+    States {
+        level,
+        trend,
+        season,
+    }
+}
+
+/// Least-squares line through (t, y_t), t = 0, 1, …: (value at t = −1, slope) — the states
+/// before the first observation.
+fn line(y: &[f64]) -> (f64, f64) {
+    let n = y.len() as f64;
+    let tm = (n - 1.0) / 2.0;
+    let ym = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (t, v) in y.iter().enumerate() {
+        let d = t as f64 - tm;
+        sxy += d * (v - ym);
+        sxx += d * d;
+    }
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    (ym - slope * (tm + 1.0), slope)
+}
+
+/// Minimises `f` by Nelder–Mead from `x0` (adaptive coefficients; each vertex of the first
+/// simplex moves one coordinate by 5%, or by 0.001 from zero, toward the inside of the box; every
+/// point is clamped into [`lo`, `hi`]) until the simplex's values have a standard deviation
+/// below [`TOL_STD`] or `max_evals` evaluations. Returns (f, x) of the best vertex.
+fn nelder_mead(
+    f: &impl Fn(&[f64]) -> f64,
+    x0: Vec<f64>,
+    lo: &[f64],
+    hi: &[f64],
+    max_evals: usize,
+) -> (f64, Vec<f64>) {
+    let n = x0.len();
+    let nf = n as f64;
+    let (expand, contract, shrink) = (1.0 + 2.0 / nf, 0.75 - 0.5 / nf, 1.0 - 1.0 / nf);
+    let clamp = |x: &mut Vec<f64>| {
+        for i in 0..n {
+            x[i] = x[i].clamp(lo[i], hi[i]);
+        }
+    };
+    let mut simplex = vec![x0.clone(); n + 1];
+    for i in 0..n {
+        let v = x0[i];
+        let moved = if v == 0.0 { 1e-3 } else { v * 1.05 };
+        simplex[i + 1][i] = if moved > hi[i] {
+            v - (moved - v)
+        } else {
+            moved
+        };
+        clamp(&mut simplex[i + 1]);
+    }
+    let mut values: Vec<f64> = simplex.iter().map(|x| f(x)).collect();
+    let mut evals = n + 1;
+    let point = |a: &[f64], b: &[f64], t: f64| -> Vec<f64> {
+        let mut x: Vec<f64> = a.iter().zip(b).map(|(a, b)| a + t * (b - a)).collect();
+        clamp(&mut x);
+        x
+    };
+    while evals < max_evals {
+        let mut order: Vec<usize> = (0..=n).collect();
+        order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+        let (best, worst, second) = (order[0], order[n], order[n - 1]);
+        if spread(&values) < TOL_STD {
+            break;
+        }
+        let mut centroid = vec![0.0; n];
+        for x in simplex
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != worst)
+            .map(|(_, x)| x)
+        {
+            for i in 0..n {
+                centroid[i] += x[i] / nf;
+            }
+        }
+        let reflected = point(&centroid, &simplex[worst], -1.0);
+        let fr = f(&reflected);
+        evals += 1;
+        if values[best] <= fr && fr < values[second] {
+            (simplex[worst], values[worst]) = (reflected, fr);
+            continue;
+        }
+        if fr < values[best] {
+            let expanded = point(&centroid, &reflected, expand);
+            let fe = f(&expanded);
+            evals += 1;
+            (simplex[worst], values[worst]) = if fe < fr {
+                (expanded, fe)
+            } else {
+                (reflected, fr)
+            };
+            continue;
+        }
+        let (candidate, target) = if fr < values[worst] {
+            (point(&centroid, &reflected, contract), fr)
+        } else {
+            (point(&centroid, &simplex[worst], contract), values[worst])
+        };
+        let fc = f(&candidate);
+        evals += 1;
+        if fc < target || (fc <= target && fr < values[worst]) {
+            (simplex[worst], values[worst]) = (candidate, fc);
+            continue;
+        }
+        let anchor = simplex[best].clone();
+        for j in (0..=n).filter(|&j| j != best) {
+            simplex[j] = point(&anchor, &simplex[j], shrink);
+            values[j] = f(&simplex[j]);
+        }
+        evals += n;
+    }
+    let best = (0..=n)
+        .min_by(|&a, &b| values[a].total_cmp(&values[b]))
+        .unwrap_or(0);
+    (values[best], simplex[best].clone())
+}
+
+/// Standard deviation of the values (infinite when any is).
+fn spread(values: &[f64]) -> f64 {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(alpha: f64, beta: f64, gamma: f64, phi: f64) -> Smoothing {
+        Smoothing {
+            alpha,
+            beta,
+            gamma,
+            phi,
+        }
+    }
+
+    #[test]
+    fn schur_cohn_counts_roots_inside_the_unit_circle() {
+        // (z − 0.5)(z + 0.9) = z² + 0.4z − 0.45: both inside.
+        assert!(roots_within(&mut [-0.45, 0.4, 1.0], 1.0));
+        // (z − 1.5)(z + 0.2) = z² − 1.3z − 0.3: one outside.
+        assert!(!roots_within(&mut [-0.3, -1.3, 1.0], 1.0));
+        // (z² + 0.25)(z − 0.5): complex pair of modulus 0.5 and 0.5.
+        assert!(roots_within(&mut [-0.125, 0.25, -0.5, 1.0], 1.0));
+        // (z² + 1.21)(z − 0.5): complex pair of modulus 1.1.
+        assert!(!roots_within(&mut [-0.605, 1.21, -0.5, 1.0], 1.0));
+    }
+
+    #[test]
+    fn admissible_region_of_a_seasonal_form() {
+        let form = Form::new(Trend::Additive, true);
+        // Small smoothing parameters are admissible; γ beyond 1 + 1/φ − α is not.
+        assert!(admissible(form, &p(0.2, 0.05, 0.1, 1.0), 12));
+        assert!(!admissible(form, &p(0.2, 0.05, 1.9, 1.0), 12));
+        // α + γ near 1 with a large β: the characteristic polynomial has a root outside.
+        assert!(!admissible(form, &p(0.9, 0.9, 0.0999, 1.0), 12));
+    }
+
+    #[test]
+    fn additive_forms_step_as_the_error_correction_recursions() {
+        // ETS(A,Ad,A) by hand: q = 10 + 0.9·2 = 11.8, ŷ = 12.8, e = 1.2.
+        let mut s = States {
+            level: 10.0,
+            trend: 2.0,
+            season: vec![1.0, -1.0],
+        };
+        let fc = step(
+            &mut s,
+            Form::new(Trend::Damped, true),
+            &p(0.5, 0.1, 0.2, 0.9),
+            0,
+            14.0,
+        );
+        assert!((fc - 12.8).abs() < 1e-12);
+        assert!((s.level - (11.8 + 0.5 * 1.2)).abs() < 1e-12);
+        assert!((s.trend - (1.8 + 0.1 * 1.2)).abs() < 1e-12);
+        assert!((s.season[0] - (1.0 + 0.2 * 1.2)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn multiplicative_season_steps_by_hand() {
+        // ETS(M,A,M): q = 10 + 2 = 12, s = 1.25, ŷ = 15, y = 18 (ε = 0.2).
+        // l = q(1 + αε) = 12·1.1; b = b + β·q·ε/... in the ratio form: b + (β/α)(l − l₀ − b).
+        let form = Form::multiplicative(Trend::Additive, true, true);
+        let mut s = States {
+            level: 10.0,
+            trend: 2.0,
+            season: vec![1.25, 0.75],
+        };
+        let fc = step(&mut s, form, &p(0.5, 0.1, 0.2, 1.0), 0, 18.0);
+        assert!((fc - 15.0).abs() < 1e-12);
+        assert!((s.level - 12.0 * 1.1).abs() < 1e-12);
+        // Hyndman et al. table 2.3: b = b + β(l₋₁ + b)ε = 2 + 0.1·12·0.2.
+        assert!((s.trend - (2.0 + 0.1 * 12.0 * 0.2)).abs() < 1e-12);
+        // s = s(1 + γε) = 1.25·1.04.
+        assert!((s.season[0] - 1.25 * 1.04).abs() < 1e-12);
+    }
+
+    #[test]
+    fn multiplicative_error_likelihood_by_hand() {
+        // ETS(M,N,N) with α = 0.5 from l₀ = 10 on [11, 9]: ŷ = 10, 10.5; relative errors
+        // 0.1 and −1.5/10.5.
+        let form = Form::multiplicative(Trend::None, false, false);
+        let init = States {
+            level: 10.0,
+            trend: 0.0,
+            season: vec![0.0],
+        };
+        let got = neg2_loglik(&[11.0, 9.0], form, &p(0.5, 0.0, 0.0, 1.0), &init);
+        let e2 = 0.01 + (1.5f64 / 10.5).powi(2);
+        let expect = 2.0 * (e2 / 2.0).ln()
+            + 2.0 * (1.0 + (2.0 * std::f64::consts::PI).ln())
+            + 2.0 * (10.0f64.ln() + 10.5f64.ln());
+        assert!((got - expect).abs() < 1e-10, "{got} vs {expect}");
+    }
+
+    #[test]
+    fn nelder_mead_finds_a_quadratic_minimum_in_the_box() {
+        let f = |x: &[f64]| (x[0] - 0.3).powi(2) + 10.0 * (x[1] + 2.0).powi(2);
+        let (v, x) = nelder_mead(&f, vec![0.5, 1.0], &[0.0, -1.0], &[1.0, 5.0], 2000);
+        // The unconstrained minimum (0.3, −2) is outside: the box's is (0.3, −1), value 10.
+        assert!(
+            (x[0] - 0.3).abs() < 0.01 && (x[1] + 1.0).abs() < 1e-9,
+            "{x:?}"
+        );
+        assert!((v - 10.0).abs() < 1e-3);
+    }
+}
