@@ -949,8 +949,13 @@ fn follow_calendar(
         .filter(|d| d.rec.supplier.as_deref() == Some(supplier))
     {
         let Some(due) = d.rec.order_by else { continue };
-        let order_by = calendar.order_by(due, planning).unwrap_or(due);
         let mut notes = Vec::new();
+        let order_by = calendar.order_by(due, planning).unwrap_or_else(|| {
+            notes.push(format!(
+                "{supplier} takes no order within 400 days of {due} (order_days and closures in [suppliers.{supplier}]): the date is kept, check the calendar"
+            ));
+            due
+        });
         if order_by > due {
             notes.push(format!(
                 "{supplier} takes no order on {due}: the next order day is {order_by}, {} days after the order was due — a late order",

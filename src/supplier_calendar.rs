@@ -61,9 +61,19 @@ impl SupplierCalendar {
         for d in order_days {
             weekdays[d.num_days_from_monday() as usize] = true;
         }
+        // Sorted and merged where they overlap or touch, so that closed days are counted once.
+        let mut sorted = closures.to_vec();
+        sorted.sort_by_key(|c| c.from);
+        let mut merged: Vec<Closure> = Vec::with_capacity(sorted.len());
+        for c in sorted {
+            match merged.last_mut() {
+                Some(last) if c.from <= last.to + Duration::days(1) => last.to = last.to.max(c.to),
+                _ => merged.push(c),
+            }
+        }
         Self {
             weekdays,
-            closures: closures.to_vec(),
+            closures: merged,
         }
     }
 
@@ -102,40 +112,38 @@ impl SupplierCalendar {
         }
     }
 
-    /// Closed days from `start` to `end`, both included.
+    /// Closed days from `start` to `end`, both included. The closures are disjoint (merged
+    /// by [`Self::new`]), so the overlaps add up; no day is listed, so a closure of years
+    /// costs no more than one of days.
     pub fn closed_days_within(&self, start: NaiveDate, end: NaiveDate) -> i64 {
-        if end < start {
-            return 0;
-        }
-        let mut days: Vec<NaiveDate> = Vec::new();
-        for c in &self.closures {
-            let (a, b) = (c.from.max(start), c.to.min(end));
-            let mut d = a;
-            while d <= b {
-                days.push(d);
-                d += Duration::days(1);
-            }
-        }
-        days.sort_unstable();
-        days.dedup();
-        days.len() as i64
+        self.closures
+            .iter()
+            .map(|c| {
+                let (a, b) = (c.from.max(start), c.to.min(end));
+                if b < a {
+                    0
+                } else {
+                    (b - a).num_days() + 1
+                }
+            })
+            .sum()
     }
 
     /// Arrival of an order placed on `order` with a lead time of `lead_days` whole days: the
     /// open days are counted, closed days push the arrival back.
     pub fn arrival(&self, order: NaiveDate, lead_days: i64) -> NaiveDate {
-        let mut end = order + Duration::days(lead_days.max(0));
-        // Each pass adds the closed days found in the window, which may grow into more
-        // closed days; the end only moves later, so it settles.
-        for _ in 0..SEARCH_DAYS {
-            let closed = self.closed_days_within(order, end - Duration::days(1));
-            let next = order + Duration::days(lead_days.max(0) + closed);
-            if next == end {
-                break;
+        // Walk the (sorted, disjoint) closures, spending the lead time on the open days
+        // between them: [order, arrival) holds `lead_days` open days.
+        let (mut cursor, mut remaining) = (order, lead_days.max(0));
+        for c in self.closures.iter().filter(|c| c.to >= order) {
+            let open = (c.from - cursor).num_days().max(0);
+            if remaining <= open {
+                return cursor + Duration::days(remaining);
             }
-            end = next;
+            remaining -= open;
+            cursor = cursor.max(c.to + Duration::days(1));
         }
-        end
+        cursor + Duration::days(remaining)
     }
 
     /// The longest gap in days between consecutive order weekdays (7 for one order day a
@@ -225,6 +233,29 @@ mod tests {
         // No closure in the way: plain addition.
         assert_eq!(c.arrival(d("2026-11-02"), 14), d("2026-11-16"));
         assert_eq!(c.closed_days_within(d("2026-12-20"), d("2027-01-10")), 14);
+        // Overlapping closures count each day once; a closure of years is counted, not listed.
+        let long = SupplierCalendar::new(
+            &[],
+            &[
+                Closure {
+                    from: d("2026-12-24"),
+                    to: d("2027-01-06"),
+                },
+                Closure {
+                    from: d("2027-01-01"),
+                    to: d("2027-01-10"),
+                },
+                Closure {
+                    from: d("2030-01-01"),
+                    to: d("2099-12-31"),
+                },
+            ],
+        );
+        assert_eq!(
+            long.closed_days_within(d("2026-12-20"), d("2027-01-31")),
+            18
+        );
+        assert_eq!(long.arrival(d("2029-12-30"), 3), d("2100-01-02"));
     }
 
     #[test]
