@@ -1122,7 +1122,7 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
                 measure: p.measure,
                 target: p.target,
                 // A quantity the planner set (override, order days, fixed) stays as set.
-                keep_quantity: !design.order_rule.starts_with("eoq"),
+                keep_quantity: !p.policy_input.quantity_is_eoq(),
             };
             let o = crate::optimize::optimise(
                 &mut crate::sim::DemandPaths::new(p.seed),

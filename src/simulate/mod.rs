@@ -622,7 +622,7 @@ pub fn optimise_catalogue(
                                 measure: p.measure,
                                 target: p.target,
                                 // As the plan's design: a planner-set quantity stays.
-                                keep_quantity: !design.order_rule.starts_with("eoq"),
+                                keep_quantity: !p.policy_input.quantity_is_eoq(),
                             },
                             design.protection_demand_sd.max(1.0),
                             reps,
