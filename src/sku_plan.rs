@@ -88,6 +88,10 @@ pub struct SkuPlan {
     /// The recommended levels' simulated service, when simulated: by the simulation design,
     /// or (in `run`) by the check of analytic levels; `None` otherwise.
     pub simulated: Option<SimulatedService>,
+    /// The simulation design's search result for the recommended family (`None` for
+    /// formula levels): `run`'s optimise stage reports it instead of searching again, since
+    /// it would run the same search with the same seed and world.
+    pub design_search: Option<Box<crate::optimize::Optimised>>,
 }
 
 /// The simulated service of a SKU's recommended levels (baseline scenario, the design's

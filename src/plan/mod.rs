@@ -732,6 +732,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         never_sold: ctx.never_sold,
         largest_past_order: ctx.largest_past_order,
         simulated: None,
+        design_search: None,
     }
 }
 
@@ -1142,6 +1143,7 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
                 customer: ps.design_customer,
                 replications: o.kpis.replications,
             });
+            p.design_search = Some(Box::new(o));
             p.policy = Ok(out);
             p
         })
