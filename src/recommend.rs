@@ -42,6 +42,11 @@
 //!   an order-by date that is not one of the supplier's order days moves to its last order
 //!   day before it (to the next one when that has passed: a late order, said in the reason),
 //!   and expected arrivals count the lead time in days the supplier is open.
+//! - **Finish chain** ([`finish_drafts`]): each SKU's draft ([`DraftLine`], from its own
+//!   numbers) → the order budget's ranking and cut (`[purchasing]`: total, per supplier, per
+//!   category; [`crate::purchasing::budget`]) → supplier minimums within what the budgets
+//!   leave → supplier calendars → priorities and reasons. It is a function of the drafts
+//!   alone (plain data), so `merge` runs it on every shard's drafts.
 //! - **Sort**: EXPEDITE, ORDER, REVIEW, OK, HOLD; then projected stockout (soonest first), order-by,
 //!   sku.
 
