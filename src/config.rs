@@ -45,6 +45,12 @@
 //!
 //! [purchasing]
 //! budget = 20000                       # money for this run's orders (default: unlimited)
+//!
+//! [purchasing.budget_by_supplier]      # optional, within the budget (default: none)
+//! SUP001 = 5000
+//!
+//! [purchasing.budget_by_category]      # optional, item-master categories (default: none)
+//! Tools = 3000
 //! ```
 
 use std::{
@@ -805,13 +811,25 @@ impl Config {
 
     /// `[purchasing]`.
     fn check_purchasing(&self) -> Result<(), ConfigError> {
-        match self.purchasing.budget {
-            Some(b) if !(b.is_finite() && b > 0.0) => Err(invalid(
+        let p = &self.purchasing;
+        if let Some(b) = p.budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
+            return Err(invalid(
                 "purchasing.budget",
                 format!("should be a positive amount of money such as 20000, but is {b}"),
-            )),
-            _ => Ok(()),
+            ));
         }
+        for (table, limits) in [
+            ("budget_by_supplier", &p.budget_by_supplier),
+            ("budget_by_category", &p.budget_by_category),
+        ] {
+            if let Some((name, b)) = limits.iter().find(|(_, b)| !(b.is_finite() && **b > 0.0)) {
+                return Err(invalid(
+                    &format!("purchasing.{table}.{name}"),
+                    format!("should be a positive amount of money such as 5000, but is {b}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `[forecast]`.
@@ -1390,6 +1408,25 @@ fn invalid(key: &str, message: String) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budgets_per_supplier_and_category_parse_and_must_be_positive() {
+        let c = Config::from_toml_str(
+            "[purchasing]\nbudget = 20000\n[purchasing.budget_by_supplier]\nSUP001 = 5000\n[purchasing.budget_by_category]\n\"Hand tools\" = 3000\n",
+        )
+        .unwrap();
+        let p = &c.purchasing;
+        assert_eq!(p.budget_by_supplier.get("SUP001"), Some(&5000.0));
+        assert_eq!(p.budget_by_category.get("Hand tools"), Some(&3000.0));
+        // Without a total they still limit the orders.
+        let c = Config::from_toml_str("[purchasing.budget_by_supplier]\nSUP001 = 5000\n").unwrap();
+        assert!(c.purchasing.is_limited());
+        assert!(!Config::default().purchasing.is_limited());
+        let e = Config::from_toml_str("[purchasing.budget_by_category]\nTools = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("purchasing.budget_by_category.Tools"), "{e}");
+    }
 
     #[test]
     fn empty_config_takes_documented_defaults() {

@@ -19,6 +19,13 @@
 //!   `anomalies.csv`, `lead_time_histogram.csv`): must be identical in every shard; copied.
 //! - `recommendations.csv` / `.json`: all shards' recommendations, sorted by urgency as `run`
 //!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards).
+//! - With an order budget (`[purchasing] budget`, `--budget`): the budget spans the
+//!   catalogue, so each shard wrote its drafts before the finish chain
+//!   (`budget_lines.shard-K-of-N.json`, [`BudgetLinesFile`]) and merge finishes all of them
+//!   together with the function an unsharded run uses ([`finish_drafts`]: the ranking and
+//!   cut, supplier minimums within the budgets, supplier calendars, priorities, reasons) —
+//!   giving the recommendations and `budget.json`; the shards' own recommendations (their
+//!   rows before the cut) are not used.
 //! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
 //!   `simulation_rollup.csv` rows (read typed,
 //!   [`RollupFileRow`](crate::simulate::output::RollupFileRow)) in catalogue order, so the
@@ -51,9 +58,11 @@ use crate::{
     },
     plan::detail::{top_by_risk, SkuDetail},
     plan::output::{
-        write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
+        write_recommendations_csv, write_recommendations_json, write_summary, BudgetLinesFile,
+        PlanSummary,
     },
-    recommend::{assign_priorities, sort_by_urgency, Recommendation},
+    purchasing::budget::BudgetSummary,
+    recommend::{assign_priorities, finish_drafts, sort_by_urgency, Recommendation},
     report::ReportOutcome,
     shard::Shard,
     sim::trace::Trajectory,
@@ -275,6 +284,8 @@ fn check_same_job(parts: &[Part]) -> Result<(), MergeError> {
         if let Some(at) = first_difference(&first, &view(p), "run") {
             let what = if at.starts_with("run.inputs") {
                 "read different input files"
+            } else if at.starts_with("run.config.purchasing") {
+                "were planned with different order budgets ([purchasing] in the config, --budget)"
             } else if at.starts_with("run.config") {
                 "ran with a different config"
             } else {
@@ -609,10 +620,18 @@ fn merge_recommendations(
         recs.extend(file.recommendations);
         summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
     }
-    sort_by_urgency(&mut recs);
-    // Priorities span the catalogue: numbered again over every shard's rows.
-    assign_priorities(recs.iter_mut());
     let planning_date = planning_date.expect("at least one shard");
+    if parts[0].manifest.config.purchasing.is_limited() {
+        let budget;
+        (recs, budget) = finish_with_budget(parts)?;
+        if let Some(b) = &budget {
+            write_json(&out.join("budget.json"), b)?;
+        }
+    } else {
+        sort_by_urgency(&mut recs);
+        // Priorities span the catalogue: numbered again over every shard's rows.
+        assign_priorities(recs.iter_mut());
+    }
     write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
     write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
     let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
@@ -629,6 +648,38 @@ fn merge_recommendations(
     }
     write_summary(&out.join("plan.json"), &summary)?;
     Ok((recs, summary))
+}
+
+/// Every shard's drafts (`budget_lines.json`) finished together, by the function an unsharded
+/// run uses: the budget's cut across the catalogue, supplier minimums, supplier calendars,
+/// priorities and reasons; the recommendations sorted by urgency and the budget's summary.
+fn finish_with_budget(
+    parts: &[Part],
+) -> crate::Result<(Vec<Recommendation>, Option<BudgetSummary>)> {
+    let config = &parts[0].manifest.config;
+    if !present_in_all(parts, "budget_lines.json")? {
+        return Err(MergeError::Shards(format!(
+            "the shards ran with an order budget ([purchasing] in run.json's config) but wrote no {}: they were planned by a replenish that did not write the budget's lines; rerun every shard with this version",
+            parts[0].path("budget_lines.json").display()
+        ))
+        .into());
+    }
+    let mut lines = Vec::new();
+    let mut planning_date = None;
+    for p in parts {
+        let file: BudgetLinesFile = read_json(&p.path("budget_lines.json"))?;
+        planning_date = Some(file.planning_date);
+        lines.extend(file.lines);
+    }
+    // The unsharded run's order: SKU, then location (each in exactly one shard).
+    lines.sort_by(|a, b| (&a.rec.sku, &a.rec.location).cmp(&(&b.rec.sku, &b.rec.location)));
+    let planning_date = planning_date.expect("at least one shard");
+    Ok(finish_drafts(
+        lines,
+        planning_date,
+        &config.suppliers,
+        &config.purchasing,
+    ))
 }
 
 /// `simulation_portfolio.csv` rolled up from the shards' typed roll-up rows, and the top

@@ -55,7 +55,8 @@ use crate::{
         GivenLevels, Levels, Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure,
     },
     purchasing::budget::BudgetSummary,
-    recommend::{recommend_within, Recommendation, SkuState},
+    purchasing::PurchasingSettings,
+    recommend::{drafts, finish_drafts, DraftLine, Recommendation, SkuState},
     shard::Shard,
     sku_plan::{SimulatedService, SkuPlan},
     validate::Loaded,
@@ -161,6 +162,10 @@ pub struct Plan {
     pub recommendations: Vec<Recommendation>,
     /// The order budget's outcome (`budget.json`), with a budget.
     pub budget: Option<BudgetSummary>,
+    /// A shard's drafts before the finish chain, with a budget (`budget_lines.json`): the
+    /// budget spans the catalogue, so `merge` cuts every shard's drafts together and this
+    /// shard's `recommendations` are its rows before the cut.
+    pub budget_lines: Option<Vec<DraftLine>>,
     /// Forecast horizon used (buckets).
     pub horizon: usize,
     /// Planning date.
@@ -239,7 +244,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
     };
 
     let clock = Instant::now();
-    let (recommendations, budget) = run.recommend(&plans, &keys, &lead_times);
+    let (recommendations, budget, budget_lines) = run.recommend(&plans, &keys, &lead_times, shard);
     timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
     let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
         .into_iter()
@@ -255,6 +260,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         lead_times,
         recommendations,
         budget,
+        budget_lines,
         horizon,
         planning_date: run.planning,
         timings,
@@ -498,13 +504,19 @@ impl<'a> RunContext<'a> {
             .collect()
     }
 
-    /// Purchase recommendations from the plans, stock and open orders.
+    /// Purchase recommendations from the plans, stock and open orders; a shard with a budget
+    /// returns its rows before the cut and its drafts for `merge` (see [`Plan::budget_lines`]).
     fn recommend(
         &self,
         plans: &[SkuPlan],
         keys: &[steer::Key],
         lead_times: &LeadTimeModel,
-    ) -> (Vec<Recommendation>, Option<BudgetSummary>) {
+        shard: Option<Shard>,
+    ) -> (
+        Vec<Recommendation>,
+        Option<BudgetSummary>,
+        Option<Vec<DraftLine>>,
+    ) {
         let (config, planning) = (self.config, self.planning);
         let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = self
             .loaded
@@ -540,16 +552,23 @@ impl<'a> RunContext<'a> {
                         .as_deref()
                         .and_then(|s| lead_times.drift_of(s))
                         .cloned(),
+                    category: self
+                        .items
+                        .get(p.sku.as_str())
+                        .and_then(|r| r.category.as_deref()),
                 }
             })
             .collect();
-        recommend_within(
-            &states,
-            planning,
-            &config.suppliers,
-            &config.policy,
-            config.purchasing.budget,
-        )
+        let drafts = drafts(&states, planning, &config.suppliers, &config.policy);
+        let suppliers = &config.suppliers;
+        if shard.is_some() && config.purchasing.is_limited() {
+            let unlimited = PurchasingSettings::default();
+            let (recs, _) = finish_drafts(drafts.clone(), planning, suppliers, &unlimited);
+            (recs, None, Some(drafts))
+        } else {
+            let (recs, summary) = finish_drafts(drafts, planning, suppliers, &config.purchasing);
+            (recs, summary, None)
+        }
     }
 }
 

@@ -615,6 +615,18 @@ pub fn write_recommendations_json(
     })
 }
 
+/// `budget_lines.json`, written by a shard of a run with an order budget (as
+/// `budget_lines.shard-K-of-N.json`): the shard's drafts before the finish chain
+/// ([`crate::recommend::DraftLine`], sorted by SKU and location), which `merge` finishes
+/// together ([`crate::recommend::finish_drafts`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetLinesFile {
+    /// The planning date.
+    pub planning_date: NaiveDate,
+    /// The drafts.
+    pub lines: Vec<crate::recommend::DraftLine>,
+}
+
 /// Writes `plan.json`.
 ///
 /// # Errors
@@ -640,7 +652,7 @@ pub fn write_plan_outputs(
     plan: &Plan,
     top_skus: usize,
 ) -> Result<PlanSummary, LoadError> {
-    use super::detail::{top_by_risk, SkuDetail};
+    use super::detail::{top_by_risk, top_by_risk_and_ties, SkuDetail};
     use crate::forecast::output::{write_accuracy, write_classes, write_forecasts};
     use crate::io::atomic::write_json;
     let mut all: Vec<&crate::forecast::select::SkuForecast> =
@@ -672,7 +684,14 @@ pub fn write_plan_outputs(
         .iter()
         .map(|f| ((f.sku.as_str(), f.location.as_deref()), f))
         .collect();
-    let details: Vec<SkuDetail> = top_by_risk(&plan.recommendations, top_skus)
+    // A shard with a budget lists the ties at its last place too: the cut, made at merge,
+    // changes the order values that break ties in value at risk.
+    let top = if plan.budget_lines.is_some() {
+        top_by_risk_and_ties(&plan.recommendations, top_skus)
+    } else {
+        top_by_risk(&plan.recommendations, top_skus)
+    };
+    let details: Vec<SkuDetail> = top
         .into_iter()
         .filter_map(|i| {
             let r = &plan.recommendations[i];
@@ -688,6 +707,13 @@ pub fn write_plan_outputs(
     )?;
     if let Some(b) = &plan.budget {
         write_json(&dir.join("budget.json"), b)?;
+    }
+    if let Some(lines) = &plan.budget_lines {
+        let file = BudgetLinesFile {
+            planning_date: plan.planning_date,
+            lines: lines.clone(),
+        };
+        write_json(&dir.join("budget_lines.json"), &file)?;
     }
     write_recommendations_csv(&dir.join("recommendations.csv"), &plan.recommendations)?;
     let summary = PlanSummary::of(plan);
