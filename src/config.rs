@@ -569,6 +569,8 @@ pub struct Inputs {
     pub overrides: Option<PathBuf>,
     /// Known future events: promotions, peaks (see [`crate::io::events`]).
     pub events: Option<PathBuf>,
+    /// Several suppliers per SKU: price, lead time, priority (see [`crate::io::suppliers`]).
+    pub suppliers: Option<PathBuf>,
 }
 
 /// Column mapping for each input: `canonical = "name in your file"`. Canonical names that are
@@ -588,6 +590,8 @@ pub struct ColumnMaps {
     pub overrides: BTreeMap<String, String>,
     /// Mapping for the events file.
     pub events: BTreeMap<String, String>,
+    /// Mapping for the suppliers file.
+    pub suppliers: BTreeMap<String, String>,
 }
 
 impl ColumnMaps {
@@ -600,6 +604,7 @@ impl ColumnMaps {
             InputKind::Items => &self.items,
             InputKind::Overrides => &self.overrides,
             InputKind::Events => &self.events,
+            InputKind::Suppliers => &self.suppliers,
         }
     }
 }
@@ -1284,6 +1289,7 @@ impl Inputs {
             &mut self.items,
             &mut self.overrides,
             &mut self.events,
+            &mut self.suppliers,
         ]
         .into_iter()
         .flatten()
@@ -1303,6 +1309,7 @@ impl Inputs {
             (InputKind::Items, &self.items),
             (InputKind::Overrides, &self.overrides),
             (InputKind::Events, &self.events),
+            (InputKind::Suppliers, &self.suppliers),
         ];
         all.into_iter()
             .filter_map(|(k, p)| p.as_deref().map(|p| (k, p)))

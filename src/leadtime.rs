@@ -36,6 +36,8 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use statrs::distribution::{ContinuousCDF, Normal};
+
 use crate::{io::purchase_orders::PurchaseOrderLine, util::quantile_sorted};
 
 /// Lead-time settings (`[lead_time]` in the config).
@@ -78,6 +80,9 @@ pub enum LeadTimeSource {
     ItemMaster,
     /// The configuration default.
     Default,
+    /// The `lead_time` (and `lead_time_sd`) of the SKU's row for that supplier in the
+    /// suppliers file ([`crate::io::suppliers`]).
+    SuppliersFile,
 }
 
 impl LeadTimeSource {
@@ -88,6 +93,7 @@ impl LeadTimeSource {
             Self::Supplier => "supplier",
             Self::ItemMaster => "item_master",
             Self::Default => "default",
+            Self::SuppliersFile => "suppliers_file",
         }
     }
 }
@@ -134,6 +140,29 @@ impl LeadTimeStats {
             p50: quantile_sorted(&sample, 0.5),
             p90: quantile_sorted(&sample, 0.9),
             p95: quantile_sorted(&sample, 0.95),
+            sample,
+        }
+    }
+
+    /// A typed-in lead time with a spread: normal with `mean` and `sd` days, truncated at 0.
+    /// The sample (for the empirical method) is the normal's quantiles at (i + ½)/41,
+    /// i = 0..41, so it is deterministic; `sd` 0 gives [`LeadTimeStats::fixed`].
+    pub fn normal(mean: f64, sd: f64) -> Self {
+        if sd <= 0.0 {
+            return Self::fixed(mean);
+        }
+        const POINTS: usize = 41;
+        let n = Normal::new(mean, sd).expect("a normal with sd > 0 is valid");
+        let sample: Vec<f64> = (0..POINTS)
+            .map(|i| n.inverse_cdf((i as f64 + 0.5) / POINTS as f64).max(0.0))
+            .collect();
+        Self {
+            count: 0,
+            mean,
+            sd,
+            p50: mean.max(0.0),
+            p90: n.inverse_cdf(0.9).max(0.0),
+            p95: n.inverse_cdf(0.95).max(0.0),
             sample,
         }
     }
@@ -418,6 +447,46 @@ impl LeadTimeModel {
             own_receipts,
             stats,
         }
+    }
+
+    /// The lead time of `sku` at a supplier of the suppliers file ([`crate::io::suppliers`]):
+    /// the SKU's own receipts from that supplier when there are at least `min_receipts`, else
+    /// `typed` (the file's `lead_time` and `lead_time_sd`, days), else the supplier's pooled
+    /// receipts (every SKU, at least `min_receipts`); `None` when nothing is known (the
+    /// item master's `lead_time_days` and the config default are the primary supplier's, not
+    /// this one's).
+    pub fn for_offer(
+        &self,
+        sku: &str,
+        supplier: &str,
+        typed: Option<(f64, f64)>,
+    ) -> Option<SkuLeadTime> {
+        let own = self
+            .receipts_by_pair
+            .get(&(sku.to_string(), Some(supplier.to_string())))
+            .cloned()
+            .unwrap_or_default();
+        let own_receipts = own.len();
+        let (source, stats) = if own_receipts >= self.min_receipts.max(1) {
+            (LeadTimeSource::Sku, LeadTimeStats::from_sample(own))
+        } else if let Some((mean, sd)) = typed {
+            (
+                LeadTimeSource::SuppliersFile,
+                LeadTimeStats::normal(mean, sd),
+            )
+        } else {
+            let pooled = self
+                .by_supplier
+                .get(supplier)
+                .filter(|s| s.count >= self.min_receipts.max(1))?;
+            (LeadTimeSource::Supplier, pooled.clone())
+        };
+        Some(SkuLeadTime {
+            supplier: Some(supplier.to_string()),
+            source,
+            own_receipts,
+            stats,
+        })
     }
 
     /// Every supplier with receipts and its pooled lead-time statistics, by supplier name.

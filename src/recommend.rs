@@ -1339,6 +1339,7 @@ mod tests {
             never_sold: None,
             largest_past_order: None,
             simulated: None,
+            supplier_choice: None,
         }
     }
 

@@ -37,6 +37,7 @@ pub mod folder;
 pub mod html;
 pub mod palette;
 pub mod realised;
+pub mod suppliers;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
