@@ -17,6 +17,9 @@
 //!   all receipts of the supplier (every SKU); otherwise the item master's `lead_time_days`;
 //!   otherwise the configured default. The source is recorded with every result. Receipts
 //!   without a supplier (a PO file with no supplier column) count as the SKU's own.
+//! - **Suppliers file**: another supplier of a SKU ([`LeadTimeModel::for_offer`]) takes the
+//!   SKU's own receipts from it, else the file's `lead_time` ± `lead_time_sd`
+//!   ([`LeadTimeSource::SuppliersFile`]), else the supplier's pooled receipts; nothing else.
 //! - **Screening**: an order with a line flagged by [`crate::screen::lead_times`]
 //!   ([`PurchaseOrderLine::screened`], a lead time far outside the SKU's and supplier's or
 //!   above 730 days) gives no lead-time sample (to the SKU, the supplier pool or the drift
