@@ -7,6 +7,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 use replenish::{
     config::Config,
+    pipeline::{merge::merge, run as run_job, RunOptions},
     plan::{output::write_plan_outputs, plan, plan_shard, Plan},
     purchasing::alternatives::SupplierChoice,
     shard::Shard,
@@ -14,7 +15,7 @@ use replenish::{
     validate::load_and_validate,
 };
 
-use crate::util::{col, read_csv};
+use crate::util::{col, read_csv, snapshot};
 
 /// Daily sales of `skus` for 2025 (planning date 2026-01-01): about 10 a day, uniform noise
 /// ±8 from a fixed linear congruential stream.
@@ -270,4 +271,45 @@ fn a_sku_that_may_buy_from_a_minimum_supplier_is_sharded_with_that_suppliers_sku
         }
     }
     assert_eq!(seen.len(), skus.len());
+}
+
+#[test]
+fn shards_with_several_suppliers_merge_into_the_unsharded_run_byte_for_byte() {
+    // P1..P6 may buy from SUP_M (a minimum, nobody's primary); Q1..Q4 only from SUP_A.
+    let skus = ["P1", "P2", "P3", "P4", "P5", "P6", "Q1", "Q2", "Q3", "Q4"];
+    let mut file = String::from("sku,supplier,unit_cost,lead_time,lead_time_sd\n");
+    for (i, s) in skus[..6].iter().enumerate() {
+        file.push_str(&format!("{s},SUP_M,{},9,{}\n", 4.0 + 0.05 * i as f64, i));
+    }
+    let (_d, config) = catalogue(
+        &skus,
+        &file,
+        "\n[suppliers.SUP_M]\nmin_order_value = 5000\n",
+    );
+    let opts = |shard| RunOptions {
+        shard,
+        simulate: false,
+        report: true,
+    };
+    let whole = tempfile::tempdir().unwrap();
+    run_job(&config, whole.path(), opts(None)).unwrap();
+    let shards = tempfile::tempdir().unwrap();
+    for index in 0..3 {
+        run_job(
+            &config,
+            shards.path(),
+            opts(Some(Shard { index, count: 3 })),
+        )
+        .unwrap();
+    }
+    let merged = tempfile::tempdir().unwrap();
+    merge(&[shards.path().to_path_buf()], merged.path(), true).unwrap();
+    let (a, b) = (snapshot(whole.path()), snapshot(merged.path()));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.contains_key(Path::new("supplier_choice.csv")));
+    for (name, bytes) in &a {
+        if name != Path::new("timings.json") {
+            assert!(bytes == &b[name], "{name:?} differs");
+        }
+    }
 }
