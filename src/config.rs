@@ -570,6 +570,9 @@ pub struct Inputs {
     /// Known future events: promotions, peaks (see [`crate::io::events`]).
     pub events: Option<PathBuf>,
     /// Several suppliers per SKU: price, lead time, priority (see [`crate::io::suppliers`]).
+    /// Left out of run.json when not set, so the manifests of runs without it stay as they
+    /// were.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppliers: Option<PathBuf>,
 }
 
@@ -590,7 +593,8 @@ pub struct ColumnMaps {
     pub overrides: BTreeMap<String, String>,
     /// Mapping for the events file.
     pub events: BTreeMap<String, String>,
-    /// Mapping for the suppliers file.
+    /// Mapping for the suppliers file (left out of run.json when empty, as `inputs.suppliers`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub suppliers: BTreeMap<String, String>,
 }
 

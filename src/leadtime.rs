@@ -805,4 +805,47 @@ mod tests {
             vec![7.0]
         );
     }
+
+    #[test]
+    fn an_offer_takes_own_receipts_then_the_override_then_the_pool() {
+        // A from SUP2: 2 receipts of 10 days; B from SUP2: 3 of 20 days (SUP2 pools 5).
+        let mut lines = Vec::new();
+        for (i, (sku, days)) in [("A", 10), ("A", 10), ("B", 20), ("B", 20), ("B", 20)]
+            .into_iter()
+            .enumerate()
+        {
+            let order = d("2025-01-01") + Duration::days(30 * i as i64);
+            let receipt = (order + Duration::days(days)).to_string();
+            lines.push(line(
+                i as u64 + 2,
+                sku,
+                "SUP2",
+                &order.to_string(),
+                Some(&receipt),
+                10.0,
+                None,
+            ));
+        }
+        let settings = LeadTimeSettings {
+            min_receipts: 2,
+            ..LeadTimeSettings::default()
+        };
+        let m = LeadTimeModel::learn(&lines, d("2026-01-01"), &settings);
+        // Own receipts win over the override.
+        let a = m.for_offer("A", "SUP2", Some((3.0, 1.0))).unwrap();
+        assert_eq!((a.source, a.own_receipts), (LeadTimeSource::Sku, 2));
+        assert!((a.stats.mean - 10.0).abs() < 1e-12);
+        // Too few own receipts: the override, as a normal with its spread.
+        let c = m.for_offer("C", "SUP2", Some((12.0, 4.0))).unwrap();
+        assert_eq!(c.source, LeadTimeSource::SuppliersFile);
+        assert!((c.stats.mean - 12.0).abs() < 1e-12 && (c.stats.sd - 4.0).abs() < 1e-12);
+        assert!((c.stats.p90 - (12.0 + 1.2815515655 * 4.0)).abs() < 1e-6);
+        assert_eq!(c.stats.sample.len(), 41);
+        // No override: the supplier's pool (2 × 10 and 3 × 20 days: mean 16).
+        let p = m.for_offer("C", "SUP2", None).unwrap();
+        assert_eq!(p.source, LeadTimeSource::Supplier);
+        assert!((p.stats.mean - 16.0).abs() < 1e-12);
+        // Nothing known: not compared.
+        assert!(m.for_offer("C", "SUP9", None).is_none());
+    }
 }

@@ -262,3 +262,70 @@ fn keyed_by_supplier(s: &str, config: &Config) -> bool {
     // A SKU code that cannot clash with a supplier name: the rule answers with the supplier.
     super::shard_key("\u{0}", Some(s), config) == s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SupplierTerms;
+
+    fn candidate(supplier: &str, primary: bool) -> Candidate {
+        Candidate {
+            supplier: Some(supplier.into()),
+            primary,
+            unit_cost: 1.0,
+            priority: None,
+            moq: None,
+            pack_size: None,
+            lead_time: None,
+        }
+    }
+
+    #[test]
+    fn minimum_suppliers_linked_by_a_sku_share_one_shard_key() {
+        let mut config = Config::default();
+        for s in ["SUP_M", "SUP_N", "SUP_Z"] {
+            config.suppliers.insert(
+                s.into(),
+                SupplierTerms {
+                    min_order_value: Some(1000.0),
+                    ..SupplierTerms::default()
+                },
+            );
+        }
+        // X may buy from SUP_N and SUP_M (both with minimums): they become one group, keyed
+        // by its first name; SUP_Z stays alone.
+        let mut alts = Alternatives::new();
+        alts.insert(
+            "X".into(),
+            vec![
+                candidate("SUP_A", true),
+                candidate("SUP_N", false),
+                candidate("SUP_M", false),
+            ],
+        );
+        alts.insert(
+            "Z".into(),
+            vec![candidate("SUP_Z", true), candidate("SUP_B", false)],
+        );
+        let groups = minimum_groups(&alts, &config);
+        assert_eq!(groups["SUP_N"], "SUP_M");
+        assert_eq!(groups["SUP_M"], "SUP_M");
+        assert_eq!(groups["SUP_Z"], "SUP_Z");
+        let key = |sku: &'static str, primary: Option<&'static str>| {
+            shard_key(
+                sku,
+                primary,
+                alts.get(sku).map(Vec::as_slice),
+                &groups,
+                &config,
+            )
+            .to_string()
+        };
+        // X (primary without a minimum) goes with its minimum alternatives' group; a SKU
+        // whose primary is SUP_N goes there too; one without minimums keeps its own code.
+        assert_eq!(key("X", Some("SUP_A")), "SUP_M");
+        assert_eq!(key("Y", Some("SUP_N")), "SUP_M");
+        assert_eq!(key("Z", Some("SUP_Z")), "SUP_Z");
+        assert_eq!(key("W", Some("SUP_A")), "W");
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! Sections, in order: run summary, headline KPIs (current vs recommended), what changed since
 //! the last run (only when the folder has `changes.csv`), service delivered since the last run
-//! (from `realised.csv`, [`super::realised`]), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
+//! (from `realised.csv`, [`super::realised`]), several suppliers (only with
+//! `supplier_choice.csv`, [`super::suppliers`]), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
 //! JavaScript; a plain table without), per-SKU sections for the top SKUs by value at risk, and
 //! the colour legend. Each chart carries a short "how to read this".
 //!
