@@ -21,6 +21,11 @@ use super::{
     demand_inputs, levels, policy_input, resolve_target, target_of, DemandInputs, SkuContext,
 };
 
+/// Below this forecast demand (units a year) a SKU's suppliers are compared by price only: the
+/// stock costs per unit of demand of a SKU that (nearly) does not sell are a division by
+/// (nearly) nothing, not a comparison.
+pub const MIN_ANNUAL_DEMAND: f64 = 1.0;
+
 /// Candidate suppliers by SKU (only SKUs with a row in the suppliers file), the primary first.
 pub type Alternatives = BTreeMap<String, Vec<Candidate>>;
 
@@ -151,11 +156,11 @@ fn compare(ctx: &SkuContext<'_>, c: &Candidate) -> Compared {
     let demand = ctx.fc.map_or_else(DemandInputs::default, |f| {
         demand_inputs(f, ctx.planning, lt.stats.mean + review)
     });
-    if demand.mean <= 0.0 {
+    if demand.mean * crate::policy::order_qty::DAYS_PER_YEAR < MIN_ANNUAL_DEMAND {
         return Compared {
             candidate: c.clone(),
             costs: Some(UnitCosts::price_only(c.unit_cost)),
-            note: Some("no demand: prices compared".into()),
+            note: Some("less than one unit of demand a year: prices compared".into()),
         };
     }
     let (asked, source) = target_of(ctx);

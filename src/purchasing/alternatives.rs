@@ -21,8 +21,8 @@
 //! The cheapest supplier wins, except that suppliers within [`TIE_TOLERANCE`] (1%) of the
 //! cheapest are near-ties: among them the lowest `priority` wins (an empty priority comes
 //! after every given one), then the primary supplier (the item master's), then the cheaper,
-//! then the name. Without demand (nothing to protect) only the unit costs are compared, by
-//! the same rule. A primary supplier with no unit cost (item master and suppliers file both
+//! then the name. Without demand (less than one unit a year, where stock costs per unit of
+//! demand would divide by nearly nothing) only the unit costs are compared, by the same rule. A primary supplier with no unit cost (item master and suppliers file both
 //! silent) cannot be compared: it is kept. A supplier without any lead time (no history,
 //! no override) is not compared.
 
