@@ -575,6 +575,11 @@ pub struct Inputs {
     pub overrides: Option<PathBuf>,
     /// Known future events: promotions, peaks (see [`crate::io::events`]).
     pub events: Option<PathBuf>,
+    /// Several suppliers per SKU: price, lead time, priority (see [`crate::io::suppliers`]).
+    /// Left out of run.json when not set, so the manifests of runs without it stay as they
+    /// were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppliers: Option<PathBuf>,
 }
 
 /// Column mapping for each input: `canonical = "name in your file"`. Canonical names that are
@@ -594,6 +599,9 @@ pub struct ColumnMaps {
     pub overrides: BTreeMap<String, String>,
     /// Mapping for the events file.
     pub events: BTreeMap<String, String>,
+    /// Mapping for the suppliers file (left out of run.json when empty, as `inputs.suppliers`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub suppliers: BTreeMap<String, String>,
 }
 
 impl ColumnMaps {
@@ -606,6 +614,7 @@ impl ColumnMaps {
             InputKind::Items => &self.items,
             InputKind::Overrides => &self.overrides,
             InputKind::Events => &self.events,
+            InputKind::Suppliers => &self.suppliers,
         }
     }
 }
@@ -1302,6 +1311,7 @@ impl Inputs {
             &mut self.items,
             &mut self.overrides,
             &mut self.events,
+            &mut self.suppliers,
         ]
         .into_iter()
         .flatten()
@@ -1321,6 +1331,7 @@ impl Inputs {
             (InputKind::Items, &self.items),
             (InputKind::Overrides, &self.overrides),
             (InputKind::Events, &self.events),
+            (InputKind::Suppliers, &self.suppliers),
         ];
         all.into_iter()
             .filter_map(|(k, p)| p.as_deref().map(|p| (k, p)))

@@ -1439,6 +1439,7 @@ mod tests {
             largest_past_order: None,
             simulated: None,
             design_search: None,
+            supplier_choice: None,
         }
     }
 

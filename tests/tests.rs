@@ -23,4 +23,5 @@ mod service;
 mod shard;
 mod simulate;
 mod steering;
+mod suppliers;
 mod util;

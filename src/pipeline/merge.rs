@@ -10,7 +10,7 @@
 //!
 //! # How each output is combined
 //! - Per-SKU tables (`forecast.csv`, `accuracy.csv`, `classes.csv`, `policy.csv`,
-//!   `lead_times.csv`, `simulation.csv`, `optimised.csv`): rows of all shards in
+//!   `lead_times.csv`, `simulation.csv`, `optimised.csv`, `supplier_choice.csv`): rows of all shards in
 //!   SKU/location order, each SKU's rows as its shard wrote them (every SKU is planned by one
 //!   shard) — copied as bytes, keyed by their leading `sku`/`location` cells, so this works
 //!   for every row struct, including the ones with configured columns (quantiles, KPIs). A
@@ -81,6 +81,7 @@ const KEYED_TABLES: &[&str] = &[
     "lead_times.csv",
     "simulation.csv",
     "optimised.csv",
+    "supplier_choice.csv",
 ];
 
 /// Files every shard writes identically.

@@ -27,6 +27,7 @@
 //! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
 //!   depend on the thread count.
 
+pub mod alternatives;
 pub mod detail;
 pub mod inputs;
 pub mod levels;
@@ -199,7 +200,7 @@ fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'
 /// are computed from every SKU, the per-SKU stages only for the shard's (see
 /// [`crate::shard`]). The plan's forecasts, plans and recommendations are the shard's.
 pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Plan {
-    let run = RunContext::new(config, loaded);
+    let mut run = RunContext::new(config, loaded);
     let mut timings = Vec::new();
     let clock = Instant::now();
     let lead_times = LeadTimeModel::learn(&loaded.purchase_orders, run.planning, &config.lead_time);
@@ -209,12 +210,33 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         .iter()
         .map(|(s, _)| run.item_and_lead_time(s, &lead_times))
         .collect();
-    let horizon = horizon_for(config, run.freq, &per_key);
+    run.alternatives = alternatives::candidates_of(
+        &lead_times,
+        keys.iter()
+            .zip(&per_key)
+            .map(|((s, _), (p, lt))| (s.as_str(), p, lt)),
+        &loaded.suppliers,
+    );
+    // An alternative supplier's lead time may be the longest.
+    let alternative_lead_times: Vec<(ItemParams, SkuLeadTime)> = keys
+        .iter()
+        .zip(&per_key)
+        .filter_map(|((s, _), (p, _))| Some((p, run.alternatives.get(s)?)))
+        .flat_map(|(p, cs)| {
+            cs.iter()
+                .filter_map(|c| Some((p.clone(), c.lead_time.clone()?)))
+        })
+        .collect();
+    let horizon = horizon_for(config, run.freq, &per_key).max(horizon_for(
+        config,
+        run.freq,
+        &alternative_lead_times,
+    ));
     timings.push(("lead times".into(), clock.elapsed().as_secs_f64()));
 
     let clock = Instant::now();
     let settings = forecast_settings(config, loaded, run.freq, horizon);
-    let owned = Ownership::of(&keys, &per_key, shard, config, loaded);
+    let owned = Ownership::of(&keys, &per_key, shard, &run);
     let mut forecasts = forecast_keys(loaded, &settings, &owned.keys, config);
     timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
     let mut analogues = steer::analogues(
@@ -344,15 +366,25 @@ impl Ownership {
         keys: &[steer::Key],
         per_key: &[(ItemParams, SkuLeadTime)],
         shard: Option<Shard>,
-        config: &Config,
-        loaded: &Loaded,
+        run: &RunContext<'_>,
     ) -> Self {
-        // The supplier the recommendation will carry (and supplier minimums group by).
+        let (config, loaded) = (run.config, run.loaded);
+        // The supplier the recommendation will carry (and supplier minimums group by); a SKU
+        // with several suppliers goes with the group of its suppliers with minimums.
+        let groups = alternatives::minimum_groups(&run.alternatives, config);
         let flags: Vec<bool> = keys
             .iter()
             .zip(per_key)
             .map(|((sku, _), (_, lt))| {
-                shard.is_none_or(|sh| sh.owns(shard_key(sku, lt.supplier.as_deref(), config)))
+                let candidates = run.alternatives.get(sku).map(Vec::as_slice);
+                let key = alternatives::shard_key(
+                    sku,
+                    lt.supplier.as_deref(),
+                    candidates,
+                    &groups,
+                    config,
+                );
+                shard.is_none_or(|sh| sh.owns(key))
             })
             .collect();
         let shard_keys: Vec<(String, Option<String>)> = keys
@@ -412,6 +444,8 @@ struct RunContext<'a> {
     items: AHashMap<&'a str, &'a ItemRecord>,
     planning: NaiveDate,
     freq: Freq,
+    /// Candidate suppliers of the SKUs with rows in the suppliers file.
+    alternatives: alternatives::Alternatives,
 }
 
 impl<'a> RunContext<'a> {
@@ -422,6 +456,7 @@ impl<'a> RunContext<'a> {
             items: loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect(),
             planning: loaded.report.planning_date,
             freq: loaded.report.freq,
+            alternatives: alternatives::Alternatives::new(),
         }
     }
 
@@ -491,6 +526,7 @@ impl<'a> RunContext<'a> {
                     record: self.items.get(sku.as_str()).copied(),
                     item,
                     lt,
+                    candidates: self.alternatives.get(sku.as_str()).map(Vec::as_slice),
                     steering: Steering {
                         ov,
                         previous: prev,
@@ -660,6 +696,8 @@ struct SkuContext<'a> {
     record: Option<&'a ItemRecord>,
     item: ItemParams,
     lt: SkuLeadTime,
+    /// The SKU's suppliers when it has rows in the suppliers file (the primary first).
+    candidates: Option<&'a [crate::purchasing::alternatives::Candidate]>,
     steering: Steering<'a>,
     input_notes: Vec<String>,
     never_sold: Option<String>,
@@ -673,7 +711,9 @@ struct Designed {
     seed: u64,
 }
 
-fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
+fn sku_plan(mut ctx: SkuContext<'_>) -> SkuPlan {
+    // The supplier first: its lead time and price are what the policy is designed with.
+    let supplier_choice = alternatives::apply(&mut ctx);
     let ps = &ctx.config.policy;
     let (fc, ov, item) = (ctx.fc, ctx.steering.ov, &ctx.item);
     let mut echo: Vec<String> = fc.map(|f| f.adjustments.clone()).unwrap_or_default();
@@ -752,6 +792,7 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         largest_past_order: ctx.largest_past_order,
         simulated: None,
         design_search: None,
+        supplier_choice,
     }
 }
 

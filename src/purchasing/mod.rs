@@ -1,11 +1,12 @@
 //! Purchasing under constraints: which of the recommended orders to place when money is
-//! limited ([`budget`]).
+//! limited ([`budget`]); which of several suppliers a SKU is bought from ([`alternatives`]).
 //!
 //! This module ranks and cuts order lines that the recommendations have already sized (policy
 //! quantity, pack, MOQ); it does not decide what a SKU needs — that is [`crate::policy`] and
 //! [`crate::recommend`] — and it knows nothing of the config file: [`PurchasingSettings`] is
 //! composed by [`crate::config`] as `[purchasing]`.
 
+pub mod alternatives;
 pub mod budget;
 
 use std::collections::BTreeMap;
