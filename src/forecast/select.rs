@@ -1723,18 +1723,8 @@ mod tests {
     /// detect even this ±40% season: its bound grows with Σ r_k² over the 51 shorter lags.)
     #[test]
     fn the_weekly_season_reaches_theta_and_the_global_model() {
-        assert_eq!(
-            crate::config::ForecastConfig::default()
-                .settings(Freq::Week)
-                .season,
-            52
-        );
-        assert_eq!(
-            crate::config::ForecastConfig::default()
-                .settings(Freq::Month)
-                .season,
-            12
-        );
+        assert_eq!(ForecastSettings::for_freq(Freq::Week).season, 52);
+        assert_eq!(ForecastSettings::for_freq(Freq::Month).season, 12);
         let (y, pattern) = seasonal(200.0, 52, 260, 26, 3);
         let s = bucketed("W", Freq::Week, y);
         let theta = forecast_series(&s, &forced_settings(Freq::Week, 26, ModelSpec::Theta));
