@@ -64,7 +64,10 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Freq;
 use crate::domain::target::ServiceTarget;
 use crate::forecast::{
-    calibrate::QuantileMethod, censor::Censoring, combine::CombineMethod, ModelSpec,
+    calibrate::QuantileMethod,
+    censor::Censoring,
+    combine::{CombineMethod, Selection},
+    ModelSpec,
 };
 pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
@@ -229,6 +232,7 @@ impl ReportSettings {
 /// | `folds` | 3 | backtest origins for model selection |
 /// | `combine` | 3 | combine the best k candidates (0 = off) |
 /// | `combine_method` | `inverse_error` | how the best k combine: `inverse_error` (weights 1/backtest score, learned per SKU at run time), `mean` or `median`; see [`crate::forecast::combine`] |
+/// | `selection` | `per_sku` for daily buckets, `pooled` for weekly and monthly ones | the catalogue's best `combine` models per demand class, ranked by their mean backtest score, combined for every SKU (`pooled`), or each SKU's own best candidate or combination (`per_sku`, before issue 22 item 4); see [`crate::forecast::combine::Selection`] |
 /// | `quantile_method` | `conformal` | quantiles from the backtest errors per horizon group, whole numbers for count data (`conformal`), or one pool of errors (`pooled`, before issue 22); see [`crate::forecast::calibrate`] |
 /// | `season` | from the bucket size | seasonal period in buckets |
 /// | `global` | true | train the learned global model (one linfa regression across all SKUs) and offer it as a candidate to every SKU; see [`crate::forecast::global`] |
@@ -249,6 +253,8 @@ pub struct ForecastConfig {
     pub combine: usize,
     /// How the best candidates are combined.
     pub combine_method: CombineMethod,
+    /// Pooled (catalogue) or per-SKU selection of the models; `None` = by bucket size.
+    pub selection: Option<Selection>,
     /// How quantiles come from the backtest errors.
     pub quantile_method: QuantileMethod,
     /// Seasonal period in buckets.
@@ -270,6 +276,7 @@ impl Default for ForecastConfig {
             folds: 3,
             combine: 3,
             combine_method: CombineMethod::default(),
+            selection: None,
             quantile_method: QuantileMethod::default(),
             season: None,
             censoring: Censoring::Impute,
@@ -293,6 +300,8 @@ impl ForecastConfig {
             models: self.models.clone(),
             combine: self.combine,
             combine_method: self.combine_method,
+            selection: self.selection.unwrap_or_else(|| Selection::for_freq(freq)),
+            pooled: BTreeMap::new(),
             quantile_method: self.quantile_method,
             censoring: self.censoring,
             forced: BTreeMap::new(),

@@ -45,7 +45,7 @@ use crate::{
     domain::target::{critical_ratio, ServiceTarget},
     forecast::{
         analogue::MAX_MEMBERS,
-        select::{forecast_some, with_global, ForecastSettings, SkuForecast},
+        select::{forecast_some, with_global, with_pooled, ForecastSettings, SkuForecast},
         ModelId,
     },
     io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
@@ -620,7 +620,7 @@ fn forecast_keys(
     config: &Config,
 ) -> Vec<Option<SkuForecast>> {
     let series = &loaded.series;
-    let settings = with_global(series, settings);
+    let settings = with_pooled(series, &with_global(series, settings));
     let mut out: Vec<Option<SkuForecast>> = (0..series.len()).map(|_| None).collect();
     let fill = |which: Vec<usize>, out: &mut Vec<Option<SkuForecast>>| {
         let which: Vec<usize> = which.into_iter().filter(|&i| out[i].is_none()).collect();
