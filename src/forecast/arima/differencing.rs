@@ -16,7 +16,7 @@ const SEASONAL_STRENGTH: f64 = 0.64;
 
 /// Whether all values are equal.
 pub fn is_constant(x: &[f64]) -> bool {
-    x.iter().all(|&v| v == x[0])
+    x.iter().all(|&v| v.to_bits() == x[0].to_bits())
 }
 
 /// The KPSS level-stationarity statistic with ⌊3√n/13⌋ Newey–West lags (as `ndiffs` calls
@@ -163,14 +163,14 @@ fn loess(y: &[f64], len: usize, degree: usize) -> Vec<f64> {
     if n < 2 {
         return y.to_vec();
     }
-    let nsh = (len + 1) / 2;
+    let nsh = len.div_ceil(2);
     (1..=n)
         .map(|i| {
             let (nleft, nright) = if len >= n {
                 (1, n)
             } else if i < nsh {
                 (1, len)
-            } else if i >= n - nsh + 1 {
+            } else if i > n - nsh {
                 (n - len + 1, n)
             } else {
                 (i - nsh + 1, len + i - nsh)
@@ -245,22 +245,26 @@ mod tests {
 
     #[test]
     fn a_trend_is_differenced_once_and_noise_not() {
-        let trend: Vec<f64> = (0..60).map(|t| t as f64 + ((t * 7) % 5) as f64).collect();
+        let trend: Vec<f64> = (0..60u32)
+            .map(|t| f64::from(t) + f64::from((t * 7) % 5))
+            .collect();
         assert_eq!(ndiffs(&trend, 2), 1);
-        let noise: Vec<f64> = (0..60).map(|t| ((t * 37) % 11) as f64).collect();
+        let noise: Vec<f64> = (0..60u32).map(|t| f64::from((t * 37) % 11)).collect();
         assert_eq!(ndiffs(&noise, 2), 0);
     }
 
     #[test]
     fn a_strong_season_is_differenced_and_a_flat_series_not() {
-        let seasonal: Vec<f64> = (0..72)
+        let seasonal: Vec<f64> = (0..72u32)
             .map(|t| {
-                100.0 + 20.0 * (t as f64 * std::f64::consts::PI / 6.0).sin() + ((t * 7) % 3) as f64
+                100.0
+                    + 20.0 * (f64::from(t) * std::f64::consts::PI / 6.0).sin()
+                    + f64::from((t * 7) % 3)
             })
             .collect();
         assert!(seasonal_strength(&seasonal, 12) > 0.9);
         assert_eq!(nsdiffs(&seasonal, 12), 1);
-        let flat: Vec<f64> = (0..72).map(|t| ((t * 37) % 11) as f64).collect();
+        let flat: Vec<f64> = (0..72u32).map(|t| f64::from((t * 37) % 11)).collect();
         assert_eq!(nsdiffs(&flat, 12), 0);
     }
 }

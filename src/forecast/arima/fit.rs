@@ -338,7 +338,7 @@ fn css_fit(
     };
     let (phi, theta) = expand(&coef, &o);
     let sigma2 = css(&xr, &o, &phi, &theta, ncond);
-    if !(sigma2 > 0.0) || !sigma2.is_finite() {
+    if sigma2.is_nan() || sigma2 <= 0.0 || !sigma2.is_finite() {
         return None;
     }
     let npar = narma + nreg + 1;

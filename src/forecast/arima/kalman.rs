@@ -327,7 +327,7 @@ pub fn stationary_covariance(phi: &[f64], theta: &[f64], r: usize) -> Option<Vec
     for k in n..gamma.len() {
         gamma[k] = (1..=p).map(|j| ph(j) * gamma[k - j]).sum::<f64>() + rhs(k);
     }
-    if !(gamma[0] > 0.0) || !gamma.iter().all(|g| g.is_finite()) {
+    if gamma[0].is_nan() || gamma[0] <= 0.0 || !gamma.iter().all(|g| g.is_finite()) {
         return None;
     }
     // Σ over v = (y_{t−1} … y_{t−r}, ε_t … ε_{t−r+1}).

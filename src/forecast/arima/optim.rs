@@ -31,7 +31,7 @@ pub fn bfgs(f: &mut impl FnMut(&[f64]) -> f64, x0: &[f64]) -> (f64, Vec<f64>) {
             .map(|i| -(0..n).map(|j| h[i * n + j] * g[j]).sum::<f64>())
             .collect();
         let slope: f64 = dir.iter().zip(&g).map(|(d, g)| d * g).sum();
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             if h == identity(n) {
                 break;
             }
@@ -115,7 +115,7 @@ fn gradient(f: &mut impl FnMut(&[f64]) -> f64, x: &[f64], fx: f64) -> Vec<f64> {
 fn update(h: &mut [f64], s: &[f64], y: &[f64]) {
     let n = s.len();
     let sy: f64 = s.iter().zip(y).map(|(a, b)| a * b).sum();
-    if !(sy > 1e-12) {
+    if sy.is_nan() || sy <= 1e-12 {
         return;
     }
     let hy: Vec<f64> = (0..n)
