@@ -420,6 +420,7 @@ mod tests {
             "adida",
             "imapa",
             "global",
+            "arima",
         ] {
             let spec: ModelSpec = text.parse().unwrap();
             assert_eq!(spec.to_string(), text);
@@ -429,7 +430,7 @@ mod tests {
     #[test]
     fn bad_specs_say_what_was_expected() {
         assert!(matches!(
-            "arima".parse::<ModelSpec>(),
+            "prophet".parse::<ModelSpec>(),
             Err(ModelSpecError::Unknown(_))
         ));
         let e = "ses(1.5)".parse::<ModelSpec>().unwrap_err().to_string();
@@ -504,7 +505,7 @@ mod tests {
         assert_eq!(like.to_string(), "analogue(category:Garden)");
         assert!(like.is_analogue() && !like.uses(ModelSpec::Global));
         assert!(!ModelId::Zero.is_analogue());
-        assert!("combo(ses+arima)".parse::<ModelId>().is_err());
+        assert!("combo(ses+prophet)".parse::<ModelId>().is_err());
         assert!("analogue(cousin:X)".parse::<ModelId>().is_err());
     }
 }
