@@ -38,6 +38,12 @@
 //!   than its `min_order_value` (at unit cost) or add up to fewer units than its
 //!   `min_order_qty`, its `OK` SKUs are pulled forward in order-by order until the minimum is
 //!   met, and their reason says so.
+//! - **Containers** (`[suppliers.NAME] container_volume`, `container_weight`,
+//!   `max_containers`): right after its minimum, a supplier's order is rounded to whole
+//!   containers within the money the budget leaves ([`crate::purchasing::container`]): the
+//!   next most valuable units (the budget's ranking) are pulled forward, or the least valuable
+//!   trimmed (into `deferred_quantity`; `DEFER` when a line is trimmed whole), and the
+//!   affected rows' reasons say so. Suppliers are taken in name order.
 //! - **Supplier calendars** (`[suppliers.NAME] order_days`, `closures`): after the minimums,
 //!   an order-by date that is not one of the supplier's order days moves to its last order
 //!   day before it (to the next one when that has passed: a late order, said in the reason),
@@ -57,6 +63,7 @@ use crate::{
     leadtime::{LeadTimeSource, OpenOrder, SupplierDrift},
     policy::{normal, GapRule, Levels, OrderSizing, PolicyOutcome},
     purchasing::budget::{self, BudgetSummary, Demand, Line, Ranking},
+    purchasing::container::{self, LoadLine, Rounding},
     sku_plan::SkuPlan,
     supplier_calendar::SupplierCalendar,
 };
@@ -69,8 +76,9 @@ pub enum Action {
     Expedite,
     /// Place an order now.
     Order,
-    /// The order is due but cut whole by the budget (`[purchasing] budget`, `--budget`) or
-    /// by a supplier minimum the budget cannot meet: its quantity is in `deferred_quantity`.
+    /// The order is due but cut whole by the budget (`[purchasing] budget`, `--budget`), by a
+    /// supplier minimum the budget cannot meet, or trimmed to whole containers: its quantity
+    /// is in `deferred_quantity`.
     Defer,
     /// Data too thin to trust: a planner should look.
     Review,
@@ -117,7 +125,8 @@ pub struct Recommendation {
     pub shortage_avoided_per_1000: Option<f64>,
     /// Units to order now (0 unless ORDER).
     pub order_quantity: f64,
-    /// Units the policy calls for that the budget cut (0 without a cut).
+    /// Units the policy calls for that the budget cut or a container trim removed (0
+    /// without a cut).
     #[serde(default)]
     pub deferred_quantity: f64,
     /// Order value at unit cost (empty when the unit cost is unknown).
@@ -794,6 +803,7 @@ pub fn recommend_within(
     let mut run = BudgetRun::cut(&mut drafts, settings, budget);
     for (name, terms) in suppliers {
         fill_to_minimum(&mut drafts, name, terms, planning, &mut run);
+        fill_containers(&mut drafts, name, terms, planning, &mut run, settings);
     }
     for (name, terms) in suppliers {
         if let Some(calendar) = terms.calendar() {
@@ -898,25 +908,9 @@ fn fill_to_minimum(
     }
     run.spend(running.0 - start.0);
     for i in pulls {
-        let d = &mut drafts[i];
-        let due = d
-            .rec
-            .order_by
-            .map_or("beyond the horizon".into(), |o| o.to_string());
-        d.rec.action = Action::Order;
-        d.rec.order_quantity = d.pull_qty;
-        d.rec.order_value = (d.unit_cost > 0.0).then_some(d.pull_qty * d.unit_cost);
-        d.rec.order_by = Some(planning);
-        d.rec.expected_arrival_p50 = Some(planning + Duration::days(d.p50.ceil() as i64));
-        d.rec.expected_arrival_p90 = Some(planning + Duration::days(d.p90.ceil() as i64));
-        d.rec.reason = std::iter::once(format!(
-            "pulled forward to reach {supplier}'s {minimum}: order {} now (would be due {due}; {})",
-            r1(d.pull_qty),
-            d.standing
-        ))
-        .chain(d.tail.iter().cloned())
-        .collect::<Vec<_>>()
-        .join("; ");
+        let qty = drafts[i].pull_qty;
+        let why = format!("pulled forward to reach {supplier}'s {minimum}");
+        pull_forward(&mut drafts[i], qty, planning, &why);
     }
     let end = running;
     if short(end) {
@@ -929,6 +923,127 @@ fn fill_to_minimum(
                 r1(end.1),
                 r1(end.0)
             ));
+        }
+    }
+}
+
+/// Orders `qty` of a SKU not yet due now, `why` opening its reason.
+fn pull_forward(d: &mut Draft<'_>, qty: f64, planning: NaiveDate, why: &str) {
+    let due = d
+        .rec
+        .order_by
+        .map_or("beyond the horizon".into(), |o| o.to_string());
+    d.rec.action = Action::Order;
+    d.rec.order_quantity = qty;
+    d.rec.order_value = (d.unit_cost > 0.0).then_some(qty * d.unit_cost);
+    d.rec.order_by = Some(planning);
+    d.rec.expected_arrival_p50 = Some(planning + Duration::days(d.p50.ceil() as i64));
+    d.rec.expected_arrival_p90 = Some(planning + Duration::days(d.p90.ceil() as i64));
+    d.rec.reason = std::iter::once(format!(
+        "{why}: order {} now (would be due {due}; {})",
+        r1(qty),
+        d.standing
+    ))
+    .chain(d.tail.iter().cloned())
+    .collect::<Vec<_>>()
+    .join("; ");
+}
+
+/// Rounds a supplier's order to whole containers ([`container::round`]), after its minimum
+/// and within the money the budget leaves: the candidates are its ORDER lines (growing by
+/// their budget-deferred units), lines the budget deferred whole, and its OK SKUs (by the
+/// order they would place now). Nothing is done when the supplier was deferred whole.
+fn fill_containers(
+    drafts: &mut [Draft<'_>],
+    supplier: &str,
+    terms: &SupplierTerms,
+    planning: NaiveDate,
+    run: &mut BudgetRun,
+    settings: &PolicySettings,
+) {
+    let Some(containers) = terms.containers() else {
+        return;
+    };
+    let mine = |i: usize| drafts[i].rec.supplier.as_deref() == Some(supplier);
+    if (0..drafts.len()).any(|i| mine(i) && matches!(run.notes[i], Some(CutNote::Supplier(_)))) {
+        return;
+    }
+    let mut idx: Vec<usize> = (0..drafts.len())
+        .filter(|&i| {
+            let d = &drafts[i];
+            mine(i)
+                && match d.rec.action {
+                    Action::Order | Action::Defer => {
+                        d.rec.order_quantity + d.rec.deferred_quantity > 0.0
+                    }
+                    Action::Ok => d.pull_qty > 0.0,
+                    _ => false,
+                }
+        })
+        .collect();
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (&drafts[a].rec, &drafts[b].rec);
+        x.sku.cmp(&y.sku).then_with(|| x.location.cmp(&y.location))
+    });
+    let lines: Vec<LoadLine> = idx
+        .iter()
+        .map(|&i| {
+            let d = &drafts[i];
+            let ok = d.rec.action == Action::Ok;
+            LoadLine {
+                line: line_of(d, d.rec.order_quantity, settings),
+                room: if ok {
+                    d.pull_qty
+                } else {
+                    d.rec.deferred_quantity
+                },
+                volume: d.plan.item.volume,
+                weight: d.plan.item.weight,
+            }
+        })
+        .collect();
+    let money = run.budget.map(|b| b - run.spent);
+    let Some(r) = container::round(&lines, &containers, &terms.minimum(), money) else {
+        return;
+    };
+    run.spend(r.money);
+    let fill = format!("{}% by {}", (r.last_fill * 100.0).round(), r.binding.name());
+    let n = r.containers;
+    for (k, &i) in idx.iter().enumerate() {
+        let (before, after) = (lines[k].line.quantity, r.kept[k]);
+        if (after - before).abs() <= 1e-9 {
+            continue;
+        }
+        let d = &mut drafts[i];
+        if after > before && d.rec.action == Action::Ok {
+            let why = format!("pulled forward to fill container {n} of {n} to {supplier}: {fill}");
+            pull_forward(d, after, planning, &why);
+        } else if after > before {
+            let deferred = (d.rec.deferred_quantity - (after - before)).max(0.0);
+            set_quantity(d, after, deferred);
+            d.rec.action = Action::Order;
+            if deferred <= 1e-9 {
+                run.notes[i] = None;
+            }
+            d.rec.reason.push_str(&format!(
+                "; {} units pulled forward to fill container {n} of {n} to {supplier}: {fill}",
+                r1(after - before)
+            ));
+        } else {
+            set_quantity(d, after, d.rec.deferred_quantity + before - after);
+            let to = match r.rounding {
+                Rounding::TrimmedToMax => format!("{supplier}'s max_containers {n}"),
+                _ => format!("{n} whole containers to {supplier} (the last {fill})"),
+            };
+            let what = format!(
+                "trimmed by {} units to {to}: the order's least valuable units",
+                r1(before - after)
+            );
+            d.rec.reason = if after <= 0.0 {
+                format!("deferred: {what} — {}", d.rec.reason)
+            } else {
+                format!("{}; {what}", d.rec.reason)
+            };
         }
     }
 }

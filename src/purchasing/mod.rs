@@ -1,5 +1,6 @@
 //! Purchasing under constraints: which of the recommended orders to place when money is
-//! limited ([`budget`]).
+//! limited ([`budget`]), and how a supplier's order is rounded to whole containers
+//! ([`container`]).
 //!
 //! This module ranks and cuts order lines that the recommendations have already sized (policy
 //! quantity, pack, MOQ); it does not decide what a SKU needs — that is [`crate::policy`] and
@@ -7,6 +8,7 @@
 //! composed by [`crate::config`] as `[purchasing]`.
 
 pub mod budget;
+pub mod container;
 
 use serde::{Deserialize, Serialize};
 
