@@ -18,7 +18,9 @@
 //! - Catalogue-wide files every shard computes alike (`validation.json`, `rejects.csv`,
 //!   `anomalies.csv`, `lead_time_histogram.csv`): must be identical in every shard; copied.
 //! - `recommendations.csv` / `.json`: all shards' recommendations, sorted by urgency as `run`
-//!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards).
+//!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards), and
+//!   `supplier_orders.csv` summed from them in that order with the unit facts of the shards'
+//!   `supplier_lines.csv`.
 //! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
 //!   `simulation_rollup.csv` rows (read typed,
 //!   [`RollupFileRow`](crate::simulate::output::RollupFileRow)) in catalogue order, so the
@@ -51,7 +53,8 @@ use crate::{
     },
     plan::detail::{top_by_risk, SkuDetail},
     plan::output::{
-        write_recommendations_csv, write_recommendations_json, write_summary, PlanSummary,
+        supplier_orders_of, write_recommendations_csv, write_recommendations_json, write_summary,
+        write_supplier_orders, PlanSummary, UnitFacts,
     },
     recommend::{assign_priorities, sort_by_urgency, Recommendation},
     report::ReportOutcome,
@@ -616,7 +619,16 @@ fn merge_recommendations(
     write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
     write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
     let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
+    let mut facts = Vec::new();
+    for p in parts {
+        let path = p.path("supplier_lines.csv");
+        facts.extend(read_unit_facts(&path).map_err(|e| read_err(&path, e))?);
+    }
+    let suppliers = &parts[0].manifest.config.suppliers;
+    let supplier_orders = supplier_orders_of(&recs, &facts, suppliers);
+    write_supplier_orders(&out.join("supplier_orders.csv"), &supplier_orders)?;
     let mut summary = summaries[0].clone();
+    summary.supplier_orders = supplier_orders;
     summary.actions = actions;
     summary.orders_by_supplier = orders_by_supplier;
     summary.skus = summaries.iter().map(|s| s.skus).sum();
@@ -629,6 +641,15 @@ fn merge_recommendations(
     }
     write_summary(&out.join("plan.json"), &summary)?;
     Ok((recs, summary))
+}
+
+/// A shard's `supplier_lines.csv`.
+fn read_unit_facts(path: &Path) -> Result<Vec<UnitFacts>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    reader
+        .deserialize()
+        .collect::<Result<Vec<UnitFacts>, _>>()
+        .map_err(|e| e.to_string())
 }
 
 /// `simulation_portfolio.csv` rolled up from the shards' typed roll-up rows, and the top

@@ -161,6 +161,8 @@ pub struct Plan {
     pub recommendations: Vec<Recommendation>,
     /// The order budget's outcome (`budget.json`), with a budget.
     pub budget: Option<BudgetSummary>,
+    /// Per supplier with an order or a deferral (`supplier_orders.csv`).
+    pub supplier_orders: Vec<crate::purchasing::container::SupplierOrderRow>,
     /// Forecast horizon used (buckets).
     pub horizon: usize,
     /// Planning date.
@@ -174,15 +176,15 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
     plan_shard(config, loaded, None)
 }
 
-/// The shard key of a SKU: its supplier when the supplier has order minimums (their SKUs are
-/// pulled forward together, so they are planned in one shard), else the SKU itself.
+/// The shard key of a SKU: its supplier when the supplier has order minimums or containers
+/// (their SKUs are pulled forward and trimmed together, so they are planned in one shard),
+/// else the SKU itself.
 fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'a str {
     match supplier {
         Some(s)
-            if config
-                .suppliers
-                .get(s)
-                .is_some_and(|t| t.min_order_value.is_some() || t.min_order_qty.is_some()) =>
+            if config.suppliers.get(s).is_some_and(|t| {
+                t.min_order_value.is_some() || t.min_order_qty.is_some() || t.containers().is_some()
+            }) =>
         {
             s
         }
@@ -240,6 +242,11 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
 
     let clock = Instant::now();
     let (recommendations, budget) = run.recommend(&plans, &keys, &lead_times);
+    let supplier_orders = output::supplier_orders_of(
+        &recommendations,
+        &output::unit_facts(&plans, &recommendations),
+        &config.suppliers,
+    );
     timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
     let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
         .into_iter()
@@ -255,6 +262,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         lead_times,
         recommendations,
         budget,
+        supplier_orders,
         horizon,
         planning_date: run.planning,
         timings,

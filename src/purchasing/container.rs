@@ -352,24 +352,31 @@ pub struct OrderLine<'a> {
 
 /// One row of `supplier_orders.csv`: a supplier's order this run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SupplierOrderRow {
     /// Supplier (`(none)` for SKUs without one).
     pub supplier: String,
     /// Lines ordered (rows with an order quantity).
     pub lines: usize,
     /// Units ordered.
+    #[serde(serialize_with = "crate::io::cells::num")]
     pub units: f64,
     /// Their value at unit cost (lines without a unit cost count 0).
+    #[serde(serialize_with = "crate::io::cells::num")]
     pub order_value: f64,
     /// Their volume (lines with a known volume).
+    #[serde(serialize_with = "crate::io::cells::num")]
     pub volume: f64,
     /// Their weight (lines with a known weight).
+    #[serde(serialize_with = "crate::io::cells::num")]
     pub weight: f64,
     /// Containers the order fills (suppliers with a container).
     pub containers: Option<u32>,
     /// Volume as a share of the containers' volume, in % (with a `container_volume`).
+    #[serde(serialize_with = "crate::io::cells::opt_num")]
     pub fill_volume_pct: Option<f64>,
     /// Weight as a share of the containers' payload, in % (with a `container_weight`).
+    #[serde(serialize_with = "crate::io::cells::opt_num")]
     pub fill_weight_pct: Option<f64>,
     /// The dimension that fills first: `volume` or `weight` (with a container).
     pub binding: Option<Dimension>,
@@ -381,6 +388,7 @@ pub struct SupplierOrderRow {
     /// Lines with deferred units (DEFER rows and lines cut partly).
     pub deferred_lines: usize,
     /// Value of the deferred units at unit cost.
+    #[serde(serialize_with = "crate::io::cells::num")]
     pub deferred_value: f64,
 }
 

@@ -89,6 +89,8 @@ pub struct Folder {
     pub realised: Option<Vec<Keyed<RealisedRow>>>,
     /// `budget.json` (runs with an order budget).
     pub budget: Option<crate::purchasing::budget::BudgetSummary>,
+    /// `supplier_orders.csv`.
+    pub supplier_orders: Option<Vec<crate::purchasing::container::SupplierOrderRow>>,
 }
 
 /// Reads `name` in `dir` with `read` when it exists.
@@ -175,6 +177,7 @@ impl Folder {
             changes: optional(dir, CHANGES_CSV, read_keyed)?,
             realised: optional(dir, REALISED_CSV, read_keyed)?,
             budget: optional_json(dir, "budget.json")?,
+            supplier_orders: optional(dir, "supplier_orders.csv", read_rows)?,
         })
     }
 

@@ -350,11 +350,15 @@ pub fn page(p: &Page<'_>) -> String {
         h.push_str("<a href=\"#changes\">What changed</a>");
     }
     h.push_str("<a href=\"#realised\">Service delivered</a>");
+    if f.supplier_orders.is_some() {
+        h.push_str("<a href=\"#suppliers\">Suppliers</a>");
+    }
     h.push_str("<a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
     summary(&mut h, p);
     headline(&mut h, p);
     changes(&mut h, p);
     super::realised::section(&mut h, f.realised.as_deref());
+    super::suppliers::section(&mut h, f.supplier_orders.as_deref(), f.run.as_ref());
     cost_targets(&mut h, p);
     exceptions(&mut h, p);
     h.push_str("<section id=\"charts\">\n<h2>Portfolio charts</h2>\n");
