@@ -1033,7 +1033,10 @@ fn fill_containers(
             set_quantity(d, after, d.rec.deferred_quantity + before - after);
             let to = match r.rounding {
                 Rounding::TrimmedToMax => format!("{supplier}'s max_containers {n}"),
-                _ => format!("{n} whole containers to {supplier} (the last {fill})"),
+                _ => format!(
+                    "{n} whole container{} to {supplier} (the last {fill})",
+                    if n == 1 { "" } else { "s" }
+                ),
             };
             let what = format!(
                 "trimmed by {} units to {to}: the order's least valuable units",
@@ -1807,5 +1810,48 @@ mod tests {
         // With room for both, the minimum is met and nothing is deferred.
         let (recs, _) = within([(&a, &ia), (&b, &ib)], &terms, Some(1000.0));
         assert!(recs.iter().all(|r| r.action == Action::Order), "{recs:?}");
+    }
+
+    #[test]
+    fn containers_trim_the_least_valuable_line_and_never_spend_beyond_the_budget() {
+        // A (200 units at 1) avoids more per money than B (200 at 4); 1 m³ a unit. In
+        // containers of 300 m³ the 400 ordered fill 1⅓: the last is a third full (< 0.5), so
+        // the order is trimmed to one container by deferring B, the least valuable.
+        let (mut a, mut b, ia, ib) = two_skus();
+        for p in [&mut a, &mut b] {
+            p.item.volume = Some(1.0);
+        }
+        let truck = |volume: f64| {
+            BTreeMap::from([(
+                "S1".to_string(),
+                SupplierTerms {
+                    container_volume: Some(volume),
+                    ..SupplierTerms::default()
+                },
+            )])
+        };
+        let (recs, _) = within([(&b, &ib), (&a, &ia)], &truck(300.0), None);
+        let by = |s: &str| recs.iter().find(|r| r.sku == s).unwrap().clone();
+        assert_eq!(by("A").action, Action::Order);
+        assert!((by("A").order_quantity - 200.0).abs() < 1e-12);
+        assert_eq!(by("B").action, Action::Defer);
+        assert!((by("B").deferred_quantity - 200.0).abs() < 1e-12);
+        assert!(
+            by("B").reason.starts_with(
+                "deferred: trimmed by 200 units to 1 whole container to S1 (the last 67% by volume): the order's least valuable units — "
+            ),
+            "{}",
+            by("B").reason
+        );
+        // In containers of 500 m³ a budget of 950 keeps A and cuts B (200 + 800 > 950); B
+        // would fit in the container (400 ≤ 500) but not in the 750 left: it stays deferred.
+        let (recs, summary) = within([(&b, &ib), (&a, &ia)], &truck(500.0), Some(950.0));
+        let by = |s: &str| recs.iter().find(|r| r.sku == s).unwrap().clone();
+        assert_eq!(by("B").action, Action::Defer);
+        assert!(summary.unwrap().value_kept <= 950.0);
+        // With 1,000 both fit the budget and the container: nothing to round.
+        let (recs, summary) = within([(&b, &ib), (&a, &ia)], &truck(500.0), Some(1000.0));
+        assert!(recs.iter().all(|r| r.action == Action::Order));
+        assert!(summary.unwrap().value_kept <= 1000.0 + 1e-9);
     }
 }

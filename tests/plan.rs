@@ -136,7 +136,14 @@ fn plan_the_bundled_example() {
                 ((q / p) - (q / p).round()).abs() < 1e-9,
                 "not a pack multiple: {r:?}"
             );
-            assert_eq!(r[c("order_by")], "2026-01-01");
+            if r[c("supplier")] == "SUP001" {
+                // data/plan.toml: SUP001 takes orders on Mondays and Thursdays and is
+                // closed until 2026-01-04, so an order due today goes out on Monday.
+                assert_eq!(r[c("order_by")], "2026-01-05", "{r:?}");
+                assert!(r[c("reason")].contains("a late order"), "{r:?}");
+            } else {
+                assert_eq!(r[c("order_by")], "2026-01-01");
+            }
             assert!(!r[c("expected_arrival_p50")].is_empty());
             assert!(r[c("expected_arrival_p50")] <= r[c("expected_arrival_p90")]);
         } else {
@@ -151,6 +158,39 @@ fn plan_the_bundled_example() {
         assert!(!r[c("reason")].is_empty());
     }
     assert!(counts.get("ORDER").copied().unwrap_or(0) > 0, "{counts:?}");
+
+    // SUP004 delivers by truck (data/plan.toml: 30 m³, 2,500 kg, at most two): its order is
+    // whole trucks, weight binding, never above the payload, and the rows pulled forward to
+    // fill it say so. The summary's weight is the items' weight × the units ordered.
+    let (sh, sup) = read_csv(&dir.path().join("supplier_orders.csv"));
+    let s4 = sup
+        .iter()
+        .find(|r| r[col(&sh, "supplier")] == "SUP004")
+        .unwrap();
+    let trucks: u32 = s4[col(&sh, "containers")].parse().unwrap();
+    assert!((1..=2).contains(&trucks), "{s4:?}");
+    assert_eq!(s4[col(&sh, "binding")], "weight");
+    let weight_of: BTreeMap<&str, f64> = items
+        .iter()
+        .map(|r| (r[col(&ih, "sku")].as_str(), num(&r[col(&ih, "weight")])))
+        .collect();
+    let weight: f64 = rows
+        .iter()
+        .filter(|r| r[c("supplier")] == "SUP004")
+        .map(|r| num(&r[c("order_quantity")]) * weight_of[r[c("sku")].as_str()])
+        .sum();
+    assert!(weight <= 2500.0 * f64::from(trucks) + 1e-6, "{weight}");
+    assert!(
+        weight >= 0.95 * 2500.0 * f64::from(trucks),
+        "{weight}: the truck is filled"
+    );
+    assert!(
+        (num(&s4[col(&sh, "weight")]) - weight).abs() < 0.01,
+        "{s4:?}"
+    );
+    assert!(rows.iter().any(|r| r[c("reason")].starts_with(&format!(
+        "pulled forward to fill container {trucks} of {trucks} to SUP004"
+    ))));
 
     // The JSON carries the same rows in the same order.
     let json: serde_json::Value =

@@ -122,6 +122,10 @@ fn dataset() -> (tempfile::TempDir, Config) {
         busiest,
         SupplierTerms {
             min_order_value: Some(50_000.0),
+            // A container too: its order is rounded to whole containers after the minimum,
+            // which couples its SKUs as the minimum does.
+            container_volume: Some(1.0),
+            max_containers: Some(4),
             ..SupplierTerms::default()
         },
     );
@@ -202,6 +206,16 @@ fn three_shards_merged_equal_one_unsharded_run_byte_for_byte() {
         compared += 1;
     }
     assert!(compared > 30, "{compared}");
+    // The container supplier's order is in whole containers, at most four.
+    let (h, rows) = read_csv(&whole.path().join("supplier_orders.csv"));
+    let boxed = rows
+        .iter()
+        .find(|r| !r[col(&h, "containers")].is_empty())
+        .expect("a supplier with containers");
+    let n: u32 = boxed[col(&h, "containers")].parse().unwrap();
+    assert!((1..=4).contains(&n), "{boxed:?}");
+    let fill: f64 = boxed[col(&h, "fill_volume_pct")].parse().unwrap();
+    assert!(fill <= 100.0 + 1e-9, "{boxed:?}");
     assert!(a.contains_key(Path::new("optimised.csv")));
     assert!(a.contains_key(Path::new("report.html")));
 }
