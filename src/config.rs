@@ -1520,6 +1520,25 @@ mod tests {
         assert!(Config::from_toml_str("[policy]\nservice_targets = { D = 0.9 }\n").is_err());
         assert!(Config::from_toml_str("[policy]\npolicy = \"QS\"\n").is_err());
         assert!(Config::from_toml_str("[suppliers.S1]\nmin_order_value = -1\n").is_err());
+        for bad in [
+            "container_volume = 0",
+            "container_weight = -5",
+            "container_volume = 30\nmax_containers = 0",
+            "container_volume = 30\ncontainer_round_up = 1.5",
+        ] {
+            let e = Config::from_toml_str(&format!("[suppliers.S1]\n{bad}\n")).unwrap_err();
+            assert!(e.to_string().contains("suppliers.S1."), "{bad}: {e}");
+        }
+        let c =
+            Config::from_toml_str("[suppliers.S1]\ncontainer_volume = 30\nmax_containers = 2\n")
+                .unwrap();
+        let boxes = c.suppliers["S1"].containers().unwrap();
+        assert_eq!(
+            (boxes.volume, boxes.weight, boxes.max_containers),
+            (Some(30.0), None, Some(2))
+        );
+        assert!((boxes.round_up_from - 0.5).abs() < 1e-12);
+        assert!(SupplierTerms::default().containers().is_none());
         assert!(Config::from_toml_str("[simulation]\nscenarios = []\n").is_err());
         assert!(Config::from_toml_str("[simulation]\npolicies = []\ncurrent = false\n").is_err());
         let twice = "[[simulation.scenarios]]\nname = \"a\"\nkind = \"baseline\"\n\
