@@ -572,8 +572,9 @@ pub struct PlanSummary {
     /// SKUs whose policy could not be computed.
     pub policy_errors: usize,
     /// Per supplier with an order or a deferral: `supplier_orders.csv`'s rows (containers,
-    /// fill, minimum, deferred value).
-    #[serde(default)]
+    /// fill, minimum, deferred value). Written, not read back: `merge` sums them again from
+    /// the recommendations (their numbers are written as text cells).
+    #[serde(default, skip_deserializing)]
     pub supplier_orders: Vec<SupplierOrderRow>,
 }
 
