@@ -12,7 +12,10 @@ Scores: mean over series of sMAPE (percent; 200|y - f| / (|y| + |f|)) and MASE (
 the in-sample seasonal-naive (12) MAE).
 
 Usage: python3 benches/m1.py
-  RUNS="auto,ets"                replenish --models values to run (default auto,ets)
+  RUNS="auto,ets"                replenish --models values to run (default auto,ets; e.g.
+                                  RUNS="arima" for the AutoARIMA beside statsforecast's, or
+                                  RUNS="ets,theta;ets,theta,arima" - runs separated by ";"
+                                  when a run lists several models)
   BINS="before=/path,after=/path" replenish binaries, one column each (default: the release
                                   binary of $CARGO_TARGET_DIR or target/, labelled replenish)
   PEERS="AutoETS,AutoTheta,AutoARIMA"   statsforecast models (default all three; AutoARIMA takes
@@ -119,7 +122,8 @@ def main():
           f"h = {H}, {CORES} cores\n")
     print("| method | sMAPE | MASE | time (s) |")
     print("|---|---|---|---|")
-    runs = [r for r in os.environ.get("RUNS", "auto,ets").split(",") if r]
+    spec = os.environ.get("RUNS", "auto,ets")
+    runs = [r for r in spec.split(";" if ";" in spec else ",") if r]
     bins = os.environ.get("BINS") or f"replenish={os.path.join(TARGET, 'release', 'replenish')}"
     work = tempfile.mkdtemp(prefix="m1-")
     try:

@@ -48,6 +48,12 @@
 //!
 //! [purchasing]
 //! budget = 20000                       # money for this run's orders (default: unlimited)
+//!
+//! [purchasing.budget_by_supplier]      # optional, within the budget (default: none)
+//! SUP001 = 5000
+//!
+//! [purchasing.budget_by_category]      # optional, item-master categories (default: none)
+//! Tools = 3000
 //! ```
 
 use std::{
@@ -61,7 +67,10 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Freq;
 use crate::domain::target::ServiceTarget;
 use crate::forecast::{
-    calibrate::QuantileMethod, censor::Censoring, combine::CombineMethod, ModelSpec,
+    calibrate::QuantileMethod,
+    censor::Censoring,
+    combine::{CombineMethod, Selection},
+    ModelSpec,
 };
 pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
@@ -227,6 +236,7 @@ impl ReportSettings {
 /// | `folds` | 3 | backtest origins for model selection |
 /// | `combine` | 3 | combine the best k candidates (0 = off) |
 /// | `combine_method` | `inverse_error` | how the best k combine: `inverse_error` (weights 1/backtest score, learned per SKU at run time), `mean` or `median`; see [`crate::forecast::combine`] |
+/// | `selection` | `per_sku` for daily buckets, `pooled` for weekly and monthly ones | the catalogue's best `combine` models per demand class, ranked by their mean backtest score, combined for every SKU (`pooled`), or each SKU's own best candidate or combination (`per_sku`, before issue 22 item 4); see [`crate::forecast::combine::Selection`] |
 /// | `quantile_method` | `conformal` | quantiles from the backtest errors per horizon group, whole numbers for count data (`conformal`), or one pool of errors (`pooled`, before issue 22); see [`crate::forecast::calibrate`] |
 /// | `season` | from the bucket size | seasonal period in buckets |
 /// | `global` | true | train the learned global model (one linfa regression across all SKUs) and offer it as a candidate to every SKU; see [`crate::forecast::global`] |
@@ -247,6 +257,8 @@ pub struct ForecastConfig {
     pub combine: usize,
     /// How the best candidates are combined.
     pub combine_method: CombineMethod,
+    /// Pooled (catalogue) or per-SKU selection of the models; `None` = by bucket size.
+    pub selection: Option<Selection>,
     /// How quantiles come from the backtest errors.
     pub quantile_method: QuantileMethod,
     /// Seasonal period in buckets.
@@ -268,6 +280,7 @@ impl Default for ForecastConfig {
             folds: 3,
             combine: 3,
             combine_method: CombineMethod::default(),
+            selection: None,
             quantile_method: QuantileMethod::default(),
             season: None,
             censoring: Censoring::Impute,
@@ -291,6 +304,8 @@ impl ForecastConfig {
             models: self.models.clone(),
             combine: self.combine,
             combine_method: self.combine_method,
+            selection: self.selection.unwrap_or_else(|| Selection::for_freq(freq)),
+            pooled: BTreeMap::new(),
             quantile_method: self.quantile_method,
             censoring: self.censoring,
             forced: BTreeMap::new(),
@@ -603,6 +618,11 @@ pub struct Inputs {
     pub overrides: Option<PathBuf>,
     /// Known future events: promotions, peaks (see [`crate::io::events`]).
     pub events: Option<PathBuf>,
+    /// Several suppliers per SKU: price, lead time, priority (see [`crate::io::suppliers`]).
+    /// Left out of run.json when not set, so the manifests of runs without it stay as they
+    /// were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppliers: Option<PathBuf>,
 }
 
 /// Column mapping for each input: `canonical = "name in your file"`. Canonical names that are
@@ -622,6 +642,9 @@ pub struct ColumnMaps {
     pub overrides: BTreeMap<String, String>,
     /// Mapping for the events file.
     pub events: BTreeMap<String, String>,
+    /// Mapping for the suppliers file (left out of run.json when empty, as `inputs.suppliers`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub suppliers: BTreeMap<String, String>,
 }
 
 impl ColumnMaps {
@@ -634,6 +657,7 @@ impl ColumnMaps {
             InputKind::Items => &self.items,
             InputKind::Overrides => &self.overrides,
             InputKind::Events => &self.events,
+            InputKind::Suppliers => &self.suppliers,
         }
     }
 }
@@ -839,13 +863,25 @@ impl Config {
 
     /// `[purchasing]`.
     fn check_purchasing(&self) -> Result<(), ConfigError> {
-        match self.purchasing.budget {
-            Some(b) if !(b.is_finite() && b > 0.0) => Err(invalid(
+        let p = &self.purchasing;
+        if let Some(b) = p.budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
+            return Err(invalid(
                 "purchasing.budget",
                 format!("should be a positive amount of money such as 20000, but is {b}"),
-            )),
-            _ => Ok(()),
+            ));
         }
+        for (table, limits) in [
+            ("budget_by_supplier", &p.budget_by_supplier),
+            ("budget_by_category", &p.budget_by_category),
+        ] {
+            if let Some((name, b)) = limits.iter().find(|(_, b)| !(b.is_finite() && **b > 0.0)) {
+                return Err(invalid(
+                    &format!("purchasing.{table}.{name}"),
+                    format!("should be a positive amount of money such as 5000, but is {b}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `[forecast]`.
@@ -1344,6 +1380,7 @@ impl Inputs {
             &mut self.items,
             &mut self.overrides,
             &mut self.events,
+            &mut self.suppliers,
         ]
         .into_iter()
         .flatten()
@@ -1363,6 +1400,7 @@ impl Inputs {
             (InputKind::Items, &self.items),
             (InputKind::Overrides, &self.overrides),
             (InputKind::Events, &self.events),
+            (InputKind::Suppliers, &self.suppliers),
         ];
         all.into_iter()
             .filter_map(|(k, p)| p.as_deref().map(|p| (k, p)))
@@ -1450,6 +1488,25 @@ fn invalid(key: &str, message: String) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budgets_per_supplier_and_category_parse_and_must_be_positive() {
+        let c = Config::from_toml_str(
+            "[purchasing]\nbudget = 20000\n[purchasing.budget_by_supplier]\nSUP001 = 5000\n[purchasing.budget_by_category]\n\"Hand tools\" = 3000\n",
+        )
+        .unwrap();
+        let p = &c.purchasing;
+        assert_eq!(p.budget_by_supplier.get("SUP001"), Some(&5000.0));
+        assert_eq!(p.budget_by_category.get("Hand tools"), Some(&3000.0));
+        // Without a total they still limit the orders.
+        let c = Config::from_toml_str("[purchasing.budget_by_supplier]\nSUP001 = 5000\n").unwrap();
+        assert!(c.purchasing.is_limited());
+        assert!(!Config::default().purchasing.is_limited());
+        let e = Config::from_toml_str("[purchasing.budget_by_category]\nTools = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("purchasing.budget_by_category.Tools"), "{e}");
+    }
 
     #[test]
     fn empty_config_takes_documented_defaults() {

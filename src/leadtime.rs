@@ -17,6 +17,9 @@
 //!   all receipts of the supplier (every SKU); otherwise the item master's `lead_time_days`;
 //!   otherwise the configured default. The source is recorded with every result. Receipts
 //!   without a supplier (a PO file with no supplier column) count as the SKU's own.
+//! - **Suppliers file**: another supplier of a SKU ([`LeadTimeModel::for_offer`]) takes the
+//!   SKU's own receipts from it, else the file's `lead_time` ± `lead_time_sd`
+//!   ([`LeadTimeSource::SuppliersFile`]), else the supplier's pooled receipts; nothing else.
 //! - **Screening**: an order with a line flagged by [`crate::screen::lead_times`]
 //!   ([`PurchaseOrderLine::screened`], a lead time far outside the SKU's and supplier's or
 //!   above 730 days) gives no lead-time sample (to the SKU, the supplier pool or the drift
@@ -35,6 +38,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::{io::purchase_orders::PurchaseOrderLine, util::quantile_sorted};
 
@@ -78,6 +83,9 @@ pub enum LeadTimeSource {
     ItemMaster,
     /// The configuration default.
     Default,
+    /// The `lead_time` (and `lead_time_sd`) of the SKU's row for that supplier in the
+    /// suppliers file ([`crate::io::suppliers`]).
+    SuppliersFile,
 }
 
 impl LeadTimeSource {
@@ -88,6 +96,7 @@ impl LeadTimeSource {
             Self::Supplier => "supplier",
             Self::ItemMaster => "item_master",
             Self::Default => "default",
+            Self::SuppliersFile => "suppliers_file",
         }
     }
 }
@@ -134,6 +143,29 @@ impl LeadTimeStats {
             p50: quantile_sorted(&sample, 0.5),
             p90: quantile_sorted(&sample, 0.9),
             p95: quantile_sorted(&sample, 0.95),
+            sample,
+        }
+    }
+
+    /// A typed-in lead time with a spread: normal with `mean` and `sd` days, truncated at 0.
+    /// The sample (for the empirical method) is the normal's quantiles at (i + ½)/41,
+    /// i = 0..41, so it is deterministic; `sd` 0 gives [`LeadTimeStats::fixed`].
+    pub fn normal(mean: f64, sd: f64) -> Self {
+        if sd <= 0.0 {
+            return Self::fixed(mean);
+        }
+        const POINTS: usize = 41;
+        let n = Normal::new(mean, sd).expect("a normal with sd > 0 is valid");
+        let sample: Vec<f64> = (0..POINTS)
+            .map(|i| n.inverse_cdf((i as f64 + 0.5) / POINTS as f64).max(0.0))
+            .collect();
+        Self {
+            count: 0,
+            mean,
+            sd,
+            p50: mean.max(0.0),
+            p90: n.inverse_cdf(0.9).max(0.0),
+            p95: n.inverse_cdf(0.95).max(0.0),
             sample,
         }
     }
@@ -418,6 +450,46 @@ impl LeadTimeModel {
             own_receipts,
             stats,
         }
+    }
+
+    /// The lead time of `sku` at a supplier of the suppliers file ([`crate::io::suppliers`]):
+    /// the SKU's own receipts from that supplier when there are at least `min_receipts`, else
+    /// `typed` (the file's `lead_time` and `lead_time_sd`, days), else the supplier's pooled
+    /// receipts (every SKU, at least `min_receipts`); `None` when nothing is known (the
+    /// item master's `lead_time_days` and the config default are the primary supplier's, not
+    /// this one's).
+    pub fn for_offer(
+        &self,
+        sku: &str,
+        supplier: &str,
+        typed: Option<(f64, f64)>,
+    ) -> Option<SkuLeadTime> {
+        let own = self
+            .receipts_by_pair
+            .get(&(sku.to_string(), Some(supplier.to_string())))
+            .cloned()
+            .unwrap_or_default();
+        let own_receipts = own.len();
+        let (source, stats) = if own_receipts >= self.min_receipts.max(1) {
+            (LeadTimeSource::Sku, LeadTimeStats::from_sample(own))
+        } else if let Some((mean, sd)) = typed {
+            (
+                LeadTimeSource::SuppliersFile,
+                LeadTimeStats::normal(mean, sd),
+            )
+        } else {
+            let pooled = self
+                .by_supplier
+                .get(supplier)
+                .filter(|s| s.count >= self.min_receipts.max(1))?;
+            (LeadTimeSource::Supplier, pooled.clone())
+        };
+        Some(SkuLeadTime {
+            supplier: Some(supplier.to_string()),
+            source,
+            own_receipts,
+            stats,
+        })
     }
 
     /// Every supplier with receipts and its pooled lead-time statistics, by supplier name.
@@ -732,5 +804,48 @@ mod tests {
             m.for_sku("A", Some("S"), None, 14.0).stats.sample,
             vec![7.0]
         );
+    }
+
+    #[test]
+    fn an_offer_takes_own_receipts_then_the_override_then_the_pool() {
+        // A from SUP2: 2 receipts of 10 days; B from SUP2: 3 of 20 days (SUP2 pools 5).
+        let mut lines = Vec::new();
+        for (i, (sku, days)) in [("A", 10), ("A", 10), ("B", 20), ("B", 20), ("B", 20)]
+            .into_iter()
+            .enumerate()
+        {
+            let order = d("2025-01-01") + Duration::days(30 * i as i64);
+            let receipt = (order + Duration::days(days)).to_string();
+            lines.push(line(
+                i as u64 + 2,
+                sku,
+                "SUP2",
+                &order.to_string(),
+                Some(&receipt),
+                10.0,
+                None,
+            ));
+        }
+        let settings = LeadTimeSettings {
+            min_receipts: 2,
+            ..LeadTimeSettings::default()
+        };
+        let m = LeadTimeModel::learn(&lines, d("2026-01-01"), &settings);
+        // Own receipts win over the override.
+        let a = m.for_offer("A", "SUP2", Some((3.0, 1.0))).unwrap();
+        assert_eq!((a.source, a.own_receipts), (LeadTimeSource::Sku, 2));
+        assert!((a.stats.mean - 10.0).abs() < 1e-12);
+        // Too few own receipts: the override, as a normal with its spread.
+        let c = m.for_offer("C", "SUP2", Some((12.0, 4.0))).unwrap();
+        assert_eq!(c.source, LeadTimeSource::SuppliersFile);
+        assert!((c.stats.mean - 12.0).abs() < 1e-12 && (c.stats.sd - 4.0).abs() < 1e-12);
+        assert!((c.stats.p90 - (12.0 + 1.2815515655 * 4.0)).abs() < 1e-6);
+        assert_eq!(c.stats.sample.len(), 41);
+        // No override: the supplier's pool (2 × 10 and 3 × 20 days: mean 16).
+        let p = m.for_offer("C", "SUP2", None).unwrap();
+        assert_eq!(p.source, LeadTimeSource::Supplier);
+        assert!((p.stats.mean - 16.0).abs() < 1e-12);
+        // Nothing known: not compared.
+        assert!(m.for_offer("C", "SUP9", None).is_none());
     }
 }

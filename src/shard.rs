@@ -20,6 +20,15 @@
 //! recommendations, simulation and simulation-optimisation, which are nearly all of a run's
 //! time — are split.
 //!
+//! # What merge does for the whole catalogue
+//! An order budget (`[purchasing]`: a total, per supplier or per category) spans the
+//! catalogue, so no shard cuts: each writes its recommendation drafts before the finish
+//! chain — plain data, each ORDER line's chunks with the expected shortage left after each —
+//! to `budget_lines.shard-K-of-N.json`, and `merge` runs the unsharded path's finish chain
+//! ([`crate::recommend::finish_drafts`]: ranking and cut, supplier minimums, calendars,
+//! priorities, reasons) on all shards' drafts in SKU order. A shard's own recommendations are
+//! then its rows before the cut.
+//!
 //! # Output names
 //! Shard K of N writes `<name>.shard-K-of-N.<ext>` (e.g. `recommendations.shard-0-of-3.csv`,
 //! `run.shard-0-of-3.json`) so that a shard's partial recommendations are never mistaken for

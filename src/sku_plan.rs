@@ -10,6 +10,7 @@ use crate::{
     io::items::ItemParams,
     leadtime::SkuLeadTime,
     policy::{Levels, PolicyError, PolicyInput, PolicyOutcome, ServiceMeasure},
+    purchasing::alternatives::SupplierChoice,
     sim::CustomerMode,
 };
 
@@ -20,7 +21,8 @@ pub struct SkuPlan {
     pub sku: String,
     /// Location, if any.
     pub location: Option<String>,
-    /// Supplier (item master, else latest purchase order).
+    /// Supplier: the item master's, else that of the latest purchase order — or the one
+    /// chosen among several ([`SkuPlan::supplier_choice`]).
     pub supplier: Option<String>,
     /// Demand class (`none` for SKUs without sales).
     pub class: DemandClass,
@@ -88,6 +90,13 @@ pub struct SkuPlan {
     /// The recommended levels' simulated service, when simulated: by the simulation design,
     /// or (in `run`) by the check of analytic levels; `None` otherwise.
     pub simulated: Option<SimulatedService>,
+    /// The simulation design's search result for the recommended family (`None` for
+    /// formula levels): `run`'s optimise stage reports it instead of searching again, since
+    /// it would run the same search with the same seed and world.
+    pub design_search: Option<Box<crate::optimize::Optimised>>,
+    /// The comparison of the SKU's suppliers when it has several (the suppliers file); the
+    /// chosen one is `supplier`, and its lead time and unit cost are the plan's.
+    pub supplier_choice: Option<SupplierChoice>,
 }
 
 /// The simulated service of a SKU's recommended levels (baseline scenario, the design's

@@ -39,6 +39,7 @@ use crate::{
         purchase_orders::{load_purchase_orders, PurchaseOrderLine},
         rejects::{write_rejects_csv, Reject, RejectLog},
         sales::{load_sales, DailySales, DateWindow, SalesData, SalesStats, SCREENED},
+        suppliers::{load_suppliers, Offers},
         FileStats, InputKind, LoadError,
     },
     screen::{lead_times::screen_and_mark, sales::screen_sales},
@@ -59,6 +60,8 @@ pub struct Loaded {
     pub overrides: BTreeMap<String, SkuOverride>,
     /// Known future events (empty without an events file).
     pub events: Vec<EventRecord>,
+    /// Several suppliers' offers by SKU (empty without a suppliers file).
+    pub suppliers: Offers,
     /// Every rejected row of every file.
     pub rejects: Vec<Reject>,
     /// Every value screening flagged (`anomalies.csv`).
@@ -179,6 +182,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         items,
         overrides,
         events,
+        suppliers,
     } = read_inputs(config, sales_path, &mut reading)?;
     let location_rule = apply_location_rule(&mut sales, &mut inventory, config);
     // Lead times no planner would believe are marked, so that leadtime leaves them out.
@@ -205,6 +209,14 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
             rows
         }
         None => Vec::new(),
+    };
+    let suppliers = match suppliers {
+        Some((p, (mut rows, mut stats))) => {
+            known.keep_suppliers(p, &mut rows, &mut stats, &mut reading.rejects);
+            reading.report(InputKind::Suppliers, p, &stats, "load suppliers");
+            rows
+        }
+        None => BTreeMap::new(),
     };
 
     write_rejects_csv(&out_dir.join("rejects.csv"), &reading.rejects)?;
@@ -258,6 +270,7 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         items,
         overrides,
         events,
+        suppliers,
         rejects: reading.rejects,
         anomalies,
         zero_sales,
@@ -310,6 +323,7 @@ struct Inputs<'c> {
     items: Vec<ItemRecord>,
     overrides: Option<Steering<'c, BTreeMap<String, SkuOverride>>>,
     events: Option<Steering<'c, Vec<EventRecord>>>,
+    suppliers: Option<Steering<'c, Offers>>,
 }
 
 /// A steering file's path, rows and row counts.
@@ -369,6 +383,13 @@ fn read_inputs<'c>(
         )),
         None => None,
     };
+    let suppliers = match config.inputs.suppliers.as_deref() {
+        Some(p) => Some((
+            p,
+            reading.read(p, |p, log| load_suppliers(p, &cols.suppliers, log))?,
+        )),
+        None => None,
+    };
 
     Ok(Inputs {
         sales,
@@ -377,6 +398,7 @@ fn read_inputs<'c>(
         items,
         overrides,
         events,
+        suppliers,
     })
 }
 
@@ -532,6 +554,42 @@ impl<'a> Known<'a> {
             stats.rows_rejected += o.lines.len() as u64;
             false
         });
+        rejects.append(&mut log.rows);
+    }
+
+    /// Rejects (into `rejects`, recounted in `stats`) every row of the suppliers file at `p`
+    /// whose SKU is not in the catalogue.
+    fn keep_suppliers(
+        &self,
+        p: &Path,
+        offers: &mut Offers,
+        stats: &mut FileStats,
+        rejects: &mut Vec<Reject>,
+    ) {
+        let mut log = RejectLog::new(p);
+        offers.retain(|sku, rows| {
+            if self.catalogue.contains(sku.as_str()) {
+                return true;
+            }
+            for o in rows.iter() {
+                let why = unknown(
+                    "sku",
+                    sku,
+                    &self.catalogue,
+                    "in no sales, inventory or item-master row",
+                );
+                log.push(
+                    o.line,
+                    "sku",
+                    sku.clone(),
+                    format!("{why}; the offer of {} is not considered", o.supplier),
+                );
+            }
+            stats.rows_accepted -= rows.len() as u64;
+            stats.rows_rejected += rows.len() as u64;
+            false
+        });
+        log.rows.sort_by_key(|r| r.line);
         rejects.append(&mut log.rows);
     }
 

@@ -23,6 +23,7 @@ use replenish::{
         purchase_orders::load_purchase_orders,
         rejects::RejectLog,
         sales::{load_sales, DateWindow, SalesLimits},
+        suppliers::load_suppliers,
         ColumnType, FileStats, InputKind,
     },
 };
@@ -62,6 +63,7 @@ fn load(kind: InputKind, path: &Path) -> Result<(FileStats, usize), String> {
         InputKind::Items => load_items(path, &map, &ItemDefaults::default(), &mut log).map(|r| r.1),
         InputKind::Overrides => load_overrides(path, &map, &mut log).map(|r| r.1),
         InputKind::Events => load_events(path, &map, &mut log).map(|r| r.1),
+        InputKind::Suppliers => load_suppliers(path, &map, &mut log).map(|r| r.1),
     };
     stats.map(|s| (s, log.len())).map_err(|e| e.to_string())
 }

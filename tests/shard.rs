@@ -1,7 +1,8 @@
 //! Scale-out: `run --shard K/N` on each shard, then `merge`, equals one unsharded run byte for
 //! byte — on a catalogue whose SKUs are coupled across shards (new items whose analogue is
-//! another SKU or a category, a supplier order minimum, the learned global model, ABC) — and
-//! merge refuses shards that do not belong together.
+//! another SKU or a category, a supplier order minimum and containers, the learned global
+//! model, ABC, an order budget with a supplier budget and a container supplier) — and merge
+//! refuses shards that do not belong together.
 
 use std::{
     collections::BTreeMap,
@@ -220,23 +221,169 @@ fn three_shards_merged_equal_one_unsharded_run_byte_for_byte() {
     assert!(a.contains_key(Path::new("report.html")));
 }
 
+/// Runs `config` unsharded into one folder and as three shards merged into another; asserts
+/// that every output but `timings.json` is byte-identical and returns the unsharded folder.
+fn unsharded_and_merged_are_identical(config: &Config) -> tempfile::TempDir {
+    let whole = tempfile::tempdir().unwrap();
+    run(config, whole.path(), options(None)).unwrap();
+    let shards = tempfile::tempdir().unwrap();
+    for k in 0..3 {
+        let s = Shard { index: k, count: 3 };
+        run(config, shards.path(), options(Some(s))).unwrap();
+    }
+    let merged = tempfile::tempdir().unwrap();
+    merge(&[shards.path().to_path_buf()], merged.path(), true).unwrap();
+    let (a, b) = (snapshot(whole.path()), snapshot(merged.path()));
+    let keys = |s: &BTreeMap<PathBuf, Vec<u8>>| s.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&a), keys(&b));
+    for (name, bytes) in &a {
+        if name == Path::new("timings.json") {
+            continue; // wall times
+        }
+        assert!(
+            bytes == &b[name],
+            "{name:?} differs between the merged shards and the unsharded run"
+        );
+    }
+    whole
+}
+
 #[test]
-fn a_shard_with_an_order_budget_is_refused_and_writes_nothing() {
-    // The budget's cut spans the whole catalogue; merge does not cut across shards, so a
-    // sharded run with a budget is refused rather than cut shard by shard.
+fn three_shards_with_an_order_budget_merged_equal_one_unsharded_run() {
+    // The budget spans the catalogue: merge cuts every shard's lines together (with a
+    // supplier budget, the supplier minimum and the new items coupling shards as above).
     let (_data, mut config) = dataset();
+    // A quick probe (no simulation): what the orders would cost, in all and per supplier.
+    config.purchasing.budget = Some(1e12);
+    let probe = tempfile::tempdir().unwrap();
+    let quick = RunOptions {
+        shard: None,
+        simulate: false,
+        report: false,
+    };
+    run(&config, probe.path(), quick).unwrap();
+    let json = |p: PathBuf| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(p).unwrap()).unwrap()
+    };
+    let wanted = json(probe.path().join("budget.json"))["value_wanted"]
+        .as_f64()
+        .unwrap();
+    let plan = json(probe.path().join("plan.json"));
+    let (supplier, value) = plan["orders_by_supplier"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(s, _)| !config.suppliers.contains_key(*s))
+        .map(|(s, o)| (s.clone(), o["value"].as_f64().unwrap()))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    config.purchasing.budget = Some((wanted * 0.5).round());
+    config
+        .purchasing
+        .budget_by_supplier
+        .insert(supplier.clone(), (value * 0.1).round());
+    // The biggest other supplier (the generated one with a minimum of 5,000) ships in
+    // containers of 1/1.6 of what it would be sent: merge rounds its order to whole
+    // containers after the cut and its minimum, within the budget, as one run does.
+    let boxed = plan["orders_by_supplier"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(s, _)| {
+            **s != supplier
+                && config
+                    .suppliers
+                    .get(*s)
+                    .is_none_or(|t| t.container_volume.is_none())
+        })
+        .max_by(|a, b| {
+            a.1["value"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b.1["value"].as_f64().unwrap())
+        })
+        .unwrap()
+        .0
+        .clone();
+    let (h, rows) = read_csv(&probe.path().join("supplier_orders.csv"));
+    let volume: f64 = rows
+        .iter()
+        .find(|r| r[col(&h, "supplier")] == boxed)
+        .unwrap()[col(&h, "volume")]
+    .parse()
+    .unwrap();
+    config
+        .suppliers
+        .entry(boxed.clone())
+        .or_default()
+        .container_volume = Some(volume / 1.6);
+
+    let whole = unsharded_and_merged_are_identical(&config);
+    assert!(whole.path().join("budget.json").exists());
+    // The cut is really there: a line deferred whole, one cut partly, one cut by the
+    // supplier's budget.
+    let (h, rows) = read_csv(&whole.path().join("recommendations.csv"));
+    let (action, deferred, reason, sup) = (
+        col(&h, "action"),
+        col(&h, "deferred_quantity"),
+        col(&h, "reason"),
+        col(&h, "supplier"),
+    );
+    let deferred_qty = |r: &Vec<String>| r[deferred].parse::<f64>().unwrap_or(0.0);
+    assert!(rows.iter().any(|r| r[action] == "DEFER"), "no DEFER row");
+    assert!(
+        rows.iter()
+            .any(|r| r[action] == "ORDER" && deferred_qty(r) > 0.0),
+        "no line cut partly"
+    );
+    let by_supplier = format!("cut by {supplier}'s budget of");
+    assert!(
+        rows.iter().any(|r| r[reason].starts_with(&by_supplier)),
+        "no line starts '{by_supplier}': {:?}",
+        rows.iter()
+            .filter(|r| r[sup] == supplier)
+            .map(|r| &r[reason])
+            .collect::<Vec<_>>()
+    );
+    // The container supplier's order was rounded: a row says so, and its order fills
+    // whole containers, none beyond its capacity.
+    assert!(
+        rows.iter()
+            .any(|r| r[sup] == boxed && r[reason].contains("container")),
+        "no {boxed} row was rounded to containers"
+    );
+    let (h, orders) = read_csv(&whole.path().join("supplier_orders.csv"));
+    let row = orders
+        .iter()
+        .find(|r| r[col(&h, "supplier")] == boxed)
+        .unwrap();
+    let fill: f64 = row[col(&h, "fill_volume_pct")].parse().unwrap();
+    assert!(fill > 0.0 && fill <= 100.0 + 1e-9, "{row:?}");
+}
+
+#[test]
+fn merge_refuses_shards_planned_with_different_budgets() {
+    let (_data, mut config) = dataset();
+    let quick = |shard| RunOptions {
+        shard: Some(shard),
+        simulate: false,
+        report: false,
+    };
+    let shards = tempfile::tempdir().unwrap();
     config.purchasing.budget = Some(5000.0);
+    run(&config, shards.path(), quick(Shard { index: 0, count: 2 })).unwrap();
+    config.purchasing.budget = Some(6000.0);
+    run(&config, shards.path(), quick(Shard { index: 1, count: 2 })).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let err = run(
-        &config,
-        out.path(),
-        options(Some(Shard { index: 0, count: 3 })),
-    )
-    .unwrap_err();
-    let text = format!("{err}");
-    assert!(text.contains("purchasing.budget"), "{text}");
-    assert!(text.contains("--shard 0/3"), "{text}");
-    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+    let target = out.path().join("merged");
+    let e = merge(&[shards.path().to_path_buf()], &target, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("different order budgets") && e.contains("config.purchasing.budget"),
+        "{e}"
+    );
+    assert!(!target.exists() || fs::read_dir(&target).unwrap().next().is_none());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! and the command line end to end.
 
 mod architecture;
+mod arima_reference;
 mod bad_input;
 mod changes;
 mod cli;
@@ -23,4 +24,5 @@ mod service;
 mod shard;
 mod simulate;
 mod steering;
+mod suppliers;
 mod util;

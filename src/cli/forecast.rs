@@ -10,7 +10,7 @@ use replenish::{
     forecast::{
         calibrate::QuantileMethod,
         censor::Censoring,
-        combine::CombineMethod,
+        combine::{CombineMethod, Selection},
         evaluate::evaluate_holdout,
         output::{write_accuracy, write_classes, write_forecasts},
         select::forecast_all,
@@ -59,6 +59,12 @@ pub struct ForecastArgs {
     /// Default: `[forecast] combine_method`, else inverse_error.
     #[arg(long, value_name = "METHOD")]
     pub combine_method: Option<CombineMethod>,
+    /// Which models a SKU's forecast combines: `pooled` (the catalogue's best K per demand
+    /// class, ranked by mean backtest score) or `per_sku` (each SKU's own best by its
+    /// backtest). Default: `[forecast] selection`, else per_sku for daily buckets and pooled
+    /// for weekly and monthly ones.
+    #[arg(long, value_name = "RULE")]
+    pub selection: Option<Selection>,
     /// Quantiles from the backtest errors: `conformal` (per horizon group, whole numbers for
     /// count data) or `pooled`. Default: `[forecast] quantile_method`, else conformal.
     #[arg(long, value_name = "METHOD")]
@@ -159,6 +165,7 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
         combine_method: args
             .combine_method
             .unwrap_or(config.forecast.combine_method),
+        selection: args.selection.or(config.forecast.selection),
         quantile_method: args
             .quantile_method
             .unwrap_or(config.forecast.quantile_method),

@@ -29,7 +29,7 @@ pub enum ModelSpecError {
 }
 
 /// Names accepted by [`ModelSpec::from_str`], for messages.
-pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, theta, croston, croston_opt, sba, sba_opt, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa, global";
+pub const MODEL_NAMES: &str = "naive, snaive, ma, ma(W), ses, ses(ALPHA), holt, ets, ets_full, arima, theta, croston, croston_opt, sba, sba_opt, tsb, tsb(ALPHA_D,ALPHA_P), adida, imapa, global";
 
 /// A model specification, parsed from text such as `ses`, `ses(0.3)`, `ma(28)` or
 /// `tsb(0.1,0.2)`. Parameters left out are estimated.
@@ -51,6 +51,9 @@ pub enum ModelSpec {
     /// AutoETS over all fifteen forms, the multiplicative-error ones for strictly positive
     /// series (`ets_full`; opt-in, see `forecast::ets`).
     EtsFull,
+    /// AutoARIMA: seasonal ARIMA chosen by the stepwise Hyndman–Khandakar search (`arima`;
+    /// opt-in, see `forecast::arima`).
+    Arima,
     /// AutoTheta: the best of four Theta variants (see `forecast::theta`).
     Theta,
     /// Croston with α = 0.1.
@@ -83,6 +86,7 @@ impl std::fmt::Display for ModelSpec {
             ModelSpec::Holt => write!(f, "holt"),
             ModelSpec::Ets => write!(f, "ets"),
             ModelSpec::EtsFull => write!(f, "ets_full"),
+            ModelSpec::Arima => write!(f, "arima"),
             ModelSpec::Theta => write!(f, "theta"),
             ModelSpec::Croston => write!(f, "croston"),
             ModelSpec::CrostonOptimized => write!(f, "croston_opt"),
@@ -150,6 +154,7 @@ impl FromStr for ModelSpec {
             ("holt", None) => ModelSpec::Holt,
             ("ets" | "autoets", None) => ModelSpec::Ets,
             ("ets_full", None) => ModelSpec::EtsFull,
+            ("arima" | "autoarima" | "auto_arima", None) => ModelSpec::Arima,
             ("theta", None) => ModelSpec::Theta,
             ("croston", None) => ModelSpec::Croston,
             ("croston_opt" | "croston_optimized", None) => ModelSpec::CrostonOptimized,
@@ -200,6 +205,7 @@ impl ModelSpec {
             ModelSpec::Holt => "holt",
             ModelSpec::Ets => "ets",
             ModelSpec::EtsFull => "ets_full",
+            ModelSpec::Arima => "arima",
             ModelSpec::Theta => "theta",
             ModelSpec::Croston => "croston",
             ModelSpec::CrostonOptimized => "croston_opt",
@@ -414,6 +420,7 @@ mod tests {
             "adida",
             "imapa",
             "global",
+            "arima",
         ] {
             let spec: ModelSpec = text.parse().unwrap();
             assert_eq!(spec.to_string(), text);
@@ -423,7 +430,7 @@ mod tests {
     #[test]
     fn bad_specs_say_what_was_expected() {
         assert!(matches!(
-            "arima".parse::<ModelSpec>(),
+            "prophet".parse::<ModelSpec>(),
             Err(ModelSpecError::Unknown(_))
         ));
         let e = "ses(1.5)".parse::<ModelSpec>().unwrap_err().to_string();
@@ -498,7 +505,7 @@ mod tests {
         assert_eq!(like.to_string(), "analogue(category:Garden)");
         assert!(like.is_analogue() && !like.uses(ModelSpec::Global));
         assert!(!ModelId::Zero.is_analogue());
-        assert!("combo(ses+arima)".parse::<ModelId>().is_err());
+        assert!("combo(ses+prophet)".parse::<ModelId>().is_err());
         assert!("analogue(cousin:X)".parse::<ModelId>().is_err());
     }
 }

@@ -29,7 +29,7 @@ use serde::Serialize;
 use super::{
     calibrate::{is_discrete, sum_quantiles},
     metrics::{errors, scales},
-    select::{forecast_series, with_global, ForecastSettings},
+    select::{forecast_series, with_global, with_pooled, ForecastSettings},
 };
 use crate::{calendar::DemandSeries, classify::DemandClass};
 
@@ -92,7 +92,7 @@ pub fn evaluate_holdout(
     // The global model is trained on the truncated histories only: the held-out buckets are
     // never seen.
     let trains: Vec<DemandSeries> = pairs.iter().map(|p| p.1.clone()).collect();
-    let settings = with_global(&trains, &settings);
+    let settings = with_pooled(&trains, &with_global(&trains, &settings));
     let rows: Vec<SeriesScore> = pairs
         .par_iter()
         .filter_map(|(s, train)| score_series(s, train, &settings))

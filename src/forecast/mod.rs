@@ -11,6 +11,7 @@
 //! | [`intermittent`] | Croston (classic, optimised), SBA, TSB, ADIDA, IMAPA |
 //! | [`holt`] | Holt's linear trend with damping |
 //! | [`ets`] | AutoETS: additive-error state-space forms, chosen by AICc |
+//! | [`arima`] | AutoARIMA: seasonal ARIMA by the stepwise Hyndman–Khandakar search (opt-in) |
 //! | [`theta`] | AutoTheta: the four Theta state-space variants, with seasonal adjustment |
 //! | [`global`] | the learned global model: one linfa regression across all SKUs |
 //! | [`select`] | backtest, selection, combination, quantiles, the per-SKU driver |
@@ -28,6 +29,7 @@
 
 pub mod adjust;
 pub mod analogue;
+pub mod arima;
 pub mod baseline;
 pub mod calibrate;
 pub mod censor;
@@ -123,6 +125,7 @@ impl ModelSpec {
             ModelSpec::Holt => Box::new(holt::Holt),
             ModelSpec::Ets => Box::new(ets::AutoEts),
             ModelSpec::EtsFull => Box::new(ets::AutoEtsFull),
+            ModelSpec::Arima => Box::new(arima::AutoArima),
             ModelSpec::Theta => Box::new(theta::AutoTheta),
             ModelSpec::Croston => Box::new(Croston::classic()),
             ModelSpec::CrostonOptimized => Box::new(Croston::optimized()),

@@ -38,7 +38,7 @@ use serde::Serialize;
 use super::{
     calibrate::{self, QuantileMethod},
     censor::{self, CensorStats, Censoring},
-    combine::{Blend, CombineMethod},
+    combine::{pooled_best, Blend, CombineMethod, Selection},
     global::{GlobalForecaster, GlobalModel, SeriesView, TrainingRows},
     metrics::{errors, scales, Errors},
     FittedForecaster, ForecastError, ModelId, ModelSpec,
@@ -63,6 +63,7 @@ pub const MIN_TRAIN: usize = 8;
 /// | `models` | by demand class | candidate list; one model = forced |
 /// | `combine` | 3 | combine the best k candidates (0 or 1 = no combination) |
 /// | `combine_method` | `inverse_error` | how: `mean`, `inverse_error` or `median` (see [`super::combine`]) |
+/// | `selection` | `per_sku` for days, `pooled` for weeks and months | the catalogue's best `combine` models per demand class for every SKU (`pooled`), or each SKU's own best (`per_sku`); see [`Selection`] |
 /// | `quantile_method` | `conformal` | how quantiles come from the backtest errors: `conformal` or `pooled` (see [`super::calibrate`]) |
 /// | `censoring` | impute | stockout buckets: `impute` or `ignore` (see [`super::censor`]) |
 /// | `forced` | none | per-SKU forced model (the overrides file's `model` column) |
@@ -87,6 +88,11 @@ pub struct ForecastSettings {
     pub combine: usize,
     /// How the best candidates are combined.
     pub combine_method: CombineMethod,
+    /// Whether the members come from the catalogue's ranking or each SKU's own backtest.
+    pub selection: Selection,
+    /// The catalogue's best models per demand class, once [`with_pooled`] has ranked them
+    /// (used when `selection` is pooled).
+    pub pooled: BTreeMap<DemandClass, Vec<ModelSpec>>,
     /// How the quantiles are taken from the backtest errors.
     pub quantile_method: QuantileMethod,
     /// How stockout (censored) buckets are treated.
@@ -121,6 +127,8 @@ impl ForecastSettings {
             models: None,
             combine: 3,
             combine_method: CombineMethod::default(),
+            selection: Selection::for_freq(freq),
+            pooled: BTreeMap::new(),
             quantile_method: QuantileMethod::default(),
             censoring: Censoring::Impute,
             forced: BTreeMap::new(),
@@ -456,20 +464,31 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     let sporadic = prof.class.is_sporadic();
     let ctx = FitContext::for_series(s, settings, &specs);
     let bt = backtest(&y, &specs, &ctx, settings, h, m);
-    let mut candidates = score_candidates(&bt, &specs, sporadic);
     let k = if forced.is_some() {
         0
     } else {
         settings.combine
     };
-    let combo = add_combination(
-        &bt,
-        &specs,
-        &mut candidates,
-        (k, settings.combine_method),
-        sporadic,
-    );
-    let best = best_of(&candidates);
+    let pooled = settings
+        .pooled
+        .get(&prof.class)
+        .filter(|_| k >= 2 && settings.selection == Selection::Pooled);
+    let mut candidates = score_candidates(&bt, &specs, sporadic, pooled.is_some());
+    let pooled = pooled
+        .map(|p| scored_members(p, &specs, &candidates))
+        .filter(|m| !m.is_empty());
+    let (best, combo) = match pooled {
+        Some(members) if members.len() == 1 => (Some(members[0]), None),
+        Some(members) => {
+            let c = push_combination(&bt, &specs, &mut candidates, members, settings, sporadic);
+            (Some(candidates.len() - 1), Some(c))
+        }
+        None => {
+            let m = (k, settings.combine_method);
+            let c = add_combination(&bt, &specs, &mut candidates, m, sporadic);
+            (best_of(&candidates), c)
+        }
+    };
     let choice = match best {
         Some(b) => chosen(b, &bt, &specs, combo),
         None => unselected(
@@ -572,10 +591,23 @@ fn candidate_specs(
     }
 }
 
-/// One candidate's backtest: its forecast per fold, up to the fold where it failed.
+/// One candidate's backtest: its forecast per fold, up to the fold where it failed. A model
+/// too short for the oldest folds' histories (the seasonal naive needs a season, ETS and Theta
+/// two for their seasonal forms) skips them: `fcsts` then holds the newest folds only.
 struct Run {
     fcsts: Vec<Vec<f64>>,
     failure: Option<ForecastError>,
+    /// Oldest folds skipped because the history before them was too short for the model.
+    skipped: usize,
+    /// The error that made it skip them.
+    short: Option<ForecastError>,
+}
+
+impl Run {
+    /// Its forecast at fold `f` (of all the folds), if it ran there.
+    fn at(&self, f: usize) -> Option<&Vec<f64>> {
+        f.checked_sub(self.skipped).and_then(|j| self.fcsts.get(j))
+    }
 }
 
 /// The rolling-origin backtest of every candidate (see the module documentation).
@@ -589,15 +621,25 @@ struct Backtest<'y> {
 }
 
 impl Backtest<'_> {
-    /// Per fold, the forecasts of the candidates `members` combined by `blend`.
+    /// Per fold where every one of the candidates `members` ran (the newest
+    /// `folds.len() − first_common(members)`), their forecasts combined by `blend`.
     fn combined(&self, members: &[usize], blend: &Blend) -> Vec<Vec<f64>> {
-        (0..self.folds.len())
+        (self.first_common(members)..self.folds.len())
             .map(|f| {
                 let rows: Vec<&Vec<f64>> =
-                    members.iter().map(|&i| &self.runs[i].fcsts[f]).collect();
+                    members.iter().filter_map(|&i| self.runs[i].at(f)).collect();
                 blend.apply_all(&rows)
             })
             .collect()
+    }
+
+    /// The oldest fold at which every one of `members` ran.
+    fn first_common(&self, members: &[usize]) -> usize {
+        members
+            .iter()
+            .map(|&i| self.runs[i].skipped)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -623,6 +665,7 @@ fn backtest<'y>(
         .map(|spec| {
             let mut fcsts = Vec::new();
             let mut failure = None;
+            let (mut skipped, mut short) = (0, None);
             let mut earlier: Option<Box<dyn FittedForecaster>> = None;
             for &o in &origins {
                 let fitted = fit_at(
@@ -638,13 +681,25 @@ fn backtest<'y>(
                         fcsts.push(predict_clamped(f.as_ref(), h));
                         earlier = Some(f);
                     }
+                    Err(e @ ForecastError::TooShort { .. }) if fcsts.is_empty() => {
+                        skipped += 1;
+                        short = Some(e);
+                    }
                     Err(e) => {
                         failure = Some(e);
                         break;
                     }
                 }
             }
-            Run { fcsts, failure }
+            if fcsts.is_empty() && failure.is_none() {
+                failure.clone_from(&short);
+            }
+            Run {
+                fcsts,
+                failure,
+                skipped,
+                short,
+            }
         })
         .collect();
     Backtest {
@@ -677,13 +732,22 @@ fn score(folds: &[(&[f64], (f64, f64))], fcsts: &[Vec<f64>], sporadic: bool) -> 
 }
 
 /// Every candidate's backtest result; a failed candidate, or any without a fold, scores ∞.
-fn score_candidates(bt: &Backtest<'_>, specs: &[ModelSpec], sporadic: bool) -> Vec<Candidate> {
+/// With `partial`, a candidate that skipped the oldest folds (too short a history there) is
+/// scored on the newer folds it ran; without, it scores ∞ as one that failed (each SKU's own
+/// selection compares candidates on the same folds only).
+fn score_candidates(
+    bt: &Backtest<'_>,
+    specs: &[ModelSpec],
+    sporadic: bool,
+    partial: bool,
+) -> Vec<Candidate> {
     bt.runs
         .iter()
         .zip(specs)
         .map(|(r, spec)| {
-            let (errors, score) = if r.failure.is_none() && !bt.folds.is_empty() {
-                score(&bt.folds, &r.fcsts, sporadic)
+            let whole = r.skipped == 0 || partial;
+            let (errors, score) = if r.failure.is_none() && whole && !bt.folds.is_empty() {
+                score(&bt.folds[r.skipped..], &r.fcsts, sporadic)
             } else {
                 (Errors::default(), f64::INFINITY)
             };
@@ -692,7 +756,11 @@ fn score_candidates(bt: &Backtest<'_>, specs: &[ModelSpec], sporadic: bool) -> V
                 errors,
                 score,
                 chosen: false,
-                failure: r.failure.clone(),
+                failure: if whole {
+                    r.failure.clone()
+                } else {
+                    r.short.clone()
+                },
             }
         })
         .collect()
@@ -723,7 +791,8 @@ fn add_combination(
     let members: Vec<usize> = (k >= 2 && ranked.len() >= k).then(|| ranked[..k].to_vec())?;
     let scores: Vec<f64> = members.iter().map(|&i| candidates[i].score).collect();
     let blend = method.blend(&scores);
-    let (errors, score) = score(&bt.folds, &bt.combined(&members, &blend), sporadic);
+    let folds = &bt.folds[bt.first_common(&members)..];
+    let (errors, score) = score(folds, &bt.combined(&members, &blend), sporadic);
     candidates.push(Candidate {
         model: ModelId::Combination(members.iter().map(|&i| specs[i]).collect()),
         errors,
@@ -732,6 +801,45 @@ fn add_combination(
         failure: None,
     });
     Some((members, blend))
+}
+
+/// The indices (into `specs`) of the catalogue's pooled models `pooled` that this SKU's
+/// backtest scored, in the pooled order.
+fn scored_members(
+    pooled: &[ModelSpec],
+    specs: &[ModelSpec],
+    candidates: &[Candidate],
+) -> Vec<usize> {
+    pooled
+        .iter()
+        .filter_map(|p| specs.iter().position(|s| s == p))
+        .filter(|&i| candidates[i].score.is_finite())
+        .collect()
+}
+
+/// Adds the combination of `members` (indices into `specs`, each scored) by the settings'
+/// `combine_method` as a candidate, with its weights from the members' backtest scores, and
+/// returns the members and their blend.
+fn push_combination(
+    bt: &Backtest<'_>,
+    specs: &[ModelSpec],
+    candidates: &mut Vec<Candidate>,
+    members: Vec<usize>,
+    settings: &ForecastSettings,
+    sporadic: bool,
+) -> (Vec<usize>, Blend) {
+    let scores: Vec<f64> = members.iter().map(|&i| candidates[i].score).collect();
+    let blend = settings.combine_method.blend(&scores);
+    let folds = &bt.folds[bt.first_common(&members)..];
+    let (errors, score) = score(folds, &bt.combined(&members, &blend), sporadic);
+    candidates.push(Candidate {
+        model: ModelId::Combination(members.iter().map(|&i| specs[i]).collect()),
+        errors,
+        score,
+        chosen: false,
+        failure: None,
+    });
+    (members, blend)
 }
 
 /// The best-scoring candidate, if any scored (ties to the earlier one).
@@ -886,14 +994,14 @@ fn error_distribution(
     m: usize,
 ) -> ErrorDistribution {
     let h = settings.horizon.max(1);
-    let mut errs: Vec<f64> = bt
-        .folds
+    // The choice's backtest covers the newest folds (a member may have skipped the oldest).
+    let skip = bt.folds.len().saturating_sub(choice.backtest.len());
+    let mut errs: Vec<f64> = bt.folds[skip..]
         .iter()
         .zip(&choice.backtest)
         .flat_map(|((actual, _), f)| actual.iter().zip(f).map(|(a, f)| a - f))
         .collect();
-    let mut starts: Vec<usize> = bt
-        .origins
+    let mut starts: Vec<usize> = bt.origins[skip..]
         .iter()
         .take(choice.backtest.len())
         .copied()
@@ -1139,10 +1247,69 @@ pub(crate) fn mean_of<'a>(rows: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> 
     sum.iter().map(|s| s / n).collect()
 }
 
-/// Forecasts every series in parallel (training the global model first, see [`with_global`]);
-/// output order follows input order.
+/// Most SKUs per demand class whose backtests [`with_pooled`] ranks the models on (every
+/// `n / POOL_SAMPLE`-th SKU of the class, rounded up, in input order): enough for a stable mean,
+/// and the pre-pass costs at most this many backtests per class however large the catalogue.
+pub const POOL_SAMPLE: usize = 200;
+
+/// The settings with the catalogue's pooled ranking (see [`Selection`]): per demand class, the
+/// best `combine` models by mean backtest score over a sample of up to [`POOL_SAMPLE`] of the
+/// class's SKUs (forced SKUs left out). Unchanged when `selection` is `per_sku`, `combine < 2`
+/// or `folds = 0`. Call after [`with_global`], so that the global model is ranked too.
+pub fn with_pooled(series: &[DemandSeries], settings: &ForecastSettings) -> ForecastSettings {
+    let mut out = settings.clone();
+    if settings.selection != Selection::Pooled || settings.combine < 2 || settings.folds == 0 {
+        return out;
+    }
+    let h = settings.horizon.max(1);
+    let m = settings.season.max(1);
+    // Classes first (the prepared histories are dropped: the catalogue's are never held at
+    // once), then the sampled series are prepared again for their backtests.
+    let classes: Vec<Option<DemandClass>> = series
+        .par_iter()
+        .map(|s| {
+            let class = profile(&prepare(s, settings).y).class;
+            let free = !settings.forced.contains_key(&s.sku);
+            (free && class != DemandClass::None).then_some(class)
+        })
+        .collect();
+    let mut per_class: BTreeMap<DemandClass, Vec<usize>> = BTreeMap::new();
+    for (i, c) in classes.iter().enumerate() {
+        if let Some(class) = c {
+            per_class.entry(*class).or_default().push(i);
+        }
+    }
+    for (class, members) in per_class {
+        let step = members.len().div_ceil(POOL_SAMPLE);
+        let sample: Vec<usize> = members.into_iter().step_by(step.max(1)).collect();
+        let rows: Vec<Vec<(ModelSpec, f64)>> = sample
+            .par_iter()
+            .map(|&i| {
+                let y = prepare(&series[i], settings).y;
+                let specs = candidate_specs(settings, class, y.len(), None, &mut Vec::new());
+                let ctx = FitContext::for_series(&series[i], settings, &specs);
+                let bt = backtest(&y, &specs, &ctx, settings, h, m);
+                // Full scores only: a model scored on the newer folds alone (its history too
+                // short for the older ones) would be judged on easier, longer histories.
+                let scored = score_candidates(&bt, &specs, class.is_sporadic(), false);
+                specs
+                    .iter()
+                    .zip(scored)
+                    .map(|(s, c)| (*s, c.score))
+                    .collect()
+            })
+            .collect();
+        out.pooled
+            .insert(class, pooled_best(&rows, settings.combine));
+    }
+    out
+}
+
+/// Forecasts every series in parallel (training the global model and ranking the models over
+/// the catalogue first, see [`with_global`] and [`with_pooled`]); output order follows input
+/// order.
 pub fn forecast_all(series: &[DemandSeries], settings: &ForecastSettings) -> Vec<SkuForecast> {
-    let settings = &with_global(series, settings);
+    let settings = &with_pooled(series, &with_global(series, settings));
     let all: Vec<usize> = (0..series.len()).collect();
     crate::progress::begin("forecast", all.len() as u64);
     forecast_some(series, settings, &all)
@@ -1416,5 +1583,262 @@ mod tests {
             assert!((quantile_select(&mut w, p) - quantile_sorted(&sorted, p)).abs() < 1e-12);
         }
         assert!(quantile_select(&mut [], 0.5).abs() < 1e-12);
+    }
+
+    /// A series of `freq` buckets (no flags, last bucket whole).
+    fn bucketed(sku: &str, freq: Freq, values: Vec<f64>) -> DemandSeries {
+        DemandSeries {
+            freq,
+            last_bucket_days: 31,
+            ..test_series(sku, values)
+        }
+    }
+
+    /// Deterministic noise in [−1, 1) (a linear congruential generator).
+    fn noise(seed: u64, n: usize) -> Vec<f64> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+            })
+            .collect()
+    }
+
+    /// Pearson correlation.
+    fn correlation(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+        cov / (va * vb).sqrt()
+    }
+
+    /// A strongly seasonal series of `n` buckets with period `m`: level `level`, a yearly
+    /// pattern of ±40% (a sine), a slight trend and ±2% noise. Returns it and the pattern of
+    /// the `h` buckets after it.
+    fn seasonal(level: f64, m: usize, n: usize, h: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let pattern =
+            |t: usize| 1.0 + 0.4 * (2.0 * std::f64::consts::PI * t as f64 / m as f64).sin();
+        let e = noise(seed, n);
+        let y = (0..n)
+            .map(|t| level * pattern(t) * (1.0 + 0.001 * t as f64) * (1.0 + 0.02 * e[t]))
+            .collect();
+        (y, (n..n + h).map(pattern).collect())
+    }
+
+    fn forced_settings(freq: Freq, h: usize, spec: ModelSpec) -> ForecastSettings {
+        ForecastSettings {
+            horizon: h,
+            models: Some(vec![spec]),
+            ..ForecastSettings::for_freq(freq)
+        }
+    }
+
+    /// Issue 22 item 3, monthly (m = 12): the season reaches ETS (a seasonal form), Theta (a
+    /// multiplicative seasonal adjustment, the series being positive) and the global model
+    /// (trained on a catalogue of such series): each forecast follows the coming year's pattern.
+    #[test]
+    fn the_monthly_season_reaches_every_model() {
+        let (y, pattern) = seasonal(100.0, 12, 96, 12, 1);
+        let s = bucketed("M", Freq::Month, y);
+        for spec in [ModelSpec::Ets, ModelSpec::Theta] {
+            let f = forecast_series(&s, &forced_settings(Freq::Month, 12, spec));
+            let r = correlation(&f.point, &pattern);
+            assert!(r > 0.95, "{spec}: correlation {r} with the season, {f:?}");
+            let amplitude = f.point.iter().copied().fold(f64::MIN, f64::max)
+                - f.point.iter().copied().fold(f64::MAX, f64::min);
+            assert!(
+                amplitude > 50.0,
+                "{spec}: amplitude {amplitude} (season ±40 of ~105)"
+            );
+        }
+        let ets = forecast_series(&s, &forced_settings(Freq::Month, 12, ModelSpec::Ets));
+        assert!(
+            ets.params.starts_with("ETS(A,")
+                && ets
+                    .params
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .ends_with("A)"),
+            "{}",
+            ets.params
+        );
+        let theta = forecast_series(&s, &forced_settings(Freq::Month, 12, ModelSpec::Theta));
+        assert!(
+            theta.params.contains("season=multiplicative"),
+            "{}",
+            theta.params
+        );
+        let catalogue: Vec<DemandSeries> = (1u32..=12)
+            .map(|k| {
+                let (y, _) = seasonal(50.0 * f64::from(k), 12, 96, 12, u64::from(k));
+                bucketed(&format!("M{k:02}"), Freq::Month, y)
+            })
+            .collect();
+        let global = forced_settings(Freq::Month, 12, ModelSpec::Global);
+        for f in forecast_all(&catalogue, &global) {
+            assert_eq!(f.model, ModelId::Spec(ModelSpec::Global), "{}", f.reason);
+            let r = correlation(&f.point, &pattern);
+            assert!(
+                r > 0.9,
+                "global: correlation {r} with the season, {:?}",
+                f.point
+            );
+        }
+    }
+
+    /// A monthly series without a season (level, trend-free, ±10% noise): ETS picks a form
+    /// without season, Theta does not adjust.
+    #[test]
+    fn no_season_is_fitted_to_a_non_seasonal_series() {
+        let y: Vec<f64> = noise(7, 96)
+            .iter()
+            .map(|e| 100.0 * (1.0 + 0.1 * e))
+            .collect();
+        let s = bucketed("N", Freq::Month, y);
+        let ets = forecast_series(&s, &forced_settings(Freq::Month, 12, ModelSpec::Ets));
+        assert!(
+            ets.params
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .ends_with("N)"),
+            "{}",
+            ets.params
+        );
+        let theta = forecast_series(&s, &forced_settings(Freq::Month, 12, ModelSpec::Theta));
+        assert!(theta.params.contains("season=none"), "{}", theta.params);
+    }
+
+    /// Weekly (m = 52, five years): Theta adjusts for the yearly season and the global model
+    /// follows it; ETS offers no seasonal form for m > 24 (as R's `ets` and statsforecast) and
+    /// fits a non-seasonal one. The weekly and monthly defaults of the season come from the
+    /// bucket size (`[calendar] freq`), so weekly buckets of daily sales get m = 52. (With three
+    /// years the lag-52 autocorrelation test of Theta — statsforecast's and R's — does not
+    /// detect even this ±40% season: its bound grows with Σ r_k² over the 51 shorter lags.)
+    #[test]
+    fn the_weekly_season_reaches_theta_and_the_global_model() {
+        assert_eq!(ForecastSettings::for_freq(Freq::Week).season, 52);
+        assert_eq!(ForecastSettings::for_freq(Freq::Month).season, 12);
+        let (y, pattern) = seasonal(200.0, 52, 260, 26, 3);
+        let s = bucketed("W", Freq::Week, y);
+        let theta = forecast_series(&s, &forced_settings(Freq::Week, 26, ModelSpec::Theta));
+        assert!(
+            theta.params.contains("season=multiplicative"),
+            "{}",
+            theta.params
+        );
+        let r = correlation(&theta.point, &pattern);
+        assert!(r > 0.95, "theta: correlation {r}, {:?}", theta.point);
+        let ets = forecast_series(&s, &forced_settings(Freq::Week, 26, ModelSpec::Ets));
+        assert!(
+            ets.params
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .ends_with("N)"),
+            "{}",
+            ets.params
+        );
+        let catalogue: Vec<DemandSeries> = (1u32..=12)
+            .map(|k| {
+                let (y, _) = seasonal(30.0 * f64::from(k), 52, 260, 26, u64::from(k));
+                bucketed(&format!("W{k:02}"), Freq::Week, y)
+            })
+            .collect();
+        // The global model trains on origins with two seasons (104 weeks) behind them and before
+        // the backtest's holdback (6 origins × h): with h = 26 that leaves no row in 260 weeks
+        // (it falls back to a flat mean); with h = 13 it trains and follows the season.
+        let global = forced_settings(Freq::Week, 13, ModelSpec::Global);
+        for f in forecast_all(&catalogue, &global) {
+            assert_eq!(f.model, ModelId::Spec(ModelSpec::Global), "{}", f.reason);
+            let r = correlation(&f.point, &pattern[..13]);
+            assert!(r > 0.8, "global: correlation {r}, {:?}", f.point);
+        }
+        let long = forced_settings(Freq::Week, 26, ModelSpec::Global);
+        let flat = &forecast_all(&catalogue, &long)[0];
+        assert_eq!(flat.model, ModelId::FallbackMean, "{}", flat.reason);
+    }
+
+    /// Pooled selection: the catalogue's ranking reaches every SKU of the class, whose forecast
+    /// is the combination of the ranked models it could score; `per_sku` leaves the ranking out.
+    /// A model too short for the oldest fold (the seasonal naive needs a season before the
+    /// origin) is scored on the newer folds in a pooled combination, not dropped.
+    #[test]
+    fn pooled_selection_combines_the_catalogues_best_models() {
+        let catalogue: Vec<DemandSeries> = (1u32..=10)
+            .map(|k| {
+                let (y, _) = seasonal(40.0 * f64::from(k), 12, 60, 12, u64::from(k));
+                bucketed(&format!("P{k:02}"), Freq::Month, y)
+            })
+            .collect();
+        let base = ForecastSettings {
+            horizon: 12,
+            learn_global: false,
+            ..ForecastSettings::for_freq(Freq::Month)
+        };
+        let pooled = with_pooled(&catalogue, &base);
+        let best = pooled
+            .pooled
+            .get(&DemandClass::Smooth)
+            .expect("ranked")
+            .clone();
+        assert_eq!(best.len(), 3, "{best:?}");
+        for f in forecast_all(&catalogue, &base) {
+            assert_eq!(f.model, ModelId::Combination(best.clone()), "{}", f.sku);
+        }
+        let per_sku = ForecastSettings {
+            selection: Selection::PerSku,
+            ..base.clone()
+        };
+        assert!(with_pooled(&catalogue, &per_sku).pooled.is_empty());
+        // 44 months, 3 folds of 12: origins 8, 20 and 32; the seasonal naive needs a season
+        // (12 months) before the origin, so it skips the oldest fold.
+        let (y, _) = seasonal(100.0, 12, 44, 12, 9);
+        let s = bucketed("S", Freq::Month, y);
+        let only = ForecastSettings {
+            pooled: BTreeMap::from([(
+                DemandClass::Smooth,
+                vec![ModelSpec::SeasonalNaive, ModelSpec::Ses(None)],
+            )]),
+            ..base.clone()
+        };
+        let f = forecast_series(&s, &only);
+        let snaive = &f.candidates[f
+            .candidates
+            .iter()
+            .position(|c| c.model == ModelId::Spec(ModelSpec::SeasonalNaive))
+            .unwrap()];
+        assert!(
+            snaive.score.is_finite() && snaive.failure.is_none(),
+            "{snaive:?}"
+        );
+        assert_eq!(
+            f.model,
+            ModelId::Combination(vec![ModelSpec::SeasonalNaive, ModelSpec::Ses(None)])
+        );
+        // Two folds of 12 months each: the combination's backtest covers the newest two.
+        assert_eq!(f.backtest_fit.len(), 24);
+        let per = forecast_series(
+            &s,
+            &ForecastSettings {
+                selection: Selection::PerSku,
+                ..only
+            },
+        );
+        let snaive = per
+            .candidates
+            .iter()
+            .find(|c| c.model == ModelId::Spec(ModelSpec::SeasonalNaive))
+            .unwrap();
+        assert!(
+            snaive.score.is_infinite() && snaive.failure.is_some(),
+            "{snaive:?}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Loading the inputs (sales, purchase orders, inventory, item master, and the planner's optional
-//! overrides and known future events) from CSV or Parquet
+//! overrides, known future events and several suppliers per SKU) from CSV or Parquet
 //! with polars, validating every row, collecting rejects, and writing outputs atomically.
 //!
 //! This module is the polars boundary: it hands the rest of the program typed records
@@ -28,6 +28,7 @@ pub mod purchase_orders;
 pub mod rejects;
 pub mod rows;
 pub mod sales;
+pub mod suppliers;
 pub mod table;
 pub mod text_table;
 
@@ -51,6 +52,8 @@ pub enum InputKind {
     Overrides,
     /// Known future events (promotions, peaks).
     Events,
+    /// Several suppliers per SKU: each one's price, lead time and priority.
+    Suppliers,
 }
 
 /// How a column's cells are parsed.
@@ -166,15 +169,27 @@ const EVENTS: &[ColumnSpec] = &[
     col("name", false, Text),
 ];
 
+const SUPPLIERS: &[ColumnSpec] = &[
+    col("sku", true, Text),
+    col("supplier", true, Text),
+    col("unit_cost", true, Number),
+    col("lead_time", false, Number),
+    col("lead_time_sd", false, Number),
+    col("priority", false, Number),
+    col("moq", false, Number),
+    col("pack_size", false, Number),
+];
+
 impl InputKind {
     /// All inputs, in pipeline order.
-    pub const ALL: [InputKind; 6] = [
+    pub const ALL: [InputKind; 7] = [
         InputKind::Sales,
         InputKind::PurchaseOrders,
         InputKind::Inventory,
         InputKind::Items,
         InputKind::Overrides,
         InputKind::Events,
+        InputKind::Suppliers,
     ];
 
     /// Whether the input is one of the planner's steering files (overrides, events): their
@@ -193,6 +208,7 @@ impl InputKind {
             InputKind::Items => "items",
             InputKind::Overrides => "overrides",
             InputKind::Events => "events",
+            InputKind::Suppliers => "suppliers",
         }
     }
 
@@ -205,6 +221,7 @@ impl InputKind {
             InputKind::Items => ITEMS,
             InputKind::Overrides => OVERRIDES,
             InputKind::Events => EVENTS,
+            InputKind::Suppliers => SUPPLIERS,
         }
     }
 

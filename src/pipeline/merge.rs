@@ -10,7 +10,7 @@
 //!
 //! # How each output is combined
 //! - Per-SKU tables (`forecast.csv`, `accuracy.csv`, `classes.csv`, `policy.csv`,
-//!   `lead_times.csv`, `simulation.csv`, `optimised.csv`): rows of all shards in
+//!   `lead_times.csv`, `simulation.csv`, `optimised.csv`, `supplier_choice.csv`): rows of all shards in
 //!   SKU/location order, each SKU's rows as its shard wrote them (every SKU is planned by one
 //!   shard) — copied as bytes, keyed by their leading `sku`/`location` cells, so this works
 //!   for every row struct, including the ones with configured columns (quantiles, KPIs). A
@@ -21,6 +21,14 @@
 //!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards), and
 //!   `supplier_orders.csv` summed from them in that order with the unit facts of the shards'
 //!   `supplier_lines.csv`.
+//! - With an order budget (`[purchasing] budget`, `--budget`): the budget spans the
+//!   catalogue, so each shard wrote its drafts before the finish chain
+//!   (`budget_lines.shard-K-of-N.json`, [`BudgetLinesFile`]) and merge finishes all of them
+//!   together with the function an unsharded run uses ([`finish_drafts`]: the ranking and
+//!   cut, supplier minimums and container rounding within the budgets, supplier calendars,
+//!   priorities, reasons) — giving the recommendations and `budget.json`; the shards' own
+//!   recommendations (their rows before the cut) are not used, and `supplier_orders.csv` is
+//!   summed from the finished recommendations with the drafts' unit facts.
 //! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
 //!   `simulation_rollup.csv` rows (read typed,
 //!   [`RollupFileRow`](crate::simulate::output::RollupFileRow)) in catalogue order, so the
@@ -54,9 +62,10 @@ use crate::{
     plan::detail::{top_by_risk, SkuDetail},
     plan::output::{
         supplier_orders_of, write_recommendations_csv, write_recommendations_json, write_summary,
-        write_supplier_orders, PlanSummary, UnitFacts,
+        write_supplier_orders, BudgetLinesFile, PlanSummary, UnitFacts,
     },
-    recommend::{assign_priorities, sort_by_urgency, Recommendation},
+    purchasing::budget::BudgetSummary,
+    recommend::{assign_priorities, finish_drafts, sort_by_urgency, Recommendation},
     report::ReportOutcome,
     shard::Shard,
     sim::trace::Trajectory,
@@ -75,6 +84,7 @@ const KEYED_TABLES: &[&str] = &[
     "lead_times.csv",
     "simulation.csv",
     "optimised.csv",
+    "supplier_choice.csv",
 ];
 
 /// Files every shard writes identically.
@@ -278,6 +288,8 @@ fn check_same_job(parts: &[Part]) -> Result<(), MergeError> {
         if let Some(at) = first_difference(&first, &view(p), "run") {
             let what = if at.starts_with("run.inputs") {
                 "read different input files"
+            } else if at.starts_with("run.config.purchasing") {
+                "were planned with different order budgets ([purchasing] in the config, --budget)"
             } else if at.starts_with("run.config") {
                 "ran with a different config"
             } else {
@@ -612,18 +624,27 @@ fn merge_recommendations(
         recs.extend(file.recommendations);
         summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
     }
-    sort_by_urgency(&mut recs);
-    // Priorities span the catalogue: numbered again over every shard's rows.
-    assign_priorities(recs.iter_mut());
     let planning_date = planning_date.expect("at least one shard");
+    let mut facts = Vec::new();
+    if parts[0].manifest.config.purchasing.is_limited() {
+        let budget;
+        (recs, budget, facts) = finish_with_budget(parts)?;
+        if let Some(b) = &budget {
+            write_json(&out.join("budget.json"), b)?;
+        }
+    } else {
+        sort_by_urgency(&mut recs);
+        // Priorities span the catalogue: numbered again over every shard's rows.
+        assign_priorities(recs.iter_mut());
+        // The shards' rows are final: their unit facts are the shards'.
+        for p in parts {
+            let path = p.path("supplier_lines.csv");
+            facts.extend(read_unit_facts(&path).map_err(|e| read_err(&path, e))?);
+        }
+    }
     write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
     write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
     let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
-    let mut facts = Vec::new();
-    for p in parts {
-        let path = p.path("supplier_lines.csv");
-        facts.extend(read_unit_facts(&path).map_err(|e| read_err(&path, e))?);
-    }
     let suppliers = &parts[0].manifest.config.suppliers;
     let supplier_orders = supplier_orders_of(&recs, &facts, suppliers);
     write_supplier_orders(&out.join("supplier_orders.csv"), &supplier_orders)?;
@@ -641,6 +662,38 @@ fn merge_recommendations(
     }
     write_summary(&out.join("plan.json"), &summary)?;
     Ok((recs, summary))
+}
+
+/// The recommendations, the budget's summary and the unit facts of a merge with a budget.
+type FinishedWithBudget = (Vec<Recommendation>, Option<BudgetSummary>, Vec<UnitFacts>);
+
+/// Every shard's drafts (`budget_lines.json`) finished together, by the function an unsharded
+/// run uses: the budget's cut across the catalogue, supplier minimums and containers, supplier calendars,
+/// priorities and reasons; the recommendations sorted by urgency, the budget's summary and
+/// every draft's unit facts (for `supplier_orders.csv`: a row the finish chain pulls forward
+/// may have had no order in its shard's rows).
+fn finish_with_budget(parts: &[Part]) -> crate::Result<FinishedWithBudget> {
+    let config = &parts[0].manifest.config;
+    if !present_in_all(parts, "budget_lines.json")? {
+        return Err(MergeError::Shards(format!(
+            "the shards ran with an order budget ([purchasing] in run.json's config) but wrote no {}: they were planned by a replenish that did not write the budget's lines; rerun every shard with this version",
+            parts[0].path("budget_lines.json").display()
+        ))
+        .into());
+    }
+    let mut lines = Vec::new();
+    let mut planning_date = None;
+    for p in parts {
+        let file: BudgetLinesFile = read_json(&p.path("budget_lines.json"))?;
+        planning_date = Some(file.planning_date);
+        lines.extend(file.lines);
+    }
+    // The unsharded run's order: SKU, then location (each in exactly one shard).
+    lines.sort_by(|a, b| (&a.rec.sku, &a.rec.location).cmp(&(&b.rec.sku, &b.rec.location)));
+    let planning_date = planning_date.expect("at least one shard");
+    let facts = lines.iter().map(UnitFacts::of_draft).collect();
+    let (recs, budget) = finish_drafts(lines, planning_date, &config.suppliers, &config.purchasing);
+    Ok((recs, budget, facts))
 }
 
 /// A shard's `supplier_lines.csv`.

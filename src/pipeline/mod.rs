@@ -155,7 +155,8 @@ pub fn sha256_of(path: &Path) -> std::io::Result<String> {
 /// # Errors
 /// Input problems ([`crate::Error::Load`]), write failures, or a report failure; the previous
 /// outputs in `out` are then untouched (see the module documentation). A shard with an order
-/// budget is refused ([`crate::Error::Config`]): the budget's cut spans the catalogue.
+/// budget writes its rows before the cut and its drafts (`budget_lines.shard-K-of-N.json`);
+/// the budget's cut spans the catalogue, so `merge` makes it ([`merge`]).
 pub fn run(config: &Config, out: &Path, options: RunOptions) -> crate::Result<RunOutcome> {
     run_with_checkpoint(config, out, options, &|_| Ok(()))
 }
@@ -171,16 +172,6 @@ pub fn run_with_checkpoint(
     options: RunOptions,
     checkpoint: &dyn Fn(&str) -> std::io::Result<()>,
 ) -> crate::Result<RunOutcome> {
-    if let (Some(shard), Some(budget)) = (options.shard, config.purchasing.budget) {
-        // The budget's cut spans the whole catalogue; merge does not cut across shards.
-        return Err(crate::config::ConfigError::Invalid {
-            key: "purchasing.budget".into(),
-            message: format!(
-                "an order budget ({budget}, from [purchasing] budget or --budget) cannot be cut shard by shard (--shard {shard}): the ranking spans the whole catalogue and merge does not apply it across shards yet; run without --shard, or without a budget"
-            ),
-        }
-        .into());
-    }
     let outcome = Job::run(config, out, options).execute_with_checkpoint(checkpoint)?;
     Ok(RunOutcome {
         summary: outcome.summary.expect("a run writes the plan's outputs"),

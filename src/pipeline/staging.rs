@@ -301,6 +301,7 @@ pub const OPTIONAL_OUTPUTS: &[&str] = &[
     "trajectories.json",
     "changes.csv",
     "realised.csv",
+    "supplier_choice.csv",
     "report.html",
     "charts",
 ];

@@ -115,6 +115,23 @@ pub fn top_by_risk(recs: &[Recommendation], n: usize) -> Vec<usize> {
     idx
 }
 
+/// [`top_by_risk`] with every SKU tied with the n-th in value at risk (units at risk when the
+/// unit cost is unknown) as well: a superset of the top n under any later tie-break. A shard
+/// of a run with a budget writes its details for these, so that the catalogue's top n after
+/// the cut (which changes the order values) is among the shards' lists.
+pub fn top_by_risk_and_ties(recs: &[Recommendation], n: usize) -> Vec<usize> {
+    let risk = |i: usize| recs[i].value_at_risk.unwrap_or(recs[i].units_at_risk);
+    let mut idx = top_by_risk(recs, recs.len());
+    if n == 0 {
+        idx.clear();
+    } else if idx.len() > n {
+        let last = risk(idx[n - 1]);
+        let keep = n + idx[n..].iter().take_while(|&&i| risk(i) >= last).count();
+        idx.truncate(keep);
+    }
+    idx
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

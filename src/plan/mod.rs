@@ -27,6 +27,7 @@
 //! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
 //!   depend on the thread count.
 
+pub mod alternatives;
 pub mod detail;
 pub mod inputs;
 pub mod levels;
@@ -44,7 +45,7 @@ use crate::{
     domain::target::{critical_ratio, ServiceTarget},
     forecast::{
         analogue::MAX_MEMBERS,
-        select::{forecast_some, with_global, ForecastSettings, SkuForecast},
+        select::{forecast_some, with_global, with_pooled, ForecastSettings, SkuForecast},
         ModelId,
     },
     io::{inventory::InventoryRecord, items::ItemParams, items::ItemRecord},
@@ -55,7 +56,8 @@ use crate::{
         GivenLevels, Levels, Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure,
     },
     purchasing::budget::BudgetSummary,
-    recommend::{recommend_within, Recommendation, SkuState},
+    purchasing::PurchasingSettings,
+    recommend::{drafts, finish_drafts, DraftLine, Recommendation, SkuState},
     shard::Shard,
     sku_plan::{SimulatedService, SkuPlan},
     validate::Loaded,
@@ -163,6 +165,10 @@ pub struct Plan {
     pub budget: Option<BudgetSummary>,
     /// Per supplier with an order or a deferral (`supplier_orders.csv`).
     pub supplier_orders: Vec<crate::purchasing::container::SupplierOrderRow>,
+    /// A shard's drafts before the finish chain, with a budget (`budget_lines.json`): the
+    /// budget spans the catalogue, so `merge` cuts every shard's drafts together and this
+    /// shard's `recommendations` are its rows before the cut.
+    pub budget_lines: Option<Vec<DraftLine>>,
     /// Forecast horizon used (buckets).
     pub horizon: usize,
     /// Planning date.
@@ -196,7 +202,7 @@ fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'
 /// are computed from every SKU, the per-SKU stages only for the shard's (see
 /// [`crate::shard`]). The plan's forecasts, plans and recommendations are the shard's.
 pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Plan {
-    let run = RunContext::new(config, loaded);
+    let mut run = RunContext::new(config, loaded);
     let mut timings = Vec::new();
     let clock = Instant::now();
     let lead_times = LeadTimeModel::learn(&loaded.purchase_orders, run.planning, &config.lead_time);
@@ -206,12 +212,33 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         .iter()
         .map(|(s, _)| run.item_and_lead_time(s, &lead_times))
         .collect();
-    let horizon = horizon_for(config, run.freq, &per_key);
+    run.alternatives = alternatives::candidates_of(
+        &lead_times,
+        keys.iter()
+            .zip(&per_key)
+            .map(|((s, _), (p, lt))| (s.as_str(), p, lt)),
+        &loaded.suppliers,
+    );
+    // An alternative supplier's lead time may be the longest.
+    let alternative_lead_times: Vec<(ItemParams, SkuLeadTime)> = keys
+        .iter()
+        .zip(&per_key)
+        .filter_map(|((s, _), (p, _))| Some((p, run.alternatives.get(s)?)))
+        .flat_map(|(p, cs)| {
+            cs.iter()
+                .filter_map(|c| Some((p.clone(), c.lead_time.clone()?)))
+        })
+        .collect();
+    let horizon = horizon_for(config, run.freq, &per_key).max(horizon_for(
+        config,
+        run.freq,
+        &alternative_lead_times,
+    ));
     timings.push(("lead times".into(), clock.elapsed().as_secs_f64()));
 
     let clock = Instant::now();
     let settings = forecast_settings(config, loaded, run.freq, horizon);
-    let owned = Ownership::of(&keys, &per_key, shard, config, loaded);
+    let owned = Ownership::of(&keys, &per_key, shard, &run);
     let mut forecasts = forecast_keys(loaded, &settings, &owned.keys, config);
     timings.push(("forecast".into(), clock.elapsed().as_secs_f64()));
     let mut analogues = steer::analogues(
@@ -241,7 +268,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
     };
 
     let clock = Instant::now();
-    let (recommendations, budget) = run.recommend(&plans, &keys, &lead_times);
+    let (recommendations, budget, budget_lines) = run.recommend(&plans, &keys, &lead_times, shard);
     let supplier_orders = output::supplier_orders_of(
         &recommendations,
         &output::unit_facts(&plans, &recommendations),
@@ -263,6 +290,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         recommendations,
         budget,
         supplier_orders,
+        budget_lines,
         horizon,
         planning_date: run.planning,
         timings,
@@ -346,15 +374,25 @@ impl Ownership {
         keys: &[steer::Key],
         per_key: &[(ItemParams, SkuLeadTime)],
         shard: Option<Shard>,
-        config: &Config,
-        loaded: &Loaded,
+        run: &RunContext<'_>,
     ) -> Self {
-        // The supplier the recommendation will carry (and supplier minimums group by).
+        let (config, loaded) = (run.config, run.loaded);
+        // The supplier the recommendation will carry (and supplier minimums group by); a SKU
+        // with several suppliers goes with the group of its suppliers with minimums.
+        let groups = alternatives::minimum_groups(&run.alternatives, config);
         let flags: Vec<bool> = keys
             .iter()
             .zip(per_key)
             .map(|((sku, _), (_, lt))| {
-                shard.is_none_or(|sh| sh.owns(shard_key(sku, lt.supplier.as_deref(), config)))
+                let candidates = run.alternatives.get(sku).map(Vec::as_slice);
+                let key = alternatives::shard_key(
+                    sku,
+                    lt.supplier.as_deref(),
+                    candidates,
+                    &groups,
+                    config,
+                );
+                shard.is_none_or(|sh| sh.owns(key))
             })
             .collect();
         let shard_keys: Vec<(String, Option<String>)> = keys
@@ -414,6 +452,8 @@ struct RunContext<'a> {
     items: AHashMap<&'a str, &'a ItemRecord>,
     planning: NaiveDate,
     freq: Freq,
+    /// Candidate suppliers of the SKUs with rows in the suppliers file.
+    alternatives: alternatives::Alternatives,
 }
 
 impl<'a> RunContext<'a> {
@@ -424,6 +464,7 @@ impl<'a> RunContext<'a> {
             items: loaded.items.iter().map(|r| (r.sku.as_str(), r)).collect(),
             planning: loaded.report.planning_date,
             freq: loaded.report.freq,
+            alternatives: alternatives::Alternatives::new(),
         }
     }
 
@@ -493,6 +534,7 @@ impl<'a> RunContext<'a> {
                     record: self.items.get(sku.as_str()).copied(),
                     item,
                     lt,
+                    candidates: self.alternatives.get(sku.as_str()).map(Vec::as_slice),
                     steering: Steering {
                         ov,
                         previous: prev,
@@ -506,13 +548,19 @@ impl<'a> RunContext<'a> {
             .collect()
     }
 
-    /// Purchase recommendations from the plans, stock and open orders.
+    /// Purchase recommendations from the plans, stock and open orders; a shard with a budget
+    /// returns its rows before the cut and its drafts for `merge` (see [`Plan::budget_lines`]).
     fn recommend(
         &self,
         plans: &[SkuPlan],
         keys: &[steer::Key],
         lead_times: &LeadTimeModel,
-    ) -> (Vec<Recommendation>, Option<BudgetSummary>) {
+        shard: Option<Shard>,
+    ) -> (
+        Vec<Recommendation>,
+        Option<BudgetSummary>,
+        Option<Vec<DraftLine>>,
+    ) {
         let (config, planning) = (self.config, self.planning);
         let inventory: BTreeMap<(&str, Option<&str>), &InventoryRecord> = self
             .loaded
@@ -548,16 +596,23 @@ impl<'a> RunContext<'a> {
                         .as_deref()
                         .and_then(|s| lead_times.drift_of(s))
                         .cloned(),
+                    category: self
+                        .items
+                        .get(p.sku.as_str())
+                        .and_then(|r| r.category.as_deref()),
                 }
             })
             .collect();
-        recommend_within(
-            &states,
-            planning,
-            &config.suppliers,
-            &config.policy,
-            config.purchasing.budget,
-        )
+        let drafts = drafts(&states, planning, &config.suppliers, &config.policy);
+        let suppliers = &config.suppliers;
+        if shard.is_some() && config.purchasing.is_limited() {
+            let unlimited = PurchasingSettings::default();
+            let (recs, _) = finish_drafts(drafts.clone(), planning, suppliers, &unlimited);
+            (recs, None, Some(drafts))
+        } else {
+            let (recs, summary) = finish_drafts(drafts, planning, suppliers, &config.purchasing);
+            (recs, summary, None)
+        }
     }
 }
 
@@ -573,7 +628,7 @@ fn forecast_keys(
     config: &Config,
 ) -> Vec<Option<SkuForecast>> {
     let series = &loaded.series;
-    let settings = with_global(series, settings);
+    let settings = with_pooled(series, &with_global(series, settings));
     let mut out: Vec<Option<SkuForecast>> = (0..series.len()).map(|_| None).collect();
     let fill = |which: Vec<usize>, out: &mut Vec<Option<SkuForecast>>| {
         let which: Vec<usize> = which.into_iter().filter(|&i| out[i].is_none()).collect();
@@ -649,6 +704,8 @@ struct SkuContext<'a> {
     record: Option<&'a ItemRecord>,
     item: ItemParams,
     lt: SkuLeadTime,
+    /// The SKU's suppliers when it has rows in the suppliers file (the primary first).
+    candidates: Option<&'a [crate::purchasing::alternatives::Candidate]>,
     steering: Steering<'a>,
     input_notes: Vec<String>,
     never_sold: Option<String>,
@@ -662,7 +719,9 @@ struct Designed {
     seed: u64,
 }
 
-fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
+fn sku_plan(mut ctx: SkuContext<'_>) -> SkuPlan {
+    // The supplier first: its lead time and price are what the policy is designed with.
+    let supplier_choice = alternatives::apply(&mut ctx);
     let ps = &ctx.config.policy;
     let (fc, ov, item) = (ctx.fc, ctx.steering.ov, &ctx.item);
     let mut echo: Vec<String> = fc.map(|f| f.adjustments.clone()).unwrap_or_default();
@@ -740,6 +799,8 @@ fn sku_plan(ctx: SkuContext<'_>) -> SkuPlan {
         never_sold: ctx.never_sold,
         largest_past_order: ctx.largest_past_order,
         simulated: None,
+        design_search: None,
+        supplier_choice,
     }
 }
 
@@ -1130,7 +1191,7 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
                 measure: p.measure,
                 target: p.target,
                 // A quantity the planner set (override, order days, fixed) stays as set.
-                keep_quantity: !design.order_rule.starts_with("eoq"),
+                keep_quantity: !p.policy_input.quantity_is_eoq(),
             };
             let o = crate::optimize::optimise(
                 &mut crate::sim::DemandPaths::new(p.seed),
@@ -1150,6 +1211,7 @@ fn designed_levels(plans: Vec<SkuPlan>, series: &[DemandSeries], config: &Config
                 customer: ps.design_customer,
                 replications: o.kpis.replications,
             });
+            p.design_search = Some(Box::new(o));
             p.policy = Ok(out);
             p
         })

@@ -6,6 +6,8 @@
 //! - **policy.csv**: [`PolicyRow`]
 //! - **lead_times.csv**: [`LeadTimeRow`]
 //! - **lead_time_histogram.csv**: [`LeadTimeHistogramRow`] (one row per supplier and day)
+//! - **supplier_choice.csv** (with a suppliers file): [`SupplierChoiceRow`], one row per
+//!   supplier of each SKU with several
 //! - **recommendations.csv**: [`RecommendationRow`], sorted by urgency.
 //! - **supplier_orders.csv**: [`SupplierOrderRow`], one row per supplier with an order or a
 //!   deferral ([`supplier_orders_of`]).
@@ -27,7 +29,7 @@ use crate::{
     io::{atomic::write_atomic, LoadError},
     policy::ServiceMeasure,
     purchasing::container::{self, OrderLine, SupplierOrderRow},
-    recommend::{Action, Recommendation},
+    recommend::{Action, DraftLine, Recommendation},
     sku_plan::SkuPlan,
 };
 
@@ -244,6 +246,97 @@ pub struct LeadTimeHistogramRow {
     pub p90_days: f64,
     /// Whether the supplier drifts.
     pub supplier_drifting: bool,
+}
+
+/// One row of `supplier_choice.csv` after the key columns: one supplier of a SKU with several
+/// ([`crate::purchasing::alternatives`]); costs are currency per unit of demand, empty when
+/// the supplier could not be compared (`note` says why).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SupplierChoiceRow {
+    /// Supplier.
+    pub supplier: String,
+    /// Whether the SKU's orders go to it.
+    pub chosen: bool,
+    /// Whether it is the SKU's primary supplier (item master).
+    pub primary: bool,
+    /// The planner's priority (1 = preferred), if given.
+    pub priority: Option<u32>,
+    /// Unit cost at this supplier (0 = unknown).
+    #[serde(serialize_with = "num")]
+    pub unit_cost: f64,
+    /// Mean lead time, days.
+    #[serde(serialize_with = "opt_num")]
+    pub lead_time_days: Option<f64>,
+    /// Standard deviation of the lead time, days.
+    #[serde(serialize_with = "opt_num")]
+    pub lead_time_sd_days: Option<f64>,
+    /// Where the lead time came from (`sku`, `suppliers_file`, `supplier`, …).
+    pub lead_time_source: String,
+    /// Safety stock its lead time needs (units).
+    #[serde(serialize_with = "opt_num")]
+    pub safety_stock: Option<f64>,
+    /// Holding cost of safety and cycle stock per unit of demand.
+    #[serde(serialize_with = "opt_num")]
+    pub holding_per_unit: Option<f64>,
+    /// Ordering cost per unit of demand.
+    #[serde(serialize_with = "opt_num")]
+    pub ordering_per_unit: Option<f64>,
+    /// Expected shortage cost per unit of demand.
+    #[serde(serialize_with = "opt_num")]
+    pub shortage_per_unit: Option<f64>,
+    /// Landed cost per unit of demand: unit cost + holding + ordering + shortage.
+    #[serde(serialize_with = "opt_num")]
+    pub landed_per_unit: Option<f64>,
+    /// The choice's reason (on the chosen row), or why the supplier was not compared.
+    pub note: String,
+}
+
+/// Writes `supplier_choice.csv`: every supplier of every SKU with several.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_supplier_choice(path: &Path, plan: &Plan) -> Result<(), LoadError> {
+    let rows: Vec<(&SkuPlan, usize)> = plan
+        .plans
+        .iter()
+        .flat_map(|p| {
+            let n = p.supplier_choice.as_ref().map_or(0, |c| c.options.len());
+            (0..n).map(move |i| (p, i))
+        })
+        .collect();
+    write_keyed(
+        path,
+        rows.iter(),
+        |(p, _)| plan_key(p),
+        |(p, i)| {
+            let choice = p.supplier_choice.as_ref().expect("only SKUs with a choice");
+            let o = &choice.options[*i];
+            let (c, costs) = (&o.candidate, o.costs);
+            let lt = c.lead_time.as_ref();
+            let chosen = *i == choice.chosen;
+            SupplierChoiceRow {
+                supplier: c.name().to_string(),
+                chosen,
+                primary: c.primary,
+                priority: c.priority,
+                unit_cost: c.unit_cost,
+                lead_time_days: lt.map(|l| l.stats.mean),
+                lead_time_sd_days: lt.map(|l| l.stats.sd),
+                lead_time_source: lt.map_or(String::new(), |l| l.source.name().to_string()),
+                safety_stock: costs.map(|k| k.safety_stock),
+                holding_per_unit: costs.map(|k| k.holding),
+                ordering_per_unit: costs.map(|k| k.ordering),
+                shortage_per_unit: costs.map(|k| k.shortage),
+                landed_per_unit: costs.map(|k| k.landed()),
+                note: if chosen {
+                    choice.reason.clone()
+                } else {
+                    o.note.clone().unwrap_or_default()
+                },
+            }
+        },
+    )
 }
 
 /// One row of `recommendations.csv` after the key columns (`sku`, `location` when the data
@@ -482,6 +575,19 @@ pub struct UnitFacts {
     pub volume: Option<f64>,
     /// Weight per unit, if known.
     pub weight: Option<f64>,
+}
+
+impl UnitFacts {
+    /// A draft's unit facts (`merge` with a budget takes them from the shards' drafts).
+    pub fn of_draft(d: &DraftLine) -> Self {
+        Self {
+            sku: d.rec.sku.clone(),
+            location: d.rec.location.clone(),
+            unit_cost: d.unit_cost,
+            volume: d.volume,
+            weight: d.weight,
+        }
+    }
 }
 
 /// The unit facts of every plan whose recommendation has an order or a deferral, in plan order.
@@ -738,6 +844,18 @@ pub fn write_recommendations_json(
     })
 }
 
+/// `budget_lines.json`, written by a shard of a run with an order budget (as
+/// `budget_lines.shard-K-of-N.json`): the shard's drafts before the finish chain
+/// ([`crate::recommend::DraftLine`], sorted by SKU and location), which `merge` finishes
+/// together ([`crate::recommend::finish_drafts`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetLinesFile {
+    /// The planning date.
+    pub planning_date: NaiveDate,
+    /// The drafts.
+    pub lines: Vec<crate::recommend::DraftLine>,
+}
+
 /// Writes `plan.json`.
 ///
 /// # Errors
@@ -763,7 +881,7 @@ pub fn write_plan_outputs(
     plan: &Plan,
     top_skus: usize,
 ) -> Result<PlanSummary, LoadError> {
-    use super::detail::{top_by_risk, SkuDetail};
+    use super::detail::{top_by_risk, top_by_risk_and_ties, SkuDetail};
     use crate::forecast::output::{write_accuracy, write_classes, write_forecasts};
     use crate::io::atomic::write_json;
     let mut all: Vec<&crate::forecast::select::SkuForecast> =
@@ -781,6 +899,9 @@ pub fn write_plan_outputs(
     write_policy(&dir.join("policy.csv"), plan)?;
     write_lead_times(&dir.join("lead_times.csv"), plan)?;
     write_lead_time_histogram(&dir.join("lead_time_histogram.csv"), plan)?;
+    if !loaded.suppliers.is_empty() {
+        write_supplier_choice(&dir.join("supplier_choice.csv"), plan)?;
+    }
     let json = serde_json::to_string_pretty(&loaded.report).expect("report serialises");
     write_atomic(&dir.join("validation.json"), |w| {
         w.write_all(json.as_bytes())
@@ -795,7 +916,14 @@ pub fn write_plan_outputs(
         .iter()
         .map(|f| ((f.sku.as_str(), f.location.as_deref()), f))
         .collect();
-    let details: Vec<SkuDetail> = top_by_risk(&plan.recommendations, top_skus)
+    // A shard with a budget lists the ties at its last place too: the cut, made at merge,
+    // changes the order values that break ties in value at risk.
+    let top = if plan.budget_lines.is_some() {
+        top_by_risk_and_ties(&plan.recommendations, top_skus)
+    } else {
+        top_by_risk(&plan.recommendations, top_skus)
+    };
+    let details: Vec<SkuDetail> = top
         .into_iter()
         .filter_map(|i| {
             let r = &plan.recommendations[i];
@@ -813,6 +941,13 @@ pub fn write_plan_outputs(
         write_json(&dir.join("budget.json"), b)?;
     }
     write_supplier_orders(&dir.join("supplier_orders.csv"), &plan.supplier_orders)?;
+    if let Some(lines) = &plan.budget_lines {
+        let file = BudgetLinesFile {
+            planning_date: plan.planning_date,
+            lines: lines.clone(),
+        };
+        write_json(&dir.join("budget_lines.json"), &file)?;
+    }
     write_recommendations_csv(&dir.join("recommendations.csv"), &plan.recommendations)?;
     let summary = PlanSummary::of(plan);
     write_summary(&dir.join("plan.json"), &summary)?;

@@ -404,6 +404,14 @@ impl PolicyInput {
         (q, rule)
     }
 
+    /// Whether the order quantity is an EOQ — a cost trade-off that a simulation design may
+    /// move. A fixed or days-of-demand quantity, and the days-of-demand fallback of an
+    /// undefined EOQ, are the planner's rule and stay as set.
+    pub fn quantity_is_eoq(&self) -> bool {
+        matches!(self.order, OrderRule::Eoq { .. })
+            && eoq(self.demand_mean, self.order_cost, self.holding_cost).is_some()
+    }
+
     /// The order quantity before rounding, and how it was set (`eoq`, `fixed`, `N days`).
     pub fn raw_order_quantity(&self) -> (f64, String) {
         match self.order {

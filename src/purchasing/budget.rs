@@ -26,13 +26,28 @@
 //!   far plus its value is within the budget, otherwise defer it — and every later chunk of
 //!   its line — and go on. So for every deferred line, the kept chunks ranked ahead of its
 //!   first deferred chunk plus that chunk's value exceed the budget.
+//! - **Budgets per supplier and per category** (`[purchasing.budget_by_supplier]`,
+//!   `[purchasing.budget_by_category]`): a chunk is kept only when it fits the total budget,
+//!   its supplier's budget and its category's budget (each where set); the walk is the same
+//!   first fit over the one ranking, and a deferred line records the budget that cut it
+//!   ([`Limit`]: the total first, then the supplier's, then the category's when several would
+//!   be exceeded).
 //! - Lines without a unit cost (0) cannot be priced: they are kept whole, outside the budget.
+//!
+//! # Plain data between the demand and the cut
+//! A [`Line`] carries its demand distribution; [`Line::evaluate`] turns it into a
+//! [`LineSteps`] — its chunks with the expected shortage left after each — and everything
+//! after that (ranking, cut, portfolio, curve) works on those numbers alone. `LineSteps` is
+//! serialisable, so a shard of a sharded run evaluates its own lines and `merge` ranks and
+//! cuts the catalogue's with the same functions ([`crate::shard`]).
 
-use std::cmp::Ordering;
+use std::{cmp::Ordering, collections::BTreeMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{empirical::DemandSample, normal, order_qty::round_order};
+
+use super::PurchasingSettings;
 
 /// Most chunks one line is split into (longer lines are bought in blocks of whole packs).
 pub const MAX_CHUNKS: usize = 512;
@@ -41,7 +56,7 @@ pub const MAX_CHUNKS: usize = 512;
 pub const CURVE_POINTS: usize = 200;
 
 /// Money tolerance of the cut: a chunk fits when the total is within budget + 1e-9·budget.
-fn fits(total: f64, budget: f64) -> bool {
+pub fn fits(total: f64, budget: f64) -> bool {
     total <= budget + 1e-9 * budget.abs().max(1.0)
 }
 
@@ -94,9 +109,100 @@ pub struct Line {
     pub shortage_cost: f64,
     /// Demand over the protection period.
     pub demand: Demand,
+    /// Supplier, whose budget the line must fit (`[purchasing.budget_by_supplier]`).
+    pub supplier: Option<String>,
+    /// Item category, whose budget the line must fit (`[purchasing.budget_by_category]`).
+    pub category: Option<String>,
+}
+
+/// One chunk of a line as evaluated against its demand.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Units of the chunk.
+    pub units: f64,
+    /// Expected shortage with the line bought up to and including this chunk:
+    /// E[(X − (p + units so far))⁺] (units).
+    pub shortage: f64,
+}
+
+/// A line evaluated against its demand: what the ranking, the cut, the portfolio and the
+/// curve need, as plain serialisable numbers (no distribution).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineSteps {
+    /// The line's quantity (units).
+    pub quantity: f64,
+    /// Currency per unit; 0 = unknown (the line cannot be priced).
+    pub unit_cost: f64,
+    /// Currency per unit short; 0 = none (the score is in units).
+    pub shortage_cost: f64,
+    /// Mean demand over the protection period (units).
+    pub demand: f64,
+    /// Expected shortage without ordering: E[(X − p)⁺] (units).
+    pub shortage_without: f64,
+    /// The chunks in buying order ([`Line::chunk_sizes`]).
+    pub steps: Vec<Step>,
+    /// Supplier (for its budget).
+    #[serde(default)]
+    pub supplier: Option<String>,
+    /// Category (for its budget).
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+impl LineSteps {
+    /// Whether the line can be priced (it has a unit cost).
+    pub fn priced(&self) -> bool {
+        self.unit_cost > 0.0
+    }
+
+    /// E[(X − (p + kept))⁺] for `kept` units bought in whole chunks from the first (what the
+    /// cut and the supplier minimums leave: none, a prefix of the chunks or the whole line).
+    pub fn shortage_at(&self, kept: f64) -> f64 {
+        let (mut done, mut shortage) = (0.0, self.shortage_without);
+        for s in &self.steps {
+            if done >= kept - 1e-9 * kept.abs().max(1.0) {
+                break;
+            }
+            done += s.units;
+            shortage = s.shortage;
+        }
+        shortage
+    }
+
+    /// The line's facts ([`LineFacts`]): its priority key among them.
+    pub fn facts(&self) -> LineFacts {
+        line_chunks(0, self).1
+    }
 }
 
 impl Line {
+    /// Evaluates the line against its demand: each chunk with the expected shortage left
+    /// after it.
+    pub fn evaluate(&self) -> LineSteps {
+        let mut at = self.position;
+        let steps = self
+            .chunk_sizes()
+            .into_iter()
+            .map(|units| {
+                at += units;
+                Step {
+                    units,
+                    shortage: self.demand.shortage(at),
+                }
+            })
+            .collect();
+        LineSteps {
+            quantity: self.quantity,
+            unit_cost: self.unit_cost,
+            shortage_cost: self.shortage_cost,
+            demand: self.demand.mean(),
+            shortage_without: self.demand.shortage(self.position),
+            steps,
+            supplier: self.supplier.clone(),
+            category: self.category.clone(),
+        }
+    }
+
     /// Whether the line can be priced (it has a unit cost).
     pub fn priced(&self) -> bool {
         self.unit_cost > 0.0
@@ -149,7 +255,7 @@ pub struct Chunk {
 }
 
 /// What the ranking knows of each line.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LineFacts {
     /// Mean demand over the protection period (units).
     pub demand: f64,
@@ -186,15 +292,13 @@ pub fn priority_cmp(a: Option<f64>, b: Option<f64>) -> Ordering {
 }
 
 /// The chunks of one line with what each avoids, and the line's facts.
-fn line_chunks(i: usize, l: &Line) -> (Vec<Chunk>, LineFacts) {
+fn line_chunks(i: usize, l: &LineSteps) -> (Vec<Chunk>, LineFacts) {
     let costed = l.shortage_cost > 0.0;
     let weight = if costed { l.shortage_cost } else { 1.0 };
-    let without = l.demand.shortage(l.position);
     let mut chunks = Vec::new();
-    let (mut at, mut before, mut last_rank) = (l.position, without, f64::INFINITY);
-    for units in l.chunk_sizes() {
-        at += units;
-        let after = l.demand.shortage(at);
+    let (mut before, mut last_rank) = (l.shortage_without, f64::INFINITY);
+    for step in &l.steps {
+        let (units, after) = (step.units, step.shortage);
         let avoided = (before - after).max(0.0);
         before = after;
         let value = units * l.unit_cost;
@@ -219,8 +323,8 @@ fn line_chunks(i: usize, l: &Line) -> (Vec<Chunk>, LineFacts) {
         .filter(|_| l.priced())
         .map(|c| c.rank * 1000.0);
     let facts = LineFacts {
-        demand: l.demand.mean(),
-        shortage_without: without,
+        demand: l.demand,
+        shortage_without: l.shortage_without,
         shortage_with: before,
         per_1000,
         costed,
@@ -229,7 +333,7 @@ fn line_chunks(i: usize, l: &Line) -> (Vec<Chunk>, LineFacts) {
 }
 
 /// Ranks every chunk of every priced line (see the module documentation).
-pub fn rank(lines: &[Line]) -> Ranking {
+pub fn rank(lines: &[LineSteps]) -> Ranking {
     let mut chunks = Vec::new();
     let mut facts = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
@@ -247,6 +351,95 @@ pub fn rank(lines: &[Line]) -> Ranking {
     }
 }
 
+/// The budget that cut a line (or would be exceeded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Limit {
+    /// The total budget (`[purchasing] budget`, `--budget`).
+    Total,
+    /// The supplier's budget (`[purchasing.budget_by_supplier]`).
+    Supplier(String),
+    /// The category's budget (`[purchasing.budget_by_category]`).
+    Category(String),
+}
+
+impl Limit {
+    /// The amount of this budget in `settings` (0 when not set).
+    pub fn amount(&self, settings: &PurchasingSettings) -> f64 {
+        match self {
+            Self::Total => settings.budget,
+            Self::Supplier(s) => settings.budget_by_supplier.get(s).copied(),
+            Self::Category(c) => settings.budget_by_category.get(c).copied(),
+        }
+        .unwrap_or(0.0)
+    }
+
+    /// `the budget of 20000`, `SUP001's budget of 5000`, `category Tools' budget of 3000`.
+    pub fn describe(&self, settings: &PurchasingSettings) -> String {
+        let amount = self.amount(settings);
+        let money = format!("{amount:.1}");
+        let money = money.strip_suffix(".0").unwrap_or(&money);
+        match self {
+            Self::Total => format!("the budget of {money}"),
+            Self::Supplier(s) => format!("{s}'s budget of {money}"),
+            Self::Category(c) => format!("category {c}'s budget of {money}"),
+        }
+    }
+}
+
+/// Money spent so far: in total, per supplier and per category (priced lines).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Purse {
+    /// In total.
+    pub total: f64,
+    /// Per supplier.
+    pub by_supplier: BTreeMap<String, f64>,
+    /// Per category.
+    pub by_category: BTreeMap<String, f64>,
+}
+
+impl Purse {
+    /// The first budget (the total, the supplier's, the category's) that `value` more on a
+    /// line of `supplier` and `category` would exceed; `None` when it fits every one.
+    pub fn exceeds(
+        &self,
+        settings: &PurchasingSettings,
+        value: f64,
+        supplier: Option<&str>,
+        category: Option<&str>,
+    ) -> Option<Limit> {
+        if settings
+            .budget
+            .is_some_and(|b| !fits(self.total + value, b))
+        {
+            return Some(Limit::Total);
+        }
+        let over = |limits: &BTreeMap<String, f64>, spent: &BTreeMap<String, f64>, key: &str| {
+            limits
+                .get(key)
+                .is_some_and(|b| !fits(spent.get(key).copied().unwrap_or(0.0) + value, *b))
+        };
+        if let Some(s) =
+            supplier.filter(|s| over(&settings.budget_by_supplier, &self.by_supplier, s))
+        {
+            return Some(Limit::Supplier(s.to_string()));
+        }
+        category
+            .filter(|c| over(&settings.budget_by_category, &self.by_category, c))
+            .map(|c| Limit::Category(c.to_string()))
+    }
+
+    /// Records `value` spent (negative: given back) on a line of `supplier` and `category`.
+    pub fn spend(&mut self, value: f64, supplier: Option<&str>, category: Option<&str>) {
+        self.total += value;
+        if let Some(s) = supplier {
+            *self.by_supplier.entry(s.to_string()).or_default() += value;
+        }
+        if let Some(c) = category {
+            *self.by_category.entry(c.to_string()).or_default() += value;
+        }
+    }
+}
+
 /// The outcome of cutting a ranking at a budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cut {
@@ -255,34 +448,47 @@ pub struct Cut {
     /// Per line, the position in [`Ranking::chunks`] of its first deferred chunk (the one
     /// that did not fit), if any.
     pub first_deferred: Vec<Option<usize>>,
+    /// Per line, the budget its first deferred chunk did not fit, if any.
+    pub cut_by: Vec<Option<Limit>>,
     /// Money kept (priced lines).
     pub spent: f64,
+    /// Money kept in total, per supplier and per category.
+    pub purse: Purse,
 }
 
-/// Cuts the ranking at `budget` by first fit (module documentation); `None` keeps every
-/// line whole.
-pub fn cut(ranking: &Ranking, lines: &[Line], budget: Option<f64>) -> Cut {
+/// Cuts the ranking by first fit at the budgets of `settings` (module documentation); without
+/// any budget every line is kept whole.
+pub fn cut(ranking: &Ranking, lines: &[LineSteps], settings: &PurchasingSettings) -> Cut {
     let mut kept: Vec<f64> = lines
         .iter()
         .map(|l| if l.priced() { 0.0 } else { l.quantity })
         .collect();
     let mut first_deferred: Vec<Option<usize>> = vec![None; lines.len()];
-    let mut spent = 0.0;
+    let mut cut_by: Vec<Option<Limit>> = vec![None; lines.len()];
+    let mut purse = Purse::default();
     for (pos, c) in ranking.chunks.iter().enumerate() {
         if first_deferred[c.line].is_some() {
             continue;
         }
-        if budget.is_none_or(|b| fits(spent + c.value, b)) {
-            spent += c.value;
-            kept[c.line] += c.units;
-        } else {
-            first_deferred[c.line] = Some(pos);
+        let l = &lines[c.line];
+        let (supplier, category) = (l.supplier.as_deref(), l.category.as_deref());
+        match purse.exceeds(settings, c.value, supplier, category) {
+            None => {
+                purse.spend(c.value, supplier, category);
+                kept[c.line] += c.units;
+            }
+            Some(limit) => {
+                first_deferred[c.line] = Some(pos);
+                cut_by[c.line] = Some(limit);
+            }
         }
     }
     Cut {
         kept,
         first_deferred,
-        spent,
+        cut_by,
+        spent: purse.total,
+        purse,
     }
 }
 
@@ -300,12 +506,8 @@ pub struct CurvePoint {
 impl Ranking {
     /// Expected backordered units and fill rate of the portfolio of lines with `kept[i]`
     /// units ordered on line i: Σ E[(X − (p + kept))⁺] against Σ E[X].
-    pub fn portfolio(&self, lines: &[Line], kept: &[f64]) -> (f64, f64) {
-        let backorders: f64 = lines
-            .iter()
-            .zip(kept)
-            .map(|(l, k)| l.demand.shortage(l.position + k))
-            .sum();
+    pub fn portfolio(&self, lines: &[LineSteps], kept: &[f64]) -> (f64, f64) {
+        let backorders: f64 = lines.iter().zip(kept).map(|(l, k)| l.shortage_at(*k)).sum();
         (backorders, self.fill(backorders))
     }
 
@@ -321,7 +523,7 @@ impl Ranking {
     /// Service against money: lines without a unit cost ordered, then the priced chunks
     /// bought in rank order; at most [`CURVE_POINTS`] + 1 points, the first at 0 spent and the
     /// last with every line whole.
-    pub fn curve(&self, lines: &[Line]) -> Vec<CurvePoint> {
+    pub fn curve(&self, lines: &[LineSteps]) -> Vec<CurvePoint> {
         let mut backorders: f64 = lines
             .iter()
             .zip(&self.lines)
@@ -361,8 +563,9 @@ impl Ranking {
 /// (`budget.json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BudgetSummary {
-    /// The budget (currency).
-    pub budget: f64,
+    /// The total budget (currency); none when only supplier or category budgets are set.
+    #[serde(default)]
+    pub budget: Option<f64>,
     /// Candidate order lines (ORDER lines with a quantity, before the cut).
     pub lines: usize,
     /// Their value at unit cost (priced lines).
@@ -394,6 +597,17 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn ev(lines: &[Line]) -> Vec<LineSteps> {
+        lines.iter().map(Line::evaluate).collect()
+    }
+
+    fn limit(budget: f64) -> PurchasingSettings {
+        PurchasingSettings {
+            budget: Some(budget),
+            ..PurchasingSettings::default()
+        }
+    }
+
     fn line(position: f64, quantity: f64, pack: f64, cost: f64, mean: f64, sd: f64) -> Line {
         Line {
             position,
@@ -403,6 +617,8 @@ mod tests {
             unit_cost: cost,
             shortage_cost: 0.0,
             demand: Demand::Normal { mean, sd },
+            supplier: None,
+            category: None,
         }
     }
 
@@ -429,7 +645,7 @@ mod tests {
         // X ~ N(100, 20), position 60, packs of 10: the first pack avoids
         // E[(X − 60)⁺] − E[(X − 70)⁺] = 20·(G(−2) − G(−1.5)).
         let l = line(60.0, 30.0, 10.0, 2.0, 100.0, 20.0);
-        let r = rank(std::slice::from_ref(&l));
+        let r = rank(&ev(std::slice::from_ref(&l)));
         let want = 20.0 * (normal::loss(-2.0) - normal::loss(-1.5));
         let first = r.chunks[0];
         assert!((first.avoided - want).abs() < 1e-9, "{}", first.avoided);
@@ -446,8 +662,8 @@ mod tests {
         let a = line(0.0, 50.0, 10.0, 1.0, 50.0, 10.0);
         let b = line(0.0, 50.0, 10.0, 4.0, 50.0, 10.0);
         let lines = vec![b, a];
-        let r = rank(&lines);
-        let c = cut(&r, &lines, Some(100.0));
+        let r = rank(&ev(&lines));
+        let c = cut(&r, &ev(&lines), &limit(100.0));
         // 50 units of A cost 50; the remaining 50 buys one pack of B (40) — 10 left.
         assert!((c.kept[1] - 50.0).abs() < 1e-9, "{:?}", c.kept);
         assert!((c.kept[0] - 10.0).abs() < 1e-9, "{:?}", c.kept);
@@ -457,9 +673,9 @@ mod tests {
         let mut lines = lines;
         lines[0].shortage_cost = 10.0;
         lines[1].shortage_cost = 1.0;
-        let r = rank(&lines);
+        let r = rank(&ev(&lines));
         assert_eq!(r.chunks[0].line, 0);
-        let c = cut(&r, &lines, Some(100.0));
+        let c = cut(&r, &ev(&lines), &limit(100.0));
         assert!(c.kept[0] >= 20.0 - 1e-9, "{:?}", c.kept);
     }
 
@@ -469,8 +685,8 @@ mod tests {
             line(0.0, 50.0, 10.0, 0.0, 50.0, 10.0),
             line(0.0, 50.0, 10.0, 1.0, 50.0, 10.0),
         ];
-        let r = rank(&lines);
-        let c = cut(&r, &lines, Some(20.0));
+        let r = rank(&ev(&lines));
+        let c = cut(&r, &ev(&lines), &limit(20.0));
         assert!((c.kept[0] - 50.0).abs() < 1e-9);
         assert!((c.kept[1] - 20.0).abs() < 1e-9);
         assert!(r.lines[0].per_1000.is_none());
@@ -479,15 +695,54 @@ mod tests {
     }
 
     #[test]
+    fn a_supplier_budget_cuts_a_line_the_total_budget_would_keep() {
+        // Two lines of 50 units at 1 a unit, packs of 10: the total budget of 1000 keeps both
+        // whole; S1's budget of 25 keeps two packs of A (the third would make 30 > 25), and
+        // B, of another supplier, stays whole.
+        let mut a = line(0.0, 50.0, 10.0, 1.0, 50.0, 10.0);
+        let mut b = line(0.0, 50.0, 10.0, 1.0, 50.0, 10.0);
+        a.supplier = Some("S1".into());
+        b.supplier = Some("S2".into());
+        let lines = ev(&[a, b]);
+        let r = rank(&lines);
+        let whole = cut(&r, &lines, &limit(1000.0));
+        assert_eq!(whole.kept, vec![50.0, 50.0]);
+        assert_eq!(whole.cut_by, vec![None, None]);
+        let mut settings = limit(1000.0);
+        settings.budget_by_supplier.insert("S1".into(), 25.0);
+        let c = cut(&r, &lines, &settings);
+        assert_eq!(c.kept, vec![20.0, 50.0]);
+        assert_eq!(c.cut_by, vec![Some(Limit::Supplier("S1".into())), None]);
+        assert!((c.purse.by_supplier["S1"] - 20.0).abs() < 1e-9);
+        assert_eq!(
+            Limit::Supplier("S1".into()).describe(&settings),
+            "S1's budget of 25"
+        );
+        // A category budget cuts the same way, and the total still binds: with 60 in all,
+        // first fit keeps 20 of A (its category's 25) and 40 of B.
+        let mut lines = lines;
+        lines[0].category = Some("Tools".into());
+        let mut settings = limit(60.0);
+        settings.budget_by_category.insert("Tools".into(), 25.0);
+        let c = cut(&r, &lines, &settings);
+        assert_eq!(c.kept, vec![20.0, 40.0]);
+        assert_eq!(
+            c.cut_by,
+            vec![Some(Limit::Category("Tools".into())), Some(Limit::Total)]
+        );
+        assert!(c.spent <= 60.0 + 1e-9);
+    }
+
+    #[test]
     fn the_curve_runs_from_nothing_ordered_to_every_line_whole() {
         let lines = vec![
             line(10.0, 60.0, 5.0, 2.0, 60.0, 15.0),
             line(0.0, 40.0, 4.0, 1.0, 30.0, 8.0),
         ];
-        let r = rank(&lines);
-        let curve = r.curve(&lines);
-        let (b0, f0) = r.portfolio(&lines, &[0.0, 0.0]);
-        let (b1, f1) = r.portfolio(&lines, &[60.0, 40.0]);
+        let r = rank(&ev(&lines));
+        let curve = r.curve(&ev(&lines));
+        let (b0, f0) = r.portfolio(&ev(&lines), &[0.0, 0.0]);
+        let (b1, f1) = r.portfolio(&ev(&lines), &[60.0, 40.0]);
         let (first, last) = (curve[0], *curve.last().unwrap());
         assert!((first.backorders - b0).abs() < 1e-9);
         assert!((first.fill_rate - f0).abs() < 1e-12);
@@ -528,6 +783,8 @@ mod tests {
                             mean: f64::from(mean) + f64::from(pos),
                             sd: f64::from(sd),
                         },
+                        supplier: None,
+                        category: None,
                     }
                 })
                 .collect()
@@ -540,7 +797,7 @@ mod tests {
     fn optimum(lines: &[Line], budget: usize) -> f64 {
         let mut best = vec![0.0_f64; budget + 1];
         for (i, l) in lines.iter().enumerate() {
-            let (chunks, _) = line_chunks(i, l);
+            let (chunks, _) = line_chunks(i, &l.evaluate());
             let mut options = vec![(0usize, 0.0)];
             let (mut money, mut score) = (0.0, 0.0);
             for c in chunks {
@@ -569,10 +826,10 @@ mod tests {
             lines in catalogue(),
             share in 0.0f64..1.2,
         ) {
-            let r = rank(&lines);
+            let r = rank(&ev(&lines));
             let total: f64 = r.chunks.iter().map(|c| c.value).sum();
             let budget = total * share;
-            let c = cut(&r, &lines, Some(budget));
+            let c = cut(&r, &ev(&lines), &limit(budget));
             // Kept value ≤ budget.
             let kept_value: f64 = lines.iter().zip(&c.kept).map(|(l, k)| l.unit_cost * k).sum();
             prop_assert!(kept_value <= budget + 1e-6, "{kept_value} > {budget}");
@@ -603,10 +860,10 @@ mod tests {
             lines in catalogue(),
             share in 0.05f64..1.0,
         ) {
-            let r = rank(&lines);
+            let r = rank(&ev(&lines));
             let total: f64 = r.chunks.iter().map(|c| c.value).sum();
             let budget = (total * share).floor();
-            let c = cut(&r, &lines, Some(budget));
+            let c = cut(&r, &ev(&lines), &limit(budget));
             let by_rank: f64 = r
                 .chunks
                 .iter()
@@ -640,11 +897,11 @@ mod tests {
         let (mut worst, mut sum, mut n, mut exact) = (1.0_f64, 0.0, 0, 0);
         for i in 0..500 {
             let lines = catalogue().new_tree(&mut runner).unwrap().current();
-            let r = rank(&lines);
+            let r = rank(&ev(&lines));
             let total: f64 = r.chunks.iter().map(|c| c.value).sum();
             let budget = (total * (0.05 + 0.95 * f64::from(i % 20) / 19.0)).floor();
-            let c = cut(&r, &lines, Some(budget));
-            let (b_cut, _) = r.portfolio(&lines, &c.kept);
+            let c = cut(&r, &ev(&lines), &limit(budget));
+            let (b_cut, _) = r.portfolio(&ev(&lines), &c.kept);
             let base: f64 = r.lines.iter().map(|f| f.shortage_without).sum();
             let by_rank = base - b_cut;
             let best = optimum(&lines, budget as usize);

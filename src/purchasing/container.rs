@@ -3,10 +3,12 @@
 //! order budget's ranking ([`super::budget::rank`]: expected shortage avoided per unit of
 //! money), and the per-supplier summary (`supplier_orders.csv`).
 //!
-//! What it does not do: size lines (the caller passes each line's units, already rounded to
-//! pack and MOQ, and how far it may be pulled forward), know the config file, the calendar,
-//! or write anything. Every function is pure on the lines it is given, so it runs on one
-//! shard's lines or on a whole catalogue's alike.
+//! What it does not do: size or evaluate lines (the caller passes each line already
+//! evaluated by the budget, [`LineSteps`]: its chunks on the pack and MOQ grid with the
+//! expected shortage left after each, and how many units of it are ordered now), know the
+//! config file, the calendar, or write anything. Every function is pure on the lines and the
+//! money it is given — plain serialisable numbers, no demand distribution — so it runs on one
+//! shard's lines or on a whole catalogue's (`merge`) alike.
 //!
 //! # Conventions
 //! - **Load.** A supplier's order is loaded as one consolidated load: it fits in T
@@ -28,22 +30,29 @@
 //!
 //!   After a trim the remaining room is filled again (first fit), so the last container is as
 //!   full as the lines allow.
-//! - **Trim**: the current lines' chunks ([`super::budget::Line::chunk_sizes`]: the MOQ in
-//!   whole packs, then packs) are removed least valuable first (reverse rank; a line's later
-//!   chunks go before its earlier ones, so a line keeps its MOQ or goes whole) until the
+//! - **A line** is its evaluated chunks ([`LineSteps`], [`super::budget::Line::chunk_sizes`]:
+//!   the MOQ in whole packs, then packs): the units ordered now are its first chunks, and the
+//!   rest are what it may be pulled forward by (the rest of a budget-cut line, the next order
+//!   of a SKU not yet due). Every quantity the rounding leaves is a whole number of leading
+//!   chunks, so pack and MOQ are never broken.
+//! - **Trim**: the ordered chunks of every line are ranked together ([`super::budget::rank`]
+//!   of each line's ordered chunks) and removed least valuable first (reverse rank; a line's
+//!   later chunks go before its earlier ones, so a line keeps its MOQ or goes whole) until the
 //!   load fits. Lines without a unit cost cannot be ranked against money: they go last, by
-//!   shortage avoided per unit.
-//! - **Fill up**: each priced, measured line may grow by its `room` (units the caller allows:
-//!   the rest of a budget-cut line, the next order of a SKU not yet due); its extra chunks
-//!   (from its first pack on, or from its MOQ in whole packs when it orders nothing yet) are
-//!   taken in rank order while they fit in the T containers and in the money left (first
-//!   fit: a chunk that does not fit ends its line's growth and the walk goes on). So the
-//!   capacity, pack, MOQ and budget are never broken.
+//!   shortage avoided per unit. Money a trim frees goes back to the budgets.
+//! - **Fill up**: the chunks each priced, measured line has not ordered yet are ranked
+//!   together (each line's next chunks from the shortage its ordered ones leave) and taken in
+//!   rank order while they fit in the T containers and in every budget that applies to the
+//!   line — the total, its supplier's and its category's ([`Purse::exceeds`]; first fit: a
+//!   chunk that does not fit ends its line's growth and the walk goes on). So the capacity,
+//!   pack, MOQ and budgets are never broken.
 
 use serde::{Deserialize, Serialize};
 
-use super::budget::{self, Line};
-use crate::policy::order_qty::round_order;
+use super::{
+    budget::{self, LineSteps, Purse},
+    PurchasingSettings,
+};
 
 /// Relative tolerance of capacity and money comparisons.
 const EPS: f64 = 1e-9;
@@ -103,11 +112,12 @@ pub enum Rounding {
 /// One line of a supplier's order, as the rounding sees it.
 #[derive(Debug, Clone)]
 pub struct LoadLine {
-    /// The line: position before ordering, `quantity` = units in the order now (0 for a line
-    /// that orders nothing yet), MOQ, pack, costs and demand (as for the budget).
-    pub line: Line,
-    /// Units the line may be pulled forward by beyond `quantity` (0 = none).
-    pub room: f64,
+    /// Every unit the line may order, evaluated by the budget: its chunks with the expected
+    /// shortage left after each, unit cost, supplier and category (for their budgets).
+    pub steps: LineSteps,
+    /// Units in the order now: the line's first chunks (0 for a line that orders nothing
+    /// yet). The rest of `steps` is what it may be pulled forward by.
+    pub kept: f64,
     /// Volume per unit, if known.
     pub volume: Option<f64>,
     /// Weight per unit, if known.
@@ -121,6 +131,16 @@ pub struct Minimum {
     pub value: Option<f64>,
     /// Units.
     pub units: Option<f64>,
+}
+
+/// The money a rounding may spend: the budgets (none set = unlimited) and what is spent so
+/// far in total, per supplier and per category.
+#[derive(Debug, Clone, Copy)]
+pub struct Money<'a> {
+    /// The budgets (`[purchasing]`).
+    pub limits: &'a PurchasingSettings,
+    /// Spent so far.
+    pub purse: &'a Purse,
 }
 
 /// The rounded order.
@@ -138,6 +158,9 @@ pub struct Rounded {
     pub binding: Dimension,
     /// Money added (pulled forward) minus money removed (trimmed), at unit cost.
     pub money: f64,
+    /// The purse after the rounding (the one given, plus `money` on the lines' suppliers and
+    /// categories).
+    pub purse: Purse,
 }
 
 impl Containers {
@@ -179,16 +202,53 @@ fn needed(load: f64) -> u32 {
     (load - EPS).ceil().max(1.0) as u32
 }
 
-/// Rounds one supplier's order to whole containers (module documentation). `money` is what
-/// the budget has left (`None` = unlimited). `None` when nothing is ordered from the
-/// measured lines (nothing to round).
+/// How many of a line's leading chunks make `units` (a whole number of them).
+fn chunks_in(l: &LineSteps, units: f64) -> usize {
+    let (mut done, mut n) = (0.0, 0);
+    for s in &l.steps {
+        if done >= units - EPS * units.abs().max(1.0) {
+            break;
+        }
+        done += s.units;
+        n += 1;
+    }
+    n
+}
+
+/// A line's first `n` chunks, as a line of their own (what it orders now).
+fn head(l: &LineSteps, n: usize) -> LineSteps {
+    let steps = l.steps[..n].to_vec();
+    LineSteps {
+        quantity: steps.iter().map(|s| s.units).sum(),
+        steps,
+        ..l.clone()
+    }
+}
+
+/// A line's chunks after the first `n`, as a line of their own starting from the shortage
+/// the first `n` leave (what it may be pulled forward by).
+fn tail(l: &LineSteps, n: usize) -> LineSteps {
+    let steps = l.steps[n..].to_vec();
+    LineSteps {
+        quantity: steps.iter().map(|s| s.units).sum(),
+        shortage_without: n
+            .checked_sub(1)
+            .map_or(l.shortage_without, |k| l.steps[k].shortage),
+        steps,
+        ..l.clone()
+    }
+}
+
+/// Rounds one supplier's order to whole containers (module documentation), spending and
+/// freeing `money` (the purse after is in [`Rounded::purse`]). `None` when nothing is ordered
+/// from the measured lines (nothing to round).
 pub fn round(
     lines: &[LoadLine],
     containers: &Containers,
     minimum: &Minimum,
-    money: Option<f64>,
+    money: Money<'_>,
 ) -> Option<Rounded> {
-    let kept: Vec<f64> = lines.iter().map(|l| l.line.quantity).collect();
+    let kept: Vec<f64> = lines.iter().map(|l| l.kept).collect();
     let (_, load) = containers.binding(containers.load(lines, &kept));
     if load <= EPS {
         return None;
@@ -206,26 +266,26 @@ pub fn round(
     let mut out = fill(lines, containers, &kept, target, money);
     let below = |k: &[f64]| {
         let (value, units) = lines.iter().zip(k).fold((0.0, 0.0), |(v, u), (l, k)| {
-            (v + k * l.line.unit_cost, u + k)
+            (v + k * l.steps.unit_cost, u + k)
         });
         minimum.value.is_some_and(|m| value < m - EPS * m.max(1.0))
             || minimum.units.is_some_and(|m| units < m - EPS * m.max(1.0))
     };
     let mut rounding = rounding;
-    if rounding == Rounding::Trimmed && below(&out.0) && !below(&kept) {
+    if rounding == Rounding::Trimmed && below(&out.kept) && !below(&kept) {
         out = fill(lines, containers, &kept, n, money);
         rounding = Rounding::FilledUp;
     }
-    let (kept_after, spent) = out;
-    let (binding, load) = containers.binding(containers.load(lines, &kept_after));
+    let (binding, load) = containers.binding(containers.load(lines, &out.kept));
     let used = needed(load);
     Some(Rounded {
-        kept: kept_after,
+        kept: out.kept,
         rounding,
         containers: used,
         last_fill: (load - f64::from(used - 1)).clamp(0.0, 1.0),
         binding,
-        money: spent,
+        money: out.money,
+        purse: out.purse,
     })
 }
 
@@ -236,18 +296,25 @@ fn fits(containers: &Containers, lines: &[LoadLine], kept: &[f64], target: u32) 
     v <= t + EPS * t.max(1.0) && w <= t + EPS * t.max(1.0)
 }
 
+/// What [`fill`] leaves: units per line, money added, the purse after.
+struct Filled {
+    kept: Vec<f64>,
+    money: f64,
+    purse: Purse,
+}
+
 /// Trims `kept` to `target` containers (least valuable chunks first), then fills the room
-/// left (most valuable chunks first, within `money` plus what the trim freed): the units per
-/// line and the money added.
+/// left (most valuable chunks first, within every budget of `money`, to which the trim gave
+/// its money back).
 fn fill(
     lines: &[LoadLine],
     containers: &Containers,
     kept: &[f64],
     target: u32,
-    money: Option<f64>,
-) -> (Vec<f64>, f64) {
+    money: Money<'_>,
+) -> Filled {
     let mut kept = kept.to_vec();
-    let mut spent = 0.0;
+    let (mut spent, mut purse) = (0.0, money.purse.clone());
     let movable: Vec<usize> = (0..lines.len())
         .filter(|&i| containers.measured(&lines[i]))
         .collect();
@@ -256,34 +323,25 @@ fn fill(
             if fits(containers, lines, &kept, target) {
                 break;
             }
+            let l = &lines[i].steps;
             kept[i] -= units;
-            spent -= units * lines[i].line.unit_cost;
+            spent -= units * l.unit_cost;
+            purse.spend(
+                -units * l.unit_cost,
+                l.supplier.as_deref(),
+                l.category.as_deref(),
+            );
         }
     }
-    // Growth: the priced movable lines with room, from what they keep now.
+    // Growth: the priced movable lines' chunks not ordered yet, from what they keep now.
     let grow: Vec<usize> = movable
         .iter()
         .copied()
-        .filter(|&i| lines[i].line.priced())
+        .filter(|&i| lines[i].steps.priced())
         .collect();
-    let extra: Vec<Line> = grow
+    let extra: Vec<LineSteps> = grow
         .iter()
-        .map(|&i| {
-            let l = &lines[i].line;
-            let room = (l.quantity + lines[i].room - kept[i]).max(0.0);
-            let first = round_order(l.moq, l.moq, l.pack);
-            let room = if kept[i] <= 0.0 && room < first - EPS {
-                0.0 // less room than the MOQ: it cannot start an order
-            } else {
-                room
-            };
-            Line {
-                position: l.position + kept[i],
-                quantity: room,
-                moq: if kept[i] > 0.0 { 0.0 } else { l.moq },
-                ..l.clone()
-            }
-        })
+        .map(|&i| tail(&lines[i].steps, chunks_in(&lines[i].steps, kept[i])))
         .collect();
     let ranking = budget::rank(&extra);
     let mut dead = vec![false; extra.len()];
@@ -292,40 +350,51 @@ fn fill(
             continue;
         }
         let i = grow[c.line];
+        let l = &lines[i].steps;
+        let (supplier, category) = (l.supplier.as_deref(), l.category.as_deref());
+        let before = kept[i];
         kept[i] += c.units;
-        let affordable = money.is_none_or(|m| spent + c.value <= m + EPS * m.abs().max(1.0));
+        let affordable = purse
+            .exceeds(money.limits, c.value, supplier, category)
+            .is_none();
         if affordable && fits(containers, lines, &kept, target) {
             spent += c.value;
+            purse.spend(c.value, supplier, category);
         } else {
-            kept[i] -= c.units;
+            kept[i] = before;
             dead[c.line] = true;
         }
     }
-    (kept, spent)
+    Filled {
+        kept,
+        money: spent,
+        purse,
+    }
 }
 
-/// The chunks of the movable lines' current units, least valuable first: priced chunks in
-/// reverse rank order, then the chunks of lines without a unit cost (by shortage avoided per
-/// unit, least first). Each is (line index, units); a line's later chunks come before its
-/// earlier ones.
+/// The ordered chunks of the movable lines, least valuable first: priced chunks in reverse
+/// rank order, then the chunks of lines without a unit cost (by shortage avoided per unit,
+/// least first). Each is (line index, units); a line's later chunks come before its earlier
+/// ones.
 fn trim_order(lines: &[LoadLine], movable: &[usize], kept: &[f64]) -> Vec<(usize, f64)> {
-    let now = |i: usize, per_unit: bool| Line {
-        quantity: kept[i],
-        unit_cost: if per_unit {
-            1.0
-        } else {
-            lines[i].line.unit_cost
-        },
-        ..lines[i].line.clone()
-    };
     let (priced, unpriced): (Vec<usize>, Vec<usize>) = movable
         .iter()
         .copied()
         .filter(|&i| kept[i] > 0.0)
-        .partition(|&i| lines[i].line.priced());
+        .partition(|&i| lines[i].steps.priced());
     let mut order = Vec::new();
     for (set, per_unit) in [(priced, false), (unpriced, true)] {
-        let ls: Vec<Line> = set.iter().map(|&i| now(i, per_unit)).collect();
+        let ls: Vec<LineSteps> = set
+            .iter()
+            .map(|&i| {
+                let l = &lines[i].steps;
+                let mut now = head(l, chunks_in(l, kept[i]));
+                if per_unit {
+                    now.unit_cost = 1.0;
+                }
+                now
+            })
+            .collect();
         let ranking = budget::rank(&ls);
         order.extend(ranking.chunks.iter().rev().map(|c| (set[c.line], c.units)));
     }
@@ -474,29 +543,68 @@ pub fn supplier_orders<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::purchasing::budget::Demand;
+    use crate::policy::order_qty::round_order;
+    use crate::purchasing::budget::{Demand, Line};
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
-    /// A line of `quantity` units (room `room`) of a SKU with demand N(mean, sd) over its
-    /// protection period at position 0, packs of `pack`, 1 m³ and 10 kg per unit.
-    fn load_line(quantity: f64, room: f64, pack: f64, cost: f64, mean: f64) -> LoadLine {
-        LoadLine {
-            line: Line {
-                position: 0.0,
-                quantity,
-                moq: 0.0,
-                pack,
-                unit_cost: cost,
-                shortage_cost: 0.0,
-                demand: Demand::Normal {
-                    mean,
-                    sd: mean / 4.0,
-                },
+    /// No budget.
+    static UNLIMITED: PurchasingSettings = PurchasingSettings {
+        budget: None,
+        budget_by_supplier: BTreeMap::new(),
+        budget_by_category: BTreeMap::new(),
+    };
+    /// Nothing spent.
+    static EMPTY: Purse = Purse {
+        total: 0.0,
+        by_supplier: BTreeMap::new(),
+        by_category: BTreeMap::new(),
+    };
+
+    /// Unlimited money.
+    fn free() -> Money<'static> {
+        Money {
+            limits: &UNLIMITED,
+            purse: &EMPTY,
+        }
+    }
+
+    /// A line of supplier S with `quantity` units ordered and `room` more it may be pulled
+    /// forward by, of a SKU with demand N(mean, mean / 4) over its protection period at
+    /// position `position`, packs of `pack` (no MOQ), 1 m³ and 10 kg per unit.
+    fn load_line_at(
+        position: f64,
+        quantity: f64,
+        room: f64,
+        pack: f64,
+        cost: f64,
+        mean: f64,
+    ) -> LoadLine {
+        let line = Line {
+            position,
+            quantity: quantity + room,
+            moq: 0.0,
+            pack,
+            unit_cost: cost,
+            shortage_cost: 0.0,
+            demand: Demand::Normal {
+                mean,
+                sd: mean / 4.0,
             },
-            room,
+            supplier: Some("S".into()),
+            category: None,
+        };
+        LoadLine {
+            steps: line.evaluate(),
+            kept: quantity,
             volume: Some(1.0),
             weight: Some(10.0),
         }
+    }
+
+    /// [`load_line_at`] position 0.
+    fn load_line(quantity: f64, room: f64, pack: f64, cost: f64, mean: f64) -> LoadLine {
+        load_line_at(0.0, quantity, room, pack, cost, mean)
     }
 
     fn by_volume(volume: f64) -> Containers {
@@ -520,7 +628,7 @@ mod tests {
         ];
         // C's packs avoid at most E[X] = 5 units; B's last pack E[(X − 20)⁺] − E[(X − 30)⁺] ≈
         // 7.3 for X ~ N(30, 7.5): every C chunk goes before any of B's.
-        let r = round(&lines, &by_volume(100.0), &Minimum::default(), None).unwrap();
+        let r = round(&lines, &by_volume(100.0), &Minimum::default(), free()).unwrap();
         assert_eq!(r.rounding, Rounding::Trimmed);
         assert_eq!(r.containers, 1);
         assert_eq!(
@@ -537,15 +645,24 @@ mod tests {
             load_line(80.0, 0.0, 10.0, 1.0, 80.0),
             load_line(0.0, 40.0, 10.0, 1.0, 20.0), // D: not due, little to avoid
         ];
-        lines[2].line.position = 15.0;
-        let r = round(&lines, &by_volume(100.0), &Minimum::default(), None).unwrap();
+        lines[2] = load_line_at(15.0, 0.0, 40.0, 10.0, 1.0, 20.0);
+        let r = round(&lines, &by_volume(100.0), &Minimum::default(), free()).unwrap();
         assert_eq!(r.rounding, Rounding::FilledUp);
         assert_eq!(r.containers, 2);
         assert_eq!(r.kept, vec![110.0, 80.0, 10.0]);
         assert!((r.last_fill - 1.0).abs() < 1e-12);
         // The same with only 15 of money left: A's first pack fits, its second does not,
         // so A stops; D's first pack (10) does not fit in the 5 left either.
-        let r = round(&lines, &by_volume(100.0), &Minimum::default(), Some(15.0)).unwrap();
+        let fifteen = PurchasingSettings {
+            budget: Some(15.0),
+            ..PurchasingSettings::default()
+        };
+        let money = Money {
+            limits: &fifteen,
+            purse: &EMPTY,
+        };
+        let r = round(&lines, &by_volume(100.0), &Minimum::default(), money).unwrap();
+        assert!((r.purse.total - 10.0).abs() < 1e-12);
         assert_eq!(r.kept, vec![90.0, 80.0, 0.0]);
         assert!(r.money <= 15.0);
         assert_eq!(r.binding, Dimension::Volume);
@@ -562,7 +679,7 @@ mod tests {
             max_containers: Some(2),
             ..by_volume(100.0)
         };
-        let r = round(&lines, &c, &Minimum::default(), None).unwrap();
+        let r = round(&lines, &c, &Minimum::default(), free()).unwrap();
         assert_eq!(r.rounding, Rounding::TrimmedToMax);
         assert_eq!(r.containers, 2);
         assert_eq!(r.kept, vec![150.0, 50.0]);
@@ -573,7 +690,7 @@ mod tests {
             value: None,
             units: Some(115.0),
         };
-        let r = round(&lines, &by_volume(100.0), &min, None).unwrap();
+        let r = round(&lines, &by_volume(100.0), &min, free()).unwrap();
         assert_eq!(r.rounding, Rounding::FilledUp);
         assert_eq!(r.kept, vec![120.0]);
         assert_eq!(r.containers, 2);
@@ -582,7 +699,7 @@ mod tests {
             weight: Some(1000.0),
             ..by_volume(1000.0)
         };
-        let r = round(&lines, &c, &Minimum::default(), None).unwrap();
+        let r = round(&lines, &c, &Minimum::default(), free()).unwrap();
         assert_eq!(r.binding, Dimension::Weight);
         assert_eq!((r.containers, r.kept[0]), (1, 100.0));
     }
@@ -594,12 +711,12 @@ mod tests {
             load_line(500.0, 0.0, 10.0, 1.0, 100.0),
         ];
         lines[1].volume = None;
-        let r = round(&lines, &by_volume(100.0), &Minimum::default(), None).unwrap();
+        let r = round(&lines, &by_volume(100.0), &Minimum::default(), free()).unwrap();
         assert!((r.kept[1] - 500.0).abs() < 1e-12, "{:?}", r.kept);
         assert!((r.last_fill - 0.6).abs() < 1e-9, "{}", r.last_fill);
         // Nothing measured ordered: nothing to round.
-        lines[0].line.quantity = 0.0;
-        assert!(round(&lines, &by_volume(100.0), &Minimum::default(), None).is_none());
+        lines[0].kept = 0.0;
+        assert!(round(&lines, &by_volume(100.0), &Minimum::default(), free()).is_none());
     }
 
     #[test]
@@ -654,11 +771,22 @@ mod tests {
         assert_eq!((s1.deferred_lines, s1.deferred_value), (2, 28.0));
     }
 
-    /// A random supplier order: lines on their pack grid (MOQ in whole packs, then packs),
-    /// some with room, volumes and weights, a container and maybe a limit and a budget.
-    fn order() -> impl Strategy<Value = (Vec<LoadLine>, Containers, Option<f64>)> {
+    /// A random supplier order (supplier S): lines on their pack grid (MOQ in whole packs,
+    /// then packs), some with room, volumes, weights and categories, a container, maybe a
+    /// limit, and maybe budgets (total, S's, category A's) with some money left each; with
+    /// each line's (MOQ, pack) and the purse of what is ordered.
+    #[allow(clippy::type_complexity)]
+    fn order() -> impl Strategy<
+        Value = (
+            Vec<LoadLine>,
+            Vec<(f64, f64)>,
+            Containers,
+            PurchasingSettings,
+            Purse,
+        ),
+    > {
         let line = (
-            0u32..6,                    // packs ordered beyond the MOQ (0 with no MOQ: nothing ordered)
+            0u32..6,                    // packs ordered (0: nothing ordered)
             0u32..3,                    // MOQ in packs
             1u32..13,                   // pack
             0u32..8,                    // room in packs
@@ -666,6 +794,7 @@ mod tests {
             1u32..200,                  // mean demand
             1u32..50,                   // volume per unit, litres
             prop::option::of(1u32..40), // weight per unit, kg (None: unmeasured by weight)
+            0u32..3,                    // category: none, A, B
         );
         (
             prop::collection::vec(line, 1..8),
@@ -673,34 +802,52 @@ mod tests {
             prop::option::of(50u32..2000), // container weight, kg
             prop::option::of(1u32..4),     // max containers
             0u32..11,                      // round-up share, tenths
-            prop::option::of(0u32..400),   // money left
+            prop::option::of(0u32..400),   // money left in the total budget
+            prop::option::of(0u32..400),   // money left in S's budget
+            prop::option::of(0u32..400),   // money left in category A's budget
         )
-            .prop_map(|(ls, vol, wt, max, share, money)| {
+            .prop_map(|(ls, vol, wt, max, share, total, by_s, by_a)| {
+                let mut grid = Vec::new();
+                let mut purse = Purse::default();
                 let lines = ls
                     .into_iter()
-                    .map(|(packs, moq_packs, pack, room, cost, mean, v, w)| {
+                    .map(|(packs, moq_packs, pack, room, cost, mean, v, w, cat)| {
                         let pack = f64::from(pack);
                         let moq = pack * f64::from(moq_packs);
-                        let first = round_order(moq, moq, pack);
-                        let quantity = if packs == 0 {
-                            0.0
+                        let first = if moq > 0.0 {
+                            round_order(moq, moq, pack)
                         } else {
-                            first + pack * f64::from(packs - 1)
+                            pack
+                        };
+                        let (quantity, total) = match (packs, room) {
+                            (0, 0) => (0.0, 0.0),
+                            (0, r) => (0.0, first + pack * f64::from(r - 1)),
+                            (p, r) => {
+                                let q = first + pack * f64::from(p - 1);
+                                (q, q + pack * f64::from(r))
+                            }
+                        };
+                        let category = ["A", "B"].get(cat as usize).map(|c| c.to_string());
+                        let cost = f64::from(cost);
+                        purse.spend(quantity * cost, Some("S"), category.as_deref());
+                        grid.push((moq, pack));
+                        let line = Line {
+                            position: 0.0,
+                            quantity: total,
+                            moq,
+                            pack,
+                            unit_cost: cost,
+                            shortage_cost: 0.0,
+                            demand: Demand::Normal {
+                                mean: f64::from(mean),
+                                sd: f64::from(mean) / 3.0,
+                            },
+                            supplier: Some("S".into()),
+                            category,
                         };
                         LoadLine {
-                            line: Line {
-                                position: 0.0,
-                                quantity,
-                                moq,
-                                pack,
-                                unit_cost: f64::from(cost),
-                                shortage_cost: 0.0,
-                                demand: Demand::Normal {
-                                    mean: f64::from(mean),
-                                    sd: f64::from(mean) / 3.0,
-                                },
-                            },
-                            room: pack * f64::from(room),
+                            steps: line.evaluate(),
+                            kept: quantity,
                             volume: Some(f64::from(v) / 1000.0),
                             weight: w.map(f64::from),
                         }
@@ -712,7 +859,20 @@ mod tests {
                     max_containers: max,
                     round_up_from: f64::from(share) / 10.0,
                 };
-                (lines, c, money.map(f64::from))
+                let spent = |m: &BTreeMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(0.0);
+                let mut limits = PurchasingSettings {
+                    budget: total.map(|t| purse.total + f64::from(t)),
+                    ..PurchasingSettings::default()
+                };
+                if let Some(s) = by_s {
+                    let b = spent(&purse.by_supplier, "S") + f64::from(s);
+                    limits.budget_by_supplier.insert("S".into(), b);
+                }
+                if let Some(a) = by_a {
+                    let b = spent(&purse.by_category, "A") + f64::from(a);
+                    limits.budget_by_category.insert("A".into(), b);
+                }
+                (lines, grid, c, limits, purse)
             })
     }
 
@@ -721,8 +881,9 @@ mod tests {
 
         #[test]
         fn fill_never_exceeds_capacity_and_keeps_pack_moq_and_money(
-            (lines, c, money) in order(),
+            (lines, grid, c, limits, purse) in order(),
         ) {
+            let money = Money { limits: &limits, purse: &purse };
             let Some(r) = round(&lines, &c, &Minimum::default(), money) else {
                 return Ok(());
             };
@@ -733,32 +894,46 @@ mod tests {
             if let Some(max) = c.max_containers {
                 prop_assert!(r.containers <= max, "{} > {max}", r.containers);
             }
-            for (l, &k) in lines.iter().zip(&r.kept) {
-                let first = round_order(l.line.moq, l.line.moq, l.line.pack);
+            for ((l, &(moq, pack)), &k) in lines.iter().zip(&grid).zip(&r.kept) {
+                let first = if moq > 0.0 { round_order(moq, moq, pack) } else { pack };
                 // Pack and MOQ: nothing, or the MOQ in whole packs plus whole packs.
                 prop_assert!(k.abs() < 1e-9 || k >= first - 1e-9, "{k} < MOQ {first}");
-                if k > 0.0 {
-                    let packs = (k - first) / l.line.pack;
+                if k > 1e-9 {
+                    let packs = (k - first) / pack;
                     prop_assert!((packs - packs.round()).abs() < 1e-9, "{k}: {packs} packs");
                 }
-                // Never beyond the room given, never negative; unmeasured lines unmoved.
-                prop_assert!(k >= -1e-9 && k <= l.line.quantity + l.room + 1e-9);
-                if !c.measured(l) || !l.line.priced() && k > l.line.quantity {
-                    prop_assert!(k <= l.line.quantity + 1e-9);
+                // Never beyond the line's units, never negative; unmeasured lines unmoved,
+                // unpriced lines never grown.
+                prop_assert!(k >= -1e-9 && k <= l.steps.quantity + 1e-9);
+                if !c.measured(l) {
+                    prop_assert!((k - l.kept).abs() < 1e-9);
+                }
+                if !l.steps.priced() {
+                    prop_assert!(k <= l.kept + 1e-9);
                 }
             }
-            // Money: what is pulled forward is within the money left plus what was trimmed.
+            // Money: what is pulled forward less what is trimmed, and the purse after it.
             let added: f64 = lines
                 .iter()
                 .zip(&r.kept)
-                .map(|(l, k)| (k - l.line.quantity) * l.line.unit_cost)
+                .map(|(l, k)| (k - l.kept) * l.steps.unit_cost)
                 .sum();
             prop_assert!((added - r.money).abs() < 1e-6, "{added} vs {}", r.money);
-            if let Some(m) = money {
-                prop_assert!(r.money <= m + 1e-6, "{} > {m}", r.money);
+            prop_assert!((r.purse.total - purse.total - r.money).abs() < 1e-6);
+            // Every budget holds (each had money left before).
+            let spent = |m: &BTreeMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(0.0);
+            if let Some(b) = limits.budget {
+                prop_assert!(r.purse.total <= b + 1e-6, "{} > {b}", r.purse.total);
+            }
+            if let Some(b) = limits.budget_by_supplier.get("S") {
+                prop_assert!(spent(&r.purse.by_supplier, "S") <= b + 1e-6);
+            }
+            if let Some(b) = limits.budget_by_category.get("A") {
+                prop_assert!(spent(&r.purse.by_category, "A") <= b + 1e-6);
             }
             // A trimmed order keeps to the containers it was trimmed to.
-            let (_, before) = c.binding(c.load(&lines, &lines.iter().map(|l| l.line.quantity).collect::<Vec<_>>()));
+            let before_kept: Vec<f64> = lines.iter().map(|l| l.kept).collect();
+            let (_, before) = c.binding(c.load(&lines, &before_kept));
             if r.rounding == Rounding::Trimmed {
                 prop_assert!(f64::from(r.containers) <= before.ceil());
             }

@@ -956,8 +956,8 @@ pub struct BudgetChart {
     pub title: String,
     /// (money spent, fill rate 0–1), in rank order.
     pub curve: Vec<(f64, f64)>,
-    /// The budget.
-    pub budget: f64,
+    /// The total budget (none: only supplier or category budgets, no line drawn).
+    pub budget: Option<f64>,
     /// (money kept, fill rate) with the cut.
     pub with_cut: (f64, f64),
     /// (money, fill rate) with every line whole.
@@ -978,7 +978,8 @@ impl Chart for BudgetChart {
             .curve
             .iter()
             .map(|p| p.0)
-            .chain([self.budget, self.without_cut.0])
+            .chain(self.budget)
+            .chain([self.without_cut.0])
             .fold(1.0f64, f64::max)
             * 1.05;
         let y0 = self.curve.iter().map(|p| p.1).fold(1.0f64, f64::min);
@@ -1002,14 +1003,16 @@ impl Chart for BudgetChart {
                 ORDERS.stroke_width(2),
             ))
             .map_err(e)?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(self.budget, y0), (self.budget, 100.5)],
-                8,
-                5,
-                LEVEL.stroke_width(2),
-            ))
-            .map_err(e)?;
+        if let Some(budget) = self.budget {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(budget, y0), (budget, 100.5)],
+                    8,
+                    5,
+                    LEVEL.stroke_width(2),
+                ))
+                .map_err(e)?;
+        }
         for ((x, y), c) in [(self.without_cut, OTHER), (self.with_cut, RECOMMENDED)] {
             chart
                 .draw_series(std::iter::once(Circle::new((x, y * 100.0), 7, c.filled())))

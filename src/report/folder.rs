@@ -87,6 +87,8 @@ pub struct Folder {
     pub changes: Option<Vec<Keyed<ChangeRow>>>,
     /// `realised.csv` (only when the run compared with an earlier one).
     pub realised: Option<Vec<Keyed<RealisedRow>>>,
+    /// `supplier_choice.csv` (runs with a suppliers file).
+    pub supplier_choice: Option<Vec<Keyed<crate::plan::output::SupplierChoiceRow>>>,
     /// `budget.json` (runs with an order budget).
     pub budget: Option<crate::purchasing::budget::BudgetSummary>,
     /// `supplier_orders.csv`.
@@ -176,6 +178,7 @@ impl Folder {
             run: optional_json(dir, "run.json")?,
             changes: optional(dir, CHANGES_CSV, read_keyed)?,
             realised: optional(dir, REALISED_CSV, read_keyed)?,
+            supplier_choice: optional(dir, "supplier_choice.csv", read_keyed)?,
             budget: optional_json(dir, "budget.json")?,
             supplier_orders: optional(dir, "supplier_orders.csv", read_rows)?,
         })

@@ -3,7 +3,8 @@
 //!
 //! Sections, in order: run summary, headline KPIs (current vs recommended), what changed since
 //! the last run (only when the folder has `changes.csv`), service delivered since the last run
-//! (from `realised.csv`, [`super::realised`]), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
+//! (from `realised.csv`, [`super::realised`]), several suppliers (only with
+//! `supplier_choice.csv`, [`super::suppliers`]), exceptions, the portfolio charts, the recommendations table (sortable, filterable, paginated with
 //! JavaScript; a plain table without), per-SKU sections for the top SKUs by value at risk, and
 //! the colour legend. Each chart carries a short "how to read this".
 //!
@@ -351,14 +352,18 @@ pub fn page(p: &Page<'_>) -> String {
     }
     h.push_str("<a href=\"#realised\">Service delivered</a>");
     if f.supplier_orders.is_some() {
-        h.push_str("<a href=\"#suppliers\">Suppliers</a>");
+        h.push_str("<a href=\"#supplier-orders\">Orders per supplier</a>");
+    }
+    if f.supplier_choice.is_some() {
+        h.push_str("<a href=\"#suppliers\">Several suppliers</a>");
     }
     h.push_str("<a href=\"#exceptions\">Exceptions</a><a href=\"#charts\">Charts</a><a href=\"#recommendations\">Recommendations</a><a href=\"#skus\">Top SKUs</a><a href=\"#colours\">Colours</a></nav>\n<main>\n");
     summary(&mut h, p);
     headline(&mut h, p);
     changes(&mut h, p);
     super::realised::section(&mut h, f.realised.as_deref());
-    super::suppliers::section(&mut h, f.supplier_orders.as_deref(), f.run.as_ref());
+    super::supplier_orders::section(&mut h, f.supplier_orders.as_deref(), f.run.as_ref());
+    super::suppliers::section(&mut h, f.supplier_choice.as_deref());
     cost_targets(&mut h, p);
     exceptions(&mut h, p);
     h.push_str("<section id=\"charts\">\n<h2>Portfolio charts</h2>\n");

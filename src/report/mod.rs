@@ -3,7 +3,7 @@
 //! [`render`] reads what the pipeline wrote (`recommendations.csv` and whichever of
 //! `policy.csv`, `classes.csv`, `lead_time_histogram.csv`, `simulation.csv`,
 //! `simulation_portfolio.csv`, `detail.json`, `trajectories.json`, `plan.json`,
-//! `validation.json`, `run.json`, `supplier_orders.csv` exist), draws the charts into `charts/` (PNG and SVG each) and
+//! `validation.json`, `run.json`, `supplier_choice.csv`, `supplier_orders.csv` exist), draws the charts into `charts/` (PNG and SVG each) and
 //! writes `report.html`, all atomically. Because it only reads the folder, `replenish report
 //! --from DIR` re-renders with other report settings without re-running anything.
 //!
@@ -37,6 +37,7 @@ pub mod folder;
 pub mod html;
 pub mod palette;
 pub mod realised;
+pub mod supplier_orders;
 pub mod suppliers;
 
 use std::{
@@ -352,8 +353,16 @@ fn budget_figure(
     b: &crate::purchasing::budget::BudgetSummary,
     d: &mut Drawer,
 ) -> Result<Figure, ReportError> {
+    let within = b
+        .budget
+        .map_or("the supplier and category budgets".into(), |v| {
+            format!("the budget of {}", short(v))
+        });
     let chart = BudgetChart {
-        title: format!("Service against money (budget {})", short(b.budget)),
+        title: match b.budget {
+            Some(v) => format!("Service against money (budget {})", short(v)),
+            None => "Service against money (supplier and category budgets)".into(),
+        },
         curve: b.curve.iter().map(|p| (p.spent, p.fill_rate)).collect(),
         budget: b.budget,
         with_cut: (b.value_kept, b.fill_rate_with_cut),
@@ -374,9 +383,8 @@ fn budget_figure(
         "budget".into(),
         "Order budget",
         &format!(
-            "The brown curve is the expected fill rate of the {} order lines over their protection periods (analytic, from each SKU's demand and lead-time distribution) as money is spent on them in priority order, pack by pack. Within the budget of {} the run keeps {} of {} wanted: expected fill rate {} with the cut (green dot, {} backordered units expected) against {} with every order whole (grey dot, {} units). {} lines were deferred whole and {} cut partly (DEFER rows and deferred_quantity in recommendations.csv).{unpriced}",
+            "The brown curve is the expected fill rate of the {} order lines over their protection periods (analytic, from each SKU's demand and lead-time distribution) as money is spent on them in priority order, pack by pack. Within {within} the run keeps {} of {} wanted: expected fill rate {} with the cut (green dot, {} backordered units expected) against {} with every order whole (grey dot, {} units). {} lines were deferred whole and {} cut partly (DEFER rows and deferred_quantity in recommendations.csv).{unpriced}",
             b.lines,
-            short(b.budget),
             short(b.value_kept),
             short(b.value_wanted),
             pct(b.fill_rate_with_cut),

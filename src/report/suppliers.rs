@@ -1,85 +1,78 @@
-//! The report's "Orders per supplier" section, rendered from `supplier_orders.csv`
-//! ([`crate::purchasing::container::SupplierOrderRow`]) and the run's config in `run.json`:
-//! per supplier the lines, units and value ordered, containers and their fill, whether the
-//! minimum is met, what was deferred, and the supplier's order days and closures.
+//! The report's "Several suppliers" section, rendered from `supplier_choice.csv`
+//! ([`crate::plan::output::SupplierChoiceRow`]): every SKU with more than one supplier, the
+//! supplier chosen and the cost comparison behind it.
 //!
-//! Not responsible for computing any of it ([`crate::purchasing::container`],
-//! [`crate::recommend`]) or reading the files ([`super::folder`]).
+//! Not responsible for the choice ([`crate::purchasing::alternatives`]) or reading the file
+//! ([`super::folder`]).
 
 use std::fmt::Write as _;
 
 use super::html::{esc, num};
-use crate::purchasing::container::SupplierOrderRow;
+use crate::{io::cells::Keyed, plan::output::SupplierChoiceRow};
 
-/// The `[suppliers.NAME]` calendar of `run.json`'s config, as text ("Mon, Thu; closed
-/// 2026-01-12 to 2026-01-25"), empty when the supplier takes orders every day.
-fn calendar(run: Option<&serde_json::Value>, supplier: &str) -> String {
-    let Some(terms) = run.and_then(|r| r.pointer(&format!("/config/suppliers/{supplier}"))) else {
-        return String::new();
-    };
-    let days: Vec<&str> = terms["order_days"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|d| d.as_str()).collect())
-        .unwrap_or_default();
-    let closed: Vec<String> = terms["closures"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|c| {
-                    format!(
-                        "closed {} to {}",
-                        c["from"].as_str().unwrap_or("?"),
-                        c["to"].as_str().unwrap_or("?")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut parts = Vec::new();
-    if !days.is_empty() {
-        parts.push(format!("orders on {}", days.join(", ")));
-    }
-    parts.extend(closed);
-    parts.join("; ")
-}
+/// SKUs the section lists (the rest are in `supplier_choice.csv`); those buying away from
+/// their primary supplier first.
+pub const SKU_ROWS: usize = 40;
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or(String::new(), |v| format!("{v:.1}%"))
-}
-
-/// Writes the section (nothing when the folder has no `supplier_orders.csv`).
-pub fn section(h: &mut String, rows: Option<&[SupplierOrderRow]>, run: Option<&serde_json::Value>) {
+/// Writes the section (nothing when the folder has no `supplier_choice.csv`).
+pub fn section(h: &mut String, rows: Option<&[Keyed<SupplierChoiceRow>]>) {
     let Some(rows) = rows else { return };
-    h.push_str("<section id=\"suppliers\">\n<h2>Orders per supplier</h2>\n");
-    h.push_str("<p class=\"note\">This run's orders per supplier (supplier_orders.csv). Suppliers with a container (<code>[suppliers.NAME] container_volume</code> / <code>container_weight</code>) have their order rounded to whole containers: the next most valuable units pulled forward or the least valuable trimmed, by the budget's ranking (reasons in recommendations.csv). Fill is the order's volume or weight over the containers' capacity; the binding dimension fills first. Deferred value: units the budget, a minimum it cannot meet, or a container trim left for a later run. Calendar: the supplier's order days and closures, which move order-by dates and arrivals.</p>\n");
-    if rows.is_empty() {
-        h.push_str("<p>No orders.</p>\n</section>\n");
+    h.push_str("<section id=\"suppliers\">\n<h2>Several suppliers</h2>\n");
+    let mut skus: Vec<&[Keyed<SupplierChoiceRow>]> = rows
+        .chunk_by(|a, b| (&a.sku, &a.location) == (&b.sku, &b.location))
+        .collect();
+    let away = |g: &[Keyed<SupplierChoiceRow>]| g.iter().any(|r| r.row.chosen && !r.row.primary);
+    let n_away = skus.iter().filter(|g| away(g)).count();
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} SKUs have more than one supplier (suppliers.csv); {n_away} buy from another supplier than their primary one. Each supplier is priced per unit of demand: its unit cost, plus the holding cost of the safety and cycle stock its lead time needs at the SKU's target, plus ordering, plus the expected shortage cost where the item has one (landed). The cheapest wins; within 1% the planner's priority decides. When the primary supplier's open orders are late or a disruption hits its lead time, the second supplier listed here is the remedy: its price and lead time are already in the comparison. supplier_choice.csv has every row.</p>",
+        skus.len()
+    );
+    if skus.is_empty() {
+        h.push_str("</section>\n");
         return;
     }
-    h.push_str("<div class=\"scroll\"><table><thead><tr><th>Supplier</th><th>Lines</th><th>Units</th><th>Order value</th><th>Volume</th><th>Weight</th><th>Containers</th><th>Fill by volume</th><th>Fill by weight</th><th>Binding</th><th>Minimum met</th><th>Deferred lines</th><th>Deferred value</th><th>Calendar</th></tr></thead><tbody>\n");
-    for r in rows {
+    skus.sort_by_key(|g| !away(g));
+    h.push_str("<div class=\"scroll\"><table><thead><tr><th>SKU</th><th>Supplier</th><th>Chosen</th><th>Priority</th><th>Unit cost</th><th>Lead time (days)</th><th>Safety stock</th><th>Holding / unit</th><th>Shortage / unit</th><th>Landed / unit</th><th>Why</th></tr></thead><tbody>\n");
+    for g in skus.iter().take(SKU_ROWS) {
+        for r in g.iter() {
+            let x = &r.row;
+            let sku = match &r.location {
+                Some(l) => format!("{}@{l}", r.sku),
+                None => r.sku.clone(),
+            };
+            let opt = |v: Option<f64>, dp: usize| v.map_or("—".to_string(), |v| num(v, dp));
+            let lead = match (x.lead_time_days, x.lead_time_sd_days) {
+                (Some(m), Some(s)) => {
+                    format!("{} ± {} ({})", num(m, 1), num(s, 1), x.lead_time_source)
+                }
+                _ => "—".into(),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                esc(&sku),
+                esc(&x.supplier),
+                if x.primary { " (primary)" } else { "" },
+                if x.chosen { "✓" } else { "" },
+                x.priority.map_or(String::new(), |p| p.to_string()),
+                num(x.unit_cost, 2),
+                esc(&lead),
+                opt(x.safety_stock, 1),
+                opt(x.holding_per_unit, 3),
+                opt(x.shortage_per_unit, 3),
+                opt(x.landed_per_unit, 3),
+                esc(&x.note)
+            );
+        }
+    }
+    h.push_str("</tbody></table></div>\n");
+    if skus.len() > SKU_ROWS {
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            esc(&r.supplier),
-            r.lines,
-            num(r.units, 0),
-            num(r.order_value, 0),
-            num(r.volume, 1),
-            num(r.weight, 0),
-            r.containers.map(|c| c.to_string()).unwrap_or_default(),
-            pct(r.fill_volume_pct),
-            pct(r.fill_weight_pct),
-            r.binding.map(|b| b.name()).unwrap_or_default(),
-            match r.minimum_met {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "",
-            },
-            r.deferred_lines,
-            num(r.deferred_value, 0),
-            esc(&calendar(run, &r.supplier)),
+            "<p class=\"note\">… and {} more SKUs (see supplier_choice.csv).</p>",
+            skus.len() - SKU_ROWS
         );
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    h.push_str("</section>\n");
 }

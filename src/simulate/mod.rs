@@ -613,20 +613,28 @@ pub fn optimise_catalogue(
                             },
                             |k| (*k).clone(),
                         );
-                        let result = crate::optimize::optimise(
-                            paths,
-                            &analytic,
-                            &world,
-                            &costs,
-                            crate::optimize::Goal {
-                                measure: p.measure,
-                                target: p.target,
-                                // As the plan's design: a planner-set quantity stays.
-                                keep_quantity: !design.order_rule.starts_with("eoq"),
-                            },
-                            design.protection_demand_sd.max(1.0),
-                            reps,
-                        );
+                        // The plan's simulation design ran this very search (same seed,
+                        // world, goal and start) for the recommended family: reuse it.
+                        let searched = p
+                            .design_search
+                            .as_deref()
+                            .filter(|_| p.policy.as_ref().is_ok_and(|o| o.kind().name() == name));
+                        let result = searched.cloned().unwrap_or_else(|| {
+                            crate::optimize::optimise(
+                                paths,
+                                &analytic,
+                                &world,
+                                &costs,
+                                crate::optimize::Goal {
+                                    measure: p.measure,
+                                    target: p.target,
+                                    // As the plan's design: a planner-set quantity stays.
+                                    keep_quantity: !p.policy_input.quantity_is_eoq(),
+                                },
+                                design.protection_demand_sd.max(1.0),
+                                reps,
+                            )
+                        });
                         OptimisedRow {
                             sku: p.sku.clone(),
                             location: p.location.clone(),
