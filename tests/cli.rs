@@ -241,11 +241,11 @@ fn forecast_parquet_output_and_bad_model() {
         .success();
     assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
     replenish()
-        .args(["forecast", "--models", "arima", "--out"])
+        .args(["forecast", "--models", "prophet", "--out"])
         .arg(dir.path().join("x.csv"))
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("unknown model 'arima'"));
+        .stderr(predicate::str::contains("unknown model 'prophet'"));
 }
 
 #[test]

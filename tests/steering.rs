@@ -186,7 +186,7 @@ fn bad_overrides_are_reported_with_file_line_and_reason_and_the_good_ones_apply(
         "SKU00001,,0.9,,,,,,,,,,,,,,,".into(),       // line 6: conflicts with line 2
         "SKU00004,,,,,,,,,,,,2026-01-01,,,,,".into(), // line 7: from without multiplier
         "SKU00005,,,,,,,,,,,,,,,,,".into(),          // line 8: overrides nothing
-        "SKU00006,arima,,,,,,,,,,,,,,,,".into(),     // line 9: unknown model
+        "SKU00006,prophet,,,,,,,,,,,,,,,,".into(),     // line 9: unknown model
         "SKU00007,,,3,4,,,,,,,,,,,,,".into(),        // line 10: two safety stocks
     ];
     let path = write_overrides(dir.path(), &rows);
@@ -208,7 +208,7 @@ fn bad_overrides_are_reported_with_file_line_and_reason_and_the_good_ones_apply(
         (6, "conflicts with 0.97 set for the same sku at line 2"),
         (7, "no multiplier"),
         (8, "overrides nothing"),
-        (9, "unknown model 'arima'"),
+        (9, "unknown model 'prophet'"),
         (10, "safety_stock and safety_stock_days"),
     ];
     for (line, needle) in expect {

@@ -240,7 +240,8 @@ mod tests {
         let m = parse_models("tsb(0.1,0.2), ses").unwrap().unwrap();
         assert_eq!(m.len(), 2);
         assert!(parse_models("auto").unwrap().is_none());
-        assert!(parse_models("ses,arima").is_err());
+        assert_eq!(parse_models("ses,arima").unwrap().unwrap().len(), 2);
+        assert!(parse_models("ses,prophet").is_err());
     }
 
     #[test]
