@@ -561,12 +561,16 @@ pub struct SupplierTerms {
     /// Closed periods, both ends included.
     pub closures: Vec<Closure>,
     /// Usable volume of one container (the unit of the items' `volume`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container_volume: Option<f64>,
     /// Payload of one container (the unit of the items' `weight`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container_weight: Option<f64>,
     /// Most containers per order; `None` = unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_containers: Option<u32>,
     /// Last-container fill from which it is filled up (default 0.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container_round_up: Option<f64>,
 }
 
