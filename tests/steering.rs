@@ -186,7 +186,7 @@ fn bad_overrides_are_reported_with_file_line_and_reason_and_the_good_ones_apply(
         "SKU00001,,0.9,,,,,,,,,,,,,,,".into(),       // line 6: conflicts with line 2
         "SKU00004,,,,,,,,,,,,2026-01-01,,,,,".into(), // line 7: from without multiplier
         "SKU00005,,,,,,,,,,,,,,,,,".into(),          // line 8: overrides nothing
-        "SKU00006,prophet,,,,,,,,,,,,,,,,".into(),     // line 9: unknown model
+        "SKU00006,prophet,,,,,,,,,,,,,,,,".into(),   // line 9: unknown model
         "SKU00007,,,3,4,,,,,,,,,,,,,".into(),        // line 10: two safety stocks
     ];
     let path = write_overrides(dir.path(), &rows);
