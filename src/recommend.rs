@@ -2072,6 +2072,22 @@ mod tests {
         let back: Vec<DraftLine> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, drafts);
         assert!(back.iter().any(|d| d.pull_line.is_some()));
+        // Drafts written before containers (no pull_line, volume, weight) still read: their
+        // lines are unmeasured, so the truck is not rounded and C is not pulled forward.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for d in old.as_array_mut().unwrap() {
+            let d = d.as_object_mut().unwrap();
+            for key in ["pull_line", "volume", "weight"] {
+                assert!(d.remove(key).is_some(), "{key}");
+            }
+        }
+        let old: Vec<DraftLine> = serde_json::from_value(old).unwrap();
+        assert!(old
+            .iter()
+            .all(|d| d.pull_line.is_none() && d.volume.is_none()));
+        let (recs, _) = finish_drafts(old, day(PLAN), &terms, &PurchasingSettings::default());
+        let c_row = recs.iter().find(|r| r.sku == "C").unwrap();
+        assert_eq!(c_row.action, Action::Ok, "{}", c_row.reason);
     }
 
     #[test]
