@@ -42,6 +42,9 @@
 //! min_order_value = 500                # currency per order
 //! order_days = ["Mon", "Thu"]          # takes orders on these weekdays (default: every day)
 //! closures = [{ from = "2026-12-24", to = "2027-01-06" }]
+//! container_volume = 58                # usable m³ of one container (items' volume per unit)
+//! container_weight = 26000             # kg payload (items' weight per unit)
+//! max_containers = 2                   # default: unlimited
 //!
 //! [purchasing]
 //! budget = 20000                       # money for this run's orders (default: unlimited)
@@ -73,6 +76,7 @@ pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
 use crate::policy::{PolicyKind, ServiceMeasure};
+use crate::purchasing::container::{Containers, Minimum};
 pub use crate::purchasing::PurchasingSettings;
 pub use crate::sim::settings::{DemandSource, SimulationSettings};
 use crate::supplier_calendar::{parse_weekday, Closure, SupplierCalendar};
@@ -541,6 +545,10 @@ impl Default for PolicySettings {
 /// | `min_order_qty` | none | units per order, over all SKUs |
 /// | `order_days` | every day | weekdays the supplier takes orders on, e.g. `["Mon"]`; order-by dates move to the last order day before them, continuous review is designed as a review every gap between order days ([`crate::supplier_calendar`]) |
 /// | `closures` | none | inclusive closed periods, e.g. `[{ from = "2026-12-24", to = "2027-01-06" }]`: no orders taken, nothing made or shipped — arrivals move back by the closed days |
+/// | `container_volume` | none | usable volume of one container, in the unit of the items' `volume` (m³ by convention); > 0 |
+/// | `container_weight` | none | payload of one container, in the unit of the items' `weight` (kg by convention); > 0 |
+/// | `max_containers` | none (unlimited) | most containers one order may fill; ≥ 1 |
+/// | `container_round_up` | 0.5 | a last container filled at least this share is filled up, a less full one trimmed away ([`crate::purchasing::container`]); 0 to 1 |
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SupplierTerms {
@@ -552,6 +560,18 @@ pub struct SupplierTerms {
     pub order_days: Vec<String>,
     /// Closed periods, both ends included.
     pub closures: Vec<Closure>,
+    /// Usable volume of one container (the unit of the items' `volume`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_volume: Option<f64>,
+    /// Payload of one container (the unit of the items' `weight`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_weight: Option<f64>,
+    /// Most containers per order; `None` = unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_containers: Option<u32>,
+    /// Last-container fill from which it is filled up (default 0.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_round_up: Option<f64>,
 }
 
 impl SupplierTerms {
@@ -565,6 +585,24 @@ impl SupplierTerms {
             .collect();
         let c = SupplierCalendar::new(&days, &self.closures);
         c.restricts().then_some(c)
+    }
+
+    /// The supplier's containers, when it has a `container_volume` or `container_weight`.
+    pub fn containers(&self) -> Option<Containers> {
+        (self.container_volume.is_some() || self.container_weight.is_some()).then(|| Containers {
+            volume: self.container_volume,
+            weight: self.container_weight,
+            max_containers: self.max_containers,
+            round_up_from: self.container_round_up.unwrap_or(0.5),
+        })
+    }
+
+    /// The supplier's order minimums.
+    pub fn minimum(&self) -> Minimum {
+        Minimum {
+            value: self.min_order_value,
+            units: self.min_order_qty,
+        }
     }
 }
 
@@ -1035,6 +1073,32 @@ impl Config {
                         format!("should be >= 0, but is {v}"),
                     ));
                 }
+            }
+            for (key, v) in [
+                ("container_volume", terms.container_volume),
+                ("container_weight", terms.container_weight),
+            ] {
+                if let Some(v) = v.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                    return Err(invalid(
+                        &format!("suppliers.{name}.{key}"),
+                        format!("should be > 0 (the capacity of one container), but is {v}"),
+                    ));
+                }
+            }
+            if terms.max_containers == Some(0) {
+                return Err(invalid(
+                    &format!("suppliers.{name}.max_containers"),
+                    "should be at least 1, but is 0; leave it out for no limit".into(),
+                ));
+            }
+            if let Some(v) = terms
+                .container_round_up
+                .filter(|v| !(v.is_finite() && (0.0..=1.0).contains(v)))
+            {
+                return Err(invalid(
+                    &format!("suppliers.{name}.container_round_up"),
+                    format!("should be a share between 0 and 1 (0.5 = round to the nearest container), but is {v}"),
+                ));
             }
             for d in &terms.order_days {
                 parse_weekday(d)
@@ -1517,6 +1581,25 @@ mod tests {
         assert!(Config::from_toml_str("[policy]\nservice_targets = { D = 0.9 }\n").is_err());
         assert!(Config::from_toml_str("[policy]\npolicy = \"QS\"\n").is_err());
         assert!(Config::from_toml_str("[suppliers.S1]\nmin_order_value = -1\n").is_err());
+        for bad in [
+            "container_volume = 0",
+            "container_weight = -5",
+            "container_volume = 30\nmax_containers = 0",
+            "container_volume = 30\ncontainer_round_up = 1.5",
+        ] {
+            let e = Config::from_toml_str(&format!("[suppliers.S1]\n{bad}\n")).unwrap_err();
+            assert!(e.to_string().contains("suppliers.S1."), "{bad}: {e}");
+        }
+        let c =
+            Config::from_toml_str("[suppliers.S1]\ncontainer_volume = 30\nmax_containers = 2\n")
+                .unwrap();
+        let boxes = c.suppliers["S1"].containers().unwrap();
+        assert_eq!(
+            (boxes.volume, boxes.weight, boxes.max_containers),
+            (Some(30.0), None, Some(2))
+        );
+        assert!((boxes.round_up_from - 0.5).abs() < 1e-12);
+        assert!(SupplierTerms::default().containers().is_none());
         assert!(Config::from_toml_str("[simulation]\nscenarios = []\n").is_err());
         assert!(Config::from_toml_str("[simulation]\npolicies = []\ncurrent = false\n").is_err());
         let twice = "[[simulation.scenarios]]\nname = \"a\"\nkind = \"baseline\"\n\

@@ -38,15 +38,22 @@
 //!   than its `min_order_value` (at unit cost) or add up to fewer units than its
 //!   `min_order_qty`, its `OK` SKUs are pulled forward in order-by order until the minimum is
 //!   met, and their reason says so.
+//! - **Containers** (`[suppliers.NAME] container_volume`, `container_weight`,
+//!   `max_containers`): right after its minimum, a supplier's order is rounded to whole
+//!   containers within what every budget that applies leaves (total, the supplier's, each
+//!   line's category; [`crate::purchasing::container`]): the next most valuable units (the
+//!   budget's ranking) are pulled forward, or the least valuable trimmed (into
+//!   `deferred_quantity`; `DEFER` when a line is trimmed whole), and the affected rows'
+//!   reasons say so. Suppliers are taken in name order.
 //! - **Supplier calendars** (`[suppliers.NAME] order_days`, `closures`): after the minimums,
 //!   an order-by date that is not one of the supplier's order days moves to its last order
 //!   day before it (to the next one when that has passed: a late order, said in the reason),
 //!   and expected arrivals count the lead time in days the supplier is open.
 //! - **Finish chain** ([`finish_drafts`]): each SKU's draft ([`DraftLine`], from its own
 //!   numbers) → the order budget's ranking and cut (`[purchasing]`: total, per supplier, per
-//!   category; [`crate::purchasing::budget`]) → supplier minimums within what the budgets
-//!   leave → supplier calendars → priorities and reasons. It is a function of the drafts
-//!   alone (plain data), so `merge` runs it on every shard's drafts.
+//!   category; [`crate::purchasing::budget`]) → supplier minimums and containers within what
+//!   the budgets leave → supplier calendars → priorities and reasons. It is a function of the
+//!   drafts alone (plain data), so `merge` runs it on every shard's drafts.
 //! - **Sort**: EXPEDITE, ORDER, REVIEW, OK, HOLD; then projected stockout (soonest first), order-by,
 //!   sku.
 
@@ -63,6 +70,7 @@ use crate::{
     policy::{normal, GapRule, Levels, OrderSizing, PolicyOutcome},
     purchasing::{
         budget::{self, BudgetSummary, Demand, Limit, Line, LineSteps, Purse, Ranking},
+        container::{self, LoadLine, Rounding},
         PurchasingSettings,
     },
     sku_plan::SkuPlan,
@@ -77,8 +85,9 @@ pub enum Action {
     Expedite,
     /// Place an order now.
     Order,
-    /// The order is due but cut whole by the budget (`[purchasing] budget`, `--budget`) or
-    /// by a supplier minimum the budget cannot meet: its quantity is in `deferred_quantity`.
+    /// The order is due but cut whole by the budget (`[purchasing] budget`, `--budget`), by a
+    /// supplier minimum the budget cannot meet, or trimmed to whole containers: its quantity
+    /// is in `deferred_quantity`.
     Defer,
     /// Data too thin to trust: a planner should look.
     Review,
@@ -125,7 +134,8 @@ pub struct Recommendation {
     pub shortage_avoided_per_1000: Option<f64>,
     /// Units to order now (0 unless ORDER).
     pub order_quantity: f64,
-    /// Units the policy calls for that the budget cut (0 without a cut).
+    /// Units the policy calls for that the budget cut or a container trim removed (0
+    /// without a cut).
     #[serde(default)]
     pub deferred_quantity: f64,
     /// Order value at unit cost (empty when the unit cost is unknown).
@@ -212,7 +222,7 @@ fn order_for(levels: &Levels, ip: f64, moq: f64, pack: f64) -> f64 {
 }
 
 /// One SKU's recommendation before the finish chain ([`finish_drafts`]: the budget's cut,
-/// supplier minimums, supplier calendars, priorities): its row and everything the chain
+/// supplier minimums and containers, supplier calendars, priorities): its row and everything the chain
 /// reads — plain serialisable data, no plan. A shard of a run with a budget writes its
 /// drafts (`budget_lines.json`, [`crate::shard`]) and `merge` finishes the catalogue's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,9 +245,21 @@ pub struct DraftLine {
     pub p90: f64,
     /// An ORDER line with a quantity, evaluated for the budget's ranking.
     pub line: Option<LineSteps>,
-    /// The priority key of the line if pulled forward for a supplier minimum (`OK` lines
-    /// with a pull quantity of suppliers with a minimum).
+    /// The priority key of the line if pulled forward for a supplier minimum or to fill a
+    /// container (`OK` lines with a pull quantity of suppliers with a minimum or containers).
     pub pull_per_1000: Option<f64>,
+    /// An `OK` line's pull quantity evaluated for the budget's ranking, chunk by chunk, when
+    /// its supplier has containers: what the container fill may pull forward
+    /// ([`crate::purchasing::container`]). Empty in drafts written before containers (read
+    /// as none: such a line is not pulled forward).
+    #[serde(default)]
+    pub pull_line: Option<LineSteps>,
+    /// Volume per unit (item master `volume`), for the supplier's containers.
+    #[serde(default)]
+    pub volume: Option<f64>,
+    /// Weight per unit (item master `weight`), for the supplier's containers.
+    #[serde(default)]
+    pub weight: Option<f64>,
 }
 
 /// `from` plus `days` (rounded up to whole days, at least 0).
@@ -784,6 +806,9 @@ fn recommend_one(st: &SkuState<'_>, planning: NaiveDate, settings: &PolicySettin
         unit_cost: p.item.unit_cost,
         p50,
         p90,
+        pull_line: None,
+        volume: p.item.volume,
+        weight: p.item.weight,
     }
 }
 
@@ -813,7 +838,8 @@ pub fn recommend_within(
 
 /// Each SKU's recommendation from its own numbers (per-line quantities with pack and MOQ),
 /// with its ORDER line evaluated for the budget's ranking and, for an `OK` SKU of a supplier
-/// with a minimum, the priority key it would have if pulled forward. In `states`' order
+/// with a minimum or containers, the priority key it would have if pulled forward (and, with
+/// containers, its pull quantity evaluated chunk by chunk). In `states`' order
 /// (sorted by SKU and location).
 pub fn drafts(
     states: &[SkuState<'_>],
@@ -833,8 +859,8 @@ pub fn drafts(
 
 /// The finish chain, a function of the drafts alone (sorted by SKU and location, as
 /// [`drafts`] returns them; `merge` runs it on every shard's): the budget's ranking and cut
-/// ([`crate::purchasing::budget`]) → supplier minimums within what the budgets leave →
-/// supplier calendars; then priorities ([`assign_priorities`]), the cut lines' reasons and
+/// ([`crate::purchasing::budget`]) → per supplier (name order) its minimum, then its
+/// containers, within what the budgets leave → supplier calendars; then priorities ([`assign_priorities`]), the cut lines' reasons and
 /// the urgency sort. The summary is `Some` with a budget.
 pub fn finish_drafts(
     mut drafts: Vec<DraftLine>,
@@ -845,6 +871,7 @@ pub fn finish_drafts(
     let mut run = BudgetRun::cut(&mut drafts, purchasing);
     for (name, terms) in suppliers {
         fill_to_minimum(&mut drafts, name, terms, planning, &mut run);
+        fill_containers(&mut drafts, name, terms, planning, &mut run);
     }
     for (name, terms) in suppliers {
         if let Some(calendar) = terms.calendar() {
@@ -858,7 +885,8 @@ pub fn finish_drafts(
 }
 
 /// What the budget needs of a draft from its plan: the ORDER line evaluated against its
-/// demand, or the priority key of a pull-forward for a supplier minimum.
+/// demand, or the priority key of a pull-forward for a supplier minimum or containers (with
+/// containers, the pull-forward evaluated chunk by chunk too).
 fn evaluate(
     d: &mut DraftLine,
     plan: &SkuPlan,
@@ -868,19 +896,16 @@ fn evaluate(
     if d.rec.action == Action::Order && d.rec.order_quantity > 0.0 {
         d.line = Some(line_of(plan, d, d.rec.order_quantity, settings).evaluate());
     }
-    let has_minimum = |s: &String| {
-        suppliers
-            .get(s)
-            .is_some_and(|t| t.min_order_value.is_some() || t.min_order_qty.is_some())
-    };
-    if d.rec.action == Action::Ok
-        && d.pull_qty > 0.0
-        && d.rec.supplier.as_ref().is_some_and(has_minimum)
-    {
-        d.pull_per_1000 = line_of(plan, d, d.pull_qty, settings)
-            .evaluate()
-            .facts()
-            .per_1000;
+    let terms = d.rec.supplier.as_ref().and_then(|s| suppliers.get(s));
+    let has_minimum =
+        terms.is_some_and(|t| t.min_order_value.is_some() || t.min_order_qty.is_some());
+    let has_containers = terms.is_some_and(|t| t.containers().is_some());
+    if d.rec.action == Action::Ok && d.pull_qty > 0.0 && (has_minimum || has_containers) {
+        let steps = line_of(plan, d, d.pull_qty, settings).evaluate();
+        d.pull_per_1000 = steps.facts().per_1000;
+        if has_containers {
+            d.pull_line = Some(steps);
+        }
     }
 }
 
@@ -984,25 +1009,9 @@ fn fill_to_minimum(
     }
     run.purse = purse;
     for i in pulls {
-        let d = &mut drafts[i];
-        let due = d
-            .rec
-            .order_by
-            .map_or("beyond the horizon".into(), |o| o.to_string());
-        d.rec.action = Action::Order;
-        d.rec.order_quantity = d.pull_qty;
-        d.rec.order_value = (d.unit_cost > 0.0).then_some(d.pull_qty * d.unit_cost);
-        d.rec.order_by = Some(planning);
-        d.rec.expected_arrival_p50 = Some(planning + Duration::days(d.p50.ceil() as i64));
-        d.rec.expected_arrival_p90 = Some(planning + Duration::days(d.p90.ceil() as i64));
-        d.rec.reason = std::iter::once(format!(
-            "pulled forward to reach {supplier}'s {minimum}: order {} now (would be due {due}; {})",
-            r1(d.pull_qty),
-            d.standing
-        ))
-        .chain(d.tail.iter().cloned())
-        .collect::<Vec<_>>()
-        .join("; ");
+        let qty = drafts[i].pull_qty;
+        let why = format!("pulled forward to reach {supplier}'s {minimum}");
+        pull_forward(&mut drafts[i], qty, planning, &why);
     }
     let end = running;
     if short(end) {
@@ -1016,6 +1025,152 @@ fn fill_to_minimum(
                 r1(end.0)
             ));
         }
+    }
+}
+
+/// Orders `qty` of a SKU not yet due now, `why` opening its reason.
+fn pull_forward(d: &mut DraftLine, qty: f64, planning: NaiveDate, why: &str) {
+    let due = d
+        .rec
+        .order_by
+        .map_or("beyond the horizon".into(), |o| o.to_string());
+    d.rec.action = Action::Order;
+    d.rec.order_quantity = qty;
+    d.rec.order_value = (d.unit_cost > 0.0).then_some(qty * d.unit_cost);
+    d.rec.order_by = Some(planning);
+    d.rec.expected_arrival_p50 = Some(planning + Duration::days(d.p50.ceil() as i64));
+    d.rec.expected_arrival_p90 = Some(planning + Duration::days(d.p90.ceil() as i64));
+    d.rec.reason = std::iter::once(format!(
+        "{why}: order {} now (would be due {due}; {})",
+        r1(qty),
+        d.standing
+    ))
+    .chain(d.tail.iter().cloned())
+    .collect::<Vec<_>>()
+    .join("; ");
+}
+
+/// Rounds a supplier's order to whole containers ([`container::round`]), after its minimum
+/// and within what every budget that applies leaves (the total, the supplier's, each line's
+/// category): the candidates are its ORDER lines (growing by their budget-deferred units),
+/// lines the budget deferred whole, and its OK SKUs (by the order they would place now) —
+/// each by its evaluated chunks (the ranked line, or the draft's `pull_line`). Nothing is done
+/// when the supplier was deferred whole.
+fn fill_containers(
+    drafts: &mut [DraftLine],
+    supplier: &str,
+    terms: &SupplierTerms,
+    planning: NaiveDate,
+    run: &mut BudgetRun,
+) {
+    let Some(containers) = terms.containers() else {
+        return;
+    };
+    let mine = |i: usize| drafts[i].rec.supplier.as_deref() == Some(supplier);
+    if (0..drafts.len()).any(|i| mine(i) && matches!(run.notes[i], Some(CutNote::Supplier(_)))) {
+        return;
+    }
+    // The ranked lines' chunks by draft (ORDER lines and those the cut deferred).
+    let ranked: BTreeMap<usize, &LineSteps> = run.drafts.iter().copied().zip(&run.lines).collect();
+    let steps_of = |i: usize| ranked.get(&i).copied().or(drafts[i].pull_line.as_ref());
+    let mut idx: Vec<usize> = (0..drafts.len())
+        .filter(|&i| {
+            let d = &drafts[i];
+            mine(i)
+                && match d.rec.action {
+                    Action::Order | Action::Defer => {
+                        d.rec.order_quantity + d.rec.deferred_quantity > 0.0
+                    }
+                    Action::Ok => d.pull_qty > 0.0,
+                    _ => false,
+                }
+        })
+        .collect();
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (&drafts[a].rec, &drafts[b].rec);
+        x.sku.cmp(&y.sku).then_with(|| x.location.cmp(&y.location))
+    });
+    let (idx, lines): (Vec<usize>, Vec<LoadLine>) = idx
+        .into_iter()
+        .filter_map(|i| {
+            let d = &drafts[i];
+            let line = LoadLine {
+                steps: steps_of(i)?.clone(),
+                kept: d.rec.order_quantity,
+                volume: d.volume,
+                weight: d.weight,
+            };
+            Some((i, line))
+        })
+        .unzip();
+    let money = container::Money {
+        limits: run.limits(),
+        purse: &run.purse,
+    };
+    let Some(r) = container::round(&lines, &containers, &terms.minimum(), money) else {
+        return;
+    };
+    run.purse = r.purse.clone();
+    for (k, &i) in idx.iter().enumerate() {
+        let (before, after) = (lines[k].kept, r.kept[k]);
+        if (after - before).abs() > 1e-9 {
+            let note = &mut run.notes[i];
+            apply_rounding(
+                &mut drafts[i],
+                note,
+                (before, after),
+                &r,
+                supplier,
+                planning,
+            );
+        }
+    }
+}
+
+/// One line's share of a supplier's container rounding: `before` → `after` units, and the
+/// reason that says so (a line grown back whole loses its budget cut note).
+fn apply_rounding(
+    d: &mut DraftLine,
+    note: &mut Option<CutNote>,
+    (before, after): (f64, f64),
+    r: &container::Rounded,
+    supplier: &str,
+    planning: NaiveDate,
+) {
+    let fill = format!("{}% by {}", (r.last_fill * 100.0).round(), r.binding.name());
+    let n = r.containers;
+    if after > before && d.rec.action == Action::Ok {
+        let why = format!("pulled forward to fill container {n} of {n} to {supplier}: {fill}");
+        pull_forward(d, after, planning, &why);
+    } else if after > before {
+        let deferred = (d.rec.deferred_quantity - (after - before)).max(0.0);
+        set_quantity(d, after, deferred);
+        d.rec.action = Action::Order;
+        if deferred <= 1e-9 {
+            *note = None;
+        }
+        d.rec.reason.push_str(&format!(
+            "; {} units pulled forward to fill container {n} of {n} to {supplier}: {fill}",
+            r1(after - before)
+        ));
+    } else {
+        set_quantity(d, after, d.rec.deferred_quantity + before - after);
+        let to = match r.rounding {
+            Rounding::TrimmedToMax => format!("{supplier}'s max_containers {n}"),
+            _ => format!(
+                "{n} whole container{} to {supplier} (the last {fill})",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        let what = format!(
+            "trimmed by {} units to {to}: the order's least valuable units",
+            r1(before - after)
+        );
+        d.rec.reason = if after <= 0.0 {
+            format!("deferred: {what} — {}", d.rec.reason)
+        } else {
+            format!("{}; {what}", d.rec.reason)
+        };
     }
 }
 
@@ -1800,6 +1955,139 @@ mod tests {
         // With room for both, the minimum is met and nothing is deferred.
         let (recs, _) = within([(&a, &ia), (&b, &ib)], &terms, Some(1000.0));
         assert!(recs.iter().all(|r| r.action == Action::Order), "{recs:?}");
+    }
+
+    #[test]
+    fn containers_trim_the_least_valuable_line_and_never_spend_beyond_the_budget() {
+        // A (200 units at 1) avoids more per money than B (200 at 4); 1 m³ a unit. In
+        // containers of 300 m³ the 400 ordered fill 1⅓: the last is a third full (< 0.5), so
+        // the order is trimmed to one container by deferring B, the least valuable.
+        let (mut a, mut b, ia, ib) = two_skus();
+        for p in [&mut a, &mut b] {
+            p.item.volume = Some(1.0);
+        }
+        let truck = |volume: f64| {
+            BTreeMap::from([(
+                "S1".to_string(),
+                SupplierTerms {
+                    container_volume: Some(volume),
+                    ..SupplierTerms::default()
+                },
+            )])
+        };
+        let (recs, _) = within([(&b, &ib), (&a, &ia)], &truck(300.0), None);
+        let by = |s: &str| recs.iter().find(|r| r.sku == s).unwrap().clone();
+        assert_eq!(by("A").action, Action::Order);
+        assert!((by("A").order_quantity - 200.0).abs() < 1e-12);
+        assert_eq!(by("B").action, Action::Defer);
+        assert!((by("B").deferred_quantity - 200.0).abs() < 1e-12);
+        assert!(
+            by("B").reason.starts_with(
+                "deferred: trimmed by 200 units to 1 whole container to S1 (the last 67% by volume): the order's least valuable units — "
+            ),
+            "{}",
+            by("B").reason
+        );
+        // In containers of 500 m³ a budget of 950 keeps A and cuts B (200 + 800 > 950); B
+        // would fit in the container (400 ≤ 500) but not in the 750 left: it stays deferred.
+        let (recs, summary) = within([(&b, &ib), (&a, &ia)], &truck(500.0), Some(950.0));
+        let by = |s: &str| recs.iter().find(|r| r.sku == s).unwrap().clone();
+        assert_eq!(by("B").action, Action::Defer);
+        assert!(summary.unwrap().value_kept <= 950.0);
+        // With 1,000 both fit the budget and the container: nothing to round.
+        let (recs, summary) = within([(&b, &ib), (&a, &ia)], &truck(500.0), Some(1000.0));
+        assert!(recs.iter().all(|r| r.action == Action::Order));
+        assert!(summary.unwrap().value_kept <= 1000.0 + 1e-9);
+    }
+
+    #[test]
+    fn a_supplier_or_category_budget_limits_what_the_container_fill_pulls_forward() {
+        // A (200 at 1) and B (200 at 4) are due at S1; C (S1, position 150 above s = 60, MOQ
+        // 100, 1 a unit) is not, and would order 100 if triggered now. 1 m³ a unit, a
+        // container of 500 m³: A and B load 400 (80%, one container: fill up), C's 100 fill
+        // it exactly — when every budget that applies to C has 100 left.
+        let (mut a, mut b, ia, ib) = two_skus();
+        let mut c = sku_plan("C", 2.0, 60.0, 200.0);
+        c.item.moq = 100.0;
+        c.item.unit_cost = 1.0;
+        let ic = inv("C", 150.0, 0.0);
+        for p in [&mut a, &mut b, &mut c] {
+            p.item.volume = Some(1.0);
+        }
+        let terms = BTreeMap::from([(
+            "S1".to_string(),
+            SupplierTerms {
+                container_volume: Some(500.0),
+                ..SupplierTerms::default()
+            },
+        )]);
+        let states: Vec<SkuState<'_>> = [(&a, &ia), (&b, &ib), (&c, &ic)]
+            .into_iter()
+            .map(|(plan, i)| SkuState {
+                plan,
+                inventory: Some(i),
+                has_inventory_file: true,
+                open_orders: Some(vec![]),
+                shared_pipeline: false,
+                drift: None,
+                category: Some("Tools"),
+            })
+            .collect();
+        let settings = PolicySettings::default();
+        let drafts = drafts(&states, day(PLAN), &terms, &settings);
+        let run = |purchasing: &PurchasingSettings| {
+            let (recs, summary) = finish_drafts(drafts.clone(), day(PLAN), &terms, purchasing);
+            let c = recs.iter().find(|r| r.sku == "C").unwrap().clone();
+            (c, summary.map(|s| s.value_kept))
+        };
+        // No budget: C is pulled forward.
+        let (c_row, _) = run(&PurchasingSettings::default());
+        assert_eq!(c_row.action, Action::Order, "{}", c_row.reason);
+        assert!((c_row.order_quantity - 100.0).abs() < 1e-12);
+        assert!(
+            c_row.reason.starts_with(
+                "pulled forward to fill container 1 of 1 to S1: 100% by volume: order 100 now"
+            ),
+            "{}",
+            c_row.reason
+        );
+        // S1's budget of 1,050: A and B (1,000) are kept, C's 100 would take S1 to 1,100.
+        let mut purchasing = PurchasingSettings::default();
+        purchasing.budget_by_supplier.insert("S1".into(), 1050.0);
+        let (c_row, kept) = run(&purchasing);
+        assert_eq!(c_row.action, Action::Ok, "{}", c_row.reason);
+        assert!((kept.unwrap() - 1000.0).abs() < 1e-9);
+        // With 1,100 it fits: pulled forward, S1's spending exactly its budget.
+        purchasing.budget_by_supplier.insert("S1".into(), 1100.0);
+        let (c_row, kept) = run(&purchasing);
+        assert_eq!(c_row.action, Action::Order, "{}", c_row.reason);
+        assert!((kept.unwrap() - 1100.0).abs() < 1e-9);
+        // The category's budget binds too: Tools at 1,099 leaves C out again.
+        purchasing.budget_by_category.insert("Tools".into(), 1099.0);
+        let (c_row, kept) = run(&purchasing);
+        assert_eq!(c_row.action, Action::Ok, "{}", c_row.reason);
+        assert!(kept.unwrap() <= 1099.0);
+        // Through JSON (a shard's budget_lines, read back by merge) the drafts give the same.
+        let text = serde_json::to_string(&drafts).unwrap();
+        let back: Vec<DraftLine> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, drafts);
+        assert!(back.iter().any(|d| d.pull_line.is_some()));
+        // Drafts written before containers (no pull_line, volume, weight) still read: their
+        // lines are unmeasured, so the truck is not rounded and C is not pulled forward.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for d in old.as_array_mut().unwrap() {
+            let d = d.as_object_mut().unwrap();
+            for key in ["pull_line", "volume", "weight"] {
+                assert!(d.remove(key).is_some(), "{key}");
+            }
+        }
+        let old: Vec<DraftLine> = serde_json::from_value(old).unwrap();
+        assert!(old
+            .iter()
+            .all(|d| d.pull_line.is_none() && d.volume.is_none()));
+        let (recs, _) = finish_drafts(old, day(PLAN), &terms, &PurchasingSettings::default());
+        let c_row = recs.iter().find(|r| r.sku == "C").unwrap();
+        assert_eq!(c_row.action, Action::Ok, "{}", c_row.reason);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! # Which SKUs a shard plans
 //! A SKU (with all its locations) belongs to shard `fnv1a(key) mod N`, where the key is the SKU
 //! code — except for SKUs of a supplier with order minimums (`[suppliers.X] min_order_value` /
-//! `min_order_qty`), whose key is the supplier: the minimum is reached by pulling forward the
-//! supplier's other SKUs, so all of them must be planned together. The hash is FNV-1a 64 of the
+//! `min_order_qty`) or containers (`container_volume` / `container_weight`), whose key is the
+//! supplier: the minimum is reached, and the containers filled or trimmed, by pulling forward
+//! or trimming the supplier's other SKUs, so all of them must be planned together. The hash is FNV-1a 64 of the
 //! UTF-8 bytes, stable across machines, versions and thread counts.
 //!
 //! # What every shard still does for the whole catalogue

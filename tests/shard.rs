@@ -1,8 +1,8 @@
 //! Scale-out: `run --shard K/N` on each shard, then `merge`, equals one unsharded run byte for
 //! byte — on a catalogue whose SKUs are coupled across shards (new items whose analogue is
-//! another SKU or a category, a supplier order minimum, the learned global model, ABC, an
-//! order budget with a supplier budget) — and merge refuses shards that do not belong
-//! together.
+//! another SKU or a category, a supplier order minimum and containers, the learned global
+//! model, ABC, an order budget with a supplier budget and a container supplier) — and merge
+//! refuses shards that do not belong together.
 
 use std::{
     collections::BTreeMap,
@@ -123,6 +123,10 @@ fn dataset() -> (tempfile::TempDir, Config) {
         busiest,
         SupplierTerms {
             min_order_value: Some(50_000.0),
+            // A container too: its order is rounded to whole containers after the minimum,
+            // which couples its SKUs as the minimum does.
+            container_volume: Some(1.0),
+            max_containers: Some(4),
             ..SupplierTerms::default()
         },
     );
@@ -203,6 +207,16 @@ fn three_shards_merged_equal_one_unsharded_run_byte_for_byte() {
         compared += 1;
     }
     assert!(compared > 30, "{compared}");
+    // The container supplier's order is in whole containers, at most four.
+    let (h, rows) = read_csv(&whole.path().join("supplier_orders.csv"));
+    let boxed = rows
+        .iter()
+        .find(|r| !r[col(&h, "containers")].is_empty())
+        .expect("a supplier with containers");
+    let n: u32 = boxed[col(&h, "containers")].parse().unwrap();
+    assert!((1..=4).contains(&n), "{boxed:?}");
+    let fill: f64 = boxed[col(&h, "fill_volume_pct")].parse().unwrap();
+    assert!(fill <= 100.0 + 1e-9, "{boxed:?}");
     assert!(a.contains_key(Path::new("optimised.csv")));
     assert!(a.contains_key(Path::new("report.html")));
 }
@@ -268,6 +282,41 @@ fn three_shards_with_an_order_budget_merged_equal_one_unsharded_run() {
         .purchasing
         .budget_by_supplier
         .insert(supplier.clone(), (value * 0.1).round());
+    // The biggest other supplier (the generated one with a minimum of 5,000) ships in
+    // containers of 1/1.6 of what it would be sent: merge rounds its order to whole
+    // containers after the cut and its minimum, within the budget, as one run does.
+    let boxed = plan["orders_by_supplier"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(s, _)| {
+            **s != supplier
+                && config
+                    .suppliers
+                    .get(*s)
+                    .is_none_or(|t| t.container_volume.is_none())
+        })
+        .max_by(|a, b| {
+            a.1["value"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b.1["value"].as_f64().unwrap())
+        })
+        .unwrap()
+        .0
+        .clone();
+    let (h, rows) = read_csv(&probe.path().join("supplier_orders.csv"));
+    let volume: f64 = rows
+        .iter()
+        .find(|r| r[col(&h, "supplier")] == boxed)
+        .unwrap()[col(&h, "volume")]
+    .parse()
+    .unwrap();
+    config
+        .suppliers
+        .entry(boxed.clone())
+        .or_default()
+        .container_volume = Some(volume / 1.6);
 
     let whole = unsharded_and_merged_are_identical(&config);
     assert!(whole.path().join("budget.json").exists());
@@ -296,6 +345,20 @@ fn three_shards_with_an_order_budget_merged_equal_one_unsharded_run() {
             .map(|r| &r[reason])
             .collect::<Vec<_>>()
     );
+    // The container supplier's order was rounded: a row says so, and its order fills
+    // whole containers, none beyond its capacity.
+    assert!(
+        rows.iter()
+            .any(|r| r[sup] == boxed && r[reason].contains("container")),
+        "no {boxed} row was rounded to containers"
+    );
+    let (h, orders) = read_csv(&whole.path().join("supplier_orders.csv"));
+    let row = orders
+        .iter()
+        .find(|r| r[col(&h, "supplier")] == boxed)
+        .unwrap();
+    let fill: f64 = row[col(&h, "fill_volume_pct")].parse().unwrap();
+    assert!(fill > 0.0 && fill <= 100.0 + 1e-9, "{row:?}");
 }
 
 #[test]

@@ -305,12 +305,13 @@ impl Writers {
         let path = f.path().to_path_buf();
         let w = f.writer();
         let err = write_err(&path);
-        w.write_all(b"sku,supplier,category,unit_cost,price,order_cost,holding_rate,moq,pack_size,lead_time_days,review_period_days,service_level,shortage_cost,patience_days,like_sku,reorder_point,order_quantity\n")
+        w.write_all(b"sku,supplier,category,unit_cost,price,order_cost,holding_rate,moq,pack_size,lead_time_days,review_period_days,service_level,shortage_cost,patience_days,like_sku,reorder_point,order_quantity,volume,weight\n")
             .map_err(&err)?;
         for (i, sku) in skus.iter().enumerate() {
             let sup = &suppliers[sku.supplier];
             // The (s, Q) policy the history was generated with: the planner's current one.
             let current = super::model::current_policy(sku, sup, seed, i);
+            let (volume, weight) = unit_size(sku, seed);
             // Half of the new items name an established analogue of the same category.
             let like = if sku.launch > 0 && i % 2 == 0 {
                 skus.iter()
@@ -321,7 +322,7 @@ impl Writers {
             };
             writeln!(
                 w,
-                "{},{},{},{:.2},{:.2},{:.2},0.25,{},{},{},7,{},{:.2},{:.2},{},{},{}",
+                "{},{},{},{:.2},{:.2},{:.2},0.25,{},{},{},7,{},{:.2},{:.2},{},{},{},{:.6},{:.3}",
                 sku.name,
                 sup.name,
                 sku.category,
@@ -337,7 +338,9 @@ impl Writers {
                 sku.patience_days,
                 like,
                 current.0,
-                current.1
+                current.1,
+                volume,
+                weight
             )
             .map_err(&err)?;
         }
@@ -406,6 +409,27 @@ impl Writers {
         files.push(plan);
         Ok(files)
     }
+}
+
+/// A plausible volume (m³) and weight (kg) of one unit: dearer items are larger (volume ∝
+/// √unit cost, about 1.7 litres at the median cost of 12, times 0.5–2), at a density of
+/// 100–600 kg/m³. Drawn from a hash of the seed and the SKU's name, not from the SKU's random
+/// stream, so the other columns and files do not change with it.
+fn unit_size(sku: &Sku, seed: u64) -> (f64, f64) {
+    let uniform = |what: &str| {
+        let mut z = crate::util::fnv1a(&format!("{seed}:{}:{what}", sku.name));
+        // splitmix64's finaliser spreads FNV's bits over the whole word.
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let volume = 0.0005 * sku.unit_cost.max(0.5).sqrt() * 2f64.powf(2.0 * uniform("volume") - 1.0);
+    let weight = volume * (100.0 + 500.0 * uniform("density"));
+    (
+        (volume * 1e6).round().max(1.0) / 1e6,
+        (weight * 1e3).round().max(1.0) / 1e3,
+    )
 }
 
 fn format_csv(sku: &Sku, rows: &[Row], dates: &[String], dense: bool) -> Vec<u8> {

@@ -7,6 +7,9 @@
 //! its default, as for an empty cell): text that is not a number, negative costs, a pack size
 //! of 0, a service level outside (0, 1) (95 → "did you mean 0.95?"), a holding rate above 1
 //! (25 → "did you mean 0.25?"), a max not above its min (both ignored).
+//! `volume` and `weight` (per unit, > 0; m³ and kg by convention — any unit works when the
+//! suppliers' `container_volume` / `container_weight` use the same one) have no default: a
+//! rejected or empty cell leaves the SKU's volume or weight unknown.
 //! `reorder_point`, `order_quantity` and `order_up_to` are the planner's current policy
 //! (min / fixed quantity / max), compared with the recommended ones in simulation.
 
@@ -68,6 +71,12 @@ pub struct ItemRecord {
     pub order_quantity: Option<f64>,
     /// The current order-up-to (max) level (units), if any.
     pub order_up_to: Option<f64>,
+    /// Volume of one unit (m³ by convention: any unit works when the suppliers'
+    /// `container_volume` uses the same one), if known.
+    pub volume: Option<f64>,
+    /// Weight of one unit (kg by convention, or the unit of the suppliers'
+    /// `container_weight`), if known.
+    pub weight: Option<f64>,
 }
 
 /// Item parameters with every default applied.
@@ -95,6 +104,11 @@ pub struct ItemParams {
     pub shortage_cost: f64,
     /// Mean customer patience (days).
     pub patience_days: f64,
+    /// Volume per unit (the unit of the suppliers' `container_volume`, m³ by convention);
+    /// `None` = unknown (no default: container fill cannot count it).
+    pub volume: Option<f64>,
+    /// Weight per unit (the unit of `container_weight`, kg by convention); `None` = unknown.
+    pub weight: Option<f64>,
 }
 
 impl ItemRecord {
@@ -113,6 +127,8 @@ impl ItemRecord {
             service_level: r.service_level.unwrap_or(defaults.service_level),
             shortage_cost: r.shortage_cost.unwrap_or(defaults.shortage_cost),
             patience_days: r.patience_days.unwrap_or(defaults.patience_days),
+            volume: r.volume,
+            weight: r.weight,
         }
     }
 }
@@ -163,6 +179,8 @@ pub fn load_items(
             reorder_point: num(REORDER_POINT),
             order_quantity: num(ORDER_QUANTITY),
             order_up_to: num(ORDER_UP_TO),
+            volume: num(VOLUME),
+            weight: num(WEIGHT),
             ..ItemRecord::default()
         };
         let mut text = |col| {
@@ -222,6 +240,8 @@ const LIKE_SKU: usize = 14;
 const REORDER_POINT: usize = 15;
 const ORDER_QUANTITY: usize = 16;
 const ORDER_UP_TO: usize = 17;
+const VOLUME: usize = 18;
+const WEIGHT: usize = 19;
 
 /// What happens to a rejected cell without a default.
 const IGNORED: &str = "the cell is ignored, as if empty";
@@ -271,6 +291,10 @@ fn fallback_of(col: usize, d: &ItemDefaults) -> String {
         REORDER_POINT | ORDER_QUANTITY | ORDER_UP_TO => {
             "the cell is ignored, as if empty (no current level for this SKU)".into()
         }
+        VOLUME | WEIGHT => format!(
+            "the cell is ignored, as if empty: the SKU's {} is unknown, so container fill does not count it",
+            InputKind::Items.columns()[col].name
+        ),
         _ => IGNORED.into(),
     }
 }
@@ -299,6 +323,7 @@ pub struct BadCell {
 /// | `unit_cost`, `price`, `order_cost`, `shortage_cost`, `moq`, `lead_time_days`, `review_period_days`, `reorder_point`, `order_up_to` | >= 0 | |
 /// | `pack_size` | > 0 (1 = single units) | |
 /// | `patience_days`, `order_quantity` | > 0 | |
+/// | `volume`, `weight` | > 0 (per unit: m³ and kg by convention, or the unit of the suppliers' container capacities) | |
 /// | `holding_rate` | 0 to 1 (annual fraction of unit cost) | v/100 for v in (1, 100] |
 /// | `service_level` | in (0, 1), or the word `cost` (read before this check) | v/100 for v in (1, 100) |
 ///
@@ -351,6 +376,13 @@ pub fn check_cell(name: &str, v: f64) -> Result<(), BadCell> {
         "patience_days" | "order_quantity" if v <= 0.0 => {
             bad(format!("{name} {x} should be > 0."), None)
         }
+        "volume" | "weight" if v <= 0.0 => bad(
+            format!("{name} {x} should be > 0: it is the {name} of one unit."),
+            Some(format!(
+                "write the {name} per unit in the unit of the suppliers' container_{name} ({}), or empty the cell when unknown",
+                if name == "volume" { "m³ by convention, e.g. 0.012 for 12 litres" } else { "kg by convention, e.g. 0.5" }
+            )),
+        ),
         _ if v < 0.0 => bad(format!("{name} {x} is negative; it should be >= 0."), None),
         _ => Ok(()),
     }
@@ -527,5 +559,47 @@ mod tests {
         // The row without a sku is rejected whole, with one reject.
         assert_eq!(rejects.iter().filter(|r| r.line == 3).count(), 1);
         assert_eq!(rejects.iter().find(|r| r.line == 3).unwrap().column, "sku");
+    }
+
+    #[test]
+    fn bad_volume_and_weight_cells_are_rejected_with_what_to_write() {
+        let (items, stats, rejects) = load(
+            "sku,volume,weight\n\
+             A,0.012,0.5\n\
+             B,0,-2\n\
+             C,12 l,\n",
+        );
+        assert_eq!((stats.rows_accepted, stats.cells_rejected), (3, 3));
+        assert_eq!((items[0].volume, items[0].weight), (Some(0.012), Some(0.5)));
+        assert_eq!((items[1].volume, items[1].weight), (None, None));
+        assert_eq!((items[2].volume, items[2].weight), (None, None));
+        let p = ItemRecord::resolve(Some(&items[0]), &ItemDefaults::default());
+        assert_eq!((p.volume, p.weight), (Some(0.012), Some(0.5)));
+        let find = |line: u64, col: &str| {
+            rejects
+                .iter()
+                .find(|r| r.line == line && r.column == col)
+                .unwrap_or_else(|| panic!("no reject at {line} {col}: {rejects:?}"))
+        };
+        let v = find(3, "volume");
+        assert_eq!(v.value, "0");
+        assert_eq!(
+            v.reason,
+            "volume 0 should be > 0: it is the volume of one unit. The cell is ignored, as if empty: the SKU's volume is unknown, so container fill does not count it; write the volume per unit in the unit of the suppliers' container_volume (m³ by convention, e.g. 0.012 for 12 litres), or empty the cell when unknown"
+        );
+        let w = find(3, "weight");
+        assert!(
+            w.reason.starts_with("weight -2 should be > 0"),
+            "{}",
+            w.reason
+        );
+        assert!(w.reason.contains("kg by convention"), "{}", w.reason);
+        let text = find(4, "volume");
+        assert!(text.reason.starts_with("not a number"), "{}", text.reason);
+        assert!(
+            text.reason.contains("container fill does not count it"),
+            "{}",
+            text.reason
+        );
     }
 }

@@ -134,6 +134,8 @@ const ITEMS: &[ColumnSpec] = &[
     col("reorder_point", false, Number),
     col("order_quantity", false, Number),
     col("order_up_to", false, Number),
+    col("volume", false, Number),
+    col("weight", false, Number),
 ];
 
 const OVERRIDES: &[ColumnSpec] = &[

@@ -407,6 +407,11 @@ impl<'j, 'a> Work<'j, 'a> {
         let clock = Instant::now();
         let top = self.job.config.report.top_skus;
         let summary = write_plan_outputs(self.dir, self.loaded(), self.planned(), top)?;
+        if self.job.shard.is_some() {
+            let p = self.planned();
+            let facts = crate::plan::output::unit_facts(&p.plans, &p.recommendations);
+            crate::plan::output::write_unit_facts(&self.dir.join("supplier_lines.csv"), &facts)?;
+        }
         if self.job.shard.is_none() {
             let (out, planned) = (self.job.out, self.planned());
             self.outcome.changes = Some(crate::changes::compare_with_plan(out, self.dir, planned)?);

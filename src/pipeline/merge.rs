@@ -18,14 +18,17 @@
 //! - Catalogue-wide files every shard computes alike (`validation.json`, `rejects.csv`,
 //!   `anomalies.csv`, `lead_time_histogram.csv`): must be identical in every shard; copied.
 //! - `recommendations.csv` / `.json`: all shards' recommendations, sorted by urgency as `run`
-//!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards).
+//!   sorts them; `plan.json` recounted from them (SKUs and methods summed over shards), and
+//!   `supplier_orders.csv` summed from them in that order with the unit facts of the shards'
+//!   `supplier_lines.csv`.
 //! - With an order budget (`[purchasing] budget`, `--budget`): the budget spans the
 //!   catalogue, so each shard wrote its drafts before the finish chain
 //!   (`budget_lines.shard-K-of-N.json`, [`BudgetLinesFile`]) and merge finishes all of them
 //!   together with the function an unsharded run uses ([`finish_drafts`]: the ranking and
-//!   cut, supplier minimums within the budgets, supplier calendars, priorities, reasons) —
-//!   giving the recommendations and `budget.json`; the shards' own recommendations (their
-//!   rows before the cut) are not used.
+//!   cut, supplier minimums and container rounding within the budgets, supplier calendars,
+//!   priorities, reasons) — giving the recommendations and `budget.json`; the shards' own
+//!   recommendations (their rows before the cut) are not used, and `supplier_orders.csv` is
+//!   summed from the finished recommendations with the drafts' unit facts.
 //! - `simulation_portfolio.csv`: rolled up from the shards' full-precision
 //!   `simulation_rollup.csv` rows (read typed,
 //!   [`RollupFileRow`](crate::simulate::output::RollupFileRow)) in catalogue order, so the
@@ -58,8 +61,8 @@ use crate::{
     },
     plan::detail::{top_by_risk, SkuDetail},
     plan::output::{
-        write_recommendations_csv, write_recommendations_json, write_summary, BudgetLinesFile,
-        PlanSummary,
+        supplier_orders_of, write_recommendations_csv, write_recommendations_json, write_summary,
+        write_supplier_orders, BudgetLinesFile, PlanSummary, UnitFacts,
     },
     purchasing::budget::BudgetSummary,
     recommend::{assign_priorities, finish_drafts, sort_by_urgency, Recommendation},
@@ -622,9 +625,10 @@ fn merge_recommendations(
         summaries.push(read_json::<PlanSummary>(&p.path("plan.json"))?);
     }
     let planning_date = planning_date.expect("at least one shard");
+    let mut facts = Vec::new();
     if parts[0].manifest.config.purchasing.is_limited() {
         let budget;
-        (recs, budget) = finish_with_budget(parts)?;
+        (recs, budget, facts) = finish_with_budget(parts)?;
         if let Some(b) = &budget {
             write_json(&out.join("budget.json"), b)?;
         }
@@ -632,11 +636,20 @@ fn merge_recommendations(
         sort_by_urgency(&mut recs);
         // Priorities span the catalogue: numbered again over every shard's rows.
         assign_priorities(recs.iter_mut());
+        // The shards' rows are final: their unit facts are the shards'.
+        for p in parts {
+            let path = p.path("supplier_lines.csv");
+            facts.extend(read_unit_facts(&path).map_err(|e| read_err(&path, e))?);
+        }
     }
     write_recommendations_json(&out.join("recommendations.json"), planning_date, &recs)?;
     write_recommendations_csv(&out.join("recommendations.csv"), &recs)?;
     let (actions, orders_by_supplier) = PlanSummary::tally(&recs);
+    let suppliers = &parts[0].manifest.config.suppliers;
+    let supplier_orders = supplier_orders_of(&recs, &facts, suppliers);
+    write_supplier_orders(&out.join("supplier_orders.csv"), &supplier_orders)?;
     let mut summary = summaries[0].clone();
+    summary.supplier_orders = supplier_orders;
     summary.actions = actions;
     summary.orders_by_supplier = orders_by_supplier;
     summary.skus = summaries.iter().map(|s| s.skus).sum();
@@ -651,12 +664,15 @@ fn merge_recommendations(
     Ok((recs, summary))
 }
 
+/// The recommendations, the budget's summary and the unit facts of a merge with a budget.
+type FinishedWithBudget = (Vec<Recommendation>, Option<BudgetSummary>, Vec<UnitFacts>);
+
 /// Every shard's drafts (`budget_lines.json`) finished together, by the function an unsharded
-/// run uses: the budget's cut across the catalogue, supplier minimums, supplier calendars,
-/// priorities and reasons; the recommendations sorted by urgency and the budget's summary.
-fn finish_with_budget(
-    parts: &[Part],
-) -> crate::Result<(Vec<Recommendation>, Option<BudgetSummary>)> {
+/// run uses: the budget's cut across the catalogue, supplier minimums and containers, supplier calendars,
+/// priorities and reasons; the recommendations sorted by urgency, the budget's summary and
+/// every draft's unit facts (for `supplier_orders.csv`: a row the finish chain pulls forward
+/// may have had no order in its shard's rows).
+fn finish_with_budget(parts: &[Part]) -> crate::Result<FinishedWithBudget> {
     let config = &parts[0].manifest.config;
     if !present_in_all(parts, "budget_lines.json")? {
         return Err(MergeError::Shards(format!(
@@ -675,12 +691,18 @@ fn finish_with_budget(
     // The unsharded run's order: SKU, then location (each in exactly one shard).
     lines.sort_by(|a, b| (&a.rec.sku, &a.rec.location).cmp(&(&b.rec.sku, &b.rec.location)));
     let planning_date = planning_date.expect("at least one shard");
-    Ok(finish_drafts(
-        lines,
-        planning_date,
-        &config.suppliers,
-        &config.purchasing,
-    ))
+    let facts = lines.iter().map(UnitFacts::of_draft).collect();
+    let (recs, budget) = finish_drafts(lines, planning_date, &config.suppliers, &config.purchasing);
+    Ok((recs, budget, facts))
+}
+
+/// A shard's `supplier_lines.csv`.
+fn read_unit_facts(path: &Path) -> Result<Vec<UnitFacts>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    reader
+        .deserialize()
+        .collect::<Result<Vec<UnitFacts>, _>>()
+        .map_err(|e| e.to_string())
 }
 
 /// `simulation_portfolio.csv` rolled up from the shards' typed roll-up rows, and the top

@@ -307,7 +307,7 @@ pub const OPTIONAL_OUTPUTS: &[&str] = &[
 ];
 
 /// Outputs only a shard writes (inputs of `replenish merge`).
-pub const SHARD_OUTPUTS: &[&str] = &["simulation_rollup.csv"];
+pub const SHARD_OUTPUTS: &[&str] = &["simulation_rollup.csv", "supplier_lines.csv"];
 
 /// Publishes a staged job: the whole folder swapped in ([`publish_folder`]), or a shard's files
 /// moved in one by one ([`publish_shard`]).

@@ -195,7 +195,8 @@ fn compare(ctx: &SkuContext<'_>, c: &Candidate) -> Compared {
     }
 }
 
-/// Shard keys of suppliers with order minimums, when SKUs with several suppliers link them:
+/// Shard keys of suppliers with order minimums (or containers: every supplier the plan's
+/// rule keys by itself, [`super::shard_key`]), when SKUs with several suppliers link them:
 /// every minimum supplier maps to the first name (in order) of the group of minimum
 /// suppliers linked through SKUs that may buy from more than one of them, so that every SKU
 /// that may end up at a supplier is planned with that supplier's other SKUs. Without a

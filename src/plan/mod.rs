@@ -163,6 +163,8 @@ pub struct Plan {
     pub recommendations: Vec<Recommendation>,
     /// The order budget's outcome (`budget.json`), with a budget.
     pub budget: Option<BudgetSummary>,
+    /// Per supplier with an order or a deferral (`supplier_orders.csv`).
+    pub supplier_orders: Vec<crate::purchasing::container::SupplierOrderRow>,
     /// A shard's drafts before the finish chain, with a budget (`budget_lines.json`): the
     /// budget spans the catalogue, so `merge` cuts every shard's drafts together and this
     /// shard's `recommendations` are its rows before the cut.
@@ -180,15 +182,15 @@ pub fn plan(config: &Config, loaded: &Loaded) -> Plan {
     plan_shard(config, loaded, None)
 }
 
-/// The shard key of a SKU: its supplier when the supplier has order minimums (their SKUs are
-/// pulled forward together, so they are planned in one shard), else the SKU itself.
+/// The shard key of a SKU: its supplier when the supplier has order minimums or containers
+/// (their SKUs are pulled forward and trimmed together, so they are planned in one shard),
+/// else the SKU itself.
 fn shard_key<'a>(sku: &'a str, supplier: Option<&'a str>, config: &Config) -> &'a str {
     match supplier {
         Some(s)
-            if config
-                .suppliers
-                .get(s)
-                .is_some_and(|t| t.min_order_value.is_some() || t.min_order_qty.is_some()) =>
+            if config.suppliers.get(s).is_some_and(|t| {
+                t.min_order_value.is_some() || t.min_order_qty.is_some() || t.containers().is_some()
+            }) =>
         {
             s
         }
@@ -267,6 +269,11 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
 
     let clock = Instant::now();
     let (recommendations, budget, budget_lines) = run.recommend(&plans, &keys, &lead_times, shard);
+    let supplier_orders = output::supplier_orders_of(
+        &recommendations,
+        &output::unit_facts(&plans, &recommendations),
+        &config.suppliers,
+    );
     timings.push(("recommend".into(), clock.elapsed().as_secs_f64()));
     let (series_index, forecasts): (Vec<usize>, Vec<SkuForecast>) = forecasts
         .into_iter()
@@ -282,6 +289,7 @@ pub fn plan_shard(config: &Config, loaded: &Loaded, shard: Option<Shard>) -> Pla
         lead_times,
         recommendations,
         budget,
+        supplier_orders,
         budget_lines,
         horizon,
         planning_date: run.planning,

@@ -9,6 +9,8 @@
 //! - **supplier_choice.csv** (with a suppliers file): [`SupplierChoiceRow`], one row per
 //!   supplier of each SKU with several
 //! - **recommendations.csv**: [`RecommendationRow`], sorted by urgency.
+//! - **supplier_orders.csv**: [`SupplierOrderRow`], one row per supplier with an order or a
+//!   deferral ([`supplier_orders_of`]).
 //!
 //! Each file's columns and their order are defined once, by its row struct ([`PolicyRow`],
 //! [`LeadTimeRow`], [`LeadTimeHistogramRow`], [`RecommendationRow`]) after the key columns
@@ -22,10 +24,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Plan;
 use crate::{
+    config::SupplierTerms,
     io::cells::{header_of, num, opt_num, write_csv, Key},
     io::{atomic::write_atomic, LoadError},
     policy::ServiceMeasure,
-    recommend::{Action, Recommendation},
+    purchasing::container::{self, OrderLine, SupplierOrderRow},
+    recommend::{Action, DraftLine, Recommendation},
     sku_plan::SkuPlan,
 };
 
@@ -555,6 +559,105 @@ pub fn write_recommendations_csv(path: &Path, recs: &[Recommendation]) -> Result
     )
 }
 
+/// What the per-supplier summary needs of a row with an order or a deferral beyond the row
+/// itself: the item's unit cost, volume and weight. A shard writes them
+/// (`supplier_lines.shard-K-of-N.csv`) so that `merge` sums the catalogue's suppliers as one
+/// run does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitFacts {
+    /// SKU.
+    pub sku: String,
+    /// Location, if any.
+    pub location: Option<String>,
+    /// Currency per unit (0 = unknown).
+    pub unit_cost: f64,
+    /// Volume per unit, if known.
+    pub volume: Option<f64>,
+    /// Weight per unit, if known.
+    pub weight: Option<f64>,
+}
+
+impl UnitFacts {
+    /// A draft's unit facts (`merge` with a budget takes them from the shards' drafts).
+    pub fn of_draft(d: &DraftLine) -> Self {
+        Self {
+            sku: d.rec.sku.clone(),
+            location: d.rec.location.clone(),
+            unit_cost: d.unit_cost,
+            volume: d.volume,
+            weight: d.weight,
+        }
+    }
+}
+
+/// The unit facts of every plan whose recommendation has an order or a deferral, in plan order.
+pub fn unit_facts(plans: &[SkuPlan], recs: &[Recommendation]) -> Vec<UnitFacts> {
+    let wanted: std::collections::BTreeSet<(&str, Option<&str>)> = recs
+        .iter()
+        .filter(|r| r.order_quantity > 0.0 || r.deferred_quantity > 0.0)
+        .map(|r| (r.sku.as_str(), r.location.as_deref()))
+        .collect();
+    plans
+        .iter()
+        .filter(|p| wanted.contains(&(p.sku.as_str(), p.location.as_deref())))
+        .map(|p| UnitFacts {
+            sku: p.sku.clone(),
+            location: p.location.clone(),
+            unit_cost: p.item.unit_cost,
+            volume: p.item.volume,
+            weight: p.item.weight,
+        })
+        .collect()
+}
+
+/// The per-supplier summary (`supplier_orders.csv`, [`container::supplier_orders`]) of
+/// recommendations in their written order, with each row's unit facts and its supplier's
+/// containers and minimum.
+pub fn supplier_orders_of(
+    recs: &[Recommendation],
+    facts: &[UnitFacts],
+    suppliers: &BTreeMap<String, SupplierTerms>,
+) -> Vec<SupplierOrderRow> {
+    let by_key: BTreeMap<(&str, Option<&str>), &UnitFacts> = facts
+        .iter()
+        .map(|f| ((f.sku.as_str(), f.location.as_deref()), f))
+        .collect();
+    let lines = recs.iter().map(|r| {
+        let f = by_key.get(&(r.sku.as_str(), r.location.as_deref()));
+        OrderLine {
+            supplier: r.supplier.as_deref(),
+            ordered: r.order_quantity,
+            deferred: r.deferred_quantity,
+            unit_cost: f.map_or(0.0, |f| f.unit_cost),
+            volume: f.and_then(|f| f.volume),
+            weight: f.and_then(|f| f.weight),
+        }
+    });
+    container::supplier_orders(lines, |s| {
+        suppliers.get(s).map_or((None, Default::default()), |t| {
+            (t.containers(), t.minimum())
+        })
+    })
+}
+
+/// Writes `supplier_orders.csv`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_supplier_orders(path: &Path, rows: &[SupplierOrderRow]) -> Result<(), LoadError> {
+    let header = header_of(&SupplierOrderRow::default());
+    write_atomic(path, |w| write_csv(w, &header, rows))
+}
+
+/// Writes a shard's `supplier_lines.csv` ([`UnitFacts`]), for `replenish merge`.
+///
+/// # Errors
+/// [`LoadError::Write`].
+pub fn write_unit_facts(path: &Path, facts: &[UnitFacts]) -> Result<(), LoadError> {
+    let header = header_of(&UnitFacts::default());
+    write_atomic(path, |w| write_csv(w, &header, facts))
+}
+
 /// Counts and values per action and supplier: `plan.json` and the printed summary.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PlanSummary {
@@ -574,6 +677,11 @@ pub struct PlanSummary {
     pub methods: BTreeMap<String, usize>,
     /// SKUs whose policy could not be computed.
     pub policy_errors: usize,
+    /// Per supplier with an order or a deferral: `supplier_orders.csv`'s rows (containers,
+    /// fill, minimum, deferred value). Written, not read back: `merge` sums them again from
+    /// the recommendations (their numbers are written as text cells).
+    #[serde(default, skip_deserializing)]
+    pub supplier_orders: Vec<SupplierOrderRow>,
 }
 
 /// One supplier's recommended order.
@@ -611,6 +719,7 @@ impl PlanSummary {
                 .collect(),
             methods,
             policy_errors: plan.plans.iter().filter(|p| p.policy.is_err()).count(),
+            supplier_orders: plan.supplier_orders.clone(),
         }
     }
 
@@ -669,6 +778,33 @@ impl PlanSummary {
                     o.lines, o.units, o.value
                 ));
             }
+        }
+        for o in self
+            .supplier_orders
+            .iter()
+            .filter(|o| o.containers.is_some())
+        {
+            let pct = |p: Option<f64>, what: &str| p.map(|p| format!(", {p}% by {what}"));
+            out.push_str(&format!(
+                "  {:<12} {} container(s){}{}{}\n",
+                o.supplier,
+                o.containers.unwrap_or(0),
+                pct(o.fill_volume_pct, "volume").unwrap_or_default(),
+                pct(o.fill_weight_pct, "weight").unwrap_or_default(),
+                o.binding
+                    .map(|b| format!(" ({} binds)", b.name()))
+                    .unwrap_or_default(),
+            ));
+        }
+        for o in self
+            .supplier_orders
+            .iter()
+            .filter(|o| o.deferred_value > 0.0)
+        {
+            out.push_str(&format!(
+                "  {:<12} {} line(s) deferred, value {:.2}\n",
+                o.supplier, o.deferred_lines, o.deferred_value
+            ));
         }
         if !self.drifting_suppliers.is_empty() {
             out.push_str(&format!(
@@ -734,7 +870,7 @@ pub fn write_summary(path: &Path, summary: &PlanSummary) -> Result<(), LoadError
 /// Writes every output of the plan stage into `dir`: forecast.csv, accuracy.csv, classes.csv,
 /// policy.csv, lead_times.csv, lead_time_histogram.csv, validation.json, detail.json (the
 /// report's per-SKU data for the `top_skus` SKUs by value at risk), recommendations.json,
-/// budget.json (with a budget), recommendations.csv (last but one: purchasing imports it, so
+/// budget.json (with a budget), supplier_orders.csv, recommendations.csv (last but one: purchasing imports it, so
 /// it only appears once the rest is complete) and plan.json.
 ///
 /// # Errors
@@ -804,6 +940,7 @@ pub fn write_plan_outputs(
     if let Some(b) = &plan.budget {
         write_json(&dir.join("budget.json"), b)?;
     }
+    write_supplier_orders(&dir.join("supplier_orders.csv"), &plan.supplier_orders)?;
     if let Some(lines) = &plan.budget_lines {
         let file = BudgetLinesFile {
             planning_date: plan.planning_date,

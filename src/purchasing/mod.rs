@@ -1,5 +1,6 @@
 //! Purchasing under constraints: which of the recommended orders to place when money is
-//! limited ([`budget`]); which of several suppliers a SKU is bought from ([`alternatives`]).
+//! limited ([`budget`]); how a supplier's order is rounded to whole containers
+//! ([`container`]); which of several suppliers a SKU is bought from ([`alternatives`]).
 //!
 //! This module ranks and cuts order lines that the recommendations have already sized (policy
 //! quantity, pack, MOQ); it does not decide what a SKU needs — that is [`crate::policy`] and
@@ -8,6 +9,7 @@
 
 pub mod alternatives;
 pub mod budget;
+pub mod container;
 
 use std::collections::BTreeMap;
 

@@ -91,6 +91,8 @@ pub struct Folder {
     pub supplier_choice: Option<Vec<Keyed<crate::plan::output::SupplierChoiceRow>>>,
     /// `budget.json` (runs with an order budget).
     pub budget: Option<crate::purchasing::budget::BudgetSummary>,
+    /// `supplier_orders.csv`.
+    pub supplier_orders: Option<Vec<crate::purchasing::container::SupplierOrderRow>>,
 }
 
 /// Reads `name` in `dir` with `read` when it exists.
@@ -178,6 +180,7 @@ impl Folder {
             realised: optional(dir, REALISED_CSV, read_keyed)?,
             supplier_choice: optional(dir, "supplier_choice.csv", read_keyed)?,
             budget: optional_json(dir, "budget.json")?,
+            supplier_orders: optional(dir, "supplier_orders.csv", read_rows)?,
         })
     }
 

@@ -351,6 +351,9 @@ pub fn page(p: &Page<'_>) -> String {
         h.push_str("<a href=\"#changes\">What changed</a>");
     }
     h.push_str("<a href=\"#realised\">Service delivered</a>");
+    if f.supplier_orders.is_some() {
+        h.push_str("<a href=\"#supplier-orders\">Orders per supplier</a>");
+    }
     if f.supplier_choice.is_some() {
         h.push_str("<a href=\"#suppliers\">Several suppliers</a>");
     }
@@ -359,6 +362,7 @@ pub fn page(p: &Page<'_>) -> String {
     headline(&mut h, p);
     changes(&mut h, p);
     super::realised::section(&mut h, f.realised.as_deref());
+    super::supplier_orders::section(&mut h, f.supplier_orders.as_deref(), f.run.as_ref());
     super::suppliers::section(&mut h, f.supplier_choice.as_deref());
     cost_targets(&mut h, p);
     exceptions(&mut h, p);

@@ -3,7 +3,7 @@
 //! [`render`] reads what the pipeline wrote (`recommendations.csv` and whichever of
 //! `policy.csv`, `classes.csv`, `lead_time_histogram.csv`, `simulation.csv`,
 //! `simulation_portfolio.csv`, `detail.json`, `trajectories.json`, `plan.json`,
-//! `validation.json`, `run.json`, `supplier_choice.csv` exist), draws the charts into `charts/` (PNG and SVG each) and
+//! `validation.json`, `run.json`, `supplier_choice.csv`, `supplier_orders.csv` exist), draws the charts into `charts/` (PNG and SVG each) and
 //! writes `report.html`, all atomically. Because it only reads the folder, `replenish report
 //! --from DIR` re-renders with other report settings without re-running anything.
 //!
@@ -37,6 +37,7 @@ pub mod folder;
 pub mod html;
 pub mod palette;
 pub mod realised;
+pub mod supplier_orders;
 pub mod suppliers;
 
 use std::{
