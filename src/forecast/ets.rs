@@ -46,8 +46,8 @@
 //! errors, whose likelihood adds 2·Σ ln ŷ_t, and an additive or multiplicative season. As R's
 //! `ets` does by default, additive error with a multiplicative season (unstable) and
 //! multiplicative trends are not offered. Their smoothing parameters and initial states are
-//! searched together by Nelder–Mead in the same box, restricted to the admissible region; see
-//! the child module. Series with a zero or negative bucket (most daily demand) get the additive
+//! searched together by Levenberg–Marquardt on the likelihood written as a sum of squares, in
+//! the same box, restricted to the admissible region; see the child module. Series with a zero or negative bucket (most daily demand) get the additive
 //! forms only, at the same cost as before. Point forecasts of a multiplicative season are
 //! (l_n + (φ + … + φʰ)·b_n)·s_{n+h−m·k}. Prediction intervals are not taken from the model:
 //! replenish's quantiles come from the backtest errors of the chosen model, for every model
@@ -835,25 +835,24 @@ impl FittedForecaster for Fitted {
     }
 
     /// The same form and smoothing parameters on `y` (its last [`super::theta::MAX_FIT`]
-    /// buckets), the initial states re-solved by least squares. A multiplicative form keeps
-    /// its initial states too (they are not a least-squares solution) and is run on through
-    /// the longer history — when both histories start at the same bucket (at most
-    /// [`super::theta::MAX_FIT`] buckets) and `y` stays strictly positive; otherwise it must
-    /// be refitted (`None`).
+    /// buckets), the initial states re-solved by least squares — for a multiplicative form
+    /// re-estimated by the likelihood search over the states only (`None`, to be refitted,
+    /// when `y` is not strictly positive or no finite fit is found).
     fn rerun(&self, y: &[f64], _season: usize) -> Option<Box<dyn FittedForecaster>> {
         let Fit { form, m, p, .. } = self.fit;
+        let y = super::theta::recent(y);
         if !form.is_additive() {
-            if y.len() > super::theta::MAX_FIT || !y.iter().all(|&v| v > 0.0) {
+            if !y.iter().all(|&v| v > 0.0) {
                 return None;
             }
-            let (_, last) = replay(&self.fit, y);
+            let fit = multiplicative::refit_states(y, &self.fit)?;
+            let (_, last) = replay(&fit, y);
             return Some(Box::new(Fitted {
-                fit: self.fit.clone(),
+                fit,
                 last,
                 n: y.len(),
             }));
         }
-        let y = super::theta::recent(y);
         if y.len() < MIN_POINTS.max(2 * m) {
             return None;
         }
@@ -908,9 +907,10 @@ impl Forecaster for AutoEts {
 }
 
 /// AutoETS over all fifteen forms: the six additive-error ones and, for strictly positive
-/// series, the nine multiplicative-error ones (model name `ets_full`). Opt-in: its
-/// multiplicative fits cost 40–50× an additive fit (a search over parameters and initial
-/// states together), so `auto` keeps [`AutoEts`].
+/// series, the nine multiplicative-error ones (model name `ets_full`). The AutoETS of `auto`'s
+/// class lists (`super::select::candidates_for`); on a series with a zero or negative bucket it
+/// is [`AutoEts`]. Its multiplicative fits cost about 4–6 additive fits each (a search over
+/// parameters and initial states together).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AutoEtsFull;
 

@@ -148,14 +148,16 @@ impl ForecastSettings {
 /// can always ask for them.
 pub const EXPENSIVE_MAX_LEN: usize = 400;
 
-/// Candidate models for a demand class and series length (buckets).
+/// Candidate models for a demand class and series length (buckets). The AutoETS offered is
+/// the full one (`ets_full`: multiplicative forms too, for strictly positive series; the
+/// additive forms only otherwise, as `ets`).
 pub fn candidates_for(class: DemandClass, len: usize) -> Vec<ModelSpec> {
     use ModelSpec as M;
     match class {
         DemandClass::Smooth | DemandClass::Erratic => {
             let mut c = vec![M::Ses(None), M::Holt];
             if len <= EXPENSIVE_MAX_LEN {
-                c.extend([M::Ets, M::Theta]);
+                c.extend([M::EtsFull, M::Theta]);
             }
             c.extend([M::MovingAverage(None), M::SeasonalNaive, M::Naive]);
             c
