@@ -802,7 +802,7 @@ impl PlanSummary {
             .filter(|o| o.deferred_value > 0.0)
         {
             out.push_str(&format!(
-                "  {:<12} {} line(s) deferred, value {:.2}\n",
+                "  {:<12} {} line(s) with units deferred (DEFER or cut partly), value {:.2}\n",
                 o.supplier, o.deferred_lines, o.deferred_value
             ));
         }
