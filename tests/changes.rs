@@ -92,9 +92,10 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     assert!(!out.join("changes.csv").exists());
     assert!(!first.contains("changes since"), "{first}");
     let recs = out.join("recommendations.csv");
-    // SKU00136 (SUP003): OK and of a supplier without a container, so a new order of its own
-    // moves no other SKU (SUP004's SKUs fill its truck together: data/plan.toml).
-    assert_eq!(cell(&recs, "SKU00136", "action"), "OK");
+    // SKU00298 (SUP005): OK and of a supplier without a container or a budget, so a new order
+    // of its own moves no other SKU (SUP004's SKUs fill its truck together and SUP003's share
+    // its budget: data/plan.toml).
+    assert_eq!(cell(&recs, "SKU00298", "action"), "OK");
     assert_eq!(cell(&recs, "SKU00001", "action"), "ORDER");
     let old_quantity = cell(&recs, "SKU00001", "order_quantity");
     assert_eq!(cell(&out.join("policy.csv"), "SKU00002", "model"), "tsb");
@@ -108,11 +109,11 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
         out.join("changes.csv").display()
     )));
 
-    // 5000 customer units backordered on SKU00136, a million units on hand for SKU00001, a
+    // 5000 customer units backordered on SKU00298, a million units on hand for SKU00001, a
     // forced model for SKU00002.
     edit_csv(&inputs, "inventory.csv", |sku, column, _| {
         match (sku, column) {
-            ("SKU00136", "backordered") => Some("5000".into()),
+            ("SKU00298", "backordered") => Some("5000".into()),
             ("SKU00001", "on_hand") => Some("1000000".into()),
             _ => None,
         }
@@ -122,13 +123,13 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     std::fs::write(inputs.join("overrides.csv"), overrides).unwrap();
     let third = plan(&inputs, &out);
     let rows = changes(&out);
-    let new = find(&rows, "SKU00136", "new_order");
+    let new = find(&rows, "SKU00298", "new_order");
     assert_eq!(new[2], "order_quantity");
     assert_eq!(new[3], "0");
-    assert_eq!(new[4], cell(&recs, "SKU00136", "order_quantity"));
+    assert_eq!(new[4], cell(&recs, "SKU00298", "order_quantity"));
     assert!(new[4].parse::<f64>().unwrap() > 0.0);
     assert_eq!(new[5], "OK → ORDER");
-    assert_eq!(new[6], cell(&recs, "SKU00136", "reason"));
+    assert_eq!(new[6], cell(&recs, "SKU00298", "reason"));
     let dropped = find(&rows, "SKU00001", "dropped_order");
     assert_eq!(
         (dropped[3].as_str(), dropped[4].as_str()),
@@ -140,7 +141,7 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     // Nothing else moved but what these three SKUs' inputs changed.
     assert!(
         rows.iter()
-            .all(|r| ["SKU00136", "SKU00001", "SKU00002"].contains(&r[0].as_str())),
+            .all(|r| ["SKU00298", "SKU00001", "SKU00002"].contains(&r[0].as_str())),
         "{rows:?}"
     );
     // Sorted by change, in the documented order.
@@ -176,19 +177,19 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     let section = &section[..section.find("</section>").unwrap()];
     assert!(section.contains("<h2>What changed since the last run</h2>"));
     assert!(
-        section.contains("<td>SKU00136</td><td>new_order</td>"),
+        section.contains("<td>SKU00298</td><td>new_order</td>"),
         "{section}"
     );
     assert!(section.contains("<td>OK → ORDER</td>"));
     assert!(html.contains("<a href=\"#changes\">What changed</a>"));
 
-    // The old inventory again: SKU00136's order is dropped, and it flipped back.
+    // The old inventory again: SKU00298's order is dropped, and it flipped back.
     let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/inventory.csv");
     std::fs::copy(original, inputs.join("inventory.csv")).unwrap();
     let fourth = plan(&inputs, &out);
     let rows = changes(&out);
     assert_eq!(
-        find(&rows, "SKU00136", "dropped_order")[5],
+        find(&rows, "SKU00298", "dropped_order")[5],
         "OK → ORDER → OK"
     );
     assert_eq!(

@@ -128,22 +128,24 @@ fn charts_are_png_and_svg_of_the_configured_size() {
             _ => {}
         }
     }
-    // Portfolio charts (trade-off, distribution, scenarios, classes, supplier orders, five
-    // suppliers' lead times) plus forecast, trajectory and trade-off per top SKU.
+    // Portfolio charts (trade-off, distribution, scenarios, classes, supplier orders, the
+    // order budget — SUP003's in data/plan.toml —, five suppliers' lead times) plus forecast,
+    // trajectory and trade-off per top SKU.
     for stem in [
         "tradeoff_portfolio",
         "backorder_distribution",
         "scenarios",
         "classes",
         "supplier_orders",
+        "budget",
         "lead_time_SUP003",
     ] {
         assert!(dir.join(format!("{stem}.png")).is_file(), "{stem}");
     }
     assert_eq!(
         pngs,
-        10 + 3 * 20,
-        "10 portfolio charts + 3 for each of 20 SKUs"
+        11 + 3 * 20,
+        "11 portfolio charts + 3 for each of 20 SKUs"
     );
 }
 
@@ -209,7 +211,7 @@ fn report_is_self_contained() {
     for needle in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
         assert!(!html.contains(needle), "report.html references {needle}");
     }
-    assert_eq!(html.matches("data:image/png;base64,").count(), 70);
+    assert_eq!(html.matches("data:image/png;base64,").count(), 71);
     // One table row per SKU, as plain HTML (readable without JavaScript) and in the data the
     // script pages through.
     let table = &html[html.find("<table id=\"recs\"").unwrap()..];
@@ -399,7 +401,7 @@ fn report_works_in_headless_chromium() {
     let json = json.replace("&quot;", "\"").replace("&amp;", "&");
     let r: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(r["errors"], serde_json::json!([]), "console errors: {r}");
-    assert_eq!(r["images"], 70, "{r}");
+    assert_eq!(r["images"], 71, "{r}");
     assert_eq!(r["broken"], 0, "{r}");
     assert_eq!(r["rows"], 300, "one row per SKU: {r}");
     assert_eq!(r["total"], 300, "{r}");
