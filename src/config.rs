@@ -547,7 +547,7 @@ impl Default for PolicySettings {
 /// | `closures` | none | inclusive closed periods, e.g. `[{ from = "2026-12-24", to = "2027-01-06" }]`: no orders taken, nothing made or shipped — arrivals move back by the closed days |
 /// | `container_volume` | none | usable volume of one container, in the unit of the items' `volume` (m³ by convention); > 0 |
 /// | `container_weight` | none | payload of one container, in the unit of the items' `weight` (kg by convention); > 0 |
-/// | `max_containers` | none (unlimited) | most containers one order may fill; ≥ 1 |
+/// | `max_containers` | none (unlimited) | most containers one order may fill; ≥ 1; only with a `container_volume` or `container_weight` |
 /// | `container_round_up` | 0.5 | a last container filled at least this share is filled up, a less full one trimmed away ([`crate::purchasing::container`]); 0 to 1 |
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -1085,6 +1085,18 @@ impl Config {
                     ));
                 }
             }
+            let capacity = terms.container_volume.is_some() || terms.container_weight.is_some();
+            for (key, set) in [
+                ("max_containers", terms.max_containers.is_some()),
+                ("container_round_up", terms.container_round_up.is_some()),
+            ] {
+                if set && !capacity {
+                    return Err(invalid(
+                        &format!("suppliers.{name}.{key}"),
+                        "is set but the supplier has no container: add container_volume (m³) or container_weight (kg), or remove it".into(),
+                    ));
+                }
+            }
             if terms.max_containers == Some(0) {
                 return Err(invalid(
                     &format!("suppliers.{name}.max_containers"),
@@ -1586,10 +1598,14 @@ mod tests {
             "container_weight = -5",
             "container_volume = 30\nmax_containers = 0",
             "container_volume = 30\ncontainer_round_up = 1.5",
+            "max_containers = 2",
+            "container_round_up = 0.3",
         ] {
             let e = Config::from_toml_str(&format!("[suppliers.S1]\n{bad}\n")).unwrap_err();
             assert!(e.to_string().contains("suppliers.S1."), "{bad}: {e}");
         }
+        let e = Config::from_toml_str("[suppliers.S1]\nmax_containers = 2\n").unwrap_err();
+        assert!(e.to_string().contains("has no container"), "{e}");
         let c =
             Config::from_toml_str("[suppliers.S1]\ncontainer_volume = 30\nmax_containers = 2\n")
                 .unwrap();

@@ -324,6 +324,8 @@ fn fill(
                 break;
             }
             let l = &lines[i].steps;
+            // A kept quantity off the chunk grid (e.g. cut by another rule) never goes below 0.
+            let units = units.min(kept[i]);
             kept[i] -= units;
             spent -= units * l.unit_cost;
             purse.spend(
