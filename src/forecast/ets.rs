@@ -909,7 +909,7 @@ impl Forecaster for AutoEts {
 /// AutoETS over all fifteen forms: the six additive-error ones and, for strictly positive
 /// series, the nine multiplicative-error ones (model name `ets_full`). The AutoETS of `auto`'s
 /// class lists (`super::select::candidates_for`); on a series with a zero or negative bucket it
-/// is [`AutoEts`]. Its multiplicative fits cost about 4–6 additive fits each (a search over
+/// is [`AutoEts`]. Its multiplicative fits cost one to two additive fits each on M1 (a search over
 /// parameters and initial states together).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AutoEtsFull;

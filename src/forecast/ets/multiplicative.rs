@@ -21,8 +21,9 @@
 //! closed-form profile as for the additive forms), but it is a sum of squares: with
 //! ρ_t = G·(y_t − ŷ_t)/ŷ_t, G the geometric mean of the one-step forecasts,
 //! −2·log L = n·ln(Σ ρ²/n) + n·(1 + ln 2π). So smoothing parameters and initial states are
-//! searched together by Levenberg–Marquardt (forward-difference Jacobian, bounds held by an
-//! active set), on the series divided by its mean, from four starts: the initial states of the
+//! searched together by Levenberg–Marquardt (exact Jacobian by forward-mode differentiation of
+//! the recursion, [`Layout::jacobian`]; bounds held by an active set), on the series divided by
+//! its mean, from four starts: the initial states of the
 //! additive counterpart's fit (same trend, additive season) or R's kind of heuristic states
 //! (seasonal ratios or differences of the first seasons, a line through the first adjusted
 //! values), with the counterpart's smoothing parameters or R's default starting ones; the best
@@ -30,7 +31,9 @@
 //! dimensions (a seasonal form with m = 12) often stops short: on half of M1's monthly series
 //! the Levenberg–Marquardt fits of the trended seasonal forms have a −2·log L lower by more
 //! than 1 than this crate's earlier four-start Nelder–Mead on 14–21% of the series, higher by
-//! more than 1 on at most 1.6%, at a fifth of the cost (benches/RESULTS.md, "Fast multiplicative ETS"). A backtest rerun keeps the form and
+//! more than 1 on at most 1.6%, at a fifth of the cost (benches/RESULTS.md, "Fast
+//! multiplicative ETS"); the exact Jacobian and a stop at gains below [`LM_TOL`] = 0.001 cut
+//! that cost by a further 2.8× for the same fits (same section). A backtest rerun keeps the form and
 //! the smoothing parameters and re-estimates the initial states only ([`refit_states`]), as the
 //! additive forms re-solve theirs. Parameters stay in the usual region (α, β/α, γ/(1 − α) in
 //! [0.0001, 0.9999], φ in [0.8, 0.98]) and must also be admissible (forecastable: the
@@ -125,9 +128,13 @@ fn residuals(y: &[f64], form: Form, p: &Smoothing, init: &States, out: &mut [f64
     debug_assert!(form.multiplicative_error);
     let mut s = init.clone();
     let m = s.season.len();
+    // Σ ln ŷ as the logarithm of running products, taken every [`LOG_EVERY`] steps (a
+    // logarithm per step was a fifth of the fitting time); ŷ is positive and finite here, and
+    // a product leaving [1e-150, 1e150] is taken at once, so it cannot overflow or underflow.
     let mut log_fc = 0.0;
+    let mut product = 1.0;
     let mut slot = 0;
-    for (&v, r) in y.iter().zip(out.iter_mut()) {
+    for (t, (&v, r)) in y.iter().zip(out.iter_mut()).enumerate() {
         if form.multiplicative_season && s.level + p.phi * s.trend <= 0.0 {
             return false;
         }
@@ -135,17 +142,28 @@ fn residuals(y: &[f64], form: Form, p: &Smoothing, init: &States, out: &mut [f64
         if fc <= 0.0 || !fc.is_finite() {
             return false;
         }
-        log_fc += fc.ln();
+        product *= fc;
+        if t % LOG_EVERY == LOG_EVERY - 1 || !(1e-150..=1e150).contains(&product) {
+            log_fc += product.ln();
+            product = 1.0;
+        }
         *r = (v - fc) / fc;
         slot += 1;
         if slot == m {
             slot = 0;
         }
     }
+    log_fc += product.ln();
+    if !log_fc.is_finite() {
+        return false;
+    }
     let g = (log_fc / y.len() as f64).exp();
     out.iter_mut().for_each(|r| *r *= g);
     g.is_finite() && out.iter().all(|r| r.is_finite())
 }
+
+/// Forecasts multiplied together before one logarithm in [`residuals`].
+const LOG_EVERY: usize = 16;
 
 /// Whether the smoothing parameters are admissible (forecastable) for period `m` — the tests
 /// of Hyndman et al. 2008, ch. 10, as R's and statsforecast's `admissible`: the nonseasonal
@@ -313,6 +331,168 @@ impl Layout {
             _ => false,
         }
     }
+
+    /// The Jacobian of [`Layout::residuals`] at a feasible search vector `x` whose residuals
+    /// are `res`, into `jac` (rows: buckets, columns: coordinates), by forward-mode
+    /// differentiation of the recursion in the module documentation: every state carries its
+    /// derivatives with respect to the search vector, updated by the chain rule at each step,
+    /// so one pass costs a few vector operations per bucket where a forward-difference
+    /// Jacobian re-runs the recursion once per coordinate. With ρ_t = G·e_t, e_t = y_t/ŷ_t − 1
+    /// and ln G the mean of ln ŷ: ∂ρ_t = −G·(y_t/ŷ_t²)·∂ŷ_t + e_t·G·mean(∂ŷ/ŷ). `false` when
+    /// the likelihood is infinite at `x` (then `jac` is unspecified); admissibility is the
+    /// caller's (the point comes from a successful [`Layout::residuals`]).
+    fn jacobian(&self, y: &[f64], x: &[f64], jac: &mut DMatrix<f64>) -> bool {
+        let Some((p, init)) = self.decode(x) else {
+            return false;
+        };
+        let form = self.form;
+        let k = x.len();
+        let n = y.len();
+        let na = self.active.len();
+        // Which column each box coordinate (α, β/α, γ/(1 − α), φ) occupies, if searched.
+        let mut col = [usize::MAX; 4];
+        for (j, &i) in self.active.iter().enumerate() {
+            col[i] = j;
+        }
+        let unit = |c: usize| {
+            let mut v = vec![0.0; k];
+            if c < k {
+                v[c] = 1.0;
+            }
+            v
+        };
+        // ∂α, ∂γ and ∂φ as vectors over the search coordinates.
+        let d_alpha = unit(col[0]);
+        let mut d_gamma = vec![0.0; k];
+        if form.seasonal {
+            let c2 = p.gamma / (1.0 - p.alpha);
+            if col[0] < k {
+                d_gamma[col[0]] = -c2;
+            }
+            if col[2] < k {
+                d_gamma[col[2]] = 1.0 - p.alpha;
+            }
+        }
+        let d_phi = unit(col[3]);
+        let c1 = p.beta / p.alpha;
+        let d_c1 = unit(col[1]);
+        let has_trend = form.trend != Trend::None;
+        let mut dl = unit(na);
+        let mut db = if has_trend {
+            unit(na + 1)
+        } else {
+            vec![0.0; k]
+        };
+        let m = init.season.len();
+        let mut ds = vec![0.0; m * k];
+        if form.seasonal {
+            let first = na + 1 + usize::from(has_trend);
+            for j in 0..m - 1 {
+                ds[j * k + first + j] = 1.0;
+                ds[(m - 1) * k + first + j] = -1.0;
+            }
+        }
+        let mut s = init;
+        let (mut dq, mut dfc, mut dadj, mut dlevel) =
+            (vec![0.0; k], vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+        // Rows of ∂ŷ_t/ŷ_t, scaled at the end; their mean is ∂ ln G.
+        let mut rows = vec![0.0; n * k];
+        let mut d_log_g = vec![0.0; k];
+        let mut errors = vec![0.0; n];
+        let (mut log_fc, mut product) = (0.0, 1.0);
+        let mut slot = 0;
+        for (t, &v) in y.iter().enumerate() {
+            let (l, b) = (s.level, s.trend);
+            if form.multiplicative_season && l + p.phi * b <= 0.0 {
+                return false;
+            }
+            let q = l + p.phi * b;
+            for i in 0..k {
+                dq[i] = dl[i] + p.phi * db[i] + b * d_phi[i];
+            }
+            let (fc, adjusted);
+            if form.seasonal {
+                let si = s.season[slot];
+                let dsi = &mut ds[slot * k..(slot + 1) * k];
+                if form.multiplicative_season {
+                    fc = q * si;
+                    adjusted = v / si;
+                    let ratio = v / q - si;
+                    for i in 0..k {
+                        dfc[i] = si * dq[i] + q * dsi[i];
+                        dadj[i] = -(adjusted / si) * dsi[i];
+                        dsi[i] = (1.0 - p.gamma) * dsi[i] + ratio * d_gamma[i]
+                            - p.gamma * (v / (q * q)) * dq[i];
+                    }
+                    s.season[slot] = si + p.gamma * ratio;
+                } else {
+                    fc = q + si;
+                    adjusted = v - si;
+                    let gap = v - q - si;
+                    for i in 0..k {
+                        dfc[i] = dq[i] + dsi[i];
+                        dadj[i] = -dsi[i];
+                        dsi[i] = (1.0 - p.gamma) * dsi[i] + gap * d_gamma[i] - p.gamma * dq[i];
+                    }
+                    s.season[slot] = si + p.gamma * gap;
+                }
+            } else {
+                fc = q;
+                adjusted = v;
+                dfc.copy_from_slice(&dq);
+                dadj.iter_mut().for_each(|d| *d = 0.0);
+            }
+            if fc <= 0.0 || !fc.is_finite() {
+                return false;
+            }
+            let level = q + p.alpha * (adjusted - q);
+            for i in 0..k {
+                dlevel[i] =
+                    (1.0 - p.alpha) * dq[i] + p.alpha * dadj[i] + (adjusted - q) * d_alpha[i];
+            }
+            if has_trend {
+                let gap = level - l - p.phi * b;
+                for i in 0..k {
+                    db[i] = (1.0 - c1) * (p.phi * db[i] + b * d_phi[i])
+                        + c1 * (dlevel[i] - dl[i])
+                        + gap * d_c1[i];
+                }
+                s.trend = p.phi * b + c1 * gap;
+            }
+            s.level = level;
+            std::mem::swap(&mut dl, &mut dlevel);
+            let row = &mut rows[t * k..(t + 1) * k];
+            for i in 0..k {
+                row[i] = dfc[i] / fc;
+                d_log_g[i] += row[i];
+            }
+            // ∂ρ_t = G·(−(y/ŷ)·∂ŷ/ŷ + e_t·∂ ln G): the first term now, G and the second below.
+            row.iter_mut().for_each(|r| *r *= -(v / fc));
+            errors[t] = v / fc - 1.0;
+            product *= fc;
+            if t % LOG_EVERY == LOG_EVERY - 1 || !(1e-150..=1e150).contains(&product) {
+                log_fc += product.ln();
+                product = 1.0;
+            }
+            slot += 1;
+            if slot == m {
+                slot = 0;
+            }
+        }
+        log_fc += product.ln();
+        let g = (log_fc / n as f64).exp();
+        if !g.is_finite() {
+            return false;
+        }
+        d_log_g.iter_mut().for_each(|d| *d /= n as f64);
+        for (t, e) in errors.iter().enumerate() {
+            let row = &rows[t * k..(t + 1) * k];
+            for i in 0..k {
+                jac[(t, i)] = g * (row[i] + e * d_log_g[i]);
+            }
+        }
+        jac.iter().all(|v| v.is_finite())
+    }
 }
 
 /// Fits a form with multiplicative error or season to the strictly positive `y` (seasonal
@@ -333,6 +513,8 @@ pub(super) fn fit(y: &[f64], form: Form, m: usize, base: &Fit) -> Option<Fit> {
     let additive = from_additive(&base.initial, form, scale);
     let (lo, hi) = layout.bounds(r_start.len());
     let r = |x: &[f64], out: &mut [f64]| layout.residuals(&ys, x, out);
+    let jac =
+        |x: &[f64], _: &[f64], out: &mut DMatrix<f64>, _: &mut [bool]| layout.jacobian(&ys, x, out);
     let (value, best) = [
         layout.encode(&base.p, &additive),
         layout.encode(&default, &additive),
@@ -340,7 +522,7 @@ pub(super) fn fit(y: &[f64], form: Form, m: usize, base: &Fit) -> Option<Fit> {
         r_start,
     ]
     .into_iter()
-    .map(|x0| levenberg_marquardt(&r, x0, &lo, &hi, ys.len(), 0))
+    .map(|x0| levenberg_marquardt(&r, &jac, x0, &lo, &hi, ys.len(), 0))
     .min_by(|a, b| a.0.total_cmp(&b.0))?;
     if !value.is_finite() {
         return None;
@@ -375,6 +557,8 @@ pub(super) fn refit_states(y: &[f64], fit: &Fit) -> Option<Fit> {
     let ys: Vec<f64> = y.iter().map(|v| v / scale).collect();
     let layout = Layout::new(form, m);
     let r = |x: &[f64], out: &mut [f64]| layout.residuals(&ys, x, out);
+    let jac =
+        |x: &[f64], _: &[f64], out: &mut DMatrix<f64>, _: &mut [bool]| layout.jacobian(&ys, x, out);
     let mut own = fit.initial.clone();
     own.level /= scale;
     own.trend /= scale;
@@ -392,7 +576,7 @@ pub(super) fn refit_states(y: &[f64], fit: &Fit) -> Option<Fit> {
     };
     let (value, x) = [start, layout.encode(&p, &heuristic_start(&ys, form, m))]
         .into_iter()
-        .map(|x0| levenberg_marquardt(&r, x0, &lo, &hi, ys.len(), fixed))
+        .map(|x0| levenberg_marquardt(&r, &jac, x0, &lo, &hi, ys.len(), fixed))
         .min_by(|a, b| a.0.total_cmp(&b.0))?;
     if !value.is_finite() {
         return None;
@@ -512,19 +696,24 @@ fn line(y: &[f64]) -> (f64, f64) {
 /// Most Levenberg–Marquardt iterations of one run.
 const LM_ITERATIONS: usize = 100;
 
-/// A Levenberg–Marquardt run stops once an iteration lowers −2·log L by less than this.
-const LM_TOL: f64 = 1e-7;
+/// A Levenberg–Marquardt run stops once an iteration lowers −2·log L by less than this: a
+/// thousandth of a unit of AICc, far below any difference that decides a form. Against a stop
+/// at 1e-7, the 117 statsforecast fixture optima (tests/ets_reference.rs) move by at most 0.02
+/// in −2·log L, and M1's monthly forecasts take 0.55 of the time (benches/RESULTS.md).
+const LM_TOL: f64 = 1e-3;
 
 /// Minimises Σ r(x)² (the residuals written by `r`, `false` where infeasible) over the
 /// coordinates from `fixed` on (the first `fixed` stay at `x0`'s) by Levenberg–Marquardt from
-/// `x0`: forward-difference Jacobian (step 1e-7·max(|x|, 0.01), taken
-/// inward at a bound), Marquardt's diagonal damping, coordinates at a bound that the gradient
+/// `x0`. `jacobian(x, r(x), J, usable)` writes the Jacobian at a feasible x (the ETS fits:
+/// [`Layout::jacobian`], exact) and may mark coordinates it could not differentiate unusable
+/// for the iteration; `false` stops the search. Marquardt's diagonal damping, coordinates at a bound that the gradient
 /// pushes outward held there for the iteration, steps clamped into [`lo`, `hi`]. Stops after
 /// [`LM_ITERATIONS`] iterations, when an iteration gains less than [`LM_TOL`] in −2·log L
 /// (n·ln S) or when no damping finds a lower point. Returns (S, x); S is infinite when `x0`
 /// is infeasible.
 fn levenberg_marquardt(
     r: &impl Fn(&[f64], &mut [f64]) -> bool,
+    jacobian: &impl Fn(&[f64], &[f64], &mut DMatrix<f64>, &mut [bool]) -> bool,
     x0: Vec<f64>,
     lo: &[f64],
     hi: &[f64],
@@ -545,18 +734,8 @@ fn levenberg_marquardt(
     for _ in 0..LM_ITERATIONS {
         let mut usable = vec![true; k];
         usable[..fixed].iter_mut().for_each(|u| *u = false);
-        for i in fixed..k {
-            let h = 1e-7 * x[i].abs().max(1e-2);
-            let h = if x[i] + h > hi[i] { -h } else { h };
-            let mut xp = x.clone();
-            xp[i] += h;
-            if r(&xp, &mut trial) {
-                for t in 0..n {
-                    jac[(t, i)] = (trial[t] - res[t]) / h;
-                }
-            } else {
-                usable[i] = false;
-            }
+        if !jacobian(&x, &res, &mut jac, &mut usable) {
+            break;
         }
         let resv = DVector::from_column_slice(&res);
         let grad = jac.tr_mul(&resv);
@@ -723,6 +902,64 @@ mod tests {
         assert!((from_rho - direct).abs() < 1e-9, "{from_rho} vs {direct}");
     }
 
+    /// Forward-difference Jacobian of `r` at `x` (residuals `res`): step 1e-7·max(|x|, 0.01),
+    /// taken inward at an upper bound; a coordinate whose step is infeasible is unusable.
+    fn forward_difference(
+        r: &impl Fn(&[f64], &mut [f64]) -> bool,
+        x: &[f64],
+        res: &[f64],
+        hi: &[f64],
+        jac: &mut DMatrix<f64>,
+        usable: &mut [bool],
+    ) {
+        let mut trial = vec![0.0; res.len()];
+        for i in 0..x.len() {
+            let h = 1e-7 * x[i].abs().max(1e-2);
+            let h = if x[i] + h > hi[i] { -h } else { h };
+            let mut xp = x.to_vec();
+            xp[i] += h;
+            if r(&xp, &mut trial) {
+                for t in 0..res.len() {
+                    jac[(t, i)] = (trial[t] - res[t]) / h;
+                }
+            } else {
+                usable[i] = false;
+            }
+        }
+    }
+
+    #[test]
+    fn exact_jacobian_matches_forward_differences_for_every_form() {
+        // A positive seasonal series with trend and noise; every multiplicative-error form at
+        // an interior point of its box, from R's kind of starting states.
+        let m = 4;
+        let y: Vec<f64> = (0..40)
+            .map(|t| {
+                let season = [1.3, 0.8, 1.1, 0.8][t % m];
+                (10.0 + 0.3 * t as f64) * season * (1.0 + 0.05 * ((t * 7 % 5) as f64 - 2.0))
+            })
+            .collect();
+        for form in Form::MULTIPLICATIVE {
+            let mm = if form.seasonal { m } else { 1 };
+            let layout = Layout::new(form, mm);
+            let par = Smoothing::from_box(form, &[0.3, 0.2, 0.15, 0.9]);
+            let x = layout.encode(&par, &heuristic_start(&y, form, mm));
+            let (k, n) = (x.len(), y.len());
+            let mut res = vec![0.0; n];
+            assert!(layout.residuals(&y, &x, &mut res), "{}", form.label());
+            let (mut exact, mut approx) = (DMatrix::zeros(n, k), DMatrix::zeros(n, k));
+            assert!(layout.jacobian(&y, &x, &mut exact));
+            let mut usable = vec![true; k];
+            let hi = vec![f64::INFINITY; k];
+            let r = |x: &[f64], out: &mut [f64]| layout.residuals(&y, x, out);
+            forward_difference(&r, &x, &res, &hi, &mut approx, &mut usable);
+            assert!(usable.iter().all(|&u| u));
+            let scale = approx.amax().max(1e-3);
+            let worst = (&exact - &approx).amax();
+            assert!(worst < 1e-5 * scale, "{}: {worst} vs {scale}", form.label());
+        }
+    }
+
     #[test]
     fn levenberg_marquardt_finds_a_least_squares_minimum_in_the_box() {
         // r = (x₀ − 0.3, 3(x₁ + 2), x₀·x₁ − 1): with x₁ held to [−1, 5] the minimum is on the
@@ -733,14 +970,20 @@ mod tests {
             out[2] = x[0] * x[1] - 1.0;
             true
         };
-        let (s, x) = levenberg_marquardt(&r, vec![0.5, 1.0], &[-5.0, -1.0], &[5.0, 5.0], 3, 0);
+        let jac = |x: &[f64], res: &[f64], j: &mut DMatrix<f64>, usable: &mut [bool]| {
+            forward_difference(&r, x, res, &[5.0, 5.0], j, usable);
+            true
+        };
+        let (s, x) =
+            levenberg_marquardt(&r, &jac, vec![0.5, 1.0], &[-5.0, -1.0], &[5.0, 5.0], 3, 0);
         assert!(
             (x[0] + 0.35).abs() < 1e-5 && (x[1] + 1.0).abs() < 1e-15,
             "{x:?}"
         );
         assert!((s - (0.65f64.powi(2) * 2.0 + 9.0)).abs() < 1e-8, "{s}");
         // The first coordinate held fixed: only x₁ moves (to its bound).
-        let (_, x) = levenberg_marquardt(&r, vec![0.5, 1.0], &[-5.0, -1.0], &[5.0, 5.0], 3, 1);
+        let (_, x) =
+            levenberg_marquardt(&r, &jac, vec![0.5, 1.0], &[-5.0, -1.0], &[5.0, 5.0], 3, 1);
         assert!(
             (x[0] - 0.5).abs() < 1e-15 && (x[1] + 1.0).abs() < 1e-15,
             "{x:?}"
