@@ -16,6 +16,9 @@ Usage: python3 benches/m1.py
                                   RUNS="arima" for the AutoARIMA beside statsforecast's, or
                                   RUNS="ets,theta;ets,theta,arima" - runs separated by ";"
                                   when a run lists several models)
+  FLAGS="--folds 0 --combine 0"   extra replenish flags (this one: one fit per series and no
+                                  backtest, as statsforecast's forecast() — the per-family
+                                  comparison of benches/forecast_vs_statsforecast.py)
   BINS="before=/path,after=/path" replenish binaries, one column each (default: the release
                                   binary of $CARGO_TARGET_DIR or target/, labelled replenish)
   PEERS="AutoETS,AutoTheta,AutoARIMA"   statsforecast models (default all three; AutoARIMA takes
@@ -83,7 +86,8 @@ def replenish(binary, models, train, work):
     res = subprocess.run(
         [binary, "forecast", "--sales", sales, "--planning-date", "2026-01-01",
          "--freq", "month", "--season", str(SEASON), "--horizon", str(H),
-         "--models", models, "--quantiles", "0.5", "--out", out],
+         "--models", models, "--quantiles", "0.5", "--out", out]
+        + os.environ.get("FLAGS", "").split(),
         capture_output=True, text=True,
     )
     if res.returncode not in (0, 3):
