@@ -146,6 +146,11 @@ pub struct Config {
     pub simulation: SimulationSettings,
     /// Charts and report.html.
     pub report: ReportSettings,
+    /// The file this config was read from ([`Config::from_file`]), so that a check against
+    /// the inputs can name the file of the key it refuses; not a setting (never read from
+    /// TOML, not written to run.json).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 /// Report settings (`[report]`); `replenish report --from DIR` takes them as flags too.
@@ -766,6 +771,7 @@ impl Config {
             },
             other => other,
         })?;
+        config.file = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new(""));
         config.inputs.resolve_relative_to(base);
         if let Some(p) = config.policy.lock_from.as_mut().filter(|p| p.is_relative()) {

@@ -10,6 +10,13 @@
 //! are written to `anomalies.csv` beside `rejects.csv` (always, even empty) and counted in the
 //! summary.
 //!
+//! The purchasing settings are checked against the inputs here too (`src/validate/terms.rs`):
+//! a supplier or category in `[purchasing.budget_by_supplier]`, `[suppliers.NAME]` or
+//! `[purchasing.budget_by_category]` that no input has is an error naming the key (nothing
+//! is written); a container supplier's item without the `volume` or `weight` its container
+//! needs, or whose smallest order is larger than a whole container, is flagged in
+//! `anomalies.csv` (action `kept`).
+//!
 //! Order of work, so that a structural problem writes nothing: all files are loaded first (a
 //! structural error stops here, before any output); then `rejects.csv` is written (even when
 //! empty, so a stale one never survives); then each file's reject share is checked against
@@ -44,6 +51,8 @@ use crate::{
     },
     screen::{lead_times::screen_and_mark, sales::screen_sales},
 };
+
+mod terms;
 
 /// Everything the inputs hold, typed and validated.
 #[derive(Debug, Clone)]
@@ -162,12 +171,15 @@ pub struct ValidationReport {
 }
 
 /// Loads, validates and buckets all configured inputs: every file is read (`Reading`), the
-/// steering files are checked against the catalogue, `rejects.csv` is written, the reject
-/// shares are checked, the sales are bucketed and the inputs cross-checked.
+/// steering files are checked against the catalogue, the purchasing settings' names against
+/// the inputs (`src/validate/terms.rs`), `rejects.csv` and `anomalies.csv` (with the container suppliers'
+/// items whose size cannot be counted or held) are written, the reject shares are checked, the
+/// sales are bucketed and the inputs cross-checked.
 ///
 /// # Errors
-/// A structural [`LoadError`] of any file (nothing is written), [`LoadError::NoInput`] without
-/// a sales file, [`LoadError::TooManyRejects`] when a file's reject share is above the limit
+/// A structural [`LoadError`] of any file (nothing is written), [`LoadError::UnknownNames`]
+/// when a budget or `[suppliers.NAME]` table names a supplier or category no input has
+/// (nothing is written), [`LoadError::NoInput`] without a sales file, [`LoadError::TooManyRejects`] when a file's reject share is above the limit
 /// (after `rejects.csv` is written to `out_dir`), or a write error.
 pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, LoadError> {
     let sales_path = config.inputs.sales.as_deref().ok_or(LoadError::NoInput {
@@ -219,9 +231,13 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
         None => BTreeMap::new(),
     };
 
+    // Names in the purchasing settings no input has: an error before anything is written.
+    terms::check_names(config, &items, &purchase_orders, &suppliers)?;
+
     write_rejects_csv(&out_dir.join("rejects.csv"), &reading.rejects)?;
     let mut anomalies = std::mem::take(&mut sales.anomalies);
     anomalies.extend(lead_time_anomalies);
+    anomalies.extend(terms::container_anomalies(config, &items, &suppliers));
     write_anomalies_csv(&out_dir.join("anomalies.csv"), &anomalies)?;
     check_reject_shares(&reading.files, config.validation.max_reject_share)?;
 
