@@ -775,6 +775,44 @@ mod tests {
     }
 
     #[test]
+    fn an_item_is_flagged_when_unmeasured_or_when_its_smallest_order_overflows_a_container() {
+        let c = Containers {
+            weight: Some(100.0),
+            ..by_volume(1.0)
+        };
+        // MOQ 30 in packs of 12: 36 units. 36 × 1/36 m³ fills the container exactly: fits.
+        assert!(c
+            .check_item(Some(1.0 / 36.0), Some(1.0), 30.0, 12.0)
+            .is_empty());
+        // A hair more overflows; weight 36 × 3 = 108 kg > 100 too.
+        assert_eq!(
+            c.check_item(Some(0.03), Some(3.0), 30.0, 12.0),
+            [
+                ItemFit::Oversized {
+                    dimension: Dimension::Volume,
+                    units: 36.0,
+                    per_unit: 0.03,
+                    capacity: 1.0
+                },
+                ItemFit::Oversized {
+                    dimension: Dimension::Weight,
+                    units: 36.0,
+                    per_unit: 3.0,
+                    capacity: 100.0
+                }
+            ]
+        );
+        // No MOQ: one pack; a dimension the container lacks is never asked for.
+        assert!(by_volume(1.0)
+            .check_item(Some(0.08), None, 0.0, 12.0)
+            .is_empty());
+        assert_eq!(
+            by_volume(1.0).check_item(None, None, 0.0, 12.0),
+            [ItemFit::Unmeasured(Dimension::Volume)]
+        );
+    }
+
+    #[test]
     fn an_unmeasured_line_is_not_moved_nor_counted() {
         let mut lines = vec![
             load_line(60.0, 0.0, 10.0, 1.0, 100.0),

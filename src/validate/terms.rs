@@ -206,8 +206,8 @@ fn hint(name: &str, known: &BTreeSet<&str>, what: &str) -> String {
     )
 }
 
-/// The settings of a `[suppliers.NAME]` table as written: "min_order_value = 5000, order_days
-/// = [\"Mon\"]" ("no settings" for an empty table).
+/// The settings of a `[suppliers.NAME]` table, by key in alphabetical order: "min_order_value
+/// = 5000, order_days = [\"Mon\"]" ("no settings" for an empty table).
 fn settings_of(terms: &SupplierTerms) -> String {
     let Ok(toml::Value::Table(table)) = toml::Value::try_from(terms) else {
         return String::new();
@@ -473,7 +473,7 @@ mod tests {
         };
         assert_eq!(
             settings_of(&terms),
-            "min_order_value = 5000, order_days = [\"Mon\"], container_volume = 30"
+            "container_volume = 30, min_order_value = 5000, order_days = [\"Mon\"]"
         );
         assert_eq!(effect(&terms), "its minimum order, calendar and containers");
         assert_eq!(settings_of(&SupplierTerms::default()), "no settings");
