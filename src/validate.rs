@@ -206,30 +206,8 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
 
     // Steering files name SKUs and categories: check them against the catalogue.
     let known = Known::of(&sales.series, &inventory, &items);
-    let overrides = match overrides {
-        Some((p, (mut rows, mut stats))) => {
-            known.keep_overrides(p, &mut rows, &mut stats, &mut reading.rejects);
-            reading.report(InputKind::Overrides, p, &stats, "load overrides");
-            rows
-        }
-        None => BTreeMap::new(),
-    };
-    let events = match events {
-        Some((p, (mut rows, mut stats))) => {
-            known.keep_events(p, &mut rows, &mut stats, &mut reading.rejects);
-            reading.report(InputKind::Events, p, &stats, "load events");
-            rows
-        }
-        None => Vec::new(),
-    };
-    let suppliers = match suppliers {
-        Some((p, (mut rows, mut stats))) => {
-            known.keep_suppliers(p, &mut rows, &mut stats, &mut reading.rejects);
-            reading.report(InputKind::Suppliers, p, &stats, "load suppliers");
-            rows
-        }
-        None => BTreeMap::new(),
-    };
+    let (overrides, events, suppliers) =
+        known.keep_steering(overrides, events, suppliers, &mut reading);
 
     // Names in the purchasing settings no input has: an error before anything is written.
     terms::check_names(config, &items, &purchase_orders, &suppliers)?;
@@ -537,6 +515,42 @@ impl<'a> Known<'a> {
             catalogue,
             categories,
         }
+    }
+
+    /// The steering files' rows whose SKUs and categories the catalogue knows: the others
+    /// are rejected (into `reading`), and each file is reported once checked.
+    fn keep_steering(
+        &self,
+        overrides: Option<Steering<'_, BTreeMap<String, SkuOverride>>>,
+        events: Option<Steering<'_, Vec<EventRecord>>>,
+        suppliers: Option<Steering<'_, Offers>>,
+        reading: &mut Reading,
+    ) -> (BTreeMap<String, SkuOverride>, Vec<EventRecord>, Offers) {
+        let overrides = match overrides {
+            Some((p, (mut rows, mut stats))) => {
+                self.keep_overrides(p, &mut rows, &mut stats, &mut reading.rejects);
+                reading.report(InputKind::Overrides, p, &stats, "load overrides");
+                rows
+            }
+            None => BTreeMap::new(),
+        };
+        let events = match events {
+            Some((p, (mut rows, mut stats))) => {
+                self.keep_events(p, &mut rows, &mut stats, &mut reading.rejects);
+                reading.report(InputKind::Events, p, &stats, "load events");
+                rows
+            }
+            None => Vec::new(),
+        };
+        let suppliers = match suppliers {
+            Some((p, (mut rows, mut stats))) => {
+                self.keep_suppliers(p, &mut rows, &mut stats, &mut reading.rejects);
+                reading.report(InputKind::Suppliers, p, &stats, "load suppliers");
+                rows
+            }
+            None => BTreeMap::new(),
+        };
+        (overrides, events, suppliers)
     }
 
     /// Rejects (into `rejects`, recounted in `stats`) every line of the overrides file at `p`
