@@ -288,3 +288,34 @@ fn the_bundled_example_names_only_known_suppliers_and_flags_no_container_item() 
     assert!(loaded.anomalies.is_empty(), "{:?}", loaded.anomalies);
     assert_eq!(Health::of_inputs(&loaded).exit_code(), 0);
 }
+
+#[test]
+fn a_generated_catalogue_has_sup002s_minimum_only_when_sup002_has_skus() {
+    // Two SKUs among three suppliers: some seeds draw no SKU of SUP002, whose minimum the
+    // generated plan.toml would then set for nobody (refused as an unknown supplier).
+    let mut seen = (false, false);
+    for seed in 0..12 {
+        let params = replenish::generate::GenerateParams {
+            skus: 2,
+            days: 120,
+            seed,
+            ..Default::default()
+        };
+        let (dir, config) = crate::util::generated_catalogue(&params);
+        let items = fs::read_to_string(dir.path().join("items.csv")).unwrap();
+        let has_sup002 = items.contains(",SUP002,");
+        assert_eq!(
+            config.suppliers.contains_key("SUP002"),
+            has_sup002,
+            "{items}"
+        );
+        let out = tempfile::tempdir().unwrap();
+        load_and_validate(&config, out.path()).unwrap();
+        if has_sup002 {
+            seen.0 = true;
+        } else {
+            seen.1 = true;
+        }
+    }
+    assert_eq!(seen, (true, true), "both cases drawn");
+}
