@@ -172,15 +172,16 @@ pub struct ValidationReport {
 
 /// Loads, validates and buckets all configured inputs: every file is read (`Reading`), the
 /// steering files are checked against the catalogue, the purchasing settings' names against
-/// the inputs (`src/validate/terms.rs`), `rejects.csv` and `anomalies.csv` (with the container suppliers'
-/// items whose size cannot be counted or held) are written, the reject shares are checked, the
-/// sales are bucketed and the inputs cross-checked.
+/// the inputs (`src/validate/terms.rs`), `rejects.csv` and `anomalies.csv` (with the container
+/// suppliers' items whose size cannot be counted or held) are written, the reject shares are
+/// checked, the sales are bucketed and the inputs cross-checked.
 ///
 /// # Errors
 /// A structural [`LoadError`] of any file (nothing is written), [`LoadError::UnknownNames`]
 /// when a budget or `[suppliers.NAME]` table names a supplier or category no input has
-/// (nothing is written), [`LoadError::NoInput`] without a sales file, [`LoadError::TooManyRejects`] when a file's reject share is above the limit
-/// (after `rejects.csv` is written to `out_dir`), or a write error.
+/// (nothing is written), [`LoadError::NoInput`] without a sales file,
+/// [`LoadError::TooManyRejects`] when a file's reject share is above the limit (after
+/// `rejects.csv` is written to `out_dir`), or a write error.
 pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, LoadError> {
     let sales_path = config.inputs.sales.as_deref().ok_or(LoadError::NoInput {
         input: "sales",

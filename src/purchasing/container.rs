@@ -193,11 +193,17 @@ impl Containers {
     /// # Example
     /// ```
     /// use replenish::purchasing::container::{Containers, Dimension, ItemFit};
-    /// let truck = Containers { volume: Some(30.0), weight: Some(2500.0), max_containers: None, round_up_from: 0.5 };
+    /// let truck = Containers {
+    ///     volume: Some(30.0),
+    ///     weight: Some(2500.0),
+    ///     max_containers: None,
+    ///     round_up_from: 0.5,
+    /// };
     /// // A pack of 12 at 12 "m³" each (litres, really): 144 m³ in a 30 m³ truck.
     /// let found = truck.check_item(Some(12.0), None, 1.0, 12.0);
+    /// let volume = Dimension::Volume;
     /// assert_eq!(found, [
-    ///     ItemFit::Oversized { dimension: Dimension::Volume, units: 12.0, per_unit: 12.0, capacity: 30.0 },
+    ///     ItemFit::Oversized { dimension: volume, units: 12.0, per_unit: 12.0, capacity: 30.0 },
     ///     ItemFit::Unmeasured(Dimension::Weight),
     /// ]);
     /// assert!(truck.check_item(Some(0.012), Some(0.5), 1.0, 12.0).is_empty());
