@@ -4,6 +4,10 @@
 //! This module owns parsing and checking the configuration; it does not read any input data.
 //! Every setting has a documented default, so an empty file is a valid configuration (it just
 //! names no inputs). Unknown keys are errors, so a typo never silently falls back to a default.
+//! Names only the inputs define — suppliers in `[suppliers.NAME]` and
+//! `[purchasing.budget_by_supplier]`, categories in `[purchasing.budget_by_category]` — are
+//! checked once the inputs are read ([`crate::validate::load_and_validate`]): a name no input
+//! has is an error naming the key, its file ([`Config::file`]) and the closest known name.
 //! Relative input paths are resolved against the folder of the configuration file.
 //!
 //! ```toml
@@ -146,6 +150,11 @@ pub struct Config {
     pub simulation: SimulationSettings,
     /// Charts and report.html.
     pub report: ReportSettings,
+    /// The file this config was read from ([`Config::from_file`]), so that a check against
+    /// the inputs can name the file of the key it refuses; not a setting (never read from
+    /// TOML, not written to run.json).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 /// Report settings (`[report]`); `replenish report --from DIR` takes them as flags too.
@@ -539,6 +548,11 @@ impl Default for PolicySettings {
 /// A supplier's terms (`[suppliers.NAME]`): order minimums (an order below a minimum is
 /// filled up with the supplier's next-most-urgent SKUs) and its calendar.
 ///
+/// `NAME` must be a supplier of the inputs (the item master's `supplier` column, the
+/// suppliers file, or the purchase orders of a SKU without an item-master supplier): a table
+/// for a supplier no input has is refused once the inputs are read
+/// ([`crate::io::LoadError::UnknownNames`]), naming it and the closest known supplier.
+///
 /// | name | default | meaning |
 /// |---|---|---|
 /// | `min_order_value` | none | currency per order, at unit cost |
@@ -766,6 +780,7 @@ impl Config {
             },
             other => other,
         })?;
+        config.file = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new(""));
         config.inputs.resolve_relative_to(base);
         if let Some(p) = config.policy.lock_from.as_mut().filter(|p| p.is_relative()) {

@@ -10,6 +10,13 @@
 //! are written to `anomalies.csv` beside `rejects.csv` (always, even empty) and counted in the
 //! summary.
 //!
+//! The purchasing settings are checked against the inputs here too (`src/validate/terms.rs`):
+//! a supplier or category in `[purchasing.budget_by_supplier]`, `[suppliers.NAME]` or
+//! `[purchasing.budget_by_category]` that no input has is an error naming the key (nothing
+//! is written); a container supplier's item without the `volume` or `weight` its container
+//! needs, or whose smallest order is larger than a whole container, is flagged in
+//! `anomalies.csv` (action `kept`).
+//!
 //! Order of work, so that a structural problem writes nothing: all files are loaded first (a
 //! structural error stops here, before any output); then `rejects.csv` is written (even when
 //! empty, so a stale one never survives); then each file's reject share is checked against
@@ -44,6 +51,8 @@ use crate::{
     },
     screen::{lead_times::screen_and_mark, sales::screen_sales},
 };
+
+mod terms;
 
 /// Everything the inputs hold, typed and validated.
 #[derive(Debug, Clone)]
@@ -162,13 +171,17 @@ pub struct ValidationReport {
 }
 
 /// Loads, validates and buckets all configured inputs: every file is read (`Reading`), the
-/// steering files are checked against the catalogue, `rejects.csv` is written, the reject
-/// shares are checked, the sales are bucketed and the inputs cross-checked.
+/// steering files are checked against the catalogue, the purchasing settings' names against
+/// the inputs (`src/validate/terms.rs`), `rejects.csv` and `anomalies.csv` (with the container
+/// suppliers' items whose size cannot be counted or held) are written, the reject shares are
+/// checked, the sales are bucketed and the inputs cross-checked.
 ///
 /// # Errors
-/// A structural [`LoadError`] of any file (nothing is written), [`LoadError::NoInput`] without
-/// a sales file, [`LoadError::TooManyRejects`] when a file's reject share is above the limit
-/// (after `rejects.csv` is written to `out_dir`), or a write error.
+/// A structural [`LoadError`] of any file (nothing is written), [`LoadError::UnknownNames`]
+/// when a budget or `[suppliers.NAME]` table names a supplier or category no input has
+/// (nothing is written), [`LoadError::NoInput`] without a sales file,
+/// [`LoadError::TooManyRejects`] when a file's reject share is above the limit (after
+/// `rejects.csv` is written to `out_dir`), or a write error.
 pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, LoadError> {
     let sales_path = config.inputs.sales.as_deref().ok_or(LoadError::NoInput {
         input: "sales",
@@ -194,34 +207,16 @@ pub fn load_and_validate(config: &Config, out_dir: &Path) -> Result<Loaded, Load
 
     // Steering files name SKUs and categories: check them against the catalogue.
     let known = Known::of(&sales.series, &inventory, &items);
-    let overrides = match overrides {
-        Some((p, (mut rows, mut stats))) => {
-            known.keep_overrides(p, &mut rows, &mut stats, &mut reading.rejects);
-            reading.report(InputKind::Overrides, p, &stats, "load overrides");
-            rows
-        }
-        None => BTreeMap::new(),
-    };
-    let events = match events {
-        Some((p, (mut rows, mut stats))) => {
-            known.keep_events(p, &mut rows, &mut stats, &mut reading.rejects);
-            reading.report(InputKind::Events, p, &stats, "load events");
-            rows
-        }
-        None => Vec::new(),
-    };
-    let suppliers = match suppliers {
-        Some((p, (mut rows, mut stats))) => {
-            known.keep_suppliers(p, &mut rows, &mut stats, &mut reading.rejects);
-            reading.report(InputKind::Suppliers, p, &stats, "load suppliers");
-            rows
-        }
-        None => BTreeMap::new(),
-    };
+    let (overrides, events, suppliers) =
+        known.keep_steering(overrides, events, suppliers, &mut reading);
+
+    // Names in the purchasing settings no input has: an error before anything is written.
+    terms::check_names(config, &items, &purchase_orders, &suppliers)?;
 
     write_rejects_csv(&out_dir.join("rejects.csv"), &reading.rejects)?;
     let mut anomalies = std::mem::take(&mut sales.anomalies);
     anomalies.extend(lead_time_anomalies);
+    anomalies.extend(terms::container_anomalies(config, &items, &suppliers));
     write_anomalies_csv(&out_dir.join("anomalies.csv"), &anomalies)?;
     check_reject_shares(&reading.files, config.validation.max_reject_share)?;
 
@@ -521,6 +516,42 @@ impl<'a> Known<'a> {
             catalogue,
             categories,
         }
+    }
+
+    /// The steering files' rows whose SKUs and categories the catalogue knows: the others
+    /// are rejected (into `reading`), and each file is reported once checked.
+    fn keep_steering(
+        &self,
+        overrides: Option<Steering<'_, BTreeMap<String, SkuOverride>>>,
+        events: Option<Steering<'_, Vec<EventRecord>>>,
+        suppliers: Option<Steering<'_, Offers>>,
+        reading: &mut Reading,
+    ) -> (BTreeMap<String, SkuOverride>, Vec<EventRecord>, Offers) {
+        let overrides = match overrides {
+            Some((p, (mut rows, mut stats))) => {
+                self.keep_overrides(p, &mut rows, &mut stats, &mut reading.rejects);
+                reading.report(InputKind::Overrides, p, &stats, "load overrides");
+                rows
+            }
+            None => BTreeMap::new(),
+        };
+        let events = match events {
+            Some((p, (mut rows, mut stats))) => {
+                self.keep_events(p, &mut rows, &mut stats, &mut reading.rejects);
+                reading.report(InputKind::Events, p, &stats, "load events");
+                rows
+            }
+            None => Vec::new(),
+        };
+        let suppliers = match suppliers {
+            Some((p, (mut rows, mut stats))) => {
+                self.keep_suppliers(p, &mut rows, &mut stats, &mut reading.rejects);
+                reading.report(InputKind::Suppliers, p, &stats, "load suppliers");
+                rows
+            }
+            None => BTreeMap::new(),
+        };
+        (overrides, events, suppliers)
     }
 
     /// Rejects (into `rejects`, recounted in `stats`) every line of the overrides file at `p`

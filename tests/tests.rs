@@ -25,4 +25,5 @@ mod shard;
 mod simulate;
 mod steering;
 mod suppliers;
+mod terms;
 mod util;

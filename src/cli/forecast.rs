@@ -152,6 +152,10 @@ pub fn run(args: &ForecastArgs, global: &Global) -> Result<ExitCode> {
     // Overrides and events steer `plan` and `run`; `forecast` is the models' own view.
     config.inputs.overrides = None;
     config.inputs.events = None;
+    // Nor does purchasing: without the item master no input names a supplier or category, so
+    // its budgets and supplier terms (checked against the inputs) are left out too.
+    config.suppliers.clear();
+    config.purchasing = Default::default();
     let loaded = load_and_validate(&config, &dir)?;
     // `forecast`'s flags have their own defaults (they do not fall back to `[forecast]`),
     // except the stockout treatment, the global model and recalibration.

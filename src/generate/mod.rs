@@ -181,6 +181,8 @@ pub fn generate(params: &GenerateParams, out: &Path) -> Result<GenerateSummary, 
         summary.patterns[k] += 1;
     }
     writers.write_items(&skus, &suppliers, params.seed)?;
-    summary.files = writers.commit(out, params)?;
+    // SUP002 (index 1) carries the generated plan.toml's minimum order.
+    let sup002_used = skus.iter().any(|s| s.supplier == 1);
+    summary.files = writers.commit(out, params, sup002_used)?;
     Ok(summary)
 }

@@ -347,11 +347,13 @@ impl Writers {
         Ok(())
     }
 
-    /// Finishes every file and renames them into place, then writes plan.toml.
+    /// Finishes every file and renames them into place, then writes plan.toml (with SUP002's
+    /// minimum order when `minimum_supplier_used`: some SKU is SUP002's).
     pub fn commit(
         self,
         out: &Path,
         params: &GenerateParams,
+        minimum_supplier_used: bool,
     ) -> Result<Vec<PathBuf>, GenerateError> {
         let mut files = Vec::new();
         let sales_name = match self.sales {
@@ -396,14 +398,20 @@ impl Writers {
              planning_date = \"{planning_date}\"\n\n\
              [policy]\n\
              # Service targets per ABC class; an item-master service_level wins.\n\
-             service_targets = {{ A = 0.98, B = 0.95, C = 0.90 }}\n\n\
-             [suppliers.SUP002]\n\
-             # A smaller order is filled up with the supplier's next-most-urgent SKUs.\n\
-             min_order_value = 5000\n",
+             service_targets = {{ A = 0.98, B = 0.95, C = 0.90 }}\n{}",
             params.skus,
             params.days,
             params.seed,
             if params.dense { " --dense" } else { "" },
+            // A table for a supplier no SKU has is refused by every command that reads the
+            // inputs (it would apply to nothing): a small catalogue may draw no SKU of SUP002.
+            if minimum_supplier_used {
+                "\n[suppliers.SUP002]\n\
+                 # A smaller order is filled up with the supplier's next-most-urgent SKUs.\n\
+                 min_order_value = 5000\n"
+            } else {
+                ""
+            },
         );
         crate::io::atomic::write_atomic(&plan, |w| w.write_all(text.as_bytes()))?;
         files.push(plan);

@@ -32,7 +32,7 @@ pub mod suppliers;
 pub mod table;
 pub mod text_table;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -373,6 +373,16 @@ pub enum LoadError {
         /// The command-line flag.
         flag: &'static str,
     },
+    /// Settings of the config name a supplier or category that no input has, so each would
+    /// apply to nothing (a typo in `[purchasing.budget_by_supplier]` would leave the budget
+    /// unspent without a word). Found after every input is read, before anything is written.
+    #[error("{}", unknown_names(config.as_deref(), findings))]
+    UnknownNames {
+        /// The config file the settings are in, when the config came from one.
+        config: Option<PathBuf>,
+        /// One message per setting: the key, its value, the closest known names, the fix.
+        findings: Vec<String>,
+    },
     /// An output file could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -381,6 +391,24 @@ pub enum LoadError {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// The message of [`LoadError::UnknownNames`]: each finding on its own line, after one line
+/// naming the config file.
+fn unknown_names(config: Option<&Path>, findings: &[String]) -> String {
+    let file = config.map_or_else(|| "the config".to_string(), |p| p.display().to_string());
+    let n = findings.len();
+    let head = if n == 1 {
+        format!("{file}: a setting names a supplier or category no input has")
+    } else {
+        format!("{file}: {n} settings name a supplier or category no input has")
+    };
+    let mut text = head;
+    for f in findings {
+        text.push_str("\n  ");
+        text.push_str(f);
+    }
+    text
 }
 
 /// " (mapped from 'x')" when the column was looked up under a mapped name.

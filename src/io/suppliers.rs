@@ -12,7 +12,7 @@
 //! | `lead_time` | lead-time override for this SKU at this supplier | days | ≥ 0 | the supplier's history |
 //! | `lead_time_sd` | spread of that lead time | days | ≥ 0, with `lead_time` | 0 (a fixed lead time) |
 //! | `priority` | the planner's preference, 1 = preferred; breaks near-ties of cost | | an integer ≥ 1 | after every given priority |
-//! | `moq` | minimum order quantity at this supplier | units | > 0 | the item master's `moq` |
+//! | `moq` | minimum order quantity at this supplier | units | ≥ 0; 0 = no minimum at this supplier (orders only rounded to its packs) | the item master's `moq` |
 //! | `pack_size` | case pack at this supplier | units | > 0 | the item master's `pack_size` |
 //!
 //! `moq` and `pack_size` are per supplier because they are per supplier in practice (one
@@ -65,7 +65,8 @@ pub struct SupplierOffer {
     pub lead_time_sd: Option<f64>,
     /// The planner's preference (1 = preferred), if given.
     pub priority: Option<u32>,
-    /// Minimum order quantity at this supplier (units), if given.
+    /// Minimum order quantity at this supplier (units, ≥ 0; 0 = no minimum there), if given;
+    /// `None` takes the item master's.
     pub moq: Option<f64>,
     /// Pack size at this supplier (units), if given.
     pub pack_size: Option<f64>,
@@ -127,7 +128,9 @@ fn read_offer(row: &mut Row<'_, '_>) -> Option<SupplierOffer> {
             "priority should be a whole number ≥ 1 (1 = preferred supplier)",
         );
     }
-    let moq = row.opt_non_negative(MOQ, true);
+    // 0 is "no minimum at this supplier" (as in the item master), not a bad cell that would
+    // drop the whole offer.
+    let moq = row.opt_non_negative(MOQ, false);
     let pack_size = row.opt_non_negative(PACK_SIZE, true);
     if lead_time_sd.is_some() && lead_time.is_none() && !row.is_rejected() {
         row.reject(
@@ -219,6 +222,27 @@ mod tests {
         assert!(find(6).reason.contains("whole number"));
         assert_eq!(find(7).column, "supplier");
         assert!(find(7).reason.contains("missing value"));
+    }
+
+    #[test]
+    fn a_moq_of_zero_means_no_minimum_and_keeps_the_offer() {
+        let (map, stats, log) = load(
+            "sku,supplier,unit_cost,moq,pack_size\n\
+             A,SUP1,2,0,6\n\
+             A,SUP2,2,-1,\n\
+             A,SUP3,2,,0\n",
+        );
+        // moq 0: the offer is kept with no minimum (the item master's moq is not taken).
+        assert_eq!(map["A"].len(), 1);
+        assert_eq!(map["A"][0].supplier, "SUP1");
+        assert_eq!(map["A"][0].moq, Some(0.0));
+        assert_eq!(map["A"][0].pack_size, Some(6.0));
+        // A negative moq and a pack of 0 are still rejected, naming line and column.
+        assert_eq!(stats.rows_rejected, 2);
+        let r = |line: u64| log.rows.iter().find(|r| r.line == line).unwrap();
+        assert_eq!((r(3).column.as_str(), r(3).value.as_str()), ("moq", "-1"));
+        assert!(r(3).reason.contains(">= 0"), "{}", r(3).reason);
+        assert_eq!(r(4).column, "pack_size");
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Health {
         }
         if self.flagged > 0 {
             lines.push(format!(
-                "screening: {} implausible {} flagged and left out of fitting — see {}",
+                "screening: {} implausible {} flagged — see {} (action: excluded = left out of fitting, kept = used as given, check it)",
                 self.flagged,
                 if self.flagged == 1 { "value" } else { "values" },
                 out.join("anomalies.csv").display()

@@ -82,6 +82,7 @@ fn notes_by_sku(anomalies: &[Anomaly]) -> BTreeMap<&str, Vec<String>> {
         let done = match action {
             AnomalyAction::Excluded => "excluded from fitting",
             AnomalyAction::Capped => "capped",
+            AnomalyAction::Kept if n == 1 => "kept, but check it",
             AnomalyAction::Kept => "kept, but check them",
         };
         notes.entry(sku).or_default().push(format!(

@@ -216,12 +216,7 @@ impl Line {
             return Vec::new();
         }
         let pack = if self.pack > 0.0 { self.pack } else { 1.0 };
-        let first = if self.moq > 0.0 {
-            round_order(self.moq, self.moq, pack)
-        } else {
-            pack
-        }
-        .min(q);
+        let first = smallest_order(self.moq, pack).min(q);
         let rest = q - first;
         let packs = (rest / pack - 1e-9).ceil().max(0.0);
         let per = (packs / (MAX_CHUNKS - 1) as f64).ceil().max(1.0);
@@ -234,6 +229,25 @@ impl Line {
             done += s;
         }
         sizes
+    }
+}
+
+/// The smallest order of an item (units): its MOQ in whole packs, or one pack without an MOQ
+/// (a pack of 0 or less counts as 1 unit) — the first chunk of every line
+/// ([`Line::chunk_sizes`]).
+///
+/// # Example
+/// ```
+/// use replenish::purchasing::budget::smallest_order;
+/// assert_eq!(smallest_order(30.0, 12.0), 36.0);
+/// assert_eq!(smallest_order(0.0, 12.0), 12.0);
+/// ```
+pub fn smallest_order(moq: f64, pack: f64) -> f64 {
+    let pack = if pack > 0.0 { pack } else { 1.0 };
+    if moq > 0.0 {
+        round_order(moq, moq, pack)
+    } else {
+        pack
     }
 }
 

@@ -163,7 +163,81 @@ pub struct Rounded {
     pub purse: Purse,
 }
 
+/// What is wrong with an item's size for a supplier's containers ([`Containers::check_item`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ItemFit {
+    /// The container has this dimension but the item's size in it is unknown: the item's
+    /// lines are not counted in the load and never moved (`unmeasured_lines`).
+    Unmeasured(Dimension),
+    /// The item's smallest order ([`super::budget::smallest_order`]: its MOQ in whole packs,
+    /// or one pack) takes more than one whole container in this dimension — most likely a
+    /// unit mix-up (litres for m³, grams for kg) or a capacity given in the wrong unit.
+    Oversized {
+        /// The dimension that overflows.
+        dimension: Dimension,
+        /// Units of the smallest order.
+        units: f64,
+        /// The item's size per unit in that dimension.
+        per_unit: f64,
+        /// One container's capacity in that dimension.
+        capacity: f64,
+    },
+}
+
 impl Containers {
+    /// What is wrong with an item's size for these containers, given its size per unit
+    /// (`volume`, `weight`; `None` = unknown) and its order rounding (`moq`, `pack`, units):
+    /// each dimension the container has is checked for a missing size, then for a smallest
+    /// order larger than one container. Empty when the item fits.
+    ///
+    /// # Example
+    /// ```
+    /// use replenish::purchasing::container::{Containers, Dimension, ItemFit};
+    /// let truck = Containers {
+    ///     volume: Some(30.0),
+    ///     weight: Some(2500.0),
+    ///     max_containers: None,
+    ///     round_up_from: 0.5,
+    /// };
+    /// // A pack of 12 at 12 "m³" each (litres, really): 144 m³ in a 30 m³ truck.
+    /// let found = truck.check_item(Some(12.0), None, 1.0, 12.0);
+    /// let volume = Dimension::Volume;
+    /// assert_eq!(found, [
+    ///     ItemFit::Oversized { dimension: volume, units: 12.0, per_unit: 12.0, capacity: 30.0 },
+    ///     ItemFit::Unmeasured(Dimension::Weight),
+    /// ]);
+    /// assert!(truck.check_item(Some(0.012), Some(0.5), 1.0, 12.0).is_empty());
+    /// ```
+    pub fn check_item(
+        &self,
+        volume: Option<f64>,
+        weight: Option<f64>,
+        moq: f64,
+        pack: f64,
+    ) -> Vec<ItemFit> {
+        let units = super::budget::smallest_order(moq, pack);
+        let mut found = Vec::new();
+        for (dimension, capacity, per_unit) in [
+            (Dimension::Volume, self.volume, volume),
+            (Dimension::Weight, self.weight, weight),
+        ] {
+            let Some(capacity) = capacity else { continue };
+            match per_unit {
+                None => found.push(ItemFit::Unmeasured(dimension)),
+                Some(per_unit) if units * per_unit > capacity * (1.0 + EPS) => {
+                    found.push(ItemFit::Oversized {
+                        dimension,
+                        units,
+                        per_unit,
+                        capacity,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        found
+    }
+
     /// Whether a line has every dimension the container has.
     fn measured(&self, l: &LoadLine) -> bool {
         (self.volume.is_none() || l.volume.is_some())
@@ -704,6 +778,44 @@ mod tests {
         let r = round(&lines, &c, &Minimum::default(), free()).unwrap();
         assert_eq!(r.binding, Dimension::Weight);
         assert_eq!((r.containers, r.kept[0]), (1, 100.0));
+    }
+
+    #[test]
+    fn an_item_is_flagged_when_unmeasured_or_when_its_smallest_order_overflows_a_container() {
+        let c = Containers {
+            weight: Some(100.0),
+            ..by_volume(1.0)
+        };
+        // MOQ 30 in packs of 12: 36 units. 36 × 1/36 m³ fills the container exactly: fits.
+        assert!(c
+            .check_item(Some(1.0 / 36.0), Some(1.0), 30.0, 12.0)
+            .is_empty());
+        // A hair more overflows; weight 36 × 3 = 108 kg > 100 too.
+        assert_eq!(
+            c.check_item(Some(0.03), Some(3.0), 30.0, 12.0),
+            [
+                ItemFit::Oversized {
+                    dimension: Dimension::Volume,
+                    units: 36.0,
+                    per_unit: 0.03,
+                    capacity: 1.0
+                },
+                ItemFit::Oversized {
+                    dimension: Dimension::Weight,
+                    units: 36.0,
+                    per_unit: 3.0,
+                    capacity: 100.0
+                }
+            ]
+        );
+        // No MOQ: one pack; a dimension the container lacks is never asked for.
+        assert!(by_volume(1.0)
+            .check_item(Some(0.08), None, 0.0, 12.0)
+            .is_empty());
+        assert_eq!(
+            by_volume(1.0).check_item(None, None, 0.0, 12.0),
+            [ItemFit::Unmeasured(Dimension::Volume)]
+        );
     }
 
     #[test]

@@ -20,8 +20,12 @@ use serde::{Deserialize, Serialize};
 /// | name | default | meaning | range |
 /// |---|---|---|---|
 /// | `budget` | none (unlimited) | money to spend on the orders of this run, at unit cost (`plan --budget`, `run --budget`) | > 0 |
-/// | `budget_by_supplier` | none | `[purchasing.budget_by_supplier]`: supplier name = money its orders may cost | each > 0 |
-/// | `budget_by_category` | none | `[purchasing.budget_by_category]`: item-master category = money its orders may cost | each > 0 |
+/// | `budget_by_supplier` | none | `[purchasing.budget_by_supplier]`: supplier name = money its orders may cost | each > 0; a supplier of the inputs |
+/// | `budget_by_category` | none | `[purchasing.budget_by_category]`: item-master category = money its orders may cost | each > 0; a category of the item master |
+///
+/// A supplier or category name that no input has is refused once the inputs are read
+/// ([`crate::io::LoadError::UnknownNames`], naming the key and the closest known name): a
+/// budget that limits nothing must not pass for one.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PurchasingSettings {

@@ -11,10 +11,17 @@ use std::fmt::Write as _;
 use super::html::{esc, num};
 use crate::purchasing::container::SupplierOrderRow;
 
+/// `name` as one reference token of a JSON pointer (RFC 6901): `~` → `~0`, then `/` → `~1`,
+/// so a supplier named `A/B~C` is the token `A~1B~0C`, not a path of two tokens.
+fn pointer_token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
 /// The `[suppliers.NAME]` calendar of `run.json`'s config, as text ("Mon, Thu; closed
 /// 2026-01-12 to 2026-01-25"), empty when the supplier takes orders every day.
 fn calendar(run: Option<&serde_json::Value>, supplier: &str) -> String {
-    let Some(terms) = run.and_then(|r| r.pointer(&format!("/config/suppliers/{supplier}"))) else {
+    let path = format!("/config/suppliers/{}", pointer_token(supplier));
+    let Some(terms) = run.and_then(|r| r.pointer(&path)) else {
         return String::new();
     };
     let days: Vec<&str> = terms["order_days"]
@@ -82,4 +89,33 @@ pub fn section(h: &mut String, rows: Option<&[SupplierOrderRow]>, run: Option<&s
         );
     }
     h.push_str("</tbody></table></div>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_supplier_name_with_slash_and_tilde_finds_its_own_calendar() {
+        assert_eq!(pointer_token("A/B~C"), "A~1B~0C");
+        // `~1` written by hand must not turn into a slash: `~` is escaped first.
+        assert_eq!(pointer_token("~1"), "~01");
+        let run = serde_json::json!({"config": {"suppliers": {
+            "A/B~C": {"order_days": ["Mon"], "closures": []},
+            "A": {"B~C": {"order_days": ["Fri"]}},
+            "~1": {"order_days": ["Tue"]},
+        }}});
+        assert_eq!(calendar(Some(&run), "A/B~C"), "orders on Mon");
+        assert_eq!(calendar(Some(&run), "~1"), "orders on Tue");
+        assert_eq!(calendar(Some(&run), "A/B"), "");
+        let mut h = String::new();
+        let row = SupplierOrderRow {
+            supplier: "A/B~C".into(),
+            lines: 1,
+            ..SupplierOrderRow::default()
+        };
+        section(&mut h, Some(&[row]), Some(&run));
+        assert!(h.contains("<td>A/B~C</td>"), "{h}");
+        assert!(h.contains("<td>orders on Mon</td>"), "{h}");
+    }
 }
