@@ -13,8 +13,10 @@ Usage:
         max_reject_share in a copy of plan.toml, e.g. to 0.05)
     python3 benches/truth_accuracy.py DATA DATE A [B ...]
 Prints per class and build: SKUs, MASE against true demand and against sales (both scaled by
-the in-sample seasonal-naive (7) MAE of the sales before DATE), and the bias of the summed
-forecast against summed true demand (percent). Classes from the first build's classes.csv.
+the in-sample seasonal-naive (7) MAE of the sales before DATE), RMSSE against true demand (M5's:
+scaled by the in-sample one-step naive MSE; squared error is least at the mean, absolute error
+at the median, so for sporadic demand MASE rewards forecasting the usual zero and RMSSE an
+unbiased mean), and the bias of the summed forecast against summed true demand (percent). Classes from the first build's classes.csv.
 Needs: pip install pandas numpy.
 """
 import os
@@ -30,12 +32,19 @@ def scale(v):
     return d if d > 0 else 1.0
 
 
+def mse_scale(v):
+    v = v.values
+    d = ((v[1:] - v[:-1]) ** 2).mean() if v.size > 1 else 0.0
+    return d if d > 0 else 1.0
+
+
 def main():
     data, date, builds = sys.argv[1], pd.Timestamp(sys.argv[2]), sys.argv[3:]
     truth = pd.read_csv(os.path.join(data, "demand_truth.csv"), parse_dates=["date"])
     sales = pd.read_csv(os.path.join(data, "sales.csv"), parse_dates=["date"])
     hist = sales[sales.date < date].sort_values(["sku", "date"])
     sc = hist.groupby("sku")["quantity"].apply(scale)
+    sc2 = hist.groupby("sku")["quantity"].apply(mse_scale)
     cls = pd.read_csv(os.path.join(builds[0], "classes.csv")).set_index("sku")["class"]
     test_t = truth[truth.date >= date]  # demand_truth.csv lists days with demand > 0 only
     test_s = sales[sales.date >= date][["sku", "date", "quantity"]]
@@ -50,16 +59,21 @@ def main():
         m["ae_t"] = (m.forecast - m.demand).abs()
         m["ae_s"] = (m.forecast - m.quantity).abs()
         m["err_t"] = m.forecast - m.demand
+        m["se_t"] = m.err_t**2
         per = m.groupby("sku").agg(
-            ae_t=("ae_t", "mean"), ae_s=("ae_s", "mean"), bias=("err_t", "sum"), dem=("demand", "sum")
+            ae_t=("ae_t", "mean"), ae_s=("ae_s", "mean"), se_t=("se_t", "mean"),
+            bias=("err_t", "sum"), dem=("demand", "sum"),
         )
+        per["rmsse_t"] = np.sqrt(per.se_t / sc2.reindex(per.index))
         per["mase_t"] = per.ae_t / sc.reindex(per.index)
         per["mase_s"] = per.ae_s / sc.reindex(per.index)
         per["cls"] = cls.reindex(per.index)
         for c, g in list(per.groupby("cls")) + [("all", per)]:
             rows.append((os.path.basename(b.rstrip("/")), c, len(g), g.mase_t.mean(),
-                         g.mase_s.mean(), 100 * g.bias.sum() / g.dem.sum()))
-    out = pd.DataFrame(rows, columns=["build", "class", "skus", "MASE true", "MASE sales", "bias %"])
+                         g.rmsse_t.mean(), g.mase_s.mean(), 100 * g.bias.sum() / g.dem.sum()))
+    out = pd.DataFrame(
+        rows, columns=["build", "class", "skus", "MASE true", "RMSSE true", "MASE sales", "bias %"]
+    )
     print(out.pivot(index="class", columns="build").round(3).to_string())
 
 
