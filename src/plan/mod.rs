@@ -16,7 +16,11 @@
 //!   backtest run (so the autocorrelation of errors — a level the model missed for weeks — is
 //!   counted, which √P × the one-day error would miss), divided by √(w × bucket days). The
 //!   normal formula's P·σ_d² then equals that measured window variance. A run shorter than
-//!   the window counts its sum scaled by √(w / run length).
+//!   the window counts its sum scaled by √(w / run length). On a censored (stocked-out) bucket
+//!   the backtest's "actual" is the imputed conditional mean of demand, and the true demand
+//!   varies around it; each window's squared sum gets that variance added
+//!   ([`SkuForecast::error_censored_var`], see [`crate::forecast::censor`]), so a SKU often out
+//!   of stock is not given a spread narrowed by its own stockouts.
 //! - **Target**: the item master's `service_level`, else `[policy] service_targets` for the
 //!   SKU's ABC class, else `[defaults] service_level`.
 //! - **Method**: `[policy] method`; `auto` = empirical for intermittent and lumpy demand (and
@@ -101,21 +105,29 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     let w = ((p / b).ceil() as usize).max(1);
     let (mut sq, mut n) = (0.0, 0usize);
     let mut paths = Vec::new();
-    for run in f.error_runs() {
+    // The demand variance the errors of imputed (censored) buckets leave out, per error.
+    let missing = (f.error_censored_var.len() == f.errors.len()).then_some(&f.error_censored_var);
+    let block = f.error_block.max(1);
+    for (r, run) in f.error_runs().enumerate() {
+        let zeros = vec![0.0; run.len()];
+        let var = missing.map_or(&zeros[..], |v| &v[r * block..r * block + run.len()]);
         if run.len() >= w {
             let mut sum: f64 = run[..w].iter().sum();
+            let mut extra: f64 = var[..w].iter().sum();
             for i in 0..=run.len() - w {
                 if i > 0 {
                     sum += run[i + w - 1] - run[i - 1];
+                    extra += var[i + w - 1] - var[i - 1];
                 }
-                sq += sum * sum;
+                sq += sum * sum + extra.max(0.0);
                 n += 1;
             }
         } else if !run.is_empty() {
             // A run shorter than the window: its sum, scaled up as if the rest were
             // independent.
             let sum: f64 = run.iter().sum();
-            sq += sum * sum * w as f64 / run.len() as f64;
+            let extra: f64 = var.iter().sum();
+            sq += (sum * sum + extra) * w as f64 / run.len() as f64;
             n += 1;
         }
         let reps = b.round().max(1.0) as usize;
