@@ -1238,6 +1238,82 @@ mod tests {
     use super::*;
     use crate::{calendar::test_series, forecast::select::forecast_series};
 
+    /// P(Poisson(`mean`) ≤ `k`), summed term by term.
+    fn poisson_cdf(mean: f64, k: f64) -> f64 {
+        let (mut term, mut sum) = ((-mean).exp(), 0.0);
+        for j in 0..=(k.floor().max(-1.0) as i64) {
+            if j > 0 {
+                term *= mean / j as f64;
+            }
+            sum += term;
+        }
+        sum
+    }
+
+    /// A history censored by stockouts, from a known demand: Poisson(10) a day through a shop
+    /// whose reorder point (20) is below the lead-time demand (5 days, 50), so about a third of
+    /// the days are stocked out (sales = what was on the shelf, flagged). Over 24 such SKUs the
+    /// 95% quantile of the 7-day protection demand that the planner builds from the forecast
+    /// (mean × 7 + 1.645 × sd × √7, `demand_inputs`) covers the true 7-day demand (Poisson(70),
+    /// exact) as often, within 1 point, as the same planner's quantile from the uncensored
+    /// history of the same demand (93.3% here: a 56-day mean and 6 backtest runs are noisy
+    /// estimates, which costs coverage either way; censoring must not cost more). Without the
+    /// variance that imputed days leave out (`error_censored_var` cleared: the spread of errors
+    /// against smooth imputed actuals) it covers more than 3 points less (88.7%).
+    #[test]
+    fn protection_quantile_of_a_censored_history_covers_its_target() {
+        use crate::forecast::select::ForecastSettings;
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Poisson};
+        let pois = Poisson::new(10.0).unwrap();
+        let settings = ForecastSettings {
+            models: Some(vec![crate::forecast::ModelSpec::MovingAverage(Some(56))]),
+            combine: 0,
+            ..ForecastSettings::for_freq(Freq::Day)
+        };
+        let (z, p, skus) = (1.644_853_626_951_472_2, 7.0, 24);
+        let (mut with, mut without, mut uncensored, mut censored) = (0.0, 0.0, 0.0, 0usize);
+        for seed in 0..skus {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let (s, q, lead, n) = (20.0, 60.0, 5usize, 730);
+            let (mut on_hand, mut arrival): (f64, Option<usize>) = (s + q, None);
+            let mut series = test_series("A", vec![0.0; n]);
+            let mut truth = test_series("A", vec![0.0; n]);
+            for t in 0..n {
+                if arrival == Some(t) {
+                    on_hand += q;
+                    arrival = None;
+                }
+                let d: f64 = pois.sample(&mut rng);
+                let sold = d.min(on_hand);
+                on_hand -= sold;
+                truth.values[t] = d;
+                series.values[t] = sold;
+                series.stockout_days[t] = u16::from(d > sold || on_hand == 0.0);
+                if arrival.is_none() && on_hand <= s {
+                    arrival = Some(t + lead);
+                }
+            }
+            censored += series.stockout_days.iter().filter(|&&d| d > 0).count();
+            let mut f = forecast_series(&series, &settings);
+            let cover = |f: &SkuForecast| {
+                let d = demand_inputs(f, f.start, p);
+                poisson_cdf(10.0 * p, d.mean * p + z * d.sd * p.sqrt())
+            };
+            with += cover(&f);
+            f.error_censored_var.clear();
+            without += cover(&f);
+            uncensored += cover(&forecast_series(&truth, &settings));
+        }
+        let share = censored as f64 / (skus as usize * 730) as f64;
+        assert!(share > 0.25, "censored share {share}");
+        let k = skus as f64;
+        let (with, without, uncensored) = (with / k, without / k, uncensored / k);
+        let msg = format!("coverage {with}, without the variance {without}, uncensored {uncensored}");
+        assert!((with - uncensored).abs() < 0.01, "{msg}");
+        assert!(without < uncensored - 0.03, "{msg}");
+    }
+
     #[test]
     fn a_safety_stock_floored_at_zero_says_so() {
         use crate::policy::{PolicyKind, ServiceMeasure};
