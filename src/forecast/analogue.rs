@@ -113,8 +113,13 @@ pub fn forecast_from(
                 .flat_map(|m| {
                     let f = &m.1;
                     let aligned = f.error_censored_var.len() == f.errors.len();
-                    (0..f.errors.len())
-                        .map(move |k| if aligned { f.error_censored_var[k] } else { 0.0 })
+                    (0..f.errors.len()).map(move |k| {
+                        if aligned {
+                            f.error_censored_var[k]
+                        } else {
+                            0.0
+                        }
+                    })
                 })
                 .collect();
             // The most common demand class among the members.

@@ -449,7 +449,11 @@ mod tests {
             y[35]
         };
         let scale = 20.0 / (1370.0 / 69.0);
-        assert!((imputed(12.0) - 30.0 * scale).abs() < 1e-9, "{}", imputed(12.0));
+        assert!(
+            (imputed(12.0) - 30.0 * scale).abs() < 1e-9,
+            "{}",
+            imputed(12.0)
+        );
         // An empty shelf all day: the level itself (the mean of the scaled shape).
         assert!((imputed(0.0) - 20.0).abs() < 1e-9, "{}", imputed(0.0));
         // Sales above every scaled reference day stand.
@@ -514,7 +518,10 @@ mod tests {
         let mut y = sales.clone();
         apply(&mut y, &flags, &[], Freq::Day, Censoring::Impute);
         let imputed: f64 = censored.iter().map(|&t| y[t]).sum();
-        assert!((imputed / truth - 1.0).abs() < 0.025, "{imputed} vs {truth}");
+        assert!(
+            (imputed / truth - 1.0).abs() < 0.025,
+            "{imputed} vs {truth}"
+        );
         let usable: Vec<bool> = flags.iter().map(|&d| d == 0).collect();
         let near = levels(&sales, &usable, 7);
         let former: f64 = censored.iter().map(|&t| sales[t].max(near[t])).sum();
@@ -543,7 +550,13 @@ mod tests {
             }
         }
         let mut imputed = s.values.clone();
-        apply(&mut imputed, &s.stockout_days, &[], Freq::Day, Censoring::Impute);
+        apply(
+            &mut imputed,
+            &s.stockout_days,
+            &[],
+            Freq::Day,
+            Censoring::Impute,
+        );
         let all = demand.iter().sum::<f64>() / n as f64;
         let history = imputed.iter().sum::<f64>() / n as f64;
         assert!((history / all - 1.0).abs() < 0.05, "{history} vs {all}");

@@ -1309,7 +1309,8 @@ mod tests {
         assert!(share > 0.25, "censored share {share}");
         let k = skus as f64;
         let (with, without, uncensored) = (with / k, without / k, uncensored / k);
-        let msg = format!("coverage {with}, without the variance {without}, uncensored {uncensored}");
+        let msg =
+            format!("coverage {with}, without the variance {without}, uncensored {uncensored}");
         assert!((with - uncensored).abs() < 0.01, "{msg}");
         assert!(without < uncensored - 0.03, "{msg}");
     }
