@@ -92,7 +92,7 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     assert!(!out.join("changes.csv").exists());
     assert!(!first.contains("changes since"), "{first}");
     let recs = out.join("recommendations.csv");
-    assert_eq!(cell(&recs, "SKU00245", "action"), "OK");
+    assert_eq!(cell(&recs, "SKU00006", "action"), "OK");
     assert_eq!(cell(&recs, "SKU00001", "action"), "ORDER");
     let old_quantity = cell(&recs, "SKU00001", "order_quantity");
     assert_eq!(cell(&out.join("policy.csv"), "SKU00002", "model"), "tsb");
@@ -106,11 +106,11 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
         out.join("changes.csv").display()
     )));
 
-    // 5000 customer units backordered on SKU00245, a million units on hand for SKU00001, a
+    // 5000 customer units backordered on SKU00006, a million units on hand for SKU00001, a
     // forced model for SKU00002.
     edit_csv(&inputs, "inventory.csv", |sku, column, _| {
         match (sku, column) {
-            ("SKU00245", "backordered") => Some("5000".into()),
+            ("SKU00006", "backordered") => Some("5000".into()),
             ("SKU00001", "on_hand") => Some("1000000".into()),
             _ => None,
         }
@@ -120,13 +120,13 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     std::fs::write(inputs.join("overrides.csv"), overrides).unwrap();
     let third = plan(&inputs, &out);
     let rows = changes(&out);
-    let new = find(&rows, "SKU00245", "new_order");
+    let new = find(&rows, "SKU00006", "new_order");
     assert_eq!(new[2], "order_quantity");
     assert_eq!(new[3], "0");
-    assert_eq!(new[4], cell(&recs, "SKU00245", "order_quantity"));
+    assert_eq!(new[4], cell(&recs, "SKU00006", "order_quantity"));
     assert!(new[4].parse::<f64>().unwrap() > 0.0);
     assert_eq!(new[5], "OK → ORDER");
-    assert_eq!(new[6], cell(&recs, "SKU00245", "reason"));
+    assert_eq!(new[6], cell(&recs, "SKU00006", "reason"));
     let dropped = find(&rows, "SKU00001", "dropped_order");
     assert_eq!(
         (dropped[3].as_str(), dropped[4].as_str()),
@@ -138,7 +138,7 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     // Nothing else moved but what these three SKUs' inputs changed.
     assert!(
         rows.iter()
-            .all(|r| ["SKU00245", "SKU00001", "SKU00002"].contains(&r[0].as_str())),
+            .all(|r| ["SKU00006", "SKU00001", "SKU00002"].contains(&r[0].as_str())),
         "{rows:?}"
     );
     // Sorted by change, in the documented order.
@@ -174,19 +174,19 @@ fn changes_list_new_and_dropped_orders_model_switches_and_flip_backs() {
     let section = &section[..section.find("</section>").unwrap()];
     assert!(section.contains("<h2>What changed since the last run</h2>"));
     assert!(
-        section.contains("<td>SKU00245</td><td>new_order</td>"),
+        section.contains("<td>SKU00006</td><td>new_order</td>"),
         "{section}"
     );
     assert!(section.contains("<td>OK → ORDER</td>"));
     assert!(html.contains("<a href=\"#changes\">What changed</a>"));
 
-    // The old inventory again: SKU00245's order is dropped, and it flipped back.
+    // The old inventory again: SKU00006's order is dropped, and it flipped back.
     let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/inventory.csv");
     std::fs::copy(original, inputs.join("inventory.csv")).unwrap();
     let fourth = plan(&inputs, &out);
     let rows = changes(&out);
     assert_eq!(
-        find(&rows, "SKU00245", "dropped_order")[5],
+        find(&rows, "SKU00006", "dropped_order")[5],
         "OK → ORDER → OK"
     );
     assert_eq!(
