@@ -56,7 +56,8 @@ fill-rate targets on fill rate; the other measure is shown beside it against its
 expectation (policy.csv expected_*).
 
 Usage: python3 benches/plan_calibration.py DATA_DIR BINARY [RUN ...] [--tag TAG] [--json] [--by-censoring]
-       [--trigger-days N]
+       [--trigger-days N] [--origins D1,D2,...]
+--origins replaces the five planning dates (a subset when the machine is too slow for all).
   e.g. python3 benches/plan_calibration.py /tmp/cal/s29 target/release/replenish auto auto:fill_rate
 DATA_DIR is written by `replenish generate --skus 1000 --seed S --truth --out DATA_DIR`.
 Plan outputs go to /tmp/cal/TAG-RUN-ORIGIN (reused when policy.csv exists there; TAG defaults
@@ -218,7 +219,7 @@ class Acc:
 
 
 def main():
-    global TRIGGER_DAYS
+    global TRIGGER_DAYS, ORIGINS
     args, flags, tag = [], set(), None
     it = iter(sys.argv[1:])
     for a in it:
@@ -226,6 +227,8 @@ def main():
             tag = next(it)
         elif a == "--trigger-days":
             TRIGGER_DAYS = int(next(it))
+        elif a == "--origins":
+            ORIGINS = next(it).split(",")
         elif a.startswith("--"):
             flags.add(a)
         else:

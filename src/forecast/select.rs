@@ -220,6 +220,13 @@ pub struct SkuForecast {
     /// Length of one origin's run of errors in `errors` (the horizon; the whole vector for
     /// in-sample deviations).
     pub error_block: usize,
+    /// Per error in [`SkuForecast::errors`], the variance of demand that it leaves out (units²;
+    /// empty when no backtest bucket was imputed): on a censored bucket the "actual" is the
+    /// imputed conditional mean, and the true demand varies around it by this much (see
+    /// [`super::censor`]). The protection-period error spread adds it back
+    /// ([`crate::plan::demand_inputs`]).
+    #[serde(skip)]
+    pub error_censored_var: Vec<f64>,
     /// The chosen model's rolling-origin backtest forecasts over the selection folds, in time
     /// order: they cover the `backtest_fit.len()` buckets just before [`SkuForecast::start`]
     /// (empty without a backtest). Charts draw them against the actuals.
@@ -323,6 +330,8 @@ fn bucket_days(freq: Freq, start: NaiveDate) -> i64 {
 /// censored buckets imputed (see the module documentation and [`super::censor`]).
 struct Prepared {
     y: Vec<f64>,
+    /// Per bucket, the demand variance its imputed value leaves out (empty: none imputed).
+    censored_var: Vec<f64>,
     /// First day of the first forecast bucket.
     next: NaiveDate,
     censored: CensorStats,
@@ -344,7 +353,16 @@ fn prepare(s: &DemandSeries, settings: &ForecastSettings) -> Prepared {
             s.last_bucket_days
         ));
     }
-    let censored = censor::apply(&mut y, &s.stockout_days, s.freq, settings.censoring);
+    let censor::Imputed {
+        stats: censored,
+        variance: censored_var,
+    } = censor::impute(
+        &mut y,
+        &s.stockout_days,
+        &s.promo_days,
+        s.freq,
+        settings.censoring,
+    );
     if censored.buckets > 0 {
         notes.push(match settings.censoring {
             Censoring::Impute => format!(
@@ -359,6 +377,7 @@ fn prepare(s: &DemandSeries, settings: &ForecastSettings) -> Prepared {
     }
     Prepared {
         y,
+        censored_var,
         next,
         censored,
         notes,
@@ -450,6 +469,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     let m = settings.season.max(1);
     let Prepared {
         y,
+        censored_var,
         next,
         censored,
         mut notes,
@@ -530,6 +550,7 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     out.point = fit.point;
     out.error_block = dist.block;
     out.quantiles = quantiles_of(&out.point, &dist, s, settings);
+    out.error_censored_var = dist.aligned(&censored_var);
     out.errors = dist.errors;
     out.candidates = candidates;
     out.reason = notes.join("; ");
@@ -560,6 +581,7 @@ impl SkuForecast {
             quantiles: vec![vec![0.0; h]; settings.quantiles.len()],
             errors: Vec::new(),
             error_block: 0,
+            error_censored_var: Vec::new(),
             backtest_fit: Vec::new(),
             candidates: Vec::new(),
             censored,
@@ -1031,6 +1053,23 @@ fn error_distribution(
         errors: errs,
         starts,
         block: h,
+    }
+}
+
+impl ErrorDistribution {
+    /// `per_bucket` (a value per bucket of the series) aligned with `errors`: run k's values
+    /// start at bucket `starts[k]`. Empty when `per_bucket` is, or for in-sample deviations.
+    fn aligned(&self, per_bucket: &[f64]) -> Vec<f64> {
+        if per_bucket.is_empty() || self.starts.is_empty() {
+            return Vec::new();
+        }
+        let block = self.block.max(1);
+        self.errors
+            .chunks(block)
+            .zip(&self.starts)
+            .flat_map(|(run, &o)| (0..run.len()).map(move |k| per_bucket.get(o + k)))
+            .map(|v| v.copied().unwrap_or(0.0))
+            .collect()
     }
 }
 

@@ -16,7 +16,11 @@
 //!   backtest run (so the autocorrelation of errors — a level the model missed for weeks — is
 //!   counted, which √P × the one-day error would miss), divided by √(w × bucket days). The
 //!   normal formula's P·σ_d² then equals that measured window variance. A run shorter than
-//!   the window counts its sum scaled by √(w / run length).
+//!   the window counts its sum scaled by √(w / run length). On a censored (stocked-out) bucket
+//!   the backtest's "actual" is the imputed conditional mean of demand, and the true demand
+//!   varies around it; each window's squared sum gets that variance added
+//!   ([`SkuForecast::error_censored_var`], see [`crate::forecast::censor`]), so a SKU often out
+//!   of stock is not given a spread narrowed by its own stockouts.
 //! - **Target**: the item master's `service_level`, else `[policy] service_targets` for the
 //!   SKU's ABC class, else `[defaults] service_level`.
 //! - **Method**: `[policy] method`; `auto` = empirical for intermittent and lumpy demand (and
@@ -103,21 +107,29 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     let w = ((p / b).ceil() as usize).max(1);
     let (mut sq, mut n) = (0.0, 0usize);
     let mut paths = Vec::new();
-    for run in f.error_runs() {
+    // The demand variance the errors of imputed (censored) buckets leave out, per error.
+    let missing = (f.error_censored_var.len() == f.errors.len()).then_some(&f.error_censored_var);
+    let block = f.error_block.max(1);
+    for (r, run) in f.error_runs().enumerate() {
+        let zeros = vec![0.0; run.len()];
+        let var = missing.map_or(&zeros[..], |v| &v[r * block..r * block + run.len()]);
         if run.len() >= w {
             let mut sum: f64 = run[..w].iter().sum();
+            let mut extra: f64 = var[..w].iter().sum();
             for i in 0..=run.len() - w {
                 if i > 0 {
                     sum += run[i + w - 1] - run[i - 1];
+                    extra += var[i + w - 1] - var[i - 1];
                 }
-                sq += sum * sum;
+                sq += sum * sum + extra.max(0.0);
                 n += 1;
             }
         } else if !run.is_empty() {
             // A run shorter than the window: its sum, scaled up as if the rest were
             // independent.
             let sum: f64 = run.iter().sum();
-            sq += sum * sum * w as f64 / run.len() as f64;
+            let extra: f64 = var.iter().sum();
+            sq += (sum * sum + extra) * w as f64 / run.len() as f64;
             n += 1;
         }
         let reps = b.round().max(1.0) as usize;
@@ -1295,6 +1307,83 @@ pub fn simulate_recommended(plans: &mut [SkuPlan], series: &[DemandSeries], conf
 mod tests {
     use super::*;
     use crate::{calendar::test_series, forecast::select::forecast_series};
+
+    /// P(Poisson(`mean`) ≤ `k`), summed term by term.
+    fn poisson_cdf(mean: f64, k: f64) -> f64 {
+        let (mut term, mut sum) = ((-mean).exp(), 0.0);
+        for j in 0..=(k.floor().max(-1.0) as i64) {
+            if j > 0 {
+                term *= mean / j as f64;
+            }
+            sum += term;
+        }
+        sum
+    }
+
+    /// A history censored by stockouts, from a known demand: Poisson(10) a day through a shop
+    /// whose reorder point (20) is below the lead-time demand (5 days, 50), so about a third of
+    /// the days are stocked out (sales = what was on the shelf, flagged). Over 24 such SKUs the
+    /// 95% quantile of the 7-day protection demand that the planner builds from the forecast
+    /// (mean × 7 + 1.645 × sd × √7, `demand_inputs`) covers the true 7-day demand (Poisson(70),
+    /// exact) as often, within 1 point, as the same planner's quantile from the uncensored
+    /// history of the same demand (93.3% here: a 56-day mean and 6 backtest runs are noisy
+    /// estimates, which costs coverage either way; censoring must not cost more). Without the
+    /// variance that imputed days leave out (`error_censored_var` cleared: the spread of errors
+    /// against smooth imputed actuals) it covers more than 3 points less (88.7%).
+    #[test]
+    fn protection_quantile_of_a_censored_history_covers_its_target() {
+        use crate::forecast::select::ForecastSettings;
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Poisson};
+        let pois = Poisson::new(10.0).unwrap();
+        let settings = ForecastSettings {
+            models: Some(vec![crate::forecast::ModelSpec::MovingAverage(Some(56))]),
+            combine: 0,
+            ..ForecastSettings::for_freq(Freq::Day)
+        };
+        let (z, p, skus) = (1.644_853_626_951_472_2, 7.0, 24);
+        let (mut with, mut without, mut uncensored, mut censored) = (0.0, 0.0, 0.0, 0usize);
+        for seed in 0..skus {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let (s, q, lead, n) = (20.0, 60.0, 5usize, 730);
+            let (mut on_hand, mut arrival): (f64, Option<usize>) = (s + q, None);
+            let mut series = test_series("A", vec![0.0; n]);
+            let mut truth = test_series("A", vec![0.0; n]);
+            for t in 0..n {
+                if arrival == Some(t) {
+                    on_hand += q;
+                    arrival = None;
+                }
+                let d: f64 = pois.sample(&mut rng);
+                let sold = d.min(on_hand);
+                on_hand -= sold;
+                truth.values[t] = d;
+                series.values[t] = sold;
+                series.stockout_days[t] = u16::from(d > sold || on_hand == 0.0);
+                if arrival.is_none() && on_hand <= s {
+                    arrival = Some(t + lead);
+                }
+            }
+            censored += series.stockout_days.iter().filter(|&&d| d > 0).count();
+            let mut f = forecast_series(&series, &settings);
+            let cover = |f: &SkuForecast| {
+                let d = demand_inputs(f, f.start, p);
+                poisson_cdf(10.0 * p, d.mean * p + z * d.sd * p.sqrt())
+            };
+            with += cover(&f);
+            f.error_censored_var.clear();
+            without += cover(&f);
+            uncensored += cover(&forecast_series(&truth, &settings));
+        }
+        let share = censored as f64 / (skus as usize * 730) as f64;
+        assert!(share > 0.25, "censored share {share}");
+        let k = skus as f64;
+        let (with, without, uncensored) = (with / k, without / k, uncensored / k);
+        let msg =
+            format!("coverage {with}, without the variance {without}, uncensored {uncensored}");
+        assert!((with - uncensored).abs() < 0.01, "{msg}");
+        assert!(without < uncensored - 0.03, "{msg}");
+    }
 
     #[test]
     fn a_safety_stock_floored_at_zero_says_so() {
