@@ -56,7 +56,12 @@ fill-rate targets on fill rate; the other measure is shown beside it against its
 expectation (policy.csv expected_*).
 
 Usage: python3 benches/plan_calibration.py DATA_DIR BINARY [RUN ...] [--tag TAG] [--json] [--by-censoring]
-       [--trigger-days N] [--origins D1,D2,...]
+       [--trigger-days N] [--origins D1,D2,...] [--leads MODE]
+--leads all|before|designed|fixed: where each order's lead time is drawn from: the SKU's whole
+  purchase-order history (all, the default: what suppliers really delivered, before and after
+  the date), only the receipts before the date (before: what the plan saw), a normal with the
+  plan's lead_time_mean_days and lead_time_sd_days, rounded (designed: isolates the demand
+  side), or the plan's mean, rounded (fixed).
 --origins replaces the five planning dates (a subset when the machine is too slow for all).
   e.g. python3 benches/plan_calibration.py /tmp/cal/s29 target/release/replenish auto auto:fill_rate
 DATA_DIR is written by `replenish generate --skus 1000 --seed S --truth --out DATA_DIR`.
@@ -77,6 +82,7 @@ ORIGINS = ["2025-01-01", "2025-02-15", "2025-04-01", "2025-05-15", "2025-07-01"]
 TRIGGER_DAYS = 60
 HORIZON_DAYS = 365
 REPS = 4
+LEADS = "all"
 CLASSES = ["smooth", "erratic", "intermittent", "lumpy"]
 
 
@@ -101,8 +107,8 @@ def load(data):
         for r in csv.DictReader(f):
             if r["receipt_date"]:
                 lt = max(1, day(r["receipt_date"]) - day(r["order_date"]))
-                leads[r["sku"]].append(lt)
-                by_supplier[r["supplier"]].append(lt)
+                leads[r["sku"]].append((day(r["order_date"]), lt))
+                by_supplier[r["supplier"]].append((day(r["order_date"]), lt))
     return truth, last, leads, by_supplier
 
 
@@ -157,6 +163,20 @@ def replay(row, demand, lead_sample, rng, start_frac, phase):
             lt = lead_sample[rng.randrange(len(lead_sample))]
             pipeline.append([t + lt, order, t])
     return cycles
+
+
+def lead_times(mode, row, own, supplier, d0, rng):
+    """The lead times a replay draws from (see --leads)."""
+    mean = float(row["lead_time_mean_days"])
+    if mode == "designed":
+        sd = float(row["lead_time_sd_days"] or 0)
+        return [max(1, round(rng.gauss(mean, sd))) for _ in range(400)]
+    if mode == "fixed":
+        return [max(1, round(mean))]
+    if mode == "before":
+        own = [o for o in own or [] if o[0] + o[1] < d0] or None
+        supplier = [o for o in supplier or [] if o[0] + o[1] < d0] or None
+    return [lt for _, lt in (own or supplier or [(0, max(1, round(mean)))])]
 
 
 def run_plan(binary, data, method, measure, origin, out):
@@ -219,7 +239,7 @@ class Acc:
 
 
 def main():
-    global TRIGGER_DAYS, ORIGINS
+    global TRIGGER_DAYS, ORIGINS, LEADS
     args, flags, tag = [], set(), None
     it = iter(sys.argv[1:])
     for a in it:
@@ -227,6 +247,8 @@ def main():
             tag = next(it)
         elif a == "--trigger-days":
             TRIGGER_DAYS = int(next(it))
+        elif a == "--leads":
+            LEADS = next(it)
         elif a == "--origins":
             ORIGINS = next(it).split(",")
         elif a.startswith("--"):
@@ -260,9 +282,9 @@ def main():
                 sku = row["sku"]
                 days = truth.get(sku, {})
                 demand = [days.get(d0 + i, 0.0) for i in range(n_days)]
-                sample = (leads.get(sku) or by_supplier.get(row["supplier"])
-                          or [max(1, round(float(row["lead_time_mean_days"])))])
                 rng = random.Random(f"{sku}|{origin}")
+                sample = lead_times(LEADS, row, leads.get(sku), by_supplier.get(row["supplier"]),
+                                    d0, rng)
                 cycles = []
                 r = max(1, round(float(row["review_period_days"] or 1)))
                 for k in range(REPS):

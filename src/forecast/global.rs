@@ -13,9 +13,16 @@
 //! - **Features** ([`N_FEATURES`]): last bucket, mean of the last season / 28 / 91 buckets, the
 //!   mean of the last 4 values at the target's seasonal phase, the level a year before the target
 //!   (mean of the 7 buckets ending 364 days / 52 weeks / 12 months before it; else the phase
-//!   mean), share of zero buckets in the last 28, ln h, the target bucket's promotion flag (history only:
-//!   future promotions come in as event uplifts), and the calendar: weekday dummies (Monday to
-//!   Saturday) for daily buckets, sin/cos of the day of year for weekly and monthly ones.
+//!   mean), share of zero buckets in the last 28, ln h, the target bucket's promotion flag, and
+//!   the calendar: weekday dummies (Monday to Saturday) for daily buckets, sin/cos of the day of
+//!   year for weekly and monthly ones.
+//! - **Promotions after the origin**: known only from the planner's promotion calendar (the
+//!   events input). A series it covers reads the planned flags; any other series reads the
+//!   *expected* flag, its share of promotion buckets in the last 365 before the origin — in
+//!   the backtest exactly as in the forecast ([`SeriesView::planned`]), so the backtest
+//!   errors, and the safety stock sized from them, include the promotions that come
+//!   unannounced, and the level includes their average demand. Training rows take the
+//!   target's real flag (that is how the promotion effect is learned).
 //! - **Estimator**: ridge regression with an intercept — least squares of linfa-linear on the
 //!   rows augmented by sqrt(n·[`PENALTY`])·I (the objective ‖y − Xw‖²/n + penalty·‖w‖²).
 //!   linfa-elasticnet's coordinate descent solves the same problem but took 30 s on the
@@ -62,8 +69,15 @@ pub struct SeriesView<'a> {
     pub y: &'a [f64],
     /// First day of bucket 0.
     pub start: NaiveDate,
-    /// Promotion flag per bucket of `y`.
+    /// Promotion flag per bucket of `y` (and, with `planned`, of the buckets after it).
     pub promo: &'a [bool],
+    /// Whether the promotions after `y` are known: the planner's promotion calendar (events
+    /// input) covers this series. Without it a target bucket after the history takes the
+    /// *expected* flag, the share of promotion buckets in the last 365 buckets of `y`, in the
+    /// backtest as in the forecast: a backtest must not know promotions the forecast will not
+    /// know, or its errors (and the safety stock sized from them) leave out every promotion
+    /// that comes unannounced, and its level leaves out their demand.
+    pub planned: bool,
 }
 
 /// The fitted global regression.
@@ -97,13 +111,20 @@ fn scale_of(hist: &[f64]) -> f64 {
     mean_last(hist, 365)
 }
 
-/// Features of the target bucket `origin + h − 1` from `hist` (= y[..origin]).
+/// Share of promotion buckets among the last 365 of `flags` (0 without any).
+fn promo_rate(flags: &[bool]) -> f64 {
+    let tail = &flags[flags.len().saturating_sub(365)..];
+    tail.iter().filter(|&&p| p).count() as f64 / tail.len().max(1) as f64
+}
+
+/// Features of the target bucket `origin + h − 1` from `hist` (= y[..origin]); `promo` is the
+/// target's promotion flag (1 or 0), or its probability when the promotions are not known.
 #[allow(clippy::too_many_arguments)]
 fn features(
     hist: &[f64],
     h: usize,
     target: NaiveDate,
-    promo: bool,
+    promo: f64,
     freq: Freq,
     season: usize,
     scale: f64,
@@ -149,7 +170,7 @@ fn features(
         / scale;
     out[6] = zeros;
     out[7] = (h as f64).ln();
-    out[8] = f64::from(u8::from(promo));
+    out[8] = promo;
     out[9..].iter_mut().for_each(|v| *v = 0.0);
     match freq {
         Freq::Day => {
@@ -232,7 +253,8 @@ impl TrainingRows {
                     break;
                 }
                 let date = bucket_date(s.start, freq, t);
-                let promo = s.promo.get(t).copied().unwrap_or(false);
+                // Training learns the effect of a promotion: the target's real flag.
+                let promo = f64::from(u8::from(s.promo.get(t).copied().unwrap_or(false)));
                 features(hist, h, date, promo, freq, season, scale, &mut f);
                 out.x.extend_from_slice(&f);
                 out.x.push(1.0);
@@ -323,12 +345,18 @@ impl GlobalModel {
             return None;
         }
         let mut f = [0.0; N_FEATURES];
+        let known = &view.promo[..view.y.len().min(view.promo.len())];
+        let expected = promo_rate(known);
         Some(
             (1..=horizon)
                 .map(|h| {
                     let t = view.y.len() + h - 1;
                     let date = bucket_date(view.start, self.freq, t);
-                    let promo = view.promo.get(t).copied().unwrap_or(false);
+                    let promo = if view.planned {
+                        f64::from(u8::from(view.promo.get(t).copied().unwrap_or(false)))
+                    } else {
+                        expected
+                    };
                     features(
                         view.y,
                         h,
@@ -355,14 +383,17 @@ pub struct GlobalForecaster {
     pub model: Arc<GlobalModel>,
     /// First day of the series' bucket 0.
     pub start: NaiveDate,
-    /// Promotion flags of the series (history).
+    /// Promotion flags of the series (history, then the planned ones when `planned`).
     pub promo: Arc<[bool]>,
+    /// Whether the planner's promotion calendar covers the series ([`SeriesView::planned`]).
+    pub planned: bool,
 }
 
 struct GlobalFit {
     model: Arc<GlobalModel>,
     start: NaiveDate,
     promo: Arc<[bool]>,
+    planned: bool,
     y: Vec<f64>,
 }
 
@@ -389,6 +420,7 @@ impl Forecaster for GlobalForecaster {
             model: Arc::clone(&self.model),
             start: self.start,
             promo: Arc::clone(&self.promo),
+            planned: self.planned,
             y: y.to_vec(),
         }))
     }
@@ -400,6 +432,7 @@ impl FittedForecaster for GlobalFit {
             y: &self.y,
             start: self.start,
             promo: &self.promo,
+            planned: self.planned,
         };
         self.model
             .forecast(view, horizon)
@@ -437,6 +470,7 @@ mod tests {
                 y,
                 start: day0(),
                 promo: &promo,
+                planned: false,
             })
             .collect();
         let m = GlobalModel::train(&views, &vec![28; 30], Freq::Day, 7, 28).unwrap();
@@ -447,6 +481,7 @@ mod tests {
                     y: &y[..372],
                     start: day0(),
                     promo: &promo,
+                    planned: false,
                 },
                 14,
             )
@@ -473,11 +508,66 @@ mod tests {
                     y,
                     start: day0(),
                     promo: &promo,
+                    planned: false,
                 };
                 5
             ];
             GlobalModel::train(&views, &[40; 5], Freq::Day, 7, 28).unwrap()
         };
         assert_eq!(train(&a), train(&b));
+    }
+
+    /// Promotions after the origin: a series without a promotion calendar forecasts at the
+    /// expected promotion flag — its share of promotion days — whatever its later history
+    /// holds (a backtest must not know them), and the forecast then lies between the plain and
+    /// the promoted level by that share; with a calendar (`planned`) the flagged days get the
+    /// promoted level and the others the plain one.
+    #[test]
+    fn unannounced_promotions_enter_at_their_rate() {
+        // 40 SKUs at level 10, doubled on every 5th day (a promotion): rate 0.2.
+        let n = 420;
+        let promo: Vec<bool> = (0..n).map(|t| t % 5 == 0).collect();
+        let y: Vec<f64> = (0..n).map(|t| if promo[t] { 20.0 } else { 10.0 }).collect();
+        let views = vec![
+            SeriesView {
+                y: &y,
+                start: day0(),
+                promo: &promo,
+                planned: false,
+            };
+            40
+        ];
+        let m = GlobalModel::train(&views, &[28; 40], Freq::Day, 7, 28).unwrap();
+        let origin = 392;
+        let forecast = |planned: bool, flags: &[bool]| {
+            m.forecast(
+                SeriesView {
+                    y: &y[..origin],
+                    start: day0(),
+                    promo: flags,
+                    planned,
+                },
+                10,
+            )
+            .unwrap()
+        };
+        // Without a calendar: the flags after the origin are not read.
+        let mut later_flipped = promo.clone();
+        for p in &mut later_flipped[origin..] {
+            *p = !*p;
+        }
+        let unknown = forecast(false, &promo);
+        assert_eq!(unknown, forecast(false, &later_flipped));
+        let rate = promo[origin - 365..origin].iter().filter(|&&p| p).count() as f64 / 365.0;
+        assert!((rate - 0.2).abs() < 0.01, "{rate}");
+        let mean = unknown.iter().sum::<f64>() / unknown.len() as f64;
+        let expected = 10.0 + rate * 10.0;
+        assert!((mean - expected).abs() < 0.5, "{mean} vs {expected}");
+        // With a calendar: promoted days near 20, the others near 10.
+        let planned = forecast(true, &promo);
+        for (h, v) in planned.iter().enumerate() {
+            let want = if promo[origin + h] { 20.0 } else { 10.0 };
+            assert!((v - want).abs() < 1.5, "h {h}: {v} vs {want}");
+        }
     }
 }

@@ -248,6 +248,8 @@ struct FitContext {
     global: Option<Arc<GlobalModel>>,
     start: NaiveDate,
     promo: Arc<[bool]>,
+    /// Whether the planner's promotion calendar covers the series.
+    planned: bool,
 }
 
 impl FitContext {
@@ -262,6 +264,7 @@ impl FitContext {
             } else {
                 Arc::from(Vec::new())
             },
+            planned: settings.promo_windows.contains_key(&s.sku),
         }
     }
 
@@ -271,6 +274,7 @@ impl FitContext {
                 model: Arc::clone(g),
                 start: self.start,
                 promo: Arc::clone(&self.promo),
+                planned: self.planned,
             }),
             _ => spec.build(),
         }
@@ -447,6 +451,7 @@ pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> Fore
                 y: &y,
                 start: s.start,
                 promo: &promo,
+                planned: settings.promo_windows.contains_key(&s.sku),
             };
             plan.rows_of(view, holdback)
         })
