@@ -264,7 +264,7 @@ impl FitContext {
             } else {
                 Arc::from(Vec::new())
             },
-            planned: settings.promo_windows.contains_key(&s.sku),
+            planned: has_planned_promotions(s, settings),
         }
     }
 
@@ -388,6 +388,20 @@ fn prepare(s: &DemandSeries, settings: &ForecastSettings) -> Prepared {
     }
 }
 
+/// Whether the planner's promotion calendar covers the series' future: a planned promotion
+/// (`promo_windows`) of the SKU ends after its history. Then the global model reads the planned
+/// flags after the origin (the calendar is taken as complete); else the expected flag (see
+/// [`super::global::SeriesView::planned`]). Events wholly in the past say nothing of the future.
+fn has_planned_promotions(s: &DemandSeries, settings: &ForecastSettings) -> bool {
+    let Some(windows) = settings.promo_windows.get(&s.sku) else {
+        return false;
+    };
+    let end = s
+        .freq
+        .nth_bucket(s.start, u32::try_from(s.values.len()).unwrap_or(u32::MAX));
+    windows.iter().any(|&(_, last)| last >= end)
+}
+
 /// Promotion flag per bucket: the history's, then — for the buckets after it, up to the
 /// horizon — whether a planned promotion (`promo_windows`, from the events input) touches the
 /// bucket. The global model reads them as a feature.
@@ -451,7 +465,7 @@ pub fn with_global(series: &[DemandSeries], settings: &ForecastSettings) -> Fore
                 y: &y,
                 start: s.start,
                 promo: &promo,
-                planned: settings.promo_windows.contains_key(&s.sku),
+                planned: has_planned_promotions(s, settings),
             };
             plan.rows_of(view, holdback)
         })
@@ -1584,6 +1598,26 @@ mod tests {
             promo_flags(&s, &ForecastSettings::for_freq(Freq::Day)).len(),
             10
         );
+    }
+
+    #[test]
+    fn only_a_calendar_reaching_the_future_counts_as_planned() {
+        let s = test_series("A", vec![1.0; 10]); // 2024-01-01 .. 2024-01-10
+        let mut settings = settings(5);
+        assert!(!has_planned_promotions(&s, &settings));
+        // A promotion that ended inside the history says nothing of the future.
+        settings
+            .promo_windows
+            .insert("A".into(), vec![(day("2024-01-03"), day("2024-01-10"))]);
+        assert!(!has_planned_promotions(&s, &settings));
+        // One reaching the first day after the history does.
+        settings
+            .promo_windows
+            .insert("A".into(), vec![(day("2024-01-03"), day("2024-01-11"))]);
+        assert!(has_planned_promotions(&s, &settings));
+        // Another SKU's calendar is not this one's.
+        let b = test_series("B", vec![1.0; 10]);
+        assert!(!has_planned_promotions(&b, &settings));
     }
 
     #[test]
