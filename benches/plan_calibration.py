@@ -255,6 +255,10 @@ def main():
             flags.add(a)
         else:
             args.append(a)
+    if len(args) < 2:
+        raise SystemExit("usage: plan_calibration.py DATA_DIR BINARY [RUN ...] [--tag TAG] [--json]"
+                         " [--by-censoring] [--trigger-days N] [--origins D1,D2,...] [--leads MODE]"
+                         " (see the docstring)")
     data, binary = args[0], args[1]
     runs = args[2:] or ["auto"]
     tag = tag or os.path.basename(os.path.normpath(data))
