@@ -56,12 +56,15 @@ fill-rate targets on fill rate; the other measure is shown beside it against its
 expectation (policy.csv expected_*).
 
 Usage: python3 benches/plan_calibration.py DATA_DIR BINARY [RUN ...] [--tag TAG] [--json] [--by-censoring]
-       [--trigger-days N] [--origins D1,D2,...] [--leads MODE]
+       [--trigger-days N] [--origins D1,D2,...] [--leads MODE] [--oracle-mean]
 --leads all|before|designed|fixed: where each order's lead time is drawn from: the SKU's whole
   purchase-order history (all, the default: what suppliers really delivered, before and after
   the date), only the receipts before the date (before: what the plan saw), a normal with the
   plan's lead_time_mean_days and lead_time_sd_days, rounded (designed: isolates the demand
   side), or the plan's mean, rounded (fixed).
+--oracle-mean shifts every SKU's levels by what knowing the mean true demand of the days that
+  follow would have changed (protection mean x (true / forecast - 1)): a diagnostic of how much
+  of the gap is the forecast's level.
 --origins replaces the five planning dates (a subset when the machine is too slow for all).
   e.g. python3 benches/plan_calibration.py /tmp/cal/s29 target/release/replenish auto auto:fill_rate
 DATA_DIR is written by `replenish generate --skus 1000 --seed S --truth --out DATA_DIR`.
@@ -179,6 +182,22 @@ def lead_times(mode, row, own, supplier, d0, rng):
     return [lt for _, lt in (own or supplier or [(0, max(1, round(mean)))])]
 
 
+def oracle_mean(row, demand):
+    """The row's levels shifted as if the forecast had known the mean true demand of the
+    TRIGGER_DAYS + L days after the date (a diagnostic: what is left is the error model's)."""
+    d = float(row["demand_mean_per_day"] or 0)
+    span = TRIGGER_DAYS + max(1, round(float(row["lead_time_mean_days"])))
+    if d <= 0 or not row["protection_demand_mean"]:
+        return row
+    true = sum(demand[:span]) / span
+    shift = float(row["protection_demand_mean"]) * (true / d - 1)
+    row = dict(row)
+    for k in ("reorder_point", "order_up_to"):
+        if num(row[k]) is not None:
+            row[k] = str(float(row[k]) + shift)
+    return row
+
+
 def run_plan(binary, data, method, measure, origin, out):
     if not os.path.exists(f"{out}/policy.csv"):
         subprocess.run(
@@ -257,7 +276,7 @@ def main():
             args.append(a)
     if len(args) < 2:
         raise SystemExit("usage: plan_calibration.py DATA_DIR BINARY [RUN ...] [--tag TAG] [--json]"
-                         " [--by-censoring] [--trigger-days N] [--origins D1,D2,...] [--leads MODE]"
+                         " [--by-censoring] [--trigger-days N] [--origins D1,D2,...] [--leads MODE] [--oracle-mean]"
                          " (see the docstring)")
     data, binary = args[0], args[1]
     runs = args[2:] or ["auto"]
@@ -286,6 +305,8 @@ def main():
                 sku = row["sku"]
                 days = truth.get(sku, {})
                 demand = [days.get(d0 + i, 0.0) for i in range(n_days)]
+                if "--oracle-mean" in flags:
+                    row = oracle_mean(row, demand)
                 rng = random.Random(f"{sku}|{origin}")
                 sample = lead_times(LEADS, row, leads.get(sku), by_supplier.get(row["supplier"]),
                                     d0, rng)

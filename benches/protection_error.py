@@ -13,6 +13,8 @@ true demand summed over each such window is compared with the design:
   windows of the unit: the mean of z (bias in units of the designed spread) and its spread
   across units (should be about 1 for a calibrated error model, including the forecast's own
   error);
+- **fc/true** = median over units of the forecast demand per day (policy.csv
+  demand_mean_per_day) / the mean true demand of the TRIGGER_DAYS + L days after the date;
 - **drift** = true demand in the TRIGGER_DAYS after the date / true demand in the 56 days before
   it - 1: how much the demand itself moved (trend, yearly season), which a level forecast misses.
 
@@ -35,6 +37,11 @@ BEFORE_DAYS = 56
 
 def day(s):
     return dt.date.fromisoformat(s).toordinal()
+
+
+def median(values):
+    v = sorted(x for x in values if x is not None)
+    return v[len(v) // 2] if v else float("nan")
 
 
 def group(days):
@@ -71,6 +78,8 @@ def main():
             before = sum(series.get(d0 - k, 0.0) for k in range(1, BEFORE_DAYS + 1)) / BEFORE_DAYS
             zs = [(s - mean) / sd for s in sums]
             k = float(row["safety_factor"] or 0)
+            span = TRIGGER_DAYS + lead
+            true_mean = sum(series.get(d0 + k, 0.0) for k in range(span)) / span
             key = (row["class"], group(int(float(row["censored_days"] or 0))))
             acc[key].append({
                 "bias": sum(sums) / len(sums) / mean - 1,
@@ -78,11 +87,12 @@ def main():
                 "zs": zs,
                 "over": sum(1 for z in zs if z > k) / len(zs),
                 "short": 1 - float(row["target"]),
+                "ratio": float(row["demand_mean_per_day"]) / true_mean if true_mean > 0 else None,
                 "drift": after / before - 1 if before > 0 else float("nan"),
                 "cv": sd / mean,
             })
     print(f"{'class':<13}{'stockout days':>14}{'units':>7}{'bias':>9}{'median z':>9}{'sd z':>7}"
-          f"{'drift':>8}{'sd/mean':>9}{'P(z>k)':>8}{'1-target':>9}")
+          f"{'drift':>8}{'sd/mean':>9}{'P(z>k)':>8}{'1-target':>9}{'fc/true':>9}")
     for cls in ["smooth", "erratic", "intermittent", "lumpy"]:
         for g in ["0", "1-59", "60+"]:
             u = acc.get((cls, g))
@@ -97,7 +107,7 @@ def main():
             print(f"{cls:<13}{g:>14}{n:>7}{sum(x['bias'] for x in u) / n:>+9.3f}{mz:>+9.2f}"
                   f"{sz:>7.2f}{sum(drift) / max(len(drift), 1):>+8.3f}"
                   f"{sum(x['cv'] for x in u) / n:>9.3f}{sum(x['over'] for x in u) / n:>8.3f}"
-                  f"{sum(x['short'] for x in u) / n:>9.3f}")
+                  f"{sum(x['short'] for x in u) / n:>9.3f}{median([x['ratio'] for x in u]):>9.3f}")
 
 
 if __name__ == "__main__":
