@@ -22,32 +22,22 @@ for frequent demand).
 """
 import bisect
 import csv
-import datetime as dt
+import os
 import statistics as st
 import sys
 from collections import defaultdict
 
-NEIGHBOURS, REACH, WINDOW = 4, 26, 91
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from censor_neighbours import day, load, neighbours  # noqa: E402
 
-
-def day(s):
-    return dt.date.fromisoformat(s).toordinal()
+WINDOW = 91
 
 
 def main():
     data, policy, date = sys.argv[1:4]
     end = day(date)
     rows = {r["sku"]: r for r in csv.DictReader(open(policy))}
-    truth = defaultdict(dict)
-    for r in csv.DictReader(open(f"{data}/demand_truth.csv")):
-        t = day(r["date"])
-        truth[r["sku"]][t] = truth[r["sku"]].get(t, 0.0) + float(r["demand"])
-    sales, out, promo = defaultdict(dict), defaultdict(dict), defaultdict(dict)
-    for r in csv.DictReader(open(f"{data}/sales.csv")):
-        t = day(r["date"])
-        sales[r["sku"]][t] = sales[r["sku"]].get(t, 0.0) + float(r["quantity"])
-        out[r["sku"]][t] = out[r["sku"]].get(t, False) or r["stockout"] == "1"
-        promo[r["sku"]][t] = promo[r["sku"]].get(t, False) or r.get("promo") == "1"
+    truth, sales, out, promo = load(data)
     res = defaultdict(list)
     for sku, row in rows.items():
         c = row["class"]
@@ -72,18 +62,7 @@ def main():
             if not o[t]:
                 imputed[t] = x
                 continue
-            vals = []
-            for d in (-1, 1):
-                found = 0
-                for k in range(1, REACH + 1):
-                    u = t + d * 7 * k
-                    if u < hist.start or u >= end:
-                        break
-                    if not o[u] and not p.get(u):
-                        vals.append(max(s[u], 0.0))
-                        found += 1
-                        if found == NEIGHBOURS:
-                            break
+            vals = [max(v, 0.0) for v in neighbours(t, o, p, s, hist.start, end)]
             if not vals:
                 imputed[t] = x
                 continue

@@ -24,10 +24,8 @@ def day(s):
     return dt.date.fromisoformat(s).toordinal()
 
 
-def main():
-    data, policy, date = sys.argv[1:4]
-    end = day(date)
-    cls = {r["sku"]: r["class"] for r in csv.DictReader(open(policy))}
+def load(data):
+    """True demand, sales (rows of a day summed), stockout and promotion flags, per SKU and day."""
     truth = defaultdict(dict)
     for r in csv.DictReader(open(f"{data}/demand_truth.csv")):
         t = day(r["date"])
@@ -35,27 +33,42 @@ def main():
     sales, out, promo = defaultdict(dict), defaultdict(dict), defaultdict(dict)
     for r in csv.DictReader(open(f"{data}/sales.csv")):
         t = day(r["date"])
-        sales[r["sku"]][t] = float(r["quantity"])
-        out[r["sku"]][t] = r["stockout"] == "1"
-        promo[r["sku"]][t] = r.get("promo") == "1"
+        sales[r["sku"]][t] = sales[r["sku"]].get(t, 0.0) + float(r["quantity"])
+        out[r["sku"]][t] = out[r["sku"]].get(t, False) or r["stockout"] == "1"
+        promo[r["sku"]][t] = promo[r["sku"]].get(t, False) or r.get("promo") == "1"
+    return truth, sales, out, promo
+
+
+def neighbours(t, out, promo, values, lo, end):
+    """The values on the reference days of day t: up to NEIGHBOURS uncensored days without
+    promotion on each side, on t's weekday, at most REACH weeks away, within [lo, end)."""
+    vals = []
+    for d in (-1, 1):
+        found = 0
+        for k in range(1, REACH + 1):
+            u = t + d * 7 * k
+            if u < lo or u >= end or u not in out:
+                break
+            if not out[u] and not promo.get(u):
+                vals.append(values.get(u, 0.0))
+                found += 1
+                if found == NEIGHBOURS:
+                    break
+    return vals
+
+
+def main():
+    data, policy, date = sys.argv[1:4]
+    end = day(date)
+    cls = {r["sku"]: r["class"] for r in csv.DictReader(open(policy))}
+    truth, sales, out, promo = load(data)
     acc = defaultdict(lambda: [0.0, 0.0, 0])
     for sku, c in cls.items():
         o, s, tr, p = out[sku], sales[sku], truth[sku], promo[sku]
         for t in (t for t in o if t < end):
             if not o[t] or p.get(t) or s.get(t, 0) > 0:
                 continue
-            vals = []
-            for d in (-1, 1):
-                found = 0
-                for k in range(1, REACH + 1):
-                    u = t + d * 7 * k
-                    if u not in o or u >= end:
-                        break
-                    if not o[u] and not p.get(u):
-                        vals.append(tr.get(u, 0.0))
-                        found += 1
-                        if found == NEIGHBOURS:
-                            break
+            vals = neighbours(t, o, p, tr, min(o), end)
             if not vals:
                 continue
             a, b = t, t
