@@ -270,10 +270,14 @@ def main():
             LEADS = next(it)
         elif a == "--origins":
             ORIGINS = next(it).split(",")
-        elif a.startswith("--"):
+        elif a in ("--json", "--by-censoring", "--oracle-mean"):
             flags.add(a)
+        elif a.startswith("--"):
+            raise SystemExit(f"unknown option {a} (see the docstring)")
         else:
             args.append(a)
+    if LEADS not in ("all", "before", "designed", "fixed"):
+        raise SystemExit(f"--leads {LEADS}: expected all, before, designed or fixed")
     if len(args) < 2:
         raise SystemExit("usage: plan_calibration.py DATA_DIR BINARY [RUN ...] [--tag TAG] [--json]"
                          " [--by-censoring] [--trigger-days N] [--origins D1,D2,...] [--leads MODE] [--oracle-mean]"

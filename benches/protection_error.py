@@ -25,18 +25,15 @@ Usage: python3 benches/protection_error.py DATA_DIR TAG RUN [ORIGIN ...]   (RUN 
   e.g. python3 benches/protection_error.py /tmp/cal/s11 s11 auto-cycle 2025-01-01
 """
 import csv
-import datetime as dt
 import math
 import os
 import sys
 from collections import defaultdict
 
-TRIGGER_DAYS = 60
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plan_calibration import TRIGGER_DAYS, day, load  # noqa: E402
+
 BEFORE_DAYS = 56
-
-
-def day(s):
-    return dt.date.fromisoformat(s).toordinal()
 
 
 def median(values):
@@ -51,11 +48,7 @@ def group(days):
 def main():
     data, tag, run = sys.argv[1:4]
     origins = sys.argv[4:] or ["2025-01-01"]
-    truth = defaultdict(dict)
-    with open(f"{data}/demand_truth.csv") as f:
-        for r in csv.DictReader(f):
-            t = day(r["date"])
-            truth[r["sku"]][t] = truth[r["sku"]].get(t, 0.0) + float(r["demand"])
+    truth = load(data)[0]
     acc = defaultdict(list)
     for origin in origins:
         d0 = day(origin)
