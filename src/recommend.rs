@@ -1534,6 +1534,7 @@ mod tests {
             kind: PolicyKind::MinMax,
             demand_mean: d,
             demand_sd: 0.0,
+            demand_sd_dof: f64::INFINITY,
             lead_time: 10.0,
             lead_time_sd: 0.0,
             review_period: 7.0,

@@ -146,6 +146,7 @@ pub fn input_of(a: &PolicyArgs) -> Result<PolicyInput> {
         kind: a.policy,
         demand_mean: a.demand_mean,
         demand_sd: a.demand_sd,
+        demand_sd_dof: f64::INFINITY,
         lead_time: a.lead_time,
         lead_time_sd: a.lead_time_sd,
         review_period: a.review_period,

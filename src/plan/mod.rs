@@ -71,7 +71,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 /// Per-day demand inputs of one SKU, derived from its forecast.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DemandInputs {
     /// Forecast demand per day from the planning date on.
     pub rate_per_day: Vec<f64>,
@@ -81,6 +81,24 @@ pub struct DemandInputs {
     pub sd: f64,
     /// Backtest error runs spread over days (for the Monte Carlo).
     pub daily_error_paths: Vec<Vec<f64>>,
+    /// Degrees of freedom of `sd` as an estimate: the number of backtest runs it was
+    /// measured on (each run's errors share the level error of its origin, so a run is one
+    /// observation of the protection period's error; see [`crate::policy::spread`]).
+    /// `f64::INFINITY` without runs (then `sd` is 0).
+    pub sd_dof: f64,
+}
+
+impl Default for DemandInputs {
+    /// No demand: empty rates, spread 0 (known exactly).
+    fn default() -> Self {
+        Self {
+            rate_per_day: Vec::new(),
+            mean: 0.0,
+            sd: 0.0,
+            daily_error_paths: Vec::new(),
+            sd_dof: f64::INFINITY,
+        }
+    }
 }
 
 /// Converts a forecast into per-day inputs for a protection period of `protection_days`.
@@ -107,10 +125,12 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     let w = ((p / b).ceil() as usize).max(1);
     let (mut sq, mut n) = (0.0, 0usize);
     let mut paths = Vec::new();
+    let mut runs = 0usize;
     // The demand variance the errors of imputed (censored) buckets leave out, per error.
     let missing = (f.error_censored_var.len() == f.errors.len()).then_some(&f.error_censored_var);
     let block = f.error_block.max(1);
     for (r, run) in f.error_runs().enumerate() {
+        runs += usize::from(!run.is_empty());
         let zeros = vec![0.0; run.len()];
         let var = missing.map_or(&zeros[..], |v| &v[r * block..r * block + run.len()]);
         if run.len() >= w {
@@ -154,6 +174,7 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
         sd: rmse_window / (w as f64 * b).sqrt(),
         rate_per_day: rate,
         daily_error_paths: paths,
+        sd_dof: if runs > 0 { runs as f64 } else { f64::INFINITY },
     }
 }
 
@@ -1030,6 +1051,7 @@ fn policy_input(
         kind: ps.policy,
         demand_mean: demand.mean,
         demand_sd: demand.sd,
+        demand_sd_dof: demand.sd_dof,
         lead_time: lt.stats.mean,
         lead_time_sd: lt.stats.sd,
         review_period: item.review_period_days,
@@ -1394,6 +1416,7 @@ mod tests {
             kind: PolicyKind::SQ,
             demand_mean: 10.0,
             demand_sd: 3.0,
+            demand_sd_dof: f64::INFINITY,
             lead_time: 9.0,
             lead_time_sd: 0.0,
             review_period: 0.0,

@@ -95,6 +95,12 @@ pub struct PolicyRow {
     /// Safety factor.
     #[serde(serialize_with = "opt_num")]
     pub safety_factor: Option<f64>,
+    /// Degrees of freedom of the forecast-error spread behind the safety factor (the
+    /// backtest runs it was measured on): the factor is a Student-t one with these
+    /// (`crate::policy::spread`); empty for a spread taken as known and the Monte Carlo
+    /// methods.
+    #[serde(serialize_with = "opt_num")]
+    pub spread_dof: Option<f64>,
     /// Safety stock.
     #[serde(serialize_with = "opt_num")]
     pub safety_stock: Option<f64>,
@@ -171,6 +177,7 @@ impl PolicyRow {
                 row.protection_demand_mean = Some(o.protection_demand_mean);
                 row.protection_demand_sd = Some(o.protection_demand_sd);
                 row.safety_factor = Some(o.safety_factor);
+                row.spread_dof = o.spread_dof;
                 row.safety_stock = Some(o.safety_stock);
                 row.reorder_point = o.reorder_point();
                 row.order_quantity = o.order_quantity();

@@ -49,6 +49,12 @@
 //!   (R,S). (The textbook approximation 1 − σ·G(k)/Q counts backorders already open when the
 //!   order arrives a second time; it is not offered. The empirical method still uses
 //!   E[(X − level)⁺] alone.)
+//! - **Estimated spreads**: the demand sd given with finite
+//!   [`PolicyInput::demand_sd_dof`] (the plan's: measured on that many backtest runs) makes
+//!   the demand-error part of X Student t, the lead-time part staying normal
+//!   ([`spread`]); cycle service, the cycle-service level and the expected shortages above
+//!   all come from that distribution. An infinite `demand_sd_dof` (the calculator's typed-in
+//!   sd) is the plain normal.
 //! - **Safety stock is never negative**: when a fill-rate target is met with a negative
 //!   safety factor (large orders), the safety stock is floored at 0 and the expected service
 //!   reported is the one that level delivers (above the target).
@@ -71,6 +77,7 @@ pub mod empirical;
 pub mod levels;
 pub mod normal;
 pub mod order_qty;
+pub mod spread;
 
 use std::{fmt, str::FromStr};
 
@@ -79,6 +86,7 @@ use serde::{Deserialize, Serialize};
 use empirical::DemandSample;
 pub use levels::{GapRule, GivenLevels, Levels, OrderSizing, Trigger};
 use order_qty::{eoq, round_eoq, round_order, DAYS_PER_YEAR};
+use spread::Spread;
 
 /// Errors from invalid policy inputs; `param` is the input's name as in the `policy`
 /// command's flags, with `_` for `-`.
@@ -263,6 +271,10 @@ pub struct PolicyInput {
     pub demand_mean: f64,
     /// Standard deviation of daily demand around the forecast (units per day).
     pub demand_sd: f64,
+    /// Degrees of freedom of `demand_sd` as an estimate: the number of independent
+    /// observations it was measured on (the plan's backtest runs); `f64::INFINITY` when it
+    /// is known exactly (the calculator's typed-in sd). See [`spread`].
+    pub demand_sd_dof: f64,
     /// Mean lead time (days).
     pub lead_time: f64,
     /// Standard deviation of the lead time (days).
@@ -308,6 +320,15 @@ impl PolicyInput {
                     format!("should be a finite number >= 0, but is {v}"),
                 ));
             }
+        }
+        if self.demand_sd_dof.is_nan() || self.demand_sd_dof <= 0.0 {
+            return Err(invalid(
+                "demand_sd_dof",
+                format!(
+                    "should be > 0 (infinite for a spread known exactly), but is {}",
+                    self.demand_sd_dof
+                ),
+            ));
         }
         if !(self.pack_size.is_finite() && self.pack_size > 0.0) {
             return Err(invalid(
@@ -450,6 +471,10 @@ pub struct PolicyOutcome {
     pub safety_stock: f64,
     /// Safety factor: z (cycle target) or k (fill-rate target), in protection-period sd.
     pub safety_factor: f64,
+    /// Degrees of freedom of the protection-period sd as an estimate ([`spread`]): the
+    /// safety factor is a Student-t one with these; `None` for a spread known exactly (the
+    /// normal) and for the empirical method.
+    pub spread_dof: Option<f64>,
     /// Demand per replenishment cycle used for fill rate and costs (units).
     pub cycle_demand: f64,
     /// How the order quantity was set.
@@ -497,11 +522,15 @@ struct Protection<'a> {
     /// U + D(L − 1) for the reorder-point families (U the undershoot of s).
     mean: f64,
     sd: f64,
-    /// Mean and sd of D(L − 1), the demand between a review and its order's arrival.
+    /// Mean of D(L − 1), the demand between a review and its order's arrival.
     start_mean: f64,
-    start_sd: f64,
     /// Mean undershoot E[U] of the reorder point (0 for `RS` and the empirical method).
     undershoot: f64,
+    /// The distributions of X − mean and of D(L − 1) − start_mean: the demand-error part
+    /// Student t with the spread's degrees of freedom, the lead-time part normal
+    /// ([`spread`]; plain normal for a spread known exactly).
+    spread: Spread,
+    start_spread: Spread,
     sample: Option<&'a DemandSample>,
 }
 
@@ -542,14 +571,26 @@ impl Protection<'_> {
                 (start_mean + um, (start_sd * start_sd + uv).sqrt(), um)
             }
         };
+        // The variance's parts: the demand errors' (estimated, the undershoot is daily demand
+        // too) and the lead time's (taken as known).
+        let demand_days = match input.kind {
+            PolicyKind::RS => l + r - 1.0,
+            PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => l - 1.0,
+        };
+        let dv = sd_d * sd_d;
+        let lead_sd = d * start_sd_l;
+        let dof = input.demand_sd_dof;
+        let spread = Spread::new((demand_days.max(0.0) * dv + uv).sqrt(), dof, lead_sd);
+        let start_spread = Spread::new(((l - 1.0).max(0.0) * dv).sqrt(), dof, lead_sd);
         match method {
             Method::Normal => Protection {
                 kind: input.kind,
                 mean,
                 sd,
                 start_mean,
-                start_sd,
                 undershoot,
+                spread,
+                start_spread,
                 sample: None,
             },
             Method::Empirical(s) => Protection {
@@ -557,8 +598,9 @@ impl Protection<'_> {
                 mean: s.mean(),
                 sd: s.sd(),
                 start_mean,
-                start_sd,
                 undershoot: 0.0,
+                spread,
+                start_spread,
                 sample: Some(s),
             },
         }
@@ -582,20 +624,12 @@ impl Protection<'_> {
         if let Some(s) = self.sample {
             return (s.cdf(level), s.expected_shortage(level));
         }
-        let csl = if self.sd <= 0.0 {
-            if level >= self.mean {
-                1.0
-            } else {
-                0.0
-            }
-        } else {
-            normal::cdf((level - self.mean) / self.sd)
-        };
-        let end = normal::excess(self.mean, self.sd, level);
+        let csl = self.spread.cdf(level - self.mean);
+        let end = self.spread.excess(level - self.mean);
         let open = match self.kind {
-            PolicyKind::SQ => normal::excess(self.mean, self.sd, top),
+            PolicyKind::SQ => self.spread.excess(top - self.mean),
             PolicyKind::MinMax | PolicyKind::RsS | PolicyKind::RS => {
-                normal::excess(self.start_mean, self.start_sd, top)
+                self.start_spread.excess(top - self.start_mean)
             }
         };
         (csl, (end - open).max(0.0))
@@ -610,9 +644,7 @@ impl Protection<'_> {
                 s.level_for_shortage((1.0 - target) * cycle_demand)
             }
             _ if self.sd <= 0.0 => self.mean,
-            (ServiceMeasure::Cycle, None) => {
-                self.mean + normal::z_for_cycle_service(target) * self.sd
-            }
+            (ServiceMeasure::Cycle, None) => self.mean + self.spread.quantile(target),
             (ServiceMeasure::FillRate, None) => {
                 let allowed = (1.0 - target) * cycle_demand;
                 let short = |level: f64| self.performance(level, self.top(level, q)).1;
@@ -661,8 +693,9 @@ fn bisect_down(mean: f64, sd: f64, ok: impl Fn(f64) -> bool) -> f64 {
 /// ```
 /// use replenish::policy::*;
 /// let input = PolicyInput {
-///     kind: PolicyKind::SQ, demand_mean: 10.0, demand_sd: 3.0, lead_time: 9.0,
-///     lead_time_sd: 0.0, review_period: 0.0, measure: ServiceMeasure::Cycle, target: 0.95,
+///     kind: PolicyKind::SQ, demand_mean: 10.0, demand_sd: 3.0,
+///     demand_sd_dof: f64::INFINITY, lead_time: 9.0, lead_time_sd: 0.0, review_period: 0.0,
+///     measure: ServiceMeasure::Cycle, target: 0.95,
 ///     order: OrderRule::Fixed(100.0), order_cost: 0.0, holding_cost: 0.0, moq: 1.0,
 ///     pack_size: 1.0,
 /// };
@@ -762,6 +795,8 @@ fn outcome(
         protection_demand_sd: prot.sd,
         safety_stock,
         safety_factor,
+        spread_dof: (prot.sample.is_none() && prot.spread.is_estimated())
+            .then(|| input.demand_sd_dof.max(spread::MIN_DOF).floor()),
         cycle_demand: cycle,
         order_rule,
         expected_fill_rate: fill,
