@@ -83,8 +83,9 @@ pub struct DemandInputs {
     pub daily_error_paths: Vec<Vec<f64>>,
     /// Degrees of freedom of `sd` as an estimate: the number of backtest runs it was
     /// measured on (each run's errors share the level error of its origin, so a run is one
-    /// observation of the protection period's error; see [`crate::policy::spread`]).
-    /// `f64::INFINITY` without runs (then `sd` is 0).
+    /// observation of the protection period's error; see [`crate::policy::spread`]); for a
+    /// forecast without a backtest, whose spread comes from in-sample deviations, the number
+    /// of whole protection periods they span. `f64::INFINITY` without errors (then `sd` is 0).
     pub sd_dof: f64,
 }
 
@@ -174,7 +175,15 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
         sd: rmse_window / (w as f64 * b).sqrt(),
         rate_per_day: rate,
         daily_error_paths: paths,
-        sd_dof: if runs > 0 { runs as f64 } else { f64::INFINITY },
+        sd_dof: if runs == 0 {
+            f64::INFINITY
+        } else if f.backtested() {
+            runs as f64
+        } else {
+            // In-sample deviations (no backtest): deviations from a running mean, not runs
+            // sharing an origin's level error; their independent windows of the period.
+            (f.errors.len() / w).max(1) as f64
+        },
     }
 }
 
@@ -1486,6 +1495,28 @@ mod tests {
         assert_eq!(d.daily_error_paths.len(), 2);
         assert_eq!(d.daily_error_paths[0].len(), 21);
         assert!((d.daily_error_paths[0][0] - 1.0).abs() < 1e-12);
+    }
+
+    /// A backtested forecast's spread has as many degrees of freedom as backtest runs (two
+    /// here); in-sample deviations (no backtest) as many as the whole protection windows
+    /// they span (6 weeks of errors / w = 2 weeks = 3); no errors: known (infinite).
+    #[test]
+    fn the_spread_counts_its_independent_observations() {
+        let mut f = weekly_forecast();
+        f.candidates = vec![crate::forecast::select::Candidate {
+            model: f.model.clone(),
+            errors: Default::default(),
+            score: 1.0,
+            chosen: true,
+            failure: None,
+        }];
+        let planning = "2026-01-07".parse().unwrap();
+        assert!((demand_inputs(&f, planning, 12.0).sd_dof - 2.0).abs() < 1e-12);
+        f.candidates.clear();
+        f.error_block = 6;
+        assert!((demand_inputs(&f, planning, 12.0).sd_dof - 3.0).abs() < 1e-12);
+        f.errors.clear();
+        assert!(demand_inputs(&f, planning, 12.0).sd_dof.is_infinite());
     }
 
     #[test]
