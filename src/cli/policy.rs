@@ -297,21 +297,50 @@ fn simulated_json(k: &KpiSummary) -> serde_json::Value {
     serde_json::Value::Object(obj)
 }
 
+/// The warning for simulated `normal` demand whose truncation at 0 raises its mean more than
+/// 1% above the design's: E[max(0, N(μ, σ))] = μ·Φ(μ/σ) + σ·φ(μ/σ). The simulation then sees
+/// more demand than the policy was designed for, and delivers less service.
+fn truncation_note(a: &PolicyArgs, input: &PolicyInput) -> Option<String> {
+    use statrs::distribution::{Continuous, ContinuousCDF, Normal};
+    let (mean, sd) = (input.demand_mean, input.demand_sd);
+    if a.demand_dist != DemandDist::Normal || mean <= 0.0 || sd <= 0.0 {
+        return None;
+    }
+    let n = Normal::new(0.0, 1.0).ok()?;
+    let k = mean / sd;
+    let truncated = mean * n.cdf(k) + sd * n.pdf(k);
+    (truncated > 1.01 * mean).then(|| {
+        format!(
+            "normal demand of {mean} ± {sd} a day, truncated at 0, has a mean of {truncated:.2} \
+             ({:+.1}%): the simulation sees more demand than the design and delivers less \
+             service; --demand-dist gamma or negbin keeps the mean for demand this skewed",
+            100.0 * (truncated / mean - 1.0)
+        )
+    })
+}
+
 /// Runs the calculator.
 ///
 /// # Errors
 /// A flag out of range, named.
 pub fn run(a: &PolicyArgs, _global: &Global) -> Result<ExitCode> {
     let o = compute(a)?;
-    let sim = if a.simulate {
-        Some(simulate_policy(a, &input_of(a)?, &o)?)
+    let (sim, note) = if a.simulate {
+        let input = input_of(a)?;
+        (
+            Some(simulate_policy(a, &input, &o)?),
+            truncation_note(a, &input),
+        )
     } else {
-        None
+        (None, None)
     };
     if a.json {
         let mut v = to_json(&o);
         if let Some(k) = &sim {
             v["simulated"] = simulated_json(k);
+            if let Some(note) = &note {
+                v["simulated"]["warning"] = json!(note);
+            }
         }
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
@@ -373,6 +402,9 @@ pub fn run(a: &PolicyArgs, _global: &Global) -> Result<ExitCode> {
             } else {
                 outln!("{key:<32} {m:.2} ± {h:.2}");
             }
+        }
+        if let Some(note) = &note {
+            outln!("warning: {note}");
         }
     }
     Ok(ExitCode::SUCCESS)
