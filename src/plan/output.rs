@@ -96,7 +96,8 @@ pub struct PolicyRow {
     #[serde(serialize_with = "opt_num")]
     pub safety_factor: Option<f64>,
     /// Degrees of freedom of the forecast-error spread behind the safety factor (the
-    /// backtest runs it was measured on): the factor is a Student-t one with these
+    /// backtest runs it was measured on, or the whole protection periods of the in-sample
+    /// deviations of a forecast without a backtest): the design is a Student-t one with these
     /// (`crate::policy::spread`); empty for a spread taken as known and the Monte Carlo
     /// methods.
     #[serde(serialize_with = "opt_num")]

@@ -555,13 +555,15 @@ impl Protection<'_> {
         // undershoot is the stationary excess (its position is uniform over (s, s + Q]),
         // the order-up-to families restart from S at every order.
         let (step_mean, step_var) = (d * r, r * sd_d * sd_d);
-        let (um, uv) = match input.kind {
+        let undershoot_of = |var: f64| match input.kind {
             PolicyKind::RS => (0.0, 0.0),
-            PolicyKind::SQ => normal::undershoot(step_mean, step_var),
-            PolicyKind::MinMax | PolicyKind::RsS => {
-                normal::undershoot_from(gap, step_mean, step_var)
-            }
+            PolicyKind::SQ => normal::undershoot(step_mean, var),
+            PolicyKind::MinMax | PolicyKind::RsS => normal::undershoot_from(gap, step_mean, var),
         };
+        let (um, uv) = undershoot_of(step_var);
+        // The undershoot's variance without demand errors (a position falling by equal steps
+        // lands uniformly within one): known, like the mean; the rest comes from the errors.
+        let uv_known = undershoot_of(0.0).1.min(uv);
         let (mean, sd, undershoot) = match input.kind {
             PolicyKind::RS => {
                 let (m, s) = normal::protection_demand(d, sd_d, l, sd_rs, r - 1.0);
@@ -571,8 +573,9 @@ impl Protection<'_> {
                 (start_mean + um, (start_sd * start_sd + uv).sqrt(), um)
             }
         };
-        // The variance's parts: the demand errors' (estimated, the undershoot is daily demand
-        // too) and the lead time's (taken as known).
+        // The variance's parts: the demand errors' (estimated; with the undershoot's share
+        // that comes from them) and the rest (the lead time's and the undershoot's within one
+        // step, taken as known).
         let demand_days = match input.kind {
             PolicyKind::RS => l + r - 1.0,
             PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => l - 1.0,
@@ -580,7 +583,11 @@ impl Protection<'_> {
         let dv = sd_d * sd_d;
         let lead_sd = d * start_sd_l;
         let dof = input.demand_sd_dof;
-        let spread = Spread::new((demand_days.max(0.0) * dv + uv).sqrt(), dof, lead_sd);
+        let spread = Spread::new(
+            (demand_days.max(0.0) * dv + uv - uv_known).sqrt(),
+            dof,
+            (lead_sd * lead_sd + uv_known).sqrt(),
+        );
         let start_spread = Spread::new(((l - 1.0).max(0.0) * dv).sqrt(), dof, lead_sd);
         match method {
             Method::Normal => Protection {

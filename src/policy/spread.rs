@@ -23,7 +23,8 @@
 //! ```
 //!
 //! with σ_a² the demand errors' part of the protection-period variance (days × σ_d², plus the
-//! undershoot's), σ_b² the lead time's (d²·σ_L², its spread taken as known) and Z standard
+//! undershoot's share from them), σ_b² the rest, taken as known (the lead time's d²·σ_L² and
+//! the undershoot's variance within one step) and Z standard
 //! normal. T_ν = Z′·√(ν / W) with W chi-squared with ν degrees of freedom, so X is a **scale
 //! mixture of normals**: given W, X is normal with variance σ_a²·ν / W + σ_b². The mixture is
 //! evaluated on [`NODES`] values of W, its quantiles at probabilities uᵢ = vᵢ² with vᵢ the
@@ -92,7 +93,8 @@ impl Spread {
     /// degrees of freedom (∞: known) and a known part of standard deviation `sd_b`.
     pub fn new(sd_a: f64, dof: f64, sd_b: f64) -> Self {
         let (va, vb) = (sd_a * sd_a, sd_b * sd_b);
-        let sds = if va > 0.0 && dof.is_finite() && dof < NORMAL_DOF {
+        // A demand-error part lost in rounding (a billionth of the variance) is none.
+        let sds = if va > 1e-9 * (va + vb) && dof.is_finite() && dof < NORMAL_DOF {
             let v = dof.max(MIN_DOF).floor() as usize;
             scales(v)
                 .iter()
