@@ -298,17 +298,15 @@ fn simulated_json(k: &KpiSummary) -> serde_json::Value {
 }
 
 /// The warning for simulated `normal` demand whose truncation at 0 raises its mean more than
-/// 1% above the design's: E[max(0, N(μ, σ))] = μ·Φ(μ/σ) + σ·φ(μ/σ). The simulation then sees
-/// more demand than the policy was designed for, and delivers less service.
+/// 1% above the design's: E[max(0, N(μ, σ))] = E[(N − 0)⁺] = μ·Φ(μ/σ) + σ·φ(μ/σ)
+/// ([`replenish::policy::normal::excess`] at 0). The simulation then sees more demand than the
+/// policy was designed for, and delivers less service.
 fn truncation_note(a: &PolicyArgs, input: &PolicyInput) -> Option<String> {
-    use statrs::distribution::{Continuous, ContinuousCDF, Normal};
     let (mean, sd) = (input.demand_mean, input.demand_sd);
     if a.demand_dist != DemandDist::Normal || mean <= 0.0 || sd <= 0.0 {
         return None;
     }
-    let n = Normal::new(0.0, 1.0).ok()?;
-    let k = mean / sd;
-    let truncated = mean * n.cdf(k) + sd * n.pdf(k);
+    let truncated = replenish::policy::normal::excess(mean, sd, 0.0);
     (truncated > 1.01 * mean).then(|| {
         format!(
             "normal demand of {mean} ± {sd} a day, truncated at 0, has a mean of {truncated:.2} \
