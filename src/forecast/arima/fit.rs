@@ -4,7 +4,7 @@
 //! difference) as a regression term; the information criteria and the root checks of R's
 //! `auto.arima` (`myarima`). Not the choice of order (sibling `search`).
 
-use super::kalman::Model;
+use super::kalman::{arma_likelihood, Model};
 use super::optim::bfgs;
 use super::params::{expand, roots_outside, transform, untransform, Order};
 
@@ -71,9 +71,7 @@ impl Problem<'_> {
                     *w = a - beta * c;
                 }
             }
-            Model::new(&phi, &theta, &[])
-                .filter(&w, None)
-                .map_or(f64::INFINITY, |l| l.objective())
+            arma_likelihood(&phi, &theta, &w, None).map_or(f64::INFINITY, |l| l.objective())
         };
         bfgs(&mut objective, init)
     }
@@ -290,7 +288,7 @@ pub fn fit(x: &[f64], order: Order, constant: Constant, method: Method) -> Optio
             Some(dc) => dx.iter().zip(dc).map(|(a, c)| a - beta * c).collect(),
             None => dx.clone(),
         };
-        Model::new(&phi, &theta, &[]).filter(&dxr, Some(&mut resid))?
+        arma_likelihood(&phi, &theta, &dxr, Some(&mut resid))?
     };
     // The state for forecasting: the full model (differencing states diffuse) over the series.
     let mut model = Model::new(&phi, &theta, &delta);
@@ -476,7 +474,7 @@ pub fn loglik_at(
     };
     let w = difference(&xr, &order);
     let (phi, theta) = expand(coef, &order);
-    let lik = Model::new(&phi, &theta, &[]).filter(&w, None)?;
+    let lik = arma_likelihood(&phi, &theta, &w, None)?;
     let nu = w.len() as f64;
     Some(-0.5 * (2.0 * nu * lik.objective() + nu + nu * (2.0 * std::f64::consts::PI).ln()))
 }
