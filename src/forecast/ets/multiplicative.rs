@@ -43,9 +43,9 @@
 //! circle, tested by the Schur–Cohn recursion); seasonal indices of a multiplicative season
 //! sum to m and are positive; every one-step forecast must be positive.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 
-use super::{Fit, Form, Smoothing, States, Trend, MAX_SEASON};
+use super::{dot, Fit, Form, Smoothing, States, Trend, MAX_SEASON};
 
 /// The general one-step recursion (the module documentation): forecasts the slot, updates the
 /// states by `y`, returns the forecast.
@@ -409,9 +409,12 @@ impl Layout {
                 return false;
             }
             let q = l + p.phi * b;
+            // Every k-vector resliced to k so that the loops below carry no bounds checks.
+            let (dq, dl_k, db_k, d_phi) = (&mut dq[..k], &dl[..k], &db[..k], &d_phi[..k]);
             for i in 0..k {
-                dq[i] = dl[i] + p.phi * db[i] + b * d_phi[i];
+                dq[i] = dl_k[i] + p.phi * db_k[i] + b * d_phi[i];
             }
+            let (dfc, dadj, d_gamma) = (&mut dfc[..k], &mut dadj[..k], &d_gamma[..k]);
             let (fc, adjusted);
             if form.seasonal {
                 let si = s.season[slot];
@@ -420,6 +423,7 @@ impl Layout {
                     fc = q * si;
                     adjusted = v / si;
                     let ratio = v / q - si;
+                    let dsi = &mut dsi[..k];
                     for i in 0..k {
                         dfc[i] = si * dq[i] + q * dsi[i];
                         dadj[i] = -(adjusted / si) * dsi[i];
@@ -431,6 +435,7 @@ impl Layout {
                     fc = q + si;
                     adjusted = v - si;
                     let gap = v - q - si;
+                    let dsi = &mut dsi[..k];
                     for i in 0..k {
                         dfc[i] = dq[i] + dsi[i];
                         dadj[i] = -dsi[i];
@@ -441,22 +446,24 @@ impl Layout {
             } else {
                 fc = q;
                 adjusted = v;
-                dfc.copy_from_slice(&dq);
+                dfc.copy_from_slice(dq);
                 dadj.iter_mut().for_each(|d| *d = 0.0);
             }
             if fc <= 0.0 || !fc.is_finite() {
                 return false;
             }
             let level = q + p.alpha * (adjusted - q);
+            let (dlevel_k, d_alpha) = (&mut dlevel[..k], &d_alpha[..k]);
             for i in 0..k {
-                dlevel[i] =
+                dlevel_k[i] =
                     (1.0 - p.alpha) * dq[i] + p.alpha * dadj[i] + (adjusted - q) * d_alpha[i];
             }
             if has_trend {
                 let gap = level - l - p.phi * b;
+                let (db, d_c1) = (&mut db[..k], &d_c1[..k]);
                 for i in 0..k {
                     db[i] = (1.0 - c1) * (p.phi * db[i] + b * d_phi[i])
-                        + c1 * (dlevel[i] - dl[i])
+                        + c1 * (dlevel_k[i] - dl_k[i])
                         + gap * d_c1[i];
                 }
                 s.trend = p.phi * b + c1 * gap;
@@ -731,55 +738,70 @@ fn levenberg_marquardt(
     let mut jac = DMatrix::<f64>::zeros(n, k);
     let mut trial = vec![0.0; n];
     let mut lambda = 1e-3;
+    // Scratch of the normal equations (row-major, reused by every iteration): JᵀJ of the free
+    // columns, its damped copy factored in place, Jᵀr and the step.
+    let (mut a, mut damped) = (vec![0.0; k * k], vec![0.0; k * k]);
+    let (mut g, mut step) = (vec![0.0; k], vec![0.0; k]);
+    let mut grad = vec![0.0; k];
+    let mut usable = vec![true; k];
+    let mut free = Vec::with_capacity(k);
+    let mut xn = x.clone();
     for _ in 0..LM_ITERATIONS {
-        let mut usable = vec![true; k];
+        usable.iter_mut().for_each(|u| *u = true);
         usable[..fixed].iter_mut().for_each(|u| *u = false);
         if !jacobian(&x, &res, &mut jac, &mut usable) {
             break;
         }
-        let resv = DVector::from_column_slice(&res);
-        let grad = jac.tr_mul(&resv);
-        let free: Vec<usize> = (0..k)
-            .filter(|&i| {
-                usable[i] && !(x[i] <= lo[i] && grad[i] > 0.0) && !(x[i] >= hi[i] && grad[i] < 0.0)
-            })
-            .collect();
-        if free.is_empty() {
+        let column = |i: usize| &jac.as_slice()[i * n..(i + 1) * n];
+        for (i, gr) in grad.iter_mut().enumerate() {
+            *gr = dot(column(i), &res);
+        }
+        free.clear();
+        free.extend((0..k).filter(|&i| {
+            usable[i] && !(x[i] <= lo[i] && grad[i] > 0.0) && !(x[i] >= hi[i] && grad[i] < 0.0)
+        }));
+        let kf = free.len();
+        if kf == 0 {
             break;
         }
-        let jf = jac.select_columns(&free);
-        let a = jf.tr_mul(&jf);
-        let g = jf.tr_mul(&resv);
+        for (j, &cj) in free.iter().enumerate() {
+            g[j] = grad[cj];
+            for (l, &cl) in free.iter().enumerate().skip(j) {
+                let v = dot(column(cj), column(cl));
+                a[j * kf + l] = v;
+                a[l * kf + j] = v;
+            }
+        }
         let mut improved = None;
         while lambda < 1e10 {
-            let mut damped = a.clone();
-            for i in 0..free.len() {
-                damped[(i, i)] += lambda * a[(i, i)].max(1e-12);
+            damped[..kf * kf].copy_from_slice(&a[..kf * kf]);
+            for i in 0..kf {
+                damped[i * kf + i] += lambda * a[i * kf + i].max(1e-12);
             }
-            let step = damped.cholesky().map(|c| c.solve(&(-&g)));
-            let Some(step) = step else {
+            step[..kf].iter_mut().zip(&g).for_each(|(s, g)| *s = -g);
+            if !cholesky_solve(&mut damped[..kf * kf], kf, &mut step[..kf]) {
                 lambda *= 4.0;
                 continue;
-            };
-            let mut xn = x.clone();
+            }
+            xn.copy_from_slice(&x);
             for (j, &i) in free.iter().enumerate() {
                 xn[i] = (x[i] + step[j]).clamp(lo[i], hi[i]);
             }
             if r(&xn, &mut trial) {
                 let sn = sum_sq(&trial);
                 if sn < s {
-                    improved = Some((xn, sn));
+                    improved = Some(sn);
                     lambda = (lambda / 3.0).max(1e-12);
                     break;
                 }
             }
             lambda *= 4.0;
         }
-        let Some((xn, sn)) = improved else {
+        let Some(sn) = improved else {
             break;
         };
         let gain = n as f64 * (s / sn).ln();
-        x = xn;
+        std::mem::swap(&mut x, &mut xn);
         s = sn;
         std::mem::swap(&mut res, &mut trial);
         if gain < LM_TOL {
@@ -787,6 +809,47 @@ fn levenberg_marquardt(
         }
     }
     (s, x)
+}
+
+/// Solves A·x = b for the symmetric positive definite k × k `a` (row-major; overwritten by its
+/// Cholesky factor) in place of `b`; `false` when `a` is not positive definite. The damped
+/// normal equations of [`levenberg_marquardt`] (k ≤ 17): in place, without the allocations of
+/// a general matrix type, which cost a tenth of the multiplicative fits' time.
+fn cholesky_solve(a: &mut [f64], k: usize, b: &mut [f64]) -> bool {
+    for j in 0..k {
+        let mut d = a[j * k + j];
+        for l in 0..j {
+            d -= a[j * k + l] * a[j * k + l];
+        }
+        if d.is_nan() || d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * k + j] = d;
+        for i in j + 1..k {
+            let mut v = a[i * k + j];
+            for l in 0..j {
+                v -= a[i * k + l] * a[j * k + l];
+            }
+            a[i * k + j] = v / d;
+        }
+    }
+    // L·z = b, then Lᵀ·x = z.
+    for i in 0..k {
+        let mut v = b[i];
+        for l in 0..i {
+            v -= a[i * k + l] * b[l];
+        }
+        b[i] = v / a[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut v = b[i];
+        for l in i + 1..k {
+            v -= a[l * k + i] * b[l];
+        }
+        b[i] = v / a[i * k + i];
+    }
+    true
 }
 
 #[cfg(test)]
@@ -958,6 +1021,23 @@ mod tests {
             let worst = (&exact - &approx).amax();
             assert!(worst < 1e-5 * scale, "{}: {worst} vs {scale}", form.label());
         }
+    }
+
+    #[test]
+    fn cholesky_solve_solves_a_positive_definite_system() {
+        // A = [[4, 2, 0.4], [2, 5, 1], [0.4, 1, 3]], x = (1, −2, 0.5): b = A·x.
+        let a0 = [4.0, 2.0, 0.4, 2.0, 5.0, 1.0, 0.4, 1.0, 3.0];
+        let x = [1.0, -2.0, 0.5];
+        let mut b: Vec<f64> = (0..3)
+            .map(|i| (0..3).map(|j| a0[i * 3 + j] * x[j]).sum())
+            .collect();
+        let mut a = a0.to_vec();
+        assert!(cholesky_solve(&mut a, 3, &mut b));
+        for (got, want) in b.iter().zip(x) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        // Not positive definite (eigenvalues 3 and −1).
+        assert!(!cholesky_solve(&mut [1.0, 2.0, 2.0, 1.0], 2, &mut [1.0, 1.0]));
     }
 
     #[test]
