@@ -135,7 +135,7 @@ def main():
             for models in runs:
                 fc, secs = replenish(binary, models, train, work)
                 s, m = scores(fc, test, train)
-                print(f"| {label} `--models {models}` | {s:.2f} | {m:.3f} | {secs:.1f} |", flush=True)
+                print(f"| {label} `--models {models}` | {s:.3f} | {m:.4f} | {secs:.2f} |", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     peers = [p for p in os.environ.get("PEERS", "AutoETS,AutoTheta,AutoARIMA").split(",") if p]
@@ -144,7 +144,7 @@ def main():
         fc, secs = peer(name, train)
         got[name] = (fc, secs)
         s, m = scores(fc, test, train)
-        print(f"| statsforecast {name} | {s:.2f} | {m:.3f} | {secs:.1f} |", flush=True)
+        print(f"| statsforecast {name} | {s:.3f} | {m:.4f} | {secs:.2f} |", flush=True)
     if len(got) == 3:
         merged = None
         for name, (fc, _) in got.items():
@@ -153,7 +153,7 @@ def main():
         merged["yhat"] = merged[list(got)].mean(axis=1)
         s, m = scores(merged[["unique_id", "ds", "yhat"]], test, train)
         secs = sum(v[1] for v in got.values())
-        print(f"| mean of the three | {s:.2f} | {m:.3f} | {secs:.1f} |")
+        print(f"| mean of the three | {s:.3f} | {m:.4f} | {secs:.2f} |")
 
 
 if __name__ == "__main__":
