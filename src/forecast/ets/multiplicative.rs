@@ -48,7 +48,7 @@
 
 use nalgebra::DMatrix;
 
-use super::{dot, Fit, Form, Smoothing, States, Trend, MAX_SEASON};
+use super::{cholesky_solve, dot, Fit, Form, Smoothing, States, Trend, MAX_SEASON};
 
 /// The general one-step recursion (the module documentation): forecasts the slot, updates the
 /// states by `y`, returns the forecast.
@@ -822,47 +822,6 @@ fn levenberg_marquardt(
     (s, x)
 }
 
-/// Solves A·x = b for the symmetric positive definite k × k `a` (row-major; overwritten by its
-/// Cholesky factor) in place of `b`; `false` when `a` is not positive definite. The damped
-/// normal equations of [`levenberg_marquardt`] (k ≤ 17): in place, without the allocations of
-/// a general matrix type, which cost a tenth of the multiplicative fits' time.
-fn cholesky_solve(a: &mut [f64], k: usize, b: &mut [f64]) -> bool {
-    for j in 0..k {
-        let mut d = a[j * k + j];
-        for l in 0..j {
-            d -= a[j * k + l] * a[j * k + l];
-        }
-        if d.is_nan() || d <= 0.0 {
-            return false;
-        }
-        let d = d.sqrt();
-        a[j * k + j] = d;
-        for i in j + 1..k {
-            let mut v = a[i * k + j];
-            for l in 0..j {
-                v -= a[i * k + l] * a[j * k + l];
-            }
-            a[i * k + j] = v / d;
-        }
-    }
-    // L·z = b, then Lᵀ·x = z.
-    for i in 0..k {
-        let mut v = b[i];
-        for l in 0..i {
-            v -= a[i * k + l] * b[l];
-        }
-        b[i] = v / a[i * k + i];
-    }
-    for i in (0..k).rev() {
-        let mut v = b[i];
-        for l in i + 1..k {
-            v -= a[l * k + i] * b[l];
-        }
-        b[i] = v / a[i * k + i];
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1032,27 +991,6 @@ mod tests {
             let worst = (&exact - &approx).amax();
             assert!(worst < 1e-5 * scale, "{}: {worst} vs {scale}", form.label());
         }
-    }
-
-    #[test]
-    fn cholesky_solve_solves_a_positive_definite_system() {
-        // A = [[4, 2, 0.4], [2, 5, 1], [0.4, 1, 3]], x = (1, −2, 0.5): b = A·x.
-        let a0 = [4.0, 2.0, 0.4, 2.0, 5.0, 1.0, 0.4, 1.0, 3.0];
-        let x = [1.0, -2.0, 0.5];
-        let mut b: Vec<f64> = (0..3)
-            .map(|i| (0..3).map(|j| a0[i * 3 + j] * x[j]).sum())
-            .collect();
-        let mut a = a0.to_vec();
-        assert!(cholesky_solve(&mut a, 3, &mut b));
-        for (got, want) in b.iter().zip(x) {
-            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-        }
-        // Not positive definite (eigenvalues 3 and −1).
-        assert!(!cholesky_solve(
-            &mut [1.0, 2.0, 2.0, 1.0],
-            2,
-            &mut [1.0, 1.0]
-        ));
     }
 
     #[test]
