@@ -63,7 +63,6 @@
 //!
 //! Fitted on the most recent [`super::theta::MAX_FIT`] buckets.
 
-
 use super::{FittedForecaster, ForecastError, Forecaster};
 
 mod multiplicative;
@@ -338,11 +337,16 @@ fn profile(y: &[f64], form: Form, m: usize, p: &Smoothing) -> Profile {
             }
         }
         lagged(&e0, &mut x);
+        // S(j, last) once per j (each pair below needs two of them).
+        let mut to_last = [0.0; MAX_SEASON];
+        for (j, v) in to_last.iter_mut().enumerate().take(m) {
+            *v = s(j, last);
+        }
         for j in 0..last {
             atb[season_col + j] = x[j] - x[last];
             for l in j..last {
                 ata[(season_col + j) * k + season_col + l] =
-                    s(j, l) - s(j, last) - s(l, last) + s(last, last);
+                    s(j, l) - to_last[j] - to_last[l] + to_last[last];
             }
         }
     }
