@@ -67,7 +67,7 @@ use crate::{
     config::{PolicySettings, SupplierTerms},
     io::inventory::InventoryRecord,
     leadtime::{LeadTimeSource, OpenOrder, SupplierDrift},
-    policy::{normal, GapRule, Levels, OrderSizing, PolicyOutcome},
+    policy::{GapRule, Levels, OrderSizing, PolicyOutcome},
     purchasing::{
         budget::{self, BudgetSummary, Demand, Limit, Line, LineSteps, Purse, Ranking},
         container::{self, LoadLine, Rounding},
@@ -1259,9 +1259,10 @@ struct BudgetRun<'s> {
 }
 
 /// The budget's view of a draft: position, quantity, pack, MOQ, costs and the demand over the
-/// protection period of an order placed today — normal D(L + R − 1) from the policy input
-/// ([`crate::policy::PolicyInput::protection_days`]), or the SKU's empirical sample, drawn
-/// again with its own seed.
+/// protection period of an order placed today — D(L + R − 1) as the normal method designed the
+/// levels ([`crate::policy::order_protection`]: the forecast spread's degrees of freedom, the
+/// crossing-aware lead-time term for `RS`), or the SKU's empirical sample, drawn again with
+/// its own seed.
 fn line_of(p: &SkuPlan, d: &DraftLine, quantity: f64, settings: &PolicySettings) -> Line {
     let input = &p.policy_input;
     let demand = if p.empirical {
@@ -1284,11 +1285,8 @@ fn line_of(p: &SkuPlan, d: &DraftLine, quantity: f64, settings: &PolicySettings)
             },
         ))
     } else {
-        let (l, sd_l) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
-        let r = input.review_days();
-        let (mean, sd) =
-            normal::protection_demand(input.demand_mean, input.demand_sd, l, sd_l, r - 1.0);
-        Demand::Normal { mean, sd }
+        let (mean, spread) = crate::policy::order_protection(input);
+        Demand::Estimated { mean, spread }
     };
     Line {
         position: d.rec.inventory_position,
@@ -1518,7 +1516,7 @@ mod tests {
         config::ItemDefaults,
         io::items::{ItemParams, ItemRecord},
         leadtime::{LeadTimeStats, SkuLeadTime},
-        policy::{Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure},
+        policy::{normal, Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure},
     };
 
     fn day(s: &str) -> NaiveDate {

@@ -741,6 +741,31 @@ pub fn evaluate(
     Ok(outcome(input, &prot, method, levels, "given".into()))
 }
 
+/// The demand over the protection period of an order placed today with the position known,
+/// D(L + R − 1) (R = 1 for continuous review; time convention of the module docs), as the
+/// normal method models it: its mean and the distribution of its error — the demand part
+/// Student t with the spread's degrees of freedom, the lead-time part normal, for `RS`
+/// crossing-aware ([`spread`]; plain normal for a spread known exactly). For `RS` this is the
+/// design's own X; the reorder-point families' X adds the undershoot of s, which an order
+/// placed now, from a known position, does not have. The order budget ranks lines by the
+/// shortage they avoid under this distribution ([`crate::purchasing::budget`]).
+pub fn order_protection(input: &PolicyInput) -> (f64, Spread) {
+    let (l, sd_l) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
+    let r = input.review_days();
+    let sd_lead = if input.kind == PolicyKind::RS {
+        normal::crossing_lead_time_variance(input.lead_time, input.lead_time_sd, r).sqrt()
+    } else {
+        sd_l
+    };
+    let days = (l + r - 1.0).max(0.0);
+    let spread = Spread::new(
+        (days * input.demand_sd * input.demand_sd).sqrt(),
+        input.demand_sd_dof,
+        input.demand_mean * sd_lead,
+    );
+    (input.demand_mean * days, spread)
+}
+
 /// Demand per replenishment cycle, the mean order: Q for (s,Q), S − s plus the mean
 /// undershoot for (s,S) and (R,s,S), d·R for (R,S).
 fn cycle_demand(input: &PolicyInput, q: f64, undershoot: f64) -> f64 {

@@ -377,3 +377,36 @@ fn an_estimated_spread_designs_on_students_t() {
         assert!(t.safety_stock > known.safety_stock, "{kind}");
     }
 }
+
+#[test]
+fn an_order_placed_now_is_ranked_on_the_designs_distribution() {
+    // (R,S) with an estimated spread and a lead-time spread: the budget's X is the design's
+    // own, the Student-t demand part and the crossing-aware lead-time term included.
+    let mut rs = base(PolicyKind::RS);
+    rs.review_period = 1.0;
+    rs.lead_time_sd = 2.0;
+    rs.demand_sd_dof = 6.0;
+    let prot = Protection::new(&rs, Method::Normal, 0.0);
+    let (mean, spread) = order_protection(&rs);
+    assert!((mean - prot.mean).abs() < 1e-9, "{mean} vs {}", prot.mean);
+    assert_eq!(spread, prot.spread);
+    assert!(spread.is_estimated());
+    // Continuous review: D(L) = D(9) from a known position (no undershoot), 10·L ± √(9·L +
+    // 10²·σ_L²) with L and σ_L the whole-day lead time's (L ≈ 9); plain normal for a spread known exactly,
+    // and a heavier tail (more shortage above the mean + 2σ) for one estimated on 6 runs.
+    let mut sq = base(PolicyKind::SQ);
+    sq.lead_time_sd = 2.0;
+    let (l, sd_l) = normal::whole_day_lead_time(9.0, 2.0);
+    let sd = (9.0 * l + 100.0 * sd_l * sd_l).sqrt();
+    let (mean, known) = order_protection(&sq);
+    assert!(
+        (mean - 10.0 * l).abs() < 1e-9 && (l - 9.0).abs() < 1e-3,
+        "{mean}"
+    );
+    assert!(!known.is_estimated());
+    let plain = normal::excess(0.0, sd, 2.0 * sd);
+    assert!((known.excess(2.0 * sd) - plain).abs() < 1e-9 * plain);
+    sq.demand_sd_dof = 6.0;
+    let (_, estimated) = order_protection(&sq);
+    assert!(estimated.excess(2.0 * sd) > 1.1 * plain);
+}

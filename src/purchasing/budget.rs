@@ -15,7 +15,10 @@
 //!   protection period of an order placed today, L + R − 1 days (R = 1 for continuous
 //!   review), and position p the inventory position before ordering, the chunk taking the
 //!   order from a to b units avoids E[(X − (p + a))⁺] − E[(X − (p + b))⁺] backordered units.
-//!   X is normal ([`crate::policy::normal::excess`]) or the SKU's empirical Monte Carlo sample
+//!   X is the normal method's distribution of it ([`crate::policy::order_protection`]: the
+//!   demand part Student t with the forecast spread's degrees of freedom, the lead-time part
+//!   normal, as the levels were designed), a plain normal ([`crate::policy::normal::excess`]),
+//!   or the SKU's empirical Monte Carlo sample
 //!   ([`crate::policy::empirical::DemandSample::expected_shortage`]).
 //! - **Score** = units avoided × the item's shortage cost when it has one (currency), else
 //!   the units avoided. **Rank** = score per unit of money (chunk units × unit cost),
@@ -45,7 +48,7 @@ use std::{cmp::Ordering, collections::BTreeMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{empirical::DemandSample, normal, order_qty::round_order};
+use crate::policy::{empirical::DemandSample, normal, order_qty::round_order, spread::Spread};
 
 use super::PurchasingSettings;
 
@@ -70,6 +73,14 @@ pub enum Demand {
         /// Standard deviation (units).
         sd: f64,
     },
+    /// The normal method's distribution: this mean plus an error of the given [`Spread`] (a
+    /// Student-t demand part when the forecast spread is an estimate).
+    Estimated {
+        /// Mean (units).
+        mean: f64,
+        /// Distribution of the demand less its mean.
+        spread: Spread,
+    },
     /// The empirical Monte Carlo sample.
     Sample(DemandSample),
 }
@@ -79,6 +90,7 @@ impl Demand {
     pub fn shortage(&self, level: f64) -> f64 {
         match self {
             Self::Normal { mean, sd } => normal::excess(*mean, *sd, level),
+            Self::Estimated { mean, spread } => spread.excess(level - mean),
             Self::Sample(s) => s.expected_shortage(level),
         }
     }
@@ -86,7 +98,7 @@ impl Demand {
     /// Mean demand over the protection period (units).
     pub fn mean(&self) -> f64 {
         match self {
-            Self::Normal { mean, .. } => *mean,
+            Self::Normal { mean, .. } | Self::Estimated { mean, .. } => *mean,
             Self::Sample(s) => s.mean(),
         }
     }
