@@ -5,7 +5,7 @@
 //! | step | what | file |
 //! |---|---|---|
 //! | differences | D ∈ {0, 1} from the STL seasonal strength (> 0.64), then d ≤ 2 from KPSS tests at 5% | [`differencing`] |
-//! | one order | conditional sum of squares for starting values, then the exact Gaussian likelihood by the Kalman filter (diffuse differencing states), minimised by BFGS; the AR parts searched through the tanh/partial-autocorrelation transform, so they stay stationary | [`fit`], [`kalman`], [`optim`], [`params`] |
+//! | one order | conditional sum of squares for starting values, then the exact Gaussian likelihood of the differenced series (the Kalman filter from the stationary prior, by its Chandrasekhar recursions: O(r) per observation), minimised by BFGS; the AR parts searched through the tanh/partial-autocorrelation transform, so they stay stationary | [`fit`], [`kalman`], [`optim`], [`params`] |
 //! | the search | stepwise from four start models: ±1 on p, q, P, Q (singly and in pairs) and the constant on/off, the first move that lowers AICc taken, at most 94 models | [`search`] |
 //! | forecasts | the Kalman filter's state after the last observation run forward; the forecast variance from the same recursion | [`kalman`] |
 //!
@@ -22,8 +22,10 @@
 //! not modelled (the state would have more than 50 dimensions; the model is fitted
 //! non-seasonally); fitted on the most recent [`super::theta::MAX_FIT`] buckets; the
 //! stationary state covariance is computed exactly from the autocovariances (R uses Gardner et
-//! al.'s algorithm for the same quantity); the Kalman filter stops updating the covariance once
-//! it has converged (the likelihood unchanged to the search's precision). The forecast
+//! al.'s algorithm for the same quantity); the likelihood is evaluated by the Chandrasekhar form of the
+//! filter ([`kalman::arma_likelihood`]; R runs the full covariance recursion, O(r²) per
+//! observation, for the same innovations), and both forms stop updating once the covariance
+//! has converged (the likelihood unchanged to the search's precision). The forecast
 //! variances are exposed by [`fit::Fit::forecast`]; replenish's quantiles come from the
 //! backtest errors of the chosen model, as for every model (`super::select`).
 
