@@ -538,7 +538,9 @@ mod tests {
     fn chandrasekhar_recursions_give_the_kalman_filter_likelihood() {
         // Pseudo-random data; orders up to a seasonal ARMA(1,1)(1,1)_12 (r = 14).
         let y: Vec<f64> = (0..120)
-            .map(|t| ((t * 7919 % 113) as f64 / 113.0 - 0.5) * 3.0 + (t as f64 * 0.5).sin())
+            .map(|t: u32| {
+                (f64::from(t * 7919 % 113) / 113.0 - 0.5) * 3.0 + (f64::from(t) * 0.5).sin()
+            })
             .collect();
         let seasonal_ar = {
             let mut phi = vec![0.0; 13];
