@@ -70,10 +70,17 @@ fn fit_chronos_mle(y: &[f64]) -> Result<Vec<f64>, String> {
 }
 
 #[cfg(feature = "chronos")]
-fn chronos_with(y: &[f64], estimation: chronos_ts::arima::EstimationMethod) -> Result<Vec<f64>, String> {
+fn chronos_with(
+    y: &[f64],
+    estimation: chronos_ts::arima::EstimationMethod,
+) -> Result<Vec<f64>, String> {
     use chronos_ts::arima::{auto_arima, AutoArimaOptions};
     let series = ndarray::Array1::from(y.to_vec());
-    let opts = AutoArimaOptions { m: SEASON, estimation, ..Default::default() };
+    let opts = AutoArimaOptions {
+        m: SEASON,
+        estimation,
+        ..Default::default()
+    };
     let model = auto_arima(&series, opts).map_err(|e| e.to_string())?;
     Ok(model.forecast(&series, H).to_vec())
 }
@@ -81,7 +88,13 @@ fn chronos_with(y: &[f64], estimation: chronos_ts::arima::EstimationMethod) -> R
 fn snaive(y: &[f64]) -> Vec<f64> {
     let n = y.len();
     (0..H)
-        .map(|h| if n >= SEASON { y[n - SEASON + h % SEASON] } else { y[n - 1] })
+        .map(|h| {
+            if n >= SEASON {
+                y[n - SEASON + h % SEASON]
+            } else {
+                y[n - 1]
+            }
+        })
         .collect()
 }
 
@@ -143,7 +156,10 @@ fn main() {
             out.push_str(&format!("{id},{h},{v:.17e},{},{secs:.6}\n", failed as u8));
         }
     }
-    fs::File::create(&args[3]).unwrap().write_all(out.as_bytes()).unwrap();
+    fs::File::create(&args[3])
+        .unwrap()
+        .write_all(out.as_bytes())
+        .unwrap();
     for f in &failures {
         eprintln!("{f}");
     }
