@@ -59,7 +59,9 @@ def load():
     return pd.concat(train), pd.concat(test)
 
 
-def scores(fc, test, train):
+def per_series(fc, test, train):
+    """Per series (index unique_id): mae, smape (percent) and mase of forecasts `fc` (columns
+    unique_id, ds, yhat) against `test`, MASE scaled by `train`'s seasonal-naive MAE."""
     m = fc.merge(test, on=["unique_id", "ds"])
     assert len(m) == len(test), f"{len(m)} forecasts matched, {len(test)} expected"
     m["ae"] = (m["y"] - m["yhat"]).abs()
@@ -73,6 +75,11 @@ def scores(fc, test, train):
     scale = train.sort_values(["unique_id", "ds"]).groupby("unique_id")["y"].apply(snaive_mae)
     per = m.groupby("unique_id").agg(mae=("ae", "mean"), smape=("sm", "mean"))
     per["mase"] = per["mae"] / scale.reindex(per.index)
+    return per
+
+
+def scores(fc, test, train):
+    per = per_series(fc, test, train)
     return per["smape"].mean(), per["mase"].mean()
 
 

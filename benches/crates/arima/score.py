@@ -9,26 +9,16 @@ Usage: python3 score.py DIR NAME.csv ...    (files written by arima-crates-bench
 import os
 import sys
 
-import numpy as np
 import pandas as pd
 
-SEASON = 12
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+from benches.m1 import per_series  # noqa: E402
 
 
 def scores(fc, test, train):
-    m = fc.merge(test, on=["unique_id", "t"])
-    assert len(m) == len(test), f"{len(m)} forecasts matched, {len(test)} expected"
-    m["ae"] = (m["y"] - m["yhat"]).abs()
-    m["sm"] = 200 * m["ae"] / (m["y"].abs() + m["yhat"].abs()).where(lambda d: d > 0, 1)
-
-    def snaive_mae(v):
-        v = v.values
-        d = np.abs(v[SEASON:] - v[:-SEASON]).mean() if v.size > SEASON else 0.0
-        return d if d > 0 else 1.0
-
-    scale = train.sort_values(["unique_id", "t"]).groupby("unique_id")["y"].apply(snaive_mae)
-    per = m.groupby("unique_id").agg(mae=("ae", "mean"), smape=("sm", "mean"))
-    per["mase"] = per["mae"] / scale.reindex(per.index)
+    """benches/m1.py's scores (its `per_series`) on this folder's step-indexed files."""
+    key = {"t": "ds"}
+    per = per_series(fc.rename(columns=key), test.rename(columns=key), train.rename(columns=key))
     return per["smape"].mean(), per["mase"].mean(), per
 
 

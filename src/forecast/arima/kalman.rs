@@ -38,7 +38,7 @@ pub struct Model {
 }
 
 /// What the filter returns: Σ v²/F, Σ ln F and the count of innovations used.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Likelihood {
     /// Sum of squared standardised innovations (times σ²).
     pub ssq: f64,
@@ -49,6 +49,19 @@ pub struct Likelihood {
 }
 
 impl Likelihood {
+    /// Counts innovation `v` of variance `f` (in units of σ²) — unless `f` is diffuse
+    /// ([`GAIN_MAX`]) — and appends v/√f to `resid` when given.
+    fn add(&mut self, v: f64, f: f64, resid: Option<&mut Vec<f64>>) {
+        if f < GAIN_MAX {
+            self.nu += 1;
+            self.ssq += v * v / f;
+            self.sumlog += f.ln();
+        }
+        if let Some(res) = resid {
+            res.push(v / f.sqrt());
+        }
+    }
+
     /// The concentrated objective ½(ln(ssq/ν) + sumlog/ν) (σ² profiled out); infinite when
     /// nothing was counted.
     pub fn objective(&self) -> f64 {
@@ -193,11 +206,7 @@ impl Model {
         let mut previous = vec![0.0; rd * rd];
         let mut steady = false;
         let mut gain = 0.0;
-        let mut out = Likelihood {
-            ssq: 0.0,
-            sumlog: 0.0,
-            nu: 0,
-        };
+        let mut out = Likelihood::default();
         if let Some(res) = resid.as_deref_mut() {
             res.clear();
         }
@@ -229,14 +238,7 @@ impl Model {
                     gain += self.delta[j] * mvec[r + j];
                 }
             }
-            if gain < GAIN_MAX {
-                out.nu += 1;
-                out.ssq += innovation * innovation / gain;
-                out.sumlog += gain.ln();
-            }
-            if let Some(res) = resid.as_deref_mut() {
-                res.push(innovation / gain.sqrt());
-            }
+            out.add(innovation, gain, resid.as_deref_mut());
             for i in 0..rd {
                 a[i] = anew[i] + mvec[i] * innovation / gain;
             }
@@ -329,11 +331,7 @@ pub fn arma_likelihood(
     let mut m = -f;
     let mut tw = vec![0.0; r];
     let mut steady = false;
-    let mut out = Likelihood {
-        ssq: 0.0,
-        sumlog: 0.0,
-        nu: 0,
-    };
+    let mut out = Likelihood::default();
     if let Some(res) = resid.as_deref_mut() {
         res.clear();
     }
@@ -342,14 +340,7 @@ pub fn arma_likelihood(
             return None;
         }
         let innovation = obs - a[0];
-        if f < GAIN_MAX {
-            out.nu += 1;
-            out.ssq += innovation * innovation / f;
-            out.sumlog += f.ln();
-        }
-        if let Some(res) = resid.as_deref_mut() {
-            res.push(innovation / f.sqrt());
-        }
+        out.add(innovation, f, resid.as_deref_mut());
         // a_{t+1} = T·a_t + K_t·v_t.
         t_times(&a, &mut anew);
         let scaled = innovation / f;
