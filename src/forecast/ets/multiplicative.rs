@@ -412,12 +412,9 @@ impl Layout {
                 return false;
             }
             let q = l + p.phi * b;
-            // Every k-vector resliced to k so that the loops below carry no bounds checks.
-            let (dq, dl_k, db_k, d_phi) = (&mut dq[..k], &dl[..k], &db[..k], &d_phi[..k]);
             for i in 0..k {
-                dq[i] = dl_k[i] + p.phi * db_k[i] + b * d_phi[i];
+                dq[i] = dl[i] + p.phi * db[i] + b * d_phi[i];
             }
-            let (dfc, dadj, d_gamma) = (&mut dfc[..k], &mut dadj[..k], &d_gamma[..k]);
             let (fc, adjusted);
             if form.seasonal {
                 let si = s.season[slot];
@@ -426,7 +423,6 @@ impl Layout {
                     fc = q * si;
                     adjusted = v / si;
                     let ratio = v / q - si;
-                    let dsi = &mut dsi[..k];
                     for i in 0..k {
                         dfc[i] = si * dq[i] + q * dsi[i];
                         dadj[i] = -(adjusted / si) * dsi[i];
@@ -438,7 +434,6 @@ impl Layout {
                     fc = q + si;
                     adjusted = v - si;
                     let gap = v - q - si;
-                    let dsi = &mut dsi[..k];
                     for i in 0..k {
                         dfc[i] = dq[i] + dsi[i];
                         dadj[i] = -dsi[i];
@@ -449,24 +444,22 @@ impl Layout {
             } else {
                 fc = q;
                 adjusted = v;
-                dfc.copy_from_slice(dq);
+                dfc.copy_from_slice(&dq);
                 dadj.iter_mut().for_each(|d| *d = 0.0);
             }
             if fc <= 0.0 || !fc.is_finite() {
                 return false;
             }
             let level = q + p.alpha * (adjusted - q);
-            let (dlevel_k, d_alpha) = (&mut dlevel[..k], &d_alpha[..k]);
             for i in 0..k {
-                dlevel_k[i] =
+                dlevel[i] =
                     (1.0 - p.alpha) * dq[i] + p.alpha * dadj[i] + (adjusted - q) * d_alpha[i];
             }
             if has_trend {
                 let gap = level - l - p.phi * b;
-                let (db, d_c1) = (&mut db[..k], &d_c1[..k]);
                 for i in 0..k {
                     db[i] = (1.0 - c1) * (p.phi * db[i] + b * d_phi[i])
-                        + c1 * (dlevel_k[i] - dl_k[i])
+                        + c1 * (dlevel[i] - dl[i])
                         + gap * d_c1[i];
                 }
                 s.trend = p.phi * b + c1 * gap;
