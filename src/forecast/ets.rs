@@ -297,7 +297,7 @@ fn profile(y: &[f64], form: Form, m: usize, p: &Smoothing) -> Profile {
         (true, true) => runs::<true, true>(y, p, m, [&mut e0, &mut ul, &mut ub, &mut us]),
     }
     // Normal equations (row-major k × k, upper triangle filled, then mirrored), in fixed
-    // arrays: the profile runs hundreds of times per fit, and allocating them cost a tenth of it.
+    // arrays: the profile runs hundreds of times per fit, none of them allocates.
     let mut ata = [0.0; (MAX_SEASON + 1) * (MAX_SEASON + 1)];
     let mut atb = [0.0; MAX_SEASON + 1];
     let ata = &mut ata[..k * k];
