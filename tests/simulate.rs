@@ -4,7 +4,10 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-use crate::util::{col, read_csv};
+use crate::{
+    policy_cli::policy,
+    util::{col, read_csv},
+};
 
 fn replenish() -> Command {
     Command::cargo_bin("replenish").unwrap()
@@ -209,34 +212,25 @@ fn policy_simulate_agrees_with_the_exact_periodic_figures() {
     // are whole units (pack size 1: the position after ordering is in [S, S + 1)), so the
     // simulated fill rate lies between the exact figures at S and at S + 1. The textbook
     // figure (protection L + R) is conservative by one day of demand.
-    let out = replenish()
-        .args([
-            "policy",
-            "--demand-mean",
-            "10",
-            "--demand-sd",
-            "2",
-            "--lead-time",
-            "5",
-            "--policy",
-            "RS",
-            "--review-period",
-            "7",
-            "--service-level",
-            "0.7",
-            "--simulate",
-            "--replications",
-            "100",
-            "--days",
-            "730",
-            "--json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = policy(&[
+        "--demand-mean",
+        "10",
+        "--demand-sd",
+        "2",
+        "--lead-time",
+        "5",
+        "--policy",
+        "RS",
+        "--review-period",
+        "7",
+        "--service-level",
+        "0.7",
+        "--simulate",
+        "--replications",
+        "100",
+        "--days",
+        "730",
+    ]);
     let sim = &v["simulated"];
     for k in [
         "fill_rate",
@@ -308,31 +302,22 @@ fn disruptions_are_simulated_for_current_and_the_recommended_family_only() {
 /// under the mean (20 ± 6: +0.0%) it says nothing.
 #[test]
 fn policy_simulate_warns_when_truncating_normal_demand_raises_its_mean() {
-    let run = |mean: &str, sd: &str| -> serde_json::Value {
-        let out = replenish()
-            .args([
-                "policy",
-                "--demand-mean",
-                mean,
-                "--demand-sd",
-                sd,
-                "--lead-time",
-                "10",
-                "--order-qty",
-                "300",
-                "--simulate",
-                "--replications",
-                "2",
-                "--days",
-                "200",
-                "--json",
-            ])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
+    let run = |mean: &str, sd: &str| {
+        policy(&[
+            "--demand-mean",
+            mean,
+            "--demand-sd",
+            sd,
+            "--lead-time",
+            "10",
+            "--order-qty",
+            "300",
+            "--simulate",
+            "--replications",
+            "2",
+            "--days",
+            "200",
+        ])
     };
     let skewed = run("3.95", "5.7");
     let warning = skewed["simulated"]["warning"].as_str().unwrap();
