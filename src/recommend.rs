@@ -1286,7 +1286,7 @@ fn line_of(p: &SkuPlan, d: &DraftLine, quantity: f64, settings: &PolicySettings)
         ))
     } else {
         let (mean, spread) = crate::policy::order_protection(input);
-        Demand::Estimated { mean, spread }
+        Demand::Design { mean, spread }
     };
     Line {
         position: d.rec.inventory_position,

@@ -17,8 +17,8 @@
 //!   order from a to b units avoids E[(X − (p + a))⁺] − E[(X − (p + b))⁺] backordered units.
 //!   X is the normal method's distribution of it ([`crate::policy::order_protection`]: the
 //!   demand part Student t with the forecast spread's degrees of freedom, the lead-time part
-//!   normal, as the levels were designed), a plain normal ([`crate::policy::normal::excess`]),
-//!   or the SKU's empirical Monte Carlo sample
+//!   normal, as the levels were designed; [`Demand::normal`] for a spread known exactly), or
+//!   the SKU's empirical Monte Carlo sample
 //!   ([`crate::policy::empirical::DemandSample::expected_shortage`]).
 //! - **Score** = units avoided × the item's shortage cost when it has one (currency), else
 //!   the units avoided. **Rank** = score per unit of money (chunk units × unit cost),
@@ -48,7 +48,7 @@ use std::{cmp::Ordering, collections::BTreeMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{empirical::DemandSample, normal, order_qty::round_order, spread::Spread};
+use crate::policy::{empirical::DemandSample, order_qty::round_order, spread::Spread};
 
 use super::PurchasingSettings;
 
@@ -66,16 +66,9 @@ pub fn fits(total: f64, budget: f64) -> bool {
 /// Demand over the protection period of an order placed today.
 #[derive(Debug, Clone)]
 pub enum Demand {
-    /// Normal with this mean and standard deviation (units).
-    Normal {
-        /// Mean (units).
-        mean: f64,
-        /// Standard deviation (units).
-        sd: f64,
-    },
     /// The normal method's distribution: this mean plus an error of the given [`Spread`] (a
-    /// Student-t demand part when the forecast spread is an estimate).
-    Estimated {
+    /// Student-t demand part when the forecast spread is an estimate, else normal).
+    Design {
         /// Mean (units).
         mean: f64,
         /// Distribution of the demand less its mean.
@@ -86,11 +79,18 @@ pub enum Demand {
 }
 
 impl Demand {
+    /// Normal with this mean and standard deviation (units): a spread known exactly.
+    pub fn normal(mean: f64, sd: f64) -> Self {
+        Self::Design {
+            mean,
+            spread: Spread::new(sd, f64::INFINITY, 0.0),
+        }
+    }
+
     /// E[(X − level)⁺]: expected units short at stock level `level`.
     pub fn shortage(&self, level: f64) -> f64 {
         match self {
-            Self::Normal { mean, sd } => normal::excess(*mean, *sd, level),
-            Self::Estimated { mean, spread } => spread.excess(level - mean),
+            Self::Design { mean, spread } => spread.excess(level - mean),
             Self::Sample(s) => s.expected_shortage(level),
         }
     }
@@ -98,7 +98,7 @@ impl Demand {
     /// Mean demand over the protection period (units).
     pub fn mean(&self) -> f64 {
         match self {
-            Self::Normal { mean, .. } | Self::Estimated { mean, .. } => *mean,
+            Self::Design { mean, .. } => *mean,
             Self::Sample(s) => s.mean(),
         }
     }
@@ -621,6 +621,7 @@ pub struct BudgetSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::normal;
     use proptest::prelude::*;
 
     fn ev(lines: &[Line]) -> Vec<LineSteps> {
@@ -642,7 +643,7 @@ mod tests {
             pack,
             unit_cost: cost,
             shortage_cost: 0.0,
-            demand: Demand::Normal { mean, sd },
+            demand: Demand::normal(mean, sd),
             supplier: None,
             category: None,
         }
@@ -805,10 +806,7 @@ mod tests {
                         pack,
                         unit_cost: f64::from(cost),
                         shortage_cost: 0.0,
-                        demand: Demand::Normal {
-                            mean: f64::from(mean) + f64::from(pos),
-                            sd: f64::from(sd),
-                        },
+                        demand: Demand::normal(f64::from(mean) + f64::from(pos), f64::from(sd)),
                         supplier: None,
                         category: None,
                     }

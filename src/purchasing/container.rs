@@ -663,10 +663,7 @@ mod tests {
             pack,
             unit_cost: cost,
             shortage_cost: 0.0,
-            demand: Demand::Normal {
-                mean,
-                sd: mean / 4.0,
-            },
+            demand: Demand::normal(mean, mean / 4.0),
             supplier: Some("S".into()),
             category: None,
         };
@@ -952,10 +949,7 @@ mod tests {
                             pack,
                             unit_cost: cost,
                             shortage_cost: 0.0,
-                            demand: Demand::Normal {
-                                mean: f64::from(mean),
-                                sd: f64::from(mean) / 3.0,
-                            },
+                            demand: Demand::normal(f64::from(mean), f64::from(mean) / 3.0),
                             supplier: Some("S".into()),
                             category,
                         };
