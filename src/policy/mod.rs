@@ -539,17 +539,9 @@ impl Protection<'_> {
     /// otherwise.
     fn new<'a>(input: &PolicyInput, method: Method<'a>, gap: f64) -> Protection<'a> {
         let (d, sd_d) = (input.demand_mean, input.demand_sd);
-        let (l, sd_l) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
+        let (l, _) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
         let r = input.review_days();
-        // (R,S) orders every R days may overtake each other when R is short against the
-        // lead-time spread: their lead-time term is the crossing-aware one.
-        let sd_rs =
-            normal::crossing_lead_time_variance(input.lead_time, input.lead_time_sd, r).sqrt();
-        let start_sd_l = if input.kind == PolicyKind::RS {
-            sd_rs
-        } else {
-            sd_l
-        };
+        let start_sd_l = lead_time_sd(input);
         let (start_mean, start_sd) = normal::protection_demand(d, sd_d, l - 1.0, start_sd_l, 0.0);
         // Continuous review steps a day at a time, (R,s,S) R days at a time; (s,Q)'s
         // undershoot is the stationary excess (its position is uniform over (s, s + Q]),
@@ -566,7 +558,7 @@ impl Protection<'_> {
         let uv_known = undershoot_of(0.0).1.min(uv);
         let (mean, sd, undershoot) = match input.kind {
             PolicyKind::RS => {
-                let (m, s) = normal::protection_demand(d, sd_d, l, sd_rs, r - 1.0);
+                let (m, s) = normal::protection_demand(d, sd_d, l, start_sd_l, r - 1.0);
                 (m, s, 0.0)
             }
             PolicyKind::SQ | PolicyKind::MinMax | PolicyKind::RsS => {
@@ -750,20 +742,31 @@ pub fn evaluate(
 /// placed now, from a known position, does not have. The order budget ranks lines by the
 /// shortage they avoid under this distribution ([`crate::purchasing::budget`]).
 pub fn order_protection(input: &PolicyInput) -> (f64, Spread) {
-    let (l, sd_l) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
-    let r = input.review_days();
-    let sd_lead = if input.kind == PolicyKind::RS {
-        normal::crossing_lead_time_variance(input.lead_time, input.lead_time_sd, r).sqrt()
-    } else {
-        sd_l
-    };
-    let days = (l + r - 1.0).max(0.0);
+    let (l, _) = normal::whole_day_lead_time(input.lead_time, input.lead_time_sd);
+    let days = (l + input.review_days() - 1.0).max(0.0);
     let spread = Spread::new(
         (days * input.demand_sd * input.demand_sd).sqrt(),
         input.demand_sd_dof,
-        input.demand_mean * sd_lead,
+        input.demand_mean * lead_time_sd(input),
     );
     (input.demand_mean * days, spread)
+}
+
+/// The lead-time standard deviation (days) of the normal method's protection demand: for `RS`
+/// the crossing-aware one, since (R,S) orders every R days may overtake each other when R is
+/// short against the lead-time spread ([`normal::crossing_lead_time_variance`]); the whole-day
+/// lead time's otherwise ([`normal::whole_day_lead_time`]).
+fn lead_time_sd(input: &PolicyInput) -> f64 {
+    if input.kind == PolicyKind::RS {
+        normal::crossing_lead_time_variance(
+            input.lead_time,
+            input.lead_time_sd,
+            input.review_days(),
+        )
+        .sqrt()
+    } else {
+        normal::whole_day_lead_time(input.lead_time, input.lead_time_sd).1
+    }
 }
 
 /// Demand per replenishment cycle, the mean order: Q for (s,Q), S − s plus the mean
