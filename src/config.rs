@@ -79,7 +79,7 @@ use crate::forecast::{
 pub use crate::io::items::ItemDefaults;
 use crate::io::InputKind;
 use crate::leadtime::LeadTimeSettings;
-use crate::policy::{PolicyKind, ServiceMeasure};
+use crate::policy::{DemandShape, PolicyKind, ServiceMeasure};
 use crate::purchasing::container::{Containers, Minimum};
 pub use crate::purchasing::PurchasingSettings;
 pub use crate::sim::settings::{DemandSource, SimulationSettings};
@@ -364,6 +364,7 @@ pub enum SafetyStockMethod {
 /// | `levels` | `auto` | where the recommended levels come from: `analytic` (the formulas), `simulated` (the cheapest levels whose simulated service, in `service_measure`, meets the SKU's target; `[simulation]` settings, baseline scenario, `design_customer`) or `auto` (simulated for the SKUs the rule below picks, analytic for the rest; see `crate::plan::source`) |
 /// | `simulate_classes` | `["intermittent", "lumpy"]` | with `levels = "auto"`: demand classes whose levels are designed by simulation (`smooth`, `erratic`, `intermittent`, `lumpy`; `[]` = none) |
 /// | `simulate_below_units` | 10 | with `levels = "auto"`: SKUs whose mean protection-period demand is below this many units are designed by simulation too, whatever their class (0 = off) |
+/// | `demand_shape` | `gamma` | the shape of the normal method's protection-period demand: `gamma` (right-skewed, as sums of non-negative demand are: a shifted gamma with its mean, variance and third cumulant, the lead time's skew from the purchase orders included; see `crate::policy::spread`) or `normal` (symmetric, the textbook) |
 /// | `design_customer` | `backorder` | the customer behaviour levels are designed for, and the simulation design and `optimised.csv` simulate: `backorder` (what the formulas assume), `lost_sales` or `patience`; `[simulation] customer` is the what-if behaviour of `simulation.csv` |
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -417,6 +418,8 @@ pub struct PolicySettings {
     pub simulate_below_units: f64,
     /// The customer behaviour the levels are designed (and simulation-designed) for.
     pub design_customer: CustomerMode,
+    /// The shape of the normal method's protection-period demand.
+    pub demand_shape: DemandShape,
 }
 
 /// A coverage rule (`[policy]` itself, or `[policy.coverage.CLASS]`): safety stock and order
@@ -541,6 +544,7 @@ impl Default for PolicySettings {
             simulate_classes: vec!["intermittent".into(), "lumpy".into()],
             simulate_below_units: 10.0,
             design_customer: CustomerMode::Backorder,
+            demand_shape: DemandShape::Gamma,
         }
     }
 }

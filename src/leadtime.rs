@@ -147,6 +147,19 @@ impl LeadTimeStats {
         }
     }
 
+    /// Third central moment of the receipts (days³, the unbiased k-statistic
+    /// n / ((n − 1)(n − 2))·Σ(x − mean)³): the skew that late deliveries give the lead time;
+    /// `None` for fewer than 3 receipts or a typed-in lead time (no receipts).
+    pub fn third_moment(&self) -> Option<f64> {
+        let n = self.count;
+        if n < 3 || self.sample.len() != n {
+            return None;
+        }
+        let m3: f64 = self.sample.iter().map(|v| (v - self.mean).powi(3)).sum();
+        let n = n as f64;
+        Some(n / ((n - 1.0) * (n - 2.0)) * m3)
+    }
+
     /// A typed-in lead time with a spread: normal with `mean` and `sd` days, truncated at 0.
     /// The sample (for the empirical method) is the normal's quantiles at (i + ½)/41,
     /// i = 0..41, so it is deterministic; `sd` 0 gives [`LeadTimeStats::fixed`].
@@ -582,6 +595,18 @@ mod tests {
         assert!((s.p50 - 14.0).abs() < 1e-12);
         assert!((s.p90 - 17.2).abs() < 1e-12);
         assert!((s.p95 - 17.6).abs() < 1e-12);
+        // Symmetric receipts: no skew.
+        assert!(s.third_moment().unwrap().abs() < 1e-12);
+        // 10, 10, 10, 30 (one late delivery): mean 15, Σ(x − 15)³ = 3·(−125) + 3375 = 3000,
+        // k₃ = 4 / (3·2) · 3000 = 2000 days³.
+        let late = LeadTimeStats::from_sample(vec![10.0, 30.0, 10.0, 10.0]);
+        assert!((late.third_moment().unwrap() - 2000.0).abs() < 1e-9);
+        // Too few receipts, or a typed-in lead time: none.
+        assert_eq!(
+            LeadTimeStats::from_sample(vec![10.0, 30.0]).third_moment(),
+            None
+        );
+        assert_eq!(LeadTimeStats::normal(10.0, 3.0).third_moment(), None);
     }
 
     #[test]

@@ -1535,6 +1535,8 @@ mod tests {
             demand_sd_dof: f64::INFINITY,
             lead_time: 10.0,
             lead_time_sd: 0.0,
+            lead_time_third_moment: None,
+            demand_shape: crate::policy::DemandShape::Normal,
             review_period: 7.0,
             measure: ServiceMeasure::Cycle,
             target: 0.95,

@@ -8,8 +8,8 @@ use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use replenish::{
     policy::{
-        design, evaluate, normal::z_for_cycle_service, GivenLevels, Method, OrderRule, PolicyError,
-        PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
+        design, evaluate, normal::z_for_cycle_service, DemandShape, GivenLevels, Method, OrderRule,
+        PolicyError, PolicyInput, PolicyKind, PolicyOutcome, ServiceMeasure,
     },
     sim::{
         demand::{DemandDist, DemandSampler},
@@ -149,6 +149,13 @@ pub fn input_of(a: &PolicyArgs) -> Result<PolicyInput> {
         demand_sd_dof: f64::INFINITY,
         lead_time: a.lead_time,
         lead_time_sd: a.lead_time_sd,
+        lead_time_third_moment: None,
+        // The design takes the shape of the demand the calculator simulates: symmetric for
+        // normal daily demand, right-skewed sums for the others.
+        demand_shape: match a.demand_dist {
+            DemandDist::Normal => DemandShape::Normal,
+            _ => DemandShape::Gamma,
+        },
         review_period: a.review_period,
         measure,
         target,

@@ -55,6 +55,14 @@
 //!   ([`spread`]); cycle service, the cycle-service level and the expected shortages above
 //!   all come from that distribution. An infinite `demand_sd_dof` (the calculator's typed-in
 //!   sd) is the plain normal.
+//! - **Shape** ([`DemandShape`]): sums of non-negative demand are skewed to the right. With
+//!   `Gamma` (the plan's default, `[policy] demand_shape`; the calculator's for
+//!   `--demand-dist` gamma, negbin, poisson and intermittent) each normal component above
+//!   becomes a shifted gamma with the same mean and variance and the third cumulant of the
+//!   protection demand: the demand part's, the cross term of its random length and the lead
+//!   time's own skew (the purchase orders' third central moment, [`PolicyInput::lead_time_third_moment`]);
+//!   see [`spread`], "Skew". `Normal` keeps the symmetric distribution, exact for normal daily
+//!   demand (the calculator's default `--demand-dist normal`).
 //! - **Safety stock is never negative**: when a fill-rate target is met with a negative
 //!   safety factor (large orders), the safety stock is floored at 0 and the expected service
 //!   reported is the one that level delivers (above the target).
@@ -243,6 +251,32 @@ pub enum OrderRule {
     },
 }
 
+/// The shape of the normal method's protection-period demand X ([`spread`], "Skew").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandShape {
+    /// Symmetric: a normal (its demand part Student t when the spread is estimated) — the
+    /// textbook, exact for normal daily demand, as the `policy` calculator simulates by
+    /// default.
+    Normal,
+    /// Right-skewed, as sums of non-negative demand are: a shifted gamma with X's mean,
+    /// variance and third cumulant (a gamma-shaped demand part, the lead time's spread and
+    /// skew) — the plan's default.
+    #[default]
+    Gamma,
+}
+
+impl FromStr for DemandShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(Self::Normal),
+            "gamma" => Ok(Self::Gamma),
+            _ => Err(format!("unknown demand shape '{s}'; use gamma or normal")),
+        }
+    }
+}
+
 /// How safety stock is computed.
 #[derive(Debug, Clone, Copy)]
 pub enum Method<'a> {
@@ -279,6 +313,12 @@ pub struct PolicyInput {
     pub lead_time: f64,
     /// Standard deviation of the lead time (days).
     pub lead_time_sd: f64,
+    /// Third central moment of the lead time (days³), the skew of the purchase-order
+    /// sample; `None`: that of the whole-day normal of `lead_time` and `lead_time_sd`
+    /// ([`normal::whole_day_lead_time_moments`]). Used with [`DemandShape::Gamma`].
+    pub lead_time_third_moment: Option<f64>,
+    /// The shape of the protection-period demand (normal method).
+    pub demand_shape: DemandShape,
     /// Review period (days); used by `RS` and `RsS` only.
     pub review_period: f64,
     /// What the target measures.
@@ -581,6 +621,10 @@ impl Protection<'_> {
             (lead_sd * lead_sd + uv_known).sqrt(),
         );
         let start_spread = Spread::new(((l - 1.0).max(0.0) * dv).sqrt(), dof, lead_sd);
+        let (spread, start_spread) = (
+            shaped(input, spread, mean),
+            shaped(input, start_spread, start_mean),
+        );
         match method {
             Method::Normal => Protection {
                 kind: input.kind,
@@ -693,7 +737,8 @@ fn bisect_down(mean: f64, sd: f64, ok: impl Fn(f64) -> bool) -> f64 {
 /// use replenish::policy::*;
 /// let input = PolicyInput {
 ///     kind: PolicyKind::SQ, demand_mean: 10.0, demand_sd: 3.0,
-///     demand_sd_dof: f64::INFINITY, lead_time: 9.0, lead_time_sd: 0.0, review_period: 0.0,
+///     demand_sd_dof: f64::INFINITY, lead_time: 9.0, lead_time_sd: 0.0,
+///     lead_time_third_moment: None, demand_shape: DemandShape::Normal, review_period: 0.0,
 ///     measure: ServiceMeasure::Cycle, target: 0.95,
 ///     order: OrderRule::Fixed(100.0), order_cost: 0.0, holding_cost: 0.0, moq: 1.0,
 ///     pack_size: 1.0,
@@ -749,7 +794,29 @@ pub fn order_protection(input: &PolicyInput) -> (f64, Spread) {
         input.demand_sd_dof,
         input.demand_mean * lead_time_sd(input),
     );
-    (input.demand_mean * days, spread)
+    let mean = input.demand_mean * days;
+    (mean, shaped(input, spread, mean))
+}
+
+/// `spread` of a protection demand of mean `mean` in the input's [`DemandShape`]: as it is
+/// for `Normal`, skewed for `Gamma` ([`Spread::skewed`]) with the lead time's own third
+/// cumulant d³·κ₃(L) — none for `RS` when its orders cross (the crossing-aware lead-time
+/// term is below the whole-day one: many orders in transit average their lead times out).
+fn shaped(input: &PolicyInput, spread: Spread, mean: f64) -> Spread {
+    match input.demand_shape {
+        DemandShape::Normal => spread,
+        DemandShape::Gamma => {
+            let (_, whole_sd, whole_k3) =
+                normal::whole_day_lead_time_moments(input.lead_time, input.lead_time_sd);
+            let crossing = input.kind == PolicyKind::RS && lead_time_sd(input) < whole_sd;
+            let k3 = if crossing {
+                0.0
+            } else {
+                input.lead_time_third_moment.unwrap_or(whole_k3)
+            };
+            spread.skewed(mean, input.demand_mean.powi(3) * k3)
+        }
+    }
 }
 
 /// The lead-time standard deviation (days) of the normal method's protection demand: for `RS`

@@ -196,23 +196,30 @@ pub fn undershoot_from(gap: f64, step_mean: f64, step_var: f64) -> (f64, f64) {
 /// assert!((m - 10.0).abs() < 1e-4 && (sd * sd - 4.0 - 1.0 / 12.0).abs() < 2e-3);
 /// ```
 pub fn whole_day_lead_time(mean: f64, sd: f64) -> (f64, f64) {
+    let (m, sd, _) = whole_day_lead_time_moments(mean, sd);
+    (m, sd)
+}
+
+/// [`whole_day_lead_time`] with the third central moment (days³): the skew that the floor
+/// at 1 day adds when the spread is large against the mean.
+pub fn whole_day_lead_time_moments(mean: f64, sd: f64) -> (f64, f64, f64) {
     if sd <= 0.0 {
-        return (mean.round().max(1.0), 0.0);
+        return (mean.round().max(1.0), 0.0, 0.0);
     }
     let n = Normal::new(mean, sd).expect("sd > 0");
     let top = (mean + 10.0 * sd).ceil().max(2.0) as i64;
-    let (mut p_acc, mut m1, mut m2) = (n.cdf(1.5), 0.0, 0.0);
-    m1 += p_acc;
-    m2 += p_acc;
+    let mut mass: Vec<(f64, f64)> = vec![(1.0, n.cdf(1.5))];
     for k in 2..=top {
         let kf = k as f64;
-        let p = n.cdf(kf + 0.5) - n.cdf(kf - 0.5);
-        p_acc += p;
-        m1 += p * kf;
-        m2 += p * kf * kf;
+        mass.push((kf, n.cdf(kf + 0.5) - n.cdf(kf - 0.5)));
     }
-    let (m1, m2) = (m1 / p_acc, m2 / p_acc);
-    (m1, (m2 - m1 * m1).max(0.0).sqrt())
+    let total: f64 = mass.iter().map(|&(_, p)| p).sum();
+    let m1 = mass.iter().map(|&(k, p)| p * k).sum::<f64>() / total;
+    let (m2, m3) = mass.iter().fold((0.0, 0.0), |(a, b), &(k, p)| {
+        let c = k - m1;
+        (a + p * c * c, b + p * c * c * c)
+    });
+    (m1, (m2 / total).max(0.0).sqrt(), m3 / total)
 }
 
 /// Variance (days²) of the lead-time term of an (R,S) order-up-to level when each order's lead
@@ -277,6 +284,36 @@ mod tests {
         for k in [-2.0, -0.5, 0.0, 0.7, 1.5, 3.0] {
             assert!((k_for_loss(loss(k)) - k).abs() < 1e-8, "k = {k}");
         }
+    }
+
+    /// The whole-day lead time's third central moment: about 0 far from the floor at one day
+    /// (rounding a symmetric normal keeps it symmetric), positive near it; against a direct
+    /// sum over the rounded normal's probabilities.
+    #[test]
+    fn whole_day_lead_time_skew_comes_from_the_floor() {
+        let (_, _, far) = whole_day_lead_time_moments(20.0, 3.0);
+        assert!(far.abs() < 1e-6, "{far}");
+        let (mean, sd, near) = whole_day_lead_time_moments(3.0, 3.0);
+        let n = Normal::new(3.0, 3.0).unwrap();
+        let p = |k: i32| {
+            if k == 1 {
+                n.cdf(1.5)
+            } else {
+                n.cdf(f64::from(k) + 0.5) - n.cdf(f64::from(k) - 0.5)
+            }
+        };
+        let total: f64 = (1..=40).map(p).sum();
+        let m: f64 = (1..=40).map(|k| p(k) * f64::from(k)).sum::<f64>() / total;
+        let m2: f64 = (1..=40)
+            .map(|k| p(k) * (f64::from(k) - m).powi(2))
+            .sum::<f64>()
+            / total;
+        let m3: f64 = (1..=40)
+            .map(|k| p(k) * (f64::from(k) - m).powi(3))
+            .sum::<f64>()
+            / total;
+        assert!((mean - m).abs() < 1e-9 && (sd - m2.sqrt()).abs() < 1e-9);
+        assert!((near - m3).abs() < 1e-9 && near > 1.0, "{near} vs {m3}");
     }
 
     #[test]

@@ -36,6 +36,32 @@
 //! typed-in sd) is the plain normal. ν is the whole number of backtest runs, floored at
 //! [`MIN_DOF`]; from [`NORMAL_DOF`] on the normal is used.
 //!
+//! # Skew
+//! Demand is never negative, and its sum over a protection period is skewed to the right:
+//! a day's demand of coefficient of variation 1.3 (typical of erratic SKUs) summed over 16
+//! days has skewness 2·1.3/√16 ≈ 0.65, and a lead time that is long one cycle in ten adds
+//! more. A normal of the same mean and variance then puts too little probability in the
+//! upper tail that cycle service and the expected shortage depend on: in the project's own
+//! simulator, gamma demand of 5 ± 6.7 a day with L = 17.4 ± 14.4 days designed normally for
+//! 97% cycle service delivers 95.1%. With `DemandShape::Gamma` (the plan's default,
+//! [`crate::policy::DemandShape`]) each component keeps its mean and variance and gets
+//! the third cumulant of a compound sum, D(n) = Σ over a random number of days of a
+//! gamma-shaped demand part:
+//!
+//! ```text
+//! κ₃ = 2·v_a² / μ + 3·v_a·σ_b² / μ + d³·κ₃(L)
+//! ```
+//!
+//! the demand part's own skew (a gamma of mean μ and variance v_a), the lead time's spread
+//! scaling the demand variance (the cross term of a random sum), and the lead time's own
+//! skew (κ₃(L), its third central moment, from the purchase-order sample or the whole-day
+//! normal). A **shifted gamma** with that mean, variance and κ₃ stands in for the normal
+//! (three moments matched; the gamma's own when the lead time is fixed). Its CDF is the
+//! regularized incomplete gamma function of `statrs`, or, from shape 50 on, where the series
+//! is slow and the gamma nearly normal, the Wilson–Hilferty cube-root normal (CDF error
+//! below 1e-4); the expected excess E[(X − c)⁺] = θ·(k·P(G_{k+1} > z) − z·P(G_k > z)) follows
+//! from two CDFs. With the skew the same simulator case delivers 97.0%.
+//!
 //! Chi-squared quantiles come from `statrs`.
 
 use std::sync::OnceLock;
@@ -82,10 +108,54 @@ fn scales(dof: usize) -> &'static [(f64, f64)] {
 }
 
 /// The distribution of X − μ: σ_a·T_ν + σ_b·Z (see the module documentation), held as the
-/// standard deviations and weights of its normal components.
+/// standard deviations and weights of its normal components — or, with a skewed demand part
+/// ([`Spread::skewed`]), of shifted gammas with those means and variances.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spread {
     sds: Vec<(f64, f64)>,
+    /// The known part's variance σ_b².
+    known_var: f64,
+    /// With a skewed demand part: per component, the shifted gamma with the component's
+    /// mean (0), variance and third cumulant, or `None` where the component has no positive
+    /// skew (it stays normal). Empty for the symmetric spread.
+    gammas: Vec<Option<ShiftedGamma>>,
+}
+
+/// shift + θ·G, G gamma with shape k and scale 1: the distribution with a given mean, variance
+/// v and positive third cumulant κ₃ (θ = κ₃ / (2v), k = v / θ², shift = mean − k·θ).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ShiftedGamma {
+    k: f64,
+    theta: f64,
+    shift: f64,
+}
+
+impl ShiftedGamma {
+    /// Mean 0, variance `var` and third cumulant `k3` (> 0).
+    fn centred(var: f64, k3: f64) -> Self {
+        let theta = k3 / (2.0 * var);
+        let k = var / (theta * theta);
+        Self {
+            k,
+            theta,
+            shift: -k * theta,
+        }
+    }
+
+    /// P(X ≤ c).
+    fn cdf(&self, c: f64) -> f64 {
+        gamma_cdf(self.k, (c - self.shift) / self.theta)
+    }
+
+    /// E[(X − c)⁺] = θ·(k·P(G′ > z) − z·P(G > z)), z = (c − shift) / θ, G′ of shape k + 1.
+    fn excess(&self, c: f64) -> f64 {
+        let z = (c - self.shift) / self.theta;
+        if z <= 0.0 {
+            return self.theta * (self.k - z);
+        }
+        let upper = |k: f64| 1.0 - gamma_cdf(k, z);
+        (self.theta * (self.k * upper(self.k + 1.0) - z * upper(self.k))).max(0.0)
+    }
 }
 
 impl Spread {
@@ -103,7 +173,36 @@ impl Spread {
         } else {
             vec![((va + vb).sqrt(), 1.0)]
         };
-        Self { sds }
+        Self {
+            sds,
+            known_var: vb,
+            gammas: Vec::new(),
+        }
+    }
+
+    /// The same spread with a **right-skewed demand part** (module docs, "Skew"): every
+    /// component keeps its mean and variance and gets the third cumulant
+    /// (2·v_a² + 3·v_a·σ_b²) / `mean` + `known_third_cumulant`, v_a its demand part's
+    /// variance, matched by a shifted gamma. `mean` is the protection demand's mean μ;
+    /// `known_third_cumulant` is the known part's own (d³·κ₃(L) of the lead time's skew).
+    /// Unchanged when `mean` is not positive.
+    pub fn skewed(mut self, mean: f64, known_third_cumulant: f64) -> Self {
+        if !(mean > 0.0 && mean.is_finite()) {
+            return self;
+        }
+        let known = known_third_cumulant.max(0.0);
+        self.gammas = self
+            .sds
+            .iter()
+            .map(|&(sd, _)| {
+                let var = sd * sd;
+                let va = (var - self.known_var).max(0.0);
+                let k3 = (2.0 * va * va + 3.0 * va * self.known_var) / mean + known;
+                // A skew lost in rounding is none: the normal is then exact enough.
+                (var > 0.0 && k3 > 1e-6 * var * var.sqrt()).then(|| ShiftedGamma::centred(var, k3))
+            })
+            .collect();
+        self
     }
 
     /// Whether the spread is estimated (a t part), not normal.
@@ -113,29 +212,32 @@ impl Spread {
 
     /// P(X − μ ≤ `x`).
     pub fn cdf(&self, x: f64) -> f64 {
-        self.mean_over(|sd| {
-            if sd > 0.0 {
-                normal::cdf(x / sd)
-            } else if x >= 0.0 {
-                1.0
-            } else {
-                0.0
-            }
-        })
+        self.mean_over(
+            |sd| {
+                if sd > 0.0 {
+                    normal::cdf(x / sd)
+                } else if x >= 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            },
+            |g| g.cdf(x),
+        )
     }
 
     /// E[(X − μ − `x`)⁺]: the expected units above μ + x.
     pub fn excess(&self, x: f64) -> f64 {
-        self.mean_over(|sd| normal::excess(0.0, sd, x))
+        self.mean_over(|sd| normal::excess(0.0, sd, x), |g| g.excess(x))
     }
 
     /// The smallest x with P(X − μ ≤ x) ≥ `p` (p in (0, 1)): the safety stock of a
     /// cycle-service target.
     pub fn quantile(&self, p: f64) -> f64 {
-        if !self.is_estimated() {
+        if !self.is_estimated() && self.gammas.is_empty() {
             return self.sds[0].0 * normal::z_for_cycle_service(p);
         }
-        // Bracket between the narrowest and widest components' quantiles.
+        // Bracket between the narrowest and widest components' normal quantiles.
         let z = normal::z_for_cycle_service(p);
         let (lo_sd, hi_sd) = self
             .sds
@@ -148,6 +250,23 @@ impl Spread {
         } else {
             (z * hi_sd, z * lo_sd)
         };
+        if !self.gammas.is_empty() {
+            // Skewed components: widen the bracket by doubling steps until it holds the
+            // quantile.
+            let widen = |mut at: f64, sign: f64, done: &dyn Fn(f64) -> bool| {
+                let mut step = hi_sd.max(f64::MIN_POSITIVE);
+                for _ in 0..2100 {
+                    if done(at) {
+                        break;
+                    }
+                    at += sign * step;
+                    step *= 2.0;
+                }
+                at
+            };
+            lo = widen(lo, -1.0, &|x| self.cdf(x) <= p);
+            hi = widen(hi, 1.0, &|x| self.cdf(x) >= p);
+        }
         for _ in 0..200 {
             if hi - lo <= 1e-12 * hi.abs().max(1.0) {
                 break;
@@ -162,9 +281,40 @@ impl Spread {
         hi
     }
 
-    fn mean_over(&self, f: impl Fn(f64) -> f64) -> f64 {
-        self.sds.iter().map(|&(s, weight)| weight * f(s)).sum()
+    /// The components' weighted mean of `normal(sd)`, or of `skewed(gamma)` where the
+    /// component is a shifted gamma.
+    fn mean_over(&self, normal: impl Fn(f64) -> f64, skewed: impl Fn(&ShiftedGamma) -> f64) -> f64 {
+        self.sds
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, weight))| {
+                weight
+                    * match self.gammas.get(i).copied().flatten() {
+                        Some(g) => skewed(&g),
+                        None => normal(s),
+                    }
+            })
+            .sum()
     }
+}
+
+/// Shapes from which the Wilson–Hilferty cube-root normal stands in for the incomplete gamma
+/// function (its CDF error is then below 1e-4, where the series would need hundreds of
+/// terms).
+const WILSON_HILFERTY_SHAPE: f64 = 50.0;
+
+/// P(G ≤ z) for G gamma with shape `k` and scale 1: the regularized lower incomplete gamma
+/// function (`statrs`), or the Wilson–Hilferty approximation from [`WILSON_HILFERTY_SHAPE`]
+/// on.
+fn gamma_cdf(k: f64, z: f64) -> f64 {
+    if z <= 0.0 {
+        return 0.0;
+    }
+    if k >= WILSON_HILFERTY_SHAPE {
+        let c = 1.0 / (9.0 * k);
+        return normal::cdf(((z / k).cbrt() - (1.0 - c)) / c.sqrt());
+    }
+    statrs::function::gamma::gamma_lr(k, z)
 }
 
 #[cfg(test)]
@@ -232,5 +382,82 @@ mod tests {
         assert!(q(6.0) > q(30.0) && q(30.0) > known.quantile(0.95));
         // The floor: one run counts as MIN_DOF.
         assert!((q(1.0) - q(MIN_DOF)).abs() < 1e-12);
+    }
+
+    /// Without a known part and with the spread known, the skewed spread is the gamma of
+    /// mean μ and the spread's variance: its CDF and quantiles against statrs' gamma, its
+    /// excess against numerical integration of the gamma's survival function
+    /// (E[(X − c)⁺] = ∫_c^∞ P(X > t) dt, Simpson). Shapes below and above the
+    /// Wilson–Hilferty switch (k = 4 and k = 400).
+    #[test]
+    fn skewed_without_a_known_part_is_the_gamma() {
+        use statrs::distribution::Gamma;
+        for &(mu, sd) in &[(20.0, 10.0), (400.0, 20.0)] {
+            let (k, rate) = (mu * mu / (sd * sd), mu / (sd * sd));
+            let g = Gamma::new(k, rate).unwrap();
+            let s = Spread::new(sd, f64::INFINITY, 0.0).skewed(mu, 0.0);
+            for &x in &[-0.5 * sd, 0.0, sd, 2.5 * sd] {
+                assert!((s.cdf(x) - g.cdf(mu + x)).abs() < 2e-4, "μ {mu} x {x}");
+                let c = mu + x;
+                let n = 20_000_u32;
+                let h = (mu + 30.0 * sd - c) / f64::from(n);
+                let surv = |t: f64| 1.0 - g.cdf(t);
+                let mut acc = surv(c) + surv(c + f64::from(n) * h);
+                for i in 1..n {
+                    acc += if i % 2 == 1 { 4.0 } else { 2.0 } * surv(c + f64::from(i) * h);
+                }
+                let exact = acc * h / 3.0;
+                assert!(
+                    (s.excess(x) - exact).abs() < 2e-3 * sd,
+                    "μ {mu} x {x}: {} vs {exact}",
+                    s.excess(x)
+                );
+            }
+            for &p in &[0.5, 0.9, 0.97, 0.995] {
+                let exact = g.inverse_cdf(p) - mu;
+                assert!((s.quantile(p) - exact).abs() < 1e-3 * sd, "μ {mu} p {p}");
+            }
+        }
+    }
+
+    /// A shifted gamma keeps the mean, variance and third cumulant it was given: checked by
+    /// integrating x, x² and x³ against its density (the CDF differenced on a fine grid).
+    #[test]
+    fn shifted_gamma_matches_three_moments() {
+        let (var, k3) = (9.0, 20.0);
+        let g = ShiftedGamma::centred(var, k3);
+        let (lo, hi, n) = (g.shift, 60.0, 200_000);
+        let h = (hi - lo) / f64::from(n);
+        let (mut m1, mut m2, mut m3) = (0.0, 0.0, 0.0);
+        for i in 0..n {
+            let (a, b) = (lo + f64::from(i) * h, lo + f64::from(i + 1) * h);
+            let p = g.cdf(b) - g.cdf(a);
+            let x = 0.5 * (a + b);
+            m1 += p * x;
+            m2 += p * x * x;
+            m3 += p * x * x * x;
+        }
+        assert!(m1.abs() < 1e-3, "mean {m1}");
+        assert!((m2 - var).abs() < 1e-2, "variance {m2}");
+        assert!((m3 - k3).abs() < 0.1, "third cumulant {m3}");
+    }
+
+    /// The skew raises the upper quantiles and the expected excess above the normal's, and a
+    /// larger known part (the lead time's, symmetric) with the same total variance skews less.
+    #[test]
+    fn skew_lifts_the_upper_tail_and_a_symmetric_part_dilutes_it() {
+        let normal = Spread::new(30.0, 6.0, 0.0);
+        let skewed = Spread::new(30.0, 6.0, 0.0).skewed(90.0, 0.0);
+        assert!(skewed.quantile(0.97) > normal.quantile(0.97));
+        assert!(skewed.excess(2.0 * 30.0) > normal.excess(2.0 * 30.0));
+        assert!(skewed.quantile(0.5) < normal.quantile(0.5)); // the median below the mean
+        let diluted =
+            Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt()).skewed(90.0, 0.0);
+        let q = |s: &Spread| s.quantile(0.97);
+        let plain = Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt());
+        assert!(q(&plain) < q(&diluted) && q(&diluted) < q(&skewed));
+        // A lead time's own skew adds to it.
+        let late = Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt()).skewed(90.0, 5e4);
+        assert!(q(&late) > q(&diluted));
     }
 }

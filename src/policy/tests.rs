@@ -15,6 +15,8 @@ pub(crate) fn base(kind: PolicyKind) -> PolicyInput {
         demand_sd_dof: f64::INFINITY,
         lead_time: 9.0,
         lead_time_sd: 0.0,
+        lead_time_third_moment: None,
+        demand_shape: DemandShape::Normal,
         review_period: 7.0,
         measure: ServiceMeasure::Cycle,
         target: 0.95,
