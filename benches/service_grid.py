@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 BASE = "--demand-mean 20 --demand-sd 6 --lead-time 10 --lead-time-sd 2"
+SKEWED = "--demand-mean 5 --demand-sd 6.7 --lead-time 17.4 --demand-dist gamma"
 ROWS = [
     (BASE, "--policy sQ --service-level 0.95 --order-qty 300"),
     (BASE, "--policy sS --service-level 0.95 --order-cost 100 --holding-cost 2"),
@@ -33,6 +34,17 @@ ROWS = [
     (BASE, "--policy RS --review-period 3 --fill-rate 0.98"),
     (BASE, "--policy RS --review-period 4 --fill-rate 0.98"),
     ("--demand-mean 259 --demand-sd 73.15 --lead-time 16 --lead-time-sd 1.86", "--policy RS --review-period 1 --service-level 0.85"),
+    # Skewed daily demand (gamma, CV 1.34; negative binomial): the design's shifted gamma.
+    (SKEWED + " --lead-time-sd 1.8", "--policy sS --service-level 0.97 --order-cost 100 --holding-cost 1.2"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy sS --service-level 0.97 --order-cost 100 --holding-cost 1.2"),
+    (SKEWED + " --lead-time-sd 14.4", "--policy sS --service-level 0.97 --order-cost 100 --holding-cost 1.2"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy sQ --service-level 0.95 --order-qty 100"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy RS --review-period 7 --service-level 0.95"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy RsS --review-period 7 --service-level 0.95 --order-qty 100"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy sS --fill-rate 0.98 --order-cost 100 --holding-cost 1.2"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy sQ --fill-rate 0.98 --order-qty 100"),
+    (SKEWED + " --lead-time-sd 6.3", "--policy RS --review-period 7 --fill-rate 0.98"),
+    ("--demand-mean 2 --demand-sd 3 --lead-time 10 --lead-time-sd 3 --demand-dist negbin", "--policy sS --service-level 0.95 --order-cost 50 --holding-cost 1"),
 ]
 
 
