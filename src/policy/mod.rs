@@ -266,17 +266,6 @@ pub enum DemandShape {
     Gamma,
 }
 
-impl FromStr for DemandShape {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "normal" => Ok(Self::Normal),
-            "gamma" => Ok(Self::Gamma),
-            _ => Err(format!("unknown demand shape '{s}'; use gamma or normal")),
-        }
-    }
-}
-
 /// How safety stock is computed.
 #[derive(Debug, Clone, Copy)]
 pub enum Method<'a> {
