@@ -745,7 +745,7 @@ fn table(h: &mut String, p: &Page<'_>) {
     let shown = total.min(p.settings.static_rows);
     let _ = write!(
         h,
-        "<section id=\"recommendations\">\n<h2>Recommendations</h2>\n<p class=\"note\">One row per SKU{}, most urgent first, as in recommendations.csv (which has every column); service target, designed (the formula's expectation at the levels) and simulated service from policy.csv, in its service measure (simulated with the customers of its simulated_customer column; empty when not simulated). A design on a forecast-error spread measured on a few backtest runs (policy.csv spread_dof) allows for that spread being wrong; the simulation takes the errors as known, so its service is above the designed one there. Click a heading to sort.</p>\n",
+        "<section id=\"recommendations\">\n<h2>Recommendations</h2>\n<p class=\"note\">One row per SKU{}, most urgent first, as in recommendations.csv (which has every column); service target, designed (the formula's expectation at the levels) and simulated service from policy.csv, in its service measure (simulated with the customers of its simulated_customer column; empty when not simulated). A design on a forecast-error spread measured on a few backtest runs (policy.csv spread_dof) allows for that spread being wrong, and for the right skew of demand summed over the lead time ([policy] demand_shape); the simulation takes the backtest errors as known, so its service is above the designed one there (the formulas' allowances are what the service delivered on later demand needs: docs/planning.md). Click a heading to sort.</p>\n",
         if t.col("location").is_some() { " and location" } else { "" }
     );
     if shown < total {
