@@ -1537,6 +1537,7 @@ mod tests {
             lead_time_sd: 0.0,
             lead_time_third_moment: None,
             demand_shape: crate::policy::DemandShape::Normal,
+            orders_cross: true,
             review_period: 7.0,
             measure: ServiceMeasure::Cycle,
             target: 0.95,

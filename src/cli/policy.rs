@@ -112,6 +112,14 @@ pub struct PolicyArgs {
     /// Mean customer patience (days) for --customer patience.
     #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
     pub patience_days: f64,
+    /// Orders may overtake each other: each order's lead time is drawn independently, so a
+    /// daily review keeps many orders in transit whose delays average out, and the (R,S)
+    /// design uses the crossing-aware lead-time variance. Default (as `[simulation] crossing
+    /// = false`): a supplier's delay persists, orders placed close together are late or
+    /// early together and arrive in the order they were placed, and each order's lead-time
+    /// spread counts whole (the textbook).
+    #[arg(long)]
+    pub crossing: bool,
 }
 
 fn flag(e: PolicyError) -> anyhow::Error {
@@ -156,6 +164,7 @@ pub fn input_of(a: &PolicyArgs) -> Result<PolicyInput> {
             DemandDist::Normal => DemandShape::Normal,
             _ => DemandShape::Gamma,
         },
+        orders_cross: a.crossing,
         review_period: a.review_period,
         measure,
         target,
@@ -260,7 +269,7 @@ pub fn simulate_policy(
     if !(a.patience_days.is_finite() && a.patience_days > 0.0) {
         bail!("--patience-days should be > 0, but is {}", a.patience_days);
     }
-    let lead = lead_time_sample(input.lead_time, input.lead_time_sd);
+    let sample = lead_time_sample(input.lead_time, input.lead_time_sd);
     let demand = match (a.demand_dist, a.occurrence) {
         (DemandDist::Intermittent, Some(p)) if p > 0.0 && p <= 1.0 => {
             DemandSampler::intermittent(input.demand_mean, input.demand_sd, p)
@@ -273,9 +282,11 @@ pub fn simulate_policy(
         }
         (dist, _) => DemandSampler::parametric(dist, input.demand_mean, input.demand_sd),
     };
+    let mut lead = LeadTimeSampler::new(&sample);
+    lead.crossing = a.crossing;
     let world = World {
         demand,
-        lead: LeadTimeSampler::new(&lead),
+        lead,
         mode: a.customer,
         mean_patience: a.patience_days,
         inaccuracy: Inaccuracy::default(),

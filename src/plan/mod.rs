@@ -1065,6 +1065,8 @@ fn policy_input(
         lead_time_sd: lt.stats.sd,
         lead_time_third_moment: lt.stats.third_moment(),
         demand_shape: ps.demand_shape,
+        // The design's lead-time world is the simulator's.
+        orders_cross: ctx.config.simulation.crossing,
         review_period: item.review_period_days,
         measure: ps.service_measure,
         target,
@@ -1432,6 +1434,7 @@ mod tests {
             lead_time_sd: 0.0,
             lead_time_third_moment: None,
             demand_shape: crate::policy::DemandShape::Normal,
+            orders_cross: true,
             review_period: 0.0,
             measure: ServiceMeasure::FillRate,
             target: 0.9,

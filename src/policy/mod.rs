@@ -32,9 +32,10 @@
 //!   position's fall below s on the review that triggers, a day's demand for continuous
 //!   review, R days' for (R,s,S); [`normal::undershoot`]), and the order then has L − 1 days
 //!   of demand to wait through, so s protects X = U + D(L−1). D(n) over n days has mean d·n
-//!   and variance n·σ_d² + d²·σ_L² (lead-time spread σ_L); for `RS` the lead-time term is
-//!   the crossing-aware d²·min(σ_L², R·Σₖ P(L > k)·P(L ≤ k)), since orders placed every R
-//!   days with independent lead times overtake each other when R is short against σ_L
+//!   and variance n·σ_d² + d²·σ_L² (lead-time spread σ_L); for `RS` with orders that may
+//!   overtake each other ([`PolicyInput::orders_cross`], `[simulation] crossing = true`) the
+//!   lead-time term is the crossing-aware d²·min(σ_L², R·Σₖ P(L > k)·P(L ≤ k)), since orders
+//!   placed every R days with independent lead times cross when R is short against σ_L
 //!   ([`normal::crossing_lead_time_variance`]). The reorder point (or S for `RS`)
 //!   is the mean of X plus the safety stock.
 //! - **Cycle service level** = probability of no stockout in a replenishment cycle (receipt
@@ -308,6 +309,12 @@ pub struct PolicyInput {
     pub lead_time_third_moment: Option<f64>,
     /// The shape of the protection-period demand (normal method).
     pub demand_shape: DemandShape,
+    /// Whether orders may overtake each other, each with its own lead time drawn
+    /// independently (the simulator's `[simulation] crossing = true`): the (R,S) design's
+    /// lead-time term is then the crossing-aware one ([`normal::crossing_lead_time_variance`]).
+    /// `false`: orders arrive in the order they were placed, and each order's lead-time spread
+    /// counts whole (σ_L²), the textbook's assumption.
+    pub orders_cross: bool,
     /// Review period (days); used by `RS` and `RsS` only.
     pub review_period: f64,
     /// What the target measures.
@@ -727,7 +734,8 @@ fn bisect_down(mean: f64, sd: f64, ok: impl Fn(f64) -> bool) -> f64 {
 /// let input = PolicyInput {
 ///     kind: PolicyKind::SQ, demand_mean: 10.0, demand_sd: 3.0,
 ///     demand_sd_dof: f64::INFINITY, lead_time: 9.0, lead_time_sd: 0.0,
-///     lead_time_third_moment: None, demand_shape: DemandShape::Normal, review_period: 0.0,
+///     lead_time_third_moment: None, demand_shape: DemandShape::Normal, orders_cross: true,
+///     review_period: 0.0,
 ///     measure: ServiceMeasure::Cycle, target: 0.95,
 ///     order: OrderRule::Fixed(100.0), order_cost: 0.0, holding_cost: 0.0, moq: 1.0,
 ///     pack_size: 1.0,
@@ -770,8 +778,9 @@ pub fn evaluate(
 /// The demand over the protection period of an order placed today with the position known,
 /// D(L + R − 1) (R = 1 for continuous review; time convention of the module docs), as the
 /// normal method models it: its mean and the distribution of its error — the demand part
-/// Student t with the spread's degrees of freedom, the lead-time part normal, for `RS`
-/// crossing-aware ([`spread`]; plain normal for a spread known exactly). For `RS` this is the
+/// Student t with the spread's degrees of freedom, the lead-time part normal (for `RS` whose
+/// orders cross, crossing-aware; [`spread`]; plain normal for a spread known exactly), skewed
+/// in the input's [`DemandShape`]. For `RS` this is the
 /// design's own X; the reorder-point families' X adds the undershoot of s, which an order
 /// placed now, from a known position, does not have. The order budget ranks lines by the
 /// shortage they avoid under this distribution ([`crate::purchasing::budget`]).
@@ -809,11 +818,11 @@ fn shaped(input: &PolicyInput, spread: Spread, mean: f64) -> Spread {
 }
 
 /// The lead-time standard deviation (days) of the normal method's protection demand: for `RS`
-/// the crossing-aware one, since (R,S) orders every R days may overtake each other when R is
-/// short against the lead-time spread ([`normal::crossing_lead_time_variance`]); the whole-day
+/// whose orders may cross ([`PolicyInput::orders_cross`]) the crossing-aware one, since (R,S)
+/// orders every R days then overtake each other when R is short against the lead-time spread ([`normal::crossing_lead_time_variance`]); the whole-day
 /// lead time's otherwise ([`normal::whole_day_lead_time`]).
 fn lead_time_sd(input: &PolicyInput) -> f64 {
-    if input.kind == PolicyKind::RS {
+    if input.kind == PolicyKind::RS && input.orders_cross {
         normal::crossing_lead_time_variance(
             input.lead_time,
             input.lead_time_sd,

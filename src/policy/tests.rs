@@ -17,6 +17,7 @@ pub(crate) fn base(kind: PolicyKind) -> PolicyInput {
         lead_time_sd: 0.0,
         lead_time_third_moment: None,
         demand_shape: DemandShape::Normal,
+        orders_cross: true,
         review_period: 7.0,
         measure: ServiceMeasure::Cycle,
         target: 0.95,

@@ -254,6 +254,7 @@ fn run_days<O: Observer>(
     // earliest): no cancellation can happen before that day, so none is looked for.
     let mut earliest_deadline = f64::INFINITY;
     let mut last_arrival = 0u32;
+    let mut regime = super::Regime::default();
     let mut cycle_short = false;
     let mut t_stats = Rep::default();
     let shrink = inaccuracy.shrink_per_day;
@@ -426,7 +427,12 @@ fn run_days<O: Observer>(
             let position = recorded + on_order - backlog;
             let q = policy.order_for(position);
             if q > 0.0 {
-                let lt = lead.sample(&mut streams.lead, t).round().max(1.0) as u32;
+                let lt = if lead.crossing {
+                    lead.sample(&mut streams.lead, t)
+                } else {
+                    lead.sample_persistent(&mut streams.lead, t, &mut regime)
+                };
+                let lt = lt.round().max(1.0) as u32;
                 let mut arrival = t + lt;
                 if !lead.crossing {
                     arrival = arrival.max(last_arrival);

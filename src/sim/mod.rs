@@ -144,8 +144,9 @@ impl SimPolicy {
 pub struct LeadTimeSampler<'a> {
     /// Observed lead times (days); one value = constant.
     pub sample: &'a [f64],
-    /// Whether orders may overtake each other (else an order never arrives before an earlier
-    /// one).
+    /// Whether orders may overtake each other, each lead time drawn independently; else lead
+    /// times persist over calendar time ([`LeadTimeSampler::sample_persistent`]) and an order
+    /// never arrives before an earlier one.
     pub crossing: bool,
     /// Orders placed on days `start .. end` take `factor` times as long.
     pub delay: Option<(u32, u32, f64)>,
@@ -180,6 +181,41 @@ impl<'a> LeadTimeSampler<'a> {
             1 => self.sample[0],
             n => self.sample[rng.random_range(0..n)],
         };
+        self.disrupted(base, t)
+    }
+
+    /// Lead time (days) of an order placed on day `t` when orders do not cross
+    /// (`crossing = false`): the sample's value at the quantile Φ(z) of a latent standard
+    /// normal z that drifts slowly over calendar days (an Ornstein–Uhlenbeck process with
+    /// correlation time [`PERSISTENCE_DAYS`]), so orders placed close together share their
+    /// supplier's current delay — each order's lead time is still a draw from the sample
+    /// (the marginal is kept), but the orders in transit together are late or early
+    /// together, as the textbook formulas assume, and seldom overtake each other (the
+    /// engine holds the few that would).
+    pub fn sample_persistent(&self, rng: &mut impl Rng, t: u32, regime: &mut Regime) -> f64 {
+        let e: f64 = rng.sample(rand_distr::StandardNormal);
+        let z = match regime.last {
+            None => e,
+            Some((z, day)) => {
+                let rho = (-f64::from(t.saturating_sub(day)) / PERSISTENCE_DAYS).exp();
+                rho * z + (1.0 - rho * rho).sqrt() * e
+            }
+        };
+        regime.last = Some((z, t));
+        let base = match self.sample.len() {
+            0 => 0.0,
+            1 => self.sample[0],
+            n => {
+                let u = crate::policy::normal::cdf(z);
+                self.sample[((u * n as f64) as usize).min(n - 1)]
+            }
+        };
+        self.disrupted(base, t)
+    }
+
+    /// `base` with the scenario's spread and delay applied.
+    #[inline]
+    fn disrupted(&self, base: f64, t: u32) -> f64 {
         let mut l = if (self.spread - 1.0).abs() < f64::EPSILON {
             base
         } else {
@@ -192,6 +228,19 @@ impl<'a> LeadTimeSampler<'a> {
         }
         l
     }
+}
+
+/// Correlation time (days) of the lead-time regime of orders that do not cross
+/// ([`LeadTimeSampler::sample_persistent`]): a year, so that the orders in transit together
+/// — weeks apart at most — share their delay, while a simulated year still sees the regime
+/// move.
+pub const PERSISTENCE_DAYS: f64 = 365.0;
+
+/// The latent lead-time regime of one replication ([`LeadTimeSampler::sample_persistent`]):
+/// its last value and the day it was drawn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Regime {
+    last: Option<(f64, u32)>,
 }
 
 /// splitmix64: decorrelates seeds derived from consecutive integers.

@@ -31,7 +31,7 @@ pub enum DemandSource {
 /// | `seed` | 42 | run seed; each SKU's streams derive from it and the SKU |
 /// | `customer` | `patience` | `backorder`, `lost_sales` or `patience` (mean = the item's `patience_days`) |
 /// | `demand` | `forecast` | `forecast` (forecast + backtest errors) or `history` (block bootstrap) |
-/// | `crossing` | true | orders may overtake each other |
+/// | `crossing` | false | false: a supplier's delay persists over calendar time (each order's lead time is a draw from the sample at a quantile that drifts with a year's correlation time), so orders in transit together are late or early together and arrive in the order placed — the textbook's world, whose (R,S) lead-time term is σ_L²; true: each order's lead time is drawn independently and orders may overtake each other (the (R,S) design then uses the crossing-aware variance) |
 /// | `policies` | sQ, sS, RS, RsS | policy families compared |
 /// | `current` | true | also simulate the item master's current policy, where given |
 /// | `scenarios` | baseline, demand_surge, supplier_delay, lead_time_variability, record_inaccuracy | see [`super::scenario`] |
@@ -92,7 +92,7 @@ impl Default for SimulationSettings {
             seed: 42,
             customer: CustomerMode::Patience,
             demand: DemandSource::Forecast,
-            crossing: true,
+            crossing: false,
             policies: vec![
                 PolicyKind::SQ,
                 PolicyKind::MinMax,

@@ -521,3 +521,67 @@ fn replications_stop_once_the_fill_rate_is_precise_and_match_a_fixed_run() {
     assert_eq!(fixed, loose);
     assert_eq!(simulate(&p, &w, &costs(), 200, 3), every);
 }
+
+/// Lead times that persist (`crossing = false`): every order's lead time is still a draw from
+/// the sample (over many regimes each value comes up 1/n of the time), orders a day apart
+/// share their delay (correlation near 1), orders years apart do not, and the regime starts
+/// afresh with each replication's stream.
+#[test]
+fn persistent_lead_times_keep_the_sample_and_share_the_delay() {
+    use rand::SeedableRng;
+    let sample: Vec<f64> = (5..=14).map(f64::from).collect(); // 5 … 14 days
+    let lead = LeadTimeSampler::new(&sample);
+    let mut counts = [0usize; 10];
+    let (mut same_next_day, mut near_next_day, mut pairs) = (0usize, 0usize, 0usize);
+    let mut far = Vec::new();
+    // Many short replications: a regime moves little within one (a year's correlation time).
+    for rep in 0..4000u64 {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(rep);
+        let mut regime = Regime::default();
+        let mut prev: Option<f64> = None;
+        for t in 0..30u32 {
+            let l = lead.sample_persistent(&mut rng, t, &mut regime);
+            counts[(l - 5.0) as usize] += 1;
+            if let Some(p) = prev {
+                pairs += 1;
+                same_next_day += usize::from((p - l).abs() < 0.5);
+                near_next_day += usize::from((p - l).abs() < 1.5);
+            }
+            prev = Some(l);
+        }
+        // Ten years later: a fresh draw, nearly independent of the day-29 value.
+        let later = lead.sample_persistent(&mut rng, 30 + 3650, &mut regime);
+        far.push((prev.unwrap(), later));
+    }
+    let total: usize = counts.iter().sum();
+    for c in counts {
+        let share = c as f64 / total as f64;
+        // 4,000 nearly independent regimes: the share's sd is about 0.005.
+        assert!((share - 0.1).abs() < 0.02, "share {share}");
+    }
+    // Independent draws would give the same value a tenth of the time and a neighbour three
+    // tenths; a regime moving by 0.07 sd a day keeps them (a decile boundary is crossed now
+    // and then).
+    let same = same_next_day as f64 / pairs as f64;
+    let near = near_next_day as f64 / pairs as f64;
+    assert!(
+        same > 0.75,
+        "orders a day apart share their lead time {same}"
+    );
+    assert!(
+        near > 0.995,
+        "orders a day apart within a day of each other {near}"
+    );
+    let corr = {
+        let n = far.len() as f64;
+        let (ma, mb) = (
+            far.iter().map(|p| p.0).sum::<f64>() / n,
+            far.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let cov = far.iter().map(|p| (p.0 - ma) * (p.1 - mb)).sum::<f64>() / n;
+        let va = far.iter().map(|p| (p.0 - ma).powi(2)).sum::<f64>() / n;
+        let vb = far.iter().map(|p| (p.1 - mb).powi(2)).sum::<f64>() / n;
+        cov / (va * vb).sqrt()
+    };
+    assert!(corr.abs() < 0.2, "ten years apart: correlation {corr}");
+}
