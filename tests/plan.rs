@@ -162,8 +162,10 @@ fn plan_the_bundled_example() {
     assert!(counts.get("ORDER").copied().unwrap_or(0) > 0, "{counts:?}");
 
     // SUP004 delivers by truck (data/plan.toml: 30 m³, 2,500 kg, at most two): its order is
-    // whole trucks, weight binding, never above the payload, and the rows pulled forward to
-    // fill it say so. The summary's weight is the items' weight × the units ordered.
+    // whole trucks, weight binding, never above the payload, and the rows the rounding moved
+    // say so — pulled forward to fill the last truck, or, when the due lines alone fill more
+    // than the two trucks allowed, trimmed to the cap (both paths have unit tests in
+    // `purchasing::container`). The summary's weight is the items' weight × the units ordered.
     let (sh, sup) = read_csv(&dir.path().join("supplier_orders.csv"));
     let s4 = sup
         .iter()
@@ -190,9 +192,12 @@ fn plan_the_bundled_example() {
         (num(&s4[col(&sh, "weight")]) - weight).abs() < 0.01,
         "{s4:?}"
     );
-    assert!(rows.iter().any(|r| r[c("reason")].starts_with(&format!(
-        "pulled forward to fill container {trucks} of {trucks} to SUP004"
-    ))));
+    assert!(rows.iter().any(|r| {
+        let reason = &r[c("reason")];
+        reason.starts_with(&format!(
+            "pulled forward to fill container {trucks} of {trucks} to SUP004"
+        )) || reason.contains(&format!("to SUP004's max_containers {trucks}"))
+    }));
 
     // The JSON carries the same rows in the same order.
     let json: serde_json::Value =
