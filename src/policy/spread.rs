@@ -184,8 +184,9 @@ impl Spread {
     /// component keeps its mean and variance and gets the third cumulant
     /// (2·v_a² + 3·v_a·σ_b²) / `mean` + `known_third_cumulant`, v_a its demand part's
     /// variance, matched by a shifted gamma. `mean` is the protection demand's mean μ;
-    /// `known_third_cumulant` is the known part's own (d³·κ₃(L) of the lead time's skew).
-    /// Unchanged when `mean` is not positive.
+    /// `known_third_cumulant` is the known part's own (d³·κ₃(L) of the lead time's skew); a
+    /// negative one (lead times skewed to the left) counts as 0, since a shifted gamma leans
+    /// right only. Unchanged when `mean` is not positive.
     pub fn skewed(mut self, mean: f64, known_third_cumulant: f64) -> Self {
         if !(mean > 0.0 && mean.is_finite()) {
             return self;
