@@ -1261,8 +1261,8 @@ struct BudgetRun<'s> {
 /// The budget's view of a draft: position, quantity, pack, MOQ, costs and the demand over the
 /// protection period of an order placed today — D(L + R − 1) as the normal method designed the
 /// levels ([`crate::policy::order_protection`]: the forecast spread's degrees of freedom, the
-/// crossing-aware lead-time term for `RS`), or the SKU's empirical sample, drawn again with
-/// its own seed.
+/// skew of `[policy] demand_shape`, the crossing-aware lead-time term for `RS` when orders
+/// cross), or the SKU's empirical sample, drawn again with its own seed.
 fn line_of(p: &SkuPlan, d: &DraftLine, quantity: f64, settings: &PolicySettings) -> Line {
     let input = &p.policy_input;
     let demand = if p.empirical {

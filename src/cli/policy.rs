@@ -158,8 +158,9 @@ pub fn input_of(a: &PolicyArgs) -> Result<PolicyInput> {
         lead_time: a.lead_time,
         lead_time_sd: a.lead_time_sd,
         lead_time_third_moment: None,
-        // The design takes the shape of the demand the calculator simulates: symmetric for
-        // normal daily demand, right-skewed sums for the others.
+        // The design leans the way the demand the calculator simulates does: symmetric for
+        // normal daily demand, a gamma-shaped skew for the others (exact for gamma days;
+        // Poisson's and the negative binomial's sums are a little less skewed).
         demand_shape: match a.demand_dist {
             DemandDist::Normal => DemandShape::Normal,
             _ => DemandShape::Gamma,

@@ -286,6 +286,9 @@ impl Method<'_> {
     }
 }
 
+/// The longest lead time (and lead-time sd) a policy accepts, days: 100 years.
+pub const MAX_LEAD_TIME_DAYS: f64 = 36_500.0;
+
 /// Inputs of one SKU's policy. See the module documentation for units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyInput {
@@ -354,6 +357,22 @@ impl PolicyInput {
                 return Err(invalid(
                     param,
                     format!("should be a finite number >= 0, but is {v}"),
+                ));
+            }
+        }
+        // Lead times are summed day by day (the whole-day distribution): a century is
+        // already no lead time, and a typo's 1e9 days would take minutes.
+        for (param, v) in [
+            ("lead_time", self.lead_time),
+            ("lead_time_sd", self.lead_time_sd),
+        ] {
+            if v > MAX_LEAD_TIME_DAYS {
+                return Err(invalid(
+                    param,
+                    format!(
+                        "should be at most {MAX_LEAD_TIME_DAYS} days (100 years), but is {v}; \
+                         is the unit days?"
+                    ),
                 ));
             }
         }
@@ -812,7 +831,8 @@ fn shaped(input: &PolicyInput, spread: Spread, mean: f64) -> Spread {
             } else {
                 input.lead_time_third_moment.unwrap_or(whole_k3)
             };
-            spread.skewed(mean, input.demand_mean.powi(3) * k3)
+            let lead_sd = input.demand_mean * lead_time_sd(input);
+            spread.skewed(mean, lead_sd * lead_sd, input.demand_mean.powi(3) * k3)
         }
     }
 }

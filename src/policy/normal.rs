@@ -208,17 +208,29 @@ pub fn whole_day_lead_time_moments(mean: f64, sd: f64) -> (f64, f64, f64) {
     }
     let n = Normal::new(mean, sd).expect("sd > 0");
     let top = (mean + 10.0 * sd).ceil().max(2.0) as i64;
-    let mut mass: Vec<(f64, f64)> = vec![(1.0, n.cdf(1.5))];
-    for k in 2..=top {
+    // P(max(1, round(L)) = k), k = 1 … top, in two passes (the mean first, then the central
+    // moments about it) without storing them.
+    let mass = |k: i64| {
         let kf = k as f64;
-        mass.push((kf, n.cdf(kf + 0.5) - n.cdf(kf - 0.5)));
+        if k == 1 {
+            n.cdf(1.5)
+        } else {
+            n.cdf(kf + 0.5) - n.cdf(kf - 0.5)
+        }
+    };
+    let (mut total, mut m1) = (0.0, 0.0);
+    for k in 1..=top {
+        let p = mass(k);
+        total += p;
+        m1 += p * k as f64;
     }
-    let total: f64 = mass.iter().map(|&(_, p)| p).sum();
-    let m1 = mass.iter().map(|&(k, p)| p * k).sum::<f64>() / total;
-    let (m2, m3) = mass.iter().fold((0.0, 0.0), |(a, b), &(k, p)| {
-        let c = k - m1;
-        (a + p * c * c, b + p * c * c * c)
-    });
+    let m1 = m1 / total;
+    let (mut m2, mut m3) = (0.0, 0.0);
+    for k in 1..=top {
+        let (p, c) = (mass(k), k as f64 - m1);
+        m2 += p * c * c;
+        m3 += p * c * c * c;
+    }
     (m1, (m2 / total).max(0.0).sqrt(), m3 / total)
 }
 

@@ -132,19 +132,19 @@ struct ShiftedGamma {
 
 impl ShiftedGamma {
     /// Mean 0, variance `var` and third cumulant `k3` (> 0).
-    fn centred(var: f64, k3: f64) -> Self {
+    /// `None` where the parameters leave floating point (a skew so large against the
+    /// variance that k underflows to 0, or values that overflow): the normal stands in.
+    fn centred(var: f64, k3: f64) -> Option<Self> {
         let theta = k3 / (2.0 * var);
         let k = var / (theta * theta);
-        Self {
-            k,
-            theta,
-            shift: -k * theta,
-        }
+        let shift = -k * theta;
+        (theta > 0.0 && theta.is_finite() && k > 0.0 && k.is_finite() && shift.is_finite())
+            .then_some(Self { k, theta, shift })
     }
 
     /// P(X ≤ c).
     fn cdf(&self, c: f64) -> f64 {
-        gamma_cdf(self.k, (c - self.shift) / self.theta)
+        gamma_cdf(self.k, (c - self.shift) / self.theta, self.k)
     }
 
     /// E[(X − c)⁺] = θ·(k·P(G′ > z) − z·P(G > z)), z = (c − shift) / θ, G′ of shape k + 1.
@@ -153,7 +153,8 @@ impl ShiftedGamma {
         if z <= 0.0 {
             return self.theta * (self.k - z);
         }
-        let upper = |k: f64| 1.0 - gamma_cdf(k, z);
+        // Both shapes by the same method (chosen by k), so the difference is not a switch's.
+        let upper = |k: f64| 1.0 - gamma_cdf(k, z, self.k);
         (self.theta * (self.k * upper(self.k + 1.0) - z * upper(self.k))).max(0.0)
     }
 }
@@ -182,25 +183,31 @@ impl Spread {
 
     /// The same spread with a **right-skewed demand part** (module docs, "Skew"): every
     /// component keeps its mean and variance and gets the third cumulant
-    /// (2·v_a² + 3·v_a·σ_b²) / `mean` + `known_third_cumulant`, v_a its demand part's
-    /// variance, matched by a shifted gamma. `mean` is the protection demand's mean μ;
+    /// (2·v_a² + 3·v_a·`lead_time_var`) / `mean` + `known_third_cumulant`, v_a its demand
+    /// part's variance, matched by a shifted gamma. `mean` is the protection demand's mean μ;
+    /// `lead_time_var` the lead time's share of the known variance, d²·σ_L² (at most the
+    /// known part's; the rest, the undershoot's within one step, adds no cross term);
     /// `known_third_cumulant` is the known part's own (d³·κ₃(L) of the lead time's skew); a
     /// negative one (lead times skewed to the left) counts as 0, since a shifted gamma leans
-    /// right only. Unchanged when `mean` is not positive.
-    pub fn skewed(mut self, mean: f64, known_third_cumulant: f64) -> Self {
+    /// right only. Unchanged when `mean` is not positive; a component whose gamma would leave
+    /// floating point (a skew vastly larger than its variance) stays normal.
+    pub fn skewed(mut self, mean: f64, lead_time_var: f64, known_third_cumulant: f64) -> Self {
         if !(mean > 0.0 && mean.is_finite()) {
             return self;
         }
         let known = known_third_cumulant.max(0.0);
+        let lead = lead_time_var.clamp(0.0, self.known_var);
         self.gammas = self
             .sds
             .iter()
             .map(|&(sd, _)| {
                 let var = sd * sd;
                 let va = (var - self.known_var).max(0.0);
-                let k3 = (2.0 * va * va + 3.0 * va * self.known_var) / mean + known;
+                let k3 = (2.0 * va * va + 3.0 * va * lead) / mean + known;
                 // A skew lost in rounding is none: the normal is then exact enough.
-                (var > 0.0 && k3 > 1e-6 * var * var.sqrt()).then(|| ShiftedGamma::centred(var, k3))
+                (var > 0.0 && k3 > 1e-6 * var * var.sqrt())
+                    .then(|| ShiftedGamma::centred(var, k3))
+                    .flatten()
             })
             .collect();
         self
@@ -300,18 +307,22 @@ impl Spread {
 }
 
 /// Shapes from which the Wilson–Hilferty cube-root normal stands in for the incomplete gamma
-/// function (its CDF error is then below 1e-4, where the series would need hundreds of
-/// terms).
+/// function (its CDF error is then about 1e-4 or less, where the series would need hundreds
+/// of terms).
 const WILSON_HILFERTY_SHAPE: f64 = 50.0;
 
 /// P(G ≤ z) for G gamma with shape `k` and scale 1: the regularized lower incomplete gamma
-/// function (`statrs`), or the Wilson–Hilferty approximation from [`WILSON_HILFERTY_SHAPE`]
-/// on.
-fn gamma_cdf(k: f64, z: f64) -> f64 {
-    if z <= 0.0 {
+/// function (`statrs`), or the Wilson–Hilferty approximation when `by` (the shape that
+/// decides the method, so that the shapes k and k + 1 of one excess take the same) is at
+/// least [`WILSON_HILFERTY_SHAPE`].
+fn gamma_cdf(k: f64, z: f64, by: f64) -> f64 {
+    if z <= 0.0 || z.is_nan() {
         return 0.0;
     }
-    if k >= WILSON_HILFERTY_SHAPE {
+    if z.is_infinite() {
+        return 1.0;
+    }
+    if by >= WILSON_HILFERTY_SHAPE {
         let c = 1.0 / (9.0 * k);
         return normal::cdf(((z / k).cbrt() - (1.0 - c)) / c.sqrt());
     }
@@ -396,7 +407,7 @@ mod tests {
         for &(mu, sd) in &[(20.0, 10.0), (400.0, 20.0)] {
             let (k, rate) = (mu * mu / (sd * sd), mu / (sd * sd));
             let g = Gamma::new(k, rate).unwrap();
-            let s = Spread::new(sd, f64::INFINITY, 0.0).skewed(mu, 0.0);
+            let s = Spread::new(sd, f64::INFINITY, 0.0).skewed(mu, 0.0, 0.0);
             for &x in &[-0.5 * sd, 0.0, sd, 2.5 * sd] {
                 assert!((s.cdf(x) - g.cdf(mu + x)).abs() < 2e-4, "μ {mu} x {x}");
                 let c = mu + x;
@@ -426,7 +437,7 @@ mod tests {
     #[test]
     fn shifted_gamma_matches_three_moments() {
         let (var, k3) = (9.0, 20.0);
-        let g = ShiftedGamma::centred(var, k3);
+        let g = ShiftedGamma::centred(var, k3).unwrap();
         let (lo, hi, n) = (g.shift, 60.0, 200_000);
         let h = (hi - lo) / f64::from(n);
         let (mut m1, mut m2, mut m3) = (0.0, 0.0, 0.0);
@@ -448,17 +459,24 @@ mod tests {
     #[test]
     fn skew_lifts_the_upper_tail_and_a_symmetric_part_dilutes_it() {
         let normal = Spread::new(30.0, 6.0, 0.0);
-        let skewed = Spread::new(30.0, 6.0, 0.0).skewed(90.0, 0.0);
+        let skewed = Spread::new(30.0, 6.0, 0.0).skewed(90.0, 0.5 * 900.0, 0.0);
         assert!(skewed.quantile(0.97) > normal.quantile(0.97));
         assert!(skewed.excess(2.0 * 30.0) > normal.excess(2.0 * 30.0));
         assert!(skewed.quantile(0.5) < normal.quantile(0.5)); // the median below the mean
-        let diluted =
-            Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt()).skewed(90.0, 0.0);
+        let diluted = Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt()).skewed(
+            90.0,
+            0.5 * 900.0,
+            0.0,
+        );
         let q = |s: &Spread| s.quantile(0.97);
         let plain = Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt());
         assert!(q(&plain) < q(&diluted) && q(&diluted) < q(&skewed));
         // A lead time's own skew adds to it.
-        let late = Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt()).skewed(90.0, 5e4);
+        let late = Spread::new(30.0 * 0.5f64.sqrt(), 6.0, 30.0 * 0.5f64.sqrt()).skewed(
+            90.0,
+            0.5 * 900.0,
+            5e4,
+        );
         assert!(q(&late) > q(&diluted));
     }
 
@@ -479,7 +497,7 @@ mod tests {
         ) {
             let mut s = Spread::new(sd_a, dof, sd_b);
             if skew {
-                s = s.skewed(mean_scale * (sd_a + sd_b), known_k3);
+                s = s.skewed(mean_scale * (sd_a + sd_b), sd_b * sd_b, known_k3);
             }
             let q = s.quantile(p);
             proptest::prop_assert!(q.is_finite());
@@ -489,5 +507,22 @@ mod tests {
             let (e1, e2) = (s.excess(q), s.excess(q + sd_a + sd_b));
             proptest::prop_assert!(e1.is_finite() && e2 >= 0.0 && e2 <= e1 + 1e-9 * e1.abs());
         }
+    }
+
+    /// Extreme inputs the calculator accepts stay finite and never panic: a mean so small that
+    /// the gamma's shape underflows (statrs would panic at shape 0), and a spread so large that
+    /// the third cumulant overflows — both fall back to the normal.
+    #[test]
+    fn extreme_spreads_fall_back_to_the_normal() {
+        let tiny_mean = Spread::new(4.0, f64::INFINITY, 0.0).skewed(1.6e-199, 0.0, 0.0);
+        let q = tiny_mean.quantile(0.95);
+        assert!(
+            (q - 4.0 * normal::z_for_cycle_service(0.95)).abs() < 1e-9,
+            "{q}"
+        );
+        let huge = Spread::new(1e100, f64::INFINITY, 0.0).skewed(1.0, 0.0, 0.0);
+        let q = huge.quantile(0.95);
+        assert!(q.is_finite() && (q / 1e100 - normal::z_for_cycle_service(0.95)).abs() < 1e-9);
+        assert!(huge.excess(0.0).is_finite());
     }
 }

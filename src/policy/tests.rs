@@ -269,6 +269,11 @@ fn invalid_inputs_name_the_parameter() {
         .unwrap_err()
         .to_string()
         .starts_with("review_period"));
+    // A lead-time spread of a billion days (a typo) is refused, not summed day by day.
+    let mut i = base(PolicyKind::SQ);
+    i.lead_time_sd = 1e9;
+    let e = design(&i, Method::Normal).unwrap_err().to_string();
+    assert!(e.starts_with("lead_time_sd") && e.contains("36500"), "{e}");
 }
 
 #[test]
