@@ -19,7 +19,7 @@ fn bundled(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// The documented contract of recommendations.csv (README, DESIGN.md), without `location`
+/// The documented contract of recommendations.csv (docs/outputs.md, DESIGN.md), without `location`
 /// (the bundled example has none).
 const CONTRACT: &[&str] = &[
     "sku",
