@@ -37,7 +37,11 @@ share without stockout and its own fill rate are compared with its designed serv
 (policy.csv expected_cycle_service_level, expected_fill_rate), then averaged — so a SKU whose
 tiny S - s makes a cycle every few days does not outweigh the class. The designed service is
 the target for the measure the run designs for, except where the safety stock floors at 0
-(the order quantity alone exceeds the target); "mean target" is shown beside it. The "+-" is
+(the order quantity alone exceeds the target), and for simulation-designed SKUs (method
+`simulated`), whose promise is their simulated service in that measure (policy.csv
+simulated_service: the cheapest levels whose simulated service meets the target, often above
+it where demand comes in whole units); "mean target" is shown beside it, and --json gives
+realised minus target too. The "+-" is
 1.96 standard errors of the mean over (SKU, origin) units. --json also gives realised minus
 target per measure.
 --by-censoring splits each class by the SKU's stockout days in the training history
@@ -226,13 +230,21 @@ class Acc:
 
     def add(self, row, cycles):
         qty = sum(c[1] for c in cycles)
+        designed = {"cycle": float(row["expected_cycle_service_level"]),
+                    "fill_rate": float(row["expected_fill_rate"])}
+        # A simulation-designed SKU promises its simulated service in the measure designed
+        # for (the cheapest levels whose simulated service meets the target); the formula's
+        # figure at those levels is not what designed them.
+        sim = num(row.get("simulated_service"))
+        if row["method"] == "simulated" and sim is not None:
+            designed[row["service_measure"]] = sim
         self.units.append({
             "cycles": len(cycles),
             "csl": sum(1 for c in cycles if not c[3]) / len(cycles),
             "fill": 1 - sum(min(c[2], c[1]) for c in cycles) / qty if qty > 0 else 1.0,
             "target": float(row["target"]),
-            "designed_csl": float(row["expected_cycle_service_level"]),
-            "designed_fill": float(row["expected_fill_rate"]),
+            "designed_csl": designed["cycle"],
+            "designed_fill": designed["fill_rate"],
         })
 
     def mean(self, f):

@@ -8,7 +8,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use replenish::{
-    policy::Levels,
+    policy::{empirical::ErrorPaths, Levels},
     sim::{
         demand::{DemandDist, DemandSampler},
         engine::{Inaccuracy, World},
@@ -41,13 +41,15 @@ fn policy(levels: Levels) -> SimPolicy {
 fn bench(c: &mut Criterion) {
     let lead = [6.0, 8.0, 9.0, 10.0, 14.0];
     let rate = vec![10.0; 90];
-    let errors: Vec<Vec<f64>> = (0..6)
-        .map(|f| {
-            (0..90)
-                .map(|t| f64::from((t * 7 + f * 3) % 11) - 5.0)
-                .collect()
-        })
-        .collect();
+    let errors = ErrorPaths::measured(
+        (0..6)
+            .map(|f| {
+                (0..90)
+                    .map(|t| f64::from((t * 7 + f * 3) % 11) - 5.0)
+                    .collect()
+            })
+            .collect(),
+    );
     let costs = SimCosts {
         holding_per_unit_year: 2.0,
         order_cost: 30.0,

@@ -1581,7 +1581,7 @@ mod tests {
                 ..item
             },
             rate_per_day: vec![d; 90],
-            error_paths: Vec::new(),
+            error_paths: Default::default(),
             policy_input: input,
             empirical: false,
             current: None,

@@ -54,8 +54,9 @@ pub struct SkuPlan {
     pub item: ItemParams,
     /// Forecast demand per day from the planning date.
     pub rate_per_day: Vec<f64>,
-    /// Backtest error runs per day (for simulation and the Monte Carlo).
-    pub error_paths: Vec<Vec<f64>>,
+    /// Backtest error runs per day, with their imputed days (for simulation and the Monte
+    /// Carlo).
+    pub error_paths: crate::policy::empirical::ErrorPaths,
     /// The policy calculator's input (to redesign for another policy family).
     pub policy_input: PolicyInput,
     /// Whether the empirical (Monte Carlo) method was used.

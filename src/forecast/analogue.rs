@@ -106,22 +106,22 @@ pub fn forecast_from(
                 .filter(|m| m.1.error_block == fc.error_block)
                 .flat_map(|m| m.1.errors.iter().copied())
                 .collect();
-            // Each member's censored-bucket variance beside its errors (0 where it had none).
-            fc.error_censored_var = members
-                .iter()
-                .filter(|m| m.1.error_block == fc.error_block)
-                .flat_map(|m| {
-                    let f = &m.1;
-                    let aligned = f.error_censored_var.len() == f.errors.len();
-                    (0..f.errors.len()).map(move |k| {
-                        if aligned {
-                            f.error_censored_var[k]
-                        } else {
-                            0.0
-                        }
+            // Each member's censored-bucket variance and imputed demand beside its errors (0
+            // where it had none).
+            let beside = |of: fn(&SkuForecast) -> &Vec<f64>| -> Vec<f64> {
+                members
+                    .iter()
+                    .filter(|m| m.1.error_block == fc.error_block)
+                    .flat_map(|m| {
+                        let f = &m.1;
+                        let v = of(f);
+                        let aligned = v.len() == f.errors.len();
+                        (0..f.errors.len()).map(move |k| if aligned { v[k] } else { 0.0 })
                     })
-                })
-                .collect();
+                    .collect()
+            };
+            fc.error_censored_var = beside(|f| &f.error_censored_var);
+            fc.error_censored_mean = beside(|f| &f.error_censored_mean);
             // The most common demand class among the members.
             let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
             for (i, m) in members.iter().enumerate() {

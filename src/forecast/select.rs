@@ -227,6 +227,12 @@ pub struct SkuForecast {
     /// ([`crate::plan::demand_inputs`]).
     #[serde(skip)]
     pub error_censored_var: Vec<f64>,
+    /// Per error in [`SkuForecast::errors`], aligned as [`SkuForecast::error_censored_var`]:
+    /// the imputed demand of its bucket where the bucket was imputed (the conditional mean the
+    /// error was measured against; units), 0 elsewhere. The Monte Carlo and the simulation
+    /// draw the bucket's true demand around it ([`crate::policy::empirical::Censored`]).
+    #[serde(skip)]
+    pub error_censored_mean: Vec<f64>,
     /// The chosen model's rolling-origin backtest forecasts over the selection folds, in time
     /// order: they cover the `backtest_fit.len()` buckets just before [`SkuForecast::start`]
     /// (empty without a backtest). Charts draw them against the actuals.
@@ -570,6 +576,12 @@ pub fn forecast_series(s: &DemandSeries, settings: &ForecastSettings) -> SkuFore
     out.error_block = dist.block;
     out.quantiles = quantiles_of(&out.point, &dist, s, settings);
     out.error_censored_var = dist.aligned(&censored_var);
+    let imputed: Vec<f64> = censored_var
+        .iter()
+        .zip(&y)
+        .map(|(&v, &a)| if v > 0.0 { a } else { 0.0 })
+        .collect();
+    out.error_censored_mean = dist.aligned(&imputed);
     out.errors = dist.errors;
     out.candidates = candidates;
     out.reason = notes.join("; ");
@@ -601,6 +613,7 @@ impl SkuForecast {
             errors: Vec::new(),
             error_block: 0,
             error_censored_var: Vec::new(),
+            error_censored_mean: Vec::new(),
             backtest_fit: Vec::new(),
             candidates: Vec::new(),
             censored,

@@ -56,7 +56,7 @@ use crate::{
     leadtime::{LeadTimeModel, SkuLeadTime},
     policy::{
         design,
-        empirical::{sample_protection_demand, SampleInput},
+        empirical::{sample_protection_demand, Censored, ErrorPaths, SampleInput},
         GivenLevels, Levels, Method, OrderRule, PolicyInput, PolicyKind, ServiceMeasure,
     },
     purchasing::budget::BudgetSummary,
@@ -79,8 +79,9 @@ pub struct DemandInputs {
     pub mean: f64,
     /// Standard deviation of daily demand around the forecast.
     pub sd: f64,
-    /// Backtest error runs spread over days (for the Monte Carlo).
-    pub daily_error_paths: Vec<Vec<f64>>,
+    /// Backtest error runs spread over days, with the imputed days' records (for the Monte
+    /// Carlo and the simulation).
+    pub daily_error_paths: ErrorPaths,
     /// Degrees of freedom of `sd` as an estimate: the number of backtest runs it was
     /// measured on (each run's errors share the level error of its origin, so a run is one
     /// observation of the protection period's error; see [`crate::policy::spread`]); for a
@@ -96,7 +97,7 @@ impl Default for DemandInputs {
             rate_per_day: Vec::new(),
             mean: 0.0,
             sd: 0.0,
-            daily_error_paths: Vec::new(),
+            daily_error_paths: ErrorPaths::default(),
             sd_dof: f64::INFINITY,
         }
     }
@@ -129,6 +130,8 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     let mut runs = 0usize;
     // The demand variance the errors of imputed (censored) buckets leave out, per error.
     let missing = (f.error_censored_var.len() == f.errors.len()).then_some(&f.error_censored_var);
+    let imputed = (f.error_censored_mean.len() == f.errors.len()).then_some(&f.error_censored_mean);
+    let mut censored_paths = Vec::new();
     let block = f.error_block.max(1);
     for (r, run) in f.error_runs().enumerate() {
         runs += usize::from(!run.is_empty());
@@ -157,8 +160,24 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
         paths.push(
             run.iter()
                 .flat_map(|e| std::iter::repeat_n(e / reps as f64, reps))
-                .collect(),
+                .collect::<Vec<f64>>(),
         );
+        // A bucket's imputed demand and left-out variance spread evenly over its days.
+        if let (Some(m), Some(_)) = (imputed, missing) {
+            let m = &m[r * block..r * block + run.len()];
+            censored_paths.push(
+                m.iter()
+                    .zip(var)
+                    .flat_map(|(&mean, &v)| {
+                        let day = Censored {
+                            mean: mean / reps as f64,
+                            var: v.max(0.0) / reps as f64,
+                        };
+                        std::iter::repeat_n(day, reps)
+                    })
+                    .collect(),
+            );
+        }
     }
     let rmse_window = if n > 0 { (sq / n as f64).sqrt() } else { 0.0 };
     // Values below a billionth of a unit are none: forecasts that decay towards zero (TSB on
@@ -174,7 +193,10 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
         mean: total / p,
         sd: rmse_window / (w as f64 * b).sqrt(),
         rate_per_day: rate,
-        daily_error_paths: paths,
+        daily_error_paths: ErrorPaths {
+            errors: paths,
+            censored: censored_paths,
+        },
         sd_dof: if runs == 0 {
             f64::INFINITY
         } else if f.backtested() {
@@ -1171,7 +1193,7 @@ fn current_levels(record: Option<&ItemRecord>, input: &PolicyInput) -> Option<Le
 fn protection_sample(
     input: &PolicyInput,
     rate_per_day: &[f64],
-    error_paths: &[Vec<f64>],
+    error_paths: &ErrorPaths,
     lead_times: &[f64],
     draws: usize,
     seed: u64,
@@ -1365,6 +1387,12 @@ mod tests {
     /// estimates, which costs coverage either way; censoring must not cost more). Without the
     /// variance that imputed days leave out (`error_censored_var` cleared: the spread of errors
     /// against smooth imputed actuals) it covers more than 3 points less (88.7%).
+    ///
+    /// The empirical method's Monte Carlo quantile of the same 7 days, from the same error
+    /// paths: with the imputed days' records (each draw of an imputed day adds a gamma draw of
+    /// the demand its mean leaves out) it covers within 2 points of the uncensored history's
+    /// (91.2% and 92.8% here; 4,000 draws per SKU), without them more than 3 points less
+    /// (86.0%).
     #[test]
     fn protection_quantile_of_a_censored_history_covers_its_target() {
         use crate::forecast::select::ForecastSettings;
@@ -1378,6 +1406,8 @@ mod tests {
         };
         let (z, p, skus) = (1.644_853_626_951_472_2, 7.0, 24);
         let (mut with, mut without, mut uncensored, mut censored) = (0.0, 0.0, 0.0, 0usize);
+        // The Monte Carlo's coverage: with the imputed days' records, without, uncensored.
+        let mut mc = (0.0, 0.0, 0.0);
         for seed in 0..skus {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
             let (s, q, lead, n) = (20.0, 60.0, 5usize, 730);
@@ -1405,10 +1435,29 @@ mod tests {
                 let d = demand_inputs(f, f.start, p);
                 poisson_cdf(10.0 * p, d.mean * p + z * d.sd * p.sqrt())
             };
+            // The Monte Carlo's 95% quantile of the same 7 days ((R,S) with R = 1, L = 7).
+            let cover_mc = |f: &SkuForecast| {
+                let d = demand_inputs(f, f.start, p);
+                let sample = sample_protection_demand(SampleInput {
+                    rate_per_day: &d.rate_per_day,
+                    error_paths: &d.daily_error_paths,
+                    lead_times: &[p],
+                    review_days: 1.0,
+                    reorder_point: false,
+                    draws: 4000,
+                    seed,
+                });
+                poisson_cdf(10.0 * p, sample.quantile(0.95))
+            };
             with += cover(&f);
+            mc.0 += cover_mc(&f);
             f.error_censored_var.clear();
             without += cover(&f);
-            uncensored += cover(&forecast_series(&truth, &settings));
+            f.error_censored_mean.clear();
+            mc.1 += cover_mc(&f);
+            let truth_forecast = forecast_series(&truth, &settings);
+            uncensored += cover(&truth_forecast);
+            mc.2 += cover_mc(&truth_forecast);
         }
         let share = censored as f64 / (skus as usize * 730) as f64;
         assert!(share > 0.25, "censored share {share}");
@@ -1417,6 +1466,12 @@ mod tests {
         let msg =
             format!("coverage {with}, without the variance {without}, uncensored {uncensored}");
         assert!((with - uncensored).abs() < 0.01, "{msg}");
+        assert!(without < uncensored - 0.03, "{msg}");
+        let (with, without, uncensored) = (mc.0 / k, mc.1 / k, mc.2 / k);
+        let msg = format!(
+            "Monte Carlo coverage {with}, without the imputed days' records {without}, uncensored {uncensored}"
+        );
+        assert!((with - uncensored).abs() < 0.02, "{msg}");
         assert!(without < uncensored - 0.03, "{msg}");
     }
 
@@ -1499,9 +1554,9 @@ mod tests {
         // 3.5 / sqrt(14).
         assert!((d.sd - 3.5 / 14f64.sqrt()).abs() < 1e-12);
         // Error paths are per day: 3 weeks × 7 days, one week's error spread evenly.
-        assert_eq!(d.daily_error_paths.len(), 2);
-        assert_eq!(d.daily_error_paths[0].len(), 21);
-        assert!((d.daily_error_paths[0][0] - 1.0).abs() < 1e-12);
+        assert_eq!(d.daily_error_paths.errors.len(), 2);
+        assert_eq!(d.daily_error_paths.errors[0].len(), 21);
+        assert!((d.daily_error_paths.errors[0][0] - 1.0).abs() < 1e-12);
     }
 
     /// A backtested forecast's spread has as many degrees of freedom as backtest runs (two

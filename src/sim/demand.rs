@@ -9,7 +9,7 @@
 //! | `poisson` | Poisson(mean) |
 //! | `negbin` | negative binomial with the given mean and sd (a gamma–Poisson mixture; Poisson when sd² ≤ mean) |
 //! | `intermittent` | occurrence × size: demand on a day with probability p, then a gamma size with the mean and sd that give the daily mean and sd (constant size when the sd is too small for that) |
-//! | forecast | max(0, forecast for the day + a backtest error), errors resampled in blocks of up to 14 consecutive days (as the empirical safety stock does); beyond the forecast horizon the last day's rate repeats |
+//! | forecast | max(0, forecast for the day + a backtest error), errors resampled in blocks of up to 14 consecutive days (as the empirical safety stock does); an imputed (stocked-out) backtest day adds a fresh draw of the demand its imputed mean leaves out ([`crate::policy::empirical::Censored`]); beyond the forecast horizon the last day's rate repeats |
 //! | history | the SKU's daily history, resampled in blocks of 28 days that keep the weekday (so weekly pattern and intermittency survive) |
 //!
 //! A demand surge multiplies the day's demand inside its window.
@@ -18,7 +18,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, Normal, Poisson};
 
-use crate::policy::empirical::BLOCK_DAYS;
+use crate::policy::empirical::{Censored, ErrorPaths, BLOCK_DAYS};
 
 /// Block length of the history bootstrap (days; a multiple of 7).
 pub const HISTORY_BLOCK_DAYS: usize = 28;
@@ -68,7 +68,8 @@ enum Kind<'a> {
     },
     Forecast {
         rate: &'a [f64],
-        paths: Vec<&'a [f64]>,
+        /// Non-empty error runs with their imputed days' records (empty where none).
+        paths: Vec<(&'a [f64], &'a [Censored])>,
     },
     History(&'a [f64]),
 }
@@ -137,16 +138,13 @@ impl<'a> DemandSampler<'a> {
         }
     }
 
-    /// The forecast per day plus resampled backtest errors per day.
-    pub fn forecast(rate: &'a [f64], error_paths: &'a [Vec<f64>]) -> Self {
+    /// The forecast per day plus resampled backtest errors per day (an imputed day's error
+    /// plus a fresh draw of its left-out demand, [`Censored::noise`]).
+    pub fn forecast(rate: &'a [f64], error_paths: &'a ErrorPaths) -> Self {
         Self {
             kind: Kind::Forecast {
                 rate,
-                paths: error_paths
-                    .iter()
-                    .filter(|p| !p.is_empty())
-                    .map(Vec::as_slice)
-                    .collect(),
+                paths: error_paths.runs(),
             },
             surge: None,
         }
@@ -257,11 +255,12 @@ impl<'a> DemandSampler<'a> {
                 } else {
                     if st.pos >= st.end {
                         st.path = rng.random_range(0..paths.len());
-                        let len = paths[st.path].len();
+                        let len = paths[st.path].0.len();
                         st.pos = rng.random_range(0..len);
                         st.end = (st.pos + BLOCK_DAYS).min(len);
                     }
-                    let e = paths[st.path][st.pos];
+                    let (errors, censored) = paths[st.path];
+                    let e = errors[st.pos] + censored.get(st.pos).map_or(0.0, |c| c.noise(rng));
                     st.pos += 1;
                     e
                 };
