@@ -263,7 +263,7 @@ class Acc:
         for k in ("target", "designed_csl", "csl", "designed_fill", "fill"):
             out[k] = round(self.mean(lambda u: u[k]), 4)
         for m in ("csl", "fill"):
-            out[f"{m}_minus_designed"] = round(self.mean(lambda u: u[m] - u[f"designed_{m}"]), 4)
+            out[f"{m}_minus_designed"] = round(self.mean(lambda u: u[m] - u[f"designed_{m}"]), 6)
             out[f"{m}_minus_designed_ci95"] = round(self.ci(lambda u: u[m] - u[f"designed_{m}"]), 4)
             out[f"{m}_minus_target"] = round(self.mean(lambda u: u[m] - u["target"]), 4)
         return out

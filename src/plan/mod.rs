@@ -20,7 +20,10 @@
 //!   the backtest's "actual" is the imputed conditional mean of demand, and the true demand
 //!   varies around it; each window's squared sum gets that variance added
 //!   ([`SkuForecast::error_censored_var`], see [`crate::forecast::censor`]), so a SKU often out
-//!   of stock is not given a spread narrowed by its own stockouts.
+//!   of stock is not given a spread narrowed by its own stockouts. The daily error paths
+//!   that the Monte Carlo and the simulation resample carry each imputed day's imputed mean
+//!   and that variance ([`crate::policy::empirical::Censored`]), from which every copy of the
+//!   day draws its demand afresh.
 //! - **Target**: the item master's `service_level`, else `[policy] service_targets` for the
 //!   SKU's ABC class, else `[defaults] service_level`.
 //! - **Method**: `[policy] method`; `auto` = empirical for intermittent and lumpy demand (and
@@ -1117,11 +1120,14 @@ fn design_policy(
 ) -> Designed {
     let ps = &ctx.config.policy;
     let ov = ctx.steering.ov;
+    // A sporadic SKU whose forecast fell to zero keeps the Monte Carlo: its backtest errors
+    // are the demand the forecast missed, where a normal around a zero mean puts half its
+    // mass below zero.
     let empirical = match ps.method {
         SafetyStockMethod::Empirical => true,
         SafetyStockMethod::Normal => false,
         SafetyStockMethod::Auto => class.is_sporadic(),
-    } && demand.mean > 0.0;
+    };
     let key = format!(
         "{}\u{1f}{}",
         ctx.sku,
