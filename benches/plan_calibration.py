@@ -40,8 +40,7 @@ the target for the measure the run designs for, except where the safety stock fl
 (the order quantity alone exceeds the target), and for simulation-designed SKUs (method
 `simulated`), whose promise is their simulated service in that measure (policy.csv
 simulated_service: the cheapest levels whose simulated service meets the target, often above
-it where demand comes in whole units); "mean target" is shown beside it, and --json gives
-realised minus target too. The "+-" is
+it where demand comes in whole units); "mean target" is shown beside it. The "+-" is
 1.96 standard errors of the mean over (SKU, origin) units. --json also gives realised minus
 target per measure.
 --by-censoring splits each class by the SKU's stockout days in the training history

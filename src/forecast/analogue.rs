@@ -171,6 +171,12 @@ pub fn forecast_from(
     {
         *v *= scale;
     }
+    // The imputed days' records scale with the errors they stand beside: the mean by the
+    // factor, the variance by its square.
+    fc.error_censored_mean.iter_mut().for_each(|v| *v *= scale);
+    fc.error_censored_var
+        .iter_mut()
+        .for_each(|v| *v *= scale * scale);
     fc.sku = sku.to_string();
     fc.location = location.map(str::to_string);
     fc.model = model;
@@ -194,7 +200,10 @@ mod tests {
     #[test]
     fn a_new_item_gets_its_like_skus_forecast_scaled_by_its_own_sales() {
         let like_series = test_series("OLD", vec![20.0; 200]);
-        let like = forecast_series(&like_series, &ForecastSettings::for_freq(Freq::Day));
+        let mut like = forecast_series(&like_series, &ForecastSettings::for_freq(Freq::Day));
+        // Imputed-day records beside the analogue's errors: they scale as the errors do.
+        like.error_censored_mean = vec![8.0; like.errors.len()];
+        like.error_censored_var = vec![16.0; like.errors.len()];
         // 14 days of history at 5 units/day: a quarter of the analogue's rate.
         let own = test_series("NEW", vec![5.0; 14]);
         let f = forecast_from(
@@ -217,6 +226,13 @@ mod tests {
         );
         assert!(f.reason.contains("x0.250"), "{}", f.reason);
         assert!(!f.backtested());
+        // Mean × 0.25, variance × 0.25², beside errors × 0.25.
+        assert_eq!(f.error_censored_mean.len(), f.errors.len());
+        assert!(f
+            .error_censored_mean
+            .iter()
+            .all(|v| (v - 2.0).abs() < 1e-12));
+        assert!(f.error_censored_var.iter().all(|v| (v - 1.0).abs() < 1e-12));
     }
 
     #[test]

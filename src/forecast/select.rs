@@ -228,8 +228,8 @@ pub struct SkuForecast {
     #[serde(skip)]
     pub error_censored_var: Vec<f64>,
     /// Per error in [`SkuForecast::errors`], aligned as [`SkuForecast::error_censored_var`]:
-    /// the imputed demand of its bucket where the bucket was imputed (the conditional mean the
-    /// error was measured against; units), 0 elsewhere. The Monte Carlo and the simulation
+    /// the imputed demand of its bucket where the bucket was imputed with a variance left out
+    /// (the value the error was measured against; units), 0 elsewhere. The Monte Carlo and the simulation
     /// draw the bucket's true demand around it ([`crate::policy::empirical::Censored`]).
     #[serde(skip)]
     pub error_censored_mean: Vec<f64>,

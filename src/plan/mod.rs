@@ -28,7 +28,8 @@
 //!   SKU's ABC class, else `[defaults] service_level`.
 //! - **Method**: `[policy] method`; `auto` = empirical for intermittent and lumpy demand (and
 //!   SKUs whose errors are strongly skewed are still treated normally — only the class
-//!   decides), normal otherwise.
+//!   decides), normal otherwise. A SKU without forecast demand is empirical only if it has
+//!   backtest errors to draw (a sporadic SKU whose forecast fell to zero), else normal.
 //! - **Horizon**: the forecast horizon is extended to cover the longest lead-time p95 plus the
 //!   review period, so every protection period lies inside the forecast.
 //! - Monte Carlo streams are seeded from `[policy] seed` and the SKU's name, so results do not
@@ -192,6 +193,14 @@ pub fn demand_inputs(f: &SkuForecast, planning: NaiveDate, protection_days: f64)
     };
     rate.iter_mut().for_each(flush);
     paths.iter_mut().flatten().for_each(flush);
+    // Records only when some backtest day was imputed with a variance to draw.
+    if !censored_paths
+        .iter()
+        .flatten()
+        .any(|c: &Censored| c.var > 0.0)
+    {
+        censored_paths.clear();
+    }
     DemandInputs {
         mean: total / p,
         sd: rmse_window / (w as f64 * b).sqrt(),
@@ -1120,14 +1129,14 @@ fn design_policy(
 ) -> Designed {
     let ps = &ctx.config.policy;
     let ov = ctx.steering.ov;
-    // A sporadic SKU whose forecast fell to zero keeps the Monte Carlo: its backtest errors
-    // are the demand the forecast missed, where a normal around a zero mean puts half its
-    // mass below zero.
+    // A sporadic SKU whose forecast fell to zero keeps the Monte Carlo when it has backtest
+    // errors: they are the demand the forecast missed, where a normal around a zero mean puts
+    // half its mass below zero. Without demand and without errors there is nothing to draw.
     let empirical = match ps.method {
         SafetyStockMethod::Empirical => true,
         SafetyStockMethod::Normal => false,
         SafetyStockMethod::Auto => class.is_sporadic(),
-    };
+    } && (demand.mean > 0.0 || !demand.daily_error_paths.is_empty());
     let key = format!(
         "{}\u{1f}{}",
         ctx.sku,

@@ -47,7 +47,10 @@ pub const BLOCK_DAYS: usize = 14;
 /// What an imputed (stocked-out) backtest day leaves out of its error.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Censored {
-    /// The day's imputed demand: the conditional mean of demand given the stockout (units).
+    /// The day's imputed demand (units): the conditional mean of demand given the stockout
+    /// for a wholly stocked-out day; for a weekly or monthly bucket stocked out on part of
+    /// its days, the bucket's imputed total spread over its days (the variance then covers
+    /// the stocked-out share only, so the gamma drawn around it is closer to a normal).
     pub mean: f64,
     /// The variance of the day's true demand around that mean (units²); 0 on a day that was
     /// not imputed.
@@ -57,7 +60,9 @@ pub struct Censored {
 impl Censored {
     /// A draw of the day's true demand minus its imputed mean: G − mean with G gamma of the
     /// record's mean and variance (non-negative and right-skewed, as demand is); 0 when the
-    /// day was not imputed (no variance, or no mean to put a distribution around).
+    /// day was not imputed (no variance, or no mean to put a distribution around). The gamma
+    /// matches the conditional distribution's mean and variance, not its support: demand on a
+    /// day that ran out was at least the day's sales, while G may fall below them.
     pub fn noise(&self, rng: &mut ChaCha8Rng) -> f64 {
         if !(self.var > 0.0 && self.mean > 0.0) {
             return 0.0;
@@ -77,8 +82,9 @@ pub struct ErrorPaths {
     /// Per run, per day: actual − forecast (units; a bucket's error spread evenly over its
     /// days).
     pub errors: Vec<Vec<f64>>,
-    /// Per run, per day, aligned with `errors`: the imputed days' records ([`Censored`]);
-    /// empty when no backtest day was imputed (then every day is as measured).
+    /// Per run, per day, aligned with `errors`: the imputed days' records ([`Censored`]; a
+    /// day that was not imputed has the zero record); empty when no backtest day carries a
+    /// variance to draw (then every day is as measured).
     pub censored: Vec<Vec<Censored>>,
 }
 
