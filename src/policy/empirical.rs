@@ -98,7 +98,7 @@ impl ErrorPaths {
     }
 
     /// The non-empty runs with their censored records (an empty slice where none).
-    pub fn runs(&self) -> Vec<(&[f64], &[Censored])> {
+    pub fn runs(&self) -> Vec<ErrorRun<'_>> {
         self.errors
             .iter()
             .enumerate()
@@ -250,46 +250,68 @@ pub struct SampleInput<'a> {
     pub seed: u64,
 }
 
-/// The moving-block bootstrap of daily errors (module documentation, step 2).
-struct ErrorBlocks<'a> {
-    runs: Vec<(&'a [f64], &'a [Censored])>,
-    /// The current block: run, next day, end day (exclusive).
+/// One error run with its imputed days' records (an empty slice when it has none).
+pub type ErrorRun<'a> = (&'a [f64], &'a [Censored]);
+
+/// Position in the moving-block bootstrap of daily errors (module documentation, step 2),
+/// shared by the Monte Carlo and the simulation's forecast demand: the run, the next day and
+/// the end of the current block. `default()` starts on a fresh block.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BlockCursor {
     run: usize,
     pos: usize,
     end: usize,
+}
+
+impl BlockCursor {
+    /// The next day's error from `runs` (non-empty runs, [`ErrorPaths::runs`]) plus an
+    /// imputed day's [`Censored::noise`]; a new block of up to [`BLOCK_DAYS`] days from a
+    /// random day of a random run when the current one is used up. 0 without runs.
+    #[inline]
+    pub fn next(&mut self, runs: &[ErrorRun<'_>], rng: &mut ChaCha8Rng) -> f64 {
+        if runs.is_empty() {
+            return 0.0;
+        }
+        if self.pos >= self.end {
+            self.run = rng.random_range(0..runs.len());
+            let len = runs[self.run].0.len();
+            self.pos = rng.random_range(0..len);
+            self.end = (self.pos + BLOCK_DAYS).min(len);
+        }
+        let (errors, censored) = runs[self.run];
+        let e = errors[self.pos] + censored.get(self.pos).map_or(0.0, |c| c.noise(rng));
+        self.pos += 1;
+        e
+    }
+
+    /// Starts the next day on a fresh block.
+    pub fn restart(&mut self) {
+        self.end = self.pos;
+    }
+}
+
+/// A SKU's runs and the Monte Carlo's cursor in them.
+struct ErrorBlocks<'a> {
+    runs: Vec<ErrorRun<'a>>,
+    cursor: BlockCursor,
 }
 
 impl<'a> ErrorBlocks<'a> {
     fn new(paths: &'a ErrorPaths) -> Self {
         Self {
             runs: paths.runs(),
-            run: 0,
-            pos: 0,
-            end: 0,
+            cursor: BlockCursor::default(),
         }
     }
 
-    /// The next day's error (plus an imputed day's [`Censored::noise`]); a new block when the
-    /// current one is used up (or after [`Self::restart`]).
+    /// The next day's error ([`BlockCursor::next`]).
     fn next(&mut self, rng: &mut ChaCha8Rng) -> f64 {
-        if self.runs.is_empty() {
-            return 0.0;
-        }
-        if self.pos >= self.end {
-            self.run = rng.random_range(0..self.runs.len());
-            let len = self.runs[self.run].0.len();
-            self.pos = rng.random_range(0..len);
-            self.end = (self.pos + BLOCK_DAYS).min(len);
-        }
-        let (errors, censored) = self.runs[self.run];
-        let e = errors[self.pos] + censored.get(self.pos).map_or(0.0, |c| c.noise(rng));
-        self.pos += 1;
-        e
+        self.cursor.next(&self.runs, rng)
     }
 
     /// Starts the next day on a fresh block (each draw is independent of the last).
     fn restart(&mut self) {
-        self.end = self.pos;
+        self.cursor.restart();
     }
 }
 

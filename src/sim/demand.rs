@@ -18,7 +18,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, Normal, Poisson};
 
-use crate::policy::empirical::{Censored, ErrorPaths, BLOCK_DAYS};
+use crate::policy::empirical::{BlockCursor, ErrorPaths, ErrorRun};
 
 /// Block length of the history bootstrap (days; a multiple of 7).
 pub const HISTORY_BLOCK_DAYS: usize = 28;
@@ -69,7 +69,7 @@ enum Kind<'a> {
     Forecast {
         rate: &'a [f64],
         /// Non-empty error runs with their imputed days' records (empty where none).
-        paths: Vec<(&'a [f64], &'a [Censored])>,
+        paths: Vec<ErrorRun<'a>>,
     },
     History(&'a [f64]),
 }
@@ -85,7 +85,9 @@ pub struct DemandSampler<'a> {
 /// Position in the current bootstrap block (`default()` at the start of a replication).
 #[derive(Debug, Clone, Default)]
 pub struct DemandState {
-    path: usize,
+    /// The forecast's error blocks (shared with the empirical Monte Carlo).
+    errors: BlockCursor,
+    /// The history bootstrap's next day and block end.
     pos: usize,
     end: usize,
 }
@@ -139,7 +141,7 @@ impl<'a> DemandSampler<'a> {
     }
 
     /// The forecast per day plus resampled backtest errors per day (an imputed day's error
-    /// plus a fresh draw of its left-out demand, [`Censored::noise`]).
+    /// plus a fresh draw of its left-out demand, [`crate::policy::empirical::Censored::noise`]).
     pub fn forecast(rate: &'a [f64], error_paths: &'a ErrorPaths) -> Self {
         Self {
             kind: Kind::Forecast {
@@ -250,21 +252,7 @@ impl<'a> DemandSampler<'a> {
             }
             Kind::Forecast { rate, paths } => {
                 let r = rate.get(t as usize).or(rate.last()).copied().unwrap_or(0.0);
-                let e = if paths.is_empty() {
-                    0.0
-                } else {
-                    if st.pos >= st.end {
-                        st.path = rng.random_range(0..paths.len());
-                        let len = paths[st.path].0.len();
-                        st.pos = rng.random_range(0..len);
-                        st.end = (st.pos + BLOCK_DAYS).min(len);
-                    }
-                    let (errors, censored) = paths[st.path];
-                    let e = errors[st.pos] + censored.get(st.pos).map_or(0.0, |c| c.noise(rng));
-                    st.pos += 1;
-                    e
-                };
-                (r + e).max(0.0)
+                (r + st.errors.next(paths, rng)).max(0.0)
             }
             Kind::History(values) => {
                 if st.pos >= st.end {
