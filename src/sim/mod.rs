@@ -157,8 +157,15 @@ pub struct LeadTimeSampler<'a> {
 }
 
 impl<'a> LeadTimeSampler<'a> {
-    /// A sampler over `sample` with orders allowed to cross.
+    /// A sampler over `sample` with orders allowed to cross. `sample` is sorted ascending
+    /// (as [`crate::leadtime::LeadTimeStats::sample`] is): persistent lead times
+    /// ([`LeadTimeSampler::sample_persistent`]) read it by quantile, so that a drifting regime
+    /// moves between neighbouring lead times.
     pub fn new(sample: &'a [f64]) -> Self {
+        debug_assert!(
+            sample.is_sorted_by(|a, b| a <= b),
+            "lead-time sample not sorted ascending"
+        );
         let mean = if sample.is_empty() {
             0.0
         } else {
